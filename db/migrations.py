@@ -1,0 +1,85 @@
+"""Schema versions, applied automatically when the database is opened.
+
+A new database gets the current models and is stamped with ``LATEST``; an older
+one runs the upgrade steps above its version, in one transaction that holds the
+write lock (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock), so two
+counters starting at once do not both migrate. A database written by a newer
+version of the app is refused: this version cannot know what it would break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import peewee
+
+from sadec_desk import __version__
+from sadec_desk.db.database import is_sqlite
+from sadec_desk.db.models import MODELS, SchemaVersion
+from sadec_desk.errors import DatabaseError
+from sadec_desk.i18n import _
+
+LATEST = 1
+
+#: version -> step that upgrades a database at version-1 to it (playhouse.migrate)
+UPGRADES: dict[int, Callable[[peewee.Database], None]] = {}
+
+_ADVISORY_LOCK_KEY = 7270010  # any constant shared by every counter of the office
+
+
+def _install_append_only_triggers(database: peewee.Database) -> None:
+    """Dossier events are the legal trail (DESIGN.md §3.4): no edits, no deletes."""
+    if is_sqlite(database):
+        for action in ("UPDATE", "DELETE"):
+            database.execute_sql(
+                f"CREATE TRIGGER IF NOT EXISTS dossier_event_no_{action.lower()} "
+                f"BEFORE {action} ON dossier_event "
+                "BEGIN SELECT RAISE(ABORT, 'dossier_event is append-only'); END"
+            )
+    else:
+        database.execute_sql(
+            "CREATE OR REPLACE FUNCTION sadec_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'dossier_event is append-only'; END $$ LANGUAGE plpgsql"
+        )
+        database.execute_sql("DROP TRIGGER IF EXISTS dossier_event_append_only ON dossier_event")
+        database.execute_sql(
+            "CREATE TRIGGER dossier_event_append_only BEFORE UPDATE OR DELETE ON dossier_event "
+            "FOR EACH ROW EXECUTE FUNCTION sadec_append_only()"
+        )
+
+
+def current_version(database: peewee.Database) -> int:
+    tables = set(database.get_tables())
+    if SchemaVersion._meta.table_name not in tables:
+        if tables:
+            raise DatabaseError(_("Cơ sở dữ liệu này có dữ liệu nhưng không phải của Sa Đéc Desk "
+                                  "(không có bảng phiên bản). Hãy chọn tệp hoặc máy chủ khác."))
+        return 0
+    return SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar() or 0
+
+
+def _stamp(version: int) -> None:
+    SchemaVersion.create(version=version, applied_at=datetime.now(UTC), app_version=__version__)
+
+
+def migrate(database: peewee.Database) -> int:
+    """Bring the schema to ``LATEST``; return the version it was at before."""
+    with database.atomic():
+        if not is_sqlite(database):
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_KEY,))
+        before = current_version(database)
+        if before > LATEST:
+            raise DatabaseError(_(
+                "Cơ sở dữ liệu được tạo bởi phiên bản Sa Đéc Desk mới hơn (lược đồ {found}, "
+                "phiên bản này chỉ hiểu đến {latest}). Hãy cập nhật phần mềm; dữ liệu "
+                "không bị thay đổi.").format(found=before, latest=LATEST))
+        if before == 0:
+            database.create_tables(MODELS)
+            _install_append_only_triggers(database)
+            _stamp(LATEST)
+        else:
+            for version in range(before + 1, LATEST + 1):
+                UPGRADES[version](database)
+                _stamp(version)
+    return before

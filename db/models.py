@@ -1,0 +1,176 @@
+"""Peewee models of the office database.
+
+Timestamps are stored as naive UTC and handed back timezone-aware
+(:class:`UtcDateTimeField`); services convert to Asia/Ho_Chi_Minh for display
+(DESIGN.md §3.2). Tables bind to :data:`database_proxy`, which
+:func:`sadec_desk.db.database.open_database` points at SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from peewee import (
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DatabaseProxy,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database_proxy = DatabaseProxy()
+
+
+class UtcDateTimeField(DateTimeField):
+    """Aware datetimes in, aware UTC datetimes out; naive UTC on disk."""
+
+    def db_value(self, value):
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC field")
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField()
+    applied_at = UtcDateTimeField()
+    app_version = CharField()
+
+
+class Office(BaseModel):
+    # QCVN 102:2016 agency identifier, the prefix of every dossier code
+    agency_code = CharField(unique=True)
+    name = CharField()
+    province = CharField(default="")
+    created_at = UtcDateTimeField()
+
+
+class Procedure(BaseModel):
+    """One version of a catalogue procedure; dossiers point at the version they used."""
+
+    code = CharField()  # TTHC code of the national procedures database
+    version = IntegerField()
+    name = CharField()
+    field_name = CharField(default="")
+    time_limit_days = IntegerField()
+    verification_extra_days = IntegerField(default=0)
+    same_day_eligible = BooleanField(default=False)
+    data = TextField()  # the whole procedure as JSON (fee rule, papers, legal basis)
+    active = BooleanField(default=True)
+    source = CharField(default="seed")  # seed | portal | local
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("code", "version"), True),)
+
+
+class Citizen(BaseModel):
+    id_number = CharField(unique=True)  # 12-digit CCCD number
+    old_id_number = CharField(null=True)
+    full_name = CharField()
+    date_of_birth = DateField(null=True)
+    gender = CharField(default="")
+    address = TextField(default="")
+    issue_date = DateField(null=True)
+    phone = CharField(default="")
+    updated_at = UtcDateTimeField()
+
+
+class Dossier(BaseModel):
+    uuid = CharField(unique=True)  # sync identity; never changes
+    code = CharField(unique=True)  # mã hồ sơ, TT 01/2018/TT-VPCP Art. 19
+    office = ForeignKeyField(Office, backref="dossiers")
+    procedure = ForeignKeyField(Procedure, backref="dossiers")
+    citizen = ForeignKeyField(Citizen, backref="dossiers")
+    channel = CharField(default="counter")  # counter | kiosk | online | postal
+    status = CharField(default="received")
+    received_at = UtcDateTimeField(index=True)
+    due_at = UtcDateTimeField()
+    finished_at = UtcDateTimeField(null=True)
+    needs_verification = BooleanField(default=False)
+    pages = IntegerField(default=0)
+    copies = IntegerField(default=1)
+    fee_vnd = IntegerField(default=0)
+    phone = CharField(default="")
+    received_by = CharField(default="")
+    sync_state = CharField(default="pending")  # pending | synced | conflict | rejected
+    sync_message = TextField(default="")
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("status", "received_at"), False),)
+
+
+class DossierEvent(BaseModel):
+    """Append-only history (triggers refuse UPDATE and DELETE)."""
+
+    dossier = ForeignKeyField(Dossier, backref="events")
+    at = UtcDateTimeField()
+    actor = CharField(default="")
+    kind = CharField()  # received | status | rescheduled
+    from_status = CharField(null=True)
+    to_status = CharField(null=True)
+    note = TextField(default="")
+    data = TextField(default="{}")
+
+
+class PaperReceived(BaseModel):
+    dossier = ForeignKeyField(Dossier, backref="papers")
+    name = CharField()
+    kind = CharField(default="original")  # original | copy | original_or_copy
+    count = IntegerField(default=1)
+
+
+class DossierSequence(BaseModel):
+    """Last dossier number used per agency per day (the NNNN of the code)."""
+
+    agency_code = CharField()
+    day = DateField()
+    last = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("agency_code", "day")
+
+
+class Setting(BaseModel):
+    """Settings shared by every counter using this database."""
+
+    key = CharField(unique=True)
+    value = TextField()
+
+
+class Outbox(BaseModel):
+    """Changes waiting for the portal, written in the same transaction as the change."""
+
+    op_id = CharField(unique=True)
+    dossier_uuid = CharField(index=True)
+    op = CharField()  # dossier.received | dossier.status | dossier.rescheduled
+    payload = TextField()
+    created_at = UtcDateTimeField()
+    state = CharField(default="pending", index=True)
+    attempts = IntegerField(default=0)
+    last_error = TextField(default="")
+
+
+MODELS = (
+    SchemaVersion, Office, Procedure, Citizen, Dossier, DossierEvent, PaperReceived,
+    DossierSequence, Setting, Outbox,
+)

@@ -1,0 +1,197 @@
+"""Settings: declared once (name, type, default, help), read from a TOML file.
+
+The file lives in the platform config dir (platformdirs) unless the environment
+variable ``SADEC_DESK_CONFIG`` names another path; data (the SQLite database,
+print previews, logs) live in the platform user data dir unless
+``SADEC_DESK_DATA_DIR`` says otherwise. A broken or partly wrong file gives the
+defaults plus warnings that the CLI and the GUI show — never a crash
+(DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+
+APP_NAME = "sadec-desk"
+CONFIG_ENV = "SADEC_DESK_CONFIG"
+DATA_DIR_ENV = "SADEC_DESK_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # dotted: "<TOML table>.<key>"
+    type: type
+    default: Any
+    help: str
+    item_type: type | None = None  # element type of list settings
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("office.agency_code", str, "000.00.00.H20",
+            "Agency identifier (QCVN 102:2016) used in dossier codes "
+            "(TT 01/2018/TT-VPCP Art. 19); set your commune's own code."),
+    Setting("office.name", str, "UBND xã (chưa cấu hình)",
+            "Office name printed on tickets and receipts."),
+    Setting("office.province", str, "Đồng Tháp", "Province of the office."),
+    Setting("database.url", str, "",
+            "Database URL; empty = SQLite file in the data dir. "
+            "e.g. postgresql://user:password@host:5432/sadec to share one server "
+            "between several counters."),
+    Setting("database.busy_timeout_ms", int, 5000,
+            "How long a SQLite writer waits for another counter's lock."),
+    Setting("calendar.working_weekdays", list, [0, 1, 2, 3, 4],
+            "Working weekdays, 0 = Monday ... 6 = Sunday.", int),
+    Setting("calendar.opening", str, "07:30", "Opening time of the desk (HH:MM)."),
+    Setting("calendar.closing", str, "17:00", "Closing time of the desk (HH:MM)."),
+    Setting("calendar.cutoff", str, "15:00",
+            "Dossiers received after this time count from the next working day "
+            "(NĐ 61/2018 Art. 18(2); Luật Hộ tịch 2014 Art. 9)."),
+    Setting("calendar.same_day_weekdays", list, [],
+            "Weekdays on which eligible procedures are returned the same day "
+            "('Ngày thứ Năm không hẹn': [3]).", int),
+    Setting("calendar.overrides_file", str, "",
+            "TOML file of extra days off / extra working days; empty = the "
+            "file shipped with the app."),
+    Setting("fees.council", dict, {},
+            "Fees set by the provincial People's Council, VND per procedure "
+            "code, e.g. {\"1.004873\" = 5000}; 0 until configured.", int),
+    Setting("ui.language", str, "vi", "Language of the interface: vi or en."),
+    Setting("clerk.name", str, "", "Name of the clerk at this counter (receipts, events)."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def config_path() -> Path:
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+def data_dir() -> Path:
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Config:
+    values: dict[str, Any]
+    path: Path
+    warnings: tuple[str, ...] = field(default=())
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def data_dir(self) -> Path:
+        return data_dir()
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "sadec_desk.sqlite3"
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    """Value of the declared type, or ValueError."""
+    if setting.type is int and isinstance(value, bool):
+        raise ValueError
+    if setting.type is list:
+        if not isinstance(value, list):
+            raise ValueError
+        return [_coerce(Setting("", setting.item_type, None, ""), v) for v in value]
+    if setting.type is dict:
+        if not isinstance(value, dict):
+            raise ValueError
+        return {str(k): _coerce(Setting("", setting.item_type, None, ""), v)
+                for k, v in value.items()}
+    if not isinstance(value, setting.type):
+        raise ValueError
+    return value
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and name not in _BY_NAME:
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def load_config(path: Path | None = None) -> Config:
+    path = path or config_path()
+    values = {s.name: s.default for s in SETTINGS}
+    warnings: list[str] = []
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raw = {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        warnings.append(_("Tệp cấu hình {path} bị lỗi ({error}); đang dùng giá trị mặc định. "
+                          "Hãy sửa hoặc xoá tệp này.").format(path=path, error=exc))
+        raw = {}
+    for name, value in _flatten(raw).items():
+        setting = _BY_NAME.get(name)
+        if setting is None:
+            warnings.append(_("Bỏ qua thiết lập không xác định '{name}' trong {path}.")
+                            .format(name=name, path=path))
+            continue
+        try:
+            values[name] = _coerce(setting, value)
+        except (ValueError, TypeError):
+            warnings.append(_("Thiết lập '{name}' có giá trị không hợp lệ ({value!r}); "
+                              "đang dùng mặc định {default!r}.")
+                            .format(name=name, value=value, default=setting.default))
+    return Config(values=values, path=path, warnings=tuple(warnings))
+
+
+def parse_value(name: str, text: str) -> Any:
+    """Parse a command-line value for setting ``name`` (TOML syntax, or a bare string)."""
+    setting = _BY_NAME.get(name)
+    if setting is None:
+        raise InvalidInput(_("Không có thiết lập '{name}'. Xem danh sách bằng "
+                             "'sadec-desk config show'.").format(name=name))
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text
+    try:
+        return _coerce(setting, value)
+    except (ValueError, TypeError):
+        raise InvalidInput(_("Giá trị {value!r} không hợp lệ cho '{name}' (cần kiểu {type})."
+                             ).format(value=text, name=name, type=setting.type.__name__)) from None
+
+
+def save_setting(name: str, value: Any, path: Path | None = None) -> Path:
+    """Write one setting into the TOML file, keeping the others as they are."""
+    path = path or config_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raw = {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(_("Không ghi được vì tệp cấu hình {path} đang bị lỗi ({error}). "
+                             "Hãy sửa hoặc xoá tệp này trước.").format(path=path, error=exc)
+                           ) from None
+    table, _sep, key = name.rpartition(".")
+    raw.setdefault(table, {})[key] = value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

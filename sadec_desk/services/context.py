@@ -1,0 +1,132 @@
+"""The application context: configuration, the open database, the calendar, the clock.
+
+The CLI and the views make one context at start-up and pass it to the service
+functions. Opening it applies schema migrations and, on a new database, seeds
+the procedure catalogue, so every entry point finds a usable database.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from importlib import resources
+from pathlib import Path
+
+import peewee
+
+from sadec_desk.config import Config, load_config
+from sadec_desk.db import database as dbmod
+from sadec_desk.db.migrations import migrate
+from sadec_desk.domain.calendar import CalendarSettings, WorkingCalendar, parse_overrides
+from sadec_desk.errors import DatabaseError, InvalidInput
+from sadec_desk.i18n import _, set_language
+from sadec_desk.services.catalog import ensure_catalogue
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AppContext:
+    config: Config
+    database: peewee.Database
+    clock: Callable[[], datetime] = utc_now
+    warnings: list[str] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def clerk(self) -> str:
+        return self.config["clerk.name"]
+
+    @functools.cached_property
+    def calendar(self) -> WorkingCalendar:
+        return build_calendar(self.config)
+
+    def describe_database(self) -> str:
+        url = self.config["database.url"]
+        if url:
+            # never show a password
+            scheme, sep, rest = url.partition("://")
+            return f"{scheme}{sep}{rest.rpartition('@')[2]}" if "@" in rest else url
+        return str(self.config.sqlite_path)
+
+    def close(self) -> None:
+        if not self.database.is_closed():
+            self.database.close()
+
+
+def _parse_clock(name: str, text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("Thiết lập {name} = '{value}' không phải giờ hợp lệ (HH:MM)."
+                             ).format(name=name, value=text)) from None
+
+
+def read_overrides(config: Config):
+    path_text = config["calendar.overrides_file"]
+    try:
+        if path_text:
+            text = Path(path_text).read_text(encoding="utf-8")
+        else:
+            text = (resources.files("sadec_desk.db") / "seed" / "calendar_overrides.toml"
+                    ).read_text(encoding="utf-8")
+        return parse_overrides(tomllib.loads(text))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(_("Không đọc được tệp ngày nghỉ/ngày làm bù {path} ({error}). "
+                             "Sửa tệp hoặc để trống thiết lập calendar.overrides_file."
+                             ).format(path=path_text or "(mặc định)", error=exc)) from None
+
+
+def build_calendar(config: Config) -> WorkingCalendar:
+    days_off, working_days = read_overrides(config)
+    settings = CalendarSettings(
+        working_weekdays=frozenset(config["calendar.working_weekdays"]),
+        opening=_parse_clock("calendar.opening", config["calendar.opening"]),
+        closing=_parse_clock("calendar.closing", config["calendar.closing"]),
+        cutoff=_parse_clock("calendar.cutoff", config["calendar.cutoff"]),
+        same_day_weekdays=frozenset(config["calendar.same_day_weekdays"]),
+        extra_days_off=days_off,
+        extra_working_days=working_days,
+    )
+    return WorkingCalendar(settings)
+
+
+def open_database(config: Config) -> peewee.Database:
+    url = config["database.url"]
+    if url:
+        database = dbmod.url_database(url)
+    else:
+        path = config.sqlite_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(_("Không tạo được thư mục dữ liệu {path} ({error})."
+                                  ).format(path=path.parent, error=exc)) from None
+        database = dbmod.sqlite_database(path, busy_timeout_ms=config["database.busy_timeout_ms"])
+    dbmod.bind(database)
+    with dbmod.translated_errors():
+        database.connect(reuse_if_open=True)
+        migrate(database)
+    return database
+
+
+def open_context(config: Config | None = None, *,
+                 clock: Callable[[], datetime] = utc_now) -> AppContext:
+    config = config or load_config()
+    set_language(config["ui.language"])
+    database = open_database(config)
+    ctx = AppContext(config=config, database=database, clock=clock,
+                     warnings=list(config.warnings))
+    with dbmod.translated_errors():
+        ensure_catalogue(ctx)
+    return ctx
