@@ -93,24 +93,24 @@ def _next_sequence(agency_code: str, day) -> int:
 
 def _office(ctx: AppContext) -> Office:
     agency_code = validate_agency_code(ctx.config["office.agency_code"])
-    office = Office.get_or_none(Office.agency_code == agency_code)
-    if office is None:
-        office = Office.create(agency_code=agency_code, name=ctx.config["office.name"],
-                               province=ctx.config["office.province"], created_at=ctx.now())
-    return office
+    # insert-or-ignore: two counters meeting a new office at once must not collide
+    Office.insert(agency_code=agency_code, name=ctx.config["office.name"],
+                  province=ctx.config["office.province"], created_at=ctx.now()
+                  ).on_conflict_ignore().execute()
+    return Office.get(Office.agency_code == agency_code)
 
 
 def _upsert_citizen(ctx: AppContext, card: CitizenCard, phone: str) -> Citizen:
-    values = dict(old_id_number=card.old_id_number, full_name=card.full_name,
-                  date_of_birth=card.date_of_birth, gender=card.gender, address=card.address,
-                  issue_date=card.issue_date, updated_at=ctx.now())
+    """The card read today is the freshest copy of the citizen's data."""
+    values = {Citizen.old_id_number: card.old_id_number, Citizen.full_name: card.full_name,
+              Citizen.date_of_birth: card.date_of_birth, Citizen.gender: card.gender,
+              Citizen.address: card.address, Citizen.issue_date: card.issue_date,
+              Citizen.updated_at: ctx.now()}
     if phone:
-        values["phone"] = phone
-    citizen = Citizen.get_or_none(Citizen.id_number == card.id_number)
-    if citizen is None:
-        return Citizen.create(id_number=card.id_number, **values)
-    Citizen.update(**values).where(Citizen.id == citizen.id).execute()
-    return citizen
+        values[Citizen.phone] = phone
+    (Citizen.insert({Citizen.id_number: card.id_number, **values})
+     .on_conflict(conflict_target=[Citizen.id_number], update=values).execute())
+    return Citizen.get(Citizen.id_number == card.id_number)
 
 
 def _outbox(ctx: AppContext, dossier_uuid: str, op: str, payload: dict) -> None:

@@ -1,0 +1,36 @@
+"""Helpers to open the app on a throwaway database with a fixed clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sadec_desk.config import load_config, save_setting
+from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.services.context import AppContext, open_context
+
+AGENCY = "000.00.14.H20"
+SAMPLE_QR = ("034303011829||Nguyễn Thị Hoa|21032003|Nữ|"
+             "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình|14082021")
+OTHER_QR = "087099001234|351234567|Trần Văn Đức|05061999|Nam|Phường 1, Sa Đéc, Đồng Tháp|01022022"
+
+
+class Clock:
+    """A settable clock; starts on Thursday 26 Nov 2026, 09:00 Vietnam time."""
+
+    def __init__(self, moment: datetime | None = None):
+        self.moment = moment or datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def vn(*args) -> datetime:
+    return datetime(*args, tzinfo=VN_TZ)
+
+
+def make_ctx(clock: Clock | None = None, **settings) -> AppContext:
+    """Open the app with the given settings ('office.agency_code' style, dots as '__')."""
+    settings.setdefault("office__agency_code", AGENCY)
+    for name, value in settings.items():
+        save_setting(name.replace("__", "."), value)
+    return open_context(load_config(), clock=clock or Clock())
