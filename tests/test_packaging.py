@@ -45,8 +45,20 @@ def run(*args: str | Path, timeout: float) -> subprocess.CompletedProcess[str]:
     return done
 
 
+def _pip_has_python_option() -> bool:
+    import pip
+
+    return tuple(int(n) for n in pip.__version__.split(".")[:2]) >= (22, 3)
+
+
+OWN_PIP = _pip_has_python_option()
+
+
 def fresh_venv(path: Path) -> Path:
-    run(sys.executable, "-m", "venv", "--without-pip", path, timeout=60)
+    if OWN_PIP:
+        run(sys.executable, "-m", "venv", "--without-pip", path, timeout=60)
+    else:  # old pip: the fresh venv brings its own
+        run(sys.executable, "-m", "venv", path, timeout=120)
     return path / "bin" / "python"
 
 
@@ -57,8 +69,11 @@ def site_packages(python: Path) -> Path:
 
 
 def pip_into(python: Path, *args: str | Path, timeout: float) -> None:
-    run(sys.executable, "-m", "pip", "--python", python, "install", "-q", *args,
-        timeout=timeout)
+    if OWN_PIP:
+        run(sys.executable, "-m", "pip", "--python", python, "install", "-q", *args,
+            timeout=timeout)
+    else:
+        run(python, "-m", "pip", "install", "-q", *args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
