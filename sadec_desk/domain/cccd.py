@@ -159,7 +159,7 @@ def repair_mojibake(text: str) -> str:
     only if it decodes strictly and carries no trace of a wrong decoding, so correct
     Vietnamese text (which never re-encodes to valid UTF-8) comes back unchanged.
     When the whole text does not come back clean, each '|'-separated field is tried on
-    its own (text pasted together from two sources, e.g. a name typed in by hand).
+    its own, for text of which only a part was misread.
     """
     if not isinstance(text, str) or text.isascii():
         return text
