@@ -26,35 +26,35 @@ class DossierStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-S = DossierStatus
+_S = DossierStatus
 
 TRANSITIONS: Mapping[DossierStatus, frozenset[DossierStatus]] = {
     # A simple case can be done at once from the counter (Luật Hộ tịch 2014 Art. 9).
-    S.RECEIVED: frozenset({S.PROCESSING, S.DONE, S.SUPPLEMENT_REQUESTED, S.REFUSED,
-                           S.WITHDRAWN}),
-    S.PROCESSING: frozenset({S.DONE, S.SUPPLEMENT_REQUESTED, S.REFUSED, S.WITHDRAWN}),
+    _S.RECEIVED: frozenset({_S.PROCESSING, _S.DONE, _S.SUPPLEMENT_REQUESTED, _S.REFUSED,
+                           _S.WITHDRAWN}),
+    _S.PROCESSING: frozenset({_S.DONE, _S.SUPPLEMENT_REQUESTED, _S.REFUSED, _S.WITHDRAWN}),
     # After a supplement (Mẫu 02) the dossier goes back to processing, never straight to done.
-    S.SUPPLEMENT_REQUESTED: frozenset({S.PROCESSING, S.REFUSED, S.WITHDRAWN}),
-    S.DONE: frozenset({S.RETURNED}),
-    S.RETURNED: frozenset(),
-    S.REFUSED: frozenset(),
-    S.WITHDRAWN: frozenset(),
+    _S.SUPPLEMENT_REQUESTED: frozenset({_S.PROCESSING, _S.REFUSED, _S.WITHDRAWN}),
+    _S.DONE: frozenset({_S.RETURNED}),
+    _S.RETURNED: frozenset(),
+    _S.REFUSED: frozenset(),
+    _S.WITHDRAWN: frozenset(),
 }
 
-FINISHED_STATUSES = frozenset({S.DONE, S.RETURNED, S.REFUSED, S.WITHDRAWN})
+FINISHED_STATUSES = frozenset({_S.DONE, _S.RETURNED, _S.REFUSED, _S.WITHDRAWN})
 
 # A refusal (Mẫu 03) and a supplement request (Mẫu 02) must state the reason on the
 # form; a withdrawal records the citizen's reason.
-_NOTE_REQUIRED = frozenset({S.REFUSED, S.WITHDRAWN, S.SUPPLEMENT_REQUESTED})
+_NOTE_REQUIRED = frozenset({_S.REFUSED, _S.WITHDRAWN, _S.SUPPLEMENT_REQUESTED})
 
 _LABELS: dict[DossierStatus, Callable[[], str]] = {
-    S.RECEIVED: lambda: _("Đã tiếp nhận"),
-    S.PROCESSING: lambda: _("Đang xử lý"),
-    S.SUPPLEMENT_REQUESTED: lambda: _("Yêu cầu bổ sung"),
-    S.DONE: lambda: _("Đã có kết quả"),
-    S.RETURNED: lambda: _("Đã trả kết quả"),
-    S.REFUSED: lambda: _("Từ chối"),
-    S.WITHDRAWN: lambda: _("Rút hồ sơ"),
+    _S.RECEIVED: lambda: _("Đã tiếp nhận"),
+    _S.PROCESSING: lambda: _("Đang xử lý"),
+    _S.SUPPLEMENT_REQUESTED: lambda: _("Yêu cầu bổ sung"),
+    _S.DONE: lambda: _("Đã có kết quả"),
+    _S.RETURNED: lambda: _("Đã trả kết quả"),
+    _S.REFUSED: lambda: _("Từ chối"),
+    _S.WITHDRAWN: lambda: _("Rút hồ sơ"),
 }
 
 
