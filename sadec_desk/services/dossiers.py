@@ -248,9 +248,9 @@ def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50
                 for d in query.offset(offset)]
 
 
-def _locked(reference: str) -> Dossier:
+def _locked(ctx: AppContext, reference: str) -> Dossier:
     dossier = _find(reference)
-    if not is_sqlite(Dossier._meta.database):
+    if not is_sqlite(ctx.database):
         # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs a row lock
         Dossier.select().where(Dossier.id == dossier.id).for_update().first()
         dossier = _find(reference)
@@ -267,7 +267,7 @@ def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
                            .format(label=STATUS_LABELS[target]))
     actor = ctx.clerk if actor is None else actor
     with translated_errors(), ctx.database.atomic():
-        dossier = _locked(reference)
+        dossier = _locked(ctx, reference)
         current = DossierStatus(dossier.status)
         check_transition(current, target)
         now = ctx.now()
@@ -294,7 +294,7 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
         raise InvalidInput(_("Gia hạn hồ sơ cần ghi rõ lý do (Mẫu 04)."))
     actor = ctx.clerk if actor is None else actor
     with translated_errors(), ctx.database.atomic():
-        dossier = _locked(reference)
+        dossier = _locked(ctx, reference)
         if DossierStatus(dossier.status) in FINISHED_STATUSES:
             raise InvalidInput(_("Hồ sơ {code} đã kết thúc ({label}); không thể hẹn lại.")
                                .format(code=dossier.code,
