@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def due_date(ctx: AppContext, procedure_code: str, received_at: datetime, *,
              needs_verification: bool = False) -> DueInfo:
-    _row, procedure = active_procedure(procedure_code)
+    _row, procedure = active_procedure(ctx, procedure_code)
     due = due_for(procedure, received_at, ctx.calendar, needs_verification=needs_verification)
     return DueInfo(procedure_code=procedure.code, received_at=received_at.astimezone(VN_TZ),
                    counted_from=due.start_at, due_at=due.due_at, same_day=due.same_day,

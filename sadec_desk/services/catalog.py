@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -93,15 +94,25 @@ def to_info(ctx: AppContext, procedure: Procedure) -> ProcedureInfo:
     )
 
 
-def active_procedure(code: str) -> tuple[ProcedureRow, Procedure]:
-    row = (ProcedureRow.select()
-           .where(ProcedureRow.code == code.strip(), ProcedureRow.active).first())
+#: how long a counter trusts its cached copy of a procedure before re-reading it, so
+#: that a catalogue change made at another counter reaches this one within a minute
+PROCEDURE_CACHE_SECONDS = 60.0
+
+
+def active_procedure(ctx: AppContext, code: str) -> tuple[ProcedureRow, Procedure]:
+    code = (code or "").strip()
+    cached = ctx.procedure_cache.get(code)
+    if cached is not None and time.monotonic() - cached[0] < PROCEDURE_CACHE_SECONDS:
+        return cached[1], cached[2]
+    row = ProcedureRow.select().where(ProcedureRow.code == code, ProcedureRow.active).first()
     if row is None:
         known = ", ".join(r.code for r in ProcedureRow.select(ProcedureRow.code)
                           .where(ProcedureRow.active).order_by(ProcedureRow.code))
         raise NotFound(_("Không có thủ tục mã '{code}'. Các mã hiện có: {known}. "
                          "Xem 'sadec-desk catalog list'.").format(code=code, known=known))
-    return row, procedure_from_row(row)
+    procedure = procedure_from_row(row)
+    ctx.procedure_cache[code] = (time.monotonic(), row, procedure)
+    return row, procedure
 
 
 def list_procedures(ctx: AppContext) -> list[ProcedureInfo]:

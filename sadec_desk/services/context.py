@@ -21,7 +21,9 @@ import peewee
 from sadec_desk.config import Config, load_config
 from sadec_desk.db import database as dbmod
 from sadec_desk.db.migrations import migrate
+from sadec_desk.db.models import Office
 from sadec_desk.domain.calendar import CalendarSettings, WorkingCalendar, parse_overrides
+from sadec_desk.domain.dossier_code import validate_agency_code
 from sadec_desk.errors import DatabaseError, InvalidInput
 from sadec_desk.i18n import _, set_language
 from sadec_desk.services.catalog import ensure_catalogue
@@ -39,6 +41,9 @@ class AppContext:
     database: peewee.Database
     clock: Callable[[], datetime] = utc_now
     warnings: list[str] = field(default_factory=list)
+    #: procedure code -> (monotonic time loaded, row, domain procedure); see catalog.py
+    procedure_cache: dict = field(default_factory=dict)
+    _offices: dict = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock()
@@ -50,6 +55,25 @@ class AppContext:
     @functools.cached_property
     def calendar(self) -> WorkingCalendar:
         return build_calendar(self.config)
+
+    def office(self) -> Office:
+        """The office named by ``office.agency_code``, created on first use."""
+        agency_code = validate_agency_code(self.config["office.agency_code"])
+        office = self._offices.get(agency_code)
+        if office is None:
+            with dbmod.translated_errors(), self.database.atomic():
+                # insert-or-ignore: two counters meeting a new office at once must not collide
+                Office.insert(agency_code=agency_code, name=self.config["office.name"],
+                              province=self.config["office.province"], created_at=self.now()
+                              ).on_conflict_ignore().execute()
+                office = Office.get(Office.agency_code == agency_code)
+            self._offices[agency_code] = office
+        return office
+
+    def forget_cached(self) -> None:
+        """Drop cached office and catalogue rows (after init or a catalogue refresh)."""
+        self._offices.clear()
+        self.procedure_cache.clear()
 
     def describe_database(self) -> str:
         url = self.config["database.url"]

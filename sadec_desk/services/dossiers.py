@@ -18,7 +18,6 @@ from sadec_desk.db.models import (
     Dossier,
     DossierEvent,
     DossierSequence,
-    Office,
     Outbox,
     PaperReceived,
 )
@@ -28,7 +27,6 @@ from sadec_desk.domain.cccd import CitizenCard, parse_cccd_qr
 from sadec_desk.domain.dossier_code import (
     find_dossier_code,
     format_dossier_code,
-    validate_agency_code,
 )
 from sadec_desk.domain.fees import compute_fee
 from sadec_desk.domain.lifecycle import (
@@ -91,26 +89,18 @@ def _next_sequence(agency_code: str, day) -> int:
     return next(iter(query.execute())).last
 
 
-def _office(ctx: AppContext) -> Office:
-    agency_code = validate_agency_code(ctx.config["office.agency_code"])
-    # insert-or-ignore: two counters meeting a new office at once must not collide
-    Office.insert(agency_code=agency_code, name=ctx.config["office.name"],
-                  province=ctx.config["office.province"], created_at=ctx.now()
-                  ).on_conflict_ignore().execute()
-    return Office.get(Office.agency_code == agency_code)
-
-
-def _upsert_citizen(ctx: AppContext, card: CitizenCard, phone: str) -> Citizen:
-    """The card read today is the freshest copy of the citizen's data."""
+def _upsert_citizen(ctx: AppContext, card: CitizenCard, phone: str) -> int:
+    """The card read today is the freshest copy of the citizen's data; returns the row id."""
     values = {Citizen.old_id_number: card.old_id_number, Citizen.full_name: card.full_name,
               Citizen.date_of_birth: card.date_of_birth, Citizen.gender: card.gender,
               Citizen.address: card.address, Citizen.issue_date: card.issue_date,
               Citizen.updated_at: ctx.now()}
     if phone:
         values[Citizen.phone] = phone
-    (Citizen.insert({Citizen.id_number: card.id_number, **values})
-     .on_conflict(conflict_target=[Citizen.id_number], update=values).execute())
-    return Citizen.get(Citizen.id_number == card.id_number)
+    query = (Citizen.insert({Citizen.id_number: card.id_number, **values})
+             .on_conflict(conflict_target=[Citizen.id_number], update=values)
+             .returning(Citizen.id))
+    return next(iter(query.execute())).id
 
 
 def _outbox(ctx: AppContext, dossier_uuid: str, op: str, payload: dict) -> None:
@@ -150,7 +140,7 @@ def receive_dossier(
         raise InvalidInput(_("Thời điểm tiếp nhận phải có múi giờ (ví dụ 2026-11-26T09:30+07:00)."))
 
     with translated_errors():
-        procedure_row, procedure = active_procedure(procedure_code)
+        procedure_row, procedure = active_procedure(ctx, procedure_code)
         fee = compute_fee(procedure.fee, pages=pages, copies=copies, on_time=on_time,
                           council_amount_vnd=council_fee(ctx, procedure.code))
         due_at = compute_due(procedure, received_at, ctx.calendar,
@@ -158,27 +148,29 @@ def receive_dossier(
         paper_list = papers if papers is not None else tuple(
             PaperInfo(p.name, p.kind, p.count) for p in procedure.papers)
         local_day = received_at.astimezone(VN_TZ).date()
+        office = ctx.office()
         with ctx.database.atomic():
-            office = _office(ctx)
             code = format_dossier_code(office.agency_code, local_day,
                                        _next_sequence(office.agency_code, local_day))
-            citizen = _upsert_citizen(ctx, card, phone)
-            dossier = Dossier.create(
-                uuid=str(uuidlib.uuid4()), code=code, office=office, procedure=procedure_row,
-                citizen=citizen, channel=channel, status=DossierStatus.RECEIVED.value,
-                received_at=received_at, due_at=due_at, needs_verification=needs_verification,
-                pages=pages, copies=copies, fee_vnd=fee, phone=phone, received_by=ctx.clerk,
-                updated_at=ctx.now(),
+            dossier_uuid = str(uuidlib.uuid4())
+            dossier = Dossier(
+                uuid=dossier_uuid, code=code, office=office.id, procedure=procedure_row.id,
+                citizen=_upsert_citizen(ctx, card, phone), channel=channel,
+                status=DossierStatus.RECEIVED.value, received_at=received_at, due_at=due_at,
+                needs_verification=needs_verification, pages=pages, copies=copies, fee_vnd=fee,
+                phone=phone, received_by=ctx.clerk, updated_at=ctx.now(),
             )
+            dossier.id = Dossier.insert(dossier.__data__).execute()
             if paper_list:
                 PaperReceived.insert_many(
                     [{"dossier": dossier.id, "name": p.name, "kind": p.kind, "count": p.count}
                      for p in paper_list]).execute()
-            DossierEvent.create(dossier=dossier, at=received_at, actor=ctx.clerk,
-                                kind="received", to_status=DossierStatus.RECEIVED.value)
+            DossierEvent.insert(dossier=dossier.id, at=received_at, actor=ctx.clerk,
+                                kind="received", to_status=DossierStatus.RECEIVED.value
+                                ).execute()
             info = _info(ctx, dossier, procedure_row, citizen_info(card, phone),
                          papers=tuple(paper_list))
-            _outbox(ctx, dossier.uuid, "dossier.received", info)
+            _outbox(ctx, dossier_uuid, "dossier.received", info)
     return info
 
 
@@ -206,13 +198,17 @@ def _citizen_from_row(row: Citizen, phone: str) -> CitizenInfo:
                        phone=phone or row.phone)
 
 
+def _dossier_query():
+    """Dossiers with the procedure's name (not its whole JSON) and the citizen, in one query."""
+    return (Dossier.select(Dossier, ProcedureRow.code, ProcedureRow.name, Citizen)
+            .join(ProcedureRow).switch(Dossier).join(Citizen))
+
+
 def _find(reference: str) -> Dossier:
     text = (reference or "").strip()
     code = find_dossier_code(text)
-    query = (Dossier.select(Dossier, ProcedureRow, Citizen)
-             .join(ProcedureRow).switch(Dossier).join(Citizen))
-    dossier = query.where((Dossier.code == (code or text.upper())) | (Dossier.uuid == text.lower())
-                          ).first()
+    wanted = (Dossier.code == (code or text.upper())) | (Dossier.uuid == text.lower())
+    dossier = _dossier_query().where(wanted).first()
     if dossier is None:
         raise NotFound(_("Không tìm thấy hồ sơ '{ref}'. Kiểm tra lại mã hồ sơ "
                          "(dạng 000.00.14.H20-200703-0002) hoặc quét mã QR trên phiếu hẹn.")
@@ -238,8 +234,7 @@ def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50
                   offset: int = 0) -> list[DossierInfo]:
     """Newest first; papers and history are left out (see :func:`get_dossier`)."""
     _check_count("limit", limit, 1, 10000)
-    query = (Dossier.select(Dossier, ProcedureRow, Citizen)
-             .join(ProcedureRow).switch(Dossier).join(Citizen))
+    query = _dossier_query()
     if status:
         query = query.where(Dossier.status == parse_status(status).value)
     query = query.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)

@@ -38,5 +38,6 @@ def init_office(ctx: AppContext, *, agency_code: str | None = None,
     if office_name is not None:
         save_setting("office.name", name, ctx.config.path)
     ctx.config = load_config(ctx.config.path)
+    ctx.forget_cached()
     return OfficeInfo(agency_code=code, name=name, province=office.province,
                       database=ctx.describe_database())
