@@ -16,7 +16,8 @@ import peewee
 
 from sadec_desk import __version__
 from sadec_desk.db.database import is_sqlite
-from sadec_desk.db.models import MODELS, SchemaVersion
+from sadec_desk.db.models import SchemaVersion
+from sadec_desk.db.schema import ALL_MODELS
 from sadec_desk.errors import DatabaseError
 from sadec_desk.i18n import _
 
@@ -75,7 +76,7 @@ def migrate(database: peewee.Database) -> int:
                 "phiên bản này chỉ hiểu đến {latest}). Hãy cập nhật phần mềm; dữ liệu "
                 "không bị thay đổi.").format(found=before, latest=LATEST))
         if before == 0:
-            database.create_tables(MODELS)
+            database.create_tables(ALL_MODELS)
             _install_append_only_triggers(database)
             _stamp(LATEST)
         else:

@@ -8,6 +8,7 @@ file, never to the user).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -207,48 +208,64 @@ def cmd_demo(args, ctx: AppContext) -> None:
 # --- parser -------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable JSON output")
+COMMON = argparse.ArgumentParser(add_help=False)
+COMMON.add_argument("--json", action="store_true", help="machine-readable JSON output")
 
+
+def command(parent, name: str, handler, needs_db: bool = True, **kwargs):
+    """Add a subcommand; ``handler(args, ctx)`` gets an open AppContext when needs_db."""
+    p = parent.add_parser(name, parents=[COMMON], **kwargs)
+    p.set_defaults(handler=handler, needs_db=needs_db)
+    return p
+
+
+def group(sub, name: str, help_text: str):
+    """Add a command group (``sadec-desk NAME SUBCOMMAND``); returns its subparsers."""
+    p = sub.add_parser(name, help=help_text)
+    p.set_defaults(handler=None, group_parser=p)
+    return p.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="sadec-desk", parents=[common],
+        prog="sadec-desk", parents=[COMMON],
         description="Sa Đéc Desk — bộ phận một cửa cấp xã (offline-first).")
     parser.add_argument("--version", action="version", version=f"sadec-desk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    register_core(sub)
+    # feature command modules: each has register(sub) using command() and group()
+    for module in FEATURE_COMMANDS:
+        importlib.import_module(module).register(sub)
+    return parser
 
-    def command(parent, name, handler, needs_db=True, **kwargs):
-        p = parent.add_parser(name, parents=[common], **kwargs)
-        p.set_defaults(handler=handler, needs_db=needs_db)
-        return p
 
-    def group(name, help_text):
-        p = sub.add_parser(name, help=help_text)
-        p.set_defaults(handler=None, group_parser=p)
-        return p.add_subparsers(dest="subcommand", metavar="SUBCOMMAND")
+#: modules under sadec_desk/ that add command groups (printing, queue, sync...)
+FEATURE_COMMANDS: list[str] = []
 
+
+def register_core(sub) -> None:
     p = command(sub, "init", cmd_init, help="create or open the office database")
     p.add_argument("--agency-code", help="agency identifier (QCVN 102:2016), e.g. 000.00.14.H20")
     p.add_argument("--office-name", help="office name printed on slips")
 
     command(sub, "demo", cmd_demo, help="interactive demo of the counter (text mode)")
 
-    g = group("catalog", "procedure catalogue")
+    g = group(sub, "catalog", "procedure catalogue")
     command(g, "list", cmd_catalog_list, help="list procedures")
 
-    g = group("citizen", "citizen ID card (CCCD) QR")
+    g = group(sub, "citizen", "citizen ID card (CCCD) QR")
     p = command(g, "parse-qr", cmd_citizen_parse, needs_db=False, help="parse CCCD QR text")
     p.add_argument("text", help="QR text as typed by the scanner ('-' reads standard input)")
     p = command(g, "scan", cmd_citizen_scan, needs_db=False, help="decode a QR from an image")
     p.add_argument("image", help="photo or scanner image (PNG, JPEG...)")
 
-    g = group("calendar", "working days and due dates")
+    g = group(sub, "calendar", "working days and due dates")
     p = command(g, "due", cmd_calendar_due, help="due date of a procedure")
     p.add_argument("--procedure", required=True, help="procedure code, e.g. 1.004873")
     p.add_argument("--received", required=True, help="ISO date-time received (Vietnam time)")
     p.add_argument("--verification", action="store_true", help="verification is needed")
 
-    g = group("dossier", "civil-status dossiers")
+    g = group(sub, "dossier", "civil-status dossiers")
     p = command(g, "receive", cmd_dossier_receive, help="receive a dossier")
     p.add_argument("--procedure", required=True, help="procedure code")
     p.add_argument("--qr", required=True, help="CCCD QR text of the applicant")
@@ -273,12 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--due", required=True, help="new ISO date-time due")
     p.add_argument("--reason", required=True)
 
-    g = group("config", "settings")
+    g = group(sub, "config", "settings")
     command(g, "show", cmd_config_show, needs_db=False, help="show every setting")
     p = command(g, "set", cmd_config_set, needs_db=False, help="change a setting")
     p.add_argument("name")
     p.add_argument("value", help="TOML value, e.g. 15:00, [3], 'text'")
-    return parser
 
 
 def setup_logging() -> str:

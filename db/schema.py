@@ -1,0 +1,11 @@
+"""Every table of the office database, in creation order (foreign keys first).
+
+Feature areas keep their models in their own modules under db/ and add them here,
+so that migrations create and upgrade one schema.
+"""
+
+from sadec_desk.db.models import MODELS as CORE_MODELS
+
+ALL_MODELS = (
+    *CORE_MODELS,
+)
