@@ -196,6 +196,15 @@ def run(per_kind: int, seed: int, methods: list[str]) -> None:
             texts = METHODS[name](frame)
             miss_times[name].append(time.perf_counter() - t0)
             false_pos[name] += bool(texts)
+    # What a miss costs the pipeline on larger camera frames and a phone photo.
+    large: dict[tuple[int, int], float] = {}
+    if "pipeline" in methods:
+        blank = qr_samples.make_sample("desk", 0, seed=seed + 1, blank=True).image
+        for size in ((1280, 720), (1920, 1080), (4000, 3000)):
+            frame = blank.resize(size)
+            t0 = time.perf_counter()
+            _pipeline(frame)
+            large[size] = time.perf_counter() - t0
     elapsed = time.perf_counter() - started
 
     total = sum(counts.values())
@@ -223,6 +232,9 @@ def run(per_kind: int, seed: int, methods: list[str]) -> None:
     for label, q in (("ms p50", 50), ("ms max", 100)):
         row = "".join(f"{1000 * _percentile(miss_times[m], q):>{col}.1f}" for m in methods)
         print(f"{label:<{width}}{row}")
+    if large:
+        print("pipeline on a larger frame with no QR: " + ", ".join(
+            f"{w}×{h} {1000 * t:.0f} ms" for (w, h), t in large.items()))
     for name, examples in wrong_examples.items():
         print(f"\nwrong texts from {name}, e.g.: " + "; ".join(examples))
     print(f"\nbench time {elapsed:.1f} s; machine:")

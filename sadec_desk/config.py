@@ -67,6 +67,50 @@ SETTINGS: tuple[Setting, ...] = (
             "code, e.g. {\"1.004873\" = 5000}; 0 until configured.", int),
     Setting("ui.language", str, "vi", "Language of the interface: vi or en."),
     Setting("clerk.name", str, "", "Name of the clerk at this counter (receipts, events)."),
+    Setting("printing.printer", str, "preview",
+            "Printer used when none is named: 'preview' (PNG files in the data dir, no "
+            "hardware) or a name from printing.printers."),
+    Setting("printing.printers", dict, {},
+            "Printers by name -> connection, e.g. {quay1 = \"tcp://192.168.1.50:9100\"}; "
+            "also usb://04b8:0202, serial:///dev/ttyUSB0?baudrate=9600, win32:NAME (Windows), "
+            "cups:NAME, lp:NAME (Linux), file:///dev/usb/lp0, preview:.", str),
+    Setting("printing.profile", str, "generic-80",
+            "Printer model (paper width, dpi, cutter); see 'sadec-desk printer list-profiles'."),
+    Setting("printing.profiles", dict, {},
+            "Model per printer name when printers differ, e.g. {quay2 = \"generic-58\"}.", str),
+    Setting("printing.mode", str, "raster",
+            "'raster' draws slips as images (works on every printer, the default) or 'text' "
+            "for printers whose firmware has a Vietnamese code page."),
+    Setting("printing.text_encoding", str, "cp1258",
+            "Text mode only: 'cp1258' (Windows-1258, tone marks as combining characters) or "
+            "'tcvn3' (TCVN 5712 VN3, code pages 30/31)."),
+    Setting("printing.timeout_seconds", int, 5,
+            "Longest wait for a printer (connect, send, status); a dead printer fails in this "
+            "time and the job waits in the queue."),
+    Setting("printing.status_check", bool, True,
+            "Ask Network/USB/serial printers for online/paper status around each job; turn "
+            "off for printers that never answer status requests."),
+    Setting("printing.max_attempts", int, 6, "Tries of a print job before it stays failed."),
+    Setting("printing.retry_seconds", int, 10,
+            "First wait before a failed job is retried; doubles each time (max 10 minutes)."),
+    Setting("printing.preview_dir", str, "",
+            "Folder of the preview printer's PNG files; empty = 'print-preview' in the data dir."),
+    Setting("printing.font_file", str, "",
+            "TrueType font with Vietnamese letters for slips; empty = DejaVu Sans, Noto Sans "
+            "or Arial, found automatically."),
+    Setting("printing.bold_font_file", str, "", "Bold font to go with printing.font_file."),
+    Setting("printing.lookup_url", str,
+            "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html?ma-ho-so={code}",
+            "Address in the receipt's lookup QR, {code} = dossier code (unverified default: "
+            "set your province's lookup page); empty = the QR holds the bare code."),
+    Setting("printing.ticket_footer", str, "Vui lòng chờ gọi số. Xin cảm ơn!",
+            "Short line at the bottom of queue tickets."),
+    Setting("payment.bank_bin", str, "",
+            "NAPAS BIN of the office's bank (6 digits, e.g. 970415 VietinBank) for the "
+            "VietQR fee code on receipts; empty = no VietQR."),
+    Setting("payment.account", str, "", "Account number that receives fees (VietQR)."),
+    Setting("payment.account_name", str, "", "Account holder printed under the VietQR code."),
+    Setting("sync.portal_url", str, "",
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

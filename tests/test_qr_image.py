@@ -137,6 +137,75 @@ def test_repair_zbar_text(guessed, expected):
     assert raw == expected.encode("utf-8")
 
 
+def _glibc_iconv():
+    """A function converting bytes to text with glibc's iconv, as ZBar does, or None."""
+    import ctypes
+    import ctypes.util
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.gnu_get_libc_version  # noqa: B018 - glibc only
+    except (OSError, AttributeError):
+        return None
+    libc.iconv_open.restype = ctypes.c_void_p
+    libc.iconv_open.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    libc.iconv.restype = ctypes.c_size_t
+    pp, psize = ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_size_t)
+    libc.iconv.argtypes = [ctypes.c_void_p, pp, psize, pp, psize]
+    failed = ctypes.c_size_t(-1).value
+
+    def convert(charset: str, data: bytes) -> str | None:
+        cd = libc.iconv_open(b"UTF-8", charset.encode())
+        if cd in (None, failed):
+            return None
+        try:
+            src = ctypes.create_string_buffer(data, len(data))
+            dst = ctypes.create_string_buffer(4 * len(data) + 16)
+            src_p, dst_p = ctypes.c_char_p(ctypes.addressof(src)), ctypes.c_char_p(
+                ctypes.addressof(dst)
+            )
+            src_left, dst_left = ctypes.c_size_t(len(data)), ctypes.c_size_t(len(dst))
+            result = libc.iconv(cd, src_p, src_left, dst_p, dst_left)
+            if result == failed or src_left.value:
+                return None
+            return dst.raw[: len(dst) - dst_left.value].decode("utf-8")
+        finally:
+            libc.iconv_close(ctypes.c_void_p(cd))
+
+    return convert
+
+
+def _vietnamese_letters() -> list[str]:
+    letters = set()
+    for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY":
+        for mark in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"):
+            letters.add(unicodedata.normalize("NFC", base + mark))
+    return sorted(letters | set("đĐ"))
+
+
+def test_repair_undoes_every_guess_glibc_iconv_can_make():
+    # ZBar converts with iconv from SJIS, BIG-5 or ISO8859-1; whichever it
+    # picked, the repair must give the UTF-8 text back. Every pair of
+    # Vietnamese letters covers every lead/trail byte combination they make.
+    convert = _glibc_iconv()
+    if convert is None:
+        pytest.skip("needs glibc's iconv (what ZBar uses on Linux)")
+    letters = _vietnamese_letters()
+    checked = 0
+    for charset in ("SJIS", "BIG-5", "ISO8859-1"):
+        for first in letters:
+            for second in letters:
+                text = f"{first}{second} {second}n"
+                guessed = convert(charset, text.encode("utf-8"))
+                if guessed is None:
+                    continue  # iconv fails, so ZBar would not pick this charset
+                checked += 1
+                assert repair_zbar_text(guessed) == (text, text.encode("utf-8")), (charset, text)
+    assert checked > 20_000
+
+
 def test_cjk_text_is_rejected_as_a_failed_charset_guess():
     assert decode_qr_image(qr_samples.render_qr("漢字のテキスト")) == []
 
