@@ -113,6 +113,9 @@ class Dossier(BaseModel):
     received_by = CharField(default="")
     sync_state = CharField(default="pending")  # pending | synced | conflict | rejected
     sync_message = TextField(default="")
+    # the portal's version of this dossier as last seen here (DESIGN.md §5): outbox rows
+    # carry it as their base version so the portal can tell a conflicting change
+    portal_version = IntegerField(default=0)
     updated_at = UtcDateTimeField()
 
     class Meta:
@@ -165,8 +168,13 @@ class Outbox(BaseModel):
     op = CharField()  # dossier.received | dossier.status | dossier.rescheduled
     payload = TextField()
     created_at = UtcDateTimeField()
+    # pending -> done (applied/duplicate at the portal) | failed (conflict/rejected: held
+    # with the dossier until retried or resolved) | discarded (conflict resolved for the
+    # portal's copy); rows are never deleted, the id order is the push order
     state = CharField(default="pending", index=True)
+    base_version = IntegerField(default=0)  # portal version the change was made on
     attempts = IntegerField(default=0)
+    next_try_at = UtcDateTimeField(null=True)  # backoff after a network/5xx failure
     last_error = TextField(default="")
 
 

@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: modules under sadec_desk/ that add command groups (printing, queue, sync...)
-FEATURE_COMMANDS: list[str] = ["sadec_desk.printing_cli"]
+FEATURE_COMMANDS: list[str] = ["sadec_desk.cli_sync", "sadec_desk.printing_cli"]
 
 
 def register_core(sub) -> None:

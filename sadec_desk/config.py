@@ -111,6 +111,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("payment.account", str, "", "Account number that receives fees (VietQR)."),
     Setting("payment.account_name", str, "", "Account holder printed under the VietQR code."),
     Setting("sync.portal_url", str, "",
+            "Base URL of the portal (https://...); empty = offline, nothing is sent."),
+    Setting("sync.adapter", str, "reference",
+            "Portal protocol: 'reference' (Sa Đéc Desk portal API, docs/portal-openapi.json) "
+            "or 'gateway' (provincial LGSP DongBoHoSoMC / CapNhatTienDoHoSoMC)."),
+    Setting("sync.ca_bundle", str, "",
+            "PEM file of CA certificates trusted for the portal; empty = system store. "
+            "Certificates are always verified."),
+    Setting("sync.batch_size", int, 200, "Outbox operations sent per push request."),
+    Setting("sync.timeout_seconds", int, 20, "Network timeout of one portal request."),
+    Setting("sync.interval_seconds", int, 60, "Pause between two sync runs of the worker."),
+    Setting("sync.backoff_base_seconds", int, 5,
+            "First wait after a network/server failure; doubles each time (with jitter)."),
+    Setting("sync.backoff_max_seconds", int, 900, "Longest wait between two failed tries."),
+    Setting("sync.gateway_url", str, "", "Base URL of the provincial gateway (LGSP)."),
+    Setting("sync.gateway_username", str, "", "Gateway account; its password is stored "
+            "in the database by 'sadec-desk sync gateway-login --password-stdin'."),
+    Setting("sync.gateway_unit", str, "",
+            "DonViXuLy sent to the gateway; empty = office.agency_code."),
+    Setting("sync.gateway_status_map", dict,
+            {"received": "1", "processing": "2", "supplement_requested": "3", "done": "4",
+             "returned": "5", "refused": "6", "withdrawn": "7"},
+            "Gateway TrangThaiHoSo/TrangThai code per dossier status; the codes differ by "
+            "province (DESIGN.md §3.9), check your province's gateway documentation.", str),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -118,3 +118,20 @@ def active_procedure(ctx: AppContext, code: str) -> tuple[ProcedureRow, Procedur
 def list_procedures(ctx: AppContext) -> list[ProcedureInfo]:
     rows = ProcedureRow.select().where(ProcedureRow.active).order_by(ProcedureRow.id)
     return [to_info(ctx, procedure_from_row(row)) for row in rows]
+
+
+def adopt_procedure(ctx: AppContext, procedure: Procedure, source: str) -> bool:
+    """Make ``procedure`` the active version of its code (e.g. from the portal).
+
+    Only a version newer than every stored one is adopted, so refreshing twice or
+    meeting an older copy changes nothing; returns whether it was adopted. Callers
+    hold a transaction and call ``ctx.forget_cached()`` afterwards.
+    """
+    newest = (ProcedureRow.select(ProcedureRow.version).where(ProcedureRow.code == procedure.code)
+              .order_by(ProcedureRow.version.desc()).scalar())
+    if newest is not None and newest >= procedure.version:
+        return False
+    ProcedureRow.update(active=False).where(ProcedureRow.code == procedure.code,
+                                            ProcedureRow.active).execute()
+    _store(procedure, ctx, source)
+    return True

@@ -104,9 +104,19 @@ def _upsert_citizen(ctx: AppContext, card: CitizenCard, phone: str) -> int:
 
 
 def _outbox(ctx: AppContext, dossier_uuid: str, op: str, payload: dict) -> None:
-    Outbox.create(op_id=str(uuidlib.uuid4()), dossier_uuid=dossier_uuid, op=op,
+    """Queue the change for the portal; the caller's transaction makes it atomic.
+
+    The base version is the portal's version of the dossier as known here, so the
+    portal can answer ``conflict`` when someone else changed it since (DESIGN.md §5).
+    """
+    if op == "dossier.received":
+        base_version = 0
+    else:
+        base_version = (Dossier.select(Dossier.portal_version)
+                        .where(Dossier.uuid == dossier_uuid).scalar()) or 0
+    Outbox.insert(op_id=str(uuidlib.uuid4()), dossier_uuid=dossier_uuid, op=op,
                   payload=json.dumps(to_jsonable(payload), ensure_ascii=False),
-                  created_at=ctx.now())
+                  created_at=ctx.now(), base_version=base_version).execute()
 
 
 def receive_dossier(

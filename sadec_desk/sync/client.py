@@ -1,0 +1,149 @@
+"""HTTP client of the reference portal (httpx), with the failure classes the engine needs.
+
+Timeouts are always bounded and TLS certificates always verified (a custom CA
+bundle may be configured, never turned off). Every answer is checked against the
+protocol before anyone uses it (sync/protocol.py).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sadec_desk.errors import UserError
+from sadec_desk.i18n import _
+from sadec_desk.sync import protocol as P
+
+
+class SyncError(UserError):
+    code = "sync"
+
+
+class TransientError(SyncError):
+    """Network down, timeout, 5xx, an unreadable answer: keep the rows, try later."""
+
+    code = "sync_transient"
+
+
+class AuthExpired(SyncError):
+    """401: the token expired or was revoked; refresh it and try again."""
+
+    code = "sync_auth"
+
+
+class Refused(SyncError):
+    """4xx other than 401: the portal refuses this request as it is."""
+
+    code = "sync_refused"
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+def tls_verify(ca_bundle: str) -> ssl.SSLContext | bool:
+    """Always verify; with a bundle, trust exactly the CAs in it."""
+    if not ca_bundle:
+        return True
+    path = Path(ca_bundle)
+    if not path.is_file():
+        raise SyncError(_("Không tìm thấy tệp chứng chỉ CA '{path}' (thiết lập sync.ca_bundle). "
+                          "Sửa đường dẫn hoặc để trống để dùng kho chứng chỉ của hệ thống."
+                          ).format(path=ca_bundle))
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, OSError) as exc:
+        raise SyncError(_("Tệp chứng chỉ CA '{path}' không đọc được ({error}).").format(
+            path=ca_bundle, error=exc)) from None
+
+
+class PortalClient:
+    def __init__(self, base_url: str, *, timeout: float, ca_bundle: str = "",
+                 token: str = ""):
+        if not base_url.startswith(("http://", "https://")):
+            raise SyncError(_("Địa chỉ cổng '{url}' không hợp lệ: cần bắt đầu bằng https://."
+                              ).format(url=base_url))
+        self.token = token
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/"), verify=tls_verify(ca_bundle),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": "sadec-desk-sync"}, follow_redirects=False)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _call(self, method: str, path: str, *, auth: bool = True, **kwargs) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
+        try:
+            response = self.http.request(method, P.API + path, headers=headers, **kwargs)
+        except httpx.TimeoutException:
+            raise TransientError(_("Cổng dịch vụ không trả lời kịp (quá thời gian chờ).")) \
+                from None
+        except httpx.HTTPError as exc:
+            raise TransientError(_("Không kết nối được cổng dịch vụ ({error}).").format(
+                error=type(exc).__name__ + (f": {exc}" if str(exc) else ""))) from None
+        if response.status_code == 401:
+            raise AuthExpired(_("Phiên đăng nhập cổng đã hết hạn."))
+        if response.status_code >= 500:
+            raise TransientError(_("Cổng dịch vụ đang lỗi (HTTP {status}).").format(
+                status=response.status_code))
+        try:
+            answer = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise TransientError(_("Cổng dịch vụ trả lời không phải JSON hợp lệ (HTTP {status})."
+                                   ).format(status=response.status_code)) from None
+        if response.status_code >= 400:
+            message = answer.get("error") if isinstance(answer, dict) else None
+            raise Refused(str(message or f"HTTP {response.status_code}"), response.status_code)
+        if response.status_code != 200:
+            raise TransientError(_("Cổng dịch vụ trả lời bất thường (HTTP {status}).").format(
+                status=response.status_code))
+        return answer
+
+    @staticmethod
+    def _checked(check, *args):
+        try:
+            return check(*args)
+        except P.SchemaError as exc:
+            raise TransientError(_("Cổng dịch vụ trả lời sai định dạng ({error}).").format(
+                error=exc)) from None
+
+    def enrol(self, code: str, name: str) -> dict:
+        answer = self._call("POST", "/devices/enrol", auth=False,
+                            json={"code": code, "name": name})
+        for key in ("device_id", "device_key", "token", "expires_at"):
+            if not isinstance(answer.get(key), str):
+                raise TransientError(_("Cổng dịch vụ trả lời đăng ký thiết bị sai định dạng."))
+        return answer
+
+    def refresh_token(self, device_id: str, device_key: str) -> dict:
+        answer = self._call("POST", "/devices/token", auth=False,
+                            json={"device_id": device_id, "device_key": device_key})
+        if not isinstance(answer.get("token"), str):
+            raise TransientError(_("Cổng dịch vụ trả lời cấp phiên sai định dạng."))
+        return answer
+
+    def push(self, ops: list[dict]) -> list[dict]:
+        answer = self._call("POST", "/push", json={"ops": ops})
+        return self._checked(P.check_push_answer, answer, [o["op_id"] for o in ops])
+
+    def send_bundle(self, bundle: dict) -> list[dict]:
+        answer = self._call("POST", "/bundles", json=bundle)
+        return self._checked(P.check_push_answer, answer, [o["op_id"] for o in bundle["ops"]])
+
+    def changes(self, since: int, limit: int) -> dict:
+        answer = self._call("GET", "/changes", params={"since": since, "limit": limit})
+        return self._checked(P.check_changes_page, answer)
+
+    def procedures(self) -> list[dict]:
+        return self._checked(P.check_procedures, self._call("GET", "/procedures"))

@@ -1,0 +1,608 @@
+"""Synchronisation with the portal: push the outbox exactly once, pull changes by cursor.
+
+DESIGN.md §5. The outbox rows are written by services/dossiers.py in the same
+transaction as each change; this module sends them oldest first, in batches, one
+request at a time, and applies the portal's per-operation answers in one local
+transaction. Exactly-once rests on the portal keeping every ``op_id``: when an
+answer is lost (timeout, dropped connection, the app killed before its commit)
+the rows stay pending and the next run gets ``duplicate`` for them.
+
+Pull comes after push: the portal's change feed is read from the stored cursor
+(a number the portal issues, never a client clock) and each page is applied in
+the same transaction that stores the new cursor, guarded by a compare-and-set so
+two workers never apply one page twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import signal
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import peewee
+
+from sadec_desk.config import save_setting
+from sadec_desk.db.database import translated_errors
+from sadec_desk.db.models import Citizen, Dossier, DossierEvent, Outbox
+from sadec_desk.db.models import Procedure as ProcedureRow
+from sadec_desk.db.sync_models import SyncConflict, SyncState
+from sadec_desk.domain.catalogue import CatalogueError, procedures_from_data
+from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
+from sadec_desk.errors import InvalidInput, NotFound
+from sadec_desk.i18n import _
+from sadec_desk.services import catalog
+from sadec_desk.services.dossiers import _find
+from sadec_desk.sync import protocol as P
+from sadec_desk.sync.client import (
+    AuthExpired,
+    PortalClient,
+    Refused,
+    SyncError,
+    TransientError,
+)
+from sadec_desk.sync.records import ConflictInfo, SyncReport, SyncStatus
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+log = logging.getLogger(__name__)
+
+#: test hook: "after_push_answer" makes the process SIGKILL itself after the portal
+#: answered a push and before the local commit (tests/sync/test_faults.py)
+TEST_KILL_ENV = "SADEC_DESK_SYNC_TEST_KILL"
+
+PENDING, DONE, FAILED, DISCARDED = "pending", "done", "failed", "discarded"
+PULL_PAGE = 500
+
+
+# --- small state store ----------------------------------------------------------------
+
+
+def get_state(key: str, default: str = "") -> str:
+    row = SyncState.get_or_none(SyncState.key == key)
+    return row.value if row else default
+
+
+def set_state(ctx: AppContext, key: str, value: str) -> None:
+    (SyncState.insert(key=key, value=value, updated_at=ctx.now())
+     .on_conflict(conflict_target=[SyncState.key],
+                  update={SyncState.value: value, SyncState.updated_at: ctx.now()})
+     .execute())
+
+
+def _parse_time(text: str) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+# --- adapters -------------------------------------------------------------------------
+
+
+class ReferenceAdapter:
+    """The reference portal API (sync/portal.py, docs/portal-openapi.json)."""
+
+    name = "reference"
+    supports_pull = True
+
+    def __init__(self, ctx: AppContext):
+        config = ctx.config
+        self.ctx = ctx
+        self.client = PortalClient(config["sync.portal_url"],
+                                   timeout=float(config["sync.timeout_seconds"]),
+                                   ca_bundle=config["sync.ca_bundle"],
+                                   token=get_state("token"))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _refresh(self) -> None:
+        device_id, key = get_state("device_id"), get_state("device_key")
+        if not device_id:
+            raise SyncError(_("Máy này chưa đăng ký với cổng dịch vụ. Chạy 'sadec-desk sync "
+                              "enrol --portal URL --code MÃ' với mã do quản trị cổng cấp."))
+        answer = self.client.refresh_token(device_id, key)
+        self.client.token = answer["token"]
+        with self.ctx.database.atomic():
+            set_state(self.ctx, "token", answer["token"])
+            set_state(self.ctx, "token_expires_at", str(answer.get("expires_at", "")))
+
+    def authorised(self, call: Callable, *args):
+        """Call; on 401 get a new token with the device key and call once more."""
+        try:
+            return call(*args)
+        except AuthExpired:
+            self._refresh()
+            return call(*args)
+
+    def push(self, ops: list[dict]) -> list[dict]:
+        return self.authorised(self.client.push, ops)
+
+    def changes(self, since: int, limit: int) -> dict:
+        return self.authorised(self.client.changes, since, limit)
+
+    def procedures(self) -> list[dict]:
+        return self.authorised(self.client.procedures)
+
+    def send_bundle(self, bundle: dict) -> list[dict]:
+        return self.authorised(self.client.send_bundle, bundle)
+
+
+def make_adapter(ctx: AppContext):
+    kind = ctx.config["sync.adapter"]
+    if kind == "reference":
+        return ReferenceAdapter(ctx)
+    if kind == "gateway":
+        from sadec_desk.sync.gateway import GatewayAdapter
+
+        return GatewayAdapter(ctx)
+    raise InvalidInput(_("Thiết lập sync.adapter = '{value}' không hợp lệ: chọn 'reference' "
+                         "hoặc 'gateway'.").format(value=kind))
+
+
+# --- enrolment ------------------------------------------------------------------------
+
+
+def enrol(ctx: AppContext, portal_url: str, code: str, name: str = "") -> str:
+    """Exchange an enrolment code for a device identity; returns the device id."""
+    url = portal_url.strip()
+    with PortalClient(url, timeout=float(ctx.config["sync.timeout_seconds"]),
+                      ca_bundle=ctx.config["sync.ca_bundle"]) as client:
+        try:
+            answer = client.enrol(code.strip(), name or socket.gethostname())
+        except Refused as exc:
+            raise SyncError(_("Cổng dịch vụ từ chối mã đăng ký '{code}' ({error}). Xin mã mới "
+                              "từ quản trị cổng.").format(code=code, error=exc)) from None
+    with translated_errors(), ctx.database.atomic():
+        for key in ("device_id", "device_key", "token"):
+            set_state(ctx, key, answer[key])
+        set_state(ctx, "token_expires_at", answer["expires_at"])
+        set_state(ctx, "portal_url", url)
+    save_setting("sync.portal_url", url, ctx.config.path)
+    from sadec_desk.config import load_config
+
+    ctx.config = load_config(ctx.config.path)
+    return answer["device_id"]
+
+
+# --- push -----------------------------------------------------------------------------
+
+
+def _blocked_dossiers():
+    return Outbox.select(Outbox.dossier_uuid).where(Outbox.state == FAILED)
+
+
+def _as_op(row: Outbox) -> dict:
+    return {"op_id": row.op_id, "dossier_uuid": row.dossier_uuid, "op": row.op,
+            "base_version": row.base_version, "payload": json.loads(row.payload),
+            "created_at": row.created_at.isoformat()}
+
+
+def _backoff_until(ctx: AppContext) -> datetime | None:
+    """When the last failure's wait ends; a wait beyond the cap (a clock that was set
+    days ahead when it was stored) is ignored, so rows are never stuck behind it."""
+    latest = (Outbox.select(peewee.fn.MAX(Outbox.next_try_at))
+              .where(Outbox.state == PENDING).scalar())
+    if latest is None:
+        return None
+    latest = latest.replace(tzinfo=UTC) if latest.tzinfo is None else latest
+    now = ctx.now()
+    cap = timedelta(seconds=ctx.config["sync.backoff_max_seconds"])
+    if latest <= now or latest > now + cap:
+        return None
+    return latest
+
+
+def backoff_delay(ctx: AppContext, attempts: int) -> float:
+    """Exponential backoff with full jitter, capped (sync.backoff_* settings)."""
+    base = max(1, ctx.config["sync.backoff_base_seconds"])
+    cap = max(base, ctx.config["sync.backoff_max_seconds"])
+    return random.uniform(base / 2, min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def _note_failure(ctx: AppContext, rows: list[Outbox], error: str) -> None:
+    with ctx.database.atomic():
+        attempts = max((r.attempts for r in rows), default=0) + 1
+        next_try = ctx.now() + timedelta(seconds=backoff_delay(ctx, attempts))
+        if rows:
+            Outbox.update(attempts=Outbox.attempts + 1, last_error=error, next_try_at=next_try
+                          ).where(Outbox.id.in_([r.id for r in rows]),
+                                  Outbox.state == PENDING).execute()
+        set_state(ctx, "last_error", error)
+        set_state(ctx, "last_error_at", ctx.now().isoformat())
+
+
+def _store_conflict(ctx: AppContext, uuid: str, copy: dict | None, message: str) -> None:
+    version = copy.get("version", 0) if copy else 0
+    values = {SyncConflict.server_version: version,
+              SyncConflict.server_copy: json.dumps(copy or {}, ensure_ascii=False),
+              SyncConflict.reason: message, SyncConflict.detected_at: ctx.now()}
+    (SyncConflict.insert({SyncConflict.dossier_uuid: uuid, **values})
+     .on_conflict(conflict_target=[SyncConflict.dossier_uuid], update=values).execute())
+
+
+def _mark_synced(uuids) -> None:
+    """Dossiers with nothing left to send and no open conflict are synced."""
+    uuids = list(uuids)
+    if not uuids:
+        return
+    busy = Outbox.select(Outbox.dossier_uuid).where(Outbox.dossier_uuid.in_(uuids),
+                                                     Outbox.state.in_([PENDING, FAILED]))
+    open_conflicts = SyncConflict.select(SyncConflict.dossier_uuid).where(
+        SyncConflict.dossier_uuid.in_(uuids))
+    (Dossier.update(sync_state="synced", sync_message="")
+     .where(Dossier.uuid.in_(uuids), Dossier.uuid.not_in(busy),
+            Dossier.uuid.not_in(open_conflicts)).execute())
+
+
+def apply_push_answers(ctx: AppContext, rows: list[Outbox], results: list[dict]) -> dict:
+    """Apply one batch's answers in one transaction; returns counts per result."""
+    counts = dict.fromkeys(P.RESULTS, 0)
+    with ctx.database.atomic():
+        failed_now: set[str] = set()
+        touched: set[str] = set()
+        versions: dict[str, int] = {}
+        done_ids: list[int] = []
+        for row, answer in zip(rows, results, strict=True):
+            result = answer["result"]
+            touched.add(row.dossier_uuid)
+            if result in (P.APPLIED, P.DUPLICATE):
+                counts[result] += 1
+                done_ids.append(row.id)
+                versions[row.dossier_uuid] = max(versions.get(row.dossier_uuid, 0),
+                                                 answer["version"])
+                continue
+            if row.dossier_uuid in failed_now:
+                # the portal held it back behind an earlier refused op of the same
+                # dossier: it stays pending, in order, behind that op
+                continue
+            counts[result] += 1
+            failed_now.add(row.dossier_uuid)
+            message = answer.get("message", "")
+            Outbox.update(state=FAILED, attempts=Outbox.attempts + 1, last_error=message,
+                          next_try_at=None).where(Outbox.id == row.id).execute()
+            if result == P.CONFLICT:
+                _store_conflict(ctx, row.dossier_uuid, answer.get("dossier"), message)
+            Dossier.update(sync_state=result, sync_message=message).where(
+                Dossier.uuid == row.dossier_uuid).execute()
+        if done_ids:
+            Outbox.update(state=DONE, attempts=Outbox.attempts + 1, last_error="",
+                          next_try_at=None).where(Outbox.id.in_(done_ids)).execute()
+        for uuid, version in versions.items():
+            Dossier.update(portal_version=peewee.fn.MAX(Dossier.portal_version, version)
+                           if _is_sqlite(ctx) else peewee.fn.GREATEST(Dossier.portal_version,
+                                                                      version)
+                           ).where(Dossier.uuid == uuid).execute()
+        _mark_synced(touched - failed_now)
+        set_state(ctx, "last_success_at", ctx.now().isoformat())
+    return counts
+
+
+def _is_sqlite(ctx: AppContext) -> bool:
+    return isinstance(ctx.database, peewee.SqliteDatabase)
+
+
+def _next_batch(ctx: AppContext, after_id: int) -> list[Outbox]:
+    return list(Outbox.select()
+                .where(Outbox.state == PENDING, Outbox.id > after_id,
+                       Outbox.dossier_uuid.not_in(_blocked_dossiers()))
+                .order_by(Outbox.id).limit(max(1, ctx.config["sync.batch_size"])))
+
+
+def _send(adapter, rows: list[Outbox]) -> list[dict]:
+    """Send a batch; a 4xx refusal of the whole batch is narrowed down op by op, so
+    one bad operation is rejected alone and does not block the other dossiers."""
+    ops = [_as_op(r) for r in rows]
+    try:
+        return adapter.push(ops)
+    except Refused as exc:
+        if len(ops) == 1:
+            return [{"op_id": ops[0]["op_id"], "result": P.REJECTED,
+                     "message": f"HTTP {exc.status}: {exc}"}]
+    results: list[dict] = []
+    refused: set[str] = set()
+    for row in rows:
+        if row.dossier_uuid in refused:
+            results.append({"op_id": row.op_id, "result": P.CONFLICT,
+                            "message": "held behind a refused operation"})
+            continue
+        answer = _send(adapter, [row])[0]
+        if answer["result"] in (P.CONFLICT, P.REJECTED):
+            refused.add(row.dossier_uuid)
+        results.append(answer)
+    return results
+
+
+def push(ctx: AppContext, adapter, counts: dict) -> None:
+    """Send every pending row, oldest first; raises TransientError to stop the run."""
+    last_id = 0
+    while True:
+        rows = _next_batch(ctx, last_id)
+        if not rows:
+            return
+        try:
+            results = _send(adapter, rows)
+        except (TransientError, AuthExpired) as exc:
+            _note_failure(ctx, rows, str(exc))
+            raise
+        if os.environ.get(TEST_KILL_ENV) == "after_push_answer":
+            os.kill(os.getpid(), signal.SIGKILL)
+        for key, value in apply_push_answers(ctx, rows, results).items():
+            counts[key] += value
+        last_id = rows[-1].id
+
+
+# --- pull -----------------------------------------------------------------------------
+
+
+def refresh_catalogue(ctx: AppContext, adapter) -> int:
+    """Adopt newer procedure versions from the portal (source "portal")."""
+    items = adapter.procedures()
+    adopted = 0
+    with ctx.database.atomic():
+        for item in items:
+            try:
+                procedure = procedures_from_data({"format": 1, "procedures": [item["data"]]})[0]
+            except (CatalogueError, KeyError, TypeError) as exc:
+                log.warning("portal procedure %s refused: %s", item.get("code"), exc)
+                continue
+            if catalog.adopt_procedure(ctx, procedure, "portal"):
+                adopted += 1
+    ctx.forget_cached()
+    return adopted
+
+
+def _dt(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise P.SchemaError(f"date-time without offset: {text}")
+    return value
+
+
+def _citizen_id(ctx: AppContext, data: dict) -> int:
+    """The applicant of an online dossier; a card read at the counter is never overwritten."""
+    id_number = str(data.get("id_number", "")).strip()
+    if not id_number:
+        raise P.SchemaError("citizen without id_number")
+    dob = data.get("date_of_birth")
+    Citizen.insert(id_number=id_number, full_name=str(data.get("full_name", "")),
+                   date_of_birth=datetime.fromisoformat(dob).date() if dob else None,
+                   gender=str(data.get("gender", "")), address=str(data.get("address", "")),
+                   phone=str(data.get("phone", "")), updated_at=ctx.now()
+                   ).on_conflict_ignore().execute()
+    return Citizen.get(Citizen.id_number == id_number).id
+
+
+def _apply_change(ctx: AppContext, change: dict, device_id: str, counts: dict) -> None:
+    copy = change["dossier"]
+    uuid, version = copy["uuid"], copy["version"]
+    local = Dossier.get_or_none(Dossier.uuid == uuid)
+    if change["origin"] == device_id or (local is not None and version <= local.portal_version):
+        # our own change coming back, or a page applied before (cursor lost): nothing new
+        if local is not None and version > local.portal_version:
+            Dossier.update(portal_version=version).where(Dossier.id == local.id).execute()
+        return
+    status = copy["status"]
+    if status not in P.STATUSES:
+        raise P.SchemaError(f"unknown status {status!r}")
+    if local is None:
+        procedure = (ProcedureRow.select().where(ProcedureRow.code == copy["procedure_code"])
+                     .order_by(ProcedureRow.active.desc(), ProcedureRow.version.desc()).first())
+        if procedure is None:
+            raise P.SchemaError(f"procedure {copy['procedure_code']} unknown here")
+        received_at = _dt(copy["received_at"])
+        dossier_id = Dossier.insert(
+            uuid=uuid, code=copy["code"], office=ctx.office().id, procedure=procedure.id,
+            citizen=_citizen_id(ctx, copy["citizen"]), channel=copy.get("channel") or "online",
+            status=status, received_at=received_at, due_at=_dt(copy["due_at"]),
+            finished_at=_dt(copy.get("finished_at")), fee_vnd=int(copy.get("fee_vnd") or 0),
+            phone=str(copy.get("phone") or ""), received_by=str(copy.get("received_by") or ""),
+            sync_state="synced", portal_version=version, updated_at=ctx.now()).execute()
+        DossierEvent.insert(dossier=dossier_id, at=received_at, actor="portal", kind="received",
+                            to_status=status, note=_("Hồ sơ nộp trực tuyến, nhận từ cổng")
+                            ).execute()
+        counts["new"] += 1
+        counts["pulled"] += 1
+        return
+    has_local_ops = (Outbox.select().where(Outbox.dossier_uuid == uuid,
+                                           Outbox.state.in_([PENDING, FAILED])).exists())
+    if has_local_ops:
+        # never overwrite a change the portal has not seen: a clerk decides (DESIGN.md §5)
+        message = _("Hồ sơ đã được sửa trên cổng trong khi máy này còn thay đổi chưa gửi.")
+        _store_conflict(ctx, uuid, copy, message)
+        Dossier.update(sync_state="conflict", sync_message=message).where(
+            Dossier.id == local.id).execute()
+        if local.sync_state != "conflict":  # not already counted by this run's push
+            counts["conflicts"] += 1
+        return
+    _overwrite(ctx, local, copy, note=_("Cập nhật từ cổng dịch vụ"))
+    counts["pulled"] += 1
+
+
+def _overwrite(ctx: AppContext, local: Dossier, copy: dict, note: str) -> None:
+    status = copy["status"]
+    finished = _dt(copy.get("finished_at"))
+    if finished is None and DossierStatus(status) in FINISHED_STATUSES:
+        finished = local.finished_at or ctx.now()
+    Dossier.update(status=status, due_at=_dt(copy["due_at"]), finished_at=finished,
+                   portal_version=copy["version"], sync_state="synced", sync_message="",
+                   updated_at=ctx.now()).where(Dossier.id == local.id).execute()
+    if status != local.status or _dt(copy["due_at"]) != local.due_at:
+        DossierEvent.insert(dossier=local.id, at=ctx.now(), actor="portal", kind="status",
+                            from_status=local.status, to_status=status,
+                            note=copy.get("portal_note") or note).execute()
+
+
+def pull(ctx: AppContext, adapter, counts: dict) -> int:
+    """Apply the change feed from the stored cursor; returns the new cursor."""
+    device_id = get_state("device_id")
+    cursor = int(get_state("cursor", "0"))
+    while True:
+        page = adapter.changes(cursor, PULL_PAGE)
+        with ctx.database.atomic():
+            if int(get_state("cursor", "0")) != cursor:
+                # another worker applied this page meanwhile: it is its job now
+                return int(get_state("cursor", "0"))
+            try:
+                for change in page["changes"]:
+                    _apply_change(ctx, change, device_id, counts)
+            except (P.SchemaError, KeyError, ValueError, TypeError) as exc:
+                raise TransientError(_("Thay đổi từ cổng không dùng được ({error}); chưa áp "
+                                       "dụng trang này.").format(error=exc)) from None
+            set_state(ctx, "cursor", str(page["cursor"]))
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return cursor
+
+
+# --- one run --------------------------------------------------------------------------
+
+
+def run_once(ctx: AppContext, *, adapter=None, force: bool = False) -> SyncReport:
+    """Push then pull once. Network failures end the run with the rows kept."""
+    counts = {**dict.fromkeys(P.RESULTS, 0), "pulled": 0, "new": 0, "conflicts": 0}
+    procedures = 0
+    error = ""
+    own_adapter = adapter is None
+    if not ctx.config["sync.portal_url"] and ctx.config["sync.adapter"] == "reference" \
+            and adapter is None:
+        return _report(counts, procedures, skipped=_("Chưa cấu hình cổng (sync.portal_url): "
+                                                     "đang làm việc ngoại tuyến."))
+    with translated_errors():
+        if not force:
+            until = _backoff_until(ctx)
+            if until is not None:
+                return _report(counts, procedures, skipped=_(
+                    "Đang chờ thử lại sau lỗi mạng đến {at}.").format(at=until.isoformat()))
+        try:
+            adapter = adapter or make_adapter(ctx)
+        except SyncError as exc:
+            return _report(counts, procedures, error=str(exc))
+        try:
+            with ctx.database.atomic():
+                set_state(ctx, "last_attempt_at", ctx.now().isoformat())
+            push(ctx, adapter, counts)
+            if adapter.supports_pull:
+                procedures = refresh_catalogue(ctx, adapter)
+                pull(ctx, adapter, counts)
+            with ctx.database.atomic():
+                set_state(ctx, "last_success_at", ctx.now().isoformat())
+                set_state(ctx, "last_error", "")
+        except (SyncError, Refused) as exc:
+            error = str(exc)
+            with ctx.database.atomic():
+                set_state(ctx, "last_error", error)
+                set_state(ctx, "last_error_at", ctx.now().isoformat())
+        finally:
+            if own_adapter and hasattr(adapter, "close"):
+                adapter.close()
+    return _report(counts, procedures, error=error)
+
+
+def _report(counts, procedures, *, error="", skipped="") -> SyncReport:
+    return SyncReport(pushed=counts[P.APPLIED], duplicates=counts[P.DUPLICATE],
+                      conflicts=counts[P.CONFLICT] + counts["conflicts"],
+                      rejected=counts[P.REJECTED], pulled=counts["pulled"],
+                      new_dossiers=counts["new"], procedures_updated=procedures,
+                      cursor=int(get_state("cursor", "0") or 0), error=error, skipped=skipped)
+
+
+# --- status, retry, conflicts -----------------------------------------------------------
+
+
+def sync_status(ctx: AppContext) -> SyncStatus:
+    with translated_errors():
+        pending = Outbox.select().where(Outbox.state == PENDING)
+        blocked = _blocked_dossiers()
+        oldest = pending.select(peewee.fn.MIN(Outbox.created_at)).scalar()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return SyncStatus(
+            online=bool(ctx.config["sync.portal_url"] or ctx.config["sync.gateway_url"]),
+            adapter=ctx.config["sync.adapter"], portal_url=ctx.config["sync.portal_url"],
+            enrolled=bool(get_state("device_id")),
+            pending=pending.where(Outbox.dossier_uuid.not_in(blocked)).count(),
+            held=Outbox.select().where(Outbox.state.in_([PENDING, FAILED]),
+                                       Outbox.dossier_uuid.in_(blocked)).count(),
+            conflicts=Dossier.select().where(Dossier.sync_state == "conflict").count(),
+            rejected=Dossier.select().where(Dossier.sync_state == "rejected").count(),
+            oldest_pending_at=oldest,
+            oldest_pending_age_seconds=(max(0, int((ctx.now() - oldest).total_seconds()))
+                                        if oldest else None),
+            next_try_at=_backoff_until(ctx),
+            last_success_at=_parse_time(get_state("last_success_at")),
+            last_error=get_state("last_error"),
+            last_error_at=_parse_time(get_state("last_error_at")),
+            cursor=int(get_state("cursor", "0") or 0),
+        )
+
+
+def retry(ctx: AppContext, reference: str | None = None) -> int:
+    """Send held operations again and end any backoff wait; returns rows re-queued."""
+    with translated_errors(), ctx.database.atomic():
+        query = Outbox.update(state=PENDING, next_try_at=None, attempts=0)
+        where = [Outbox.state.in_([PENDING, FAILED])]
+        if reference:
+            uuid = _find(reference).uuid
+            where.append(Outbox.dossier_uuid == uuid)
+            Dossier.update(sync_state="pending", sync_message="").where(
+                Dossier.uuid == uuid, Dossier.sync_state == "rejected").execute()
+        else:
+            Dossier.update(sync_state="pending", sync_message="").where(
+                Dossier.sync_state == "rejected").execute()
+        return query.where(*where).execute()
+
+
+def list_conflicts(ctx: AppContext) -> list[ConflictInfo]:
+    with translated_errors():
+        rows = (Dossier.select().where(Dossier.sync_state.in_(["conflict", "rejected"]))
+                .order_by(Dossier.received_at))
+        out = []
+        for d in rows:
+            conflict = SyncConflict.get_or_none(SyncConflict.dossier_uuid == d.uuid)
+            copy = json.loads(conflict.server_copy) if conflict else {}
+            out.append(ConflictInfo(
+                dossier_uuid=d.uuid, code=d.code, state=d.sync_state, message=d.sync_message,
+                local_status=d.status, portal_status=copy.get("status"),
+                portal_version=conflict.server_version if conflict else None,
+                pending_operations=Outbox.select().where(
+                    Outbox.dossier_uuid == d.uuid,
+                    Outbox.state.in_([PENDING, FAILED])).count(),
+                detected_at=conflict.detected_at if conflict else None))
+        return out
+
+
+def resolve(ctx: AppContext, reference: str, keep: str) -> str:
+    """Settle a conflict: keep the local changes (sent again on top of the portal's
+    version) or the portal's copy (local unsent changes are dropped, history kept)."""
+    if keep not in ("local", "portal"):
+        raise InvalidInput(_("Chọn --keep local (giữ bản trên máy) hoặc --keep portal "
+                             "(giữ bản trên cổng)."))
+    with translated_errors(), ctx.database.atomic():
+        dossier = _find(reference)
+        conflict = SyncConflict.get_or_none(SyncConflict.dossier_uuid == dossier.uuid)
+        if conflict is None:
+            raise NotFound(_("Hồ sơ {code} không có xung đột đồng bộ nào cần giải quyết."
+                             ).format(code=dossier.code))
+        copy = json.loads(conflict.server_copy)
+        open_rows = Outbox.dossier_uuid == dossier.uuid, Outbox.state.in_([PENDING, FAILED])
+        if keep == "local":
+            Outbox.update(state=PENDING, base_version=conflict.server_version, attempts=0,
+                          next_try_at=None, last_error="").where(*open_rows).execute()
+            Dossier.update(portal_version=conflict.server_version, sync_state="pending",
+                           sync_message="").where(Dossier.id == dossier.id).execute()
+        else:
+            if not copy:
+                raise InvalidInput(_("Cổng không gửi kèm bản của hồ sơ {code}; không thể giữ "
+                                     "bản trên cổng. Hãy chạy 'sadec-desk sync run' rồi thử lại."
+                                     ).format(code=dossier.code))
+            Outbox.update(state=DISCARDED).where(*open_rows).execute()
+            _overwrite(ctx, dossier, copy, note=_("Giải quyết xung đột: giữ bản trên cổng"))
+        SyncConflict.delete().where(SyncConflict.id == conflict.id).execute()
+    return dossier.code

@@ -1,0 +1,679 @@
+"""The reference portal: a real HTTP service that stands in for the central portal.
+
+IT staff rehearse synchronisation against it and the tests run the client against
+it over loopback (DESIGN.md §5). The API is published in docs/portal-openapi.json.
+
+Framework choice: Flask + waitress (the ``[portal]`` extra). The storage layer is
+peewee, which is synchronous, so a WSGI stack fits it without a thread-pool shim;
+waitress is a pure-Python, multi-threaded production WSGI server that runs the same
+on Windows (where commune IT staff rehearse) and Linux, with no C build.
+
+Guarantees the client relies on:
+
+- every ``op_id`` is stored for ever under a unique constraint; an op already
+  applied is answered ``duplicate`` with its original result, never applied twice;
+- a change made since the op's base version by anyone but the sending device is a
+  ``conflict`` (answered with the portal's copy); a bad op is ``rejected`` with a reason;
+- every write runs in one transaction that also appends to the change feed, and
+  writers are serialised (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock),
+  so the feed's sequence numbers commit in order and a cursor never skips a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import threading
+import time
+import uuid as uuidlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import peewee
+
+from sadec_desk.db.database import is_sqlite, sqlite_database, url_database
+from sadec_desk.db.models import UtcDateTimeField
+from sadec_desk.sync import protocol as P
+
+log = logging.getLogger(__name__)
+
+portal_proxy = peewee.DatabaseProxy()
+_ADVISORY_LOCK_KEY = 7270051
+
+
+class PortalModel(peewee.Model):
+    class Meta:
+        database = portal_proxy
+        legacy_table_names = False
+
+
+class Device(PortalModel):
+    device_id = peewee.CharField(unique=True)
+    name = peewee.CharField(default="")
+    # HMAC key shared with the device: it proves the device when refreshing its token
+    # and signs its offline export files, so the portal has to keep it
+    key = peewee.CharField()
+    enrolled_at = UtcDateTimeField()
+
+
+class Enrolment(PortalModel):
+    code = peewee.CharField(unique=True)
+    created_at = UtcDateTimeField()
+    expires_at = UtcDateTimeField()
+    used_by = peewee.CharField(null=True)
+
+
+class Token(PortalModel):
+    token_hash = peewee.CharField(unique=True)  # sha256: a leaked table gives no token
+    device_id = peewee.CharField(index=True)
+    expires_at = UtcDateTimeField()
+
+
+class PortalDossier(PortalModel):
+    uuid = peewee.CharField(unique=True)
+    code = peewee.CharField(index=True)
+    version = peewee.IntegerField()
+    data = peewee.TextField()  # the dossier as JSON (protocol.check_dossier shape)
+    updated_at = UtcDateTimeField()
+
+
+class Operation(PortalModel):
+    """Every op_id ever received, with the answer given (re-sent ops get it back)."""
+
+    op_id = peewee.CharField(unique=True)
+    device_id = peewee.CharField()
+    dossier_uuid = peewee.CharField(index=True)
+    op = peewee.CharField()
+    result = peewee.CharField()
+    version = peewee.IntegerField(null=True)
+    message = peewee.TextField(default="")
+    received_at = UtcDateTimeField()
+
+
+class Change(PortalModel):
+    """The change feed; its id is the cursor handed to clients."""
+
+    dossier_uuid = peewee.CharField(index=True)
+    version = peewee.IntegerField()
+    origin = peewee.CharField()  # device id, or "portal" for changes made at the portal
+    snapshot = peewee.TextField()
+    at = UtcDateTimeField()
+
+
+class PortalProcedure(PortalModel):
+    code = peewee.CharField()
+    version = peewee.IntegerField()
+    data = peewee.TextField()
+    active = peewee.BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("code", "version"), True),)
+
+
+PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, PortalProcedure)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_portal_database(url: str | None, default_path) -> peewee.Database:
+    """SQLite file by default, PostgreSQL (or any peewee URL) when given."""
+    database = url_database(url) if url else sqlite_database(default_path)
+    portal_proxy.initialize(database)
+    database.connect(reuse_if_open=True)
+    with database.atomic():
+        database.create_tables(PORTAL_MODELS)
+        if PortalProcedure.select().count() == 0:
+            from sadec_desk.domain.catalogue import procedure_to_data
+            from sadec_desk.services.catalog import seed_procedures
+
+            for p in seed_procedures():
+                PortalProcedure.create(code=p.code, version=p.version,
+                                       data=json.dumps(procedure_to_data(p), ensure_ascii=False))
+    database.close()
+    return database
+
+
+class PortalStore:
+    """The portal's rules over its database; the HTTP layer only translates."""
+
+    def __init__(self, database: peewee.Database, *, token_ttl: timedelta):
+        self.database = database
+        self.token_ttl = token_ttl
+
+    # --- transactions ---------------------------------------------------------------
+
+    def write(self):
+        """A serialised write transaction (see module docstring: ordered cursors)."""
+        database = self.database
+
+        class _Tx:
+            def __enter__(self_inner):
+                self_inner.tx = database.atomic()
+                self_inner.tx.__enter__()
+                if not is_sqlite(database):
+                    database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
+                                         (_ADVISORY_LOCK_KEY,))
+                return self_inner
+
+            def __exit__(self_inner, *exc):
+                return self_inner.tx.__exit__(*exc)
+
+        return _Tx()
+
+    # --- devices and tokens -----------------------------------------------------------
+
+    def new_enrolment_code(self, valid_for: timedelta = timedelta(days=7)) -> str:
+        code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
+        now = utcnow()
+        with self.write():
+            Enrolment.create(code=code, created_at=now, expires_at=now + valid_for)
+        return code
+
+    def _issue_token(self, device_id: str) -> dict:
+        token = secrets.token_urlsafe(32)
+        expires = utcnow() + self.token_ttl
+        Token.create(token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                     device_id=device_id, expires_at=expires)
+        return {"token": token, "expires_at": expires.isoformat()}
+
+    def enrol(self, code: str, name: str) -> dict | None:
+        with self.write():
+            enrolment = Enrolment.get_or_none(Enrolment.code == code.strip().upper())
+            if (enrolment is None or enrolment.used_by is not None
+                    or enrolment.expires_at < utcnow()):
+                return None
+            device_id = str(uuidlib.uuid4())
+            key = secrets.token_urlsafe(32)
+            Device.create(device_id=device_id, name=name, key=key, enrolled_at=utcnow())
+            Enrolment.update(used_by=device_id).where(Enrolment.id == enrolment.id).execute()
+            return {"device_id": device_id, "device_key": key, **self._issue_token(device_id)}
+
+    def device_key(self, device_id: str) -> str | None:
+        device = Device.get_or_none(Device.device_id == device_id)
+        return device.key if device else None
+
+    def refresh_token(self, device_id: str, key: str) -> dict | None:
+        known = self.device_key(device_id)
+        if known is None or not hmac.compare_digest(known.encode(), key.encode()):
+            return None
+        with self.write():
+            Token.delete().where(Token.device_id == device_id,
+                                 Token.expires_at < utcnow()).execute()
+            return self._issue_token(device_id)
+
+    def device_for_token(self, token: str) -> str | None:
+        row = Token.get_or_none(Token.token_hash == hashlib.sha256(token.encode()).hexdigest())
+        if row is None or row.expires_at <= utcnow():
+            return None
+        return row.device_id
+
+    def expire_tokens(self) -> int:
+        with self.write():
+            return Token.update(expires_at=utcnow() - timedelta(seconds=1)).execute()
+
+    # --- push -------------------------------------------------------------------------
+
+    def push(self, device_id: str, ops: list[dict]) -> list[dict]:
+        """Apply a batch in order, in one transaction; one answer per op."""
+        results: list[dict] = []
+        with self.write():
+            op_ids = [o["op_id"] for o in ops]
+            known = {row.op_id: row for row in
+                     Operation.select().where(Operation.op_id.in_(op_ids))}
+            uuids = list({o["dossier_uuid"] for o in ops})
+            dossiers = {row.uuid: row for row in
+                        PortalDossier.select().where(PortalDossier.uuid.in_(uuids))}
+            blocked: set[str] = set()
+            now = utcnow()
+            changes: list[dict] = []
+            for op in ops:
+                result = self._apply(device_id, op, known, dossiers, blocked, now, changes)
+                results.append(result)
+            if changes:
+                Change.insert_many(changes).execute()
+        return results
+
+    def _record(self, known, device_id, op, result, version, message, now):
+        row = known.get(op["op_id"])
+        fields = {"result": result, "version": version, "message": message}
+        if row is None:
+            Operation.insert(op_id=op["op_id"], device_id=device_id,
+                             dossier_uuid=op["dossier_uuid"], op=op["op"], received_at=now,
+                             **fields).execute()
+        else:
+            Operation.update(fields).where(Operation.id == row.id).execute()
+
+    def _apply(self, device_id, op, known, dossiers, blocked, now, changes) -> dict:
+        op_id, uuid = op["op_id"], op["dossier_uuid"]
+        previous = known.get(op_id)
+        if previous is not None and previous.result == P.APPLIED:
+            return {"op_id": op_id, "result": P.DUPLICATE, "version": previous.version,
+                    "original": {"result": previous.result, "version": previous.version,
+                                 "device_id": previous.device_id}}
+        if uuid in blocked:
+            # never apply an op after an earlier op of the same dossier was refused:
+            # that would reorder the dossier's history (DESIGN.md §5)
+            return self._refuse(P.CONFLICT, "an earlier operation of this dossier in the "
+                                "batch was not applied", op, known, dossiers, blocked,
+                                device_id, now, record=False)
+        current = dossiers.get(uuid)
+        kind, payload = op["op"], op["payload"]
+        if kind == "dossier.received":
+            if current is not None:
+                return self._refuse(P.CONFLICT, "the dossier already exists at the portal",
+                                    op, known, dossiers, blocked, device_id, now)
+            problem = self._check_received(payload, uuid)
+            if problem:
+                return self._refuse(P.REJECTED, problem, op, known, dossiers, blocked,
+                                    device_id, now)
+            data = {k: payload.get(k) for k in (
+                "uuid", "code", "procedure_code", "procedure_name", "channel", "status",
+                "received_at", "due_at", "finished_at", "fee_vnd", "pages", "copies", "phone",
+                "received_by", "citizen")}
+            data["version"] = 1
+            current = PortalDossier(uuid=uuid, code=data["code"], version=1,
+                                    data=json.dumps(data, ensure_ascii=False), updated_at=now)
+            current.id = PortalDossier.insert(current.__data__).execute()
+            dossiers[uuid] = current
+        else:
+            if current is None:
+                return self._refuse(P.REJECTED, "unknown dossier (its creation never reached "
+                                    "the portal)", op, known, dossiers, blocked, device_id, now)
+            foreign = (Change.select().where(Change.dossier_uuid == uuid,
+                                             Change.version > op["base_version"],
+                                             Change.origin != device_id).exists())
+            if foreign:
+                return self._refuse(P.CONFLICT, "the dossier was changed at the portal since "
+                                    f"version {op['base_version']}", op, known, dossiers,
+                                    blocked, device_id, now)
+            data = json.loads(current.data)
+            if kind == "dossier.status":
+                target = payload.get("to_status")
+                if target not in P.STATUSES:
+                    return self._refuse(P.REJECTED, f"unknown status {target!r}", op, known,
+                                        dossiers, blocked, device_id, now)
+                data["status"] = target
+                if target in ("done", "returned", "refused", "withdrawn") \
+                        and not data.get("finished_at"):
+                    data["finished_at"] = payload.get("at")
+            elif kind == "dossier.rescheduled":
+                if not isinstance(payload.get("new_due"), str):
+                    return self._refuse(P.REJECTED, "new_due is missing", op, known, dossiers,
+                                        blocked, device_id, now)
+                data["due_at"] = payload["new_due"]
+            data["version"] = current.version + 1
+            current.version = data["version"]
+            current.data = json.dumps(data, ensure_ascii=False)
+            PortalDossier.update(version=current.version, data=current.data, updated_at=now
+                                 ).where(PortalDossier.id == current.id).execute()
+        changes.append({"dossier_uuid": uuid, "version": current.version, "origin": device_id,
+                        "snapshot": current.data, "at": now})
+        self._record(known, device_id, op, P.APPLIED, current.version, "", now)
+        return {"op_id": op_id, "result": P.APPLIED, "version": current.version}
+
+    def _refuse(self, result, message, op, known, dossiers, blocked, device_id, now,
+                record=True) -> dict:
+        blocked.add(op["dossier_uuid"])
+        if record:
+            # a refused op may be sent again after a retry or a resolution: its row is
+            # kept (the op_id is known for ever) but its answer is worked out again
+            self._record(known, device_id, op, result, None, message, now)
+        answer = {"op_id": op["op_id"], "result": result, "message": message}
+        current = dossiers.get(op["dossier_uuid"])
+        if result == P.CONFLICT and current is not None:
+            answer["dossier"] = json.loads(current.data)
+        return answer
+
+    @staticmethod
+    def _check_received(payload: dict, uuid: str) -> str:
+        for key in ("code", "procedure_code", "received_at", "due_at", "status"):
+            if not isinstance(payload.get(key), str) or not payload.get(key):
+                return f"field {key!r} is missing"
+        if payload.get("uuid") != uuid:
+            return "payload uuid differs from dossier_uuid"
+        citizen = payload.get("citizen")
+        if not isinstance(citizen, dict) or not citizen.get("id_number"):
+            return "the applicant's ID number is missing"
+        if not PortalProcedure.select().where(PortalProcedure.code == payload["procedure_code"],
+                                              PortalProcedure.active).exists():
+            return f"procedure {payload['procedure_code']} is not in the portal's catalogue"
+        return ""
+
+    # --- changes, catalogue, portal-side edits ------------------------------------------
+
+    def changes(self, since: int, limit: int) -> dict:
+        rows = list(Change.select().where(Change.id > since).order_by(Change.id).limit(limit + 1))
+        page = rows[:limit]
+        return {
+            "changes": [{"seq": r.id, "origin": r.origin, "version": r.version,
+                         "dossier": json.loads(r.snapshot)} for r in page],
+            "cursor": page[-1].id if page else since,
+            "has_more": len(rows) > limit,
+        }
+
+    def procedures(self) -> list[dict]:
+        return [{"code": r.code, "version": r.version, "data": json.loads(r.data)}
+                for r in PortalProcedure.select().where(PortalProcedure.active)
+                .order_by(PortalProcedure.code)]
+
+    def publish_procedure(self, data: dict) -> dict:
+        from sadec_desk.domain.catalogue import procedure_to_data, procedures_from_data
+
+        procedure = procedures_from_data({"format": 1, "procedures": [data]})[0]
+        with self.write():
+            newest = (PortalProcedure.select(peewee.fn.MAX(PortalProcedure.version))
+                      .where(PortalProcedure.code == procedure.code).scalar()) or 0
+            if procedure.version <= newest:
+                raise ValueError(f"version must be above {newest}")
+            PortalProcedure.update(active=False).where(
+                PortalProcedure.code == procedure.code).execute()
+            PortalProcedure.create(code=procedure.code, version=procedure.version,
+                                   data=json.dumps(procedure_to_data(procedure),
+                                                   ensure_ascii=False))
+        return {"code": procedure.code, "version": procedure.version}
+
+    def get_dossier(self, uuid: str) -> dict | None:
+        row = PortalDossier.get_or_none(PortalDossier.uuid == uuid)
+        return json.loads(row.data) if row else None
+
+    def all_dossiers(self) -> list[dict]:
+        return [json.loads(r.data) for r in PortalDossier.select().order_by(PortalDossier.id)]
+
+    def create_online_dossier(self, data: dict) -> dict:
+        """A dossier a citizen submitted online (channel "online", origin "portal")."""
+        now = utcnow()
+        uuid = data.get("uuid") or str(uuidlib.uuid4())
+        dossier = {
+            "uuid": uuid, "code": data["code"], "procedure_code": data["procedure_code"],
+            "procedure_name": data.get("procedure_name", ""), "channel": "online",
+            "status": "received", "received_at": data.get("received_at") or now.isoformat(),
+            "due_at": data["due_at"], "finished_at": None, "fee_vnd": data.get("fee_vnd", 0),
+            "pages": 0, "copies": 1, "phone": data.get("phone", ""),
+            "received_by": "portal", "citizen": data["citizen"], "version": 1,
+        }
+        P.check_dossier(dossier)
+        with self.write():
+            text = json.dumps(dossier, ensure_ascii=False)
+            PortalDossier.create(uuid=uuid, code=dossier["code"], version=1, data=text,
+                                 updated_at=now)
+            Change.create(dossier_uuid=uuid, version=1, origin="portal", snapshot=text, at=now)
+        return dossier
+
+    def portal_status_change(self, uuid: str, status: str, note: str = "") -> dict | None:
+        if status not in P.STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        now = utcnow()
+        with self.write():
+            row = PortalDossier.get_or_none(PortalDossier.uuid == uuid)
+            if row is None:
+                return None
+            data = json.loads(row.data)
+            data.update(status=status, version=row.version + 1)
+            if note:
+                data["portal_note"] = note
+            text = json.dumps(data, ensure_ascii=False)
+            PortalDossier.update(version=data["version"], data=text, updated_at=now).where(
+                PortalDossier.id == row.id).execute()
+            Change.create(dossier_uuid=uuid, version=data["version"], origin="portal",
+                          snapshot=text, at=now)
+        return data
+
+
+# --- HTTP layer ---------------------------------------------------------------------------
+
+
+class Faults:
+    """Test hooks (only with ``--test-hooks``): misbehave on the next requests."""
+
+    KNOWN = ("error_500", "delay_after_commit", "garbage_after_commit", "wrong_schema",
+             "expire_tokens_after_push", "garbage_changes")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.values: dict[str, float] = {}
+
+    def set(self, values: dict) -> None:
+        with self.lock:
+            for key, value in values.items():
+                if key not in self.KNOWN:
+                    raise KeyError(key)
+                self.values[key] = float(value)
+
+    def take(self, key: str) -> bool:
+        """Use up one count of a counter-style fault."""
+        with self.lock:
+            if self.values.get(key, 0) >= 1:
+                self.values[key] -= 1
+                return True
+            return False
+
+    def pop(self, key: str) -> float:
+        with self.lock:
+            return self.values.pop(key, 0.0)
+
+
+def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
+    from flask import Flask, Response, g, jsonify, request
+
+    app = Flask("sadec_desk_portal")
+    app.json.ensure_ascii = False
+    faults = Faults()
+
+    def fail(status: int, message: str):
+        return jsonify({"error": message}), status
+
+    @app.before_request
+    def _connect():
+        store.database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc):
+        if not store.database.is_closed():
+            store.database.close()
+
+    def body() -> dict:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise _BadRequest("the body must be a JSON object")
+        return data
+
+    class _BadRequest(Exception):
+        pass
+
+    @app.errorhandler(_BadRequest)
+    def _bad(exc):
+        return fail(400, str(exc))
+
+    def device() -> str | None:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        g.device_id = store.device_for_token(header[7:].strip())
+        return g.device_id
+
+    def admin_ok() -> bool:
+        return hmac.compare_digest(request.headers.get("X-Admin-Key", "").encode(),
+                                   admin_key.encode())
+
+    @app.get(f"{P.API}/health")
+    def health():
+        return jsonify({"ok": True})
+
+    @app.post(f"{P.API}/devices/enrol")
+    def enrol():
+        data = body()
+        answer = store.enrol(str(data.get("code", "")), str(data.get("name", "")))
+        if answer is None:
+            return fail(403, "unknown, used or expired enrolment code")
+        return jsonify(answer)
+
+    @app.post(f"{P.API}/devices/token")
+    def token():
+        data = body()
+        answer = store.refresh_token(str(data.get("device_id", "")),
+                                     str(data.get("device_key", "")))
+        if answer is None:
+            return fail(403, "unknown device or wrong device key")
+        return jsonify(answer)
+
+    def check_ops(ops: Any) -> list[dict]:
+        if not isinstance(ops, list) or not ops or len(ops) > 5000:
+            raise _BadRequest("'ops' must be a list of 1 to 5000 operations")
+        for o in ops:
+            if not isinstance(o, dict):
+                raise _BadRequest("each operation must be an object")
+            for key, kind in (("op_id", str), ("dossier_uuid", str), ("op", str),
+                              ("base_version", int), ("payload", dict)):
+                if not isinstance(o.get(key), kind):
+                    raise _BadRequest(f"operation field {key!r} is missing or of the wrong type")
+            if o["op"] not in P.OPS:
+                raise _BadRequest(f"unknown operation {o['op']!r}")
+        return ops
+
+    def push_answer(results):
+        if test_hooks:
+            delay = faults.pop("delay_after_commit")
+            if delay:
+                time.sleep(min(delay, 30))
+            if faults.take("garbage_after_commit"):
+                return Response("<html>gateway error", status=200, mimetype="application/json")
+            if faults.take("wrong_schema"):
+                return jsonify({"results": "ok", "status": 1})
+            if faults.take("expire_tokens_after_push"):
+                store.expire_tokens()
+        return jsonify({"results": results})
+
+    @app.post(f"{P.API}/push")
+    def push():
+        if test_hooks and faults.take("error_500"):
+            return fail(500, "injected failure")
+        device_id = device()
+        if device_id is None:
+            return fail(401, "missing or expired token")
+        ops = check_ops(body().get("ops"))
+        return push_answer(store.push(device_id, ops))
+
+    @app.post(f"{P.API}/bundles")
+    def bundle():
+        """An offline export file brought in by another machine (sadec-desk sync import)."""
+        if device() is None:
+            return fail(401, "missing or expired token")
+        from sadec_desk.sync.transfer import BundleError, verify_bundle
+
+        data = body()
+        try:
+            origin = verify_bundle(data, store.device_key)
+        except BundleError as exc:
+            return fail(422, str(exc))
+        return push_answer(store.push(origin, check_ops(data["ops"])))
+
+    @app.get(f"{P.API}/changes")
+    def changes():
+        if test_hooks and faults.take("error_500"):
+            return fail(500, "injected failure")
+        if device() is None:
+            return fail(401, "missing or expired token")
+        try:
+            since = int(request.args.get("since", "0"))
+            limit = min(max(int(request.args.get("limit", "500")), 1), 5000)
+        except ValueError:
+            return fail(400, "since and limit must be integers")
+        if test_hooks and faults.take("garbage_changes"):
+            return Response("{not json", status=200, mimetype="application/json")
+        return jsonify(store.changes(since, limit))
+
+    @app.get(f"{P.API}/procedures")
+    def procedures():
+        if device() is None:
+            return fail(401, "missing or expired token")
+        return jsonify({"procedures": store.procedures()})
+
+    @app.get(f"{P.API}/dossiers/<uuid>")
+    def dossier(uuid):
+        if device() is None:
+            return fail(401, "missing or expired token")
+        found = store.get_dossier(uuid)
+        return jsonify(found) if found else fail(404, "unknown dossier")
+
+    # --- operator endpoints (X-Admin-Key) ---
+
+    @app.before_request
+    def _admin_guard():
+        if request.path.startswith(f"{P.API}/admin/") and not admin_ok():
+            return fail(403, "wrong or missing X-Admin-Key")
+        return None
+
+    @app.post(f"{P.API}/admin/enrolments")
+    def new_enrolment():
+        return jsonify({"code": store.new_enrolment_code()})
+
+    @app.get(f"{P.API}/admin/dossiers")
+    def all_dossiers():
+        return jsonify({"dossiers": store.all_dossiers()})
+
+    @app.post(f"{P.API}/admin/dossiers")
+    def online_dossier():
+        data = body()
+        try:
+            return jsonify(store.create_online_dossier(data))
+        except (KeyError, P.SchemaError) as exc:
+            return fail(400, f"bad dossier: {exc}")
+        except peewee.IntegrityError:
+            return fail(409, "a dossier with this uuid already exists")
+
+    @app.post(f"{P.API}/admin/dossiers/<uuid>/status")
+    def portal_status(uuid):
+        data = body()
+        try:
+            found = store.portal_status_change(uuid, str(data.get("status")),
+                                               str(data.get("note", "")))
+        except ValueError as exc:
+            return fail(400, str(exc))
+        return jsonify(found) if found else fail(404, "unknown dossier")
+
+    @app.post(f"{P.API}/admin/procedures")
+    def publish():
+        try:
+            return jsonify(store.publish_procedure(body()))
+        except ValueError as exc:
+            return fail(400, str(exc))
+
+    @app.post(f"{P.API}/admin/tokens/expire")
+    def expire():
+        return jsonify({"expired": store.expire_tokens()})
+
+    @app.post(f"{P.API}/admin/faults")
+    def set_faults():
+        if not test_hooks:
+            return fail(404, "test hooks are off (start with --test-hooks)")
+        try:
+            faults.set(body())
+        except (KeyError, TypeError, ValueError) as exc:
+            return fail(400, f"unknown fault {exc}")
+        return jsonify({"ok": True})
+
+    return app
+
+
+def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key: str,
+          token_ttl_seconds: int = 3600, test_hooks: bool = False, threads: int = 8,
+          ready=None) -> None:
+    """Run the portal until interrupted (``sadec-desk portal serve``)."""
+    from waitress import create_server
+
+    database = open_portal_database(database_url, data_dir / "portal.sqlite3")
+    store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl_seconds))
+    app = create_app(store, admin_key=admin_key, test_hooks=test_hooks)
+    server = create_server(app, host=host, port=port, threads=threads,
+                           channel_timeout=60, ident="sadec-desk-portal")
+    if ready is not None:
+        ready(server)
+    try:
+        server.run()
+    finally:
+        server.close()

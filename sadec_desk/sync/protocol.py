@@ -1,0 +1,79 @@
+"""The reference portal protocol shared by the server and the client (DESIGN.md §5).
+
+docs/portal-openapi.json describes the same thing for people; this module holds
+the names both sides use and the checks the client makes on every answer, so a
+portal that sends something else is refused instead of half-applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+API = "/v1"
+
+OPS = ("dossier.received", "dossier.status", "dossier.rescheduled")
+APPLIED, DUPLICATE, CONFLICT, REJECTED = "applied", "duplicate", "conflict", "rejected"
+RESULTS = (APPLIED, DUPLICATE, CONFLICT, REJECTED)
+
+#: every business status a dossier can have (domain/lifecycle.py DossierStatus values)
+STATUSES = ("received", "processing", "supplement_requested", "done", "returned",
+            "refused", "withdrawn")
+
+
+class SchemaError(ValueError):
+    """An answer from the portal does not have the agreed shape."""
+
+
+def _need(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(obj, dict) or key not in obj:
+        raise SchemaError(f"{where}: missing '{key}'")
+    value = obj[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise SchemaError(f"{where}: '{key}' has the wrong type")
+    return value
+
+
+def check_push_answer(answer: Any, sent_op_ids: list[str]) -> list[dict]:
+    """The per-operation results, one per op sent, in the order sent."""
+    results = _need(answer, "results", list, "push answer")
+    if [r.get("op_id") if isinstance(r, dict) else None for r in results] != sent_op_ids:
+        raise SchemaError("push answer: results do not match the operations sent")
+    for r in results:
+        result = _need(r, "result", str, "push result")
+        if result not in RESULTS:
+            raise SchemaError(f"push result: unknown result '{result}'")
+        if result in (APPLIED, DUPLICATE):
+            _need(r, "version", int, "push result")
+        if result == CONFLICT and r.get("dossier") is not None:
+            check_dossier(r["dossier"])
+        if result in (CONFLICT, REJECTED):
+            _need(r, "message", str, "push result")
+    return results
+
+
+def check_dossier(d: Any) -> dict:
+    for key in ("uuid", "code", "procedure_code", "channel", "status", "received_at",
+                "due_at"):
+        _need(d, key, str, "dossier")
+    _need(d, "version", int, "dossier")
+    _need(d, "citizen", dict, "dossier")
+    return d
+
+
+def check_changes_page(page: Any) -> dict:
+    changes = _need(page, "changes", list, "changes page")
+    _need(page, "cursor", int, "changes page")
+    _need(page, "has_more", bool, "changes page")
+    for c in changes:
+        _need(c, "seq", int, "change")
+        _need(c, "origin", str, "change")
+        check_dossier(_need(c, "dossier", dict, "change"))
+    return page
+
+
+def check_procedures(answer: Any) -> list[dict]:
+    items = _need(answer, "procedures", list, "procedures")
+    for p in items:
+        _need(p, "code", str, "procedure")
+        _need(p, "version", int, "procedure")
+    return items

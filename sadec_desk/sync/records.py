@@ -1,0 +1,52 @@
+"""Plain records the sync services hand to the CLI and the views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool  # a portal is configured
+    adapter: str
+    portal_url: str
+    enrolled: bool
+    pending: int  # outbox operations waiting to be sent
+    held: int  # operations held with a conflicting or rejected dossier
+    conflicts: int
+    rejected: int
+    oldest_pending_at: datetime | None
+    oldest_pending_age_seconds: int | None
+    next_try_at: datetime | None  # backing off after a failure until then
+    last_success_at: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    cursor: int
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int  # applied at the portal
+    duplicates: int  # the portal had them already (an earlier answer was lost)
+    conflicts: int
+    rejected: int
+    pulled: int  # portal changes applied here
+    new_dossiers: int  # online dossiers that came down
+    procedures_updated: int
+    cursor: int
+    error: str = ""  # why the run stopped early; rows are kept for the next run
+    skipped: str = ""  # why nothing was tried (offline, backing off, not enrolled)
+
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    dossier_uuid: str
+    code: str
+    state: str  # conflict | rejected
+    message: str
+    local_status: str
+    portal_status: str | None
+    portal_version: int | None
+    pending_operations: int
+    detected_at: datetime | None

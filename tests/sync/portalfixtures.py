@@ -1,0 +1,148 @@
+"""Start the reference portal on 127.0.0.1 (free port) and talk to it as its operator;
+a small TCP proxy that drops connections, for fault injection. Everything is
+bounded in time."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from sadec_desk.sync import portal as portal_mod
+
+ADMIN_KEY = "test-admin-key"
+
+
+class RunningPortal:
+    def __init__(self, server, thread, store):
+        self.server = server
+        self.thread = thread
+        self.store = store
+        self.url = f"http://127.0.0.1:{server.effective_port}"
+        self.http = httpx.Client(base_url=self.url + "/v1", timeout=10,
+                                 headers={"X-Admin-Key": ADMIN_KEY})
+
+    def admin(self, method: str, path: str, json=None):
+        response = self.http.request(method, "/admin" + path, json=json)
+        response.raise_for_status()
+        return response.json()
+
+    def new_code(self) -> str:
+        return self.admin("POST", "/enrolments")["code"]
+
+    def faults(self, **values) -> None:
+        self.admin("POST", "/faults", values)
+
+    def dossiers(self) -> list[dict]:
+        return self.admin("GET", "/dossiers")["dossiers"]
+
+    def stop(self) -> None:
+        from waitress import wasyncore
+
+        self.http.close()
+        wasyncore.close_all(self.server._map)
+        self.server.task_dispatcher.shutdown(timeout=5)
+        self.thread.join(10)
+        assert not self.thread.is_alive(), "portal thread did not stop"
+
+
+def start_portal(path: Path, *, token_ttl: int = 3600) -> RunningPortal:
+    from waitress import create_server
+
+    database = portal_mod.open_portal_database(None, path)
+    store = portal_mod.PortalStore(database, token_ttl=timedelta(seconds=token_ttl))
+    app = portal_mod.create_app(store, admin_key=ADMIN_KEY, test_hooks=True)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4,
+                           asyncore_loop_timeout=0.2)
+    def run():
+        try:
+            server.run()
+        except OSError:
+            # stop() closes the sockets under the loop's select(); that ends the loop
+            pass
+
+    thread = threading.Thread(target=run, daemon=True, name="test-portal")
+    thread.start()
+    running = RunningPortal(server, thread, store)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if httpx.get(running.url + "/v1/health", timeout=1).status_code == 200:
+                return running
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            running.stop()
+            raise RuntimeError("portal did not start within 10 s")
+        time.sleep(0.02)
+
+
+class DroppingProxy:
+    """Loopback TCP proxy in front of the portal that drops the connection carrying
+    the answer to the ``drop_push``-th push request (1-based): the portal has
+    committed that batch, the client never hears of it."""
+
+    def __init__(self, target_port: int, drop_push: int = 0):
+        self.target_port = target_port
+        self.drop_push = drop_push
+        self.pushes = 0
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+        client.settimeout(10)
+        dropping = threading.Event()
+
+        def pump_up():
+            try:
+                while data := client.recv(65536):
+                    if data.startswith(b"POST /v1/push"):
+                        with self.lock:
+                            self.pushes += 1
+                            if self.pushes == self.drop_push:
+                                dropping.set()
+                    upstream.sendall(data)
+            except OSError:
+                pass
+
+        threading.Thread(target=pump_up, daemon=True).start()
+        try:
+            while data := upstream.recv(65536):
+                if dropping.is_set():
+                    break
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (client, upstream):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def stop(self):
+        self._stop.set()
+        self.listener.close()
+        self.thread.join(5)
