@@ -6,10 +6,12 @@ so that migrations create and upgrade one schema.
 
 from sadec_desk.db.models import MODELS as CORE_MODELS
 from sadec_desk.db.print_models import PRINT_MODELS
+from sadec_desk.db.queue_models import QUEUE_MODELS
 from sadec_desk.db.sync_models import SYNC_MODELS
 
 ALL_MODELS = (
     *CORE_MODELS,
+    *QUEUE_MODELS,
     *PRINT_MODELS,
     *SYNC_MODELS,
 )

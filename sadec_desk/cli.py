@@ -240,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: modules under sadec_desk/ that add command groups (printing, queue, sync...)
-FEATURE_COMMANDS: list[str] = ["sadec_desk.cli_sync", "sadec_desk.printing_cli"]
+FEATURE_COMMANDS: list[str] = ["sadec_desk.cli_sync", "sadec_desk.printing_cli",
+                               "sadec_desk.cli_queue"]
 
 
 def register_core(sub) -> None:

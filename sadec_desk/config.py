@@ -62,6 +62,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("calendar.overrides_file", str, "",
             "TOML file of extra days off / extra working days; empty = the "
             "file shipped with the app."),
+    Setting("queue.priority_interleave", int, 2,
+            "At most this many priority tickets (elderly, disabled, pregnant, small "
+            "children) are called in a row from a group while regular tickets wait."),
+    Setting("queue.wait_promise_minutes", int, 15,
+            "Promised longest wait (issue -> call); statistics show the share above it."),
+    Setting("queue.no_wait_weekdays", list, [],
+            "Weekdays the office promises no waiting ('Ngày thứ Ba và thứ Sáu không chờ': "
+            "[1, 4]); shown in queue stats.", int),
+    Setting("queue.announce_template", str,
+            "Xin mời công dân có số thứ tự {number} đến quầy số {counter}",
+            "Text of a call; placeholders {number} (A012), {counter} (2), {counter_name}."),
+    Setting("queue.speech", bool, True,
+            "Speak calls aloud (espeak-ng 'vi' on Linux, Windows speech on Windows); "
+            "without an engine calls are only shown and logged."),
+    Setting("queue.speech_voice", str, "vi", "espeak-ng voice of the announcements."),
     Setting("fees.council", dict, {},
             "Fees set by the provincial People's Council, VND per procedure "
             "code, e.g. {\"1.004873\" = 5000}; 0 until configured.", int),

@@ -10,6 +10,7 @@ from sadec_desk.db.models import Office
 from sadec_desk.domain.dossier_code import validate_agency_code
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
+from sadec_desk.services.queue import ensure_default_queue
 from sadec_desk.services.records import OfficeInfo
 
 if TYPE_CHECKING:
@@ -39,5 +40,7 @@ def init_office(ctx: AppContext, *, agency_code: str | None = None,
         save_setting("office.name", name, ctx.config.path)
     ctx.config = load_config(ctx.config.path)
     ctx.forget_cached()
+    # the queue's default service groups and counters (issue #4), editable afterwards
+    ensure_default_queue(ctx)
     return OfficeInfo(agency_code=code, name=name, province=office.province,
                       database=ctx.describe_database())

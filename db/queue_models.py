@@ -1,0 +1,143 @@
+"""Tables of the walk-in queue: service groups, counters, tickets and their history.
+
+Tickets are numbered per office, per service group and per local day
+(:class:`TicketSequence`), so numbering restarts every morning while every past
+ticket stays in the table for the statistics. Every query the counters run on a
+busy day is bounded by ``day`` through the indexes below, so taking and calling
+a ticket cost the same after a year of history (bench/queue.py).
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    BooleanField,
+    CharField,
+    CompositeKey,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from sadec_desk.db.models import BaseModel, Dossier, Office, UtcDateTimeField
+
+
+class ServiceGroup(BaseModel):
+    office = ForeignKeyField(Office, backref="service_groups")
+    prefix = CharField(max_length=1)  # ticket letter: "A" -> A001, A002...
+    name = CharField()
+    procedure_codes = TextField(default="[]")  # JSON list of TTHC codes this group receives
+    position = IntegerField(default=0)  # order on the kiosk and the board
+    active = BooleanField(default=True)
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("office", "prefix"), True),)
+
+
+class Counter(BaseModel):
+    office = ForeignKeyField(Office, backref="counters")
+    number = IntegerField()  # "quầy số 2" in the announcement
+    name = CharField()
+    active = BooleanField(default=True)
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("office", "number"), True),)
+
+
+class CounterGroup(BaseModel):
+    """Which counters serve which groups (many to many)."""
+
+    counter = ForeignKeyField(Counter, backref="group_links", on_delete="CASCADE")
+    service_group = ForeignKeyField(ServiceGroup, backref="counter_links", on_delete="CASCADE")
+
+    class Meta:
+        primary_key = CompositeKey("counter", "service_group")
+
+
+class TicketSequence(BaseModel):
+    """Last ticket number used per group per local day; a new day starts at 1."""
+
+    service_group = ForeignKeyField(ServiceGroup)
+    day = DateField()
+    last = IntegerField()
+
+    class Meta:
+        primary_key = CompositeKey("service_group", "day")
+
+
+class GroupCallState(BaseModel):
+    """How many priority tickets a group gave in a row today (the interleave rule).
+
+    Also the row a PostgreSQL counter locks to call from the group, so that two
+    counters never read the same candidates at once.
+    """
+
+    service_group = ForeignKeyField(ServiceGroup)
+    day = DateField()
+    priority_streak = IntegerField(default=0)
+
+    class Meta:
+        primary_key = CompositeKey("service_group", "day")
+
+
+class Ticket(BaseModel):
+    office = ForeignKeyField(Office)
+    day = DateField()  # local (Asia/Ho_Chi_Minh) day of issue: the numbering day
+    service_group = ForeignKeyField(ServiceGroup)
+    number = IntegerField()
+    display = CharField()  # "A012"
+    priority = BooleanField(default=False)
+    status = CharField(default="waiting")
+    counter = ForeignKeyField(Counter, null=True)  # where it is (or was last) served
+    target_counter = ForeignKeyField(Counter, null=True)  # transferred to this counter
+    issued_at = UtcDateTimeField()
+    called_at = UtcDateTimeField(null=True)  # first call: the end of the wait
+    last_called_at = UtcDateTimeField(null=True)
+    call_count = IntegerField(default=0)
+    serving_at = UtcDateTimeField(null=True)
+    held_at = UtcDateTimeField(null=True)
+    transferred_at = UtcDateTimeField(null=True)
+    finished_at = UtcDateTimeField(null=True)  # done or no-show
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = (
+            (("service_group", "day", "number"), True),
+            # the head of a group's queue: oldest waiting (priority | regular) ticket today
+            (("service_group", "day", "status", "priority", "issued_at"), False),
+            # tickets transferred to a counter; what a counter has now
+            (("target_counter", "day", "status"), False),
+            (("counter", "day", "status"), False),
+            # statistics and the display of one day
+            (("office", "day"), False),
+        )
+
+
+class TicketEvent(BaseModel):
+    """Every step of a ticket (who, when, which counter); the board's call feed."""
+
+    ticket = ForeignKeyField(Ticket, backref="events")
+    at = UtcDateTimeField()
+    kind = CharField()  # issued | called | recalled | serving | no_show | on_hold | done...
+    counter = ForeignKeyField(Counter, null=True)
+    actor = CharField(default="")
+    note = TextField(default="")
+
+
+class TicketDossier(BaseModel):
+    """The dossier(s) received from the citizen holding a ticket."""
+
+    ticket = ForeignKeyField(Ticket, backref="dossier_links")
+    dossier = ForeignKeyField(Dossier, backref="ticket_links")
+    linked_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("ticket", "dossier"), True),)
+
+
+QUEUE_MODELS = (
+    ServiceGroup, Counter, CounterGroup, TicketSequence, GroupCallState, Ticket,
+    TicketEvent, TicketDossier,
+)

@@ -1,0 +1,887 @@
+"""The walk-in queue: service groups, counters, tickets, calling and the board's data.
+
+Every change to a ticket writes the ticket row and a :class:`TicketEvent` in one
+transaction. Calling is safe with several counters (processes) on one database:
+on SQLite every transaction is ``BEGIN IMMEDIATE`` (one writer at a time); on
+PostgreSQL a counter first locks the :class:`GroupCallState` rows of the groups
+it calls from (in id order, so two counters never deadlock) and picks tickets
+transferred to it with ``FOR UPDATE SKIP LOCKED``. On both, the ticket is
+claimed with a compare-and-set ``UPDATE ... WHERE status = <the status read>``,
+so a ticket is never handed to two counters even if the locking were bypassed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import logging
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sadec_desk.config import load_config, save_setting
+from sadec_desk.db.database import is_sqlite, translated_errors
+from sadec_desk.db.models import Dossier, Procedure
+from sadec_desk.db.queue_models import (
+    Counter,
+    CounterGroup,
+    GroupCallState,
+    ServiceGroup,
+    Ticket,
+    TicketDossier,
+    TicketEvent,
+    TicketSequence,
+)
+from sadec_desk.domain.calendar import VN_TZ, weekday_name
+from sadec_desk.domain.dossier_code import find_dossier_code
+from sadec_desk.domain.queue_policy import (
+    AT_COUNTER_STATUSES,
+    Candidate,
+    QueueAction,
+    TicketStatus,
+    check_action,
+    check_template,
+    choose_next,
+    format_ticket_number,
+    parse_ticket_number,
+    render_announcement,
+    status_label,
+    streak_after,
+    validate_interleave,
+    validate_prefix,
+)
+from sadec_desk.errors import InvalidInput, NotFound, UserError
+from sadec_desk.i18n import _
+from sadec_desk.services.queue_records import (
+    CallInfo,
+    CounterInfo,
+    CounterStatus,
+    GroupStatus,
+    QueueStatus,
+    SameDayPolicyInfo,
+    ServiceGroupInfo,
+    TicketInfo,
+)
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+log = logging.getLogger(__name__)
+
+_WAITING = [TicketStatus.WAITING.value, TicketStatus.TRANSFERRED.value]
+_AT_COUNTER = [s.value for s in AT_COUNTER_STATUSES]
+
+
+class QueueEmpty(NotFound):
+    code = "queue_empty"
+
+
+class TicketFromAnotherDay(InvalidInput):
+    code = "ticket_other_day"
+
+
+class TicketTaken(UserError):
+    """Another counter changed the ticket between our read and our write."""
+
+    code = "ticket_taken"
+
+
+# Defaults a commune can start with (issue #4): the civil-status procedures of the seed
+# catalogue (Luật Hộ tịch 2014), the certification ones (NĐ 23/2015), and the rest.
+DEFAULT_GROUPS = (
+    ("A", "Hộ tịch", ("1.001193", "1.000894", "1.000656", "1.004884", "1.004873",
+                      "2.000635", "1.001022", "1.004859")),
+    ("B", "Chứng thực", ("2.000815", "2.000884")),
+    ("C", "Việc khác", ()),
+)
+DEFAULT_COUNTERS = ((1, "Quầy 1", ("A", "C")), (2, "Quầy 2", ("B", "C")))
+
+
+def local_day(ctx: AppContext) -> date:
+    return ctx.now().astimezone(VN_TZ).date()
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", (text or "").strip()).casefold()
+
+
+# --- service groups and counters --------------------------------------------------------
+
+
+def _groups(ctx: AppContext, *, active_only: bool = False) -> list[ServiceGroup]:
+    query = ServiceGroup.select().where(ServiceGroup.office == ctx.office().id)
+    if active_only:
+        query = query.where(ServiceGroup.active)
+    return list(query.order_by(ServiceGroup.position, ServiceGroup.prefix))
+
+
+def _counters(ctx: AppContext, *, active_only: bool = False) -> list[Counter]:
+    query = Counter.select().where(Counter.office == ctx.office().id)
+    if active_only:
+        query = query.where(Counter.active)
+    return list(query.order_by(Counter.number))
+
+
+def _links(ctx: AppContext) -> list[tuple[int, int]]:
+    """(counter id, group id) pairs of this office."""
+    return [(row.counter_id, row.service_group_id) for row in
+            CounterGroup.select().join(Counter).where(Counter.office == ctx.office().id)]
+
+
+def _group_info(group: ServiceGroup, counters_of: dict[int, list[int]]) -> ServiceGroupInfo:
+    return ServiceGroupInfo(
+        id=group.id, prefix=group.prefix, name=group.name,
+        procedure_codes=tuple(json.loads(group.procedure_codes)),
+        counters=tuple(sorted(counters_of.get(group.id, []))), position=group.position,
+        active=group.active)
+
+
+def list_groups(ctx: AppContext) -> list[ServiceGroupInfo]:
+    with translated_errors():
+        numbers = {c.id: c.number for c in _counters(ctx)}
+        counters_of: dict[int, list[int]] = {}
+        for counter_id, group_id in _links(ctx):
+            counters_of.setdefault(group_id, []).append(numbers[counter_id])
+        return [_group_info(g, counters_of) for g in _groups(ctx)]
+
+
+def list_counters(ctx: AppContext) -> list[CounterInfo]:
+    with translated_errors():
+        prefixes = {g.id: g.prefix for g in _groups(ctx)}
+        groups_of: dict[int, list[str]] = {}
+        for counter_id, group_id in _links(ctx):
+            groups_of.setdefault(counter_id, []).append(prefixes[group_id])
+        return [CounterInfo(id=c.id, number=c.number, name=c.name,
+                            groups=tuple(sorted(groups_of.get(c.id, []))), active=c.active)
+                for c in _counters(ctx)]
+
+
+def _known_groups(ctx: AppContext) -> str:
+    return ", ".join(f"{g.prefix} ({g.name})" for g in _groups(ctx, active_only=True)) or "—"
+
+
+def _known_counters(ctx: AppContext) -> str:
+    return ", ".join(str(c.number) for c in _counters(ctx, active_only=True)) or "—"
+
+
+def find_group(ctx: AppContext, ref: str | int, *, active_only: bool = True) -> ServiceGroup:
+    """A group by letter ("A"), name ("Hộ tịch", any case) or id."""
+    wanted = _fold(str(ref))
+    for group in _groups(ctx, active_only=active_only):
+        if wanted in (_fold(group.prefix), _fold(group.name), str(group.id)):
+            return group
+    raise NotFound(_("Không có nhóm dịch vụ «{ref}». Các nhóm hiện có: {known}.")
+                   .format(ref=ref, known=_known_groups(ctx)))
+
+
+def find_counter(ctx: AppContext, ref: str | int, *, active_only: bool = True) -> Counter:
+    """A counter by number ("2"), name ("Quầy 2", any case) or the spoken "quầy số 2"."""
+    wanted = _fold(str(ref))
+    for counter in _counters(ctx, active_only=active_only):
+        if wanted in (str(counter.number), _fold(counter.name)):
+            return counter
+    raise NotFound(_("Không có quầy «{ref}». Các quầy hiện có: {known} "
+                     "(xem 'sadec-desk queue counter list').")
+                   .format(ref=ref, known=_known_counters(ctx)))
+
+
+def _check_procedures(codes: Iterable[str]) -> list[str]:
+    codes = [c.strip() for c in codes if c and c.strip()]
+    if codes:
+        known = {r.code for r in Procedure.select(Procedure.code).where(Procedure.active)}
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise NotFound(_("Không có thủ tục mã {codes} trong danh mục. Xem 'sadec-desk "
+                             "catalog list'.").format(codes=", ".join(unknown)))
+    return list(dict.fromkeys(codes))
+
+
+def _check_name(name: str, what: str) -> str:
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not name:
+        raise InvalidInput(_("Tên {what} không được để trống.").format(what=what))
+    if len(name) > 60:
+        raise InvalidInput(_("Tên {what} quá dài (tối đa 60 ký tự).").format(what=what))
+    return name
+
+
+def _set_links(*, counter_ids: Iterable[int] | None = None, group_ids: Iterable[int] | None = None,
+               group: ServiceGroup | None = None, counter: Counter | None = None) -> None:
+    if group is not None and counter_ids is not None:
+        CounterGroup.delete().where(CounterGroup.service_group == group.id).execute()
+        rows = [{"counter": cid, "service_group": group.id} for cid in dict.fromkeys(counter_ids)]
+    elif counter is not None and group_ids is not None:
+        CounterGroup.delete().where(CounterGroup.counter == counter.id).execute()
+        rows = [{"counter": counter.id, "service_group": gid} for gid in dict.fromkeys(group_ids)]
+    else:
+        return
+    if rows:
+        CounterGroup.insert_many(rows).execute()
+
+
+def create_group(ctx: AppContext, *, prefix: str, name: str, procedure_codes: Sequence[str] = (),
+                 counters: Sequence[str | int] = ()) -> ServiceGroupInfo:
+    prefix = validate_prefix(prefix)
+    name = _check_name(name, _("nhóm dịch vụ"))
+    with translated_errors(), ctx.database.atomic():
+        office = ctx.office()
+        if ServiceGroup.get_or_none(ServiceGroup.office == office.id,
+                                    ServiceGroup.prefix == prefix):
+            raise InvalidInput(_("Chữ cái {prefix} đã dùng cho một nhóm khác; chọn chữ khác.")
+                               .format(prefix=prefix))
+        codes = _check_procedures(procedure_codes)
+        counter_rows = [find_counter(ctx, c) for c in counters]
+        position = (ServiceGroup.select().where(ServiceGroup.office == office.id).count())
+        group = ServiceGroup.create(office=office.id, prefix=prefix, name=name,
+                                    procedure_codes=json.dumps(codes), position=position,
+                                    updated_at=ctx.now())
+        _set_links(group=group, counter_ids=[c.id for c in counter_rows])
+    return _one_group(ctx, group.id)
+
+
+def _one_group(ctx: AppContext, group_id: int) -> ServiceGroupInfo:
+    return next(g for g in list_groups(ctx) if g.id == group_id)
+
+
+def update_group(ctx: AppContext, ref: str, *, name: str | None = None, prefix: str | None = None,
+                 procedure_codes: Sequence[str] | None = None,
+                 counters: Sequence[str | int] | None = None,
+                 active: bool | None = None) -> ServiceGroupInfo:
+    """Change a group; a new letter applies to tickets issued from now on."""
+    with translated_errors(), ctx.database.atomic():
+        group = find_group(ctx, ref, active_only=False)
+        changes: dict = {ServiceGroup.updated_at: ctx.now()}
+        if name is not None:
+            changes[ServiceGroup.name] = _check_name(name, _("nhóm dịch vụ"))
+        if prefix is not None:
+            prefix = validate_prefix(prefix)
+            clash = ServiceGroup.get_or_none(ServiceGroup.office == group.office_id,
+                                             ServiceGroup.prefix == prefix)
+            if clash is not None and clash.id != group.id:
+                raise InvalidInput(_("Chữ cái {prefix} đã dùng cho nhóm «{name}»; chọn chữ khác.")
+                                   .format(prefix=prefix, name=clash.name))
+            changes[ServiceGroup.prefix] = prefix
+        if procedure_codes is not None:
+            changes[ServiceGroup.procedure_codes] = json.dumps(_check_procedures(procedure_codes))
+        if active is not None:
+            changes[ServiceGroup.active] = active
+        ServiceGroup.update(changes).where(ServiceGroup.id == group.id).execute()
+        if counters is not None:
+            _set_links(group=group, counter_ids=[find_counter(ctx, c).id for c in counters])
+    return _one_group(ctx, group.id)
+
+
+def create_counter(ctx: AppContext, *, number: int, name: str | None = None,
+                   groups: Sequence[str] = ()) -> CounterInfo:
+    if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 99:
+        raise InvalidInput(_("Số quầy phải là số từ 1 đến 99 (đang là {n}).").format(n=number))
+    name = _check_name(name if name is not None else _("Quầy {n}").format(n=number),
+                       _("quầy"))
+    with translated_errors(), ctx.database.atomic():
+        office = ctx.office()
+        if Counter.get_or_none(Counter.office == office.id, Counter.number == number):
+            raise InvalidInput(_("Quầy số {n} đã có; chọn số khác.").format(n=number))
+        group_rows = [find_group(ctx, g) for g in groups]
+        counter = Counter.create(office=office.id, number=number, name=name,
+                                 updated_at=ctx.now())
+        _set_links(counter=counter, group_ids=[g.id for g in group_rows])
+    return next(c for c in list_counters(ctx) if c.id == counter.id)
+
+
+def update_counter(ctx: AppContext, ref: str, *, name: str | None = None,
+                   groups: Sequence[str] | None = None, active: bool | None = None
+                   ) -> CounterInfo:
+    with translated_errors(), ctx.database.atomic():
+        counter = find_counter(ctx, ref, active_only=False)
+        changes: dict = {Counter.updated_at: ctx.now()}
+        if name is not None:
+            changes[Counter.name] = _check_name(name, _("quầy"))
+        if active is not None:
+            changes[Counter.active] = active
+        Counter.update(changes).where(Counter.id == counter.id).execute()
+        if groups is not None:
+            _set_links(counter=counter, group_ids=[find_group(ctx, g).id for g in groups])
+    return next(c for c in list_counters(ctx) if c.id == counter.id)
+
+
+def ensure_default_queue(ctx: AppContext) -> bool:
+    """Create the default groups and counters for an office that has none; True if created.
+
+    Called by ``sadec-desk init``; an office that already set up (or deleted) its own
+    groups is left alone.
+    """
+    with translated_errors(), ctx.database.atomic():
+        office = ctx.office()
+        if ServiceGroup.select().where(ServiceGroup.office == office.id).exists():
+            return False
+        known = {r.code for r in Procedure.select(Procedure.code).where(Procedure.active)}
+        now = ctx.now()
+        group_ids = {}
+        for position, (prefix, name, codes) in enumerate(DEFAULT_GROUPS):
+            group = ServiceGroup.create(
+                office=office.id, prefix=prefix, name=name, position=position,
+                procedure_codes=json.dumps([c for c in codes if c in known]), updated_at=now)
+            group_ids[prefix] = group.id
+        for number, name, prefixes in DEFAULT_COUNTERS:
+            if Counter.get_or_none(Counter.office == office.id, Counter.number == number):
+                continue
+            counter = Counter.create(office=office.id, number=number, name=name, updated_at=now)
+            _set_links(counter=counter, group_ids=[group_ids[p] for p in prefixes])
+    return True
+
+
+# --- tickets ----------------------------------------------------------------------------
+
+
+def _counter_numbers(ids: Iterable[int | None]) -> dict[int, int]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {c.id: c.number for c in Counter.select(Counter.id, Counter.number)
+            .where(Counter.id.in_(wanted))}
+
+
+def _ticket_info(ticket: Ticket, group: ServiceGroup, numbers: dict[int, int], *,
+                 dossiers: tuple[str, ...] = (), **extra) -> TicketInfo:
+    def local(moment):
+        return moment.astimezone(VN_TZ) if moment is not None else None
+
+    return TicketInfo(
+        id=ticket.id, day=ticket.day, number=ticket.display, sequence=ticket.number,
+        group_prefix=group.prefix, group_name=group.name, priority=ticket.priority,
+        status=ticket.status, status_label=status_label(ticket.status),
+        counter=numbers.get(ticket.counter_id),
+        target_counter=numbers.get(ticket.target_counter_id),
+        issued_at=local(ticket.issued_at), called_at=local(ticket.called_at),
+        last_called_at=local(ticket.last_called_at), call_count=ticket.call_count,
+        serving_at=local(ticket.serving_at), finished_at=local(ticket.finished_at),
+        dossiers=dossiers, **extra)
+
+
+def _load_info(ticket_id: int, **extra) -> TicketInfo:
+    ticket = Ticket.get_by_id(ticket_id)
+    group = ServiceGroup.get_by_id(ticket.service_group_id)
+    codes = tuple(d.code for d in Dossier.select(Dossier.code).join(TicketDossier)
+                  .where(TicketDossier.ticket == ticket.id).order_by(TicketDossier.id))
+    return _ticket_info(ticket, group, _counter_numbers([ticket.counter_id,
+                                                         ticket.target_counter_id]),
+                        dossiers=codes, **extra)
+
+
+def _event(ctx: AppContext, ticket_id: int, kind: str, *, counter_id: int | None = None,
+           note: str = "", at: datetime | None = None) -> None:
+    TicketEvent.insert(ticket=ticket_id, at=at or ctx.now(), kind=kind, counter=counter_id,
+                       actor=ctx.clerk, note=note).execute()
+
+
+def _next_number(group_id: int, day: date) -> int:
+    """One upsert: two kiosks issuing at the same instant never get the same number."""
+    query = (TicketSequence.insert(service_group=group_id, day=day, last=1)
+             .on_conflict(conflict_target=[TicketSequence.service_group, TicketSequence.day],
+                          update={TicketSequence.last: TicketSequence.last + 1})
+             .returning(TicketSequence.last))
+    return next(iter(query.execute())).last
+
+
+def _waiting_query(group_id: int, day: date):
+    return Ticket.select().where(Ticket.service_group == group_id, Ticket.day == day,
+                                 Ticket.status.in_(_WAITING), Ticket.target_counter.is_null())
+
+
+def printing_available() -> bool:
+    """Is the print-job queue (issue #3) part of this installation?"""
+    try:
+        spec = importlib.util.find_spec("sadec_desk.services.printing")
+    except ModuleNotFoundError:
+        return False
+    if spec is None:
+        return False
+    return hasattr(importlib.import_module("sadec_desk.services.printing"), "enqueue_print")
+
+
+def _enqueue_ticket_print(ctx: AppContext, office_name: str, info: TicketInfo) -> str | None:
+    """Queue the ticket slip in the caller's transaction; None when printing is not built."""
+    if not printing_available():
+        log.warning("printing is not available in this installation; ticket %s not printed",
+                    info.number)
+        return None
+    printing = importlib.import_module("sadec_desk.services.printing")
+    job = printing.enqueue_print(ctx, "ticket", {
+        "office_name": office_name, "number": info.number, "service_name": info.group_name,
+        "issued_at": info.issued_at.isoformat(), "waiting_ahead": info.waiting_ahead or 0,
+        "priority": info.priority})
+    job_id = getattr(job, "id", job)
+    return None if job_id is None else str(job_id)
+
+
+def take_ticket(ctx: AppContext, group: str, *, priority: bool = False,
+                print_ticket: bool = True) -> TicketInfo:
+    """Issue the day's next number of ``group`` and queue its slip for printing.
+
+    Ticket, event and print job are written in one transaction: a crash after it leaves a
+    ticket that is issued *and* whose slip is queued (the printer worker prints it when it
+    comes back); a crash before it leaves neither.
+    """
+    now = ctx.now()
+    day = now.astimezone(VN_TZ).date()
+    with translated_errors(), ctx.database.atomic():
+        office = ctx.office()
+        row = find_group(ctx, group)
+        if not CounterGroup.select().join(Counter).where(
+                CounterGroup.service_group == row.id, Counter.active).exists():
+            raise InvalidInput(_("Nhóm «{name}» chưa có quầy nào phục vụ nên không phát số được. "
+                                 "Gán quầy: sadec-desk queue group edit {prefix} --counters 1,2.")
+                               .format(name=row.name, prefix=row.prefix))
+        query = _waiting_query(row.id, day)
+        if priority:
+            query = query.where(Ticket.priority)
+        ahead = query.count()
+        number = _next_number(row.id, day)
+        ticket = Ticket(office=office.id, day=day, service_group=row.id, number=number,
+                        display=format_ticket_number(row.prefix, number), priority=priority,
+                        status=TicketStatus.WAITING.value, issued_at=now, updated_at=now)
+        ticket.id = Ticket.insert(ticket.__data__).execute()
+        _event(ctx, ticket.id, "issued", note="priority" if priority else "")
+        info = _ticket_info(ticket, row, {}, waiting_ahead=ahead)
+        if print_ticket:
+            job = _enqueue_ticket_print(ctx, office.name, info)
+            extra = ({"print_state": "queued", "print_job": job} if job is not None
+                     else {"print_state": "unavailable"})
+            info = _ticket_info(ticket, row, {}, waiting_ahead=ahead, **extra)
+    return info
+
+
+def _today_check(ctx: AppContext, ticket: Ticket) -> None:
+    today = local_day(ctx)
+    if ticket.day != today:
+        raise TicketFromAnotherDay(
+            _("Vé {number} là vé của ngày {day}, không phải hôm nay ({today}); vé của ngày "
+              "khác không gọi hay xử lý được nữa. Hãy mời công dân lấy số mới.")
+            .format(number=ticket.display, day=ticket.day.strftime("%d/%m/%Y"),
+                    today=today.strftime("%d/%m/%Y")))
+
+
+def find_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> Ticket:
+    """Today's ticket by number ("A012") or any ticket by id (refused if not today's)."""
+    today = day or local_day(ctx)
+    office = ctx.office()
+    if isinstance(ref, int):  # the views keep ids; people type numbers like A012
+        ticket = Ticket.get_or_none(Ticket.id == int(ref), Ticket.office == office.id)
+        if ticket is None:
+            raise NotFound(_("Không có vé mã {ref}.").format(ref=ref))
+        if day is None:
+            _today_check(ctx, ticket)
+        return ticket
+    prefix, number = parse_ticket_number(str(ref))
+    display = None
+    for group in _groups(ctx):
+        if group.prefix == prefix:
+            display = format_ticket_number(prefix, number)
+            ticket = Ticket.get_or_none(Ticket.service_group == group.id, Ticket.day == today,
+                                        Ticket.number == number)
+            if ticket is not None:
+                return ticket
+            earlier = (Ticket.select().where(Ticket.service_group == group.id,
+                                             Ticket.number == number, Ticket.day < today)
+                       .order_by(Ticket.day.desc()).first())
+            if earlier is not None and day is None:
+                _today_check(ctx, earlier)
+    if display is None:
+        raise NotFound(_("Không có nhóm dịch vụ nào mang chữ {prefix}. Các nhóm: {known}.")
+                       .format(prefix=prefix, known=_known_groups(ctx)))
+    raise NotFound(_("Hôm nay ({day}) chưa phát vé {number}.")
+                   .format(day=today.strftime("%d/%m/%Y"), number=display))
+
+
+def get_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> TicketInfo:
+    with translated_errors():
+        return _load_info(find_ticket(ctx, ref, day=day).id)
+
+
+def _lock_ticket(ctx: AppContext, ticket: Ticket) -> Ticket:
+    if not is_sqlite(ctx.database):
+        return Ticket.select().where(Ticket.id == ticket.id).for_update().get()
+    return Ticket.get_by_id(ticket.id)
+
+
+def _claim(ticket_id: int, expected: str, changes: dict) -> None:
+    """Compare-and-set: write only if nobody changed the ticket since we read it."""
+    updated = Ticket.update(changes).where(Ticket.id == ticket_id,
+                                           Ticket.status == expected).execute()
+    if updated != 1:
+        raise TicketTaken(_("Vé vừa được một quầy khác xử lý; hãy xem lại hàng đợi rồi thử lại."))
+
+
+def _lock_groups(ctx: AppContext, group_ids: list[int], day: date) -> dict[int, int]:
+    """The groups' priority streaks today; on PostgreSQL also their call locks."""
+    if not group_ids:
+        return {}
+    if not is_sqlite(ctx.database):
+        (GroupCallState.insert_many([{"service_group": g, "day": day, "priority_streak": 0}
+                                     for g in sorted(group_ids)])
+         .on_conflict_ignore().execute())
+        rows = list(GroupCallState.select()
+                    .where(GroupCallState.service_group.in_(group_ids), GroupCallState.day == day)
+                    .order_by(GroupCallState.service_group).for_update())
+    else:
+        rows = list(GroupCallState.select()
+                    .where(GroupCallState.service_group.in_(group_ids), GroupCallState.day == day))
+    return {r.service_group_id: r.priority_streak for r in rows}
+
+
+def _save_streak(group_id: int, day: date, streak: int) -> None:
+    (GroupCallState.insert(service_group=group_id, day=day, priority_streak=streak)
+     .on_conflict(conflict_target=[GroupCallState.service_group, GroupCallState.day],
+                  update={GroupCallState.priority_streak: streak})
+     .execute())
+
+
+def _candidates(ctx: AppContext, counter: Counter, group_ids: list[int], day: date
+                ) -> list[Candidate]:
+    """The oldest priority and oldest regular ticket of each group, and the oldest ticket
+    transferred to this counter: all :func:`choose_next` needs, each one index lookup."""
+    found: list[Candidate] = []
+    targeted = (Ticket.select(Ticket.id, Ticket.service_group, Ticket.priority, Ticket.issued_at)
+                .where(Ticket.target_counter == counter.id, Ticket.day == day,
+                       Ticket.status == TicketStatus.TRANSFERRED.value)
+                .order_by(Ticket.issued_at, Ticket.id).limit(1))
+    if not is_sqlite(ctx.database):
+        targeted = targeted.for_update(skip_locked=True)
+    for t in targeted:
+        found.append(Candidate(t.id, t.service_group_id, t.priority, t.issued_at, targeted=True))
+    if found:
+        return found
+    for group_id in group_ids:
+        for priority in (True, False):
+            head = (_waiting_query(group_id, day)
+                    .select(Ticket.id, Ticket.service_group, Ticket.priority, Ticket.issued_at)
+                    .where(Ticket.priority == priority)
+                    .order_by(Ticket.issued_at, Ticket.id).limit(1).first())
+            if head is not None:
+                found.append(Candidate(head.id, group_id, priority, head.issued_at))
+    return found
+
+
+def _call_changes(ctx: AppContext, ticket: Ticket, counter: Counter) -> dict:
+    now = ctx.now()
+    changes = {Ticket.status: TicketStatus.CALLED.value, Ticket.counter: counter.id,
+               Ticket.target_counter: None, Ticket.last_called_at: now,
+               Ticket.call_count: Ticket.call_count + 1, Ticket.updated_at: now}
+    if ticket.called_at is None:  # the first call ends the wait (statistics)
+        changes[Ticket.called_at] = now
+    return changes
+
+
+def call_next(ctx: AppContext, counter: str | int) -> TicketInfo:
+    """Call the next ticket to ``counter`` (policy: :mod:`sadec_desk.domain.queue_policy`)."""
+    interleave = validate_interleave(ctx.config["queue.priority_interleave"])
+    day = local_day(ctx)
+    for _attempt in range(5):
+        with translated_errors(), ctx.database.atomic():
+            row = find_counter(ctx, counter)
+            group_ids = sorted(link.service_group_id for link in CounterGroup.select()
+                               .join(ServiceGroup)
+                               .where(CounterGroup.counter == row.id, ServiceGroup.active))
+            streaks = _lock_groups(ctx, group_ids, day)
+            chosen = choose_next(_candidates(ctx, row, group_ids, day), streaks, interleave)
+            if chosen is None:
+                groups = ", ".join(g.name for g in _groups(ctx) if g.id in group_ids) or "—"
+                raise QueueEmpty(_("Không còn ai chờ ở {counter} (nhóm: {groups}).")
+                                 .format(counter=row.name, groups=groups))
+            ticket = Ticket.get_by_id(chosen.ticket_id)
+            try:
+                _claim(ticket.id, ticket.status, _call_changes(ctx, ticket, row))
+            except TicketTaken:
+                continue  # only possible if something bypassed the locks: pick again
+            if not chosen.targeted:
+                _save_streak(chosen.group_id, day,
+                             streak_after(streaks.get(chosen.group_id, 0), chosen))
+            _event(ctx, ticket.id, "called", counter_id=row.id)
+            return _load_info(ticket.id)
+    raise TicketTaken(_("Nhiều quầy cùng gọi một lúc; hãy bấm gọi lại."))
+
+
+def _act(ctx: AppContext, action: QueueAction, ticket_ref: str | int | None,
+         counter_ref: str | int | None, *, event: str, changes_fn, note: str = "",
+         event_counter: Counter | None = None) -> TicketInfo:
+    with translated_errors(), ctx.database.atomic():
+        counter = find_counter(ctx, counter_ref) if counter_ref is not None else None
+        if ticket_ref is None:
+            if counter is None:
+                raise InvalidInput(_("Cho biết số vé hoặc quầy (--counter)."))
+            ticket = current_ticket_row(ctx, counter)
+        else:
+            ticket = find_ticket(ctx, ticket_ref)
+        ticket = _lock_ticket(ctx, ticket)
+        check_action(action, ticket.status, ticket.display)
+        if (counter is not None and action not in (QueueAction.CALL, QueueAction.TRANSFER)
+                and ticket.counter_id not in (None, counter.id)):
+            here = Counter.get_by_id(ticket.counter_id)
+            raise InvalidInput(_("Vé {number} đang ở {where}, không phải {counter}.")
+                               .format(number=ticket.display, where=here.name,
+                                       counter=counter.name))
+        changes = changes_fn(ticket, counter)
+        changes.setdefault(Ticket.updated_at, ctx.now())
+        _claim(ticket.id, ticket.status, changes)
+        where = event_counter or counter
+        _event(ctx, ticket.id, event, note=note,
+               counter_id=where.id if where is not None else ticket.counter_id)
+        return _load_info(ticket.id)
+
+
+def current_ticket_row(ctx: AppContext, counter: Counter) -> Ticket:
+    ticket = (Ticket.select().where(Ticket.counter == counter.id, Ticket.day == local_day(ctx),
+                                    Ticket.status.in_([TicketStatus.CALLED.value,
+                                                       TicketStatus.SERVING.value]))
+              .order_by(Ticket.last_called_at.desc(), Ticket.id.desc()).first())
+    if ticket is None:
+        raise NotFound(_("{counter} không có vé nào đang gọi hay đang phục vụ.")
+                       .format(counter=counter.name))
+    return ticket
+
+
+def call_ticket(ctx: AppContext, ticket: str | int, counter: str | int) -> TicketInfo:
+    """Call one ticket by number: a citizen back from a hold or after being skipped."""
+    return _act(ctx, QueueAction.CALL, ticket, counter, event="called",
+                changes_fn=lambda t, c: _call_changes(ctx, t, c))
+
+
+def recall(ctx: AppContext, ticket: str | int | None = None, *,
+           counter: str | int | None = None) -> TicketInfo:
+    """Call the same ticket again (the citizen did not come up yet)."""
+    now = ctx.now()
+    return _act(ctx, QueueAction.RECALL, ticket, counter, event="recalled",
+                changes_fn=lambda t, c: {Ticket.last_called_at: now,
+                                         Ticket.call_count: Ticket.call_count + 1})
+
+
+def serve(ctx: AppContext, ticket: str | int | None = None, *,
+          counter: str | int | None = None) -> TicketInfo:
+    now = ctx.now()
+    return _act(ctx, QueueAction.SERVE, ticket, counter, event="serving",
+                changes_fn=lambda t, c: {Ticket.status: TicketStatus.SERVING.value,
+                                         Ticket.serving_at: now})
+
+
+def skip(ctx: AppContext, ticket: str | int | None = None, *,
+         counter: str | int | None = None) -> TicketInfo:
+    """No-show: the citizen did not come after the calls."""
+    now = ctx.now()
+    return _act(ctx, QueueAction.SKIP, ticket, counter, event="no_show",
+                changes_fn=lambda t, c: {Ticket.status: TicketStatus.NO_SHOW.value,
+                                         Ticket.finished_at: now})
+
+
+def hold(ctx: AppContext, ticket: str | int | None = None, *,
+         counter: str | int | None = None, note: str = "") -> TicketInfo:
+    """Put aside (e.g. the citizen fetches a missing paper); call it again by number later."""
+    now = ctx.now()
+    return _act(ctx, QueueAction.HOLD, ticket, counter, event="on_hold", note=note,
+                changes_fn=lambda t, c: {Ticket.status: TicketStatus.ON_HOLD.value,
+                                         Ticket.held_at: now})
+
+
+def finish(ctx: AppContext, ticket: str | int | None = None, *,
+           counter: str | int | None = None) -> TicketInfo:
+    now = ctx.now()
+    return _act(ctx, QueueAction.DONE, ticket, counter, event="done",
+                changes_fn=lambda t, c: {Ticket.status: TicketStatus.DONE.value,
+                                         Ticket.finished_at: now})
+
+
+def transfer(ctx: AppContext, ticket: str | int | None = None, *,
+             counter: str | int | None = None, to_counter: str | int | None = None,
+             to_group: str | None = None, note: str = "") -> TicketInfo:
+    """Send the ticket to another counter (called there first) or another group's queue
+    (keeping its place by issue time)."""
+    if (to_counter is None) == (to_group is None):
+        raise InvalidInput(_("Chuyển vé cần đúng một nơi đến: --to-counter hoặc --to-group."))
+    now = ctx.now()
+    def changes(t: Ticket, c: Counter | None) -> dict:
+        base = {Ticket.status: TicketStatus.TRANSFERRED.value, Ticket.transferred_at: now}
+        if to_counter is not None:
+            dest = find_counter(ctx, to_counter)
+            if dest.id == t.counter_id and t.status in _AT_COUNTER:
+                raise InvalidInput(_("Vé {number} đang ở {counter} rồi.")
+                                   .format(number=t.display, counter=dest.name))
+            return {**base, Ticket.target_counter: dest.id}
+        group = find_group(ctx, to_group)
+        if not CounterGroup.select().join(Counter).where(
+                CounterGroup.service_group == group.id, Counter.active).exists():
+            raise InvalidInput(_("Nhóm «{name}» chưa có quầy nào phục vụ; không chuyển được.")
+                               .format(name=group.name))
+        return {**base, Ticket.service_group: group.id, Ticket.target_counter: None}
+
+    info = _act(ctx, QueueAction.TRANSFER, ticket, counter, event="transferred",
+                changes_fn=changes, note=note or (f"-> {to_counter}" if to_counter is not None
+                                                  else f"-> {to_group}"))
+    return info
+
+
+def link_dossier(ctx: AppContext, ticket: str | int, dossier: str) -> TicketInfo:
+    """Record that the citizen holding ``ticket`` handed in ``dossier`` (code or UUID)."""
+    text = (dossier or "").strip()
+    code = find_dossier_code(text)
+    with translated_errors(), ctx.database.atomic():
+        row = find_ticket(ctx, ticket)
+        found = Dossier.get_or_none((Dossier.code == (code or text.upper()))
+                                    | (Dossier.uuid == text.lower()))
+        if found is None:
+            raise NotFound(_("Không tìm thấy hồ sơ «{ref}» để gắn với vé {number}.")
+                           .format(ref=dossier, number=row.display))
+        TicketDossier.insert(ticket=row.id, dossier=found.id, linked_at=ctx.now()
+                             ).on_conflict_ignore().execute()
+        _event(ctx, row.id, "linked", counter_id=row.counter_id, note=found.code)
+        return _load_info(row.id)
+
+
+def tickets_of_dossier(ctx: AppContext, dossier_code: str) -> list[TicketInfo]:
+    with translated_errors():
+        ids = [link.ticket_id for link in TicketDossier.select().join(Dossier)
+               .where(Dossier.code == dossier_code)]
+        return [_load_info(i) for i in ids]
+
+
+# --- the board: status and calls --------------------------------------------------------
+
+
+def _call_info(ctx: AppContext, event: TicketEvent, ticket_display: str, counter: Counter,
+               template: str) -> CallInfo:
+    return CallInfo(
+        cursor=event.id, at=event.at.astimezone(VN_TZ), kind=event.kind,
+        ticket=ticket_display, counter=counter.number, counter_name=counter.name,
+        text=render_announcement(template, ticket_display, counter.number, counter.name),
+        speech=render_announcement(template, ticket_display, counter.number, counter.name,
+                                   spoken=True))
+
+
+def _calls_query(office_id: int):
+    return (TicketEvent.select(TicketEvent, Ticket.display, Counter)
+            .join(Ticket).switch(TicketEvent).join(Counter)
+            .where(TicketEvent.kind.in_(["called", "recalled"]), Ticket.office == office_id))
+
+
+def calls_since(ctx: AppContext, cursor: int | None, *, limit: int = 50
+                ) -> tuple[list[CallInfo], int]:
+    """Calls after ``cursor`` (oldest first) and the cursor to pass next time.
+
+    ``cursor=None`` starts from now: the board announces only calls made after it opened.
+    """
+    template = check_template(ctx.config["queue.announce_template"])
+    with translated_errors():
+        if cursor is None:
+            return [], latest_cursor(ctx)
+        rows = list(_calls_query(ctx.office().id).where(TicketEvent.id > cursor)
+                    .order_by(TicketEvent.id).limit(limit))
+        calls = [_call_info(ctx, e, e.ticket.display, e.counter, template) for e in rows]
+        return calls, (calls[-1].cursor if calls else cursor)
+
+
+def announcement(ctx: AppContext, ticket: TicketInfo) -> tuple[str, str]:
+    """(text shown, text spoken) of the call of a ticket that is at a counter."""
+    template = check_template(ctx.config["queue.announce_template"])
+    if ticket.counter is None:
+        raise InvalidInput(_("Vé {number} chưa được gọi đến quầy nào.")
+                           .format(number=ticket.number))
+    with translated_errors():
+        counter = find_counter(ctx, ticket.counter, active_only=False)
+    return (render_announcement(template, ticket.number, counter.number, counter.name),
+            render_announcement(template, ticket.number, counter.number, counter.name,
+                                spoken=True))
+
+
+def latest_cursor(ctx: AppContext) -> int:
+    with translated_errors():
+        from peewee import fn
+
+        return TicketEvent.select(fn.MAX(TicketEvent.id)).scalar() or 0
+
+
+def same_day_policy(ctx: AppContext) -> SameDayPolicyInfo:
+    """"Ngày thứ Năm không hẹn" (DESIGN.md §3.2): on these weekdays eligible procedures
+    are due the same day; :func:`sadec_desk.domain.calendar.due_for` applies it."""
+    weekdays = tuple(sorted(ctx.calendar.settings.same_day_weekdays))
+    today = ctx.now().astimezone(VN_TZ)
+    procedures = tuple((r.code, r.name) for r in Procedure.select(Procedure.code, Procedure.name)
+                       .where(Procedure.active, Procedure.same_day_eligible,
+                              Procedure.time_limit_days > 0)
+                       .order_by(Procedure.code))
+    return SameDayPolicyInfo(
+        weekdays=weekdays, weekday_names=tuple(weekday_name(d) for d in weekdays),
+        applies_today=today.weekday() in weekdays and ctx.calendar.is_working_day(today.date()),
+        procedures=procedures)
+
+
+def _parse_weekdays(values: Iterable[int]) -> list[int]:
+    days = sorted(set(values))
+    if any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+        raise InvalidInput(_("Ngày trong tuần phải là số từ 0 (thứ Hai) đến 6 (Chủ nhật)."))
+    return days
+
+
+def set_same_day_weekdays(ctx: AppContext, weekdays: Iterable[int]) -> SameDayPolicyInfo:
+    """Save the office's "không hẹn" weekdays (config ``calendar.same_day_weekdays``)."""
+    days = _parse_weekdays(weekdays)
+    save_setting("calendar.same_day_weekdays", days, ctx.config.path)
+    ctx.config = load_config(ctx.config.path)
+    ctx.__dict__.pop("calendar", None)  # the cached WorkingCalendar has the old weekdays
+    return same_day_policy(ctx)
+
+
+def queue_status(ctx: AppContext, *, recent: int = 5, next_count: int = 3) -> QueueStatus:
+    """What the display board and the counter screens show right now."""
+    template = check_template(ctx.config["queue.announce_template"])
+    day = local_day(ctx)
+    with translated_errors():
+        office = ctx.office()
+        groups = _groups(ctx, active_only=True)
+        counters = _counters(ctx, active_only=True)
+        links = _links(ctx)
+        by_group = {g.id: g for g in groups}
+        numbers = {c.id: c.number for c in counters}
+        group_rows = []
+        for g in groups:
+            waiting = list(_waiting_query(g.id, day)
+                           .select(Ticket.display, Ticket.priority, Ticket.issued_at, Ticket.id)
+                           .order_by(Ticket.issued_at, Ticket.id))
+            group_rows.append(GroupStatus(
+                prefix=g.prefix, name=g.name, waiting=len(waiting),
+                waiting_priority=sum(1 for t in waiting if t.priority),
+                next_tickets=tuple(t.display for t in waiting[:next_count]),
+                counters=tuple(sorted(numbers[c] for c, gid in links
+                                      if gid == g.id and c in numbers))))
+        counter_rows = []
+        for c in counters:
+            at_counter = list(Ticket.select().where(Ticket.counter == c.id, Ticket.day == day,
+                                                    Ticket.status.in_(_AT_COUNTER))
+                              .order_by(Ticket.last_called_at.desc(), Ticket.id.desc()))
+            current = next((t for t in at_counter if t.status != TicketStatus.ON_HOLD.value),
+                           None)
+            now_serving = None
+            if current is not None:
+                group = by_group.get(current.service_group_id) or ServiceGroup.get_by_id(
+                    current.service_group_id)
+                now_serving = _ticket_info(current, group, numbers)
+            transferred_in = (Ticket.select().where(
+                Ticket.target_counter == c.id, Ticket.day == day,
+                Ticket.status == TicketStatus.TRANSFERRED.value).count())
+            counter_rows.append(CounterStatus(
+                number=c.number, name=c.name,
+                groups=tuple(sorted(by_group[gid].prefix for cid, gid in links
+                                    if cid == c.id and gid in by_group)),
+                now_serving=now_serving,
+                on_hold=tuple(t.display for t in at_counter
+                              if t.status == TicketStatus.ON_HOLD.value),
+                transferred_in=transferred_in))
+        day_start = datetime.combine(day, datetime.min.time(), tzinfo=VN_TZ)
+        calls = list(_calls_query(office.id).where(TicketEvent.at >= day_start)
+                     .order_by(TicketEvent.id.desc()).limit(recent))
+        recent_calls = tuple(_call_info(ctx, e, e.ticket.display, e.counter, template)
+                             for e in calls)
+        return QueueStatus(
+            day=day, office_name=office.name, groups=tuple(group_rows),
+            counters=tuple(counter_rows), recent_calls=recent_calls,
+            same_day=same_day_policy(ctx),
+            no_wait_today=day.weekday() in ctx.config["queue.no_wait_weekdays"])
