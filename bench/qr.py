@@ -210,8 +210,10 @@ def run(per_kind: int, seed: int, methods: list[str]) -> None:
     total = sum(counts.values())
     width = 16
     col = max(len(m) for m in methods) + 2
-    print(f"QR decoding of synthetic CCCD card frames (640×480), {per_kind} per distortion, "
-          f"seed {seed}; success rate in %\n")
+    print(
+        f"QR decoding of synthetic CCCD card frames (640×480), {per_kind} per distortion, "
+        f"seed {seed}; success rate in %\n"
+    )
     header = f"{'distortion':<{width}}" + "".join(f"{m:>{col}}" for m in methods)
     print(header)
     print("-" * len(header))
@@ -233,8 +235,10 @@ def run(per_kind: int, seed: int, methods: list[str]) -> None:
         row = "".join(f"{1000 * _percentile(miss_times[m], q):>{col}.1f}" for m in methods)
         print(f"{label:<{width}}{row}")
     if large:
-        print("pipeline on a larger frame with no QR: " + ", ".join(
-            f"{w}×{h} {1000 * t:.0f} ms" for (w, h), t in large.items()))
+        print(
+            "pipeline on a larger frame with no QR: "
+            + ", ".join(f"{w}×{h} {1000 * t:.0f} ms" for (w, h), t in large.items())
+        )
     for name, examples in wrong_examples.items():
         print(f"\nwrong texts from {name}, e.g.: " + "; ".join(examples))
     print(f"\nbench time {elapsed:.1f} s; machine:")

@@ -121,15 +121,19 @@ def to_grey(source: Any) -> np.ndarray:
         path = Path(source)
         if not path.is_file():
             raise QrImageError(
-                _("Không tìm thấy tệp ảnh “{path}”. Hãy kiểm tra lại đường dẫn hoặc chọn tệp khác.")
-                .format(path=path)
+                _(
+                    "Không tìm thấy tệp ảnh “{path}”. Hãy kiểm tra lại đường dẫn "
+                    "hoặc chọn tệp khác."
+                ).format(path=path)
             )
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise QrImageError(
-                _("Không mở được tệp ảnh “{path}”. Hãy kiểm tra quyền truy cập hoặc chép "
-                  "ảnh sang thư mục khác rồi thử lại.").format(path=path)
+                _(
+                    "Không mở được tệp ảnh “{path}”. Hãy kiểm tra quyền truy cập hoặc chép "
+                    "ảnh sang thư mục khác rồi thử lại."
+                ).format(path=path)
             ) from exc
         return _pil_to_grey(_open_image(io.BytesIO(data), name=path.name))
     raise TypeError(

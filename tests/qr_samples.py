@@ -42,6 +42,7 @@ KINDS = (
     "webcam",
 )
 
+# fmt: off
 FAMILY_NAMES = (
     "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
     "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương", "Đinh", "Lâm", "Châu",
@@ -56,6 +57,7 @@ GIVEN_NAMES_FEMALE = (
     "Hoa", "Hương", "Ánh", "Nhung", "Hằng", "Quyên", "Yến", "Nguyệt", "Trâm", "Loan",
     "Thảo", "Uyên", "Diễm", "Phượng", "Châu", "Ngân", "Tuyết", "Oanh",
 )
+# fmt: on
 ADDRESSES = (
     "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình",
     "Khóm 3, Phường 1, Sa Đéc, Đồng Tháp",
@@ -211,8 +213,9 @@ def _card(
     quiet = max(1, int(round(ppm * 2)))
     qx = card_w - margin - qr_px
     qy = margin
-    draw.rectangle((qx - quiet, qy - quiet, qx + qr_px + quiet, qy + qr_px + quiet),
-                   fill=(250, 250, 250))
+    draw.rectangle(
+        (qx - quiet, qy - quiet, qx + qr_px + quiet, qy + qr_px + quiet), fill=(250, 250, 250)
+    )
     qr = Image.fromarray(np.where(modules, 20, 250).astype(np.uint8), "L")
     qr = qr.resize((qr_px, qr_px), Image.Resampling.NEAREST if ppm >= 3 else Image.Resampling.BOX)
     if not blank:
@@ -292,8 +295,9 @@ def _place(
         warped[b] += normal * keystone * 0.35 * (h if side in (0, 2) else w)
     h_tilt = _homography(card_corners, warped)
     theta = np.deg2rad(angle_deg)
-    rot = np.array([[np.cos(theta), -np.sin(theta), 0], [np.sin(theta), np.cos(theta), 0],
-                    [0, 0, 1]])
+    rot = np.array(
+        [[np.cos(theta), -np.sin(theta), 0], [np.sin(theta), np.cos(theta), 0], [0, 0, 1]]
+    )
     m = rot @ h_tilt
     qr_now = _apply(m, qr_corners)
     fw, fh = background.size

@@ -163,8 +163,9 @@ def _glibc_iconv():
         try:
             src = ctypes.create_string_buffer(data, len(data))
             dst = ctypes.create_string_buffer(4 * len(data) + 16)
-            src_p, dst_p = ctypes.c_char_p(ctypes.addressof(src)), ctypes.c_char_p(
-                ctypes.addressof(dst)
+            src_p, dst_p = (
+                ctypes.c_char_p(ctypes.addressof(src)),
+                ctypes.c_char_p(ctypes.addressof(dst)),
             )
             src_left, dst_left = ctypes.c_size_t(len(data)), ctypes.c_size_t(len(dst))
             result = libc.iconv(cd, src_p, src_left, dst_p, dst_left)
