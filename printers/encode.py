@@ -93,9 +93,10 @@ def _tcvn3_tables() -> dict[str, tuple[int, int]]:
     table: dict[str, tuple[int, int]] = {}
     for page_name, number in ((TCVN3_LOWER_PAGE, 30), (TCVN3_UPPER_PAGE, 31)):
         rows = capabilities.CAPABILITIES["encodings"][page_name]["data"]
+        # the table lists the upper half of the page, bytes 0x80-0xFF
         for index, char in enumerate("".join(rows)):
-            if index >= 0x80 and char != " " and char not in table:
-                table[char] = (number, index)
+            if char != " " and char not in table:
+                table[char] = (number, 0x80 + index)
     # The upper page draws Đ at the Latin capital eth position.
     if "Ð" in table:
         table.setdefault("Đ", table["Ð"])

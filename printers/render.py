@@ -151,11 +151,17 @@ def _fill(template: str, data: dict[str, Any], extra: dict[str, Any] | None = No
     return unicodedata.normalize("NFC", _(template).format_map(values))
 
 
+def _length(font, text: str) -> float:
+    # Slips are drawn without anti-aliasing (mode "1"), where hinting rounds every
+    # advance to whole dots: measure the same way or lines overrun the margin.
+    return font.getlength(text, mode="1")
+
+
 def _break_word(word: str, font, width: float) -> list[str]:
     """Split a word that is wider than the line between letters."""
     pieces, current = [], ""
     for char in word:
-        if current and font.getlength(current + char) > width:
+        if current and _length(font, current + char) > width:
             pieces.append(current)
             current = char
         else:
@@ -173,14 +179,14 @@ def wrap(text: str, font, width: float, first_width: float | None = None) -> lis
         for word in paragraph.split():
             limit = first_width if (first_width is not None and not lines) else width
             candidate = f"{current} {word}" if current else word
-            if font.getlength(candidate) <= limit:
+            if _length(font, candidate) <= limit:
                 current = candidate
                 continue
             if current:
                 lines.append(current)
                 current = ""
                 limit = width
-            if font.getlength(word) <= limit:
+            if _length(font, word) <= limit:
                 current = word
             else:
                 *full, current = _break_word(word, font, limit)
@@ -200,7 +206,7 @@ def _draw_lines(canvas: _Canvas, lines: list[str], font, align: str, x0: int,
     for i, line in enumerate(lines):
         x = first_x if (first_x is not None and i == 0) else x0
         if align != "left":
-            room = width - font.getlength(line)
+            room = width - _length(font, line)
             x = x0 + int(room / 2 if align == "center" else room)
         if line:
             canvas.ops.append(("text", x, canvas.y, line, font))
@@ -214,7 +220,7 @@ def _text(canvas: _Canvas, block, data) -> None:
     font = canvas.font(block["size"], block["bold"])
     if block["fit"]:
         size = block["size"]
-        while font.getlength(text) > width and size > 6:
+        while _length(font, text) > width and size > 6:
             size *= 0.9
             font = canvas.font(size, block["bold"])
     _draw_lines(canvas, wrap(text, font, width), font, block["align"], canvas.margin, width)
@@ -227,7 +233,7 @@ def _field(canvas: _Canvas, block, data) -> None:
     regular = canvas.font(block["size"])
     width = canvas.width - 2 * canvas.margin
     label_text = f"{label}: " if label else ""
-    label_width = int(bold.getlength(label_text))
+    label_width = int(_length(bold, label_text))
     start_y = canvas.y
     if label_text:
         canvas.ops.append(("text", canvas.margin, canvas.y, label_text, bold))
@@ -254,7 +260,7 @@ def _list(canvas: _Canvas, block, data) -> None:
                     canvas.margin, width)
         return
     bullet = f"{block['bullet']} " if block["bullet"] else ""
-    indent = int(font.getlength(bullet))
+    indent = int(_length(font, bullet))
     for item in items:
         extra = item if isinstance(item, dict) else {"item": item}
         text = _fill(block["text"], data, extra)
