@@ -140,8 +140,9 @@ install_packages "app" $APP_PKGS
 
 if [ "$MODE" = test ]; then
     # Xvfb for GUI tests; PostgreSQL server binaries for the throwaway test server
-    # (tests/pgserver.py); xauth for xvfb-run.
-    TEST_PKGS="xvfb xauth"
+    # (tests/pgserver.py); xauth for xvfb-run; espeak-ng for the spoken queue calls
+    # (tests/test_announce.py renders one to a WAV file).
+    TEST_PKGS="xvfb xauth espeak-ng"
     have_pg=no
     for d in /usr/lib/postgresql/*/bin; do
         [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && have_pg=yes

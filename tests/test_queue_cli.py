@@ -1,0 +1,103 @@
+"""``sadec-desk queue ...`` end to end (real clock, isolated config and data dir)."""
+
+import json
+from datetime import datetime
+
+import pytest
+from appfixtures import AGENCY
+
+from sadec_desk.cli import main
+from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.services import queue
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys, *argv):
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def office(capsys):
+    assert run(capsys, "init", "--agency-code", AGENCY, "--office-name", "UBND xã Tân Quy Tây"
+               )[0] == 0
+
+
+def test_take_call_done_status_stats(capsys, office):
+    ticket = run_json(capsys, "queue", "take", "--group", "A")
+    assert ticket["number"] == "A001" and ticket["status"] == "waiting"
+    if queue.printing_available():
+        assert ticket["print_state"] == "queued"
+    else:
+        # printing (issue #3) not in this tree yet: said plainly, not skipped in silence
+        assert ticket["print_state"] == "unavailable"
+        code, out, _err = run(capsys, "queue", "take", "--group", "Chứng thực", "--priority")
+        assert code == 0 and "B001" in out and "CHƯA IN được phiếu" in out
+    code, out, _err = run(capsys, "queue", "call-next", "--counter", "1")
+    assert code == 0 and "Mời số A001 (Hộ tịch) đến quầy 1." in out
+    status = run_json(capsys, "queue", "status")
+    assert status["counters"][0]["now_serving"]["number"] == "A001"
+    code, out, _err = run(capsys, "queue", "status")
+    assert "Quầy 1 [A, C]: A001 (Đã gọi)" in out
+    assert "Xin mời công dân có số thứ tự A001 đến quầy số 1" in out
+    done = run_json(capsys, "queue", "done", "--counter", "1")
+    assert done["status"] == "done"
+    stats = run_json(capsys, "queue", "stats", "--date", datetime.now(VN_TZ).date().isoformat())
+    assert stats["total"]["served"] == 1 and stats["promise_minutes"] == 15
+    code, out, _err = run(capsys, "queue", "stats")
+    assert code == 0 and "Hộ tịch: phát 1" in out
+
+
+def test_bad_input_gives_one_sentence_and_exit_2(capsys, office):
+    cases = [
+        (("queue", "take", "--group", "Z"), "Không có nhóm dịch vụ «Z»"),
+        (("queue", "call-next", "--counter", "7"), "Không có quầy «7»"),
+        (("queue", "call-next", "--counter", "1"), "Không còn ai chờ ở Quầy 1"),
+        (("queue", "recall", "A1"), "chưa phát vé A001"),
+        (("queue", "done"), "Cho biết số vé"),
+        (("queue", "stats", "--date", "26/11/2026"), "không phải ngày hợp lệ"),
+        (("queue", "same-day", "--set", "thứ năm"), "không phải danh sách ngày"),
+    ]
+    for argv, fragment in cases:
+        code, out, err = run(capsys, *argv)
+        assert code == 2, (argv, err)
+        assert fragment in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_groups_counters_and_same_day_from_the_command_line(capsys, office):
+    groups = run_json(capsys, "queue", "group", "list")
+    assert [g["prefix"] for g in groups] == ["A", "B", "C"]
+    added = run_json(capsys, "queue", "group", "add", "--prefix", "D", "--name", "Đất đai",
+                     "--counters", "2")
+    assert added["counters"] == [2]
+    edited = run_json(capsys, "queue", "group", "edit", "D", "--procedures", "2.000884")
+    assert edited["procedure_codes"] == ["2.000884"]
+    counter = run_json(capsys, "queue", "counter", "add", "--number", "3", "--groups", "A,D")
+    assert counter["groups"] == ["A", "D"]
+    assert run_json(capsys, "queue", "counter", "edit", "3", "--disable")["active"] is False
+    policy = run_json(capsys, "queue", "same-day", "--set", "3")
+    assert policy["weekdays"] == [3] and policy["weekday_names"] == ["thứ Năm"]
+    code, out, _err = run(capsys, "queue", "same-day")
+    assert code == 0 and "Ngày không hẹn: thứ Năm" in out and "1.004873" in out
+    assert run_json(capsys, "queue", "same-day", "--clear")["weekdays"] == []
+
+
+def test_transfer_hold_call_link_show(capsys, office):
+    run_json(capsys, "queue", "take", "--group", "B")
+    run_json(capsys, "queue", "call-next", "--counter", "2")
+    moved = run_json(capsys, "queue", "transfer", "B001", "--to-counter", "1")
+    assert moved["status"] == "transferred" and moved["target_counter"] == 1
+    assert run_json(capsys, "queue", "call-next", "--counter", "1")["number"] == "B001"
+    assert run_json(capsys, "queue", "hold", "--counter", "1")["status"] == "on_hold"
+    assert run_json(capsys, "queue", "call", "B001", "--counter", "1")["status"] == "called"
+    code, _out, err = run(capsys, "queue", "link", "B001", "--dossier", "nope")
+    assert code == 2 and "Không tìm thấy hồ sơ" in err
+    shown = run_json(capsys, "queue", "show", "B001")
+    assert shown["call_count"] == 3 and shown["counter"] == 1
