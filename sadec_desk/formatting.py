@@ -5,17 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.catalogue import Paper
 from sadec_desk.domain.fees import format_vnd
+from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus, deadline_label
 from sadec_desk.i18n import _
-from sadec_desk.services.records import DossierInfo
+from sadec_desk.services.records import DossierInfo, EventInfo
 
-_WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-
-_DEADLINE_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+# literal _() calls so that xgettext finds them
+_WEEKDAYS = (lambda: _("Thứ Hai"), lambda: _("Thứ Ba"), lambda: _("Thứ Tư"),
+             lambda: _("Thứ Năm"), lambda: _("Thứ Sáu"), lambda: _("Thứ Bảy"),
+             lambda: _("Chủ Nhật"))
 
 
 def weekday_vi(day: date) -> str:
-    return _(_WEEKDAYS[day.weekday()])
+    return _WEEKDAYS[day.weekday()]()
 
 
 def format_date(day: date | None) -> str:
@@ -28,10 +31,6 @@ def format_datetime(moment: datetime | None) -> str:
         return ""
     local = moment.astimezone(VN_TZ)
     return f"{local:%H:%M} {weekday_vi(local.date())}, {local:%d/%m/%Y}"
-
-
-def deadline_label(state: str) -> str:
-    return _(_DEADLINE_LABELS.get(state, state))
 
 
 def dossier_lines(info: DossierInfo) -> list[str]:
@@ -56,12 +55,25 @@ def dossier_lines(info: DossierInfo) -> list[str]:
     ]
     if info.papers:
         lines.append(_("Giấy tờ đã nhận:"))
-        lines += [f"  - {p.name} ({p.kind}, {p.count})" for p in info.papers]
+        lines += [f"  - {Paper(p.name, p.kind, p.count).label_vi}" for p in info.papers]
     if info.events:
         lines.append(_("Lịch sử:"))
-        for event in info.events:
-            step = f"{event.from_status or ''} → {event.to_status or ''}".strip()
-            note = f" — {event.note}" if event.note else ""
-            actor = f" [{event.actor}]" if event.actor else ""
-            lines.append(f"  {format_datetime(event.at)}  {event.kind}: {step}{actor}{note}")
+        lines += [f"  {format_datetime(event.at)}  {event_text(event)}" for event in info.events]
     return lines
+
+
+def event_text(event: EventInfo) -> str:
+    """One line of a dossier's history, e.g. 'Đã tiếp nhận → Đang xử lý [Lan] — ghi chú'."""
+    if event.kind == "received":
+        text = _("Tiếp nhận hồ sơ")
+    elif event.kind == "rescheduled":
+        text = _("Hẹn lại ngày trả (Mẫu 04)")
+    else:
+        labels = [STATUS_LABELS[DossierStatus(s)] for s in (event.from_status, event.to_status)
+                  if s]
+        text = " → ".join(labels)
+    if event.actor:
+        text += f" [{event.actor}]"
+    if event.note:
+        text += f" — {event.note}"
+    return text
