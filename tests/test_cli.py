@@ -160,3 +160,26 @@ def test_entry_points_run_as_programs(tmp_path):
         bad = subprocess.run([*argv, "dossier", "show", "nothing"], env=env,
                              capture_output=True, text=True, timeout=60)
         assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def _qr_png(path, text: str):
+    import qrcode
+
+    qrcode.make(text.encode("utf-8"), border=4, box_size=6).save(path)
+    return str(path)
+
+
+def test_scan_recognises_a_card_a_receipt_and_refuses_other_files(capsys, tmp_path):
+    card = run_json(capsys, "citizen", "scan", _qr_png(tmp_path / "card.png", SAMPLE_QR))
+    assert card["kind"] == "cccd" and card["citizen"]["full_name"] == "Nguyễn Thị Hoa"
+    receipt_text = f"https://dichvucong.dongthap.gov.vn/tra-cuu?ma={AGENCY}-261126-0007"
+    receipt = run_json(capsys, "citizen", "scan", _qr_png(tmp_path / "slip.png", receipt_text))
+    assert receipt["kind"] == "receipt" and receipt["dossier_code"] == f"{AGENCY}-261126-0007"
+    code, out, _err = run(capsys, "citizen", "scan", str(tmp_path / "card.png"))
+    assert code == 0 and "Nguyễn Thị Hoa" in out
+
+    (tmp_path / "notes.txt").write_text("not an image", encoding="utf-8")
+    code, _out, err = run(capsys, "citizen", "scan", str(tmp_path / "notes.txt"))
+    assert code == 2 and err.startswith("Lỗi: ") and "Traceback" not in err
+    code, _out, err = run(capsys, "citizen", "scan", str(tmp_path / "missing.png"))
+    assert code == 2 and err.startswith("Lỗi: ")
