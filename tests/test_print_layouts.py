@@ -219,3 +219,14 @@ def test_bad_layout_files_are_rejected_with_the_reason():
         rnd.parse_layout("x", '[[block]]\ntype = "text"\ncolour = "red"\n')
     with pytest.raises(rnd.LayoutError, match="no blocks"):
         rnd.parse_layout("x", "")
+
+
+@pytest.mark.parametrize("width, height", [(576, 700), (384, 2100), (100, 33)])
+def test_our_raster_blocks_are_byte_for_byte_python_escpos_image(width, height):
+    from escpos.printer import Dummy
+
+    rng = np.random.default_rng(width)
+    image = Image.fromarray(rng.random((height, width)) < 0.5)  # mode "1" noise
+    reference = Dummy()
+    reference.image(image, impl="bitImageRaster", center=False)
+    assert enc.raster_blocks(image) == reference.output
