@@ -18,6 +18,7 @@ from typing import Any
 
 import platformdirs
 import tomli_w
+from playhouse import db_url
 
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
@@ -144,6 +145,12 @@ SETTINGS: tuple[Setting, ...] = (
             "in the database by 'sadec-desk sync gateway-login --password-stdin'."),
     Setting("sync.gateway_unit", str, "",
             "DonViXuLy sent to the gateway; empty = office.agency_code."),
+    Setting("sync.gateway_field_codes", dict, {"Hộ tịch": "G01"},
+            "MaLinhVuc per procedure field (TenLinhVuc) for the gateway; unverified "
+            "default, use your province's codes.", str),
+    Setting("sync.gateway_channel_map", dict,
+            {"counter": "1", "kiosk": "1", "online": "2", "postal": "3"},
+            "HinhThuc code per channel for the gateway (unverified, province-specific).", str),
     Setting("sync.gateway_status_map", dict,
             {"received": "1", "processing": "2", "supplement_requested": "3", "done": "4",
              "returned": "5", "refused": "6", "withdrawn": "7"},
@@ -182,7 +189,16 @@ class Config:
         return data_dir()
 
     @property
+    def uses_server_database(self) -> bool:
+        url = self.values["database.url"]
+        return bool(url) and not url.startswith("sqlite:")
+
+    @property
     def sqlite_path(self) -> Path:
+        """The SQLite file: ``sqlite:///path`` in database.url, else one in the data dir."""
+        url = self.values["database.url"]
+        if url.startswith("sqlite:"):
+            return Path(db_url.parse(url)["database"])
         return self.data_dir / "sadec_desk.sqlite3"
 
 

@@ -132,3 +132,15 @@ def test_postgresql_backend_end_to_end(pg_database):
         assert dossiers.get_dossier(reopened, first.code).status == "done"
     finally:
         reopened.close()
+
+
+def test_sqlite_url_moves_the_file_and_keeps_durable_pragmas(tmp_path):
+    target = tmp_path / "elsewhere" / "office.sqlite3"
+    ctx = make_ctx(database__url=f"sqlite:///{target}")
+    try:
+        dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+        assert target.exists() and ctx.describe_database() == str(target)
+        assert ctx.database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert ctx.database.execute_sql("PRAGMA synchronous").fetchone()[0] == 2
+    finally:
+        ctx.close()

@@ -76,11 +76,10 @@ class AppContext:
         self.procedure_cache.clear()
 
     def describe_database(self) -> str:
-        url = self.config["database.url"]
-        if url:
+        if self.config.uses_server_database:
             # never show a password
-            scheme, sep, rest = url.partition("://")
-            return f"{scheme}{sep}{rest.rpartition('@')[2]}" if "@" in rest else url
+            scheme, sep, rest = self.config["database.url"].partition("://")
+            return f"{scheme}{sep}{rest.rpartition('@')[2]}"
         return str(self.config.sqlite_path)
 
     def close(self) -> None:
@@ -126,10 +125,10 @@ def build_calendar(config: Config) -> WorkingCalendar:
 
 
 def open_database(config: Config) -> peewee.Database:
-    url = config["database.url"]
-    if url:
-        database = dbmod.url_database(url)
+    if config.uses_server_database:
+        database = dbmod.url_database(config["database.url"])
     else:
+        # a sqlite:/// URL only moves the file: it keeps the durable pragmas below
         path = config.sqlite_path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
