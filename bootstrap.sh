@@ -122,8 +122,9 @@ install_packages() {
 PY=$(find_python)
 
 # App: libzbar0 (pyzbar loads it at run time), DejaVu fonts (Vietnamese slips are drawn
-# with Pillow), Tk (only the Debian interpreter can get it from a package).
-APP_PKGS="libzbar0 fonts-dejavu-core"
+# with Pillow), libusb (USB receipt printers through pyusb), Tk (only the Debian
+# interpreter can get it from a package).
+APP_PKGS="libzbar0 fonts-dejavu-core libusb-1.0-0"
 VENV_PY=$PY
 [ -x "$VENV/bin/python" ] && VENV_PY=$VENV/bin/python
 if ! "$VENV_PY" -c 'import tkinter' >/dev/null 2>&1; then
