@@ -28,6 +28,7 @@ mid-job, fails instead of being counted as printed.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -127,7 +128,12 @@ _PAPER_END_BITS = 0x60
 def _read_answer(printer, request: bytes, timeout: float) -> int:
     printer._raw(request)
     try:
-        answer = printer._read()
+        if type(printer).__name__ == "Serial":
+            # python-escpos reads 16 bytes, which on a serial line waits out the whole
+            # timeout for a 1-byte answer; the answer is one byte
+            answer = printer.device.read(1)
+        else:
+            answer = printer._read()
     except TimeoutError:
         raise PrintFailed(_("Máy in không trả lời sau {s} giây (có thể đang kẹt giấy, mở nắp "
                             "hoặc treo). Kiểm tra máy in; lệnh in vẫn chờ trong hàng đợi."
@@ -193,7 +199,8 @@ def _escpos_printer(conn: Connection, timeout: float, size: int):
 
 
 def _check_usable(printer, conn: Connection) -> None:
-    if hasattr(printer, "is_usable") and not printer.is_usable():
+    lp_missing = (conn.kind == "lp" or type(printer).__name__ == "LP") and not shutil.which("lp")
+    if lp_missing or (hasattr(printer, "is_usable") and not printer.is_usable()):
         need = {"usb": "pyusb", "serial": "pyserial", "win32": "pywin32 (chỉ trên Windows)",
                 "cups": "pycups hoặc lệnh lp (gói cups-client)",
                 "lp": "lệnh lp (gói cups-client)"}.get(conn.kind, conn.kind)
