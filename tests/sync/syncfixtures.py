@@ -7,7 +7,8 @@ from datetime import datetime
 from appfixtures import OTHER_QR, SAMPLE_QR, Clock, make_ctx
 
 from sadec_desk.db.models import Dossier, Outbox
-from sadec_desk.services import dossiers
+from sadec_desk.domain.catalogue import procedures_from_data
+from sadec_desk.services import catalog, dossiers
 from sadec_desk.sync import engine
 
 
@@ -51,3 +52,15 @@ def assert_converged(ctx, portal) -> None:
     with applied.connection_context():
         ops = Operation.select().where(Operation.result == "applied").count()
     assert ops == Outbox.select().where(Outbox.state == "done").count()
+
+
+def local_procedure(ctx, code="1.999999"):
+    """A procedure this office has and the portal/gateway does not (rejections)."""
+    data = catalog.procedure_to_data(next(p for p in catalog.seed_procedures()
+                                          if p.code == "1.004873"))
+    data.update(code=code, name="Thủ tục chỉ có ở xã", version=1)
+    with ctx.database.atomic():
+        catalog.adopt_procedure(ctx, procedures_from_data({"format": 1,
+                                                           "procedures": [data]})[0], "local")
+    ctx.forget_cached()
+    return data

@@ -14,11 +14,16 @@ from datetime import timedelta
 import pytest
 from appfixtures import Clock, make_ctx, vn
 from portalfixtures import DroppingProxy
-from syncfixtures import assert_converged, office, portal_view, receive_many
+from syncfixtures import (
+    assert_converged,
+    local_procedure,
+    office,
+    portal_view,
+    receive_many,
+)
 
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
-from sadec_desk.domain.catalogue import procedures_from_data
-from sadec_desk.services import catalog, dossiers
+from sadec_desk.services import dossiers
 from sadec_desk.sync import engine
 
 
@@ -123,17 +128,6 @@ def test_two_sync_workers_at_once(portal):
     assert_converged(ctx, portal)
 
 
-def _local_procedure(ctx, code="1.999999"):
-    data = catalog.procedure_to_data(next(p for p in catalog.seed_procedures()
-                                          if p.code == "1.004873"))
-    data.update(code=code, name="Thủ tục chỉ có ở xã", version=1)
-    with ctx.database.atomic():
-        catalog.adopt_procedure(ctx, procedures_from_data({"format": 1,
-                                                           "procedures": [data]})[0], "local")
-    ctx.forget_cached()
-    return data
-
-
 def test_mixed_results_in_one_batch(portal):
     ctx = office(portal)
     dup, conflicted = receive_many(ctx, 2)
@@ -144,7 +138,7 @@ def test_mixed_results_in_one_batch(portal):
     portal.admin("POST", f"/dossiers/{conflicted}/status", {"status": "refused"})
     dossiers.advance_dossier(ctx, conflicted, "processing")
     # rejected: a procedure the portal does not know
-    data = _local_procedure(ctx)
+    data = local_procedure(ctx)
     refused = dossiers.receive_dossier(ctx, procedure_code="1.999999",
                                        qr_text="087099001234|351234567|Trần Văn Đức|05061999|"
                                        "Nam|Phường 1, Sa Đéc|01022022").uuid
