@@ -151,12 +151,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sync.gateway_channel_map", dict,
             {"counter": "1", "kiosk": "1", "online": "2", "postal": "3"},
             "HinhThuc code per channel for the gateway (unverified, province-specific).", str),
-    Setting("sync.gateway_field_codes", dict, {"Hộ tịch": "G01"},
-            "MaLinhVuc per procedure field (TenLinhVuc) for the gateway; unverified "
-            "default, use your province's codes.", str),
-    Setting("sync.gateway_channel_map", dict,
-            {"counter": "1", "kiosk": "1", "online": "2", "postal": "3"},
-            "HinhThuc code per channel for the gateway (unverified, province-specific).", str),
     Setting("sync.gateway_status_map", dict,
             {"received": "1", "processing": "2", "supplement_requested": "3", "done": "4",
              "returned": "5", "refused": "6", "withdrawn": "7"},
