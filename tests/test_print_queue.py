@@ -301,3 +301,27 @@ def test_cli_reports_a_dead_printer_with_exit_2_and_keeps_the_job(capsys):
     code, out, err = run(capsys, "print", "ticket", "--number", "3", "--service", "Hộ tịch",
                          "--printer", "nope")
     assert code == 2 and "Không có máy in 'nope'" in err
+
+
+def test_receipt_says_why_the_appointment_counts_from_the_next_day(clock):
+    from appfixtures import vn
+
+    ctx = make_ctx(clock)
+    late = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR,
+                                    received_at=vn(2026, 11, 26, 16, 0))
+    assert "thời hạn tính từ" in printing.receipt_data(ctx, late)["due_note"]
+    early = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR,
+                                     received_at=vn(2026, 11, 26, 9, 0))
+    assert printing.receipt_data(ctx, early)["due_note"] == ""
+    ctx.close()
+
+
+@pytest.mark.postgres
+def test_the_queue_works_on_a_shared_postgresql_database(clock, pg_database):
+    ctx = make_ctx(clock, database__url=pg_database)
+    job = printing.print_ticket(ctx, number=1, service="Hộ tịch", attempt=False)
+    assert printing._claim(ctx, job.id, "counter-a")
+    assert not printing._claim(ctx, job.id, "counter-b")
+    clock.moment += timedelta(minutes=5)
+    assert [j.status for j in printing.process_queue(ctx)] == ["printed"]
+    ctx.close()

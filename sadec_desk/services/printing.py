@@ -38,7 +38,7 @@ from sadec_desk.printers import profiles as prof
 from sadec_desk.printers import render as rnd
 from sadec_desk.printers import transports as tr
 from sadec_desk.printers.fonts import find_fonts
-from sadec_desk.services import dossiers
+from sadec_desk.services import calendar_service, dossiers
 from sadec_desk.services.context import AppContext
 from sadec_desk.services.records import DossierInfo
 
@@ -228,6 +228,25 @@ def _vietqr(ctx: AppContext, info: DossierInfo) -> tuple[str, str]:
     return qr.payload, caption
 
 
+def _due_note(ctx: AppContext, info: DossierInfo) -> str:
+    """Why the appointment is when it is, when that is not obvious (DESIGN.md §3.2)."""
+    for verification in (False, True):
+        try:
+            due = calendar_service.due_date(ctx, info.procedure_code, info.received_at,
+                                            needs_verification=verification)
+        except UserError:
+            return ""
+        if due.due_at != info.due_at:
+            continue  # rescheduled, or the other verification case
+        if due.same_day_policy:
+            return _("Trả trong ngày theo chính sách ngày không hẹn của cơ quan.")
+        if due.counted_from.date() != due.received_at.date():
+            return _("Nhận sau giờ tiếp nhận hoặc vào ngày nghỉ: thời hạn tính từ {v}.").format(
+                v=format_datetime(due.counted_from))
+        return ""
+    return ""
+
+
 def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
     """Mẫu 01 fields (TT 01/2018/TT-VPCP Art. 9; DESIGN.md §3.6)."""
     lookup = ctx.config["printing.lookup_url"]
@@ -242,7 +261,7 @@ def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
                     "count": p.count} for p in info.papers],
         "received_at": format_datetime(info.received_at),
         "due_at": format_datetime(info.due_at),
-        "due_note": "",
+        "due_note": _due_note(ctx, info),
         "fee": format_vnd(info.fee_vnd) if info.fee_vnd else _("Miễn lệ phí"),
         "officer": info.received_by or ctx.clerk or "—",
         "lookup_data": lookup.format(code=info.code) if lookup else info.code,
