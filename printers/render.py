@@ -22,6 +22,7 @@ off at the right edge (long words are broken between letters as a last resort).
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -172,15 +173,27 @@ def _length(font, text: str) -> float:
     return font.getlength(text, mode="1")
 
 
+_BREAK_AFTER = re.compile(r"(?<=[-./,_:])")
+
+
 def _break_word(word: str, font, width: float) -> list[str]:
-    """Split a word that is wider than the line between letters."""
-    pieces, current = [], ""
-    for char in word:
-        if current and _length(font, current + char) > width:
+    """Split a word that is wider than the line: after - . / , _ : where possible (dossier
+    codes, addresses, URLs), between letters as a last resort."""
+    pieces: list[str] = []
+    current = ""
+    for part in _BREAK_AFTER.split(word):
+        if _length(font, current + part) <= width:
+            current += part
+            continue
+        if current:
             pieces.append(current)
-            current = char
-        else:
-            current += char
+            current = ""
+        for char in part:
+            if current and _length(font, current + char) > width:
+                pieces.append(current)
+                current = char
+            else:
+                current += char
     if current:
         pieces.append(current)
     return pieces

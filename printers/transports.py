@@ -136,8 +136,10 @@ def _read_answer(printer, request: bytes, timeout: float) -> int:
             answer = printer._read()
     except TimeoutError:
         raise PrintFailed(_("Máy in không trả lời sau {s} giây (có thể đang kẹt giấy, mở nắp "
-                            "hoặc treo). Kiểm tra máy in; lệnh in vẫn chờ trong hàng đợi."
-                            ).format(s=_fmt_seconds(timeout)), reason="timeout") from None
+                            "hoặc treo). Kiểm tra máy in; lệnh in vẫn chờ trong hàng đợi. Nếu "
+                            "máy in này không trả lời trạng thái, đặt printing.status_check = "
+                            "false.").format(s=_fmt_seconds(timeout)),
+                          reason="timeout") from None
     if answer is None or len(answer) == 0:
         raise PrintFailed(_("Máy in đã ngắt kết nối. Kiểm tra dây mạng/cáp; lệnh in vẫn chờ "
                             "trong hàng đợi."), reason="closed")

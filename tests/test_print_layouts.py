@@ -230,3 +230,12 @@ def test_our_raster_blocks_are_byte_for_byte_python_escpos_image(width, height):
     reference = Dummy()
     reference.image(image, impl="bitImageRaster", center=False)
     assert enc.raster_blocks(image) == reference.output
+
+
+def test_a_dossier_code_too_wide_for_the_line_breaks_at_its_dashes():
+    font = fonts.load_font(fonts.find_fonts().bold, 25)
+    code = "000.00.14.H20-261126-0001"
+    width = font.getlength(code, mode="1") * 0.7
+    lines = rnd.wrap(code, font, width)
+    assert "".join(lines) == code
+    assert lines[0].endswith(("-", "."))
