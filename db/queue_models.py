@@ -4,7 +4,8 @@ Tickets are numbered per office, per service group and per local day
 (:class:`TicketSequence`), so numbering restarts every morning while every past
 ticket stays in the table for the statistics. Every query the counters run on a
 busy day is bounded by ``day`` through the indexes below, so taking and calling
-a ticket cost the same after a year of history (bench/queue.py).
+a ticket cost the same after a year of history (bench/queue.py). Statistics read a
+day through the ``(service_group, day, ...)`` indexes, one group at a time.
 """
 
 from __future__ import annotations
@@ -83,15 +84,19 @@ class GroupCallState(BaseModel):
 
 
 class Ticket(BaseModel):
-    office = ForeignKeyField(Office)
+    # Every index costs pages to write (and fsync) on each ticket taken and each call, so
+    # the foreign keys get no index of their own: the composite indexes below start with
+    # them and serve both the lookups and the foreign-key checks.
+    office = ForeignKeyField(Office, index=False)
     day = DateField()  # local (Asia/Ho_Chi_Minh) day of issue: the numbering day
-    service_group = ForeignKeyField(ServiceGroup)
+    service_group = ForeignKeyField(ServiceGroup, index=False)
     number = IntegerField()
     display = CharField()  # "A012"
     priority = BooleanField(default=False)
     status = CharField(default="waiting")
-    counter = ForeignKeyField(Counter, null=True)  # where it is (or was last) served
-    target_counter = ForeignKeyField(Counter, null=True)  # transferred to this counter
+    # where it is (or was last) served
+    counter = ForeignKeyField(Counter, null=True, index=False)
+    target_counter = ForeignKeyField(Counter, null=True, index=False)  # transferred here
     issued_at = UtcDateTimeField()
     called_at = UtcDateTimeField(null=True)  # first call: the end of the wait
     last_called_at = UtcDateTimeField(null=True)
@@ -110,8 +115,6 @@ class Ticket(BaseModel):
             # tickets transferred to a counter; what a counter has now
             (("target_counter", "day", "status"), False),
             (("counter", "day", "status"), False),
-            # statistics and the display of one day
-            (("office", "day"), False),
         )
 
 
@@ -121,7 +124,7 @@ class TicketEvent(BaseModel):
     ticket = ForeignKeyField(Ticket, backref="events")
     at = UtcDateTimeField()
     kind = CharField()  # issued | called | recalled | serving | no_show | on_hold | done...
-    counter = ForeignKeyField(Counter, null=True)
+    counter = ForeignKeyField(Counter, null=True, index=False)
     actor = CharField(default="")
     note = TextField(default="")
 

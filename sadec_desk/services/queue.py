@@ -12,14 +12,19 @@ so a ticket is never handed to two counters even if the locking were bypassed.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
 import logging
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
+
+from peewee import fn
 
 from sadec_desk.config import load_config, save_setting
 from sadec_desk.db.database import is_sqlite, translated_errors
@@ -32,7 +37,6 @@ from sadec_desk.db.queue_models import (
     Ticket,
     TicketDossier,
     TicketEvent,
-    TicketSequence,
 )
 from sadec_desk.domain.calendar import VN_TZ, weekday_name
 from sadec_desk.domain.dossier_code import find_dossier_code
@@ -110,24 +114,61 @@ def _fold(text: str) -> str:
 # --- service groups and counters --------------------------------------------------------
 
 
+#: how long a counter trusts its copy of the groups, counters and their links; edits made
+#: at this counter apply at once, edits made at another one within this many seconds
+SETUP_CACHE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class _Setup:
+    loaded: float
+    groups: tuple[ServiceGroup, ...]  # by position
+    counters: tuple[Counter, ...]  # by number
+    links: frozenset[tuple[int, int]]  # (counter id, group id)
+
+
+def _setup(ctx: AppContext) -> _Setup:
+    """The office's groups, counters and links, read once per few seconds: every call and
+    every ticket needs them, and they change a few times a year."""
+    cached = getattr(ctx, "_queue_setup", None)
+    if cached is not None and time.monotonic() - cached.loaded < SETUP_CACHE_SECONDS:
+        return cached
+    office_id = ctx.office().id
+    setup = _Setup(
+        loaded=time.monotonic(),
+        groups=tuple(ServiceGroup.select().where(ServiceGroup.office == office_id)
+                     .order_by(ServiceGroup.position, ServiceGroup.prefix)),
+        counters=tuple(Counter.select().where(Counter.office == office_id)
+                       .order_by(Counter.number)),
+        links=frozenset((row.counter_id, row.service_group_id) for row in
+                        CounterGroup.select().join(Counter)
+                        .where(Counter.office == office_id)))
+    ctx._queue_setup = setup
+    return setup
+
+
+def forget_setup(ctx: AppContext) -> None:
+    ctx._queue_setup = None
+
+
 def _groups(ctx: AppContext, *, active_only: bool = False) -> list[ServiceGroup]:
-    query = ServiceGroup.select().where(ServiceGroup.office == ctx.office().id)
-    if active_only:
-        query = query.where(ServiceGroup.active)
-    return list(query.order_by(ServiceGroup.position, ServiceGroup.prefix))
+    return [g for g in _setup(ctx).groups if g.active or not active_only]
 
 
 def _counters(ctx: AppContext, *, active_only: bool = False) -> list[Counter]:
-    query = Counter.select().where(Counter.office == ctx.office().id)
-    if active_only:
-        query = query.where(Counter.active)
-    return list(query.order_by(Counter.number))
+    return [c for c in _setup(ctx).counters if c.active or not active_only]
 
 
 def _links(ctx: AppContext) -> list[tuple[int, int]]:
     """(counter id, group id) pairs of this office."""
-    return [(row.counter_id, row.service_group_id) for row in
-            CounterGroup.select().join(Counter).where(Counter.office == ctx.office().id)]
+    return sorted(_setup(ctx).links)
+
+
+def _served(ctx: AppContext, group_id: int) -> bool:
+    """Does an active counter serve the group?"""
+    setup = _setup(ctx)
+    active = {c.id for c in setup.counters if c.active}
+    return any(gid == group_id and cid in active for cid, gid in setup.links)
 
 
 def _group_info(group: ServiceGroup, counters_of: dict[int, list[int]]) -> ServiceGroupInfo:
@@ -225,6 +266,7 @@ def create_group(ctx: AppContext, *, prefix: str, name: str, procedure_codes: Se
                  counters: Sequence[str | int] = ()) -> ServiceGroupInfo:
     prefix = validate_prefix(prefix)
     name = _check_name(name, _("nhóm dịch vụ"))
+    forget_setup(ctx)
     with translated_errors(), ctx.database.atomic():
         office = ctx.office()
         if ServiceGroup.get_or_none(ServiceGroup.office == office.id,
@@ -238,6 +280,7 @@ def create_group(ctx: AppContext, *, prefix: str, name: str, procedure_codes: Se
                                     procedure_codes=json.dumps(codes), position=position,
                                     updated_at=ctx.now())
         _set_links(group=group, counter_ids=[c.id for c in counter_rows])
+    forget_setup(ctx)
     return _one_group(ctx, group.id)
 
 
@@ -250,6 +293,7 @@ def update_group(ctx: AppContext, ref: str, *, name: str | None = None, prefix: 
                  counters: Sequence[str | int] | None = None,
                  active: bool | None = None) -> ServiceGroupInfo:
     """Change a group; a new letter applies to tickets issued from now on."""
+    forget_setup(ctx)
     with translated_errors(), ctx.database.atomic():
         group = find_group(ctx, ref, active_only=False)
         changes: dict = {ServiceGroup.updated_at: ctx.now()}
@@ -270,6 +314,7 @@ def update_group(ctx: AppContext, ref: str, *, name: str | None = None, prefix: 
         ServiceGroup.update(changes).where(ServiceGroup.id == group.id).execute()
         if counters is not None:
             _set_links(group=group, counter_ids=[find_counter(ctx, c).id for c in counters])
+    forget_setup(ctx)
     return _one_group(ctx, group.id)
 
 
@@ -279,6 +324,7 @@ def create_counter(ctx: AppContext, *, number: int, name: str | None = None,
         raise InvalidInput(_("Số quầy phải là số từ 1 đến 99 (đang là {n}).").format(n=number))
     name = _check_name(name if name is not None else _("Quầy {n}").format(n=number),
                        _("quầy"))
+    forget_setup(ctx)
     with translated_errors(), ctx.database.atomic():
         office = ctx.office()
         if Counter.get_or_none(Counter.office == office.id, Counter.number == number):
@@ -287,12 +333,14 @@ def create_counter(ctx: AppContext, *, number: int, name: str | None = None,
         counter = Counter.create(office=office.id, number=number, name=name,
                                  updated_at=ctx.now())
         _set_links(counter=counter, group_ids=[g.id for g in group_rows])
+    forget_setup(ctx)
     return next(c for c in list_counters(ctx) if c.id == counter.id)
 
 
 def update_counter(ctx: AppContext, ref: str, *, name: str | None = None,
                    groups: Sequence[str] | None = None, active: bool | None = None
                    ) -> CounterInfo:
+    forget_setup(ctx)
     with translated_errors(), ctx.database.atomic():
         counter = find_counter(ctx, ref, active_only=False)
         changes: dict = {Counter.updated_at: ctx.now()}
@@ -303,6 +351,7 @@ def update_counter(ctx: AppContext, ref: str, *, name: str | None = None,
         Counter.update(changes).where(Counter.id == counter.id).execute()
         if groups is not None:
             _set_links(counter=counter, group_ids=[find_group(ctx, g).id for g in groups])
+    forget_setup(ctx)
     return next(c for c in list_counters(ctx) if c.id == counter.id)
 
 
@@ -312,6 +361,7 @@ def ensure_default_queue(ctx: AppContext) -> bool:
     Called by ``sadec-desk init``; an office that already set up (or deleted) its own
     groups is left alone.
     """
+    forget_setup(ctx)
     with translated_errors(), ctx.database.atomic():
         office = ctx.office()
         if ServiceGroup.select().where(ServiceGroup.office == office.id).exists():
@@ -329,6 +379,7 @@ def ensure_default_queue(ctx: AppContext) -> bool:
                 continue
             counter = Counter.create(office=office.id, number=number, name=name, updated_at=now)
             _set_links(counter=counter, group_ids=[group_ids[p] for p in prefixes])
+    forget_setup(ctx)
     return True
 
 
@@ -360,29 +411,68 @@ def _ticket_info(ticket: Ticket, group: ServiceGroup, numbers: dict[int, int], *
         dossiers=dossiers, **extra)
 
 
-def _load_info(ticket_id: int, **extra) -> TicketInfo:
-    ticket = Ticket.get_by_id(ticket_id)
-    group = ServiceGroup.get_by_id(ticket.service_group_id)
-    codes = tuple(d.code for d in Dossier.select(Dossier.code).join(TicketDossier)
-                  .where(TicketDossier.ticket == ticket.id).order_by(TicketDossier.id))
-    return _ticket_info(ticket, group, _counter_numbers([ticket.counter_id,
-                                                         ticket.target_counter_id]),
+# The calls below run for every ticket taken and every call made: they are plain SQL
+# strings built once (peewee spends longer composing a query than SQLite running it),
+# with the driver's placeholder ("?" for SQLite, "%s" for PostgreSQL).
+_SQL_CACHE: dict[tuple[str, str], str] = {}
+
+
+def _sql(ctx: AppContext, name: str, text: str) -> str:
+    key = (name, ctx.database.param)
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        sql = _SQL_CACHE[key] = text.replace("?", ctx.database.param)
+    return sql
+
+
+def _group_by_id(ctx: AppContext, group_id: int) -> ServiceGroup:
+    for group in _setup(ctx).groups:
+        if group.id == group_id:
+            return group
+    forget_setup(ctx)  # created at another counter since we last looked
+    return next(g for g in _setup(ctx).groups if g.id == group_id)
+
+
+def _numbers(ctx: AppContext) -> dict[int, int]:
+    numbers = {c.id: c.number for c in _setup(ctx).counters}
+    return numbers
+
+
+def _load_info(ctx: AppContext, ticket_id: int, **extra) -> TicketInfo:
+    ticket = next(iter(Ticket.raw(_sql(ctx, "ticket", "SELECT * FROM ticket WHERE id = ?"),
+                                  ticket_id)))
+    codes = tuple(row[0] for row in ctx.database.execute_sql(_sql(
+        ctx, "ticket_dossiers", "SELECT d.code FROM ticket_dossier td JOIN dossier d "
+        "ON d.id = td.dossier_id WHERE td.ticket_id = ? ORDER BY td.id"), (ticket_id,)))
+    numbers = _numbers(ctx)
+    if any(c is not None and c not in numbers
+           for c in (ticket.counter_id, ticket.target_counter_id)):
+        forget_setup(ctx)
+        numbers = _numbers(ctx)
+    return _ticket_info(ticket, _group_by_id(ctx, ticket.service_group_id), numbers,
                         dossiers=codes, **extra)
 
 
 def _event(ctx: AppContext, ticket_id: int, kind: str, *, counter_id: int | None = None,
            note: str = "", at: datetime | None = None) -> None:
-    TicketEvent.insert(ticket=ticket_id, at=at or ctx.now(), kind=kind, counter=counter_id,
-                       actor=ctx.clerk, note=note).execute()
+    ctx.database.execute_sql(_sql(
+        ctx, "event", "INSERT INTO ticket_event (ticket_id, at, kind, counter_id, actor, note) "
+        "VALUES (?, ?, ?, ?, ?, ?)"),
+        (ticket_id, _utc(at or ctx.now()), kind, counter_id, ctx.clerk, note))
 
 
-def _next_number(group_id: int, day: date) -> int:
+def _utc(moment: datetime) -> datetime:
+    return TicketEvent.at.db_value(moment)
+
+
+def _next_number(ctx: AppContext, group_id: int, day: date) -> int:
     """One upsert: two kiosks issuing at the same instant never get the same number."""
-    query = (TicketSequence.insert(service_group=group_id, day=day, last=1)
-             .on_conflict(conflict_target=[TicketSequence.service_group, TicketSequence.day],
-                          update={TicketSequence.last: TicketSequence.last + 1})
-             .returning(TicketSequence.last))
-    return next(iter(query.execute())).last
+    cursor = ctx.database.execute_sql(_sql(
+        ctx, "next_number", "INSERT INTO ticket_sequence (service_group_id, day, last) "
+        "VALUES (?, ?, 1) ON CONFLICT (service_group_id, day) "
+        "DO UPDATE SET last = ticket_sequence.last + 1 RETURNING last"),
+        (group_id, day.isoformat()))
+    return cursor.fetchone()[0]
 
 
 def _waiting_query(group_id: int, day: date):
@@ -390,6 +480,7 @@ def _waiting_query(group_id: int, day: date):
                                  Ticket.status.in_(_WAITING), Ticket.target_counter.is_null())
 
 
+@functools.cache
 def printing_available() -> bool:
     """Is the print-job queue (issue #3) part of this installation?"""
     try:
@@ -429,21 +520,29 @@ def take_ticket(ctx: AppContext, group: str, *, priority: bool = False,
     with translated_errors(), ctx.database.atomic():
         office = ctx.office()
         row = find_group(ctx, group)
-        if not CounterGroup.select().join(Counter).where(
-                CounterGroup.service_group == row.id, Counter.active).exists():
+        if not _served(ctx, row.id):
             raise InvalidInput(_("Nhóm «{name}» chưa có quầy nào phục vụ nên không phát số được. "
                                  "Gán quầy: sadec-desk queue group edit {prefix} --counters 1,2.")
                                .format(name=row.name, prefix=row.prefix))
-        query = _waiting_query(row.id, day)
-        if priority:
-            query = query.where(Ticket.priority)
-        ahead = query.count()
-        number = _next_number(row.id, day)
-        ticket = Ticket(office=office.id, day=day, service_group=row.id, number=number,
-                        display=format_ticket_number(row.prefix, number), priority=priority,
+        ahead = ctx.database.execute_sql(_sql(
+            ctx, "ahead_priority" if priority else "ahead",
+            "SELECT COUNT(*) FROM ticket WHERE service_group_id = ? AND day = ? "
+            "AND status IN ('waiting', 'transferred') AND target_counter_id IS NULL"
+            + (" AND priority = ?" if priority else "")),
+            (row.id, day.isoformat(), *((True,) if priority else ()))).fetchone()[0]
+        number = _next_number(ctx, row.id, day)
+        display = format_ticket_number(row.prefix, number)
+        ticket_id = ctx.database.execute_sql(_sql(
+            ctx, "insert_ticket",
+            "INSERT INTO ticket (office_id, day, service_group_id, number, display, priority, "
+            "status, issued_at, call_count, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) "
+            "RETURNING id"),
+            (office.id, day.isoformat(), row.id, number, display, priority,
+             TicketStatus.WAITING.value, _utc(now), _utc(now))).fetchone()[0]
+        _event(ctx, ticket_id, "issued", note="priority" if priority else "", at=now)
+        ticket = Ticket(id=ticket_id, office=office.id, day=day, service_group=row.id,
+                        number=number, display=display, priority=priority,
                         status=TicketStatus.WAITING.value, issued_at=now, updated_at=now)
-        ticket.id = Ticket.insert(ticket.__data__).execute()
-        _event(ctx, ticket.id, "issued", note="priority" if priority else "")
         info = _ticket_info(ticket, row, {}, waiting_ahead=ahead)
         if print_ticket:
             job = _enqueue_ticket_print(ctx, office.name, info)
@@ -497,7 +596,7 @@ def find_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> 
 
 def get_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> TicketInfo:
     with translated_errors():
-        return _load_info(find_ticket(ctx, ref, day=day).id)
+        return _load_info(ctx, find_ticket(ctx, ref, day=day).id)
 
 
 def _lock_ticket(ctx: AppContext, ticket: Ticket) -> Ticket:
@@ -525,43 +624,49 @@ def _lock_groups(ctx: AppContext, group_ids: list[int], day: date) -> dict[int, 
         rows = list(GroupCallState.select()
                     .where(GroupCallState.service_group.in_(group_ids), GroupCallState.day == day)
                     .order_by(GroupCallState.service_group).for_update())
-    else:
-        rows = list(GroupCallState.select()
-                    .where(GroupCallState.service_group.in_(group_ids), GroupCallState.day == day))
-    return {r.service_group_id: r.priority_streak for r in rows}
+        return {r.service_group_id: r.priority_streak for r in rows}
+    marks = ", ".join("?" * len(group_ids))
+    cursor = ctx.database.execute_sql(_sql(
+        ctx, f"streaks{len(group_ids)}", "SELECT service_group_id, priority_streak FROM "
+        f"group_call_state WHERE day = ? AND service_group_id IN ({marks})"),
+        (day.isoformat(), *group_ids))
+    return dict(cursor.fetchall())
 
 
-def _save_streak(group_id: int, day: date, streak: int) -> None:
-    (GroupCallState.insert(service_group=group_id, day=day, priority_streak=streak)
-     .on_conflict(conflict_target=[GroupCallState.service_group, GroupCallState.day],
-                  update={GroupCallState.priority_streak: streak})
-     .execute())
+def _save_streak(ctx: AppContext, group_id: int, day: date, streak: int) -> None:
+    ctx.database.execute_sql(_sql(
+        ctx, "save_streak", "INSERT INTO group_call_state (service_group_id, day, "
+        "priority_streak) VALUES (?, ?, ?) ON CONFLICT (service_group_id, day) "
+        "DO UPDATE SET priority_streak = excluded.priority_streak"),
+        (group_id, day.isoformat(), streak))
+
+
+_CANDIDATE_COLUMNS = "id, service_group_id, priority, issued_at, status"
 
 
 def _candidates(ctx: AppContext, counter: Counter, group_ids: list[int], day: date
-                ) -> list[Candidate]:
+                ) -> list[tuple[Candidate, str]]:
     """The oldest priority and oldest regular ticket of each group, and the oldest ticket
-    transferred to this counter: all :func:`choose_next` needs, each one index lookup."""
-    found: list[Candidate] = []
-    targeted = (Ticket.select(Ticket.id, Ticket.service_group, Ticket.priority, Ticket.issued_at)
-                .where(Ticket.target_counter == counter.id, Ticket.day == day,
-                       Ticket.status == TicketStatus.TRANSFERRED.value)
-                .order_by(Ticket.issued_at, Ticket.id).limit(1))
+    transferred to this counter, with their statuses: all :func:`choose_next` needs,
+    each an index search bounded by the day."""
+    targeted_sql = (f"SELECT {_CANDIDATE_COLUMNS} FROM ticket WHERE target_counter_id = ? "
+                    "AND day = ? AND status = 'transferred' ORDER BY issued_at, id LIMIT 1")
     if not is_sqlite(ctx.database):
-        targeted = targeted.for_update(skip_locked=True)
-    for t in targeted:
-        found.append(Candidate(t.id, t.service_group_id, t.priority, t.issued_at, targeted=True))
-    if found:
-        return found
-    for group_id in group_ids:
-        for priority in (True, False):
-            head = (_waiting_query(group_id, day)
-                    .select(Ticket.id, Ticket.service_group, Ticket.priority, Ticket.issued_at)
-                    .where(Ticket.priority == priority)
-                    .order_by(Ticket.issued_at, Ticket.id).limit(1).first())
-            if head is not None:
-                found.append(Candidate(head.id, group_id, priority, head.issued_at))
-    return found
+        targeted_sql += " FOR UPDATE SKIP LOCKED"
+    rows = list(Ticket.raw(_sql(ctx, "targeted", targeted_sql), counter.id, day.isoformat()))
+    if rows:
+        return [(Candidate(t.id, t.service_group_id, bool(t.priority), t.issued_at,
+                           targeted=True), t.status) for t in rows]
+    if not group_ids:
+        return []
+    head = (f"SELECT * FROM (SELECT {_CANDIDATE_COLUMNS} FROM ticket "
+            "WHERE service_group_id = ? AND day = ? AND priority = ? "
+            "AND status IN ('waiting', 'transferred') AND target_counter_id IS NULL "
+            "ORDER BY issued_at, id LIMIT 1) h{n}")
+    union = " UNION ALL ".join(head.format(n=n) for n in range(2 * len(group_ids)))
+    params = [value for g in group_ids for p in (True, False) for value in (g, day.isoformat(), p)]
+    return [(Candidate(t.id, t.service_group_id, bool(t.priority), t.issued_at), t.status)
+            for t in Ticket.raw(_sql(ctx, f"heads{len(group_ids)}", union), *params)]
 
 
 def _call_changes(ctx: AppContext, ticket: Ticket, counter: Counter) -> dict:
@@ -581,25 +686,29 @@ def call_next(ctx: AppContext, counter: str | int) -> TicketInfo:
     for _attempt in range(5):
         with translated_errors(), ctx.database.atomic():
             row = find_counter(ctx, counter)
-            group_ids = sorted(link.service_group_id for link in CounterGroup.select()
-                               .join(ServiceGroup)
-                               .where(CounterGroup.counter == row.id, ServiceGroup.active))
+            active = {g.id for g in _groups(ctx, active_only=True)}
+            group_ids = sorted(gid for cid, gid in _links(ctx) if cid == row.id and gid in active)
             streaks = _lock_groups(ctx, group_ids, day)
-            chosen = choose_next(_candidates(ctx, row, group_ids, day), streaks, interleave)
+            candidates = _candidates(ctx, row, group_ids, day)
+            chosen = choose_next([c for c, _status in candidates], streaks, interleave)
             if chosen is None:
                 groups = ", ".join(g.name for g in _groups(ctx) if g.id in group_ids) or "—"
                 raise QueueEmpty(_("Không còn ai chờ ở {counter} (nhóm: {groups}).")
                                  .format(counter=row.name, groups=groups))
-            ticket = Ticket.get_by_id(chosen.ticket_id)
-            try:
-                _claim(ticket.id, ticket.status, _call_changes(ctx, ticket, row))
-            except TicketTaken:
+            status = next(st for c, st in candidates if c is chosen)
+            now = _utc(ctx.now())
+            claimed = ctx.database.execute_sql(_sql(
+                ctx, "claim_call", "UPDATE ticket SET status = 'called', counter_id = ?, "
+                "target_counter_id = NULL, last_called_at = ?, called_at = COALESCE(called_at, ?), "
+                "call_count = call_count + 1, updated_at = ? WHERE id = ? AND status = ?"),
+                (row.id, now, now, now, chosen.ticket_id, status)).rowcount
+            if claimed != 1:
                 continue  # only possible if something bypassed the locks: pick again
             if not chosen.targeted:
-                _save_streak(chosen.group_id, day,
+                _save_streak(ctx, chosen.group_id, day,
                              streak_after(streaks.get(chosen.group_id, 0), chosen))
-            _event(ctx, ticket.id, "called", counter_id=row.id)
-            return _load_info(ticket.id)
+            _event(ctx, chosen.ticket_id, "called", counter_id=row.id)
+            return _load_info(ctx, chosen.ticket_id)
     raise TicketTaken(_("Nhiều quầy cùng gọi một lúc; hãy bấm gọi lại."))
 
 
@@ -628,7 +737,7 @@ def _act(ctx: AppContext, action: QueueAction, ticket_ref: str | int | None,
         where = event_counter or counter
         _event(ctx, ticket.id, event, note=note,
                counter_id=where.id if where is not None else ticket.counter_id)
-        return _load_info(ticket.id)
+        return _load_info(ctx, ticket.id)
 
 
 def current_ticket_row(ctx: AppContext, counter: Counter) -> Ticket:
@@ -734,14 +843,14 @@ def link_dossier(ctx: AppContext, ticket: str | int, dossier: str) -> TicketInfo
         TicketDossier.insert(ticket=row.id, dossier=found.id, linked_at=ctx.now()
                              ).on_conflict_ignore().execute()
         _event(ctx, row.id, "linked", counter_id=row.counter_id, note=found.code)
-        return _load_info(row.id)
+        return _load_info(ctx, row.id)
 
 
 def tickets_of_dossier(ctx: AppContext, dossier_code: str) -> list[TicketInfo]:
     with translated_errors():
         ids = [link.ticket_id for link in TicketDossier.select().join(Dossier)
                .where(Dossier.code == dossier_code)]
-        return [_load_info(i) for i in ids]
+        return [_load_info(ctx, i) for i in ids]
 
 
 # --- the board: status and calls --------------------------------------------------------
@@ -794,8 +903,6 @@ def announcement(ctx: AppContext, ticket: TicketInfo) -> tuple[str, str]:
 
 def latest_cursor(ctx: AppContext) -> int:
     with translated_errors():
-        from peewee import fn
-
         return TicketEvent.select(fn.MAX(TicketEvent.id)).scalar() or 0
 
 
@@ -875,9 +982,14 @@ def queue_status(ctx: AppContext, *, recent: int = 5, next_count: int = 3) -> Qu
                 on_hold=tuple(t.display for t in at_counter
                               if t.status == TicketStatus.ON_HOLD.value),
                 transferred_in=transferred_in))
-        day_start = datetime.combine(day, datetime.min.time(), tzinfo=VN_TZ)
-        calls = list(_calls_query(office.id).where(TicketEvent.at >= day_start)
-                     .order_by(TicketEvent.id.desc()).limit(recent))
+        # today's events belong to today's tickets, whose ids come after every earlier
+        # ticket's: bounding by ticket id keeps this an index range, not a history scan
+        first_today = (Ticket.select(fn.MIN(Ticket.id))
+                       .where(Ticket.service_group.in_([g.id for g in _groups(ctx)]),
+                              Ticket.day == day).scalar())
+        calls = [] if first_today is None else list(
+            _calls_query(office.id).where(TicketEvent.ticket >= first_today)
+            .order_by(TicketEvent.id.desc()).limit(recent))
         recent_calls = tuple(_call_info(ctx, e, e.ticket.display, e.counter, template)
                              for e in calls)
         return QueueStatus(

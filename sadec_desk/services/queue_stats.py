@@ -64,11 +64,12 @@ def queue_stats(ctx: AppContext, day: date | None = None) -> QueueStats:
                else datetime.combine(day + timedelta(days=1), time(), tzinfo=VN_TZ))
     with translated_errors():
         office = ctx.office()
-        tickets = list(Ticket.select(Ticket.service_group, Ticket.counter, Ticket.status,
-                                     Ticket.issued_at, Ticket.called_at, Ticket.finished_at)
-                       .where(Ticket.office == office.id, Ticket.day == day))
         groups = list(ServiceGroup.select().where(ServiceGroup.office == office.id)
                       .order_by(ServiceGroup.position, ServiceGroup.prefix))
+        tickets = list(Ticket.select(Ticket.service_group, Ticket.counter, Ticket.status,
+                                     Ticket.issued_at, Ticket.called_at, Ticket.finished_at)
+                       .where(Ticket.service_group.in_([g.id for g in groups]),
+                              Ticket.day == day))
         counters = list(Counter.select().where(Counter.office == office.id)
                         .order_by(Counter.number))
     promise_s = promise_min * 60.0
