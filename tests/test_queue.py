@@ -327,3 +327,33 @@ def test_service_never_serves_twice_nor_loses_a_ticket(ctx, clock, steps):
                 break
     assert len(called) == len(set(called))
     assert sorted(called) == sorted(issued)
+
+
+@pytest.mark.postgres
+def test_a_working_day_on_postgresql(pg_database, clock):
+    ctx = make_ctx(clock, database__url=pg_database)
+    try:
+        office.init_office(ctx)
+        queue.take_ticket(ctx, "A")
+        queue.take_ticket(ctx, "A", priority=True)
+        queue.take_ticket(ctx, "B")
+        first = queue.call_next(ctx, "1")
+        assert (first.number, first.priority) == ("A002", True)
+        assert queue.recall(ctx, counter="1").call_count == 2
+        assert queue.hold(ctx, "A002").status == "on_hold"
+        assert queue.call_next(ctx, "1").number == "A001"
+        queue.transfer(ctx, counter="1", to_counter="2")
+        assert queue.call_next(ctx, "2").number == "A001"  # transferred in: before B001
+        received = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+        assert queue.link_dossier(ctx, "A001", received.code).dossiers == (received.code,)
+        clock.moment += timedelta(minutes=5)
+        assert queue.finish(ctx, counter="2").status == "done"
+        assert queue.call_ticket(ctx, "A002", "1").status == "called"
+        status = queue.queue_status(ctx)
+        assert [g.waiting for g in status.groups] == [0, 1, 0]
+        assert status.recent_calls[0].ticket == "A002"
+        stats = queue_stats(ctx)
+        assert (stats.total.issued, stats.total.called, stats.total.served) == (3, 2, 1)
+        assert stats.total.service.max_s == 300.0
+    finally:
+        ctx.close()
