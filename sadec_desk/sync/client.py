@@ -118,9 +118,9 @@ class PortalClient:
             raise TransientError(_("Cổng dịch vụ trả lời sai định dạng ({error}).").format(
                 error=exc)) from None
 
-    def enrol(self, code: str, name: str) -> dict:
+    def enrol(self, code: str, name: str, agency_code: str = "") -> dict:
         answer = self._call("POST", "/devices/enrol", auth=False,
-                            json={"code": code, "name": name})
+                            json={"code": code, "name": name, "agency_code": agency_code})
         for key in ("device_id", "device_key", "token", "expires_at"):
             if not isinstance(answer.get(key), str):
                 raise TransientError(_("Cổng dịch vụ trả lời đăng ký thiết bị sai định dạng."))

@@ -39,6 +39,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services import catalog
 from sadec_desk.services.dossiers import _find
 from sadec_desk.sync import protocol as P
+from sadec_desk.sync.bulk import insert_rows, update_rows
 from sadec_desk.sync.client import (
     AuthExpired,
     PortalClient,
@@ -153,7 +154,8 @@ def enrol(ctx: AppContext, portal_url: str, code: str, name: str = "") -> str:
     with PortalClient(url, timeout=float(ctx.config["sync.timeout_seconds"]),
                       ca_bundle=ctx.config["sync.ca_bundle"]) as client:
         try:
-            answer = client.enrol(code.strip(), name or socket.gethostname())
+            answer = client.enrol(code.strip(), name or socket.gethostname(),
+                                  ctx.config["office.agency_code"])
         except Refused as exc:
             raise SyncError(_("Cổng dịch vụ từ chối mã đăng ký '{code}' ({error}). Xin mã mới "
                               "từ quản trị cổng.").format(code=code, error=exc)) from None
@@ -228,6 +230,10 @@ def _store_conflict(ctx: AppContext, uuid: str, copy: dict | None, message: str)
 def _mark_synced(uuids) -> None:
     """Dossiers with nothing left to send and no open conflict are synced."""
     uuids = list(uuids)
+    if len(uuids) > 500:
+        for chunk in _chunks(uuids):
+            _mark_synced(chunk)
+        return
     if not uuids:
         return
     busy = Outbox.select(Outbox.dossier_uuid).where(Outbox.dossier_uuid.in_(uuids),
@@ -269,21 +275,25 @@ def apply_push_answers(ctx: AppContext, rows: list[Outbox], results: list[dict])
                 _store_conflict(ctx, row.dossier_uuid, answer.get("dossier"), message)
             Dossier.update(sync_state=result, sync_message=message).where(
                 Dossier.uuid == row.dossier_uuid).execute()
-        if done_ids:
+        for chunk in _chunks(done_ids):
             Outbox.update(state=DONE, attempts=Outbox.attempts + 1, last_error="",
-                          next_try_at=None).where(Outbox.id.in_(done_ids)).execute()
+                          next_try_at=None).where(Outbox.id.in_(chunk)).execute()
+        by_version: dict[int, list[str]] = {}
         for uuid, version in versions.items():
-            Dossier.update(portal_version=peewee.fn.MAX(Dossier.portal_version, version)
-                           if _is_sqlite(ctx) else peewee.fn.GREATEST(Dossier.portal_version,
-                                                                      version)
-                           ).where(Dossier.uuid == uuid).execute()
+            by_version.setdefault(version, []).append(uuid)
+        for version, uuids in by_version.items():  # one UPDATE per version, not per dossier
+            for chunk in _chunks(uuids):
+                Dossier.update(portal_version=version).where(
+                    Dossier.uuid.in_(chunk), Dossier.portal_version < version).execute()
         _mark_synced(touched - failed_now)
         set_state(ctx, "last_success_at", ctx.now().isoformat())
     return counts
 
 
-def _is_sqlite(ctx: AppContext) -> bool:
-    return isinstance(ctx.database, peewee.SqliteDatabase)
+def _chunks(items: list, size: int = 500):
+    """Keep IN lists under SQLite's bound-parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _next_batch(ctx: AppContext, after_id: int) -> list[Outbox]:
@@ -379,63 +389,117 @@ def _citizen_id(ctx: AppContext, data: dict) -> int:
     return Citizen.get(Citizen.id_number == id_number).id
 
 
-def _apply_change(ctx: AppContext, change: dict, device_id: str, counts: dict) -> None:
-    copy = change["dossier"]
-    uuid, version = copy["uuid"], copy["version"]
-    local = Dossier.get_or_none(Dossier.uuid == uuid)
-    if change["origin"] == device_id or (local is not None and version <= local.portal_version):
-        # our own change coming back, or a page applied before (cursor lost): nothing new
-        if local is not None and version > local.portal_version:
-            Dossier.update(portal_version=version).where(Dossier.id == local.id).execute()
-        return
-    status = copy["status"]
-    if status not in P.STATUSES:
-        raise P.SchemaError(f"unknown status {status!r}")
-    if local is None:
+class _Page:
+    """One page of the change feed applied with a few bulk statements (bulk.py)."""
+
+    def __init__(self, ctx: AppContext, changes: list[dict], device_id: str, counts: dict):
+        self.ctx, self.device_id, self.counts = ctx, device_id, counts
+        uuids = list({c["dossier"]["uuid"] for c in changes})
+        self.local: dict[str, dict] = {}
+        self.busy: set[str] = set()
+        for chunk in _chunks(uuids):
+            for row in (Dossier.select(Dossier.id, Dossier.uuid, Dossier.status, Dossier.due_at,
+                                       Dossier.finished_at, Dossier.portal_version,
+                                       Dossier.sync_state, Dossier.sync_message)
+                        .where(Dossier.uuid.in_(chunk)).dicts()):
+                self.local[row["uuid"]] = row
+            self.busy.update(u for (u,) in Outbox.select(Outbox.dossier_uuid).where(
+                Outbox.dossier_uuid.in_(chunk), Outbox.state.in_([PENDING, FAILED])).tuples())
+        self.updates: dict[int, dict] = {}
+        self.events: list[dict] = []
+
+    def apply(self, change: dict) -> None:
+        copy = change["dossier"]
+        uuid, version = copy["uuid"], copy["version"]
+        local = self.local.get(uuid)
+        if change["origin"] == self.device_id or (
+                local is not None and version <= local["portal_version"]):
+            # our own change coming back, or a page applied before (cursor lost): nothing new
+            if local is not None and version > local["portal_version"]:
+                local["portal_version"] = version
+                self._update(local, portal_version=version)
+            return
+        if copy["status"] not in P.STATUSES:
+            raise P.SchemaError(f"unknown status {copy['status']!r}")
+        if local is None:
+            self._create(copy)
+        elif uuid in self.busy:
+            # never overwrite a change the portal has not seen: a clerk decides (DESIGN.md §5)
+            message = _("Hồ sơ đã được sửa trên cổng trong khi máy này còn thay đổi chưa gửi.")
+            _store_conflict(self.ctx, uuid, copy, message)
+            if local["sync_state"] != "conflict":  # not already counted by this run's push
+                self.counts["conflicts"] += 1
+            local["sync_state"] = "conflict"
+            self._update(local, sync_state="conflict", sync_message=message)
+        else:
+            self._overwrite(local, copy, _("Cập nhật từ cổng dịch vụ"))
+            self.counts["pulled"] += 1
+
+    def _update(self, local: dict, **values) -> None:
+        row = self.updates.setdefault(local["id"], {
+            "portal_version": local["portal_version"], "sync_state": local["sync_state"],
+            "sync_message": local.get("sync_message", ""), "status": local["status"],
+            "due_at": local["due_at"],
+            "finished_at": local["finished_at"], "updated_at": self.ctx.now(),
+            "id": local["id"]})
+        row.update(values)
+
+    def _overwrite(self, local: dict, copy: dict, note: str) -> None:
+        values = overwrite_values(self.ctx, local["status"], local["finished_at"], copy)
+        if values["status"] != local["status"] or values["due_at"] != local["due_at"]:
+            self.events.append({"dossier": local["id"], "at": self.ctx.now(), "actor": "portal",
+                                "kind": "status", "from_status": local["status"],
+                                "to_status": values["status"],
+                                "note": copy.get("portal_note") or note, "data": "{}"})
+        local.update(values)
+        self._update(local, **values)
+
+    def _create(self, copy: dict) -> None:
         procedure = (ProcedureRow.select().where(ProcedureRow.code == copy["procedure_code"])
                      .order_by(ProcedureRow.active.desc(), ProcedureRow.version.desc()).first())
         if procedure is None:
             raise P.SchemaError(f"procedure {copy['procedure_code']} unknown here")
         received_at = _dt(copy["received_at"])
+        status = copy["status"]
         dossier_id = Dossier.insert(
-            uuid=uuid, code=copy["code"], office=ctx.office().id, procedure=procedure.id,
-            citizen=_citizen_id(ctx, copy["citizen"]), channel=copy.get("channel") or "online",
-            status=status, received_at=received_at, due_at=_dt(copy["due_at"]),
-            finished_at=_dt(copy.get("finished_at")), fee_vnd=int(copy.get("fee_vnd") or 0),
-            phone=str(copy.get("phone") or ""), received_by=str(copy.get("received_by") or ""),
-            sync_state="synced", portal_version=version, updated_at=ctx.now()).execute()
-        DossierEvent.insert(dossier=dossier_id, at=received_at, actor="portal", kind="received",
-                            to_status=status, note=_("Hồ sơ nộp trực tuyến, nhận từ cổng")
-                            ).execute()
-        counts["new"] += 1
-        counts["pulled"] += 1
-        return
-    has_local_ops = (Outbox.select().where(Outbox.dossier_uuid == uuid,
-                                           Outbox.state.in_([PENDING, FAILED])).exists())
-    if has_local_ops:
-        # never overwrite a change the portal has not seen: a clerk decides (DESIGN.md §5)
-        message = _("Hồ sơ đã được sửa trên cổng trong khi máy này còn thay đổi chưa gửi.")
-        _store_conflict(ctx, uuid, copy, message)
-        Dossier.update(sync_state="conflict", sync_message=message).where(
-            Dossier.id == local.id).execute()
-        if local.sync_state != "conflict":  # not already counted by this run's push
-            counts["conflicts"] += 1
-        return
-    _overwrite(ctx, local, copy, note=_("Cập nhật từ cổng dịch vụ"))
-    counts["pulled"] += 1
+            uuid=copy["uuid"], code=copy["code"], office=self.ctx.office().id,
+            procedure=procedure.id, citizen=_citizen_id(self.ctx, copy["citizen"]),
+            channel=copy.get("channel") or "online", status=status, received_at=received_at,
+            due_at=_dt(copy["due_at"]), finished_at=_dt(copy.get("finished_at")),
+            fee_vnd=int(copy.get("fee_vnd") or 0), phone=str(copy.get("phone") or ""),
+            received_by=str(copy.get("received_by") or ""), sync_state="synced",
+            portal_version=copy["version"], updated_at=self.ctx.now()).execute()
+        self.events.append({"dossier": dossier_id, "at": received_at, "actor": "portal",
+                            "kind": "received", "from_status": None, "to_status": status,
+                            "note": _("Hồ sơ nộp trực tuyến, nhận từ cổng"), "data": "{}"})
+        self.local[copy["uuid"]] = {
+            "id": dossier_id, "uuid": copy["uuid"], "status": status,
+            "due_at": _dt(copy["due_at"]), "finished_at": _dt(copy.get("finished_at")),
+            "portal_version": copy["version"], "sync_state": "synced"}
+        self.counts["new"] += 1
+        self.counts["pulled"] += 1
+
+    def flush(self) -> None:
+        update_rows(self.ctx.database, Dossier, "id", list(self.updates.values()))
+        insert_rows(self.ctx.database, DossierEvent, self.events)
 
 
-def _overwrite(ctx: AppContext, local: Dossier, copy: dict, note: str) -> None:
+def overwrite_values(ctx: AppContext, status_before: str, finished_before, copy: dict) -> dict:
+    """The local columns that take the portal's copy of a dossier."""
     status = copy["status"]
     finished = _dt(copy.get("finished_at"))
     if finished is None and DossierStatus(status) in FINISHED_STATUSES:
-        finished = local.finished_at or ctx.now()
-    Dossier.update(status=status, due_at=_dt(copy["due_at"]), finished_at=finished,
-                   portal_version=copy["version"], sync_state="synced", sync_message="",
-                   updated_at=ctx.now()).where(Dossier.id == local.id).execute()
-    if status != local.status or _dt(copy["due_at"]) != local.due_at:
+        finished = finished_before or ctx.now()
+    return {"status": status, "due_at": _dt(copy["due_at"]), "finished_at": finished,
+            "portal_version": copy["version"], "sync_state": "synced", "sync_message": ""}
+
+
+def _overwrite(ctx: AppContext, local: Dossier, copy: dict, note: str) -> None:
+    values = overwrite_values(ctx, local.status, local.finished_at, copy)
+    Dossier.update(updated_at=ctx.now(), **values).where(Dossier.id == local.id).execute()
+    if values["status"] != local.status or values["due_at"] != local.due_at:
         DossierEvent.insert(dossier=local.id, at=ctx.now(), actor="portal", kind="status",
-                            from_status=local.status, to_status=status,
+                            from_status=local.status, to_status=values["status"],
                             note=copy.get("portal_note") or note).execute()
 
 
@@ -450,8 +514,10 @@ def pull(ctx: AppContext, adapter, counts: dict) -> int:
                 # another worker applied this page meanwhile: it is its job now
                 return int(get_state("cursor", "0"))
             try:
+                applied = _Page(ctx, page["changes"], device_id, counts)
                 for change in page["changes"]:
-                    _apply_change(ctx, change, device_id, counts)
+                    applied.apply(change)
+                applied.flush()
             except (P.SchemaError, KeyError, ValueError, TypeError) as exc:
                 raise TransientError(_("Thay đổi từ cổng không dùng được ({error}); chưa áp "
                                        "dụng trang này.").format(error=exc)) from None

@@ -37,6 +37,7 @@ import peewee
 from sadec_desk.db.database import is_sqlite, sqlite_database, url_database
 from sadec_desk.db.models import UtcDateTimeField
 from sadec_desk.sync import protocol as P
+from sadec_desk.sync.bulk import insert_rows, update_rows
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ class Device(PortalModel):
     # HMAC key shared with the device: it proves the device when refreshing its token
     # and signs its offline export files, so the portal has to keep it
     key = peewee.CharField()
+    # the office (QCVN 102:2016 agency code) the device works for: its change feed
+    # holds that office's dossiers only
+    agency = peewee.CharField(default="")
     enrolled_at = UtcDateTimeField()
 
 
@@ -99,7 +103,11 @@ class Change(PortalModel):
     dossier_uuid = peewee.CharField(index=True)
     version = peewee.IntegerField()
     origin = peewee.CharField()  # device id, or "portal" for changes made at the portal
+    agency = peewee.CharField(default="")  # office the dossier belongs to (its code prefix)
     snapshot = peewee.TextField()
+
+    class Meta:
+        indexes = ((("agency", "id"), False),)
     at = UtcDateTimeField()
 
 
@@ -136,6 +144,139 @@ def open_portal_database(url: str | None, default_path) -> peewee.Database:
                                        data=json.dumps(procedure_to_data(p), ensure_ascii=False))
     database.close()
     return database
+
+
+def agency_of(code: str) -> str:
+    """The agency part of a dossier code (TT 01/2018/TT-VPCP Art. 19: <agency>-<YYMMDD>-<NNNN>)."""
+    parts = code.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 else ""
+
+
+class _Batch:
+    """The state one push works on, loaded up front and written back at the end."""
+
+    def __init__(self, device_id: str, ops: list[dict], now: datetime):
+        self.device_id = device_id
+        self.now = now
+        op_ids = [o["op_id"] for o in ops]
+        uuids = list({o["dossier_uuid"] for o in ops})
+        self.known = {r.op_id: r for r in Operation.select().where(Operation.op_id.in_(op_ids))}
+        self.dossiers: dict[str, dict] = {}
+        for row in PortalDossier.select().where(PortalDossier.uuid.in_(uuids)):
+            self.dossiers[row.uuid] = json.loads(row.data)
+        self.existing = set(self.dossiers)
+        # newest change per dossier made by anyone else: a conflict for older bases
+        self.foreign = dict(
+            Change.select(Change.dossier_uuid, peewee.fn.MAX(Change.version))
+            .where(Change.dossier_uuid.in_(uuids), Change.origin != device_id)
+            .group_by(Change.dossier_uuid).tuples())
+        self.procedures = {code for (code,) in PortalProcedure.select(PortalProcedure.code)
+                           .where(PortalProcedure.active).tuples()}
+        self.blocked: set[str] = set()
+        self.changed: set[str] = set()
+        self.new_ops: list[dict] = []
+        self.changes: list[dict] = []
+
+    def flush(self) -> None:
+        database = portal_proxy.obj
+        rows = [{"uuid": u, "code": self.dossiers[u]["code"],
+                 "version": self.dossiers[u]["version"],
+                 "data": json.dumps(self.dossiers[u], ensure_ascii=False),
+                 "updated_at": self.now} for u in sorted(self.changed)]
+        insert_rows(database, PortalDossier, [r for r in rows if r["uuid"] not in self.existing])
+        update_rows(database, PortalDossier, "uuid",
+                    [r for r in rows if r["uuid"] in self.existing])
+        insert_rows(database, Operation, self.new_ops)
+        insert_rows(database, Change, self.changes)
+
+    def _record(self, op, result, version, message):
+        fields = {"result": result, "version": version, "message": message}
+        row = self.known.get(op["op_id"])
+        if row is None:
+            self.new_ops.append({"op_id": op["op_id"], "device_id": self.device_id,
+                                 "dossier_uuid": op["dossier_uuid"], "op": op["op"],
+                                 "received_at": self.now, **fields})
+        else:
+            Operation.update(fields).where(Operation.id == row.id).execute()
+
+    def _refuse(self, op, result, message, *, record=True) -> dict:
+        self.blocked.add(op["dossier_uuid"])
+        if record:
+            # a refused op may be sent again after a retry or a resolution: its row is
+            # kept (the op_id is known for ever) but its answer is worked out again
+            self._record(op, result, None, message)
+        answer = {"op_id": op["op_id"], "result": result, "message": message}
+        current = self.dossiers.get(op["dossier_uuid"])
+        if result == P.CONFLICT and current is not None:
+            answer["dossier"] = current
+        return answer
+
+    def apply(self, op: dict) -> dict:
+        op_id, uuid = op["op_id"], op["dossier_uuid"]
+        previous = self.known.get(op_id)
+        if previous is not None and previous.result == P.APPLIED:
+            return {"op_id": op_id, "result": P.DUPLICATE, "version": previous.version,
+                    "original": {"result": previous.result, "version": previous.version,
+                                 "device_id": previous.device_id}}
+        if uuid in self.blocked:
+            # never apply an op after an earlier op of the same dossier was refused:
+            # that would reorder the dossier's history (DESIGN.md §5)
+            return self._refuse(op, P.CONFLICT, "an earlier operation of this dossier in "
+                                "the batch was not applied", record=False)
+        current = self.dossiers.get(uuid)
+        kind, payload = op["op"], op["payload"]
+        if kind == "dossier.received":
+            if current is not None:
+                return self._refuse(op, P.CONFLICT, "the dossier already exists at the portal")
+            problem = self._check_received(payload, uuid)
+            if problem:
+                return self._refuse(op, P.REJECTED, problem)
+            current = {k: payload.get(k) for k in (
+                "uuid", "code", "procedure_code", "procedure_name", "channel", "status",
+                "received_at", "due_at", "finished_at", "fee_vnd", "pages", "copies", "phone",
+                "received_by", "citizen")}
+            current["version"] = 1
+            self.dossiers[uuid] = current
+        else:
+            if current is None:
+                return self._refuse(op, P.REJECTED, "unknown dossier (its creation never "
+                                    "reached the portal)")
+            if self.foreign.get(uuid, 0) > op["base_version"]:
+                return self._refuse(op, P.CONFLICT, "the dossier was changed at the portal "
+                                    f"since version {op['base_version']}")
+            if kind == "dossier.status":
+                target = payload.get("to_status")
+                if target not in P.STATUSES:
+                    return self._refuse(op, P.REJECTED, f"unknown status {target!r}")
+                current["status"] = target
+                if target in ("done", "returned", "refused", "withdrawn") \
+                        and not current.get("finished_at"):
+                    current["finished_at"] = payload.get("at")
+            elif kind == "dossier.rescheduled":
+                if not isinstance(payload.get("new_due"), str):
+                    return self._refuse(op, P.REJECTED, "new_due is missing")
+                current["due_at"] = payload["new_due"]
+            current["version"] += 1
+        self.changed.add(uuid)
+        self.changes.append({"dossier_uuid": uuid, "version": current["version"],
+                             "origin": self.device_id, "agency": agency_of(current["code"]),
+                             "snapshot": json.dumps(current, ensure_ascii=False),
+                             "at": self.now})
+        self._record(op, P.APPLIED, current["version"], "")
+        return {"op_id": op_id, "result": P.APPLIED, "version": current["version"]}
+
+    def _check_received(self, payload: dict, uuid: str) -> str:
+        for key in ("code", "procedure_code", "received_at", "due_at", "status"):
+            if not isinstance(payload.get(key), str) or not payload.get(key):
+                return f"field {key!r} is missing"
+        if payload.get("uuid") != uuid:
+            return "payload uuid differs from dossier_uuid"
+        citizen = payload.get("citizen")
+        if not isinstance(citizen, dict) or not citizen.get("id_number"):
+            return "the applicant's ID number is missing"
+        if payload["procedure_code"] not in self.procedures:
+            return f"procedure {payload['procedure_code']} is not in the portal's catalogue"
+        return ""
 
 
 class PortalStore:
@@ -181,7 +322,7 @@ class PortalStore:
                      device_id=device_id, expires_at=expires)
         return {"token": token, "expires_at": expires.isoformat()}
 
-    def enrol(self, code: str, name: str) -> dict | None:
+    def enrol(self, code: str, name: str, agency: str = "") -> dict | None:
         with self.write():
             enrolment = Enrolment.get_or_none(Enrolment.code == code.strip().upper())
             if (enrolment is None or enrolment.used_by is not None
@@ -189,7 +330,8 @@ class PortalStore:
                 return None
             device_id = str(uuidlib.uuid4())
             key = secrets.token_urlsafe(32)
-            Device.create(device_id=device_id, name=name, key=key, enrolled_at=utcnow())
+            Device.create(device_id=device_id, name=name, key=key, agency=agency,
+                          enrolled_at=utcnow())
             Enrolment.update(used_by=device_id).where(Enrolment.id == enrolment.id).execute()
             return {"device_id": device_id, "device_key": key, **self._issue_token(device_id)}
 
@@ -219,135 +361,28 @@ class PortalStore:
     # --- push -------------------------------------------------------------------------
 
     def push(self, device_id: str, ops: list[dict]) -> list[dict]:
-        """Apply a batch in order, in one transaction; one answer per op."""
-        results: list[dict] = []
+        """Apply a batch in order, in one transaction; one answer per op.
+
+        Everything the batch needs is read with a handful of queries up front and
+        written with bulk inserts at the end (one query per op would cap a push at a
+        few hundred ops per second).
+        """
         with self.write():
-            op_ids = [o["op_id"] for o in ops]
-            known = {row.op_id: row for row in
-                     Operation.select().where(Operation.op_id.in_(op_ids))}
-            uuids = list({o["dossier_uuid"] for o in ops})
-            dossiers = {row.uuid: row for row in
-                        PortalDossier.select().where(PortalDossier.uuid.in_(uuids))}
-            blocked: set[str] = set()
-            now = utcnow()
-            changes: list[dict] = []
-            for op in ops:
-                result = self._apply(device_id, op, known, dossiers, blocked, now, changes)
-                results.append(result)
-            if changes:
-                Change.insert_many(changes).execute()
+            batch = _Batch(device_id, ops, utcnow())
+            results = [batch.apply(op) for op in ops]
+            batch.flush()
         return results
-
-    def _record(self, known, device_id, op, result, version, message, now):
-        row = known.get(op["op_id"])
-        fields = {"result": result, "version": version, "message": message}
-        if row is None:
-            Operation.insert(op_id=op["op_id"], device_id=device_id,
-                             dossier_uuid=op["dossier_uuid"], op=op["op"], received_at=now,
-                             **fields).execute()
-        else:
-            Operation.update(fields).where(Operation.id == row.id).execute()
-
-    def _apply(self, device_id, op, known, dossiers, blocked, now, changes) -> dict:
-        op_id, uuid = op["op_id"], op["dossier_uuid"]
-        previous = known.get(op_id)
-        if previous is not None and previous.result == P.APPLIED:
-            return {"op_id": op_id, "result": P.DUPLICATE, "version": previous.version,
-                    "original": {"result": previous.result, "version": previous.version,
-                                 "device_id": previous.device_id}}
-        if uuid in blocked:
-            # never apply an op after an earlier op of the same dossier was refused:
-            # that would reorder the dossier's history (DESIGN.md §5)
-            return self._refuse(P.CONFLICT, "an earlier operation of this dossier in the "
-                                "batch was not applied", op, known, dossiers, blocked,
-                                device_id, now, record=False)
-        current = dossiers.get(uuid)
-        kind, payload = op["op"], op["payload"]
-        if kind == "dossier.received":
-            if current is not None:
-                return self._refuse(P.CONFLICT, "the dossier already exists at the portal",
-                                    op, known, dossiers, blocked, device_id, now)
-            problem = self._check_received(payload, uuid)
-            if problem:
-                return self._refuse(P.REJECTED, problem, op, known, dossiers, blocked,
-                                    device_id, now)
-            data = {k: payload.get(k) for k in (
-                "uuid", "code", "procedure_code", "procedure_name", "channel", "status",
-                "received_at", "due_at", "finished_at", "fee_vnd", "pages", "copies", "phone",
-                "received_by", "citizen")}
-            data["version"] = 1
-            current = PortalDossier(uuid=uuid, code=data["code"], version=1,
-                                    data=json.dumps(data, ensure_ascii=False), updated_at=now)
-            current.id = PortalDossier.insert(current.__data__).execute()
-            dossiers[uuid] = current
-        else:
-            if current is None:
-                return self._refuse(P.REJECTED, "unknown dossier (its creation never reached "
-                                    "the portal)", op, known, dossiers, blocked, device_id, now)
-            foreign = (Change.select().where(Change.dossier_uuid == uuid,
-                                             Change.version > op["base_version"],
-                                             Change.origin != device_id).exists())
-            if foreign:
-                return self._refuse(P.CONFLICT, "the dossier was changed at the portal since "
-                                    f"version {op['base_version']}", op, known, dossiers,
-                                    blocked, device_id, now)
-            data = json.loads(current.data)
-            if kind == "dossier.status":
-                target = payload.get("to_status")
-                if target not in P.STATUSES:
-                    return self._refuse(P.REJECTED, f"unknown status {target!r}", op, known,
-                                        dossiers, blocked, device_id, now)
-                data["status"] = target
-                if target in ("done", "returned", "refused", "withdrawn") \
-                        and not data.get("finished_at"):
-                    data["finished_at"] = payload.get("at")
-            elif kind == "dossier.rescheduled":
-                if not isinstance(payload.get("new_due"), str):
-                    return self._refuse(P.REJECTED, "new_due is missing", op, known, dossiers,
-                                        blocked, device_id, now)
-                data["due_at"] = payload["new_due"]
-            data["version"] = current.version + 1
-            current.version = data["version"]
-            current.data = json.dumps(data, ensure_ascii=False)
-            PortalDossier.update(version=current.version, data=current.data, updated_at=now
-                                 ).where(PortalDossier.id == current.id).execute()
-        changes.append({"dossier_uuid": uuid, "version": current.version, "origin": device_id,
-                        "snapshot": current.data, "at": now})
-        self._record(known, device_id, op, P.APPLIED, current.version, "", now)
-        return {"op_id": op_id, "result": P.APPLIED, "version": current.version}
-
-    def _refuse(self, result, message, op, known, dossiers, blocked, device_id, now,
-                record=True) -> dict:
-        blocked.add(op["dossier_uuid"])
-        if record:
-            # a refused op may be sent again after a retry or a resolution: its row is
-            # kept (the op_id is known for ever) but its answer is worked out again
-            self._record(known, device_id, op, result, None, message, now)
-        answer = {"op_id": op["op_id"], "result": result, "message": message}
-        current = dossiers.get(op["dossier_uuid"])
-        if result == P.CONFLICT and current is not None:
-            answer["dossier"] = json.loads(current.data)
-        return answer
-
-    @staticmethod
-    def _check_received(payload: dict, uuid: str) -> str:
-        for key in ("code", "procedure_code", "received_at", "due_at", "status"):
-            if not isinstance(payload.get(key), str) or not payload.get(key):
-                return f"field {key!r} is missing"
-        if payload.get("uuid") != uuid:
-            return "payload uuid differs from dossier_uuid"
-        citizen = payload.get("citizen")
-        if not isinstance(citizen, dict) or not citizen.get("id_number"):
-            return "the applicant's ID number is missing"
-        if not PortalProcedure.select().where(PortalProcedure.code == payload["procedure_code"],
-                                              PortalProcedure.active).exists():
-            return f"procedure {payload['procedure_code']} is not in the portal's catalogue"
-        return ""
 
     # --- changes, catalogue, portal-side edits ------------------------------------------
 
-    def changes(self, since: int, limit: int) -> dict:
-        rows = list(Change.select().where(Change.id > since).order_by(Change.id).limit(limit + 1))
+    def changes(self, device_id: str, since: int, limit: int) -> dict:
+        """The device's office's changes after ``since`` (a device enrolled without an
+        agency code sees every change, as a provincial test client would)."""
+        device = Device.get_or_none(Device.device_id == device_id)
+        query = Change.select().where(Change.id > since)
+        if device is not None and device.agency:
+            query = query.where(Change.agency == device.agency)
+        rows = list(query.order_by(Change.id).limit(limit + 1))
         page = rows[:limit]
         return {
             "changes": [{"seq": r.id, "origin": r.origin, "version": r.version,
@@ -401,7 +436,8 @@ class PortalStore:
             text = json.dumps(dossier, ensure_ascii=False)
             PortalDossier.create(uuid=uuid, code=dossier["code"], version=1, data=text,
                                  updated_at=now)
-            Change.create(dossier_uuid=uuid, version=1, origin="portal", snapshot=text, at=now)
+            Change.create(dossier_uuid=uuid, version=1, origin="portal", snapshot=text, at=now,
+                          agency=agency_of(dossier["code"]))
         return dossier
 
     def portal_status_change(self, uuid: str, status: str, note: str = "") -> dict | None:
@@ -420,7 +456,7 @@ class PortalStore:
             PortalDossier.update(version=data["version"], data=text, updated_at=now).where(
                 PortalDossier.id == row.id).execute()
             Change.create(dossier_uuid=uuid, version=data["version"], origin="portal",
-                          snapshot=text, at=now)
+                          snapshot=text, at=now, agency=agency_of(data["code"]))
         return data
 
 
@@ -507,7 +543,8 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     @app.post(f"{P.API}/devices/enrol")
     def enrol():
         data = body()
-        answer = store.enrol(str(data.get("code", "")), str(data.get("name", "")))
+        answer = store.enrol(str(data.get("code", "")), str(data.get("name", "")),
+                             str(data.get("agency_code", "")))
         if answer is None:
             return fail(403, "unknown, used or expired enrolment code")
         return jsonify(answer)
@@ -576,7 +613,8 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     def changes():
         if test_hooks and faults.take("error_500"):
             return fail(500, "injected failure")
-        if device() is None:
+        device_id = device()
+        if device_id is None:
             return fail(401, "missing or expired token")
         try:
             since = int(request.args.get("since", "0"))
@@ -585,7 +623,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
             return fail(400, "since and limit must be integers")
         if test_hooks and faults.take("garbage_changes"):
             return Response("{not json", status=200, mimetype="application/json")
-        return jsonify(store.changes(since, limit))
+        return jsonify(store.changes(device_id, since, limit))
 
     @app.get(f"{P.API}/procedures")
     def procedures():

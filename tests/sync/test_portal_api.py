@@ -74,9 +74,9 @@ def test_push_is_idempotent_and_ordered_per_dossier(portal):
         fixed = store.push("dev", ops[2:])
         assert fixed[0]["result"] == "applied" and fixed[0]["version"] == 2
         assert store.get_dossier("u1")["status"] == "processing"
-        page = store.changes(0, 1)
+        page = store.changes("dev", 0, 1)
         assert page["has_more"] and page["cursor"] == page["changes"][0]["seq"]
-        assert store.changes(page["cursor"], 10)["changes"][0]["version"] == 2
+        assert store.changes("dev", page["cursor"], 10)["changes"][0]["version"] == 2
 
 
 def _serve(args, env=None):

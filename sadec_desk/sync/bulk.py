@@ -1,0 +1,49 @@
+"""Bulk writes for the hot paths of push and pull (thousands of rows per request).
+
+Building one peewee query per row costs about a millisecond of Python here, which
+caps a sync at a few hundred rows per second; these helpers build the SQL once
+from the model's metadata and hand all rows to the driver's ``executemany``
+(sqlite3 and psycopg2 both have it), inside the caller's transaction. Values go
+through each field's ``db_value`` so they are stored exactly as peewee stores them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import peewee
+
+
+def _name(database: peewee.Database, name: str) -> str:
+    quote = database.quote  # e.g. '""'
+    return f"{quote[0]}{name}{quote[1]}"
+
+
+def insert_rows(database: peewee.Database, model: type[peewee.Model],
+                rows: Sequence[dict]) -> None:
+    if not rows:
+        return
+    names = list(rows[0])
+    fields = [model._meta.fields[n] for n in names]
+    sql = (f"INSERT INTO {_name(database, model._meta.table_name)} "
+           f"({', '.join(_name(database, f.column_name) for f in fields)}) "
+           f"VALUES ({', '.join([database.param] * len(fields))})")
+    values = [tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True))
+              for row in rows]
+    database.cursor().executemany(sql, values)
+
+
+def update_rows(database: peewee.Database, model: type[peewee.Model], key: str,
+                rows: Sequence[dict]) -> None:
+    """``UPDATE model SET <other columns> WHERE key = row[key]`` for every row."""
+    if not rows:
+        return
+    names = [n for n in rows[0] if n != key]
+    fields = [model._meta.fields[n] for n in names]
+    key_field = model._meta.fields[key]
+    sql = (f"UPDATE {_name(database, model._meta.table_name)} SET "
+           + ", ".join(f"{_name(database, f.column_name)} = {database.param}" for f in fields)
+           + f" WHERE {_name(database, key_field.column_name)} = {database.param}")
+    values = [tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True))
+              + (key_field.db_value(row[key]),) for row in rows]
+    database.cursor().executemany(sql, values)
