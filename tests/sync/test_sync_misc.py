@@ -78,3 +78,21 @@ def test_cli_retry_and_conflicts_json(portal, capsys):
     assert "1 bị từ chối" in out
     ctx = make_ctx(Clock())
     assert Dossier.get(Dossier.uuid == refused.uuid).sync_state == "rejected"
+
+
+@pytest.mark.postgres
+def test_office_database_on_postgresql(portal, pg_database):
+    ctx = office(portal, database__url=pg_database)
+    uuids = receive_many(ctx, 3)
+    from sadec_desk.services import dossiers
+
+    dossiers.advance_dossier(ctx, uuids[0], "processing")
+    assert engine.run_once(ctx).pushed == 4
+    for uuid in uuids:
+        portal.admin("POST", f"/dossiers/{uuid}/status", {"status": "done"})
+    dossiers.advance_dossier(ctx, uuids[2], "done")  # changed on both sides
+    report = engine.run_once(ctx)
+    assert (report.pulled, report.conflicts) == (2, 1)
+    engine.resolve(ctx, uuids[2], "portal")
+    assert_converged(ctx, portal)
+    ctx.close()
