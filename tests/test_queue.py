@@ -76,6 +76,8 @@ def test_numbering_restarts_at_midnight_vietnam_time_and_keeps_history(ctx, cloc
     assert (first.number, first.day.isoformat()) == ("A001", "2026-11-27")
     assert Ticket.select().count() == 3  # yesterday's tickets are kept for the statistics
     assert queue.get_ticket(ctx, "A002", day=vn(2026, 11, 26).date()).status == "waiting"
+    with pytest.raises(NotFound, match="Ngày 26/11/2026 không có vé A003"):
+        queue.get_ticket(ctx, "A003", day=vn(2026, 11, 26).date())
     # yesterday's waiting tickets are not called today
     called = queue.call_next(ctx, "1")
     assert (called.number, called.day.isoformat()) == ("A001", "2026-11-27")
@@ -357,3 +359,38 @@ def test_a_working_day_on_postgresql(pg_database, clock):
         assert stats.total.service.max_s == 300.0
     finally:
         ctx.close()
+
+
+def test_ticket_and_its_print_job_commit_together(ctx, monkeypatch):
+    """Item 7: issued and print job queued in one transaction. Until the print queue
+    (issue #3) ships ``enqueue_print`` this stands in for it with a core-table row."""
+    import importlib
+
+    from sadec_desk.db.models import Setting
+
+    printing = importlib.import_module("sadec_desk.services.printing")
+    jobs = []
+
+    def enqueue_print(ctx_, kind, data, *, printer=None):
+        row = Setting.create(key=f"job-{data['number']}", value=kind)
+        jobs.append((kind, data))
+        if data["number"] == "A002":
+            raise RuntimeError("crash after the job row, before the commit")
+        return row
+
+    monkeypatch.setattr(queue, "printing_available", lambda: True)
+    monkeypatch.setattr(printing, "enqueue_print", enqueue_print, raising=False)
+    info = queue.take_ticket(ctx, "A", priority=True)
+    assert (info.print_state, info.print_job) == ("queued", str(Setting.get(
+        Setting.key == "job-A001").id))
+    kind, data = jobs[0]
+    assert kind == "ticket" and data == {
+        "office_name": ctx.office().name, "number": "A001", "service_name": "Hộ tịch",
+        "issued_at": info.issued_at.isoformat(), "waiting_ahead": 0, "priority": True}
+    with pytest.raises(RuntimeError):
+        queue.take_ticket(ctx, "A")
+    # the crash took back both: no ticket A002 without its job, no job without its ticket
+    assert [t.display for t in Ticket.select()] == ["A001"]
+    assert not Setting.select().where(Setting.key == "job-A002").exists()
+    again = queue.take_ticket(ctx, "A", print_ticket=False)
+    assert (again.number, again.print_state) == ("A002", "not_requested")  # no gap either

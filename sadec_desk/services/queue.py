@@ -590,6 +590,9 @@ def find_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> 
     if display is None:
         raise NotFound(_("Không có nhóm dịch vụ nào mang chữ {prefix}. Các nhóm: {known}.")
                        .format(prefix=prefix, known=_known_groups(ctx)))
+    if day is not None:
+        raise NotFound(_("Ngày {day} không có vé {number}.")
+                       .format(day=today.strftime("%d/%m/%Y"), number=display))
     raise NotFound(_("Hôm nay ({day}) chưa phát vé {number}.")
                    .format(day=today.strftime("%d/%m/%Y"), number=display))
 
@@ -753,6 +756,8 @@ def current_ticket_row(ctx: AppContext, counter: Counter) -> Ticket:
 
 def call_ticket(ctx: AppContext, ticket: str | int, counter: str | int) -> TicketInfo:
     """Call one ticket by number: a citizen back from a hold or after being skipped."""
+    if counter is None:
+        raise InvalidInput(_("Gọi vé cần cho biết quầy (--counter)."))
     return _act(ctx, QueueAction.CALL, ticket, counter, event="called",
                 changes_fn=lambda t, c: _call_changes(ctx, t, c))
 
