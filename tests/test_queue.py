@@ -394,3 +394,17 @@ def test_ticket_and_its_print_job_commit_together(ctx, monkeypatch):
     assert not Setting.select().where(Setting.key == "job-A002").exists()
     again = queue.take_ticket(ctx, "A", print_ticket=False)
     assert (again.number, again.print_state) == ("A002", "not_requested")  # no gap either
+
+
+def test_same_day_policy_reaches_the_receipt(ctx):
+    """Item 3 end to end: the policy set here, the due date and the Mẫu 01 receipt's note."""
+    from sadec_desk.services import printing
+
+    queue.set_same_day_weekdays(ctx, [3])
+    info = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
+    assert info.due_at == vn(2026, 11, 26, 17, 0)  # Thursday: same day, not Tuesday 1/12
+    assert "ngày không hẹn" in printing.receipt_data(ctx, info)["due_note"]
+    queue.set_same_day_weekdays(ctx, [])
+    later = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
+    assert later.due_at == vn(2026, 12, 1, 9, 0)
+    assert printing.receipt_data(ctx, later)["due_note"] == ""
