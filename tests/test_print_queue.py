@@ -325,3 +325,27 @@ def test_the_queue_works_on_a_shared_postgresql_database(clock, pg_database):
     clock.moment += timedelta(minutes=5)
     assert [j.status for j in printing.process_queue(ctx)] == ["printed"]
     ctx.close()
+
+
+def test_enqueue_print_joins_the_callers_transaction_and_prints_later(clock):
+    ctx = make_ctx(clock)
+    info = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+    ticket = {"office_name": "UBND xã Tân Khánh Đông", "number": "A012",
+              "service_name": "Hộ tịch", "issued_at": clock().isoformat(),
+              "waiting_ahead": 3, "priority": True}
+    with pytest.raises(RuntimeError):
+        with ctx.database.atomic():
+            printing.enqueue_print(ctx, "ticket", ticket)
+            raise RuntimeError("crash before the ticket's transaction commits")
+    assert PrintJob.select().count() == 0  # rolled back with the caller
+
+    with ctx.database.atomic():
+        queued = printing.enqueue_print(ctx, "ticket", ticket)
+        receipt = printing.enqueue_print(ctx, "receipt", {"dossier": info.code})
+    assert queued.status == receipt.status == "queued"
+    assert json.loads(PrintJob.get_by_id(queued.id).data)["office_name"] == ticket["office_name"]
+    done = {job.id: job.status for job in printing.process_queue(ctx)}
+    assert done == {queued.id: "printed", receipt.id: "printed"}
+    with pytest.raises(ValueError):
+        printing.enqueue_print(ctx, "poster", {})
+    ctx.close()

@@ -429,6 +429,32 @@ def _submit(ctx: AppContext, kind: str, data: dict[str, Any], printer: str | Non
     return attempt_job(ctx, job_id) if attempt else _job_info(_get(job_id))
 
 
+def enqueue_print(ctx: AppContext, kind: str, data: dict[str, Any], *,
+                  printer: str | None = None) -> PrintJobInfo:
+    """Queue a slip without trying the printer, inside the caller's transaction if any.
+
+    The queue calls it while issuing a ticket so that "ticket issued" and "slip queued"
+    commit together; the print worker (:func:`process_queue`) prints it later.
+    Ticket data: office_name, number, service_name, issued_at (ISO), waiting_ahead,
+    priority. Receipt and return slip data: {"dossier": code or UUID}.
+    """
+    name, _conn, _profile = resolve_printer(ctx, printer)
+    if kind == "ticket":
+        slip = ticket_data(ctx, number=data["number"], service=data["service_name"],
+                           waiting_ahead=int(data.get("waiting_ahead") or 0),
+                           priority=bool(data.get("priority")),
+                           issued_at=datetime.fromisoformat(data["issued_at"]))
+        slip["office_name"] = data.get("office_name") or slip["office_name"]
+        title, reference = _("Số {n}").format(n=slip["number"]), slip["number"]
+    elif kind in ("receipt", "return_slip"):
+        info = dossiers.get_dossier(ctx, data["dossier"])
+        slip = (receipt_data if kind == "receipt" else return_slip_data)(ctx, info)
+        title = reference = info.code
+    else:
+        raise ValueError(f"enqueue_print cannot queue {kind!r} slips")
+    return _job_info(_get(_enqueue(ctx, kind, slip, name, title, reference)))
+
+
 def print_ticket(ctx: AppContext, *, number: str | int, service: str, waiting_ahead: int = 0,
                  priority: bool = False, printer: str | None = None,
                  attempt: bool = True) -> PrintJobInfo:
