@@ -143,7 +143,8 @@ if [ "$MODE" = test ]; then
     # Xvfb for GUI tests; PostgreSQL server binaries for the throwaway test server
     # (tests/pgserver.py); xauth for xvfb-run; espeak-ng for the spoken queue calls
     # (tests/test_announce.py renders one to a WAV file).
-    TEST_PKGS="xvfb xauth espeak-ng"
+    # openssl: the sync tests make a throwaway CA and server certificate (TLS verification)
+    TEST_PKGS="xvfb xauth espeak-ng openssl"
     have_pg=no
     for d in /usr/lib/postgresql/*/bin; do
         [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && have_pg=yes

@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from sadec_desk.cli import command, emit, group
@@ -178,7 +179,7 @@ def cmd_portal_code(args, ctx) -> None:
     from sadec_desk.sync import portal
 
     database = portal.open_portal_database(args.database, data_dir() / "portal.sqlite3")
-    store = portal.PortalStore(database, token_ttl=portal.timedelta(hours=1))
+    store = portal.PortalStore(database, token_ttl=timedelta(hours=1))
     with database.connection_context():
         code = store.new_enrolment_code()
     emit(args, {"code": code}, lambda: [_("Mã đăng ký thiết bị: {code} (dùng một lần, "

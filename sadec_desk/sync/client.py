@@ -11,6 +11,7 @@ import json
 import ssl
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -61,12 +62,25 @@ def tls_verify(ca_bundle: str) -> ssl.SSLContext | bool:
             path=ca_bundle, error=exc)) from None
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def check_portal_url(url: str) -> None:
+    """https:// only; plain http:// is allowed to this machine (rehearsals, tests),
+    never across a network where the device token would travel in clear."""
+    parsed = urlsplit(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return
+    if parsed.scheme == "http" and parsed.hostname in LOOPBACK_HOSTS:
+        return
+    raise SyncError(_("Địa chỉ cổng '{url}' không dùng được: cần dạng https://tên-máy "
+                      "(http:// chỉ dùng cho cổng thử nghiệm trên chính máy này).").format(url=url))
+
+
 class PortalClient:
     def __init__(self, base_url: str, *, timeout: float, ca_bundle: str = "",
                  token: str = ""):
-        if not base_url.startswith(("http://", "https://")):
-            raise SyncError(_("Địa chỉ cổng '{url}' không hợp lệ: cần bắt đầu bằng https://."
-                              ).format(url=base_url))
+        check_portal_url(base_url)
         self.token = token
         self.http = httpx.Client(
             base_url=base_url.rstrip("/"), verify=tls_verify(ca_bundle),

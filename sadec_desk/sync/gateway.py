@@ -30,7 +30,14 @@ from sadec_desk.db.models import Dossier
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.client import AuthExpired, Refused, SyncError, TransientError, tls_verify
+from sadec_desk.sync.client import (
+    AuthExpired,
+    Refused,
+    SyncError,
+    TransientError,
+    check_portal_url,
+    tls_verify,
+)
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -56,8 +63,9 @@ class GatewayAdapter:
         config = ctx.config
         self.ctx = ctx
         url = config["sync.gateway_url"]
-        if not url.startswith(("http://", "https://")):
+        if not url:
             raise SyncError(_("Chưa cấu hình địa chỉ cổng trục tỉnh (sync.gateway_url)."))
+        check_portal_url(url)
         self.username = config["sync.gateway_username"]
         self.password = get_state("gateway_password")
         if not self.username or not self.password:

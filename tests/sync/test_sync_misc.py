@@ -96,3 +96,62 @@ def test_office_database_on_postgresql(portal, pg_database):
     engine.resolve(ctx, uuids[2], "portal")
     assert_converged(ctx, portal)
     ctx.close()
+
+
+def test_https_portal_is_verified_with_the_ca_bundle(portal, tmp_path):
+    import shutil
+
+    from portalfixtures import TlsProxy, make_certificates
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl CLI missing (bootstrap.sh test installs it)")
+    ca, cert, key = make_certificates(tmp_path)
+    proxy = TlsProxy(portal.server.effective_port, cert, key)
+    try:
+        ctx = make_ctx(Clock(), sync__ca_bundle=str(ca), sync__timeout_seconds=5)
+        engine.enrol(ctx, proxy.url, portal.new_code())
+        assert ctx.config["sync.portal_url"].startswith("https://")
+        receive_many(ctx, 2)
+        ctx.config.values["sync.ca_bundle"] = ""  # the system store does not know our CA
+        refused = engine.run_once(ctx)
+        assert "CERTIFICATE_VERIFY_FAILED" in refused.error and refused.pushed == 0
+        ctx.config.values["sync.ca_bundle"] = str(ca)
+        assert engine.run_once(ctx, force=True).pushed == 2
+        assert_converged(ctx, portal)
+    finally:
+        proxy.stop()
+
+
+def test_plain_http_only_to_this_machine():
+    from sadec_desk.sync.client import check_portal_url
+
+    check_portal_url("http://127.0.0.1:8765")
+    check_portal_url("https://dichvucong.dongthap.gov.vn")
+    for url in ("http://portal.example", "ftp://x", "portal.example", ""):
+        with pytest.raises(SyncError, match="https://"):
+            check_portal_url(url)
+
+
+def test_a_4xx_batch_is_narrowed_to_the_bad_operation():
+    """A portal that refuses a whole batch (HTTP 4xx) for one bad op: the op is found
+    by sending one at a time; it is rejected alone, the other dossiers go through."""
+    from sadec_desk.sync.client import Refused
+
+    ctx = make_ctx(Clock())
+    good_a, bad, good_b = receive_many(ctx, 3)
+
+    class Picky:
+        supports_pull = False
+        calls = 0
+
+        def push(self, ops):
+            Picky.calls += 1
+            if any(o["dossier_uuid"] == bad for o in ops):
+                raise Refused("payload too large", 413)
+            return [{"op_id": o["op_id"], "result": "applied", "version": 1} for o in ops]
+
+    report = engine.run_once(ctx, adapter=Picky())
+    assert (report.pushed, report.rejected, Picky.calls) == (2, 1, 4)
+    states = {d.uuid: (d.sync_state, d.sync_message) for d in Dossier.select()}
+    assert states[good_a][0] == states[good_b][0] == "synced"
+    assert states[bad] == ("rejected", "HTTP 413: payload too large")
