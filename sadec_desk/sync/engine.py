@@ -29,10 +29,11 @@ import peewee
 
 from sadec_desk.config import save_setting
 from sadec_desk.db.database import translated_errors
-from sadec_desk.db.models import Citizen, Dossier, DossierEvent, Outbox
+from sadec_desk.db.models import Citizen, Dossier, DossierEvent, DossierSequence, Outbox
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.db.sync_models import SyncConflict, SyncState
 from sadec_desk.domain.catalogue import CatalogueError, procedures_from_data
+from sadec_desk.domain.dossier_code import parse_dossier_code
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
@@ -461,6 +462,13 @@ class _Page:
             raise P.SchemaError(f"procedure {copy['procedure_code']} unknown here")
         received_at = _dt(copy["received_at"])
         status = copy["status"]
+        if Dossier.select().where(Dossier.code == copy["code"]).exists():
+            # the portal gave an online dossier a code this office already used: nothing
+            # can be stored under it; the run stops here until the portal corrects it
+            raise SyncError(_("Hồ sơ trực tuyến từ cổng có mã {code} trùng với một hồ sơ đã "
+                              "tiếp nhận tại đây. Báo quản trị cổng để sửa mã; các thay đổi "
+                              "sau nó sẽ được nhận khi đã sửa.").format(code=copy["code"]))
+        _reserve_code(copy["code"])
         dossier_id = Dossier.insert(
             uuid=copy["uuid"], code=copy["code"], office=self.ctx.office().id,
             procedure=procedure.id, citizen=_citizen_id(self.ctx, copy["citizen"]),
@@ -482,6 +490,21 @@ class _Page:
     def flush(self) -> None:
         update_rows(self.ctx.database, Dossier, "id", list(self.updates.values()))
         insert_rows(self.ctx.database, DossierEvent, self.events)
+
+
+def _reserve_code(code: str) -> None:
+    """Move this office's daily counter past an online dossier's number, so that the
+    next dossier received at the counter never takes the same code (TT 01/2018 Art. 19)."""
+    try:
+        parts = parse_dossier_code(code)
+    except InvalidInput:
+        return  # not in the Art. 19 layout: it cannot collide with our own codes
+    (DossierSequence.insert(agency_code=parts.agency_code, day=parts.day, last=parts.seq)
+     .on_conflict(conflict_target=[DossierSequence.agency_code, DossierSequence.day],
+                  update={DossierSequence.last: peewee.Case(
+                      None, [(DossierSequence.last < parts.seq, parts.seq)],
+                      DossierSequence.last)})
+     .execute())
 
 
 def overwrite_values(ctx: AppContext, status_before: str, finished_before, copy: dict) -> dict:

@@ -172,6 +172,11 @@ class _Batch:
             .group_by(Change.dossier_uuid).tuples())
         self.procedures = {code for (code,) in PortalProcedure.select(PortalProcedure.code)
                            .where(PortalProcedure.active).tuples()}
+        codes = [o["payload"].get("code") for o in ops if o["op"] == "dossier.received"
+                 and isinstance(o.get("payload"), dict)]
+        # dossier codes are unique (TT 01/2018/TT-VPCP Art. 19): code -> the dossier holding it
+        self.codes = dict(PortalDossier.select(PortalDossier.code, PortalDossier.uuid)
+                          .where(PortalDossier.code.in_([c for c in codes if c])).tuples())
         self.blocked: set[str] = set()
         self.changed: set[str] = set()
         self.new_ops: list[dict] = []
@@ -276,6 +281,8 @@ class _Batch:
             return "the applicant's ID number is missing"
         if payload["procedure_code"] not in self.procedures:
             return f"procedure {payload['procedure_code']} is not in the portal's catalogue"
+        if self.codes.setdefault(payload["code"], uuid) != uuid:
+            return f"the dossier code {payload['code']} is already used by another dossier"
         return ""
 
 
@@ -433,6 +440,12 @@ class PortalStore:
         }
         P.check_dossier(dossier)
         with self.write():
+            if not PortalProcedure.select().where(PortalProcedure.code == dossier[
+                    "procedure_code"], PortalProcedure.active).exists():
+                raise P.SchemaError(f"procedure {dossier['procedure_code']} is not in the "
+                                    "portal's catalogue")
+            if PortalDossier.select().where(PortalDossier.code == dossier["code"]).exists():
+                raise peewee.IntegrityError("dossier code already used")
             text = json.dumps(dossier, ensure_ascii=False)
             PortalDossier.create(uuid=uuid, code=dossier["code"], version=1, data=text,
                                  updated_at=now)
@@ -662,7 +675,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         except (KeyError, P.SchemaError) as exc:
             return fail(400, f"bad dossier: {exc}")
         except peewee.IntegrityError:
-            return fail(409, "a dossier with this uuid already exists")
+            return fail(409, "a dossier with this uuid or code already exists")
 
     @app.post(f"{P.API}/admin/dossiers/<uuid>/status")
     def portal_status(uuid):

@@ -71,10 +71,37 @@ def test_pull_brings_online_dossiers_status_changes_and_catalogue(portal):
     assert active.source == "portal" and active.time_limit_days == 2
     assert ProcedureRow.select().where(ProcedureRow.code == "1.004873").count() == 2
     assert_converged(ctx, portal)
+    # the counter's own numbering of the day moves past the online dossier's number
+    assert receive_many(ctx, 1) and Dossier.select().order_by(Dossier.id.desc()).first(
+    ).code == f"{AGENCY}-261126-0901"
     # the clerk works on the online dossier; it goes back up
     dossiers.advance_dossier(ctx, online["uuid"], "processing")
-    assert engine.run_once(ctx).pushed == 1
+    assert engine.run_once(ctx).pushed == 2
     assert_converged(ctx, portal)
+
+
+def test_online_dossier_with_a_code_used_here_stops_the_pull(portal):
+    ctx = office(portal)
+    [mine] = receive_many(ctx, 1)
+    code = Dossier.get(Dossier.uuid == mine).code
+    online = {"code": code, "procedure_code": "1.001193",
+              "due_at": vn(2026, 11, 26, 17, 0).isoformat(),
+              "citizen": {"id_number": "087099004444", "full_name": "Mai Văn Tư"}}
+    portal.admin("POST", "/dossiers", online)  # the portal does not know ours yet
+    report = engine.run_once(ctx)
+    # ours is refused at the portal (codes are unique) and theirs cannot come down
+    assert report.rejected == 1 and "already used" in Dossier.get(
+        Dossier.uuid == mine).sync_message
+    assert code in report.error and "trùng" in report.error
+    assert engine.sync_status(ctx).cursor == 0 and Dossier.select().count() == 1
+    # the portal refuses a second dossier under a code it already holds
+    import httpx
+
+    answer = portal.http.post("/admin/dossiers", json=online)
+    assert answer.status_code == 409
+    answer = portal.http.post("/admin/dossiers", json={**online, "code": "X-1",
+                                                       "procedure_code": "9.000000"})
+    assert answer.status_code == 400 and isinstance(answer, httpx.Response)
 
 
 def test_portal_change_over_a_pending_local_change_is_a_conflict(portal):
