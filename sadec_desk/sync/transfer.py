@@ -84,14 +84,17 @@ def verify_bundle(bundle: dict, key_for: Callable[[str], str | None]) -> str:
 
 
 def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
-    from sadec_desk.sync.engine import PENDING, _as_op, get_state
+    from sadec_desk.sync.engine import PENDING, _as_op, _blocked_dossiers, get_state
 
     with translated_errors():
         device_id, key = get_state("device_id"), get_state("device_key")
         if not device_id:
             raise SyncError(_("Máy này chưa đăng ký với cổng nên không ký được tệp xuất. "
                               "Hãy chạy 'sadec-desk sync enrol' một lần khi có mạng."))
-        rows = list(Outbox.select().where(Outbox.state == PENDING).order_by(Outbox.id))
+        # as in a push: operations held behind a conflict or a rejection stay here
+        rows = list(Outbox.select().where(Outbox.state == PENDING,
+                                          Outbox.dossier_uuid.not_in(_blocked_dossiers()))
+                    .order_by(Outbox.id))
     bundle = sign_bundle({"format": FORMAT, "device_id": device_id,
                           "created_at": ctx.now().isoformat(),
                           "ops": [_as_op(r) for r in rows]}, key)
