@@ -10,7 +10,7 @@ from sadec_desk.announce import Announcer, find_engine
 from sadec_desk.cli import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services import queue, queue_stats
+from sadec_desk.services import printing, queue, queue_stats
 from sadec_desk.services.queue_records import StatsRow, TicketInfo
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,8 @@ def _ticket_line(t: TicketInfo) -> str:
 def cmd_take(args, ctx) -> None:
     info = queue.take_ticket(ctx, args.group, priority=args.priority,
                              print_ticket=not args.no_print)
+    # the ticket and its queued slip are committed; a printer fault leaves the job queued
+    job = printing.attempt_job(ctx, int(info.print_job)) if info.print_job else None
 
     def lines():
         out = [_("Số thứ tự: {number} — {group}{priority}").format(
@@ -76,12 +78,13 @@ def cmd_take(args, ctx) -> None:
                    priority=_(" (ưu tiên)") if info.priority else ""),
                _("Lấy số lúc {time}; trước bạn còn {n} người chờ.").format(
                    time=_hm(info.issued_at), n=info.waiting_ahead)]
-        if info.print_state == "queued":
-            out.append(_("Đã đưa phiếu vào hàng đợi in (lệnh in {job}).")
-                       .format(job=info.print_job))
-        elif info.print_state == "unavailable":
-            out.append(_("CHƯA IN được phiếu: chức năng in chưa có trong bản cài đặt này. "
-                         "Hãy đọc số thứ tự cho công dân hoặc ghi tay."))
+        if job is not None and job.status == "printed":
+            out.append(_("Đã in phiếu (lệnh in {job}). {message}").format(
+                job=job.id, message=job.message).strip())
+        elif job is not None:
+            out.append(_("CHƯA in được phiếu (lệnh in {job}): {message} Phiếu vẫn nằm trong "
+                         "hàng đợi in và sẽ được in lại; có thể đọc số cho công dân.")
+                       .format(job=job.id, message=job.message))
         return out
 
     emit(args, info, lines)

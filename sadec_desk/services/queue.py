@@ -12,9 +12,6 @@ so a ticket is never handed to two counters even if the locking were bypassed.
 
 from __future__ import annotations
 
-import functools
-import importlib
-import importlib.util
 import json
 import logging
 import time
@@ -58,6 +55,7 @@ from sadec_desk.domain.queue_policy import (
 )
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
+from sadec_desk.services import printing
 from sadec_desk.services.queue_records import (
     CallInfo,
     CounterInfo,
@@ -480,31 +478,13 @@ def _waiting_query(group_id: int, day: date):
                                  Ticket.status.in_(_WAITING), Ticket.target_counter.is_null())
 
 
-@functools.cache
-def printing_available() -> bool:
-    """Is the print-job queue (issue #3) part of this installation?"""
-    try:
-        spec = importlib.util.find_spec("sadec_desk.services.printing")
-    except ModuleNotFoundError:
-        return False
-    if spec is None:
-        return False
-    return hasattr(importlib.import_module("sadec_desk.services.printing"), "enqueue_print")
-
-
-def _enqueue_ticket_print(ctx: AppContext, office_name: str, info: TicketInfo) -> str | None:
-    """Queue the ticket slip in the caller's transaction; None when printing is not built."""
-    if not printing_available():
-        log.warning("printing is not available in this installation; ticket %s not printed",
-                    info.number)
-        return None
-    printing = importlib.import_module("sadec_desk.services.printing")
+def _enqueue_ticket_print(ctx: AppContext, office_name: str, info: TicketInfo) -> str:
+    """Queue the ticket slip in the caller's transaction (the print worker prints it)."""
     job = printing.enqueue_print(ctx, "ticket", {
         "office_name": office_name, "number": info.number, "service_name": info.group_name,
         "issued_at": info.issued_at.isoformat(), "waiting_ahead": info.waiting_ahead or 0,
         "priority": info.priority})
-    job_id = getattr(job, "id", job)
-    return None if job_id is None else str(job_id)
+    return str(job.id)
 
 
 def take_ticket(ctx: AppContext, group: str, *, priority: bool = False,
@@ -546,9 +526,8 @@ def take_ticket(ctx: AppContext, group: str, *, priority: bool = False,
         info = _ticket_info(ticket, row, {}, waiting_ahead=ahead)
         if print_ticket:
             job = _enqueue_ticket_print(ctx, office.name, info)
-            extra = ({"print_state": "queued", "print_job": job} if job is not None
-                     else {"print_state": "unavailable"})
-            info = _ticket_info(ticket, row, {}, waiting_ahead=ahead, **extra)
+            info = _ticket_info(ticket, row, {}, waiting_ahead=ahead, print_state="queued",
+                                print_job=job)
     return info
 
 
