@@ -21,6 +21,7 @@ Guarantees the client relies on:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -295,23 +296,14 @@ class PortalStore:
 
     # --- transactions ---------------------------------------------------------------
 
+    @contextlib.contextmanager
     def write(self):
         """A serialised write transaction (see module docstring: ordered cursors)."""
-        database = self.database
-
-        class _Tx:
-            def __enter__(self_inner):
-                self_inner.tx = database.atomic()
-                self_inner.tx.__enter__()
-                if not is_sqlite(database):
-                    database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
-                                         (_ADVISORY_LOCK_KEY,))
-                return self_inner
-
-            def __exit__(self_inner, *exc):
-                return self_inner.tx.__exit__(*exc)
-
-        return _Tx()
+        with self.database.atomic():
+            if not is_sqlite(self.database):
+                self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
+                                          (_ADVISORY_LOCK_KEY,))
+            yield
 
     # --- devices and tokens -----------------------------------------------------------
 
@@ -689,9 +681,11 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
 
     @app.post(f"{P.API}/admin/procedures")
     def publish():
+        from sadec_desk.errors import UserError
+
         try:
             return jsonify(store.publish_procedure(body()))
-        except ValueError as exc:
+        except (ValueError, UserError) as exc:
             return fail(400, str(exc))
 
     @app.post(f"{P.API}/admin/tokens/expire")

@@ -125,3 +125,19 @@ def test_cli_portal_serve_on_postgresql(pg_database):
         admin.close()
     finally:
         _stop(proc)
+
+
+def test_operator_publishes_procedure_versions(portal):
+    admin = portal.http
+    bad = admin.post("/admin/procedures", json={"code": "2.000635", "version": 99})
+    assert bad.status_code == 400 and bad.json()["error"]  # the catalogue check says why
+    with portal.store.database.connection_context():
+        [seed] = [p for p in portal.store.procedures() if p["code"] == "2.000635"]
+    newer = {**seed["data"], "version": seed["version"] + 1, "time_limit_days": 1}
+    assert admin.post("/admin/procedures", json=newer).json() == {
+        "code": "2.000635", "version": seed["version"] + 1}
+    assert admin.post("/admin/procedures", json=newer).status_code == 400  # not newer
+    with portal.store.database.connection_context():
+        [active] = [p for p in portal.store.procedures() if p["code"] == "2.000635"]
+    assert active["version"] == seed["version"] + 1 and active["data"]["time_limit_days"] == 1
+    assert httpx.get(portal.url + "/v1/admin/dossiers", timeout=5).status_code == 403
