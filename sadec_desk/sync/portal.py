@@ -37,6 +37,7 @@ import peewee
 
 from sadec_desk.db.database import is_sqlite, sqlite_database, url_database
 from sadec_desk.db.models import UtcDateTimeField
+from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.bulk import insert_rows, update_rows
 
@@ -227,13 +228,14 @@ class _Batch:
         if uuid in self.blocked:
             # never apply an op after an earlier op of the same dossier was refused:
             # that would reorder the dossier's history (DESIGN.md §5)
-            return self._refuse(op, P.CONFLICT, "an earlier operation of this dossier in "
-                                "the batch was not applied", record=False)
+            return self._refuse(op, P.CONFLICT, _("Thao tác trước đó của hồ sơ này trong "
+                                                  "cùng lượt gửi chưa được áp dụng."),
+                                record=False)
         current = self.dossiers.get(uuid)
         kind, payload = op["op"], op["payload"]
         if kind == "dossier.received":
             if current is not None:
-                return self._refuse(op, P.CONFLICT, "the dossier already exists at the portal")
+                return self._refuse(op, P.CONFLICT, _("Hồ sơ đã có trên cổng."))
             problem = self._check_received(payload, uuid)
             if problem:
                 return self._refuse(op, P.REJECTED, problem)
@@ -245,22 +247,24 @@ class _Batch:
             self.dossiers[uuid] = current
         else:
             if current is None:
-                return self._refuse(op, P.REJECTED, "unknown dossier (its creation never "
-                                    "reached the portal)")
+                return self._refuse(op, P.REJECTED, _("Cổng chưa có hồ sơ này (việc tiếp "
+                                                      "nhận chưa được gửi lên)."))
             if self.foreign.get(uuid, 0) > op["base_version"]:
-                return self._refuse(op, P.CONFLICT, "the dossier was changed at the portal "
-                                    f"since version {op['base_version']}")
+                return self._refuse(op, P.CONFLICT, _(
+                    "Hồ sơ đã được thay đổi trên cổng sau phiên bản {version}.").format(
+                    version=op["base_version"]))
             if kind == "dossier.status":
                 target = payload.get("to_status")
                 if target not in P.STATUSES:
-                    return self._refuse(op, P.REJECTED, f"unknown status {target!r}")
+                    return self._refuse(op, P.REJECTED, _(
+                        "Trạng thái '{status}' không hợp lệ.").format(status=target))
                 current["status"] = target
                 if target in ("done", "returned", "refused", "withdrawn") \
                         and not current.get("finished_at"):
                     current["finished_at"] = payload.get("at")
             elif kind == "dossier.rescheduled":
                 if not isinstance(payload.get("new_due"), str):
-                    return self._refuse(op, P.REJECTED, "new_due is missing")
+                    return self._refuse(op, P.REJECTED, _("Thiếu ngày hẹn mới (new_due)."))
                 current["due_at"] = payload["new_due"]
             current["version"] += 1
         self.changed.add(uuid)
@@ -274,16 +278,18 @@ class _Batch:
     def _check_received(self, payload: dict, uuid: str) -> str:
         for key in ("code", "procedure_code", "received_at", "due_at", "status"):
             if not isinstance(payload.get(key), str) or not payload.get(key):
-                return f"field {key!r} is missing"
+                return _("Thiếu trường '{field}'.").format(field=key)
         if payload.get("uuid") != uuid:
-            return "payload uuid differs from dossier_uuid"
+            return _("UUID trong nội dung khác dossier_uuid.")
         citizen = payload.get("citizen")
         if not isinstance(citizen, dict) or not citizen.get("id_number"):
-            return "the applicant's ID number is missing"
+            return _("Thiếu số định danh (CCCD) của người nộp.")
         if payload["procedure_code"] not in self.procedures:
-            return f"procedure {payload['procedure_code']} is not in the portal's catalogue"
+            return _("Thủ tục {code} không có trong danh mục của cổng.").format(
+                code=payload["procedure_code"])
         if self.codes.setdefault(payload["code"], uuid) != uuid:
-            return f"the dossier code {payload['code']} is already used by another dossier"
+            return _("Mã hồ sơ {code} đã được dùng cho một hồ sơ khác.").format(
+                code=payload["code"])
         return ""
 
 

@@ -90,7 +90,7 @@ def test_online_dossier_with_a_code_used_here_stops_the_pull(portal):
     portal.admin("POST", "/dossiers", online)  # the portal does not know ours yet
     report = engine.run_once(ctx)
     # ours is refused at the portal (codes are unique) and theirs cannot come down
-    assert report.rejected == 1 and "already used" in Dossier.get(
+    assert report.rejected == 1 and "đã được dùng" in Dossier.get(
         Dossier.uuid == mine).sync_message
     assert code in report.error and "trùng" in report.error
     assert engine.sync_status(ctx).cursor == 0 and Dossier.select().count() == 1
