@@ -24,8 +24,6 @@ ticket <= 40 KB.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
@@ -33,32 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from benchutil import describe, machine, percentile  # noqa: E402
 from escpos.printer import Dummy  # noqa: E402
 
 from sadec_desk.printers import encode as enc  # noqa: E402
 from sadec_desk.printers import render as rnd  # noqa: E402
 from sadec_desk.printers.fonts import find_fonts  # noqa: E402
 from sadec_desk.printers.profiles import get_profile  # noqa: E402
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def describe(label: str, seconds: list[float]) -> str:
-    ms = [s * 1000 for s in seconds]
-    return (f"{label:<52} median {statistics.median(ms):7.3f} ms   "
-            f"p99 {percentile(ms, 0.99):7.3f} ms   n={len(ms)}")
-
-
-def machine() -> str:
-    import escpos
-    import PIL
-
-    return (f"{platform.platform()} | {platform.processor() or platform.machine()} | "
-            f"{os.cpu_count()} CPUs | Python {platform.python_version()} | "
-            f"Pillow {PIL.__version__} | python-escpos {escpos.__version__}")
 
 
 def ticket(i: int) -> dict:
@@ -154,7 +133,7 @@ def main() -> None:
     parser.add_argument("--profile", default="generic-80")
     args = parser.parse_args()
     profile = get_profile(args.profile)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine('Pillow', 'python-escpos')}")
     print(f"profile: {profile.name} ({profile.width_dots} dots, {profile.dpi} dpi); "
           f"font: {find_fonts().regular}")
     # warm-up: font files, layout parsing, numpy/zxing imports

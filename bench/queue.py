@@ -20,49 +20,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def describe(label: str, seconds: list[float]) -> str:
-    ms = [s * 1000 for s in seconds]
-    return (f"{label:<52} median {statistics.median(ms):7.3f} ms   "
-            f"p99 {percentile(ms, 0.99):7.3f} ms   max {max(ms):7.3f} ms   n={len(ms)}")
-
-
-def machine() -> str:
-    import peewee
-
-    return (f"{platform.platform()} | {platform.processor() or platform.machine()} | "
-            f"{os.cpu_count()} CPUs | Python {platform.python_version()} | "
-            f"SQLite {sqlite3.sqlite_version} | peewee {peewee.__version__}")
-
-
-def bench_baseline_commit(path: Path, n: int) -> list[float]:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=wal")
-    conn.execute("PRAGMA synchronous=full")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
-    times = []
-    for i in range(n):
-        start = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t (payload) VALUES (?)", (f"row {i}",))
-        conn.execute("COMMIT")
-        times.append(time.perf_counter() - start)
-    conn.close()
-    return times
+from benchutil import bench_baseline_commit, describe, machine, percentile
 
 
 def fill_history(ctx, first_day, days: int, per_day: int) -> float:
@@ -198,7 +162,7 @@ def main() -> int:
     logging.disable(logging.WARNING)  # one "not printed" line per ticket when printing is absent
 
     root = Path(tempfile.mkdtemp(prefix="sadec-bench-queue-"))
-    print("machine:", machine())
+    print("machine:", machine("peewee"))
     print("data dir:", root)
     print("printing installed (ticket print job in the same transaction):",
           printing_available())
@@ -227,13 +191,14 @@ def main() -> int:
 
     baseline = bench_baseline_commit(root / "baseline.sqlite3", args.ops)
     print()
-    print(describe(f"take_ticket, {count} tickets of history", take_h))
-    print(describe(f"call_next, {count} tickets of history", call_h))
-    print(describe("take_ticket, empty history", take_e))
-    print(describe("call_next, empty history", call_e))
-    print(describe("baseline: bare INSERT + COMMIT (same pragmas)", baseline))
-    print(describe("queue_status (board refresh), with history", status_h))
-    print(describe(f"queue_stats of the day ({args.ops} tickets), with history", stats_h))
+    print(describe(f"take_ticket, {count} tickets of history", take_h, with_max=True))
+    print(describe(f"call_next, {count} tickets of history", call_h, with_max=True))
+    print(describe("take_ticket, empty history", take_e, with_max=True))
+    print(describe("call_next, empty history", call_e, with_max=True))
+    print(describe("baseline: bare INSERT + COMMIT (same pragmas)", baseline, with_max=True))
+    print(describe("queue_status (board refresh), with history", status_h, with_max=True))
+    print(describe(f"queue_stats of the day ({args.ops} tickets), with history", stats_h,
+                   with_max=True))
 
     p99_take = percentile(take_h, 0.99) * 1000
     p99_call = percentile(call_h, 0.99) * 1000

@@ -18,33 +18,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def describe(label: str, seconds: list[float]) -> str:
-    ms = [s * 1000 for s in seconds]
-    return (f"{label:<46} median {statistics.median(ms):7.3f} ms   "
-            f"p99 {percentile(ms, 0.99):7.3f} ms   n={len(ms)}")
-
-
-def machine() -> str:
-    import peewee
-
-    return (f"{platform.platform()} | {platform.processor() or platform.machine()} | "
-            f"{os.cpu_count()} CPUs | Python {platform.python_version()} | "
-            f"SQLite {sqlite3.sqlite_version} | peewee {peewee.__version__}")
+from benchutil import bench_baseline_commit, describe, machine, percentile
 
 
 def card(i: int) -> str:
@@ -54,22 +35,6 @@ def card(i: int) -> str:
     return (f"{87_000_000_000 + i:012d}||{names[i % len(names)]}|{1 + i % 28:02d}0"
             f"{1 + i % 9}19{50 + i % 50}|{gender}|Ấp {i % 30}, xã Tân Khánh Đông, "
             f"thành phố Sa Đéc, Đồng Tháp|01022022")
-
-
-def bench_baseline_commit(path: Path, n: int) -> list[float]:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=wal")
-    conn.execute("PRAGMA synchronous=full")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
-    times = []
-    for i in range(n):
-        start = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t (payload) VALUES (?)", (f"row {i}",))
-        conn.execute("COMMIT")
-        times.append(time.perf_counter() - start)
-    conn.close()
-    return times
 
 
 def main() -> int:
@@ -88,7 +53,7 @@ def main() -> int:
     from sadec_desk.services import dossiers
     from sadec_desk.services.context import open_context
 
-    print("machine:", machine())
+    print("machine:", machine("peewee"))
     print("data dir:", workdir)
     print()
 

@@ -1,0 +1,61 @@
+"""Shared by the benchmark scripts: percentiles, one-line figures, the machine, a baseline.
+
+Scripts run as ``python bench/NAME.py``, so this module is importable as ``benchutil``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (fraction 0..1)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def describe(label: str, seconds: list[float], *, width: int = 52, with_max: bool = False) -> str:
+    """'label  median x ms  p99 y ms [max z ms]  n=N' for a list of durations in seconds."""
+    ms = [s * 1000 for s in seconds]
+    line = (f"{label:<{width}} median {statistics.median(ms):7.3f} ms   "
+            f"p99 {percentile(ms, 0.99):7.3f} ms   ")
+    if with_max:
+        line += f"max {max(ms):7.3f} ms   "
+    return line + f"n={len(ms)}"
+
+
+def machine(*libraries: str) -> str:
+    """Platform, CPUs, Python and the versions of the named libraries."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [platform.platform(), platform.processor() or platform.machine(),
+             f"{os.cpu_count()} CPUs", f"Python {platform.python_version()}",
+             f"SQLite {sqlite3.sqlite_version}"]
+    for name in libraries:
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            parts.append(f"{name} (not installed)")
+    return " | ".join(parts)
+
+
+def bench_baseline_commit(path: Path, n: int) -> list[float]:
+    """One bare one-row INSERT + COMMIT with our durable pragmas: the floor of any write."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=wal")
+    conn.execute("PRAGMA synchronous=full")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (payload) VALUES (?)", (f"row {i}",))
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - start)
+    conn.close()
+    return times
