@@ -8,10 +8,12 @@ from sadec_desk.db.models import MODELS as CORE_MODELS
 from sadec_desk.db.print_models import PRINT_MODELS
 from sadec_desk.db.queue_models import QUEUE_MODELS
 from sadec_desk.db.sync_models import SYNC_MODELS
+from sadec_desk.db.user_models import USER_MODELS
 
 ALL_MODELS = (
     *CORE_MODELS,
     *QUEUE_MODELS,
     *PRINT_MODELS,
     *SYNC_MODELS,
+    *USER_MODELS,
 )

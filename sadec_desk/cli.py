@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: modules under sadec_desk/ that add command groups (printing, queue, sync...)
 FEATURE_COMMANDS: list[str] = ["sadec_desk.cli_sync", "sadec_desk.printing_cli",
-                               "sadec_desk.cli_queue"]
+                               "sadec_desk.cli_queue", "sadec_desk.cli_users",
+                               "sadec_desk.app"]
 
 
 def register_core(sub) -> None:
@@ -318,7 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["demo"])
+        # no arguments: the desktop app (with no display it says to use `sadec-desk demo`)
+        args = parser.parse_args(["gui"])
     if getattr(args, "handler", None) is None:
         args.group_parser.print_help(sys.stderr)
         return EXIT_USER_ERROR

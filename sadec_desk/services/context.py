@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import peewee
 
@@ -44,12 +45,21 @@ class AppContext:
     #: procedure code -> (monotonic time loaded, row, domain procedure); see catalog.py
     procedure_cache: dict = field(default_factory=dict)
     _offices: dict = field(default_factory=dict)
+    #: the signed-in staff member (a :class:`sadec_desk.services.users.UserInfo`), or None.
+    #: The CLI runs with nobody signed in and acts as the machine's administrator (whoever
+    #: can run commands on this machine can already open its database file); the GUI sets
+    #: ``sign_in_required`` so that, with nobody signed in, every guarded service refuses.
+    user: Any = None
+    sign_in_required: bool = False
 
     def now(self) -> datetime:
         return self.clock()
 
     @property
     def clerk(self) -> str:
+        """Who acts: the signed-in user's name, else the counter's ``clerk.name`` setting."""
+        if self.user is not None:
+            return self.user.full_name
         return self.config["clerk.name"]
 
     @functools.cached_property

@@ -12,6 +12,7 @@ from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.queue import ensure_default_queue
 from sadec_desk.services.records import OfficeInfo
+from sadec_desk.services.users import ADMIN_ROLES, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -23,6 +24,7 @@ def init_office(ctx: AppContext, *, agency_code: str | None = None,
 
     The database and the catalogue already exist once the context is open.
     """
+    require_role(ctx, *ADMIN_ROLES)
     code = validate_agency_code(agency_code or ctx.config["office.agency_code"])
     name = (office_name if office_name is not None else ctx.config["office.name"]).strip()
     if not name:

@@ -66,6 +66,7 @@ from sadec_desk.services.queue_records import (
     ServiceGroupInfo,
     TicketInfo,
 )
+from sadec_desk.services.users import ANY_ROLE, COUNTER_ROLES, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -495,6 +496,7 @@ def take_ticket(ctx: AppContext, group: str, *, priority: bool = False,
     ticket that is issued *and* whose slip is queued (the printer worker prints it when it
     comes back); a crash before it leaves neither.
     """
+    require_role(ctx, *ANY_ROLE)  # the kiosk runs under a staff sign-in
     now = ctx.now()
     day = now.astimezone(VN_TZ).date()
     with translated_errors(), ctx.database.atomic():
@@ -663,6 +665,7 @@ def _call_changes(ctx: AppContext, ticket: Ticket, counter: Counter) -> dict:
 
 def call_next(ctx: AppContext, counter: str | int) -> TicketInfo:
     """Call the next ticket to ``counter`` (policy: :mod:`sadec_desk.domain.queue_policy`)."""
+    require_role(ctx, *COUNTER_ROLES)
     interleave = validate_interleave(ctx.config["queue.priority_interleave"])
     day = local_day(ctx)
     for _attempt in range(5):
@@ -697,6 +700,7 @@ def call_next(ctx: AppContext, counter: str | int) -> TicketInfo:
 def _act(ctx: AppContext, action: QueueAction, ticket_ref: str | int | None,
          counter_ref: str | int | None, *, event: str, changes_fn, note: str = "",
          event_counter: Counter | None = None) -> TicketInfo:
+    require_role(ctx, *COUNTER_ROLES)
     with translated_errors(), ctx.database.atomic():
         counter = find_counter(ctx, counter_ref) if counter_ref is not None else None
         if ticket_ref is None:
