@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from peewee import (
+    BigIntegerField,
     BooleanField,
     CharField,
     CompositeKey,
@@ -123,7 +124,13 @@ class Dossier(BaseModel):
 
 
 class DossierEvent(BaseModel):
-    """Append-only history (triggers refuse UPDATE and DELETE)."""
+    """Append-only history (triggers refuse UPDATE and DELETE).
+
+    Rows are written only through :func:`sadec_desk.services.audit.append_events`,
+    which links them into one office-wide hash chain: ``seq`` is the position in
+    the chain, ``prev_hash`` the hash of event ``seq - 1`` and ``hash`` the SHA-256
+    of this event's fields plus ``prev_hash`` (``sadec-desk audit verify``).
+    """
 
     dossier = ForeignKeyField(Dossier, backref="events")
     at = UtcDateTimeField()
@@ -133,6 +140,9 @@ class DossierEvent(BaseModel):
     to_status = CharField(null=True)
     note = TextField(default="")
     data = TextField(default="{}")
+    seq = BigIntegerField(unique=True)
+    prev_hash = CharField(max_length=64)
+    hash = CharField(max_length=64)
 
 
 class PaperReceived(BaseModel):

@@ -40,6 +40,7 @@ from sadec_desk.domain.lifecycle import (
 )
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
+from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalog import active_procedure, council_fee
 from sadec_desk.services.records import (
     CitizenInfo,
@@ -175,9 +176,8 @@ def receive_dossier(
                 PaperReceived.insert_many(
                     [{"dossier": dossier.id, "name": p.name, "kind": p.kind, "count": p.count}
                      for p in paper_list]).execute()
-            DossierEvent.insert(dossier=dossier.id, at=received_at, actor=ctx.clerk,
-                                kind="received", to_status=DossierStatus.RECEIVED.value
-                                ).execute()
+            append_event(ctx.database, dossier=dossier.id, at=received_at, actor=ctx.clerk,
+                         kind="received", to_status=DossierStatus.RECEIVED.value)
             info = _info(ctx, dossier, procedure_row, citizen_info(card, phone),
                          papers=tuple(paper_list))
             _outbox(ctx, dossier_uuid, "dossier.received", info)
@@ -281,8 +281,8 @@ def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
         if target in FINISHED_STATUSES and dossier.finished_at is None:
             changes[Dossier.finished_at] = now
         Dossier.update(changes).where(Dossier.id == dossier.id).execute()
-        DossierEvent.create(dossier=dossier, at=now, actor=actor, kind="status",
-                            from_status=current.value, to_status=target.value, note=note)
+        append_event(ctx.database, dossier=dossier.id, at=now, actor=actor, kind="status",
+                     from_status=current.value, to_status=target.value, note=note)
         _outbox(ctx, dossier.uuid, "dossier.status",
                 {"uuid": dossier.uuid, "code": dossier.code, "from_status": current.value,
                  "to_status": target.value, "at": now, "actor": actor, "note": note})
@@ -311,10 +311,10 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
         now = ctx.now()
         Dossier.update({Dossier.due_at: new_due, Dossier.updated_at: now,
                         Dossier.sync_state: "pending"}).where(Dossier.id == dossier.id).execute()
-        DossierEvent.create(dossier=dossier, at=now, actor=actor, kind="rescheduled",
-                            from_status=dossier.status, to_status=dossier.status, note=reason,
-                            data=json.dumps({"old_due": dossier.due_at.isoformat(),
-                                             "new_due": new_due.isoformat()}))
+        append_event(ctx.database, dossier=dossier.id, at=now, actor=actor,
+                     kind="rescheduled", from_status=dossier.status, to_status=dossier.status,
+                     note=reason, data=json.dumps({"old_due": dossier.due_at.isoformat(),
+                                                   "new_due": new_due.isoformat()}))
         _outbox(ctx, dossier.uuid, "dossier.rescheduled",
                 {"uuid": dossier.uuid, "code": dossier.code, "old_due": dossier.due_at,
                  "new_due": new_due, "reason": reason, "at": now, "actor": actor})

@@ -29,7 +29,7 @@ import peewee
 
 from sadec_desk.config import save_setting
 from sadec_desk.db.database import translated_errors
-from sadec_desk.db.models import Citizen, Dossier, DossierEvent, DossierSequence, Outbox
+from sadec_desk.db.models import Citizen, Dossier, DossierSequence, Outbox
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.db.sync_models import SyncConflict, SyncState
 from sadec_desk.domain.catalogue import CatalogueError, procedures_from_data
@@ -38,9 +38,10 @@ from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services import catalog
+from sadec_desk.services.audit import append_event, append_events
 from sadec_desk.services.dossiers import _find
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.bulk import insert_rows, update_rows
+from sadec_desk.sync.bulk import update_rows
 from sadec_desk.sync.client import (
     AuthExpired,
     PortalClient,
@@ -489,7 +490,7 @@ class _Page:
 
     def flush(self) -> None:
         update_rows(self.ctx.database, Dossier, "id", list(self.updates.values()))
-        insert_rows(self.ctx.database, DossierEvent, self.events)
+        append_events(self.ctx.database, self.events)  # chained (services/audit.py)
 
 
 def _reserve_code(code: str) -> None:
@@ -521,9 +522,9 @@ def _overwrite(ctx: AppContext, local: Dossier, copy: dict, note: str) -> None:
     values = overwrite_values(ctx, local.status, local.finished_at, copy)
     Dossier.update(updated_at=ctx.now(), **values).where(Dossier.id == local.id).execute()
     if values["status"] != local.status or values["due_at"] != local.due_at:
-        DossierEvent.insert(dossier=local.id, at=ctx.now(), actor="portal", kind="status",
-                            from_status=local.status, to_status=values["status"],
-                            note=copy.get("portal_note") or note).execute()
+        append_event(ctx.database, dossier=local.id, at=ctx.now(), actor="portal",
+                     kind="status", from_status=local.status, to_status=values["status"],
+                     note=copy.get("portal_note") or note)
 
 
 def pull(ctx: AppContext, adapter, counts: dict) -> int:

@@ -1,0 +1,274 @@
+"""The tamper-evident audit trail of dossier events (DESIGN.md §3.4).
+
+Every dossier event is a link of ONE office-wide hash chain:
+
+* ``seq`` is its position (1, 2, 3 ... with no gaps),
+* ``prev_hash`` is the ``hash`` of event ``seq - 1`` (:data:`GENESIS` for the first),
+* ``hash`` is SHA-256 over a canonical JSON of the event's fields and ``prev_hash``.
+
+Why one global chain and not one per dossier: a per-dossier chain cannot see that a
+whole dossier's history was removed, nor that the newest events of a dossier were cut
+off; a global chain numbers every event of the office, so any deleted event leaves a
+gap or a broken link. The price is that event writers are serialised — which SQLite
+already does (every transaction is ``BEGIN IMMEDIATE``), and on PostgreSQL a
+transaction-scoped advisory lock does for the few milliseconds left of the writing
+transaction. Reading the chain head is one index lookup, so receiving stays within
+its budget (bench/receive.py).
+
+What the chain proves, honestly: edits or deletions made with the triggers dropped or
+with a raw SQLite editor are detected and named, unless the editor also recomputes
+every later hash. That last case is caught by *anchors*: each backup records the chain
+head (seq + hash) in ``<data dir>/audit/anchors.jsonl`` and in the backup's manifest,
+outside the database; ``audit verify`` checks that the chain still holds every anchor.
+
+All inserts of ``DossierEvent`` go through :func:`append_events` — nothing else may
+write that table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import peewee
+
+from sadec_desk.db.database import is_sqlite, translated_errors
+from sadec_desk.db.models import Dossier, DossierEvent
+from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.i18n import _
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+GENESIS = "0" * 64
+#: PostgreSQL advisory lock that serialises writers of the chain (any constant of ours)
+_CHAIN_LOCK_KEY = 7270011
+_FIELDS = ("dossier", "at", "actor", "kind", "from_status", "to_status", "note", "data")
+_INSERT_CHUNK = 200
+
+
+def _utc_text(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime in a dossier event")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def event_hash(seq: int, dossier_id: int, at: datetime, actor: str, kind: str,
+               from_status: str | None, to_status: str | None, note: str, data: str,
+               prev_hash: str) -> str:
+    """SHA-256 (hex) of one event's canonical form; the same on SQLite and PostgreSQL."""
+    canonical = json.dumps(
+        [seq, dossier_id, _utc_text(at), actor or "", kind, from_status, to_status,
+         note or "", data or "{}", prev_hash],
+        ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _head(database: peewee.Database) -> tuple[int, str]:
+    row = (DossierEvent.select(DossierEvent.seq, DossierEvent.hash)
+           .order_by(DossierEvent.seq.desc()).limit(1).tuples().first())
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def append_events(database: peewee.Database, rows: list[dict]) -> list[dict]:
+    """Insert dossier events, chained; the ONLY way to write ``DossierEvent``.
+
+    ``rows``: dicts with ``dossier`` (id), ``at`` (aware datetime), ``kind`` and
+    optionally ``actor``, ``from_status``, ``to_status``, ``note``, ``data`` (JSON text).
+    Must run inside the caller's transaction, so that the events commit with the change
+    they record. Returns the rows as stored (with ``seq``, ``prev_hash``, ``hash``).
+    """
+    if not rows:
+        return []
+    if not database.in_transaction():
+        raise RuntimeError("append_events must run inside the writing transaction")
+    if not is_sqlite(database):
+        # SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL writers would
+        # otherwise read the same head and fork the chain
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_CHAIN_LOCK_KEY,))
+    seq, prev = _head(database)
+    stored = []
+    for row in rows:
+        unknown = set(row) - set(_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown dossier event fields: {sorted(unknown)}")
+        values = {"actor": "", "from_status": None, "to_status": None, "note": "",
+                  "data": "{}", **row}
+        dossier_id = values["dossier"]
+        dossier_id = dossier_id.id if isinstance(dossier_id, Dossier) else int(dossier_id)
+        values["dossier"] = dossier_id
+        seq += 1
+        values["seq"] = seq
+        values["prev_hash"] = prev
+        values["hash"] = prev = event_hash(
+            seq, dossier_id, values["at"], values["actor"], values["kind"],
+            values["from_status"], values["to_status"], values["note"], values["data"], prev)
+        stored.append(values)
+    for start in range(0, len(stored), _INSERT_CHUNK):
+        DossierEvent.insert_many(stored[start:start + _INSERT_CHUNK]).execute()
+    return stored
+
+
+def append_event(database: peewee.Database, **row) -> dict:
+    """One event; see :func:`append_events`."""
+    return append_events(database, [row])[0]
+
+
+# --- verification ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    kind: str  # edited | deleted | relinked | orphan | no_history | status_mismatch | anchor
+    message: str  # one Vietnamese sentence naming the event
+    seq: int | None = None
+    event_id: int | None = None
+    dossier_code: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    events_checked: int
+    head_seq: int
+    head_hash: str
+    anchors_checked: int
+    problems: tuple[AuditProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _describe(seq, event_id, code, kind, at) -> str:
+    when = at.astimezone(VN_TZ).strftime("%H:%M:%S %d/%m/%Y") if at else "?"
+    return _("sự kiện số {seq} (id {id}, hồ sơ {code}, loại {kind}, lúc {when})").format(
+        seq=seq, id=event_id, code=code or _("không rõ"), kind=kind, when=when)
+
+
+def anchors_path(ctx: AppContext) -> Path:
+    return ctx.config.data_dir / "audit" / "anchors.jsonl"
+
+
+def chain_head(ctx: AppContext) -> tuple[int, str]:
+    with translated_errors():
+        return _head(ctx.database)
+
+
+def record_anchor(ctx: AppContext, *, reason: str) -> dict:
+    """Write the chain head outside the database (called by every backup)."""
+    seq, head = chain_head(ctx)
+    anchor = {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq, "hash": head,
+              "reason": reason}
+    path = anchors_path(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(anchor) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return anchor
+
+
+def _read_anchors(ctx: AppContext) -> list[dict]:
+    path = anchors_path(ctx)
+    if not path.is_file():
+        return []
+    anchors = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            anchor = json.loads(line)
+            anchors.append({"seq": int(anchor["seq"]), "hash": str(anchor["hash"]),
+                            "at": str(anchor.get("at", ""))})
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn last line after a power cut: the others still count
+    return anchors
+
+
+def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
+    """Walk the whole chain; name every edited, deleted or re-linked event."""
+    problems: list[AuditProblem] = []
+
+    def add(problem: AuditProblem) -> None:
+        if len(problems) < max_problems:
+            problems.append(problem)
+
+    E = DossierEvent
+    query = (E.select(E.seq, E.id, E.dossier, Dossier.code, E.at, E.actor, E.kind,
+                      E.from_status, E.to_status, E.note, E.data, E.prev_hash, E.hash)
+             .join(Dossier, peewee.JOIN.LEFT_OUTER, on=(E.dossier == Dossier.id))
+             .order_by(E.seq).tuples())
+    expected_seq, prev_hash, prev_desc = 1, GENESIS, None
+    count = 0
+    hashes_at: dict[int, str] = {}
+    anchors = _read_anchors(ctx)
+    wanted = {a["seq"] for a in anchors}
+    with translated_errors(), ctx.database.atomic():
+        for (seq, event_id, dossier_id, code, at, actor, kind, from_status, to_status, note,
+             data, stored_prev, stored_hash) in query.iterator():
+            count += 1
+            desc = _describe(seq, event_id, code, kind, at)
+            gap = seq != expected_seq
+            if gap:
+                add(AuditProblem("deleted", _(
+                    "Thiếu sự kiện số {first}–{last} (đã bị xoá) trước {event}.").format(
+                        first=expected_seq, last=seq - 1, event=desc),
+                    seq=seq, event_id=event_id, dossier_code=code))
+            elif stored_prev != prev_hash:
+                add(AuditProblem("relinked", _(
+                    "Chuỗi bị đứt tại {event}: {previous} đã bị sửa (kể cả mã băm của nó) "
+                    "hoặc sự kiện này đã bị nối lại.").format(
+                        event=desc, previous=prev_desc or _("sự kiện trước")),
+                    seq=seq, event_id=event_id, dossier_code=code))
+            if code is None:
+                add(AuditProblem("orphan", _(
+                    "{event} thuộc về một hồ sơ không còn trong cơ sở dữ liệu (hồ sơ đã bị "
+                    "xoá).").format(event=desc), seq=seq, event_id=event_id))
+            recomputed = event_hash(seq, dossier_id, at, actor, kind, from_status, to_status,
+                                    note, data, stored_prev)
+            if recomputed != stored_hash:
+                add(AuditProblem("edited", _("{event} đã bị sửa sau khi ghi.").format(
+                    event=desc), seq=seq, event_id=event_id, dossier_code=code))
+            if seq in wanted:
+                hashes_at[seq] = stored_hash
+            expected_seq, prev_hash, prev_desc = seq + 1, stored_hash, desc
+        head_seq, head_hash = expected_seq - 1, prev_hash
+        _check_dossiers(add)
+    for anchor in anchors:
+        if anchor["seq"] == 0:
+            continue
+        found = hashes_at.get(anchor["seq"])
+        if found != anchor["hash"]:
+            add(AuditProblem("anchor", _(
+                "Mốc kiểm tra lúc {at} (sự kiện số {seq}) không còn khớp: nhật ký đã bị viết "
+                "lại hoặc cắt bớt sau mốc đó.").format(at=anchor["at"], seq=anchor["seq"]),
+                seq=anchor["seq"]))
+    return AuditReport(events_checked=count, head_seq=head_seq, head_hash=head_hash,
+                       anchors_checked=len([a for a in anchors if a["seq"]]),
+                       problems=tuple(problems))
+
+
+def _check_dossiers(add) -> None:
+    """Each dossier's status must be the one its newest event moved it to."""
+    last = (DossierEvent.select(DossierEvent.dossier, peewee.fn.MAX(DossierEvent.seq)
+                                .alias("seq"))
+            .group_by(DossierEvent.dossier).alias("last"))
+    E = DossierEvent.alias("e")
+    query = (Dossier.select(Dossier.code, Dossier.status, E.to_status, E.seq)
+             .join(last, peewee.JOIN.LEFT_OUTER, on=(last.c.dossier_id == Dossier.id))
+             .join(E, peewee.JOIN.LEFT_OUTER, on=(E.seq == last.c.seq))
+             .tuples())
+    for code, status, to_status, seq in query.iterator():
+        if seq is None:
+            add(AuditProblem("no_history", _(
+                "Hồ sơ {code} không còn sự kiện nào (lịch sử đã bị xoá).").format(code=code),
+                dossier_code=code))
+        elif to_status != status:
+            add(AuditProblem("status_mismatch", _(
+                "Hồ sơ {code} đang ở trạng thái «{status}» nhưng sự kiện mới nhất (số {seq}) "
+                "ghi «{to}»: sự kiện cuối đã bị xoá hoặc trạng thái bị sửa ngoài phần mềm."
+            ).format(code=code, status=status, seq=seq, to=to_status), seq=seq,
+                dossier_code=code))
