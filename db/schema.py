@@ -4,6 +4,7 @@ Feature areas keep their models in their own modules under db/ and add them here
 so that migrations create and upgrade one schema.
 """
 
+from sadec_desk.db.feedback_models import FEEDBACK_MODELS
 from sadec_desk.db.models import MODELS as CORE_MODELS
 from sadec_desk.db.print_models import PRINT_MODELS
 from sadec_desk.db.queue_models import QUEUE_MODELS
@@ -15,5 +16,6 @@ ALL_MODELS = (
     *QUEUE_MODELS,
     *PRINT_MODELS,
     *SYNC_MODELS,
+    *FEEDBACK_MODELS,
     *USER_MODELS,
 )

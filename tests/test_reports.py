@@ -1,0 +1,184 @@
+"""Reports for the leader (issue #7, Required 1): summary, overdue, queue, satisfaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from appfixtures import OTHER_QR, SAMPLE_QR, Clock, make_ctx, vn
+
+from sadec_desk.cli import main
+from sadec_desk.errors import InvalidInput, NotFound
+from sadec_desk.services import dossiers, feedback, office, queue, reports
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def ctx(clock):
+    context = make_ctx(clock)
+    office.init_office(context)
+    yield context
+    context.close()
+
+
+def _at(clock, moment):
+    clock.moment = moment
+
+
+def _month(ctx, clock):
+    """Seven dossiers of November 2026 with every deadline outcome; returns their codes."""
+    def receive(when, procedure="1.004873", channel="counter", qr=SAMPLE_QR):
+        _at(clock, when)
+        return dossiers.receive_dossier(ctx, procedure_code=procedure, qr_text=qr,
+                                        channel=channel, pages=1)
+
+    a = receive(vn(2026, 11, 2, 9, 0))
+    b = receive(vn(2026, 11, 2, 9, 10), qr=OTHER_QR)
+    c = receive(vn(2026, 11, 2, 9, 20))
+    d = receive(vn(2026, 11, 2, 9, 30))
+    e = receive(vn(2026, 11, 2, 10, 0), procedure="2.000815", channel="online")
+    f = receive(vn(2026, 11, 3, 9, 0))
+    g = receive(vn(2026, 11, 25, 9, 0))
+    # a: result the day before the due day -> early
+    _at(clock, a.due_at - timedelta(days=1))
+    dossiers.advance_dossier(ctx, a.code, "done")
+    # b: on the due day, before the due moment -> on time
+    _at(clock, b.due_at - timedelta(minutes=30))
+    dossiers.advance_dossier(ctx, b.code, "done")
+    dossiers.advance_dossier(ctx, b.code, "returned")
+    # c: after the due moment -> late
+    _at(clock, c.due_at + timedelta(hours=2))
+    dossiers.advance_dossier(ctx, c.code, "done")
+    # d: apology slip, new date met -> still late against the original (docs/reports.md)
+    _at(clock, d.due_at - timedelta(hours=3))
+    dossiers.reschedule_dossier(ctx, d.code, d.due_at + timedelta(days=7), "Chờ xác minh")
+    _at(clock, d.due_at + timedelta(days=5))
+    dossiers.advance_dossier(ctx, d.code, "done")
+    # f: refused (Mẫu 03)
+    _at(clock, vn(2026, 11, 4, 10, 0))
+    dossiers.advance_dossier(ctx, f.code, "refused", note="Thiếu giấy tờ")
+    _at(clock, vn(2026, 11, 26, 9, 0))
+    return a, b, c, d, e, f, g
+
+
+def test_summary_counts_every_deadline_outcome(ctx, clock):
+    a, b, c, d, e, f, g = _month(ctx, clock)
+    r = reports.summary_report(ctx, "2026-11-01", "2026-11-30")
+    assert r.received == 7
+    assert dict(r.by_channel) == {"counter": 6, "kiosk": 0, "online": 1, "postal": 0}
+    assert r.online_share == pytest.approx(1 / 7)
+    dl = r.deadline
+    assert (dl.resolved, dl.early, dl.on_time, dl.late) == (4, 1, 1, 2)
+    assert dl.on_time_rate == pytest.approx(0.5)
+    assert (dl.rescheduled, dl.rescheduled_met_new_due) == (1, 1)
+    assert (r.refused, r.withdrawn) == (1, 0)
+    assert r.overdue_now == 1  # e: same-day certified copy never finished
+    assert r.due_soon == (1 if g.due_at < vn(2026, 12, 1) else 0)
+    by_code = {p.code: p for p in r.procedures}
+    assert by_code["1.004873"].received == 6 and by_code["2.000815"].received == 1
+    assert dict(by_code["2.000815"].by_channel)["online"] == 1
+    assert by_code["1.004873"].deadline.resolved == 4
+    # a period that ends before the results: received, nothing resolved
+    early = reports.summary_report(ctx, "2026-11-02", "2026-11-02")
+    assert early.received == 5 and early.deadline.resolved == 0
+    assert early.deadline.on_time_rate is None
+
+
+def test_overdue_lists_late_and_due_soon(ctx, clock):
+    *_, e, f, g = _month(ctx, clock)
+    r = reports.overdue_report(ctx)
+    assert [i.code for i in r.overdue] == [e.code]
+    late = r.overdue[0]
+    assert late.channel == "online" and late.working_days_late >= 15
+    assert not late.rescheduled and late.original_due_at == late.due_at
+    assert [i.code for i in r.due_soon] == [g.code]
+    # a rescheduled unfinished dossier shows its original due time too
+    clock.moment = vn(2026, 11, 26, 9, 5)
+    h = dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR, pages=1)
+    dossiers.reschedule_dossier(ctx, h.code, h.due_at + timedelta(days=1), "Máy hỏng")
+    item = next(i for i in reports.overdue_report(ctx).due_soon if i.code == h.code)
+    assert item.rescheduled and item.original_due_at == h.due_at
+
+
+def test_queue_report_by_weekday(ctx, clock):
+    ctx.config.values["queue.no_wait_weekdays"] = [1, 4]
+    # Tuesday 24/11: one served within the promise, one called after 30 minutes
+    _at(clock, vn(2026, 11, 24, 8, 0))
+    queue.take_ticket(ctx, "A")
+    queue.take_ticket(ctx, "A")
+    _at(clock, vn(2026, 11, 24, 8, 5))
+    queue.call_next(ctx, "1")
+    _at(clock, vn(2026, 11, 24, 8, 15))
+    queue.finish(ctx, counter="1")
+    _at(clock, vn(2026, 11, 24, 8, 30))
+    queue.call_next(ctx, "1")
+    _at(clock, vn(2026, 11, 24, 8, 40))
+    queue.finish(ctx, counter="1")
+    # Thursday 26/11 (today): waiting for 10 minutes so far, within the promise
+    _at(clock, vn(2026, 11, 26, 8, 50))
+    queue.take_ticket(ctx, "A")
+    _at(clock, vn(2026, 11, 26, 9, 0))
+    r = reports.queue_report(ctx, "2026-11-23", "2026-11-29")
+    assert r.total.issued == 3 and r.total.served == 2 and r.total.over_promise == 1
+    tue, thu = r.weekdays
+    assert (tue.weekday, tue.label, tue.no_wait_day, tue.days) == (1, "Thứ Ba", True, 1)
+    assert tue.stats.over_promise == 1 and tue.stats.over_promise_share == 0.5
+    assert tue.stats.waiting.median_s == pytest.approx(17.5 * 60)
+    assert tue.stats.service.median_s == pytest.approx(10 * 60)
+    assert (thu.weekday, thu.no_wait_day, thu.stats.still_waiting) == (3, False, 1)
+    assert thu.stats.over_promise == 0
+    assert [g.key for g in r.groups] == ["A"]
+
+
+def test_satisfaction_shares(ctx, clock):
+    ticket = queue.take_ticket(ctx, "A")
+    dossier = dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR,
+                                       pages=1)
+    feedback.record_satisfaction(ctx, "very_satisfied", ticket=ticket.id, source="kiosk")
+    feedback.record_satisfaction(ctx, "satisfied", dossier=dossier.code)
+    feedback.record_satisfaction(ctx, "satisfied")
+    feedback.record_satisfaction(ctx, "not_satisfied", source="kiosk")
+    with pytest.raises(InvalidInput, match="Rất hài lòng"):
+        feedback.record_satisfaction(ctx, "great")
+    with pytest.raises(NotFound):
+        feedback.record_satisfaction(ctx, "satisfied", ticket=99999)
+    r = reports.satisfaction_report(ctx, "2026-11-26", "2026-11-26")
+    assert r.total == 4
+    assert [(x.label, x.count) for x in r.levels] == [
+        ("Rất hài lòng", 1), ("Hài lòng", 2), ("Chưa hài lòng", 1)]
+    assert r.satisfied_share == 0.75
+    assert dict(r.by_channel) == {"kiosk": 2, "counter": 2}
+    assert reports.satisfaction_report(ctx, "2026-11-27", "2026-11-30").total == 0
+
+
+def test_bad_periods_are_clear():
+    with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
+        reports.make_period("26/11/2026", "2026-11-30")
+    with pytest.raises(InvalidInput, match="trước ngày bắt đầu"):
+        reports.make_period("2026-11-30", "2026-11-01")
+
+
+def test_cli_reports(ctx, clock, capsys):
+    _month(ctx, clock)
+    ctx.close()
+    # the CLI reads the real clock: November 2026 is then in the past or the future alike
+    assert main(["report", "summary", "--from", "2026-11-01", "--to", "2026-11-30"]) == 0
+    out = capsys.readouterr().out
+    assert "Hồ sơ tiếp nhận: 7" in out and "tỷ lệ đúng hạn 50,0 %" in out
+    assert main(["report", "summary", "--from", "2026-11-01", "--to", "2026-11-30",
+                 "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["deadline"]["late"] == 2
+    assert main(["report", "overdue", "--json"]) == 0
+    assert "overdue" in json.loads(capsys.readouterr().out)
+    assert main(["report", "queue", "--from", "2026-11-01", "--to", "2026-11-30"]) == 0
+    assert "Thời gian chờ đã hứa: 15 phút" in capsys.readouterr().out
+    assert main(["report", "satisfaction", "--from", "2026-11-01", "--to", "2026-11-30"]) == 0
+    assert "Số lượt đánh giá: 0" in capsys.readouterr().out
+    assert main(["report", "summary", "--from", "2026-13-01", "--to", "2026-11-30"]) == 2
+    assert "không phải ngày hợp lệ" in capsys.readouterr().err
