@@ -59,3 +59,13 @@ def bench_baseline_commit(path: Path, n: int) -> list[float]:
         times.append(time.perf_counter() - start)
     conn.close()
     return times
+
+
+def card(i: int) -> str:
+    """CCCD QR text of the i-th synthetic citizen (distinct ID numbers)."""
+    names = ["Nguyễn Thị Hoa", "Trần Văn Đức", "Lê Thị Ánh Tuyết", "Phạm Quốc Bảo",
+             "Huỳnh Ngọc Hân", "Võ Minh Trí"]
+    gender = "Nữ" if i % 2 == 0 else "Nam"
+    return (f"{87_000_000_000 + i:012d}||{names[i % len(names)]}|{1 + i % 28:02d}0"
+            f"{1 + i % 9}19{50 + i % 50}|{gender}|Ấp {i % 30}, xã Tân Khánh Đông, "
+            f"thành phố Sa Đéc, Đồng Tháp|01022022")

@@ -25,16 +25,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from benchutil import bench_baseline_commit, describe, machine, percentile
-
-
-def card(i: int) -> str:
-    names = ["Nguyễn Thị Hoa", "Trần Văn Đức", "Lê Thị Ánh Tuyết", "Phạm Quốc Bảo",
-             "Huỳnh Ngọc Hân", "Võ Minh Trí"]
-    gender = "Nữ" if i % 2 == 0 else "Nam"
-    return (f"{87_000_000_000 + i:012d}||{names[i % len(names)]}|{1 + i % 28:02d}0"
-            f"{1 + i % 9}19{50 + i % 50}|{gender}|Ấp {i % 30}, xã Tân Khánh Đông, "
-            f"thành phố Sa Đéc, Đồng Tháp|01022022")
+from benchutil import bench_baseline_commit, card, describe, machine, percentile
 
 
 def main() -> int:

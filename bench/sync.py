@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -32,22 +30,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from benchutil import card, machine
+
 ADMIN_KEY = "bench-admin"
-
-
-def machine() -> str:
-    import peewee
-
-    return (f"{platform.platform()} | {platform.processor() or platform.machine()} | "
-            f"{os.cpu_count()} CPUs | Python {platform.python_version()} | "
-            f"SQLite {sqlite3.sqlite_version} | peewee {peewee.__version__}")
-
-
-def card(i: int) -> str:
-    names = ["Nguyễn Thị Hoa", "Trần Văn Đức", "Lê Thị Ánh Tuyết", "Phạm Quốc Bảo"]
-    return (f"{87_000_000_000 + i:012d}||{names[i % len(names)]}|{1 + i % 28:02d}0"
-            f"{1 + i % 9}19{50 + i % 50}|{'Nữ' if i % 2 == 0 else 'Nam'}|Ấp {i % 30}, "
-            f"xã Tân Khánh Đông, Sa Đéc, Đồng Tháp|01022022")
 
 
 def start_portal(workdir: Path) -> tuple[subprocess.Popen, str]:
@@ -138,7 +123,7 @@ def main() -> int:
     import httpx
 
     workdir = Path(tempfile.mkdtemp(prefix="sadec-sync-bench-"))
-    print("machine:", machine())
+    print("machine:", machine("peewee", "httpx", "flask", "waitress"))
     print("work dir:", workdir)
     proc, url = start_portal(workdir)
     admin = httpx.Client(base_url=url + "/v1/admin", headers={"X-Admin-Key": ADMIN_KEY},
