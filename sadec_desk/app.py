@@ -1,16 +1,105 @@
-"""``sadec-desk gui`` (and ``sadec-desk`` with no arguments): the desktop application."""
+"""``sadec-desk gui`` (and ``sadec-desk`` with no arguments): the desktop application.
+
+Opens the office database (a new one is created and, with no accounts yet, the
+window starts with the first-start set-up), starts the background workers
+(sync, speech; the print queue runs in the window's shell) and shows the main
+window. Without a display it says so and points to the text-mode demo.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+
 from sadec_desk.cli import command
+from sadec_desk.errors import UserError
+from sadec_desk.i18n import _
+
+log = logging.getLogger(__name__)
+
+THEME = "flatly"
+
+
+def no_display_message(detail: str = "") -> str:
+    return _("Không mở được cửa sổ ứng dụng: máy này không có màn hình đồ họa{detail}. "
+             "Chạy «sadec-desk demo» để dùng bản chế độ văn bản, hoặc mở ứng dụng trên máy "
+             "có màn hình.").format(detail=f" ({detail})" if detail else "")
+
+
+def create_root():
+    """The hidden Tk root that owns every window (a UserError without a display)."""
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") \
+            and not os.environ.get("WAYLAND_DISPLAY"):
+        raise UserError(no_display_message("DISPLAY"))
+    import tkinter as tk
+
+    import ttkbootstrap as ttk
+
+    try:
+        root = ttk.Window(themename=THEME)
+    except tk.TclError as exc:
+        raise UserError(no_display_message(str(exc))) from None
+    root.withdraw()
+    return root
+
+
+def start_app(root, ctx, *, start_workers: bool = True, on_close=None):
+    """Build the main window on ``root``; returns (shell, stop) where stop() ends the
+    background workers started here."""
+    from sadec_desk.announce import Announcer, find_engine
+    from sadec_desk.views.shell import Shell
+
+    sync_worker = None
+    announcer = None
+    if start_workers:
+        from sadec_desk.sync.worker import SyncWorker
+
+        sync_worker = SyncWorker(ctx).start()
+        if ctx.config["queue.speech"]:
+            announcer = Announcer(find_engine(voice=ctx.config["queue.speech_voice"]))
+    shell = Shell(root, ctx, sync_snapshot=sync_worker.snapshot if sync_worker else None,
+                  announcer=announcer, start_workers=start_workers, on_close=on_close)
+
+    def stop() -> None:
+        if sync_worker is not None:
+            sync_worker.stop(timeout=5)
+        if announcer is not None:
+            announcer.close(timeout=5)
+
+    return shell, stop
+
+
+def run_app() -> None:
+    from sadec_desk.services.context import open_context
+
+    root = create_root()
+    try:
+        ctx = open_context()
+    except UserError as exc:
+        from tkinter import messagebox
+
+        messagebox.showerror(_("Sa Đéc Desk"), str(exc), parent=root)
+        root.destroy()
+        raise
+    shell, stop = start_app(root, ctx, on_close=root.quit)
+    for warning in ctx.warnings:
+        shell.message.show(_("Cảnh báo: {w}").format(w=warning), "warning")
+    try:
+        root.mainloop()
+    finally:
+        stop()
+        try:
+            root.destroy()
+        except Exception:  # already gone
+            pass
+        ctx.close()
 
 
 def cmd_gui(args, ctx) -> None:
-    from sadec_desk.errors import UserError
-    from sadec_desk.i18n import _
-
-    raise UserError(_("Cửa sổ ứng dụng chưa có trong phiên bản này; dùng `sadec-desk demo`."))
+    run_app()
 
 
 def register(sub) -> None:
-    command(sub, "gui", cmd_gui, needs_db=False, help="open the desktop application")
+    command(sub, "gui", cmd_gui, needs_db=False,
+            help="open the desktop application (the default with no command)")

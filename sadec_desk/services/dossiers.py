@@ -49,6 +49,7 @@ from sadec_desk.services.records import (
     PaperInfo,
     to_jsonable,
 )
+from sadec_desk.services.users import COUNTER_ROLES, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -136,6 +137,7 @@ def receive_dossier(
     papers: tuple[PaperInfo, ...] | None = None,
 ) -> DossierInfo:
     """Receive one dossier: code, due date and fee, stored durably with its outbox row."""
+    require_role(ctx, *COUNTER_ROLES)
     if card is None:
         if not qr_text:
             raise InvalidInput(_("Thiếu thông tin người nộp: hãy quét mã QR trên thẻ CCCD."))
@@ -265,6 +267,7 @@ def _locked(ctx: AppContext, reference: str) -> Dossier:
 def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
                     actor: str | None = None) -> DossierInfo:
     """Move a dossier to ``to``; illegal moves are refused naming the allowed ones."""
+    require_role(ctx, *COUNTER_ROLES)
     target = parse_status(to)
     note = (note or "").strip()
     if requires_note(target) and not note:
@@ -292,6 +295,7 @@ def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
 def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reason: str,
                        *, actor: str | None = None) -> DossierInfo:
     """Mẫu 04 (TT 01/2018/TT-VPCP): apologise and set a new appointment, with the reason."""
+    require_role(ctx, *COUNTER_ROLES)
     if new_due.tzinfo is None:
         raise InvalidInput(_("Ngày hẹn mới phải có múi giờ (ví dụ 2026-12-01T10:00+07:00)."))
     reason = (reason or "").strip()

@@ -338,3 +338,26 @@ def sign_out(ctx: AppContext) -> None:
 
 def current_user(ctx: AppContext) -> UserInfo | None:
     return getattr(ctx, "user", None)
+
+
+def first_start(ctx: AppContext, *, office_name: str, agency_code: str, username: str,
+                full_name: str, password: str | None = None, pin: str | None = None
+                ) -> UserInfo:
+    """The first start of the app on a new database: the office, then the first IT account,
+    who is signed in. Everything is checked before anything is written."""
+    from sadec_desk.domain.dossier_code import validate_agency_code
+    from sadec_desk.services.office import init_office
+
+    if has_users(ctx):
+        raise InvalidInput(_("Cơ quan này đã được thiết lập; hãy đăng nhập."))
+    if not (office_name or "").strip():
+        raise InvalidInput(_("Hãy nhập tên cơ quan (ví dụ: UBND phường 1)."))
+    validate_agency_code((agency_code or "").strip())
+    normalise_username(username)
+    _check_full_name(full_name)
+    check_secret(password=password, pin=pin)
+    info = create_user(ctx, username=username, full_name=full_name, role="it",
+                       password=password, pin=pin)
+    ctx.user = info
+    init_office(ctx, agency_code=agency_code.strip(), office_name=office_name.strip())
+    return info

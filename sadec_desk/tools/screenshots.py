@@ -1,0 +1,150 @@
+"""Save a picture of each screen into docs/screenshots/ (python -m sadec_desk.tools.screenshots).
+
+Runs the real windows on a throwaway database with a fixed clock (Thursday 26 Nov
+2026, 09:00), drives them the way a clerk would (first-start set-up, sign-in,
+calling a ticket, scanning a card, receiving a dossier, finding it) and grabs the
+window from the X display with Pillow. Needs a display; under Xvfb:
+``Xvfb :55 -screen 0 1366x768x24 & DISPLAY=:55 python -m sadec_desk.tools.screenshots``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+SAMPLE_QR = ("034303011829||Nguyễn Thị Hoa|21032003|Nữ|"
+             "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình|14082021")
+OTHER_QR = ("087099001234|351234567|Trần Văn Đức|05061999|Nam|Phường 1, Sa Đéc, Đồng Tháp|"
+            "01022022")
+
+
+def grab(window, path: Path) -> Path:
+    from PIL import ImageGrab
+
+    window.update()
+    x, y = window.winfo_rootx(), window.winfo_rooty()
+    w, h = window.winfo_width(), window.winfo_height()
+    image = ImageGrab.grab(bbox=(x, y, x + w, y + h), xdisplay=os.environ.get("DISPLAY"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    print(path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SADEC_DESK_CONFIG"] = str(Path(tmp) / "config.toml")
+        os.environ["SADEC_DESK_DATA_DIR"] = str(Path(tmp) / "data")
+        return run(out)
+
+
+def run(out: Path) -> int:
+    from sadec_desk.app import create_root, start_app
+    from sadec_desk.config import load_config
+    from sadec_desk.domain.calendar import VN_TZ
+    from sadec_desk.services import queue, users
+    from sadec_desk.services.context import open_context
+    from sadec_desk.sync.engine import sync_status
+    from sadec_desk.views.shell import print_state
+
+    moment = [datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)]
+
+    def later(minutes: int = 1) -> None:
+        moment[0] += timedelta(minutes=minutes)
+
+    root = create_root()
+    ctx = open_context(load_config(), clock=lambda: moment[0])
+    shell, stop = start_app(root, ctx, start_workers=False)
+    tasks = shell.tasks
+    win = shell.window
+    win.geometry("1366x768+0+0")
+    tasks.pump()
+
+    def settle():
+        tasks.pump()
+        win.update()
+
+    settle()
+    view = shell.screen
+    view.office_name.insert(0, "UBND phường 1, thành phố Sa Đéc")
+    view.agency_code.delete(0, "end")
+    view.agency_code.insert(0, "000.00.14.H20")
+    view.full_name.insert(0, "Lê Văn Tín")
+    view.username.insert(0, "tin.lv")
+    view.password.insert(0, "matkhau-cntt")
+    view.password2.insert(0, "matkhau-cntt")
+    grab(win, out / "01-thiet-lap-lan-dau.png")
+    view.on_save()
+    settle()
+    grab(win, out / "02-quan-tri-cntt.png")
+
+    users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
+                      pin="2468", counter=1)
+    shell.on_sign_out()
+    settle()
+    shell.screen.username.insert(0, "hoa.nt")
+    grab(win, out / "03-dang-nhap.png")
+    shell.screen.secret.insert(0, "2468")
+    shell.screen.on_sign_in()
+    settle()
+
+    for group, priority in (("A", False), ("A", True), ("B", False), ("A", False)):
+        queue.take_ticket(ctx, group, priority=priority, print_ticket=False)
+        later()
+    counter = shell.screen
+    shell.on_print_state(print_state(ctx, check_printer=True, last=None))
+    shell.status.show_sync(sync_status(ctx))
+    later(5)
+    counter.on_queue_action("next")
+    settle()
+    later(2)
+    shell.on_scan(SAMPLE_QR)
+    counter.choose_procedure("2.000815")
+    counter.pages.set("3")
+    counter.copies.set("2")
+    counter.phone.insert(0, "0912345678")
+    counter.on_field_typed("pages")
+    settle()
+    tasks.pump(until=lambda: bool(counter.quote_label.cget("text")))
+    grab(win, out / "04-quay-tiep-nhan.png")
+    counter.on_save()
+    tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text
+               or "chưa in" in counter.receive_message.text, timeout=20)
+    shell.on_print_state(print_state(ctx, check_printer=False, last=None))
+    settle()
+    grab(win, out / "05-da-tiep-nhan.png")
+
+    counter.notebook.select(counter.find_tab)
+    counter.search.insert(0, "nguyen thi hoa")
+    counter.on_search()
+    settle()
+    grab(win, out / "06-tra-cuu.png")
+
+    shell.on_open_board()
+    board = shell.board
+    tasks.pump(until=lambda: board.cursor is not None)
+    later(3)
+    counter.on_queue_action("done")
+    settle()
+    later()
+    counter.on_queue_action("next")
+    tasks.pump(until=lambda: bool(board.call_banner.cget("text")))
+    tasks.pump(until=lambda: "A001" in board.recent.cget("text"))
+    grab(board.window, out / "07-bang-hien-thi.png")
+
+    stop()
+    shell.close()
+    root.destroy()
+    ctx.close()
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(main())

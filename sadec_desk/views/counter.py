@@ -1,0 +1,639 @@
+"""The counter screen: the queue of this counter, receiving a dossier, finding one.
+
+Every service call goes through ``shell.tasks`` (a worker thread); the callbacks
+``on_<...>`` run on the Tk thread with the frozen records the services return.
+"""
+
+from __future__ import annotations
+
+import tkinter as tk
+from tkinter import filedialog
+
+import ttkbootstrap as ttk
+
+from sadec_desk.formatting import dossier_lines, format_datetime
+from sadec_desk.i18n import _
+from sadec_desk.services import catalog, citizens, dossiers, printing, queue, reception
+from sadec_desk.views.widgets import MessageBar, font, set_entry
+
+QUEUE_REFRESH_MS = 3000
+
+
+def short_time(moment) -> str:
+    return moment.strftime("%H:%M %d/%m/%Y") if moment else "—"
+
+QUOTE_DELAY_MS = 150
+
+#: (key, label, shortcut) of the queue buttons
+QUEUE_ACTIONS = (
+    ("next", "Gọi số tiếp", "F2"),
+    ("recall", "Gọi lại", "F3"),
+    ("skip", "Vắng mặt", "F4"),
+    ("hold", "Tạm giữ", "F5"),
+    ("transfer", "Chuyển", "F6"),
+    ("done", "Xong", "F7"),
+)
+
+
+class CounterView(ttk.Frame):
+    def __init__(self, parent, shell):
+        super().__init__(parent, padding=(8, 6))
+        self.shell = shell
+        self.ctx = shell.ctx
+        self.counters = []  # CounterInfo
+        self.groups = []  # ServiceGroupInfo
+        self.current_ticket = None  # TicketInfo at this counter
+        self.procedures = []  # ProcedureInfo
+        self.citizen = None  # CitizenInfo from the last card scan
+        self.qr_text = ""
+        self.paper_vars: list[tuple[object, tk.BooleanVar]] = []
+        self.found = []  # DossierInfo results of the last search
+        self.selected = None  # DossierInfo shown in the detail pane
+        self._quote_job = None
+        self._refresh_job = None
+        self.columnconfigure(1, weight=1)
+        self.rowconfigure(0, weight=1)
+        self.create_queue_panel().grid(row=0, column=0, sticky="ns", padx=(0, 8))
+        self.notebook = ttk.Notebook(self, bootstyle="primary")
+        self.notebook.grid(row=0, column=1, sticky="nsew")
+        self.receive_tab = self.create_receive_tab(self.notebook)
+        self.find_tab = self.create_find_tab(self.notebook)
+        self.notebook.add(self.receive_tab, text=_("Tiếp nhận hồ sơ (F8)"))
+        self.notebook.add(self.find_tab, text=_("Tra cứu hồ sơ (F9)"))
+        self.bind_keys()
+        self.load()
+
+    # --- building ------------------------------------------------------------------------
+
+    def create_queue_panel(self) -> ttk.Frame:
+        panel = ttk.Labelframe(self, text=_("Hàng đợi"), padding=8, bootstyle="primary")
+        top = ttk.Frame(panel)
+        top.pack(fill="x")
+        ttk.Label(top, text=_("Quầy"), font=font(11)).pack(side="left")
+        self.counter_box = ttk.Combobox(top, state="readonly", width=22, font=font(11))
+        self.counter_box.pack(side="left", padx=6)
+        self.counter_box.bind("<<ComboboxSelected>>", lambda _e: self.on_refresh_queue())
+        ttk.Label(panel, text=_("Đang phục vụ"), font=font(10)).pack(anchor="w", pady=(8, 0))
+        self.ticket_label = ttk.Label(panel, text="—", font=font(40, "bold"),
+                                      bootstyle="primary")
+        self.ticket_label.pack(anchor="w")
+        self.ticket_detail = ttk.Label(panel, text="", font=font(10), wraplength=330)
+        self.ticket_detail.pack(anchor="w")
+        grid = ttk.Frame(panel)
+        grid.pack(fill="x", pady=6)
+        self.queue_buttons = {}
+        for i, (key, label, shortcut) in enumerate(QUEUE_ACTIONS):
+            style = "primary" if key == "next" else ("success" if key == "done" else
+                                                    "secondary")
+            button = ttk.Button(grid, text=f"{_(label)} ({shortcut})", bootstyle=style,
+                                width=15, command=lambda k=key: self.on_queue_action(k))
+            button.grid(row=i // 2, column=i % 2, padx=2, pady=2, sticky="we")
+            self.queue_buttons[key] = button
+        row = ttk.Frame(panel)
+        row.pack(fill="x")
+        ttk.Label(row, text=_("Chuyển đến"), font=font(10)).pack(side="left")
+        self.transfer_box = ttk.Combobox(row, state="readonly", width=24, font=font(10))
+        self.transfer_box.pack(side="left", padx=6)
+        ttk.Label(panel, text=_("Đang chờ"), font=font(11, "bold")).pack(anchor="w",
+                                                                        pady=(8, 0))
+        self.waiting_tree = ttk.Treeview(panel, columns=("group", "count", "next"),
+                                         show="headings", height=4)
+        for col, title, width in (("group", _("Nhóm"), 120), ("count", _("Số chờ"), 60),
+                                  ("next", _("Số tiếp theo"), 150)):
+            self.waiting_tree.heading(col, text=title)
+            self.waiting_tree.column(col, width=width, stretch=False)
+        self.waiting_tree.pack(fill="x")
+        ttk.Label(panel, text=_("Đang tạm giữ (nhấp đúp để gọi)"), font=font(10)
+                  ).pack(anchor="w", pady=(8, 0))
+        self.held_list = tk.Listbox(panel, height=3, font=font(12))
+        self.held_list.pack(fill="x")
+        self.held_list.bind("<Double-Button-1>", lambda _e: self.on_call_held())
+        self.queue_message = MessageBar(panel, wraplength=330)
+        self.queue_message.pack(fill="x", pady=(6, 0))
+        return panel
+
+    def create_receive_tab(self, parent) -> ttk.Frame:
+        tab = ttk.Frame(parent, padding=10)
+        tab.columnconfigure(1, weight=1)
+        tab.columnconfigure(3, weight=1)
+        who = ttk.Frame(tab)
+        who.grid(row=0, column=0, columnspan=4, sticky="we")
+        ttk.Label(who, text=_("Quét mã QR trên thẻ CCCD bằng máy quét (ở bất kỳ đâu trên "
+                              "màn hình) hoặc"), font=font(10)).pack(side="left")
+        ttk.Button(who, text=_("Mở ảnh chụp thẻ…"), bootstyle="primary-outline",
+                   command=self.on_open_image).pack(side="left", padx=6)
+        self.citizen_entries = {}
+        labels = (("id_number", _("Số CCCD")), ("full_name", _("Họ tên")),
+                  ("date_of_birth", _("Ngày sinh")), ("gender", _("Giới tính")),
+                  ("address", _("Địa chỉ thường trú")))
+        for i, (key, label) in enumerate(labels):
+            r, c = 1 + i // 2, (i % 2) * 2
+            ttk.Label(tab, text=label, font=font(10)).grid(row=r, column=c, sticky="w",
+                                                           pady=3, padx=(0, 6))
+            entry = ttk.Entry(tab, font=font(11), state="readonly")
+            entry.grid(row=r, column=c + 1, sticky="we", pady=3, padx=(0, 12),
+                       columnspan=3 if key == "address" else 1)
+            self.citizen_entries[key] = entry
+        ttk.Label(tab, text=_("Điện thoại"), font=font(10)).grid(row=4, column=0, sticky="w")
+        self.phone = ttk.Entry(tab, font=font(11))
+        self.phone.grid(row=4, column=1, sticky="we", padx=(0, 12))
+        self.phone_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
+        self.phone_error.grid(row=5, column=1, sticky="w")
+        self.phone.bind("<KeyRelease>", lambda _e: self.on_field_typed("phone"))
+
+        ttk.Label(tab, text=_("Thủ tục"), font=font(10)).grid(row=6, column=0, sticky="w",
+                                                              pady=(6, 0))
+        self.procedure_box = ttk.Combobox(tab, state="readonly", font=font(11))
+        self.procedure_box.grid(row=6, column=1, columnspan=3, sticky="we", pady=(6, 0))
+        self.procedure_box.bind("<<ComboboxSelected>>", lambda _e: self.on_procedure_chosen())
+
+        options = ttk.Frame(tab)
+        options.grid(row=7, column=0, columnspan=4, sticky="we", pady=(8, 0))
+        ttk.Label(options, text=_("Số trang"), font=font(10)).pack(side="left")
+        self.pages = ttk.Spinbox(options, from_=0, to=10000, width=6, font=font(11))
+        self.pages.set("0")
+        self.pages.pack(side="left", padx=(4, 14))
+        ttk.Label(options, text=_("Số bản sao"), font=font(10)).pack(side="left")
+        self.copies = ttk.Spinbox(options, from_=1, to=1000, width=5, font=font(11))
+        self.copies.set("1")
+        self.copies.pack(side="left", padx=(4, 14))
+        self.verification = tk.BooleanVar(value=False)
+        self.late = tk.BooleanVar(value=False)
+        ttk.Checkbutton(options, text=_("Cần xác minh"), variable=self.verification,
+                        command=self.schedule_quote).pack(side="left", padx=6)
+        ttk.Checkbutton(options, text=_("Đăng ký quá hạn"), variable=self.late,
+                        command=self.schedule_quote).pack(side="left", padx=6)
+        for spin, name in ((self.pages, "pages"), (self.copies, "copies")):
+            spin.bind("<KeyRelease>", lambda _e, n=name: self.on_field_typed(n))
+            spin.configure(command=self.schedule_quote)
+        self.count_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
+        self.count_error.grid(row=8, column=0, columnspan=4, sticky="w")
+
+        self.papers_frame = ttk.Labelframe(tab, text=_("Giấy tờ đã nhận"), padding=6)
+        self.papers_frame.grid(row=9, column=0, columnspan=4, sticky="we", pady=(4, 0))
+        self.quote_label = ttk.Label(tab, text="", font=font(13, "bold"), bootstyle="info")
+        self.quote_label.grid(row=10, column=0, columnspan=4, sticky="w", pady=(8, 0))
+        bottom = ttk.Frame(tab)
+        bottom.grid(row=11, column=0, columnspan=4, sticky="we", pady=(8, 0))
+        self.save_button = ttk.Button(bottom, text=_("Lưu và in phiếu hẹn (F10)"),
+                                      bootstyle="success", command=self.on_save)
+        self.save_button.pack(side="left")
+        ttk.Button(bottom, text=_("Làm mới biểu mẫu"), bootstyle="secondary-outline",
+                   command=self.on_clear_form).pack(side="left", padx=8)
+        self.result_label = ttk.Label(bottom, text="", font=font(14, "bold"),
+                                      bootstyle="success")
+        self.result_label.pack(side="left", padx=12)
+        self.receive_message = MessageBar(tab, wraplength=880)
+        self.receive_message.grid(row=12, column=0, columnspan=4, sticky="we", pady=(6, 0))
+        return tab
+
+    def create_find_tab(self, parent) -> ttk.Frame:
+        tab = ttk.Frame(parent, padding=10)
+        tab.columnconfigure(0, weight=1)
+        tab.rowconfigure(3, weight=1)
+        bar = ttk.Frame(tab)
+        bar.grid(row=0, column=0, sticky="we")
+        ttk.Label(bar, text=_("Mã hồ sơ, số CCCD hoặc họ tên"), font=font(10)).pack(side="left")
+        self.search = ttk.Entry(bar, font=font(12), width=40)
+        self.search.pack(side="left", padx=6, fill="x", expand=True)
+        self.search.bind("<Return>", self.on_search_return)
+        ttk.Button(bar, text=_("Tìm"), bootstyle="primary", command=self.on_search
+                   ).pack(side="left")
+        self.find_message = MessageBar(tab, wraplength=880)
+        self.find_message.grid(row=1, column=0, sticky="we", pady=4)
+        columns = (("code", _("Mã hồ sơ"), 215), ("name", _("Người nộp"), 150),
+                   ("procedure", _("Thủ tục"), 150), ("status", _("Trạng thái"), 115),
+                   ("due", _("Hẹn trả"), 125), ("sync", _("Đồng bộ"), 95))
+        self.results = ttk.Treeview(tab, columns=[c for c, _t, _w in columns],
+                                    show="headings", height=5)
+        for col, title, width in columns:
+            self.results.heading(col, text=title)
+            self.results.column(col, width=width, stretch=col == "procedure")
+        self.results.grid(row=2, column=0, sticky="nsew")
+        self.results.bind("<<TreeviewSelect>>", lambda _e: self.on_result_selected())
+        detail = ttk.Frame(tab)
+        detail.grid(row=3, column=0, sticky="nsew", pady=(6, 0))
+        detail.columnconfigure(0, weight=1)
+        detail.rowconfigure(2, weight=1)
+        self.detail_text = tk.Text(detail, height=8, font=font(10), wrap="word",
+                                   state="disabled")
+        self.detail_text.grid(row=0, column=0, rowspan=3, sticky="nsew")
+        side = ttk.Frame(detail)
+        side.grid(row=0, column=1, sticky="n", padx=(8, 0))
+        ttk.Label(side, text=_("Ghi chú / lý do"), font=font(10)).pack(anchor="w")
+        self.note = ttk.Entry(side, font=font(11), width=34)
+        self.note.pack(fill="x")
+        ttk.Label(side, text=_("Hẹn mới (dd/mm/yyyy HH:MM)"), font=font(10)
+                  ).pack(anchor="w", pady=(4, 0))
+        self.new_due = ttk.Entry(side, font=font(11), width=34)
+        self.new_due.pack(fill="x")
+        self.lifecycle = ttk.Frame(side)
+        self.lifecycle.pack(fill="x", pady=(6, 0))
+        return tab
+
+    def bind_keys(self) -> None:
+        window = self.winfo_toplevel()
+        keys = {f"<{shortcut}>": (lambda _e, k=key: self.on_queue_action(k))
+                for key, _label, shortcut in QUEUE_ACTIONS}
+        keys["<F8>"] = lambda _e: self.notebook.select(self.receive_tab)
+        keys["<F9>"] = lambda _e: (self.notebook.select(self.find_tab), self.search.focus_set())
+        keys["<F10>"] = lambda _e: self.on_save()
+        for sequence, handler in keys.items():
+            window.bind(sequence, handler)
+        self._bound = list(keys)
+
+    def destroy(self) -> None:
+        try:
+            window = self.winfo_toplevel()
+            for sequence in getattr(self, "_bound", []):
+                window.unbind(sequence)
+            if self._refresh_job is not None:
+                self.after_cancel(self._refresh_job)
+        except tk.TclError:
+            pass
+        super().destroy()
+
+    # --- loading -------------------------------------------------------------------------
+
+    def load(self) -> None:
+        tasks = self.shell.tasks
+        tasks.submit(lambda: (queue.list_counters(self.ctx), queue.list_groups(self.ctx)),
+                     on_done=self.on_setup_loaded)
+        tasks.submit(catalog.list_procedures, self.ctx, on_done=self.on_procedures_loaded)
+
+    def on_setup_loaded(self, value) -> None:
+        self.counters = [c for c in value[0] if c.active]
+        self.groups = [g for g in value[1] if g.active]
+        names = [c.name for c in self.counters]
+        self.counter_box.configure(values=names)
+        mine = getattr(self.shell.ctx.user, "counter", None)
+        index = next((i for i, c in enumerate(self.counters) if c.number == mine), 0)
+        if names:
+            self.counter_box.current(index)
+        else:
+            self.queue_message.show(_("Chưa có quầy nào; cán bộ CNTT cần tạo quầy."), "warning")
+        self.transfer_box.configure(values=[c.name for c in self.counters] + [
+            _("Nhóm {prefix} – {name}").format(prefix=g.prefix, name=g.name)
+            for g in self.groups])
+        self.on_refresh_queue()
+
+    def on_procedures_loaded(self, procedures) -> None:
+        self.procedures = list(procedures)
+        self.procedure_box.configure(values=[f"{p.code} — {p.name}" for p in self.procedures])
+
+    # --- queue ---------------------------------------------------------------------------
+
+    @property
+    def counter_number(self) -> int | None:
+        index = self.counter_box.current()
+        if index < 0 or index >= len(self.counters):
+            return None
+        return self.counters[index].number
+
+    def on_refresh_queue(self) -> None:
+        if self._refresh_job is not None:
+            self.after_cancel(self._refresh_job)
+        self._refresh_job = self.after(QUEUE_REFRESH_MS, self.on_refresh_queue)
+        self.shell.tasks.submit(queue.queue_status, self.ctx, on_done=self.on_queue_status,
+                                on_error=lambda m: self.queue_message.show(m, "error"))
+
+    def on_queue_status(self, status) -> None:
+        number = self.counter_number
+        mine = next((c for c in status.counters if c.number == number), None)
+        self.waiting_tree.delete(*self.waiting_tree.get_children())
+        for g in status.groups:
+            if mine is None or g.prefix in mine.groups:
+                self.waiting_tree.insert("", "end", values=(
+                    f"{g.prefix} – {g.name}", g.waiting, ", ".join(g.next_tickets) or "—"))
+        self.held_list.delete(0, "end")
+        if mine is not None:
+            for number_text in mine.on_hold:
+                self.held_list.insert("end", number_text)
+            self.show_ticket(mine.now_serving)
+
+    def show_ticket(self, ticket) -> None:
+        self.current_ticket = ticket
+        if ticket is None:
+            self.ticket_label.configure(text="—")
+            self.ticket_detail.configure(text=_("Chưa gọi ai. Bấm «Gọi số tiếp» (F2)."))
+            return
+        self.ticket_label.configure(text=ticket.number)
+        detail = f"{ticket.group_name} · {ticket.status_label}"
+        if ticket.priority:
+            detail += " · " + _("ưu tiên")
+        self.ticket_detail.configure(text=detail)
+
+    def on_queue_action(self, key: str) -> None:
+        number = self.counter_number
+        if number is None:
+            self.queue_message.show(_("Hãy chọn quầy trước."), "error")
+            return
+        ctx = self.ctx
+        if key == "next":
+            call = (queue.call_next, (ctx, number), {})
+        elif key == "recall":
+            call = (queue.recall, (ctx,), {"counter": number})
+        elif key == "skip":
+            call = (queue.skip, (ctx,), {"counter": number})
+        elif key == "hold":
+            call = (queue.hold, (ctx,), {"counter": number})
+        elif key == "done":
+            call = (queue.finish, (ctx,), {"counter": number})
+        else:  # transfer
+            index = self.transfer_box.current()
+            if index < 0:
+                self.queue_message.show(_("Chọn quầy hoặc nhóm ở ô «Chuyển đến» rồi bấm "
+                                          "Chuyển."), "error")
+                return
+            target = ({"to_counter": self.counters[index].number} if index < len(self.counters)
+                      else {"to_group": self.groups[index - len(self.counters)].prefix})
+            call = (queue.transfer, (ctx,), {"counter": number, **target})
+        fn, args, kwargs = call
+        self.shell.tasks.submit(fn, *args, **kwargs,
+                                on_done=lambda t, k=key: self.on_ticket_changed(k, t),
+                                on_error=lambda m: self.queue_message.show(m, "error"))
+
+    def on_call_held(self) -> None:
+        selection = self.held_list.curselection()
+        number = self.counter_number
+        if not selection or number is None:
+            return
+        self.shell.tasks.submit(queue.call_ticket, self.ctx, self.held_list.get(selection[0]),
+                                number, on_done=lambda t: self.on_ticket_changed("next", t),
+                                on_error=lambda m: self.queue_message.show(m, "error"))
+
+    def on_ticket_changed(self, key: str, ticket) -> None:
+        messages = {
+            "next": _("Đã gọi số {n}."), "recall": _("Đã gọi lại số {n}."),
+            "skip": _("Số {n}: vắng mặt."), "hold": _("Đã tạm giữ số {n}."),
+            "transfer": _("Đã chuyển số {n}."), "done": _("Số {n}: đã phục vụ xong."),
+        }
+        self.queue_message.show(messages[key].format(n=ticket.number), "ok")
+        if key in ("next", "recall"):
+            self.shell.announce_ticket(ticket)
+        self.on_refresh_queue()
+
+    # --- receiving -----------------------------------------------------------------------
+
+    def on_scan(self, text: str) -> None:
+        """A scanner burst or a decoded image: a CCCD card fills the form, a receipt QR
+        opens the dossier."""
+        try:
+            result = citizens.classify_qr_text(text, "keyboard")
+        except Exception as exc:  # a UserError: the card's own precise message
+            self.notebook.select(self.receive_tab)
+            self.receive_message.show(str(exc), "error")
+            return
+        self.on_scan_result(result)
+
+    def on_scan_result(self, result) -> None:
+        if result.kind == "cccd":
+            self.notebook.select(self.receive_tab)
+            self.fill_citizen(result.citizen, result.text)
+        elif result.kind == "receipt":
+            self.notebook.select(self.find_tab)
+            set_entry(self.search, result.dossier_code)
+            self.on_search()
+        else:
+            self.receive_message.show(
+                _("Mã vừa quét không phải mã QR thẻ CCCD hay phiếu hẹn: «{text}». Hãy quét "
+                  "đúng mã QR ở mặt trước thẻ CCCD.").format(text=result.text[:60]), "error")
+
+    def fill_citizen(self, citizen, qr_text: str) -> None:
+        self.citizen, self.qr_text = citizen, qr_text
+        values = {"id_number": citizen.id_number, "full_name": citizen.full_name,
+                  "date_of_birth": (citizen.date_of_birth.strftime("%d/%m/%Y")
+                                    if citizen.date_of_birth else ""),
+                  "gender": citizen.gender, "address": citizen.address}
+        for key, entry in self.citizen_entries.items():
+            set_entry(entry, values[key])
+        self.result_label.configure(text="")
+        self.receive_message.show(_("Đã đọc thẻ CCCD của {name}. Chọn thủ tục và đánh dấu "
+                                    "giấy tờ đã nhận.").format(name=citizen.full_name), "ok")
+
+    def on_open_image(self) -> None:
+        path = filedialog.askopenfilename(
+            parent=self, title=_("Chọn ảnh chụp thẻ CCCD"),
+            filetypes=[(_("Ảnh"), "*.png *.jpg *.jpeg *.bmp *.webp"), (_("Tất cả"), "*")])
+        if path:
+            self.receive_message.show(_("Đang đọc mã QR trong ảnh…"))
+            self.shell.tasks.submit(citizens.scan_image, path, on_done=self.on_scan_result,
+                                    on_error=lambda m: self.receive_message.show(m, "error"))
+
+    @property
+    def procedure(self):
+        index = self.procedure_box.current()
+        return self.procedures[index] if 0 <= index < len(self.procedures) else None
+
+    def choose_procedure(self, code: str) -> None:
+        for i, p in enumerate(self.procedures):
+            if p.code == code:
+                self.procedure_box.current(i)
+                self.on_procedure_chosen()
+                return
+
+    def on_procedure_chosen(self) -> None:
+        for child in self.papers_frame.winfo_children():
+            child.destroy()
+        self.paper_vars = []
+        procedure = self.procedure
+        if procedure is None:
+            return
+        for i, paper in enumerate(procedure.papers):
+            var = tk.BooleanVar(value=True)
+            label = paper.name
+            if paper.count > 1:
+                label += f" (×{paper.count})"
+            ttk.Checkbutton(self.papers_frame, text=label, variable=var).grid(
+                row=i // 2, column=i % 2, sticky="w", padx=(0, 16), pady=1)
+            self.paper_vars.append((paper, var))
+        self.schedule_quote()
+
+    def on_field_typed(self, name: str) -> None:
+        if name == "phone":
+            self.phone_error.configure(text=reception.check_field("phone", self.phone.get()))
+            return
+        problems = [reception.check_field("pages", self.pages.get()),
+                    reception.check_field("copies", self.copies.get())]
+        self.count_error.configure(text=" ".join(p for p in problems if p))
+        self.schedule_quote()
+
+    def schedule_quote(self) -> None:
+        if self._quote_job is not None:
+            self.after_cancel(self._quote_job)
+        self._quote_job = self.after(QUOTE_DELAY_MS, self.on_quote_due)
+
+    def on_quote_due(self) -> None:
+        self._quote_job = None
+        procedure = self.procedure
+        if procedure is None:
+            return
+        self.shell.tasks.submit(
+            reception.quote, self.ctx, procedure.code, pages=self.pages.get(),
+            copies=self.copies.get(), needs_verification=self.verification.get(),
+            late=self.late.get(), on_done=self.on_quote,
+            on_error=lambda m: self.quote_label.configure(text=m, bootstyle="danger"))
+
+    def on_quote(self, quote) -> None:
+        due = format_datetime(quote.due_at)
+        text = _("Lệ phí: {fee}    Hẹn trả: {due}").format(fee=quote.fee_text, due=due)
+        if quote.same_day:
+            text += "  " + _("(trả trong ngày)")
+        self.quote_label.configure(text=text, bootstyle="info")
+
+    def on_save(self) -> None:
+        procedure = self.procedure
+        papers = [reception.FormPaper(p.name, p.kind, p.count, var.get())
+                  for p, var in self.paper_vars]
+        self.save_button.configure(state="disabled")
+        self.receive_message.show(_("Đang lưu hồ sơ…"))
+        self.shell.tasks.submit(
+            reception.receive_from_form, self.ctx, qr_text=self.qr_text,
+            procedure_code=procedure.code if procedure else "", phone=self.phone.get(),
+            pages=self.pages.get(), copies=self.copies.get(),
+            needs_verification=self.verification.get(), late=self.late.get(), papers=papers,
+            on_done=self.on_saved, on_error=self.on_save_failed)
+
+    def on_save_failed(self, message: str) -> None:
+        self.save_button.configure(state="normal")
+        self.receive_message.show(message, "error")
+
+    def on_saved(self, info) -> None:
+        self.save_button.configure(state="normal")
+        self.result_label.configure(text=info.code)
+        self.receive_message.show(_("Đã tiếp nhận hồ sơ {code}. Đang in phiếu hẹn…")
+                                  .format(code=info.code), "ok")
+        if self.current_ticket is not None:
+            self.shell.tasks.submit(queue.link_dossier, self.ctx, self.current_ticket.id,
+                                    info.code)
+        self.shell.tasks.submit(printing.print_receipt, self.ctx, info.code,
+                                on_done=lambda job: self.on_printed(info.code, job),
+                                on_error=lambda m: self.receive_message.show(m, "error"))
+
+    def on_printed(self, code: str, job) -> None:
+        if job.status == "printed":
+            self.receive_message.show(_("Đã tiếp nhận hồ sơ {code} và in phiếu hẹn.")
+                                      .format(code=code), "ok")
+        else:
+            self.receive_message.show(
+                _("Đã tiếp nhận hồ sơ {code}, nhưng chưa in được phiếu hẹn: {error} "
+                  "Phiếu sẽ được in lại tự động khi máy in sẵn sàng.")
+                .format(code=code, error=job.last_error or job.status_label), "warning")
+        self.shell.refresh_print_state()
+
+    def on_clear_form(self) -> None:
+        self.citizen, self.qr_text = None, ""
+        for entry in self.citizen_entries.values():
+            set_entry(entry, "")
+        for widget in (self.phone,):
+            widget.delete(0, "end")
+        self.pages.set("0")
+        self.copies.set("1")
+        self.verification.set(False)
+        self.late.set(False)
+        self.result_label.configure(text="")
+        self.receive_message.clear()
+        self.phone_error.configure(text="")
+        self.count_error.configure(text="")
+
+    # --- finding -------------------------------------------------------------------------
+
+    def on_search_return(self, event):
+        if self.shell.scanner.looks_like_scan(event):
+            return None  # the scanner's burst: the window-wide handler takes it
+        self.on_search()
+        return "break"
+
+    def on_search(self) -> None:
+        self.find_message.show(_("Đang tìm…"))
+        self.shell.tasks.submit(reception.find_dossiers, self.ctx, self.search.get(),
+                                on_done=self.on_found,
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_found(self, items) -> None:
+        self.found = list(items)
+        self.results.delete(*self.results.get_children())
+        for i, d in enumerate(self.found):
+            self.results.insert("", "end", iid=str(i), values=(
+                d.code, d.citizen.full_name, d.procedure_name, d.status_label,
+                short_time(d.due_at), reception.sync_label(d.sync_state)))
+        if not self.found:
+            self.find_message.show(_("Không tìm thấy hồ sơ nào."), "warning")
+            self.show_detail(None)
+            return
+        self.find_message.show(_("Tìm thấy {n} hồ sơ.").format(n=len(self.found)), "ok")
+        self.results.selection_set("0")
+        self.show_detail(self.found[0])
+
+    def on_result_selected(self) -> None:
+        selection = self.results.selection()
+        if selection and int(selection[0]) < len(self.found):
+            self.show_detail(self.found[int(selection[0])])
+
+    def show_detail(self, info) -> None:
+        self.selected = info
+        self.detail_text.configure(state="normal")
+        self.detail_text.delete("1.0", "end")
+        if info is not None:
+            lines = dossier_lines(info)
+            lines.append(_("Đồng bộ: {s}").format(s=reception.sync_label(info.sync_state)))
+            self.detail_text.insert("1.0", "\n".join(lines))
+        self.detail_text.configure(state="disabled")
+        for child in self.lifecycle.winfo_children():
+            child.destroy()
+        if info is None:
+            return
+        for i, (status, label, _needs_note) in enumerate(reception.next_statuses(info.status)):
+            ttk.Button(self.lifecycle, text=label, bootstyle="primary-outline",
+                       command=lambda s=status: self.on_advance(s)
+                       ).grid(row=i // 2, column=i % 2, sticky="we", padx=2, pady=2)
+        extra = len(reception.next_statuses(info.status))
+        if info.status not in ("done", "returned", "refused", "withdrawn"):
+            ttk.Button(self.lifecycle, text=_("Gia hạn (Mẫu 04)"), bootstyle="warning-outline",
+                       command=self.on_reschedule).grid(row=extra // 2 + 1, column=0,
+                                                        sticky="we", padx=2, pady=2)
+        ttk.Button(self.lifecycle, text=_("In lại phiếu hẹn"), bootstyle="secondary-outline",
+                   command=self.on_reprint).grid(row=extra // 2 + 1, column=1, sticky="we",
+                                                 padx=2, pady=2)
+
+    def on_advance(self, status: str) -> None:
+        info = self.selected
+        if info is None:
+            return
+        self.shell.tasks.submit(dossiers.advance_dossier, self.ctx, info.code, status,
+                                note=self.note.get(), on_done=self.on_advanced,
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_advanced(self, info) -> None:
+        self.note.delete(0, "end")
+        self.find_message.show(_("Hồ sơ {code}: {label}.").format(code=info.code,
+                                                                 label=info.status_label), "ok")
+        if info.status == "returned":
+            self.shell.tasks.submit(printing.print_return_slip, self.ctx, info.code,
+                                    on_done=lambda _job: self.shell.refresh_print_state(),
+                                    on_error=lambda m: self.find_message.show(m, "error"))
+        self.replace_found(info)
+
+    def replace_found(self, info) -> None:
+        self.found = [info if d.code == info.code else d for d in self.found]
+        index = next(i for i, d in enumerate(self.found) if d.code == info.code)
+        self.results.item(str(index), values=(
+            info.code, info.citizen.full_name, info.procedure_name, info.status_label,
+            short_time(info.due_at), reception.sync_label(info.sync_state)))
+        self.show_detail(info)
+
+    def on_reschedule(self) -> None:
+        info = self.selected
+        text = self.new_due.get().strip()
+        self.shell.tasks.submit(reception.reschedule_from_form, self.ctx, info.code, text,
+                                self.note.get(), on_done=self.on_advanced,
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_reprint(self) -> None:
+        info = self.selected
+        self.shell.tasks.submit(printing.print_receipt, self.ctx, info.code,
+                                on_done=lambda job: self.find_message.show(
+                                    _("Phiếu hẹn {code}: {s}.").format(
+                                        code=info.code, s=job.status_label),
+                                    "ok" if job.status == "printed" else "warning"),
+                                on_error=lambda m: self.find_message.show(m, "error"))

@@ -1,0 +1,284 @@
+"""The main window: header, the current screen, the status bar; sign-in and sign-out.
+
+The shell owns the :class:`TaskRunner` every screen submits its service calls to,
+the keyboard-wedge scanner detector (a scan anywhere goes to the current screen's
+``on_scan``) and the background workers' results (print queue, sync, speech).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import ttkbootstrap as ttk
+
+from sadec_desk.i18n import _
+from sadec_desk.services import printing, queue, users
+from sadec_desk.views.scanner import WedgeDetector
+from sadec_desk.views.signin import SetupView, SignInView
+from sadec_desk.views.tasks import Periodic, TaskRunner
+from sadec_desk.views.widgets import MessageBar, font
+
+log = logging.getLogger(__name__)
+
+PRINT_INTERVAL_S = 5.0
+PRINTER_CHECK_EVERY = 6  # printer status every 6th print-queue round (~30 s)
+SYNC_POLL_MS = 2000
+
+
+@dataclass(frozen=True)
+class PrintState:
+    printer: str
+    ready: bool | None  # None: not checked yet
+    message: str
+    waiting: int
+    failed: int
+
+
+def print_state(ctx, *, check_printer: bool, last: PrintState | None) -> PrintState:
+    """One round of the print worker: print what is due, count what waits."""
+    printing.process_queue(ctx)
+    waiting = len(printing.list_jobs(ctx, status="queued", limit=1000))
+    failed = len(printing.list_jobs(ctx, status="failed", limit=1000))
+    if check_printer or last is None:
+        try:
+            status = printing.printer_status(ctx)
+            return PrintState(status.printer, status.reachable and status.online is not False,
+                              status.message, waiting, failed)
+        except Exception as exc:  # a UserError (bad printer set-up) or an OS error
+            return PrintState(ctx.config["printing.printer"], False, str(exc), waiting, failed)
+    return PrintState(last.printer, last.ready, last.message, waiting, failed)
+
+
+def sync_text(status) -> tuple[str, str]:
+    """(text, bootstyle) of the status bar's sync part from a SyncStatus (or None)."""
+    if status is None:
+        return _("Đồng bộ: đang kiểm tra…"), "secondary"
+    if not status.online:
+        return (_("Đồng bộ: ngoại tuyến, chưa cấu hình cổng ({n} thay đổi chờ gửi)")
+                .format(n=status.pending), "secondary")
+    if status.conflicts or status.rejected:
+        return (_("Đồng bộ: {c} xung đột/từ chối cần xử lý, {n} chờ gửi")
+                .format(c=status.conflicts + status.rejected, n=status.pending), "danger")
+    if status.last_error and (status.last_success_at is None or (
+            status.last_error_at and status.last_error_at > status.last_success_at)):
+        return _("Đồng bộ: lỗi, {n} chờ gửi").format(n=status.pending), "danger"
+    if status.pending:
+        return _("Đồng bộ: đang chờ gửi {n} thay đổi").format(n=status.pending), "warning"
+    when = (status.last_success_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M")
+            if status.last_success_at else "—")
+    return _("Đồng bộ: đã đồng bộ lúc {t}").format(t=when), "success"
+
+
+class StatusBar(ttk.Frame):
+    def __init__(self, parent):
+        super().__init__(parent, padding=(8, 3), bootstyle="light")
+        self.user = ttk.Label(self, text="", font=font(10), bootstyle="inverse-light")
+        self.user.pack(side="left")
+        self.printer = ttk.Label(self, text=_("Máy in: đang kiểm tra…"), font=font(10),
+                                 bootstyle="inverse-light")
+        self.printer.pack(side="right", padx=(16, 0))
+        self.sync = ttk.Label(self, text=sync_text(None)[0], font=font(10),
+                              bootstyle="inverse-light")
+        self.sync.pack(side="right", padx=(16, 0))
+
+    def show_user(self, user) -> None:
+        self.user.configure(text=_("Người dùng: {name} ({role})").format(
+            name=user.full_name, role=user.role_label) if user else _("Chưa đăng nhập"))
+
+    def show_sync(self, status) -> None:
+        text, _style = sync_text(status)
+        self.sync.configure(text=text)
+
+    def show_print(self, state: PrintState) -> None:
+        ready = (_("sẵn sàng") if state.ready else
+                 _("chưa kiểm tra") if state.ready is None else _("lỗi"))
+        text = _("Máy in {p}: {ready}").format(p=state.printer, ready=ready)
+        text += " · " + _("{n} lệnh in chờ").format(n=state.waiting)
+        if state.failed:
+            text += " · " + _("{n} lệnh in lỗi").format(n=state.failed)
+        self.printer.configure(text=text)
+
+
+class ItHomeView(ttk.Frame):
+    """What an IT user sees until the IT screens are built: the accounts, and a plain
+    statement that the rest is not in this version."""
+
+    def __init__(self, parent, shell):
+        super().__init__(parent, padding=20)
+        self.shell = shell
+        ttk.Label(self, text=_("Quản trị (cán bộ CNTT)"), font=font(18, "bold")).pack(
+            anchor="w")
+        ttk.Label(self, text=_("Các màn hình cài đặt (máy in, đồng bộ, quầy, ngày nghỉ, sao "
+                               "lưu) chưa có trong phiên bản này; hãy dùng lệnh "
+                               "«sadec-desk» (xem «sadec-desk --help»). Tạo tài khoản cán bộ: "
+                               "sadec-desk user add TEN --name \"Họ tên\" --role clerk --pin"),
+                  font=font(11), wraplength=1100).pack(anchor="w", pady=(6, 12))
+        self.tree = ttk.Treeview(self, columns=("user", "name", "role", "counter", "state"),
+                                 show="headings", height=12)
+        for col, title, width in (("user", _("Tên đăng nhập"), 160), ("name", _("Họ tên"), 260),
+                                  ("role", _("Vai trò"), 180), ("counter", _("Quầy"), 80),
+                                  ("state", _("Trạng thái"), 120)):
+            self.tree.heading(col, text=title)
+            self.tree.column(col, width=width)
+        self.tree.pack(anchor="w")
+        shell.tasks.submit(users.list_users, shell.ctx, on_done=self.on_users)
+
+    def on_users(self, items) -> None:
+        for u in items:
+            self.tree.insert("", "end", values=(
+                u.username, u.full_name, u.role_label, u.counter or "—",
+                _("hoạt động") if u.active else _("đã khóa")))
+
+
+class Shell:
+    def __init__(self, root, ctx, *, sync_snapshot: Callable[[], object] | None = None,
+                 announcer=None, start_workers: bool = True, on_close: Callable | None = None,
+                 geometry: str = "1366x740+0+0"):
+        self.root, self.ctx = root, ctx
+        self.announcer = announcer
+        self.sync_snapshot = sync_snapshot
+        self._on_close = on_close
+        ctx.sign_in_required = True  # nobody signed in = nothing allowed (services check)
+        self.window = ttk.Toplevel(root)
+        self.window.title(_("Sa Đéc Desk — Bộ phận Tiếp nhận và Trả kết quả"))
+        self.window.geometry(geometry)
+        self.window.protocol("WM_DELETE_WINDOW", self.close)
+        self.tasks = TaskRunner(self.window, on_error=self.show_error,
+                                on_thread_exit=self._close_thread_db)
+        self.create_header()
+        self.message = MessageBar(self.window)
+        self.message.pack(fill="x", padx=10)
+        self.body = ttk.Frame(self.window)
+        self.body.pack(fill="both", expand=True)
+        self.status = StatusBar(self.window)
+        self.status.pack(fill="x", side="bottom")
+        self.status.show_user(None)
+        self.scanner = WedgeDetector(self.window, self.on_scan)
+        self.screen = None
+        self.board = None
+        self._print_state = None
+        self._print_rounds = 0
+        self.print_worker = None
+        if start_workers:
+            self.print_worker = Periodic("sadec-print", self._print_step, PRINT_INTERVAL_S,
+                                         self.tasks, self.on_print_state,
+                                         on_thread_exit=self._close_thread_db).start()
+        self._sync_job = self.window.after(SYNC_POLL_MS, self.on_sync_poll) \
+            if sync_snapshot else None
+        self.tasks.submit(users.has_users, ctx, on_done=self.on_started)
+
+    # --- building ------------------------------------------------------------------------
+
+    def create_header(self) -> None:
+        header = ttk.Frame(self.window, padding=(10, 6), bootstyle="primary")
+        header.pack(fill="x")
+        self.title = ttk.Label(header, text=self.ctx.config["office.name"],
+                               font=font(15, "bold"), bootstyle="inverse-primary")
+        self.title.pack(side="left")
+        self.sign_out_button = ttk.Button(header, text=_("Đăng xuất"), bootstyle="light",
+                                          command=self.on_sign_out)
+        self.board_button = ttk.Button(header, text=_("Mở bảng hiển thị"), bootstyle="light",
+                                       command=self.on_open_board)
+
+    def show_screen(self, factory) -> None:
+        if self.screen is not None:
+            self.screen.destroy()
+        self.screen = factory(self.body)
+        self.screen.pack(fill="both", expand=True)
+
+    # --- start, sign-in ------------------------------------------------------------------
+
+    def on_started(self, has_users: bool) -> None:
+        if has_users:
+            self.show_sign_in()
+        else:
+            self.show_screen(lambda parent: SetupView(
+                parent, self, office_name="", agency_code=self.ctx.config["office.agency_code"]))
+
+    def show_sign_in(self) -> None:
+        self.sign_out_button.pack_forget()
+        self.board_button.pack_forget()
+        self.status.show_user(None)
+        self.show_screen(lambda parent: SignInView(parent, self,
+                                                   office_name=self.ctx.config["office.name"]))
+
+    def on_signed_in(self, user) -> None:
+        self.status.show_user(user)
+        self.title.configure(text=self.ctx.config["office.name"])
+        self.message.clear()
+        self.sign_out_button.pack(side="right")
+        if user.role in users.COUNTER_ROLES:
+            from sadec_desk.views.counter import CounterView
+
+            self.board_button.pack(side="right", padx=6)
+            self.show_screen(lambda parent: CounterView(parent, self))
+        else:
+            self.show_screen(lambda parent: ItHomeView(parent, self))
+
+    def on_sign_out(self) -> None:
+        users.sign_out(self.ctx)
+        self.show_sign_in()
+
+    # --- scans, messages -----------------------------------------------------------------
+
+    def on_scan(self, text: str) -> None:
+        handler = getattr(self.screen, "on_scan", None)
+        if handler is None:
+            self.show_error(_("Hãy đăng nhập trước khi quét mã."))
+            return
+        handler(text)
+
+    def show_error(self, message: str) -> None:
+        self.message.show(message, "error")
+
+    def announce_ticket(self, ticket) -> None:
+        """Say the call on this machine's loudspeaker (when the board is not doing it)."""
+        if self.board is not None or self.announcer is None:
+            return
+        self.tasks.submit(queue.announcement, self.ctx, ticket,
+                          on_done=lambda texts: self.announcer.announce(texts[1]))
+
+    def on_open_board(self) -> None:
+        from sadec_desk.views.board import BoardWindow
+
+        if self.board is None or not self.board.alive:
+            self.board = BoardWindow(self.root, self)
+
+    # --- background workers ---------------------------------------------------------------
+
+    def _close_thread_db(self) -> None:
+        if not self.ctx.database.is_closed():
+            self.ctx.database.close()  # this thread's own connection
+
+    def _print_step(self) -> PrintState:
+        self._print_rounds += 1
+        state = print_state(self.ctx, check_printer=self._print_rounds % PRINTER_CHECK_EVERY == 1,
+                            last=self._print_state)
+        self._print_state = state
+        return state
+
+    def on_print_state(self, state: PrintState) -> None:
+        self.status.show_print(state)
+
+    def refresh_print_state(self) -> None:
+        if self.print_worker is not None:
+            self.print_worker.wake()
+
+    def on_sync_poll(self) -> None:
+        self.status.show_sync(self.sync_snapshot())
+        self._sync_job = self.window.after(SYNC_POLL_MS, self.on_sync_poll)
+
+    def close(self) -> None:
+        if self._sync_job is not None:
+            self.window.after_cancel(self._sync_job)
+        if self.print_worker is not None:
+            self.print_worker.stop()
+        self.tasks.close()
+        if self.board is not None:
+            self.board.close()
+        self.window.destroy()
+        if self._on_close is not None:
+            self._on_close()
