@@ -6,9 +6,10 @@ from __future__ import annotations
 import sys
 
 from sadec_desk.cli import command, emit, group
+from sadec_desk.errors import InvalidInput
 from sadec_desk.formatting import format_datetime
 from sadec_desk.i18n import _
-from sadec_desk.services import audit, reports
+from sadec_desk.services import audit, backup, reports
 
 CHANNEL_LABELS = {"counter": lambda: _("Tại quầy"), "kiosk": lambda: _("Ki-ốt"),
                   "online": lambda: _("Trực tuyến"), "postal": lambda: _("Bưu chính")}
@@ -149,6 +150,59 @@ def cmd_audit_verify(args, ctx) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB".replace(".", ",")
+
+
+def _backup_line(b) -> str:
+    return _("{name}  {when}  {size}  lược đồ {schema}  {n} hồ sơ  [{purpose}]").format(
+        name=b.name, when=format_datetime(b.created_at), size=_size(b.size_bytes),
+        schema=b.schema_version, n=b.row_counts.get("dossier", "?"), purpose=b.purpose)
+
+
+def cmd_backup_create(args, ctx) -> None:
+    if args.if_due:
+        info = backup.backup_if_due(ctx)
+        if info is None:
+            emit(args, {"created": None}, lambda: [
+                _("Chưa đến hạn sao lưu (bản mới nhất chưa quá {h} giờ).").format(
+                    h=ctx.config["backup.interval_hours"])])
+            return
+    else:
+        info = backup.create_backup(ctx)
+    emit(args, info, lambda: [_("Đã sao lưu và kiểm tra: {path}").format(path=info.path),
+                              _backup_line(info)])
+
+
+def cmd_backup_list(args, ctx) -> None:
+    items = backup.list_backups(ctx)
+    emit(args, items, lambda: [_("Thư mục sao lưu: {d}").format(d=backup.backup_dir(ctx))]
+         + ([_backup_line(b) for b in items] or [_("Chưa có bản sao lưu nào.")]))
+
+
+def cmd_backup_verify(args, ctx) -> None:
+    result = backup.verify_backup(ctx, args.name)
+    emit(args, result, lambda: (
+        [_("Bản sao lưu {name} tốt: toàn vẹn, đúng mã SHA-256 và số dòng.").format(
+            name=result.name)] if result.ok else
+        [_("Bản sao lưu {name} KHÔNG dùng được:").format(name=result.name)]
+        + [f"  - {p}" for p in result.problems]))
+    if not result.ok:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def cmd_backup_restore(args, ctx) -> None:
+    if not args.yes:
+        raise InvalidInput(_("Khôi phục sẽ thay dữ liệu hiện tại bằng bản sao lưu {name} (dữ liệu "
+                             "hiện tại được giữ lại thành một bản 'before-restore'). Đóng Sa Đéc "
+                             "Desk ở các quầy khác rồi chạy lại với --yes.").format(name=args.name))
+    result = backup.restore_backup(ctx, args.name)
+    emit(args, result, lambda: [
+        _("Đã khôi phục {name} (lúc {when}).").format(
+            name=result.restored.name, when=format_datetime(result.restored.created_at)),
+        _("Dữ liệu trước khi khôi phục được giữ tại: {path}").format(path=result.aside.path)])
+
+
 def _period_args(p) -> None:
     p.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD",
                    help="first day (Vietnam time), included")
@@ -166,6 +220,19 @@ def register(sub) -> None:
                          help="tickets, waiting and service time, share over the promise"))
     _period_args(command(g, "satisfaction", cmd_report_satisfaction,
                          help="satisfaction shares (three levels)"))
+
+    g = group(sub, "backup", "backups of the office database")
+    p = command(g, "create", cmd_backup_create, help="back up now (online, verified)")
+    p.add_argument("--if-due", action="store_true",
+                   help="only when the newest backup is older than backup.interval_hours "
+                        "(for cron / Task Scheduler)")
+    command(g, "list", cmd_backup_list, help="list backups, newest first")
+    p = command(g, "verify", cmd_backup_verify, help="check one backup; exit 1 if unusable")
+    p.add_argument("name", help="file name from 'backup list'")
+    p = command(g, "restore", cmd_backup_restore,
+                help="restore a verified backup; the current data is kept aside")
+    p.add_argument("name", help="file name from 'backup list'")
+    p.add_argument("--yes", action="store_true", help="really restore")
 
     g = group(sub, "audit", "tamper-evident trail of dossier events")
     command(g, "verify", cmd_audit_verify,

@@ -156,6 +156,17 @@ SETTINGS: tuple[Setting, ...] = (
              "returned": "5", "refused": "6", "withdrawn": "7"},
             "Gateway TrangThaiHoSo/TrangThai code per dossier status; the codes differ by "
             "province (DESIGN.md §3.9), check your province's gateway documentation.", str),
+    Setting("backup.dir", str, "",
+            "Folder of database backups; empty = 'backups' in the data dir. Prefer another "
+            "disk or a USB drive."),
+    Setting("backup.interval_hours", int, 24,
+            "Scheduled backups ('backup create --if-due', the app) run when the newest "
+            "backup is older than this."),
+    Setting("backup.keep_last", int, 14, "Retention: always keep this many newest backups."),
+    Setting("backup.keep_monthly", int, 12,
+            "Retention: also keep the newest backup of each of this many recent months."),
+    Setting("backup.pg_bin_dir", str, "",
+            "Folder of pg_dump/pg_restore for PostgreSQL databases; empty = search PATH."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

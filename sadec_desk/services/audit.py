@@ -173,18 +173,36 @@ def record_anchor(ctx: AppContext, *, reason: str) -> dict:
     return anchor
 
 
+def record_restore(ctx: AppContext) -> dict:
+    """After a restore the chain legitimately ends earlier: anchors taken after the
+    restored point no longer apply (the line says so, for whoever reads the file)."""
+    seq, head = chain_head(ctx)
+    anchor = {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq, "hash": head,
+              "reason": "restore", "restore": True}
+    path = anchors_path(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(anchor) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return anchor
+
+
 def _read_anchors(ctx: AppContext) -> list[dict]:
     path = anchors_path(ctx)
     if not path.is_file():
         return []
-    anchors = []
+    anchors: list[dict] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             anchor = json.loads(line)
-            anchors.append({"seq": int(anchor["seq"]), "hash": str(anchor["hash"]),
-                            "at": str(anchor.get("at", ""))})
+            entry = {"seq": int(anchor["seq"]), "hash": str(anchor["hash"]),
+                     "at": str(anchor.get("at", ""))}
         except (ValueError, KeyError, TypeError):
             continue  # a torn last line after a power cut: the others still count
+        if anchor.get("restore"):
+            anchors = [a for a in anchors if a["seq"] <= entry["seq"]]
+        anchors.append(entry)
     return anchors
 
 
