@@ -144,7 +144,7 @@ if [ "$MODE" = test ]; then
     # (tests/pgserver.py); xauth for xvfb-run; espeak-ng for the spoken queue calls
     # (tests/test_announce.py renders one to a WAV file).
     # openssl: the sync tests make a throwaway CA and server certificate (TLS verification)
-    TEST_PKGS="xvfb xauth espeak-ng openssl"
+    TEST_PKGS="xvfb xauth espeak-ng openssl cups-daemon cups-client cups libcups2-dev gcc python3-dev"
     have_pg=no
     for d in /usr/lib/postgresql/*/bin; do
         [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && have_pg=yes

@@ -14,9 +14,10 @@ A printer connection is written as one string in the settings:
 
 Every transport is bounded in time (DESIGN.md §4: python-escpos waits 60 s by
 default): the Network socket gets the configured timeout for connect, send and
-status reads; serial writes get a timeout that allows for the baud rate; and the
-whole send runs under a deadline, so a printer driver that hangs (a spooler, a
-device node of a switched-off printer) fails in seconds and the job stays queued.
+status reads; serial writes get a timeout that allows for the baud rate; ``lp`` is
+killed after twice the timeout; and the whole send runs under a deadline, so a
+printer driver that hangs (a spooler, a device node of a switched-off printer)
+fails in seconds and the job stays queued.
 
 Status (online, paper) is read with ``DLE EOT`` where the transport can read back
 (Network, USB, serial). With ``status_check`` on, a job is sent only to a printer
@@ -27,8 +28,11 @@ mid-job, fails instead of being counted as printed.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -192,16 +196,125 @@ def _escpos_printer(conn: Connection, timeout: float, size: int):
     if conn.kind == "win32":
         return p.Win32Raw(conn.target)
     if conn.kind == "cups" and p.CupsPrinter.is_usable():
-        return p.CupsPrinter(conn.target)
+        import cups
+
+        # the server libcups names now (CUPS_SERVER, client.conf; this runs in a new
+        # thread, so nothing cached), not the one python-escpos read at its import
+        return p.CupsPrinter(conn.target, host=cups.getServer(), port=cups.getPort())
     if conn.kind in ("cups", "lp"):
-        return p.LP(conn.target)
+        return _bounded_lp()(conn.target, 2 * timeout)
     if conn.kind == "file":
         return p.File(conn.target)
     raise ValueError(conn.kind)
 
 
+@functools.cache
+def _bounded_lp():
+    from escpos.printer import LP
+
+    class BoundedLP(LP):
+        """python-escpos's LP with one bounded ``lp`` run per job, and lp's verdict.
+
+        python-escpos 3.1's LP appends a newline to every job, checks the name with two
+        ``lpstat`` runs (which cannot tell a stopped CUPS from a wrong name), starts
+        another ``lp`` after each flush only to kill it, waits for ``lp`` without a limit
+        and ignores its exit status: a job that CUPS refused counted as printed. Here
+        :meth:`flush` hands the buffered bytes to a single ``lp -o raw`` (unchanged
+        bytes on a raw queue) that is killed after ``seconds``, and a failing ``lp`` is
+        a PrintFailed saying why; :meth:`close` sends nothing.
+        """
+
+        def __init__(self, printer_name: str, seconds: float):
+            super().__init__(printer_name)
+            self.seconds = seconds
+            self.job = bytearray()
+
+        def open(self, job_name: str = "python-escpos", raise_not_found: bool = True,
+                 _close_opened: bool = True) -> None:
+            self.job_name = job_name
+            self.job = bytearray()
+            self.device = self.job
+
+        def _raw(self, msg: bytes) -> None:
+            self.job += msg
+
+        def flush(self) -> None:
+            data, self.job = bytes(self.job), bytearray()
+            if not data:
+                return
+            command = ["lp", "-t", self.job_name, "-o", "raw"]
+            if self.printer_name:  # else the default destination
+                command[1:1] = ["-d", self.printer_name]
+            try:
+                done = subprocess.run(command, input=data, capture_output=True,
+                                      timeout=self.seconds, check=False)
+            except subprocess.TimeoutExpired:  # lp is killed by then
+                raise PrintFailed(_("Dịch vụ in CUPS không nhận xong lệnh in cho hàng đợi "
+                                    "'{name}' sau {s} giây. Kiểm tra CUPS (lệnh lpstat -r); "
+                                    "lệnh in vẫn chờ trong hàng đợi.").format(
+                                        name=self.printer_name, s=_fmt_seconds(self.seconds)),
+                                  reason="timeout") from None
+            if done.returncode != 0:
+                said = (done.stderr or done.stdout).decode(errors="replace").strip()
+                raise _cups_failed(self.printer_name, said.removeprefix("lp: "),
+                                   *_lpstat_overview(self.seconds / 2))
+            log.info("lp: %s", done.stdout.decode(errors="replace").strip())
+
+        def close(self) -> None:
+            self.job = bytearray()
+            self._device = False
+
+    return BoundedLP
+
+
+def _lpstat_overview(seconds: float) -> tuple[str, bool | None, list[str] | None]:
+    """(server, running, queue names) as libcups sees them; None where unknown."""
+    try:
+        done = subprocess.run(["lpstat", "-H", "-r", "-e"], capture_output=True, text=True,
+                              timeout=seconds, check=False,
+                              env={**os.environ, "LC_ALL": "C"})  # parse the English
+    except (OSError, subprocess.SubprocessError):
+        return "", None, None
+    lines = done.stdout.splitlines()
+    if len(lines) < 2 or not lines[1].startswith("scheduler is"):
+        return (lines[0] if lines else ""), None, None
+    running = lines[1].strip() == "scheduler is running"
+    return lines[0].strip(), running, ([q.strip() for q in lines[2:]] if running else None)
+
+
+def _pycups_overview() -> tuple[str, bool | None, list[str] | None]:
+    import cups
+
+    server = cups.getServer()
+    if not server.startswith("/"):
+        server = f"{server}:{cups.getPort()}"
+    try:
+        return server, True, list(cups.Connection().getPrinters())
+    except (RuntimeError, cups.IPPError):
+        return server, False, None
+
+
+def _cups_failed(name: str, said: str, server: str, running: bool | None,
+                 queues: list[str] | None) -> PrintFailed:
+    """Why CUPS did not take a job: no scheduler, no such queue, or the queue refused."""
+    if running is False:
+        return PrintFailed(_("Không kết nối được dịch vụ in CUPS ({server}). Kiểm tra CUPS đang "
+                             "chạy (lệnh lpstat -r); lệnh in vẫn chờ trong hàng đợi.").format(
+                                 server=server), reason="offline")
+    if name and queues is not None and name.lower() not in {q.lower() for q in queues}:
+        return PrintFailed(_("CUPS không có hàng đợi máy in '{name}' (các hàng đợi hiện có: "
+                             "{queues}). Sửa tên trong cài đặt máy in; lệnh in vẫn chờ trong "
+                             "hàng đợi.").format(name=name,
+                                                 queues=", ".join(queues) or _("không có")),
+                           reason="error")
+    return PrintFailed(_("CUPS không nhận lệnh in cho hàng đợi '{name}': {said}. Kiểm tra máy in "
+                         "trong CUPS; lệnh in vẫn chờ trong hàng đợi.").format(
+                             name=name or _("mặc định"), said=said), reason="refused")
+
+
 def _check_usable(printer, conn: Connection) -> None:
-    lp_missing = (conn.kind == "lp" or type(printer).__name__ == "LP") and not shutil.which("lp")
+    runs_lp = conn.kind == "lp" or type(printer).__name__ == "BoundedLP"
+    lp_missing = runs_lp and not shutil.which("lp")
     if lp_missing or (hasattr(printer, "is_usable") and not printer.is_usable()):
         need = {"usb": "pyusb", "serial": "pyserial", "win32": "pywin32 (chỉ trên Windows)",
                 "cups": "pycups hoặc lệnh lp (gói cups-client)",
@@ -233,6 +346,8 @@ def _send_device(conn: Connection, data: bytes, timeout: float, status_check: bo
             flush = getattr(printer, "flush", None)
             if flush is not None and conn.kind not in ("tcp", "usb", "serial"):
                 flush()
+            elif type(printer).__name__ == "CupsPrinter":
+                _cups_send(printer)
         except TimeoutError:
             raise PrintFailed(_("Gửi lệnh in quá {s} giây mà máy in không nhận hết. Kiểm tra máy "
                                 "in; lệnh in vẫn chờ trong hàng đợi.").format(
@@ -254,8 +369,22 @@ def _send_device(conn: Connection, data: bytes, timeout: float, status_check: bo
             log.debug("closing %s failed", conn.text, exc_info=True)
 
 
+def _cups_send(printer) -> None:
+    """Send a pycups job now: python-escpos sends it in close(), where errors are lost."""
+    import cups
+
+    try:
+        printer.send()
+    except (cups.IPPError, RuntimeError) as exc:
+        printer._clear()  # else close() and __del__ send the refused job again
+        said = exc.args[-1] if exc.args else exc
+        raise _cups_failed(printer.printer_name, str(said), *_pycups_overview()) from None
+
+
 def _open_failed(conn: Connection, exc: Exception) -> PrintFailed:
     text = str(exc)
+    if conn.kind == "cups":  # only pycups opens anything for cups:
+        return _cups_failed(conn.target, (text.splitlines() or [""])[-1], *_pycups_overview())
     if conn.kind == "tcp":
         if "refused" in text.lower():
             return PrintFailed(_("Máy in {where} từ chối kết nối (máy đang tắt hoặc sai cổng). "
