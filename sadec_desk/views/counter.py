@@ -14,7 +14,7 @@ import ttkbootstrap as ttk
 from sadec_desk.formatting import dossier_lines, format_datetime
 from sadec_desk.i18n import _
 from sadec_desk.services import catalog, citizens, dossiers, printing, queue, reception
-from sadec_desk.views.widgets import MessageBar, font, set_entry
+from sadec_desk.views.widgets import MessageBar, font, set_entry, watch
 
 QUEUE_REFRESH_MS = 3000
 
@@ -139,7 +139,7 @@ class CounterView(ttk.Frame):
         self.phone.grid(row=4, column=1, sticky="we", padx=(0, 12))
         self.phone_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
         self.phone_error.grid(row=5, column=1, sticky="w")
-        self.phone.bind("<KeyRelease>", lambda _e: self.on_field_typed("phone"))
+        watch(self.phone, lambda: self.on_field_typed("phone"))
 
         ttk.Label(tab, text=_("Thủ tục"), font=font(10)).grid(row=6, column=0, sticky="w",
                                                               pady=(6, 0))
@@ -164,8 +164,7 @@ class CounterView(ttk.Frame):
         ttk.Checkbutton(options, text=_("Đăng ký quá hạn"), variable=self.late,
                         command=self.schedule_quote).pack(side="left", padx=6)
         for spin, name in ((self.pages, "pages"), (self.copies, "copies")):
-            spin.bind("<KeyRelease>", lambda _e, n=name: self.on_field_typed(n))
-            spin.configure(command=self.schedule_quote)
+            watch(spin, lambda n=name: self.on_field_typed(n))
         self.count_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
         self.count_error.grid(row=8, column=0, columnspan=4, sticky="w")
 

@@ -2,7 +2,7 @@
 
 A handheld scanner in keyboard mode "types" the QR text far faster than a person
 (a few milliseconds per character) and ends with Enter. :class:`WedgeDetector`
-watches every key press of the window (``bind_all``), wherever the focus is; when
+watches every key press of the window, wherever the focus is in it; when
 a burst of at least :data:`MIN_LENGTH` characters with gaps of at most
 :data:`MAX_GAP_MS` ends in Enter, it removes what the burst typed into the focused
 field, swallows the Enter and hands the text to the scan handler.
@@ -30,7 +30,9 @@ class WedgeDetector:
         self._chars: list[str] = []
         self._last: float | None = None
         self.enabled = True
-        root.bind_all("<KeyPress>", self.on_key, add="+")
+        # the window's own bind tag is on every widget inside it: wherever the focus is in
+        # this window, and (unlike bind_all) gone with the window
+        root.bind("<KeyPress>", self.on_key, add="+")
 
     @staticmethod
     def _time_ms(event) -> float:

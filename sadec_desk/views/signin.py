@@ -6,7 +6,7 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services import users
-from sadec_desk.views.widgets import MessageBar, create_field, font
+from sadec_desk.views.widgets import MessageBar, create_field, font, watch
 
 
 class SetupView(ttk.Frame):
@@ -38,7 +38,8 @@ class SetupView(ttk.Frame):
         self.save_button.grid(row=14, column=1, sticky="e", pady=(12, 0))
         self.message = MessageBar(box)
         self.message.grid(row=15, column=0, columnspan=2, sticky="we", pady=(10, 0))
-        self.password2.bind("<KeyRelease>", self.on_password_typed)
+        watch(self.password2, self.on_password_typed)
+        watch(self.password, self.on_password_typed)
         self.office_name.focus_set()
 
     def on_password_typed(self, _event=None) -> None:

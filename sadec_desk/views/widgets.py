@@ -20,10 +20,12 @@ class MessageBar(ttk.Label):
         super().__init__(parent, text="", anchor="w", font=font(11), wraplength=wraplength,
                          **kw)
 
+    #: plain colours: a bootstyle on a Label subclass is not recognised by ttkbootstrap
+    COLOURS = {"info": "#1f5f99", "ok": "#146c43", "error": "#b02a37", "warning": "#8a5a00"}
+
     def show(self, text: str, kind: str = "info") -> None:
-        style = {"info": "info", "ok": "success", "error": "danger",
-                 "warning": "warning"}.get(kind, "info")
-        self.configure(text=text, bootstyle=style)
+        self.kind = kind
+        self.configure(text=text, foreground=self.COLOURS.get(kind, self.COLOURS["info"]))
 
     def clear(self) -> None:
         self.configure(text="")
@@ -53,3 +55,13 @@ def set_entry(entry: tk.Entry, text: str) -> None:
     entry.insert(0, text)
     if state in ("readonly", "disabled"):
         entry.configure(state=state)
+
+
+def watch(widget, callback) -> tk.StringVar:
+    """Call ``callback()`` whenever the text of an Entry/Spinbox changes, however it changed
+    (typing, pasting, a scanner, the program): validation as you type."""
+    var = tk.StringVar(value=widget.get())
+    widget.configure(textvariable=var)
+    var.trace_add("write", lambda *_args: callback())
+    widget._watch_var = var  # keep it alive as long as the widget
+    return var

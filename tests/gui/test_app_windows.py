@@ -1,0 +1,251 @@
+"""The desktop app driven through its real widgets under Xvfb."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from appfixtures import SAMPLE_QR
+from conftest import key, sign_in_clerk, type_text
+
+from sadec_desk import cli
+from sadec_desk.config import load_config
+from sadec_desk.db.models import Dossier, DossierEvent
+from sadec_desk.db.print_models import PrintJob
+from sadec_desk.db.queue_models import Ticket, TicketDossier
+from sadec_desk.db.user_models import User
+from sadec_desk.errors import UserError
+from sadec_desk.services import dossiers, queue, users
+
+
+def test_first_start_asks_for_the_office_and_the_first_it_account(shell, ctx):
+    view = shell.screen
+    assert type(view).__name__ == "SetupView"
+    view.office_name.insert(0, "UBND phường 1, Sa Đéc")  # Vietnamese letters: no keysyms
+    view.agency_code.delete(0, "end")
+    type_text(view.agency_code, "000.00.14.H20")
+    view.full_name.insert(0, "Lê Văn Tín")
+    type_text(view.username, "tin.lv")
+    type_text(view.password, "matkhau-cntt")
+    type_text(view.password2, "matkhau-cnt")
+    assert "chưa giống nhau" in view.password_error.cget("text")
+    view.save_button.invoke()
+    assert "không giống nhau" in view.message.text and not User.select().exists()
+    type_text(view.password2, "t")
+    assert view.password_error.cget("text") == ""
+    view.save_button.invoke()
+    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "ItHomeView")
+    shell.tasks.pump()
+    row = User.get()
+    assert (row.username, row.role, row.full_name) == ("tin.lv", "it", "Lê Văn Tín")
+    assert load_config()["office.name"] == "UBND phường 1, Sa Đéc"
+    assert "Lê Văn Tín (Cán bộ CNTT)" in shell.status.user.cget("text")
+    assert "chưa có trong phiên bản này" in str(shell.screen.winfo_children()[1].cget("text"))
+    rows = [shell.screen.tree.item(i)["values"] for i in shell.screen.tree.get_children()]
+    assert rows[0][:3] == ["tin.lv", "Lê Văn Tín", "Cán bộ CNTT"]
+
+
+def test_bad_set_up_input_says_what_to_fix(shell):
+    view = shell.screen
+    view.agency_code.delete(0, "end")
+    type_text(view.agency_code, "abc")
+    view.office_name.insert(0, "UBND xã Tân Khánh Đông")
+    view.save_button.invoke()
+    shell.tasks.pump()
+    assert "mã cơ quan" in view.message.text.lower() or "Mã" in view.message.text
+    assert type(shell.screen).__name__ == "SetupView"
+
+
+def test_sign_in_refuses_a_wrong_pin_and_lets_the_clerk_in(shell, ctx):
+    users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
+                      password="matkhau-cntt")
+    ctx.user = users.get_user(ctx, "admin")
+    users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
+                      pin="2468", counter=1)
+    users.sign_out(ctx)
+    shell.on_sign_out()
+    shell.tasks.pump()
+    view = shell.screen
+    type_text(view.username, "hoa.nt")
+    type_text(view.secret, "1111", enter=True)
+    shell.tasks.pump()
+    assert "không đúng" in view.message.text and "Còn 4 lần thử" in view.message.text
+    assert view.secret.get() == ""
+    type_text(view.secret, "2468", enter=True)
+    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "CounterView")
+    assert "Nguyễn Thị Hoa (Cán bộ tiếp nhận)" in shell.status.user.cget("text")
+    assert ctx.user.username == "hoa.nt"
+    shell.sign_out_button.invoke()
+    assert type(shell.screen).__name__ == "SignInView" and ctx.user is None
+
+
+def test_counter_calls_tickets_with_the_function_keys(shell, ctx):
+    counter = sign_in_clerk(shell, ctx)
+    assert counter.counter_box.get() == "Quầy 1"
+    assert "(F2)" in counter.queue_buttons["next"].cget("text")
+    for _i in range(2):
+        queue.take_ticket(ctx, "A", print_ticket=False)
+    key(shell.window, "F2")
+    shell.tasks.pump()
+    assert counter.ticket_label.cget("text") == "A001"
+    assert Ticket.get(Ticket.display == "A001").status == "called"
+    key(shell.window, "F3")
+    shell.tasks.pump()
+    assert counter.queue_message.text == "Đã gọi lại số A001."
+    key(shell.window, "F7")
+    shell.tasks.pump()
+    assert Ticket.get(Ticket.display == "A001").status == "done"
+    key(shell.window, "F2")
+    shell.tasks.pump()
+    key(shell.window, "F5")  # hold: the citizen fetches a paper
+    shell.tasks.pump()
+    assert counter.held_list.get(0, "end") == ("A002",)
+    key(shell.window, "F2")
+    shell.tasks.pump()
+    assert "Không còn ai chờ" in counter.queue_message.text
+
+
+def test_receive_a_dossier_from_a_scanned_card_and_print_the_receipt(shell, ctx):
+    counter = sign_in_clerk(shell, ctx)
+    queue.take_ticket(ctx, "B", print_ticket=False)
+    counter.counter_box.current(1)  # Quầy 2 serves B
+    counter.counter_box.event_generate("<<ComboboxSelected>>")
+    key(shell.window, "F2")
+    shell.tasks.pump()
+    assert counter.ticket_label.cget("text") == "B001"
+    shell.on_scan(SAMPLE_QR)  # what the wedge detector calls with a card's text
+    assert counter.citizen_entries["full_name"].get() == "Nguyễn Thị Hoa"
+    assert counter.citizen_entries["date_of_birth"].get() == "21/03/2003"
+    key(shell.window, "F10")  # no procedure yet
+    shell.tasks.pump()
+    assert "chọn thủ tục" in counter.receive_message.text
+    index = [p.code for p in counter.procedures].index("2.000815")
+    counter.procedure_box.current(index)
+    counter.procedure_box.event_generate("<<ComboboxSelected>>")
+    # a certified copy is charged per page: the form says so before anything is saved
+    assert shell.tasks.pump(until=lambda: "Số trang «0»" in counter.quote_label.cget("text"))
+    counter.pages.delete(0, "end")
+    type_text(counter.pages, "3a")
+    assert "số nguyên" in counter.count_error.cget("text")
+    key(counter.pages, "BackSpace")
+    counter.pages.delete(0, "end")
+    type_text(counter.pages, "3")
+    assert counter.count_error.cget("text") == ""
+    shell.tasks.pump(until=lambda: "5.000 đ" in counter.quote_label.cget("text"))
+    assert "Hẹn trả: 17:00 Thứ Năm, 26/11/2026" in counter.quote_label.cget("text")
+    type_text(counter.phone, "12345")
+    assert "10 chữ số" in counter.phone_error.cget("text")
+    counter.phone.delete(0, "end")
+    type_text(counter.phone, "0912345678")
+    assert counter.phone_error.cget("text") == ""
+    key(shell.window, "F10")
+    assert shell.tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text)
+    code = counter.result_label.cget("text")
+    dossier = Dossier.get(Dossier.code == code)
+    assert (dossier.fee_vnd, dossier.phone, dossier.received_by) == (
+        5000, "0912345678", "Nguyễn Thị Hoa")
+    assert DossierEvent.get(DossierEvent.dossier == dossier.id).actor == "Nguyễn Thị Hoa"
+    assert TicketDossier.select().count() == 1  # linked to the ticket being served
+    job = PrintJob.get(PrintJob.kind == "receipt")
+    assert (job.status, job.reference) == ("printed", code)
+    previews = list((Path(ctx.config.path).parent / "data").rglob("*receipt*.png"))
+    assert previews
+
+
+def test_a_scanner_burst_anywhere_is_a_scan_and_a_person_typing_is_not(shell, ctx):
+    counter = sign_in_clerk(shell, ctx)
+    info = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
+    # the receipt QR typed by a scanner into the phone field: taken back out, opens the dossier
+    counter.phone.delete(0, "end")
+    type_text(counter.phone, info.code, gap_ms=4, enter=True)
+    assert counter.phone.get() == ""
+    assert shell.tasks.pump(until=lambda: counter.found)
+    assert counter.notebook.index("current") == 1
+    assert counter.results.item("0")["values"][0] == info.code
+    # a card QR mangled by the keyboard layout (no Vietnamese letters) is named as such
+    mangled = "034303011829||Nguyen Thi Hoa|21032003|Nu|Thon Lai On, An Quy|14082021"
+    type_text(counter.search, mangled, start_ms=90_000, gap_ms=3, enter=True)
+    assert counter.notebook.index("current") == 0
+    assert "bàn phím" in counter.receive_message.text.lower() or \
+        "máy quét" in counter.receive_message.text.lower()
+    # a person typing an ID number and pressing Enter: a search, not a scan
+    counter.notebook.select(counter.find_tab)
+    counter.search.delete(0, "end")
+    type_text(counter.search, "034303011829", start_ms=200_000, gap_ms=180, enter=True)
+    assert counter.search.get() == "034303011829"
+    assert shell.tasks.pump(until=lambda: "Tìm thấy 1" in counter.find_message.text)
+
+
+def test_find_by_name_without_diacritics_and_move_it_on(shell, ctx):
+    counter = sign_in_clerk(shell, ctx)
+    info = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
+    key(shell.window, "F9")
+    type_text(counter.search, "nguyen thi hoa", enter=True)
+    assert shell.tasks.pump(until=lambda: counter.selected is not None)
+    assert counter.results.item("0")["values"][1] == "Nguyễn Thị Hoa"
+    assert "Chờ gửi" in counter.results.item("0")["values"][5]
+    buttons = {b.cget("text"): b for b in counter.lifecycle.winfo_children()}
+    buttons["Từ chối"].invoke()  # needs a reason
+    shell.tasks.pump()
+    assert "lý do" in counter.find_message.text
+    buttons["Đang xử lý"].invoke()
+    shell.tasks.pump()
+    assert Dossier.get(Dossier.code == info.code).status == "processing"
+    assert counter.results.item("0")["values"][3] == "Đang xử lý"
+    assert [e.actor for e in dossiers.get_dossier(ctx, info.code).events][-1] == \
+        "Nguyễn Thị Hoa"
+    type_text(counter.new_due, "31/02/2026 10:00")
+    counter.note.insert(0, "Chờ xác minh")
+    {b.cget("text"): b for b in counter.lifecycle.winfo_children()}["Gia hạn (Mẫu 04)"].invoke()
+    shell.tasks.pump()
+    assert "dd/mm/yyyy" in counter.find_message.text
+
+
+def test_display_board_shows_and_says_the_calls(shell, ctx):
+    said = []
+
+    class Recorder:
+        def announce(self, text):
+            said.append(text)
+
+    shell.announcer = Recorder()
+    counter = sign_in_clerk(shell, ctx)
+    queue.take_ticket(ctx, "A", print_ticket=False)
+    queue.take_ticket(ctx, "B", print_ticket=False)
+    shell.board_button.invoke()
+    board = shell.board
+    assert shell.tasks.pump(until=lambda: board.cursor is not None)
+    assert shell.tasks.pump(until=lambda: "A Hộ tịch: 1 người" in board.waiting.cget("text"))
+    counter.queue_buttons["next"].invoke()  # the board window may have the focus now
+    assert shell.tasks.pump(until=lambda: "A001" in board.call_banner.cget("text"))
+    assert board.call_banner.cget("text") == "Xin mời công dân có số thứ tự A001 đến quầy số 1"
+    assert board.counter_labels[1][1].cget("text") == "A001"
+    assert said and "A" in said[0] and "1" in said[0]
+    assert "Giờ tiếp nhận: 07:30–17:00" in board.notice.itemcget(board.notice_item, "text")
+    board.close()
+    assert shell.board is None
+
+
+def test_slow_work_never_blocks_the_window(shell):
+    started = time.perf_counter()
+    shell.tasks.submit(time.sleep, 0.5)
+    shell.window.update()
+    assert time.perf_counter() - started < 0.1
+    assert shell.tasks.busy
+    assert shell.tasks.pump(timeout=5)
+
+
+def test_the_guarded_services_refuse_when_nobody_signed_in(shell, ctx):
+    assert ctx.sign_in_required and ctx.user is None
+    with pytest.raises(UserError, match="đăng nhập"):
+        queue.call_next(ctx, 1)
+
+
+def test_no_display_points_to_the_text_demo(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err
+    assert "sadec-desk demo" in err and "màn hình" in err

@@ -1,0 +1,33 @@
+"""The views only call services (DESIGN.md §2): no ORM, no database, no sync internals."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import sadec_desk.views
+
+FORBIDDEN = ("peewee", "playhouse", "sadec_desk.db", "sadec_desk.sync")
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_no_view_imports_the_orm_or_the_database():
+    views = sorted(Path(sadec_desk.views.__file__).parent.glob("*.py"))
+    assert len(views) >= 6  # the check is looking at the real files
+    offenders = {
+        path.name: sorted(n for n in _imports(path)
+                          if any(n == f or n.startswith(f + ".") for f in FORBIDDEN))
+        for path in views}
+    assert {name: found for name, found in offenders.items() if found} == {}
+    # and the services they use are there
+    assert "sadec_desk.services" in {n.rsplit(".", 1)[0] for p in views for n in _imports(p)}
