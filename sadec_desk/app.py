@@ -44,7 +44,7 @@ def create_root():
     return root
 
 
-def start_app(root, ctx, *, start_workers: bool = True, on_close=None):
+def start_app(root, ctx, *, start_workers: bool = True, on_close=None, **shell_options):
     """Build the main window on ``root``; returns (shell, stop) where stop() ends the
     background workers started here."""
     from sadec_desk.announce import Announcer, find_engine
@@ -59,7 +59,8 @@ def start_app(root, ctx, *, start_workers: bool = True, on_close=None):
         if ctx.config["queue.speech"]:
             announcer = Announcer(find_engine(voice=ctx.config["queue.speech_voice"]))
     shell = Shell(root, ctx, sync_snapshot=sync_worker.snapshot if sync_worker else None,
-                  announcer=announcer, start_workers=start_workers, on_close=on_close)
+                  announcer=announcer, start_workers=start_workers, on_close=on_close,
+                  **shell_options)
 
     def stop() -> None:
         if sync_worker is not None:

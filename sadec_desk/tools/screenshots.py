@@ -62,7 +62,7 @@ def run(out: Path) -> int:
 
     root = create_root()
     ctx = open_context(load_config(), clock=lambda: moment[0])
-    shell, stop = start_app(root, ctx, start_workers=False)
+    shell, stop = start_app(root, ctx, start_workers=False, kiosk_fullscreen=False)
     tasks = shell.tasks
     win = shell.window
     win.geometry("1366x768+0+0")
@@ -139,6 +139,18 @@ def run(out: Path) -> int:
     tasks.pump(until=lambda: bool(board.call_banner.cget("text")))
     tasks.pump(until=lambda: "A001" in board.recent.cget("text"))
     grab(board.window, out / "07-bang-hien-thi.png")
+    board.close()
+
+    shell.on_open_kiosk()
+    kiosk = shell.kiosk
+    tasks.pump(until=lambda: bool(getattr(kiosk, "group_buttons", None)))
+    grab(kiosk.window, out / "08-kiosk-lay-so.png")
+    later()
+    kiosk.group_buttons["B"].invoke()
+    tasks.pump(until=lambda: hasattr(kiosk, "print_label")
+               and "Đang in" not in kiosk.print_label.cget("text"))
+    grab(kiosk.window, out / "09-kiosk-so-cua-ban.png")
+    kiosk.close()
 
     stop()
     shell.close()

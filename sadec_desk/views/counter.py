@@ -177,7 +177,7 @@ class CounterView(ttk.Frame):
         self.save_button = ttk.Button(bottom, text=_("Lưu và in phiếu hẹn (F10)"),
                                       bootstyle="success", command=self.on_save)
         self.save_button.pack(side="left")
-        ttk.Button(bottom, text=_("Làm mới biểu mẫu"), bootstyle="secondary-outline",
+        ttk.Button(bottom, text=_("Làm mới biểu mẫu"), bootstyle="info-outline",
                    command=self.on_clear_form).pack(side="left", padx=8)
         self.result_label = ttk.Label(bottom, text="", font=font(14, "bold"),
                                       bootstyle="success")
@@ -200,9 +200,9 @@ class CounterView(ttk.Frame):
                    ).pack(side="left")
         self.find_message = MessageBar(tab, wraplength=880)
         self.find_message.grid(row=1, column=0, sticky="we", pady=4)
-        columns = (("code", _("Mã hồ sơ"), 215), ("name", _("Người nộp"), 150),
+        columns = (("code", _("Mã hồ sơ"), 212), ("name", _("Người nộp"), 140),
                    ("procedure", _("Thủ tục"), 150), ("status", _("Trạng thái"), 115),
-                   ("due", _("Hẹn trả"), 125), ("sync", _("Đồng bộ"), 95))
+                   ("due", _("Hẹn trả"), 142), ("sync", _("Đồng bộ"), 95))
         self.results = ttk.Treeview(tab, columns=[c for c, _t, _w in columns],
                                     show="headings", height=5)
         for col, title, width in columns:
@@ -591,7 +591,7 @@ class CounterView(ttk.Frame):
             ttk.Button(self.lifecycle, text=_("Gia hạn (Mẫu 04)"), bootstyle="warning-outline",
                        command=self.on_reschedule).grid(row=extra // 2 + 1, column=0,
                                                         sticky="we", padx=2, pady=2)
-        ttk.Button(self.lifecycle, text=_("In lại phiếu hẹn"), bootstyle="secondary-outline",
+        ttk.Button(self.lifecycle, text=_("In lại phiếu hẹn"), bootstyle="info-outline",
                    command=self.on_reprint).grid(row=extra // 2 + 1, column=1, sticky="we",
                                                  padx=2, pady=2)
 

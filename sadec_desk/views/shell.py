@@ -136,7 +136,7 @@ class ItHomeView(ttk.Frame):
 class Shell:
     def __init__(self, root, ctx, *, sync_snapshot: Callable[[], object] | None = None,
                  announcer=None, start_workers: bool = True, on_close: Callable | None = None,
-                 geometry: str = "1366x740+0+0"):
+                 geometry: str = "1366x740+0+0", kiosk_fullscreen: bool = True):
         self.root, self.ctx = root, ctx
         self.announcer = announcer
         self.sync_snapshot = sync_snapshot
@@ -159,6 +159,8 @@ class Shell:
         self.scanner = WedgeDetector(self.window, self.on_scan)
         self.screen = None
         self.board = None
+        self.kiosk = None
+        self.kiosk_fullscreen = kiosk_fullscreen
         self._print_state = None
         self._print_rounds = 0
         self.print_worker = None
@@ -182,6 +184,8 @@ class Shell:
                                           command=self.on_sign_out)
         self.board_button = ttk.Button(header, text=_("Mở bảng hiển thị"), bootstyle="light",
                                        command=self.on_open_board)
+        self.kiosk_button = ttk.Button(header, text=_("Mở kiosk lấy số"), bootstyle="light",
+                                       command=self.on_open_kiosk)
 
     def show_screen(self, factory) -> None:
         if self.screen is not None:
@@ -199,8 +203,8 @@ class Shell:
                 parent, self, office_name="", agency_code=self.ctx.config["office.agency_code"]))
 
     def show_sign_in(self) -> None:
-        self.sign_out_button.pack_forget()
-        self.board_button.pack_forget()
+        for button in (self.sign_out_button, self.board_button, self.kiosk_button):
+            button.pack_forget()
         self.status.show_user(None)
         self.show_screen(lambda parent: SignInView(parent, self,
                                                    office_name=self.ctx.config["office.name"]))
@@ -209,11 +213,14 @@ class Shell:
         self.status.show_user(user)
         self.title.configure(text=self.ctx.config["office.name"])
         self.message.clear()
+        for button in (self.sign_out_button, self.board_button, self.kiosk_button):
+            button.pack_forget()
         self.sign_out_button.pack(side="right")
         if user.role in users.COUNTER_ROLES:
             from sadec_desk.views.counter import CounterView
 
             self.board_button.pack(side="right", padx=6)
+            self.kiosk_button.pack(side="right")
             self.show_screen(lambda parent: CounterView(parent, self))
         else:
             self.show_screen(lambda parent: ItHomeView(parent, self))
@@ -240,6 +247,12 @@ class Shell:
             return
         self.tasks.submit(queue.announcement, self.ctx, ticket,
                           on_done=lambda texts: self.announcer.announce(texts[1]))
+
+    def on_open_kiosk(self) -> None:
+        from sadec_desk.views.kiosk import KioskWindow
+
+        if self.kiosk is None or not self.kiosk.alive:
+            self.kiosk = KioskWindow(self.root, self, fullscreen=self.kiosk_fullscreen)
 
     def on_open_board(self) -> None:
         from sadec_desk.views.board import BoardWindow
@@ -279,6 +292,8 @@ class Shell:
         self.tasks.close()
         if self.board is not None:
             self.board.close()
+        if self.kiosk is not None:
+            self.kiosk.close()
         self.window.destroy()
         if self._on_close is not None:
             self._on_close()

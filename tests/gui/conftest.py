@@ -63,7 +63,7 @@ def ctx(clock):
 def shell(tk_root, ctx):
     from sadec_desk.app import start_app
 
-    sh, stop = start_app(tk_root, ctx, start_workers=False)
+    sh, stop = start_app(tk_root, ctx, start_workers=False, kiosk_fullscreen=False)
     sh.tasks.pump()
     yield sh
     stop()

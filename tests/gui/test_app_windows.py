@@ -249,3 +249,34 @@ def test_no_display_points_to_the_text_demo(monkeypatch, capsys):
     assert cli.main([]) == 2
     err = capsys.readouterr().err
     assert "sadec-desk demo" in err and "màn hình" in err
+
+
+def test_kiosk_gives_a_ticket_by_touch_and_only_staff_leave_it(shell, ctx):
+    counter = sign_in_clerk(shell, ctx)
+    shell.kiosk_button.invoke()
+    kiosk = shell.kiosk
+    assert shell.tasks.pump(until=lambda: "A" in getattr(kiosk, "group_buttons", {}))
+    assert set(kiosk.group_buttons) == {"A", "B", "C"}
+    assert "Hộ tịch" in kiosk.group_buttons["A"].cget("text")
+    kiosk.priority_button.invoke()
+    kiosk.group_buttons["A"].invoke()
+    assert shell.tasks.pump(until=lambda: hasattr(kiosk, "number_label"))
+    assert kiosk.number_label.cget("text") == "A001"
+    assert shell.tasks.pump(until=lambda: "nhận phiếu" in kiosk.print_label.cget("text"))
+    ticket = Ticket.get(Ticket.display == "A001")
+    assert ticket.priority and ticket.status == "waiting"
+    assert PrintJob.get(PrintJob.kind == "ticket").status == "printed"
+    # closing the window is not leaving: it asks for a staff sign-in
+    kiosk.window.event_generate("<Escape>")
+    kiosk.on_staff()
+    kiosk.staff_user.insert(0, "hoa.nt")
+    kiosk.staff_secret.insert(0, "0000")
+    kiosk.on_staff_sign_in()
+    shell.tasks.pump()
+    assert kiosk.alive and "không đúng" in kiosk.staff_message.cget("text")
+    kiosk.staff_secret.delete(0, "end")
+    kiosk.staff_secret.insert(0, "2468")
+    kiosk.on_staff_sign_in()
+    assert shell.tasks.pump(until=lambda: not kiosk.alive)
+    assert shell.kiosk is None and type(shell.screen).__name__ == "CounterView"
+    assert counter is not shell.screen  # a fresh counter screen for the staff member
