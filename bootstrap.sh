@@ -150,6 +150,8 @@ if [ "$MODE" = test ]; then
         [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && have_pg=yes
     done
     [ "$have_pg" = yes ] || TEST_PKGS="$TEST_PKGS postgresql"
+    # poppler-utils: the report tests read the PDFs back (pdftotext, pdfinfo, pdfimages)
+    TEST_PKGS="$TEST_PKGS poppler-utils"
     # shellcheck disable=SC2086
     install_packages "tests" $TEST_PKGS
 fi

@@ -9,30 +9,12 @@ from sadec_desk.cli import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.formatting import format_datetime
 from sadec_desk.i18n import _
+from sadec_desk.reports.text import channel_label, minutes, pct, period_text
 from sadec_desk.services import audit, backup, reports
-
-CHANNEL_LABELS = {"counter": lambda: _("Tại quầy"), "kiosk": lambda: _("Ki-ốt"),
-                  "online": lambda: _("Trực tuyến"), "postal": lambda: _("Bưu chính")}
-
-
-def channel_label(channel: str) -> str:
-    label = CHANNEL_LABELS.get(channel)
-    return label() if label else channel
-
-
-def pct(share: float | None) -> str:
-    """'87,5 %' (Vietnamese decimal comma); '—' when there is nothing to divide."""
-    return "—" if share is None else f"{share * 100:.1f} %".replace(".", ",")
-
-
-def minutes(seconds: float | None) -> str:
-    return "—" if seconds is None else _("{m} phút").format(m=f"{seconds / 60:.1f}"
-                                                            .replace(".", ","))
 
 
 def _period_line(period) -> str:
-    return _("Kỳ báo cáo: {a} – {b}").format(a=period.date_from.strftime("%d/%m/%Y"),
-                                             b=period.date_to.strftime("%d/%m/%Y"))
+    return period_text(period)
 
 
 def cmd_report_summary(args, ctx) -> None:
@@ -150,6 +132,31 @@ def cmd_audit_verify(args, ctx) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
+def _export_lines(info) -> list[str]:
+    out = [_("Đã ghi {path}").format(path=info.path)]
+    if info.pages:
+        out[0] += _(" ({n} trang)").format(n=info.pages)
+    if info.personal_data:
+        out.append(_("Tệp có dữ liệu cá nhân: chỉ lưu ở nơi an toàn, không gửi ra ngoài."))
+    return out
+
+
+def cmd_report_export(args, ctx) -> None:
+    info = reports.export_report(ctx, args.date_from, args.date_to, fmt=args.format,
+                                 out=args.out, book=args.book)
+    emit(args, info, lambda: _export_lines(info))
+
+
+def cmd_report_book(args, ctx) -> None:
+    info = reports.export_book(ctx, args.date_from, args.date_to, out=args.out)
+    emit(args, info, lambda: _export_lines(info))
+
+
+def cmd_form_print(args, ctx) -> None:
+    info = reports.print_form(ctx, args.reference, args.form, out=args.out)
+    emit(args, info, lambda: _export_lines(info))
+
+
 def _size(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB".replace(".", ",")
 
@@ -220,6 +227,22 @@ def register(sub) -> None:
                          help="tickets, waiting and service time, share over the promise"))
     _period_args(command(g, "satisfaction", cmd_report_satisfaction,
                          help="satisfaction shares (three levels)"))
+    p = command(g, "export", cmd_report_export, help="the report as PDF (charts) or XLSX")
+    _period_args(p)
+    p.add_argument("--format", required=True, choices=("pdf", "xlsx"))
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--book", action="store_true",
+                   help="XLSX: add the tracking book (Mẫu 06, personal data; leader/IT only)")
+    p = command(g, "book", cmd_report_book,
+                help="dossier tracking book, Mẫu 06 (A4 PDF; personal data, leader/IT only)")
+    _period_args(p)
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
+
+    g = group(sub, "form", "forms of TT 01/2018/TT-VPCP as PDF (A5)")
+    p = command(g, "print", cmd_form_print, help="Mẫu 01-05 of a dossier to a PDF file")
+    p.add_argument("reference", metavar="CODE")
+    p.add_argument("--form", required=True, metavar="01..05")
+    p.add_argument("--out", required=True, metavar="FILE.pdf")
 
     g = group(sub, "backup", "backups of the office database")
     p = command(g, "create", cmd_backup_create, help="back up now (online, verified)")
