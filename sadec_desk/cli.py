@@ -23,6 +23,7 @@ from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.formatting import deadline_label, dossier_lines, format_date, format_datetime
 from sadec_desk.i18n import _
 from sadec_desk.services import calendar_service, catalog, citizens, dossiers, office
+from sadec_desk.services.audit import PersonalDataFilter
 from sadec_desk.services.context import AppContext, open_context
 from sadec_desk.services.records import to_jsonable
 
@@ -309,6 +310,7 @@ def setup_logging() -> str:
     except OSError:
         handler, where = logging.StreamHandler(sys.stderr), "stderr"
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(PersonalDataFilter())  # no ID numbers in the log, tracebacks included
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)

@@ -312,7 +312,8 @@ def export_report(ctx: AppContext, date_from, date_to, *, fmt: str, out: str | P
                                  generated_text=generated, sections=sections)
 
         _atomic_write(path, write)
-    log.info("report export: %s (%s), personal data: %s", path.name, fmt, book)
+    # file names are left out of the log: a clerk may name a file after a citizen
+    log.info("report export (%s), personal data: %s", fmt, book)
     return ExportInfo(path=str(path), format=fmt, personal_data=book, pages=pages)
 
 
@@ -471,5 +472,5 @@ def print_form(ctx: AppContext, reference: str, form: str, *, out: str | Path) -
         document = form_document(ctx, reference, form)
     _fonts(ctx)
     _atomic_write(path, lambda f: pdf.write_form_pdf(f, document))
-    log.info("form %s printed to %s", document.number, path.name)
+    log.info("form %s of %s written to a PDF file", document.number, document.code)
     return ExportInfo(path=str(path), format="pdf", personal_data=True, pages=None)
