@@ -275,6 +275,8 @@ class CounterView(ttk.Frame):
             _("Nhóm {prefix} – {name}").format(prefix=g.prefix, name=g.name)
             for g in self.groups])
         self.on_refresh_queue()
+        # after the screen has its data: makes the first find by name quick
+        self.shell.tasks.submit(reception.warm_up, self.ctx)
 
     def on_procedures_loaded(self, procedures) -> None:
         self.procedures = list(procedures)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from appfixtures import SAMPLE_QR
+from appfixtures import OTHER_QR, SAMPLE_QR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,4 +67,8 @@ def test_find_ignores_diacritics(ctx):
         "Nguyễn Thị Hoa"]
     assert len(reception.find_dossiers(ctx, "034303011829")) == 1
     assert reception.find_dossiers(ctx, "tran van") == []
+    # a citizen met after the name index was built is found too
+    reception.receive_from_form(ctx, qr_text=OTHER_QR, procedure_code="2.000635")
+    assert [d.citizen.full_name for d in reception.find_dossiers(ctx, "tran van duc")] == [
+        "Trần Văn Đức"]
     assert reception.fold("Đặng Thị Ánh") == "dang thi anh"
