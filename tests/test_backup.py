@@ -197,3 +197,25 @@ def test_postgresql_backup_and_restore_wrap_pg_dump(pg_database):
         f.write(b"\x00" * 32)
     with pytest.raises(BackupError, match="SHA-256"):
         backup.restore_backup(ctx, saved.name)
+
+
+def test_backups_need_it_or_leader_and_restore_needs_it():
+    from sadec_desk.services.users import PermissionDenied, UserInfo
+
+    ctx = make_ctx(Clock())
+    _receive(ctx)
+
+    def sign(role):
+        ctx.user = UserInfo(id=1, username=role, full_name="Cán bộ", role=role,
+                            role_label=role, secret_kind="password", counter=None,
+                            active=True, last_sign_in_at=None)
+
+    sign("clerk")
+    with pytest.raises(PermissionDenied):
+        backup.create_backup(ctx)
+    sign("leader")
+    saved = backup.create_backup(ctx)
+    with pytest.raises(PermissionDenied, match="Cán bộ CNTT"):
+        backup.restore_backup(ctx, saved.name)
+    sign("it")
+    assert backup.restore_backup(ctx, saved.name).restored.name == saved.name

@@ -39,6 +39,7 @@ from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import DatabaseError, InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services import audit
+from sadec_desk.services.users import require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -51,6 +52,8 @@ PG_SUFFIX = ".pgdump"
 #: when the backup started
 GROWING_TABLES = ("dossier", "dossier_event", "outbox")
 PG_TIMEOUT_S = 3600
+BACKUP_ROLES = ("it", "leader")
+RESTORE_ROLES = ("it",)
 
 
 class BackupError(UserError):
@@ -368,7 +371,10 @@ def _info_from_manifest(path: Path, data: dict) -> BackupInfo:
 
 def create_backup(ctx: AppContext, *, purpose: str = "manual", folder: Path | None = None,
                   prefix: str = PREFIX) -> BackupInfo:
-    """Write, verify and register one backup; then apply the retention rule."""
+    """Write, verify and register one backup; then apply the retention rule.
+
+    A backup holds every citizen's data: IT staff and the leader only."""
+    require_role(ctx, *BACKUP_ROLES)
     folder = folder or backup_dir(ctx)
     suffix = PG_SUFFIX if _is_pg(ctx) else SQLITE_SUFFIX
     dest = _unique(folder, prefix + _stamp(ctx.now()), suffix)
@@ -435,7 +441,8 @@ def verify_backup(ctx: AppContext, name: str) -> VerifyResult:
 
 
 def restore_backup(ctx: AppContext, name: str) -> RestoreResult:
-    """Put a verified backup back; the current database is first saved aside."""
+    """Put a verified backup back; the current database is first saved aside (IT only)."""
+    require_role(ctx, *RESTORE_ROLES)
     info = _find(ctx, name)
     check = verify_backup(ctx, name)
     if not check.ok:

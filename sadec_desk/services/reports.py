@@ -76,6 +76,7 @@ def make_period(date_from: date | str, date_to: date | str) -> Period:
 
 def summary_report(ctx: AppContext, date_from, date_to) -> SummaryReport:
     """Received by procedure and channel, early/on time/late, on-time rate, overdue counts."""
+    _require(ctx, REPORT_ROLES)
     period = make_period(date_from, date_to)
     with translated_errors():
         return summary_q.summary(ctx, period)
@@ -83,11 +84,13 @@ def summary_report(ctx: AppContext, date_from, date_to) -> SummaryReport:
 
 def overdue_report(ctx: AppContext) -> OverdueReport:
     """Unfinished dossiers past their due time now, and those due in 2 working days."""
+    _require(ctx, REPORT_ROLES)
     with translated_errors():
         return summary_q.overdue(ctx)
 
 
 def queue_report(ctx: AppContext, date_from, date_to) -> QueueReport:
+    _require(ctx, REPORT_ROLES)
     period = make_period(date_from, date_to)
     promise = ctx.config["queue.wait_promise_minutes"]
     if isinstance(promise, bool) or not isinstance(promise, int) or promise < 1:
@@ -97,6 +100,7 @@ def queue_report(ctx: AppContext, date_from, date_to) -> QueueReport:
 
 
 def satisfaction_report(ctx: AppContext, date_from, date_to) -> SatisfactionReport:
+    _require(ctx, REPORT_ROLES)
     period = make_period(date_from, date_to)
     with translated_errors():
         return satisfaction_q.satisfaction_report(ctx, period)
