@@ -24,7 +24,6 @@ from sadec_desk.formatting import deadline_label, dossier_lines, format_date, fo
 from sadec_desk.i18n import _
 from sadec_desk.services import calendar_service, catalog, citizens, dossiers, office
 from sadec_desk.services.audit import PersonalDataFilter
-from sadec_desk.services.audit import PersonalDataFilter
 from sadec_desk.services.context import AppContext, open_context
 from sadec_desk.services.records import to_jsonable
 
