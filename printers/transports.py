@@ -309,7 +309,8 @@ def _cups_failed(name: str, said: str, server: str, running: bool | None,
                            reason="error")
     return PrintFailed(_("CUPS không nhận lệnh in cho hàng đợi '{name}': {said}. Kiểm tra máy in "
                          "trong CUPS; lệnh in vẫn chờ trong hàng đợi.").format(
-                             name=name or _("mặc định"), said=said), reason="refused")
+                             name=name or _("mặc định"), said=said.rstrip(". ")),
+                       reason="refused")
 
 
 def _check_usable(printer, conn: Connection) -> None:
