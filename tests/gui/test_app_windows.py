@@ -104,6 +104,19 @@ def test_counter_calls_tickets_with_the_function_keys(shell, ctx):
     key(shell.window, "F2")
     shell.tasks.pump()
     assert "Không còn ai chờ" in counter.queue_message.text
+    # transfer: pick the destination, F6
+    queue.take_ticket(ctx, "C", print_ticket=False)
+    key(shell.window, "F2")
+    shell.tasks.pump()
+    assert counter.ticket_label.cget("text") == "C001"
+    key(shell.window, "F6")
+    shell.tasks.pump()
+    assert "Chuyển đến" in counter.queue_message.text  # says what to choose first
+    counter.transfer_box.current(counter.transfer_box.cget("values").index("Quầy 2"))
+    key(shell.window, "F6")
+    shell.tasks.pump()
+    moved = Ticket.get(Ticket.display == "C001")
+    assert moved.status == "transferred" and moved.target_counter.number == 2
 
 
 def test_receive_a_dossier_from_a_scanned_card_and_print_the_receipt(shell, ctx):
@@ -169,6 +182,10 @@ def test_a_scanner_burst_anywhere_is_a_scan_and_a_person_typing_is_not(shell, ct
     assert counter.notebook.index("current") == 0
     assert "bàn phím" in counter.receive_message.text.lower() or \
         "máy quét" in counter.receive_message.text.lower()
+    # a QR that is neither a card nor a receipt is named as such
+    type_text(counter.phone, "https://dichvucong.gov.vn/p/home", start_ms=150_000, gap_ms=4,
+              enter=True)
+    assert "không phải mã QR thẻ CCCD hay phiếu hẹn" in counter.receive_message.text
     # a person typing an ID number and pressing Enter: a search, not a scan
     counter.notebook.select(counter.find_tab)
     counter.search.delete(0, "end")
@@ -195,11 +212,28 @@ def test_find_by_name_without_diacritics_and_move_it_on(shell, ctx):
     assert counter.results.item("0")["values"][3] == "Đang xử lý"
     assert [e.actor for e in dossiers.get_dossier(ctx, info.code).events][-1] == \
         "Nguyễn Thị Hoa"
+    for label in ("Đã có kết quả", "Đã trả kết quả"):
+        {b.cget("text"): b for b in counter.lifecycle.winfo_children()}[label].invoke()
+        shell.tasks.pump()
+    assert Dossier.get(Dossier.code == info.code).status == "returned"
+    assert PrintJob.get(PrintJob.kind == "return_slip").status == "printed"
+    assert [b.cget("text") for b in counter.lifecycle.winfo_children()] == ["In lại phiếu hẹn"]
+    other = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
+    counter.search.delete(0, "end")
+    type_text(counter.search, other.code, enter=True)
+    shell.tasks.pump()
     type_text(counter.new_due, "31/02/2026 10:00")
     counter.note.insert(0, "Chờ xác minh")
     {b.cget("text"): b for b in counter.lifecycle.winfo_children()}["Gia hạn (Mẫu 04)"].invoke()
     shell.tasks.pump()
     assert "dd/mm/yyyy" in counter.find_message.text
+    counter.new_due.delete(0, "end")
+    type_text(counter.new_due, "04/12/2026 10:00")
+    {b.cget("text"): b for b in counter.lifecycle.winfo_children()}["Gia hạn (Mẫu 04)"].invoke()
+    shell.tasks.pump()
+    event = dossiers.get_dossier(ctx, other.code).events[-1]
+    assert (event.kind, event.note, event.actor) == ("rescheduled", "Chờ xác minh",
+                                                     "Nguyễn Thị Hoa")
 
 
 def test_display_board_shows_and_says_the_calls(shell, ctx):
