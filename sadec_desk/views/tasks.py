@@ -35,6 +35,8 @@ class TaskRunner:
         self._jobs: queue.Queue = queue.Queue()
         self._results: queue.Queue = queue.Queue()
         self._pending = 0  # submitted, callback not yet run (Tk thread only)
+        #: (seconds, name) of the longest callback run on the Tk thread (tests, tuning)
+        self.slowest: tuple[float, str] = (0.0, "")
         self._closed = False
         self._thread = threading.Thread(target=self._work, name="sadec-tasks", daemon=True)
         self._thread.start()
@@ -65,6 +67,7 @@ class TaskRunner:
                 break
             if counted:
                 self._pending -= 1
+            started = time.perf_counter()
             try:
                 if callback is not None:
                     callback(value)
@@ -72,6 +75,9 @@ class TaskRunner:
                 log.exception("error in a window callback")
                 self.on_error(_("Lỗi chương trình; chi tiết đã ghi vào tệp nhật ký. "
                                 "Hãy báo cho bộ phận CNTT."))
+            spent = time.perf_counter() - started
+            if spent > self.slowest[0]:
+                self.slowest = (spent, getattr(callback, "__qualname__", str(callback)))
         if not self._closed:
             self._after_id = self.widget.after(POLL_MS, self._drain)
 

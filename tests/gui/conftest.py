@@ -18,11 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: appfi
 
 from appfixtures import Clock, make_ctx  # noqa: E402
 
-from sadec_desk.services import office, users  # noqa: E402
-
-#: keysyms of the characters the tests type (letters and digits are their own keysym)
-KEYSYMS = {".": "period", "-": "minus", "|": "bar", "_": "underscore", " ": "space",
-           ":": "colon", "/": "slash", "+": "plus", "@": "at", ",": "comma"}
+from sadec_desk.services import users  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -70,42 +66,3 @@ def shell(tk_root, ctx):
     if sh.window.winfo_exists():
         sh.close()
     ctx.user = None
-
-
-def key(widget, keysym: str, *, time: int = 0) -> None:
-    widget.event_generate("<KeyPress>", keysym=keysym, time=time)
-    widget.event_generate("<KeyRelease>", keysym=keysym, time=time)
-
-
-def type_text(widget, text: str, *, start_ms: int = 1000, gap_ms: int = 150,
-              enter: bool = False) -> int:
-    """Type ASCII ``text`` into ``widget`` key by key; ``gap_ms`` apart (a person: 150 ms,
-    a scanner: 5 ms). Returns the time of the last key."""
-    widget.focus_force()
-    widget.update()
-    t = start_ms
-    for ch in text:
-        widget.event_generate("<KeyPress>", keysym=KEYSYMS.get(ch, ch), time=t)
-        t += gap_ms
-    if enter:
-        widget.event_generate("<KeyPress>", keysym="Return", time=t)
-    widget.update()
-    return t
-
-
-def sign_in_clerk(shell, ctx, *, counter: int = 1):
-    users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
-                      password="matkhau-cntt")
-    ctx.user = users.get_user(ctx, "admin")
-    office.init_office(ctx)  # the default service groups and counters
-    users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
-                      pin="2468", counter=counter)
-    users.sign_out(ctx)
-    shell.on_sign_out()
-    shell.tasks.pump()
-    view = shell.screen
-    type_text(view.username, "hoa.nt")
-    type_text(view.secret, "2468", enter=True)
-    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "CounterView")
-    shell.tasks.pump()
-    return shell.screen

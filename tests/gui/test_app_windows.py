@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from appfixtures import SAMPLE_QR
-from conftest import key, sign_in_clerk, type_text
+from guikit import key, sign_in_clerk, type_text
 
 from sadec_desk import cli
 from sadec_desk.config import load_config
@@ -314,3 +314,21 @@ def test_kiosk_gives_a_ticket_by_touch_and_only_staff_leave_it(shell, ctx):
     assert shell.tasks.pump(until=lambda: not kiosk.alive)
     assert shell.kiosk is None and type(shell.screen).__name__ == "CounterView"
     assert counter is not shell.screen  # a fresh counter screen for the staff member
+
+
+def test_no_callback_holds_the_window_long(shell, ctx):
+    """DESIGN.md §6.2 / issue #6: nothing on the Tk thread takes more than 100 ms."""
+    counter = sign_in_clerk(shell, ctx)
+    queue.take_ticket(ctx, "A", print_ticket=False)
+    key(shell.window, "F2")
+    shell.on_scan(SAMPLE_QR)
+    counter.choose_procedure("2.000635")
+    shell.tasks.pump(until=lambda: "Lệ phí" in counter.quote_label.cget("text"))
+    key(shell.window, "F10")
+    assert shell.tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text)
+    key(shell.window, "F9")
+    type_text(counter.search, "nguyen", enter=True)
+    assert shell.tasks.pump(until=lambda: counter.selected is not None)
+    seconds, name = shell.tasks.slowest
+    print(f"slowest Tk-thread callback: {seconds * 1000:.1f} ms in {name}")
+    assert seconds < 0.1, name
