@@ -42,8 +42,24 @@ def test_first_start_asks_for_the_office_and_the_first_it_account(shell, ctx):
     assert load_config()["office.name"] == "UBND phường 1, Sa Đéc"
     assert "Lê Văn Tín (Cán bộ CNTT)" in shell.status.user.cget("text")
     assert "chưa có trong phiên bản này" in str(shell.screen.winfo_children()[1].cget("text"))
-    rows = [shell.screen.tree.item(i)["values"] for i in shell.screen.tree.get_children()]
+    it_home = shell.screen
+    rows = [it_home.tree.item(i)["values"] for i in it_home.tree.get_children()]
     assert rows[0][:3] == ["tin.lv", "Lê Văn Tín", "Cán bộ CNTT"]
+    # the IT officer adds the clerks
+    type_text(it_home.new_username, "hoa.nt")
+    it_home.new_name.insert(0, "Nguyễn Thị Hoa")
+    type_text(it_home.new_pin, "12")
+    it_home.add_button.invoke()
+    shell.tasks.pump()
+    assert "4 đến 8 chữ số" in it_home.message.text
+    type_text(it_home.new_pin, "34")
+    type_text(it_home.new_counter, "2")
+    it_home.add_button.invoke()
+    shell.tasks.pump()
+    assert it_home.message.text == "Đã tạo tài khoản hoa.nt (Cán bộ tiếp nhận)."
+    clerk = User.get(User.username == "hoa.nt")
+    assert (clerk.role, clerk.secret_kind, clerk.counter) == ("clerk", "pin", 2)
+    assert len(it_home.tree.get_children()) == 2
 
 
 def test_bad_set_up_input_says_what_to_fix(shell):
