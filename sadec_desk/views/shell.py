@@ -273,6 +273,10 @@ class Shell:
             self.show_screen(lambda parent: ItHomeView(parent, self))
 
     def on_sign_out(self) -> None:
+        # the kiosk and the board run under the staff member's sign-in: they close with it
+        for window in (self.kiosk, self.board):
+            if window is not None:
+                window.close()
         users.sign_out(self.ctx)
         self.show_sign_in()
 

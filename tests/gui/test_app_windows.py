@@ -330,6 +330,10 @@ def test_kiosk_gives_a_ticket_by_touch_and_only_staff_leave_it(shell, ctx):
     assert shell.tasks.pump(until=lambda: not kiosk.alive)
     assert shell.kiosk is None and type(shell.screen).__name__ == "CounterView"
     assert counter is not shell.screen  # a fresh counter screen for the staff member
+    shell.kiosk_button.invoke()
+    kiosk = shell.kiosk
+    shell.sign_out_button.invoke()  # signing out closes the kiosk it opened
+    assert not kiosk.alive and shell.kiosk is None
 
 
 def test_no_callback_holds_the_window_long(shell, ctx):
