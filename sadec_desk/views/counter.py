@@ -11,6 +11,7 @@ from tkinter import filedialog
 
 import ttkbootstrap as ttk
 
+from sadec_desk.errors import UserError
 from sadec_desk.formatting import dossier_lines, format_datetime
 from sadec_desk.i18n import _
 from sadec_desk.services import catalog, citizens, dossiers, printing, queue, reception
@@ -381,7 +382,7 @@ class CounterView(ttk.Frame):
         opens the dossier."""
         try:
             result = citizens.classify_qr_text(text, "keyboard")
-        except Exception as exc:  # a UserError: the card's own precise message
+        except UserError as exc:  # the card's own precise message (mangled, bad date...)
             self.notebook.select(self.receive_tab)
             self.receive_message.show(str(exc), "error")
             return
@@ -483,6 +484,8 @@ class CounterView(ttk.Frame):
         self.quote_label.configure(text=text, bootstyle="info")
 
     def on_save(self) -> None:
+        if str(self.save_button.cget("state")) == "disabled":
+            return  # F10 pressed again while the first save is running: one dossier only
         procedure = self.procedure
         papers = [reception.FormPaper(p.name, p.kind, p.count, var.get())
                   for p, var in self.paper_vars]

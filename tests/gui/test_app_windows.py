@@ -169,7 +169,9 @@ def test_receive_a_dossier_from_a_scanned_card_and_print_the_receipt(shell, ctx)
     type_text(counter.phone, "0912345678")
     assert counter.phone_error.cget("text") == ""
     key(shell.window, "F10")
+    key(shell.window, "F10")  # pressed twice: still one dossier
     assert shell.tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text)
+    assert Dossier.select().count() == 1
     code = counter.result_label.cget("text")
     dossier = Dossier.get(Dossier.code == code)
     assert (dossier.fee_vnd, dossier.phone, dossier.received_by) == (
