@@ -51,7 +51,6 @@ GENESIS = "0" * 64
 #: PostgreSQL advisory lock that serialises writers of the chain (any constant of ours)
 _CHAIN_LOCK_KEY = 7270011
 _FIELDS = ("dossier", "at", "actor", "kind", "from_status", "to_status", "note", "data")
-_INSERT_CHUNK = 200
 
 
 def _utc_text(moment: datetime) -> str:
@@ -71,10 +70,22 @@ def event_hash(seq: int, dossier_id: int, at: datetime, actor: str, kind: str,
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# Plain SQL on the hot path (every receipt): peewee's query building cost more than the
+# queries themselves (bench/reports.py times append_event)
+_HEAD_SQL = "SELECT seq, hash FROM dossier_event ORDER BY seq DESC LIMIT 1"
+_COLUMNS = ("dossier", "at", "actor", "kind", "from_status", "to_status", "note", "data", "seq",
+            "prev_hash", "hash")
+
+
 def _head(database: peewee.Database) -> tuple[int, str]:
-    row = (DossierEvent.select(DossierEvent.seq, DossierEvent.hash)
-           .order_by(DossierEvent.seq.desc()).limit(1).tuples().first())
-    return (row[0], row[1]) if row else (0, GENESIS)
+    row = database.execute_sql(_HEAD_SQL).fetchone()
+    return (int(row[0]), row[1]) if row else (0, GENESIS)
+
+
+def _insert_sql(database: peewee.Database) -> str:
+    fields = [DossierEvent._meta.fields[n] for n in _COLUMNS]
+    return (f"INSERT INTO dossier_event ({', '.join(f.column_name for f in fields)}) "
+            f"VALUES ({', '.join([database.param] * len(fields))})")
 
 
 def append_events(database: peewee.Database, rows: list[dict]) -> list[dict]:
@@ -111,8 +122,10 @@ def append_events(database: peewee.Database, rows: list[dict]) -> list[dict]:
             seq, dossier_id, values["at"], values["actor"], values["kind"],
             values["from_status"], values["to_status"], values["note"], values["data"], prev)
         stored.append(values)
-    for start in range(0, len(stored), _INSERT_CHUNK):
-        DossierEvent.insert_many(stored[start:start + _INSERT_CHUNK]).execute()
+    fields = [DossierEvent._meta.fields[n] for n in _COLUMNS]
+    values = [tuple(f.db_value(row[n]) for f, n in zip(fields, _COLUMNS, strict=True))
+              for row in stored]
+    database.cursor().executemany(_insert_sql(database), values)
     return stored
 
 

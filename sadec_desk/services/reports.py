@@ -116,6 +116,8 @@ PERSONAL_DATA_MARK = "du-lieu-ca-nhan"
 PERSONAL_EXPORT_ROLES = ("leader", "it")
 FORM_ROLES = ("clerk", "leader", "it")
 REPORT_ROLES = ("clerk", "leader", "it")
+#: the report PDF lists the longest-overdue dossiers; the XLSX has them all
+PDF_OVERDUE_ROWS = 100
 FORMS = {"01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
          "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
          "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
@@ -289,8 +291,12 @@ def export_report(ctx: AppContext, date_from, date_to, *, fmt: str, out: str | P
                 widths=(0.11, 0.35, 0.09, 0.1, 0.08, 0.08, 0.08, 0.11)),
             pdf.ReportSection(_("4. Hồ sơ quá hạn và sắp đến hạn"), lines=(
                 _("Đang quá hạn: {n}; đến hạn trong 2 ngày làm việc: {m}.").format(
-                    n=len(overdue_r.overdue), m=len(overdue_r.due_soon)),),
-                table=tuple(tuple(_fmt_cell(v) for v in row) for row in tables["late"])
+                    n=len(overdue_r.overdue), m=len(overdue_r.due_soon)),
+                *((_("Bảng dưới liệt kê {k} hồ sơ quá hạn lâu nhất; danh sách đầy đủ có trong "
+                     "bản XLSX.").format(k=PDF_OVERDUE_ROWS),)
+                  if len(overdue_r.overdue) > PDF_OVERDUE_ROWS else ())),
+                table=tuple(tuple(_fmt_cell(v) for v in row)
+                            for row in tables["late"][:PDF_OVERDUE_ROWS + 1])
                 if overdue_r.overdue else (),
                 widths=(0.31, 0.23, 0.11, 0.12, 0.12, 0.11)),
             pdf.ReportSection(_("5. Xếp hàng"), lines=(
