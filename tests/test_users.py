@@ -9,6 +9,8 @@ from datetime import timedelta
 import argon2
 import pytest
 from appfixtures import SAMPLE_QR, Clock, make_ctx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sadec_desk import cli
 from sadec_desk.db.user_models import User
@@ -159,3 +161,18 @@ def test_the_command_line_is_the_machines_administrator(ctx, capsys, monkeypatch
     monkeypatch.setattr("sys.stdin", io.StringIO("12\n"))
     assert cli.main(["user", "passwd", "hoa.nt", "--pin"]) == 2
     assert "4 đến 8 chữ số" in capsys.readouterr().err
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=80), secret=st.text(max_size=300))
+def test_nothing_typed_at_sign_in_does_worse_than_refuse(ctx, name, secret):
+    if not users.has_users(ctx):
+        _staff(ctx)
+    try:
+        info = users.sign_in(ctx, name, secret)
+    except SignInFailed as exc:
+        assert str(exc)
+    else:  # only a real account's secret gets in
+        assert (info.username, secret) in {("admin", "mật khẩu dài"), ("hoa.nt", "2468"),
+                                           ("lanh.dao", "lanhdao123")}

@@ -295,6 +295,8 @@ def sign_in(ctx: AppContext, username: str, secret: str) -> UserInfo:
     name = (username or "").strip().lower()
     secret = secret or ""
     now = ctx.now()
+    if len(name) > 64 or len(secret) > 256:
+        raise SignInFailed(wrong)  # no account has such a name or secret
     with translated_errors():
         row = User.get_or_none(User.username == name) if name else None
     if row is None or not row.active:
