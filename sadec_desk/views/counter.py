@@ -371,8 +371,8 @@ class CounterView(ttk.Frame):
             "transfer": _("Đã chuyển số {n}."), "done": _("Số {n}: đã phục vụ xong."),
         }
         self.queue_message.show(messages[key].format(n=ticket.number), "ok")
-        if key in ("next", "recall"):
-            self.shell.announce_ticket(ticket)
+        # the call is said by the display board (this machine's or another one's), which
+        # reads every call once through its cursor: saying it here too would double it
         self.on_refresh_queue()
 
     # --- receiving -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
-from sadec_desk.services import printing, queue, users
+from sadec_desk.services import printing, users
 from sadec_desk.views.scanner import WedgeDetector
 from sadec_desk.views.signin import SetupView, SignInView
 from sadec_desk.views.tasks import Periodic, TaskRunner
@@ -291,13 +291,6 @@ class Shell:
 
     def show_error(self, message: str) -> None:
         self.message.show(message, "error")
-
-    def announce_ticket(self, ticket) -> None:
-        """Say the call on this machine's loudspeaker (when the board is not doing it)."""
-        if self.board is not None or self.announcer is None:
-            return
-        self.tasks.submit(queue.announcement, self.ctx, ticket,
-                          on_done=lambda texts: self.announcer.announce(texts[1]))
 
     def on_open_kiosk(self) -> None:
         from sadec_desk.views.kiosk import KioskWindow
