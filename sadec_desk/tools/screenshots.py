@@ -119,6 +119,7 @@ def run(out: Path) -> int:
     tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text
                or "chưa in" in counter.receive_message.text, timeout=20)
     shell.on_print_state(print_state(ctx, check_printer=False, last=None))
+    shell.status.show_sync(sync_status(ctx))
     settle()
     grab(win, out / "05-da-tiep-nhan.png")
 

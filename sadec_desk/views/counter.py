@@ -99,8 +99,8 @@ class CounterView(ttk.Frame):
                                                                         pady=(8, 0))
         self.waiting_tree = ttk.Treeview(panel, columns=("group", "count", "next"),
                                          show="headings", height=4)
-        for col, title, width in (("group", _("Nhóm"), 120), ("count", _("Số chờ"), 60),
-                                  ("next", _("Số tiếp theo"), 150)):
+        for col, title, width in (("group", _("Nhóm"), 118), ("count", _("Số chờ"), 66),
+                                  ("next", _("Số tiếp theo"), 146)):
             self.waiting_tree.heading(col, text=title)
             self.waiting_tree.column(col, width=width, stretch=False)
         self.waiting_tree.pack(fill="x")
