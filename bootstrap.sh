@@ -122,9 +122,9 @@ install_packages() {
 PY=$(find_python)
 
 # App: libzbar0 (pyzbar loads it at run time), DejaVu fonts (Vietnamese slips are drawn
-# with Pillow), libusb (USB receipt printers through pyusb), Tk (only the Debian
-# interpreter can get it from a package).
-APP_PKGS="libzbar0 fonts-dejavu-core libusb-1.0-0"
+# with Pillow), libusb (USB receipt printers through pyusb), espeak-ng (the display board
+# says the calls, offline), Tk (only the Debian interpreter can get it from a package).
+APP_PKGS="libzbar0 fonts-dejavu-core libusb-1.0-0 espeak-ng"
 VENV_PY=$PY
 [ -x "$VENV/bin/python" ] && VENV_PY=$VENV/bin/python
 if ! "$VENV_PY" -c 'import tkinter' >/dev/null 2>&1; then
@@ -141,10 +141,9 @@ install_packages "app" $APP_PKGS
 
 if [ "$MODE" = test ]; then
     # Xvfb for GUI tests; PostgreSQL server binaries for the throwaway test server
-    # (tests/pgserver.py); xauth for xvfb-run; espeak-ng for the spoken queue calls
-    # (tests/test_announce.py renders one to a WAV file).
+    # (tests/pgserver.py); xauth for xvfb-run.
     # openssl: the sync tests make a throwaway CA and server certificate (TLS verification)
-    TEST_PKGS="xvfb xauth espeak-ng openssl cups-daemon cups-client cups libcups2-dev gcc python3-dev"
+    TEST_PKGS="xvfb xauth openssl cups-daemon cups-client cups libcups2-dev gcc python3-dev"
     have_pg=no
     for d in /usr/lib/postgresql/*/bin; do
         [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && have_pg=yes
