@@ -119,6 +119,11 @@ SETTINGS: tuple[Setting, ...] = (
             "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html?ma-ho-so={code}",
             "Address in the receipt's lookup QR, {code} = dossier code (unverified default: "
             "set your province's lookup page); empty = the QR holds the bare code."),
+    Setting("kiosk.procedure_url", str,
+            "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html"
+            "?ma_thu_tuc={code}",
+            "Address in the kiosk's procedure QR, {code} = TTHC code (unverified default: "
+            "set your province's procedure page); empty = no QR on the kiosk."),
     Setting("printing.ticket_footer", str, "Vui lòng chờ gọi số. Xin cảm ơn!",
             "Short line at the bottom of queue tickets."),
     Setting("payment.bank_bin", str, "",

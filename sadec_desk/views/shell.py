@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import ttkbootstrap as ttk
 
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, set_language
 from sadec_desk.services import printing, users
 from sadec_desk.views.scanner import WedgeDetector
 from sadec_desk.views.signin import SetupView, SignInView
 from sadec_desk.views.tasks import Periodic, TaskRunner
-from sadec_desk.views.widgets import MessageBar, create_field, font
+from sadec_desk.views.widgets import MessageBar, font
 
 log = logging.getLogger(__name__)
 
@@ -100,84 +100,6 @@ class StatusBar(ttk.Frame):
         if state.failed:
             text += " · " + _("{n} lệnh in lỗi").format(n=state.failed)
         self.printer.configure(text=text)
-
-
-class ItHomeView(ttk.Frame):
-    """What an IT user sees until the IT screens are built: the staff accounts (list and
-    add), and a plain statement that the rest is not in this version."""
-
-    def __init__(self, parent, shell):
-        super().__init__(parent, padding=20)
-        self.shell = shell
-        ttk.Label(self, text=_("Quản trị (cán bộ CNTT)"), font=font(18, "bold")).pack(
-            anchor="w")
-        ttk.Label(self, text=_("Các màn hình cài đặt (máy in, đồng bộ, quầy, ngày nghỉ, sao "
-                               "lưu) chưa có trong phiên bản này; hãy dùng lệnh "
-                               "«sadec-desk» (xem «sadec-desk --help»)."),
-                  font=font(11), wraplength=1100).pack(anchor="w", pady=(6, 12))
-        row = ttk.Frame(self)
-        row.pack(fill="x", anchor="w")
-        self.tree = ttk.Treeview(row, columns=("user", "name", "role", "counter", "state"),
-                                 show="headings", height=14)
-        for col, title, width in (("user", _("Tên đăng nhập"), 130), ("name", _("Họ tên"), 200),
-                                  ("role", _("Vai trò"), 150), ("counter", _("Quầy"), 60),
-                                  ("state", _("Trạng thái"), 100)):
-            self.tree.heading(col, text=title)
-            self.tree.column(col, width=width)
-        self.tree.pack(side="left", anchor="n")
-        self.create_add_form(row).pack(side="left", anchor="n", padx=(20, 0))
-        self.on_reload()
-
-    def create_add_form(self, parent) -> ttk.Labelframe:
-        form = ttk.Labelframe(parent, text=_("Thêm tài khoản cán bộ"), padding=10)
-        self.new_username, _e1 = create_field(form, 0, _("Tên đăng nhập"), width=24)
-        self.new_name, _e2 = create_field(form, 2, _("Họ tên"), width=24)
-        ttk.Label(form, text=_("Vai trò"), font=font(11)).grid(row=4, column=0, sticky="w",
-                                                               pady=(6, 0))
-        self.new_role = ttk.Combobox(form, state="readonly", font=font(11), width=22,
-                                     values=[users.role_label(r) for r in users.ROLES])
-        self.new_role.current(0)
-        self.new_role.grid(row=4, column=1, sticky="we", pady=(6, 0))
-        self.new_pin, _e3 = create_field(form, 6, _("Mã PIN (4–8 số) hoặc mật khẩu"),
-                                         width=24, show="•")
-        self.new_counter, _e4 = create_field(form, 8, _("Quầy (số, có thể để trống)"),
-                                             width=24)
-        self.add_button = ttk.Button(form, text=_("Thêm tài khoản"), bootstyle="primary",
-                                     command=self.on_add)
-        self.add_button.grid(row=10, column=1, sticky="e", pady=(8, 0))
-        self.message = MessageBar(form, wraplength=420)
-        self.message.grid(row=11, column=0, columnspan=2, sticky="we", pady=(6, 0))
-        return form
-
-    def on_add(self) -> None:
-        secret = self.new_pin.get()
-        counter_text = self.new_counter.get().strip()
-        if counter_text and not counter_text.isdigit():
-            self.message.show(_("Số quầy phải là một số (ví dụ 1), hoặc để trống."), "error")
-            return
-        kind = {"pin": secret} if secret.isdigit() else {"password": secret}
-        self.shell.tasks.submit(
-            users.create_user, self.shell.ctx, username=self.new_username.get(),
-            full_name=self.new_name.get(), role=users.ROLES[max(0, self.new_role.current())],
-            counter=int(counter_text) if counter_text else None, **kind,
-            on_done=self.on_added, on_error=lambda m: self.message.show(m, "error"))
-
-    def on_added(self, user) -> None:
-        self.message.show(_("Đã tạo tài khoản {user} ({role}).").format(
-            user=user.username, role=user.role_label), "ok")
-        for entry in (self.new_username, self.new_name, self.new_pin, self.new_counter):
-            entry.delete(0, "end")
-        self.on_reload()
-
-    def on_reload(self) -> None:
-        self.shell.tasks.submit(users.list_users, self.shell.ctx, on_done=self.on_users)
-
-    def on_users(self, items) -> None:
-        self.tree.delete(*self.tree.get_children())
-        for u in items:
-            self.tree.insert("", "end", values=(
-                u.username, u.full_name, u.role_label, u.counter or "—",
-                _("hoạt động") if u.active else _("đã khóa")))
 
 
 class Shell:
@@ -270,7 +192,23 @@ class Shell:
             self.kiosk_button.pack(side="right")
             self.show_screen(lambda parent: CounterView(parent, self))
         else:
-            self.show_screen(lambda parent: ItHomeView(parent, self))
+            from sadec_desk.views.settings import SettingsView
+
+            self.show_screen(lambda parent: SettingsView(parent, self))
+
+    def apply_language(self, language: str) -> None:
+        """Switch the interface language now: the window's own texts and the screen are
+        built again in the new language (the IT screen comes back on its first tab)."""
+        set_language(language)
+        self.window.title(_("Sa Đéc Desk — Bộ phận Tiếp nhận và Trả kết quả"))
+        self.sign_out_button.configure(text=_("Đăng xuất"))
+        self.board_button.configure(text=_("Mở bảng hiển thị"))
+        self.kiosk_button.configure(text=_("Mở kiosk lấy số"))
+        self.status.show_user(self.ctx.user)
+        if self.ctx.user is not None:
+            self.on_signed_in(self.ctx.user)
+        else:
+            self.show_sign_in()
 
     def on_sign_out(self) -> None:
         # the kiosk and the board run under the staff member's sign-in: they close with it

@@ -46,3 +46,23 @@ def sign_in_clerk(shell, ctx, *, counter: int = 1):
     assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "CounterView")
     shell.tasks.pump()
     return shell.screen
+
+
+def sign_in_it(shell, ctx, *, tab: str | None = None):
+    """Create the office and an IT account, sign in through the form; the SettingsView."""
+    users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
+                      password="matkhau-cntt")
+    ctx.user = users.get_user(ctx, "admin")
+    office.init_office(ctx)
+    users.sign_out(ctx)
+    shell.on_sign_out()
+    shell.tasks.pump()
+    view = shell.screen
+    type_text(view.username, "admin")
+    type_text(view.secret, "matkhau-cntt", enter=True)
+    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "SettingsView")
+    shell.tasks.pump()
+    if tab:
+        shell.screen.select(tab)
+        shell.tasks.pump()
+    return shell.screen
