@@ -186,6 +186,11 @@ def main() -> int:
         print(describe("baseline: bare GROUP BY of the month (sqlite3)", raw_times))
         p99_summary = percentile(times, 0.99)
 
+        t0 = time.perf_counter()
+        late = reports.overdue_report(ctx)
+        print(f"overdue_report over the year: {time.perf_counter() - t0:.3f} s "
+              f"({len(late.overdue)} overdue, {len(late.due_soon)} due soon)")
+
         # --- PDFs
         t0 = time.perf_counter()
         book = reports.export_book(ctx, "2026-06-01", "2026-06-30", out=workdir / "so.pdf")

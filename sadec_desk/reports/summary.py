@@ -162,6 +162,13 @@ def overdue(ctx: AppContext) -> OverdueReport:
     originals = _original_dues([r[0] for r in rows])
     today = now.astimezone(VN_TZ).date()
     late, soon = [], []
+    days_late: dict = {}  # due day -> working days late; thousands of dossiers share a day
+
+    def working_days_late(due_day) -> int:
+        if due_day not in days_late:
+            days_late[due_day] = max(0, ctx.calendar.working_days_between(due_day, today))
+        return days_late[due_day]
+
     for (dossier_id, code, proc_code, proc_name, status, channel, received_at, due_at,
          received_by) in rows:
         original = originals.get(dossier_id)
@@ -171,8 +178,8 @@ def overdue(ctx: AppContext) -> OverdueReport:
             received_at=received_at.astimezone(VN_TZ), due_at=due_at.astimezone(VN_TZ),
             original_due_at=(original[0] if original else due_at).astimezone(VN_TZ),
             rescheduled=original is not None,
-            working_days_late=max(0, ctx.calendar.working_days_between(
-                due_at.astimezone(VN_TZ).date(), today)) if due_at < now else 0,
+            working_days_late=(working_days_late(due_at.astimezone(VN_TZ).date())
+                               if due_at < now else 0),
             received_by=received_by)
         (late if due_at < now else soon).append(item)
     return OverdueReport(now=now.astimezone(VN_TZ), due_soon_until=limit,
