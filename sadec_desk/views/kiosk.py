@@ -3,23 +3,39 @@
 Full screen, big buttons, no keyboard needed. Opened by a signed-in staff member;
 closing the window is refused, and leaving needs a staff sign-in (the small
 "Cán bộ" button). After :data:`IDLE_MS` without a touch it goes back to the start.
-Procedure lookup ("Chạm để biết"), checking a dossier by its receipt QR and the
-satisfaction rating are not in this version (the start screen does not offer them).
+The start screen also offers the procedure lookup ("Chạm để biết": papers, fee, time
+limit and a QR to the procedure's page), checking a dossier by scanning its receipt QR
+(the handheld scanner works on any kiosk screen) and the satisfaction rating (DESIGN.md
+§3.8), also offered right after a status check for that dossier.
 """
 
 from __future__ import annotations
 
+import base64
 import tkinter as tk
 
 import ttkbootstrap as ttk
 
+from sadec_desk.formatting import format_datetime
 from sadec_desk.i18n import _
-from sadec_desk.services import printing, queue, users
+from sadec_desk.services import kiosk, printing, queue, users
+from sadec_desk.views.scanner import WedgeDetector
 from sadec_desk.views.widgets import font
 
 IDLE_MS = 30_000  # back to the start screen after this long without a touch
 RESULT_MS = 10_000  # how long "your number is ..." stays up
 BG = "#f4f7fb"
+NAVY = "#0b3d6b"
+#: satisfaction level -> button colour
+LEVEL_COLOURS = {"very_satisfied": "#2e7d32", "satisfied": "#1565c0",
+                 "not_satisfied": "#e65100"}
+
+
+def big_button(parent, text: str, command, *, bg: str = "#1565c0", size: int = 20,
+               width: int = 18, height: int = 2) -> tk.Button:
+    return tk.Button(parent, text=text, font=font(size, "bold"), width=width, height=height,
+                     bg=bg, fg="white", activebackground=NAVY, activeforeground="white",
+                     relief="flat", wraplength=max(200, width * size), command=command)
 
 
 class KioskWindow:
@@ -45,6 +61,9 @@ class KioskWindow:
                            command=self.on_staff)
         staff.place(relx=1.0, rely=1.0, anchor="se", x=-8, y=-8)
         self.staff_button = staff
+        self.scanner = WedgeDetector(self.window, self.on_scan)
+        self.procedures = []
+        self._qr_image = None
         self.shell.tasks.submit(queue.list_groups, self.ctx, on_done=self.on_groups,
                                 on_error=self.on_error)
 
@@ -85,6 +104,17 @@ class KioskWindow:
             font=font(18), bg=BG, indicatoron=False, selectcolor="#ffd54f", padx=20, pady=14,
             relief="raised", bd=2)
         self.priority_button.pack(pady=(20, 0))
+        more = tk.Frame(self.body, background=BG)
+        more.pack(pady=(26, 0))
+        self.lookup_button = big_button(more, _("Chạm để biết\nthủ tục cần gì?"),
+                                        self.on_lookup, bg="#00695c")
+        self.lookup_button.grid(row=0, column=0, padx=12)
+        self.check_button = big_button(more, _("Tra cứu hồ sơ\n(quét phiếu hẹn)"),
+                                       self.show_check, bg="#4527a0")
+        self.check_button.grid(row=0, column=1, padx=12)
+        self.rate_button = big_button(more, _("Đánh giá\nsự hài lòng"),
+                                      lambda: self.show_rating(None), bg="#ef6c00")
+        self.rate_button.grid(row=0, column=2, padx=12)
 
     def on_take(self, prefix: str) -> None:
         for button in self.group_buttons.values():
@@ -140,6 +170,192 @@ class KioskWindow:
         self.show_start()
         tk.Label(self.body, text=message, font=font(18), bg=BG, fg="#b02a37",
                  wraplength=1100).pack(pady=10)
+
+    # --- "Chạm để biết" ---------------------------------------------------------------------
+
+    def create_title(self, text: str) -> None:
+        tk.Label(self.body, text=text, font=font(30, "bold"), bg=BG, fg=NAVY).pack(
+            pady=(24, 12))
+
+    def create_back(self, parent=None) -> tk.Button:
+        button = tk.Button(parent or self.body, text=_("‹ Quay lại"), font=font(18, "bold"),
+                           width=12, bg="#546e7a", fg="white", relief="flat",
+                           command=self.show_start)
+        button.pack(pady=16)
+        self.back_button = button
+        return button
+
+    def on_lookup(self) -> None:
+        self.shell.tasks.submit(kiosk.list_procedures, self.ctx, on_done=self.show_lookup,
+                                on_error=self.on_error)
+
+    def show_lookup(self, procedures) -> None:
+        self.cancel_jobs()
+        self.touched()
+        self.clear()
+        self.procedures = procedures
+        self.create_title(_("Chạm để biết: chọn thủ tục"))
+        grid = tk.Frame(self.body, background=BG)
+        grid.pack()
+        self.procedure_buttons = {}
+        for i, p in enumerate(procedures):
+            button = tk.Button(grid, text=p.name, font=font(15, "bold"), width=40, height=2,
+                               bg="white", fg=NAVY, relief="ridge", bd=1, wraplength=560,
+                               command=lambda c=p.code: self.on_procedure(c))
+            button.grid(row=i // 2, column=i % 2, padx=10, pady=6)
+            self.procedure_buttons[p.code] = button
+        self.create_back()
+
+    def on_procedure(self, code: str) -> None:
+        self.shell.tasks.submit(kiosk.procedure_card, self.ctx, code,
+                                on_done=self.show_procedure, on_error=self.on_error)
+
+    def show_procedure(self, card) -> None:
+        self.touched()
+        self.clear()
+        tk.Label(self.body, text=card.name, font=font(28, "bold"), bg=BG, fg=NAVY,
+                 wraplength=1250).pack(pady=(22, 4))
+        tk.Label(self.body, text=_("Mã thủ tục {code} · {field}").format(
+            code=card.code, field=card.field_name), font=font(14), bg=BG, fg="#455a64").pack()
+        row = tk.Frame(self.body, background=BG)
+        row.pack(pady=(14, 0), fill="x", padx=60)
+        left = tk.Frame(row, background=BG)
+        left.pack(side="left", anchor="n", fill="x", expand=True)
+        tk.Label(left, text=_("Giấy tờ cần nộp"), font=font(20, "bold"), bg=BG,
+                 fg=NAVY).pack(anchor="w")
+        self.paper_labels = []
+        for paper in card.papers or (_("(không cần giấy tờ)"),):
+            label = tk.Label(left, text="• " + paper, font=font(16), bg=BG, justify="left",
+                             wraplength=820, anchor="w")
+            label.pack(anchor="w", pady=1)
+            self.paper_labels.append(label)
+        self.fee_label = tk.Label(left, text=_("Lệ phí: {fee}").format(fee=card.fee_text),
+                                  font=font(18, "bold"), bg=BG, fg="#1b5e20", justify="left",
+                                  wraplength=820, anchor="w")
+        self.fee_label.pack(anchor="w", pady=(14, 0))
+        self.time_label = tk.Label(left, text=_("Thời hạn giải quyết: {t}").format(
+            t=card.time_limit_text), font=font(18, "bold"), bg=BG, fg="#b71c1c",
+            justify="left", wraplength=820, anchor="w")
+        self.time_label.pack(anchor="w", pady=(6, 0))
+        right = tk.Frame(row, background=BG)
+        right.pack(side="left", anchor="n", padx=(20, 0))
+        self.qr_label = None
+        if card.qr_png:
+            self._qr_image = tk.PhotoImage(data=base64.b64encode(card.qr_png).decode("ascii"))
+            self.qr_label = tk.Label(right, image=self._qr_image, bg="white")
+            self.qr_label.pack()
+            tk.Label(right, text=_("Quét mã để xem thủ tục\ntrên Cổng dịch vụ công"),
+                     font=font(13), bg=BG, fg=NAVY).pack(pady=(6, 0))
+        buttons = tk.Frame(self.body, background=BG)
+        buttons.pack(pady=10)
+        tk.Button(buttons, text=_("‹ Thủ tục khác"), font=font(18, "bold"), width=14,
+                  bg="#00695c", fg="white", relief="flat",
+                  command=lambda: self.show_lookup(self.procedures)).pack(side="left", padx=8)
+        tk.Button(buttons, text=_("Về màn hình chính"), font=font(18, "bold"), width=16,
+                  bg="#546e7a", fg="white", relief="flat", command=self.show_start).pack(
+            side="left", padx=8)
+
+    # --- a dossier's status by its receipt QR ----------------------------------------------
+
+    def show_check(self) -> None:
+        self.cancel_jobs()
+        self.touched()
+        self.clear()
+        self.create_title(_("Tra cứu hồ sơ"))
+        tk.Label(self.body, text="⌗", font=font(110), bg=BG, fg="#4527a0").pack()
+        self.check_label = tk.Label(
+            self.body, text=_("Đưa mã QR trên phiếu hẹn trả kết quả vào trước máy quét."),
+            font=font(24), bg=BG, fg=NAVY, wraplength=1100)
+        self.check_label.pack(pady=(10, 0))
+        self.create_back()
+
+    def on_scan(self, text: str) -> None:
+        if not self.alive:
+            return
+        self.touched()
+        self.shell.tasks.submit(kiosk.dossier_status, self.ctx, text,
+                                on_done=self.show_status, on_error=self.on_check_error)
+
+    def on_check_error(self, message: str) -> None:
+        if not self.alive:
+            return
+        self.show_check()
+        self.check_label.configure(text=message, fg="#b02a37")
+
+    def show_status(self, card) -> None:
+        self.cancel_jobs()
+        self.touched()
+        self.clear()
+        self.create_title(_("Tình trạng hồ sơ"))
+        table = tk.Frame(self.body, background="white", bd=1, relief="solid", padx=30,
+                         pady=16)
+        table.pack()
+        colours = {"late": "#b71c1c", "on_time": "#1b5e20", "early": "#1b5e20"}
+        rows = ((_("Mã hồ sơ"), card.code, NAVY), (_("Người nộp"), card.masked_name, NAVY),
+                (_("Thủ tục"), card.procedure_name, NAVY),
+                (_("Tình trạng"), card.status_label, "#4527a0"),
+                (_("Ngày nhận"), format_datetime(card.received_at), NAVY),
+                (_("Hẹn trả"), format_datetime(card.due_at), NAVY),
+                (_("Tiến độ"), card.deadline_text, colours.get(card.deadline_state, NAVY)))
+        self.status_values = {}
+        for i, (label, value, colour) in enumerate(rows):
+            tk.Label(table, text=label, font=font(17), bg="white", fg="#455a64").grid(
+                row=i, column=0, sticky="w", padx=(0, 24), pady=3)
+            cell = tk.Label(table, text=value, font=font(19, "bold"), bg="white", fg=colour,
+                            wraplength=760, justify="left")
+            cell.grid(row=i, column=1, sticky="w", pady=3)
+            self.status_values[label] = cell
+        self.create_rating_row(card.code)
+        self.create_back()
+        self._result_job = self.window.after(RESULT_MS * 3, self.show_start)
+
+    # --- satisfaction ---------------------------------------------------------------------
+
+    def create_rating_row(self, dossier: str | None) -> None:
+        tk.Label(self.body, text=_("Bạn có hài lòng với việc giải quyết hồ sơ không?"),
+                 font=font(20), bg=BG, fg=NAVY).pack(pady=(18, 6))
+        row = tk.Frame(self.body, background=BG)
+        row.pack()
+        self.level_buttons = {}
+        for level, label in kiosk.satisfaction_levels():
+            button = big_button(row, label, lambda lv=level: self.on_rate(lv, dossier),
+                                bg=LEVEL_COLOURS.get(level, "#1565c0"), width=13)
+            button.pack(side="left", padx=10)
+            self.level_buttons[level] = button
+
+    def show_rating(self, dossier: str | None) -> None:
+        self.cancel_jobs()
+        self.touched()
+        self.clear()
+        self.create_title(_("Đánh giá sự hài lòng"))
+        tk.Label(self.body, text=_("Cảm ơn bạn đã đến làm thủ tục. Bạn đánh giá thế nào về "
+                                   "việc phục vụ hôm nay?"), font=font(22), bg=BG, fg=NAVY,
+                 wraplength=1100).pack(pady=(10, 20))
+        row = tk.Frame(self.body, background=BG)
+        row.pack()
+        self.level_buttons = {}
+        for level, label in kiosk.satisfaction_levels():
+            button = big_button(row, label, lambda lv=level: self.on_rate(lv, dossier),
+                                bg=LEVEL_COLOURS.get(level, "#1565c0"), size=26, width=12,
+                                height=3)
+            button.pack(side="left", padx=16)
+            self.level_buttons[level] = button
+        self.create_back()
+
+    def on_rate(self, level: str, dossier: str | None) -> None:
+        for button in self.level_buttons.values():
+            button.configure(state="disabled")
+        self.shell.tasks.submit(kiosk.rate, self.ctx, level, dossier=dossier,
+                                on_done=self.show_thanks, on_error=self.on_error)
+
+    def show_thanks(self, text: str) -> None:
+        self.cancel_jobs()
+        self.clear()
+        self.thanks_label = tk.Label(self.body, text=text, font=font(32, "bold"), bg=BG,
+                                     fg="#1b5e20", wraplength=1100)
+        self.thanks_label.pack(pady=(200, 20))
+        self.create_back()
+        self._result_job = self.window.after(RESULT_MS // 2, self.show_start)
 
     # --- idle, staff ----------------------------------------------------------------------
 

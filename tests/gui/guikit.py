@@ -6,7 +6,8 @@ from sadec_desk.services import office, users
 
 #: keysyms of the characters the tests type (letters and digits are their own keysym)
 KEYSYMS = {".": "period", "-": "minus", "|": "bar", "_": "underscore", " ": "space",
-           ":": "colon", "/": "slash", "+": "plus", "@": "at", ",": "comma"}
+           ":": "colon", "/": "slash", "+": "plus", "@": "at", ",": "comma", "?": "question",
+           "=": "equal", "&": "ampersand"}
 
 
 def key(widget, keysym: str, *, time: int = 0) -> None:
