@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Citizen, Dossier
 from sadec_desk.domain.calendar import VN_TZ, compute_due
+from sadec_desk.domain.cccd import CccdQrError, ScannerMangledError, parse_cccd_qr
 from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.fees import compute_fee, format_vnd
 from sadec_desk.domain.lifecycle import STATUS_LABELS, TRANSITIONS, DossierStatus, requires_note
@@ -93,6 +94,100 @@ def check_field(name: str, text: str) -> str:
         return str(exc)
 
 
+# --- typing the citizen in by hand (no card QR) ------------------------------------------
+
+#: the fields of the manual entry, in the card QR's order (DESIGN.md §3.5)
+MANUAL_FIELDS = ("id_number", "full_name", "date_of_birth", "gender", "address")
+#: a valid card: each field is checked by putting the typed value in its place and running
+#: the card parser, so typed and scanned citizens follow the same rules
+_SAMPLE = {"id_number": "001203000001", "full_name": "Nguyễn Văn An",
+           "date_of_birth": "01/01/1990", "gender": "Nam", "address": "Phường 1, Sa Đéc"}
+
+
+def manual_labels() -> dict[str, str]:
+    return {"id_number": _("Số CCCD"), "full_name": _("Họ tên"),
+            "date_of_birth": _("Ngày sinh"), "gender": _("Giới tính"),
+            "address": _("Địa chỉ thường trú")}
+
+
+def _manual_messages() -> dict[str, str]:
+    return {
+        "id_number": _("Số CCCD phải gồm đúng 12 chữ số."),
+        "full_name": _("Họ tên chỉ gồm chữ cái tiếng Việt có dấu, dấu cách, «'» hoặc «-»; "
+                       "ví dụ Nguyễn Thị Hoa."),
+        "date_of_birth": _("Ngày sinh phải là ngày có thật, dạng ngày/tháng/năm (ví dụ "
+                           "21/03/2003), không sau hôm nay và không trước năm 1900."),
+        "gender": _("Giới tính là «Nam» hoặc «Nữ»."),
+        "address": _("Hãy nhập địa chỉ thường trú (như ghi trên thẻ)."),
+    }
+
+
+def _date_digits(text: str) -> str:
+    """"21/03/2003", "21-3-2003", "21.03.2003" or "21032003" → "21032003"."""
+    raw = text.strip()
+    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", raw)
+    if match:
+        d, m, y = match.groups()
+        return f"{int(d):02d}{int(m):02d}{y}"
+    return raw
+
+
+def manual_qr_text(fields: dict[str, str]) -> str:
+    """The card QR text the typed fields stand for (no issue date)."""
+    values = []
+    for name in MANUAL_FIELDS:
+        text = _text(fields.get(name, ""), manual_labels()[name])
+        if "|" in text:
+            raise InvalidInput(_("Các ô thông tin công dân không được chứa dấu «|»."))
+        values.append(_date_digits(text) if name == "date_of_birth" else text)
+    id_number, full_name, dob, gender, address = values
+    return "|".join([id_number, "", full_name, dob, gender, address, ""])
+
+
+def _manual_error(exc: CccdQrError, field: str) -> str:
+    if isinstance(exc, ScannerMangledError) and field == "full_name":
+        return _("Hãy gõ họ tên có dấu tiếng Việt (bật bộ gõ Unikey), ví dụ Nguyễn Thị Hoa.")
+    # the parser's sentences speak of scanning again: a typed field gets its own sentence
+    return _manual_messages()[field]
+
+
+def check_manual_field(name: str, text: str, *, today=None) -> str:
+    """Validate one typed citizen field as the clerk types; "" when fine (or still empty)."""
+    if name not in MANUAL_FIELDS:
+        raise ValueError(name)
+    try:
+        value = _text(text, manual_labels()[name])
+    except UserError as exc:
+        return str(exc)
+    if not value:
+        return ""
+    fields = dict(_SAMPLE, **{name: value})
+    try:
+        parse_cccd_qr(manual_qr_text(fields), today=today)
+    except CccdQrError as exc:
+        return _manual_error(exc, name)
+    except UserError as exc:
+        return str(exc)
+    return ""
+
+
+def citizen_from_fields(ctx: AppContext, fields: dict[str, str]) -> str:
+    """Check every typed field; the card QR text for :func:`receive_from_form`."""
+    today = ctx.now().astimezone(VN_TZ).date()
+    labels = manual_labels()
+    missing = [name for name in MANUAL_FIELDS if not _text(fields.get(name, ""), labels[name])]
+    if missing:
+        raise InvalidInput(_("Còn thiếu: {fields}. Hãy nhập đủ thông tin trên thẻ của công dân.")
+                           .format(fields=", ".join(labels[m] for m in missing)))
+    for name in MANUAL_FIELDS:
+        problem = check_manual_field(name, fields.get(name, ""), today=today)
+        if problem:
+            raise InvalidInput(problem)
+    text = manual_qr_text(fields)
+    parse_cccd_qr(text, today=today)
+    return text
+
+
 def quote(ctx: AppContext, procedure_code: str, *, pages: str = "0", copies: str = "1",
           needs_verification: bool = False, late: bool = False,
           received_at: datetime | None = None) -> Quote:
@@ -114,10 +209,13 @@ def quote(ctx: AppContext, procedure_code: str, *, pages: str = "0", copies: str
 
 def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, phone: str = "",
                       pages: str = "0", copies: str = "1", needs_verification: bool = False,
-                      late: bool = False, papers: list[FormPaper] | tuple = ()
-                      ) -> DossierInfo:
-    """Save the receive form: the citizen from the card's QR, the ticked papers."""
+                      late: bool = False, papers: list[FormPaper] | tuple = (),
+                      manual: dict[str, str] | None = None) -> DossierInfo:
+    """Save the receive form: the citizen from the card's QR (or, without a QR, from the
+    fields the clerk typed in ``manual``), the ticked papers."""
     require_role(ctx, *COUNTER_ROLES)
+    if manual is not None:
+        qr_text = citizen_from_fields(ctx, manual)
     qr = _text(qr_text, _("Mã QR thẻ CCCD"))
     if not qr:
         raise InvalidInput(_("Chưa có thông tin người nộp: hãy quét mã QR trên thẻ CCCD "

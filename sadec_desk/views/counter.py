@@ -123,6 +123,11 @@ class CounterView(ttk.Frame):
                               "màn hình) hoặc"), font=font(10)).pack(side="left")
         ttk.Button(who, text=_("Mở ảnh chụp thẻ…"), bootstyle="primary-outline",
                    command=self.on_open_image).pack(side="left", padx=6)
+        self.manual_button = ttk.Button(who, text=_("Nhập tay (không có mã QR)"),
+                                        bootstyle="secondary-outline",
+                                        command=self.on_manual_entry)
+        self.manual_button.pack(side="left")
+        self.manual_mode = False
         self.citizen_entries = {}
         labels = (("id_number", _("Số CCCD")), ("full_name", _("Họ tên")),
                   ("date_of_birth", _("Ngày sinh")), ("gender", _("Giới tính")),
@@ -135,11 +140,15 @@ class CounterView(ttk.Frame):
             entry.grid(row=r, column=c + 1, sticky="we", pady=3, padx=(0, 12),
                        columnspan=3 if key == "address" else 1)
             self.citizen_entries[key] = entry
+            watch(entry, lambda k=key: self.on_citizen_typed(k))
         ttk.Label(tab, text=_("Điện thoại"), font=font(10)).grid(row=4, column=0, sticky="w")
         self.phone = ttk.Entry(tab, font=font(11))
         self.phone.grid(row=4, column=1, sticky="we", padx=(0, 12))
         self.phone_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
         self.phone_error.grid(row=5, column=1, sticky="w")
+        self.citizen_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9),
+                                       wraplength=430)
+        self.citizen_error.grid(row=4, column=2, columnspan=2, rowspan=2, sticky="w")
         watch(self.phone, lambda: self.on_field_typed("phone"))
 
         ttk.Label(tab, text=_("Thủ tục"), font=font(10)).grid(row=6, column=0, sticky="w",
@@ -401,7 +410,32 @@ class CounterView(ttk.Frame):
                 _("Mã vừa quét không phải mã QR thẻ CCCD hay phiếu hẹn: «{text}». Hãy quét "
                   "đúng mã QR ở mặt trước thẻ CCCD.").format(text=result.text[:60]), "error")
 
+    def set_manual(self, on: bool) -> None:
+        self.manual_mode = on
+        for entry in self.citizen_entries.values():
+            entry.configure(state="normal" if on else "readonly")
+        self.citizen_error.configure(text="")
+
+    def on_manual_entry(self) -> None:
+        """No card QR (an old ID card, a damaged chip): the clerk types the citizen in."""
+        self.notebook.select(self.receive_tab)
+        self.citizen, self.qr_text = None, ""
+        self.set_manual(True)
+        for entry in self.citizen_entries.values():
+            set_entry(entry, "")
+        self.citizen_entries["id_number"].focus_set()
+        self.receive_message.show(_("Nhập thông tin công dân theo thẻ: số CCCD, họ tên, ngày "
+                                    "sinh (ngày/tháng/năm), giới tính, địa chỉ thường trú."))
+
+    def on_citizen_typed(self, key: str) -> None:
+        if not self.manual_mode:
+            return
+        problems = [reception.check_manual_field(k, e.get())
+                    for k, e in self.citizen_entries.items()]
+        self.citizen_error.configure(text=next((p for p in problems if p), ""))
+
     def fill_citizen(self, citizen, qr_text: str) -> None:
+        self.set_manual(False)
         self.citizen, self.qr_text = citizen, qr_text
         values = {"id_number": citizen.id_number, "full_name": citizen.full_name,
                   "date_of_birth": (citizen.date_of_birth.strftime("%d/%m/%Y")
@@ -493,6 +527,8 @@ class CounterView(ttk.Frame):
         self.receive_message.show(_("Đang lưu hồ sơ…"))
         self.shell.tasks.submit(
             reception.receive_from_form, self.ctx, qr_text=self.qr_text,
+            manual=({k: e.get() for k, e in self.citizen_entries.items()}
+                    if self.manual_mode else None),
             procedure_code=procedure.code if procedure else "", phone=self.phone.get(),
             pages=self.pages.get(), copies=self.copies.get(),
             needs_verification=self.verification.get(), late=self.late.get(), papers=papers,
@@ -527,6 +563,7 @@ class CounterView(ttk.Frame):
 
     def on_clear_form(self) -> None:
         self.citizen, self.qr_text = None, ""
+        self.set_manual(False)
         for entry in self.citizen_entries.values():
             set_entry(entry, "")
         for widget in (self.phone,):
