@@ -196,3 +196,27 @@ def test_chain_on_postgresql_with_two_writers(pg_database):
     report = audit.verify_chain(ctx)
     assert report.ok, report.problems
     assert report.events_checked == 30
+
+
+def test_verify_does_not_block_a_counter(monkeypatch):
+    """The walk is a reader: another connection can commit a receipt meanwhile."""
+    clock = Clock()
+    ctx = make_ctx(clock)
+    _history(ctx, clock)
+    other = sqlite3.connect(ctx.config.sqlite_path, timeout=0.5, isolation_level=None)
+    seen = []
+
+    original = audit._check_dossiers
+
+    def during_walk(add):
+        # inside verify's transaction: a writer must still get the lock at once
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO setting (key, value) VALUES ('probe', '1')")
+        other.execute("COMMIT")
+        seen.append(True)
+        original(add)
+
+    monkeypatch.setattr(audit, "_check_dossiers", during_walk)
+    assert audit.verify_chain(ctx).ok
+    other.close()
+    assert seen == [True]

@@ -27,6 +27,7 @@ write that table.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -242,7 +243,7 @@ def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
     hashes_at: dict[int, str] = {}
     anchors = _read_anchors(ctx)
     wanted = {a["seq"] for a in anchors}
-    with translated_errors(), ctx.database.atomic():
+    with translated_errors(), _read_snapshot(ctx.database):
         for (seq, event_id, dossier_id, code, at, actor, kind, from_status, to_status, note,
              data, stored_prev, stored_hash) in query.iterator():
             count += 1
@@ -285,6 +286,20 @@ def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
     return AuditReport(events_checked=count, head_seq=head_seq, head_hash=head_hash,
                        anchors_checked=len([a for a in anchors if a["seq"]]),
                        problems=tuple(problems))
+
+
+@contextlib.contextmanager
+def _read_snapshot(database: peewee.Database):
+    """One consistent view for the whole walk, without taking the write lock: counters
+    keep receiving while the trail is checked (SQLite BEGIN DEFERRED is a WAL reader;
+    PostgreSQL REPEATABLE READ is one snapshot)."""
+    if is_sqlite(database):
+        with database.atomic(lock_type="DEFERRED"):
+            yield
+    else:
+        with database.atomic():
+            database.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
 
 
 def _check_dossiers(add) -> None:
