@@ -197,10 +197,12 @@ def write_form_pdf(out, form: FormDocument) -> None:
 # --- Mẫu 06: the tracking book (A4 landscape) -----------------------------------------
 
 
-BOOK_COLUMNS = (  # (header, width in mm)
-    ("STT", 10), ("Mã hồ sơ", 34), ("Tên thủ tục hành chính", 42), ("Số lượng hồ sơ (bộ)", 13),
-    ("Tên cá nhân, tổ chức", 32), ("Địa chỉ, số điện thoại", 45), ("Nhận hồ sơ", 22),
-    ("Hẹn trả kết quả", 22), ("Trả kết quả", 22), ("Ký nhận", 14), ("Ghi chú", 25),
+BOOK_COLUMNS = (  # (header, width in mm); literal _() calls for the catalogue extractor
+    (lambda: _("STT"), 10), (lambda: _("Mã hồ sơ"), 34),
+    (lambda: _("Tên thủ tục hành chính"), 42), (lambda: _("Số lượng hồ sơ (bộ)"), 13),
+    (lambda: _("Tên cá nhân, tổ chức"), 32), (lambda: _("Địa chỉ, số điện thoại"), 45),
+    (lambda: _("Nhận hồ sơ"), 22), (lambda: _("Hẹn trả kết quả"), 22),
+    (lambda: _("Trả kết quả"), 22), (lambda: _("Ký nhận"), 14), (lambda: _("Ghi chú"), 25),
 )
 
 
@@ -252,7 +254,7 @@ def write_book_pdf(out, *, office_name: str, period_text: str, rows: Sequence[Bo
     c = pdfcanvas.Canvas(out, pagesize=(page_w, page_h), pageCompression=1)
     c.setTitle(nfc(_("Sổ theo dõi hồ sơ (Mẫu 06)")))
     c.setAuthor(nfc(office_name))
-    headers = [_(h) for h, _w in BOOK_COLUMNS]
+    headers = [h() for h, _w in BOOK_COLUMNS]
     scale = (page_w - 2 * margin) / (sum(w for _h, w in BOOK_COLUMNS) * mm)
     widths = [w * mm * scale for _h, w in BOOK_COLUMNS]
     size, leading, pad = 7.0, 8.4, 1.6
