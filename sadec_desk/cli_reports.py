@@ -4,10 +4,11 @@ trail) and, as they are built, ``form`` and ``backup`` (issue #7)."""
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 
 from sadec_desk.cli import command, emit, group
 from sadec_desk.errors import InvalidInput
-from sadec_desk.formatting import format_datetime
+from sadec_desk.formatting import format_datetime, weekday_vi
 from sadec_desk.i18n import _
 from sadec_desk.reports.text import channel_label, minutes, pct, period_text
 from sadec_desk.services import audit, backup, reports
@@ -60,8 +61,10 @@ def cmd_report_overdue(args, ctx) -> None:
                                                        n=len(r.overdue))]
         out += [item(i) + _(" — trễ {d} ngày làm việc").format(d=i.working_days_late)
                 for i in r.overdue]
-        out.append(_("Đến hạn trước {until}: {n} hồ sơ").format(
-            until=format_datetime(r.due_soon_until), n=len(r.due_soon)))
+        last_day = (r.due_soon_until - timedelta(days=1)).date()
+        out.append(_("Sắp đến hạn (đến hết {weekday}, {day}): {n} hồ sơ").format(
+            weekday=weekday_vi(last_day), day=last_day.strftime("%d/%m/%Y"),
+            n=len(r.due_soon)))
         out += [item(i) for i in r.due_soon]
         return out
 
@@ -161,10 +164,16 @@ def _size(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB".replace(".", ",")
 
 
+PURPOSES = {"manual": lambda: _("tạo tay"), "scheduled": lambda: _("theo lịch"),
+            "before-restore": lambda: _("trước khi khôi phục")}
+
+
 def _backup_line(b) -> str:
+    purpose = PURPOSES.get(b.purpose)
     return _("{name}  {when}  {size}  lược đồ {schema}  {n} hồ sơ  [{purpose}]").format(
         name=b.name, when=format_datetime(b.created_at), size=_size(b.size_bytes),
-        schema=b.schema_version, n=b.row_counts.get("dossier", "?"), purpose=b.purpose)
+        schema=b.schema_version, n=b.row_counts.get("dossier", "?"),
+        purpose=purpose() if purpose else b.purpose)
 
 
 def cmd_backup_create(args, ctx) -> None:
