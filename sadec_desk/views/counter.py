@@ -27,12 +27,12 @@ QUOTE_DELAY_MS = 150
 
 #: (key, label, shortcut) of the queue buttons
 QUEUE_ACTIONS = (
-    ("next", "Gọi số tiếp", "F2"),
-    ("recall", "Gọi lại", "F3"),
-    ("skip", "Vắng mặt", "F4"),
-    ("hold", "Tạm giữ", "F5"),
-    ("transfer", "Chuyển", "F6"),
-    ("done", "Xong", "F7"),
+    ("next", lambda: _("Gọi số tiếp"), "F2"),
+    ("recall", lambda: _("Gọi lại"), "F3"),
+    ("skip", lambda: _("Vắng mặt"), "F4"),
+    ("hold", lambda: _("Tạm giữ"), "F5"),
+    ("transfer", lambda: _("Chuyển"), "F6"),
+    ("done", lambda: _("Xong"), "F7"),
 )
 
 
@@ -86,7 +86,7 @@ class CounterView(ttk.Frame):
         for i, (key, label, shortcut) in enumerate(QUEUE_ACTIONS):
             style = "primary" if key == "next" else ("success" if key == "done" else
                                                     "secondary")
-            button = ttk.Button(grid, text=f"{_(label)} ({shortcut})", bootstyle=style,
+            button = ttk.Button(grid, text=f"{label()} ({shortcut})", bootstyle=style,
                                 width=15, command=lambda k=key: self.on_queue_action(k))
             button.grid(row=i // 2, column=i % 2, padx=2, pady=2, sticky="we")
             self.queue_buttons[key] = button

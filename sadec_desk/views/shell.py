@@ -86,7 +86,8 @@ class StatusBar(ttk.Frame):
 
     def show_user(self, user) -> None:
         self.user.configure(text=_("Người dùng: {name} ({role})").format(
-            name=user.full_name, role=user.role_label) if user else _("Chưa đăng nhập"))
+            name=user.full_name, role=users.role_label(user.role)) if user
+            else _("Chưa đăng nhập"))
 
     def show_sync(self, status) -> None:
         text, _style = sync_text(status)

@@ -1,0 +1,66 @@
+"""Switching the interface to English from the IT screen, and the catalogue itself."""
+
+from __future__ import annotations
+
+import re
+
+from guikit import sign_in_it
+
+from sadec_desk import i18n
+from sadec_desk.config import load_config
+from sadec_desk.tools import i18n as i18n_tool
+
+
+def test_the_it_officer_switches_the_interface_to_english_and_back(shell, ctx):
+    view = sign_in_it(shell, ctx, tab="office")
+    try:
+        tab = view.office
+        tab.language.current(1)  # English
+        tab.language_button.invoke()
+        assert shell.tasks.pump(until=lambda: shell.screen is not view)
+        shell.tasks.pump()
+        assert load_config()["ui.language"] == "en"
+        assert shell.sign_out_button.cget("text") == "Sign out"
+        assert shell.message.text == "Interface language saved."
+        settings = shell.screen
+        assert [settings.notebook.tab(t, "text") for t in settings.notebook.tabs()] == [
+            "Office", "Counters and groups", "Printers", "Sync", "Accounts", "Calendar",
+            "Backups"]
+        assert settings.office.language_button.cget("text") == "Save language"
+        assert shell.status.user.cget("text") == "User: Lê Văn Tín (IT staff)"
+        # a refused value comes back in English too
+        settings.select("backup")
+        settings.backup.folder.insert(0, "saoluu")
+        settings.backup.save_button.invoke()
+        shell.tasks.pump()
+        assert settings.backup.message.text.startswith("Type the full path of the backup")
+        # and back to Vietnamese
+        settings.select("office")
+        settings.office.language.current(0)
+        settings.office.language_button.invoke()
+        assert shell.tasks.pump(until=lambda: shell.screen is not settings)
+        shell.tasks.pump()
+        assert shell.sign_out_button.cget("text") == "Đăng xuất"
+        assert load_config()["ui.language"] == "vi"
+    finally:
+        i18n.set_language("vi")
+
+
+def test_every_window_string_has_an_english_translation():
+    assert i18n_tool.untranslated("en") == []
+
+
+def test_translations_keep_their_placeholders_and_the_mo_is_compiled():
+    catalog = i18n_tool.read("en")
+    field = re.compile(r"\{[a-z_]*\}")
+    for message in catalog:
+        if message.id and message.string:
+            assert sorted(field.findall(message.id)) == sorted(field.findall(message.string)), \
+                message.id
+    mo = i18n_tool.po_path("en").with_suffix(".mo")
+    assert mo.stat().st_mtime >= i18n_tool.po_path("en").stat().st_mtime - 1
+    i18n.set_language("en")
+    try:
+        assert i18n._("Rất hài lòng") == "Very satisfied"
+    finally:
+        i18n.set_language("vi")
