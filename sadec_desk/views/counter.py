@@ -124,7 +124,7 @@ class CounterView(ttk.Frame):
         ttk.Button(who, text=_("Mở ảnh chụp thẻ…"), bootstyle="primary-outline",
                    command=self.on_open_image).pack(side="left", padx=6)
         self.manual_button = ttk.Button(who, text=_("Nhập tay (không có mã QR)"),
-                                        bootstyle="secondary-outline",
+                                        bootstyle="info-outline",
                                         command=self.on_manual_entry)
         self.manual_button.pack(side="left")
         self.manual_mode = False

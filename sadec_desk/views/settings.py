@@ -17,7 +17,7 @@ import ttkbootstrap as ttk
 from sadec_desk.formatting import format_datetime
 from sadec_desk.i18n import _
 from sadec_desk.services import printing, queue, settings, sync_service, users
-from sadec_desk.views.widgets import MessageBar, create_field, font, set_entry
+from sadec_desk.views.widgets import MessageBar, font, set_entry
 
 
 def _split(text: str) -> list[str]:
@@ -26,6 +26,16 @@ def _split(text: str) -> list[str]:
 
 def _when(moment) -> str:
     return format_datetime(moment) if moment else "—"
+
+
+def create_row(parent, row: int, label: str, *, width: int = 30, show: str = "",
+               column: int = 0) -> ttk.Entry:
+    """A label and an entry on one grid row (the tab's message line says what to fix)."""
+    ttk.Label(parent, text=label, font=font(11)).grid(row=row, column=column, sticky="w",
+                                                      padx=(0, 8), pady=3)
+    entry = ttk.Entry(parent, width=width, font=font(11), show=show)
+    entry.grid(row=row, column=column + 1, sticky="we", pady=3)
+    return entry
 
 
 def create_tree(parent, columns, height: int = 8) -> ttk.Treeview:
@@ -64,8 +74,8 @@ class OfficeTab(Tab):
         super().__init__(parent, shell, _("Cơ quan, ngôn ngữ và kiosk"))
         form = ttk.Frame(self)
         form.pack(anchor="w")
-        self.office_name, _e = create_field(form, 0, _("Tên cơ quan"), width=50)
-        self.agency_code, _e = create_field(form, 2, _("Mã cơ quan (mã định danh QCVN 102:2016)"),
+        self.office_name = create_row(form, 0, _("Tên cơ quan"), width=50)
+        self.agency_code = create_row(form, 2, _("Mã cơ quan (mã định danh QCVN 102:2016)"),
                                             width=50)
         ttk.Button(form, text=_("Lưu cơ quan"), bootstyle="primary",
                    command=self.on_save_office).grid(row=4, column=1, sticky="w", pady=(4, 10))
@@ -77,9 +87,9 @@ class OfficeTab(Tab):
         self.language_button = ttk.Button(form, text=_("Lưu ngôn ngữ"), bootstyle="primary",
                                           command=self.on_save_language)
         self.language_button.grid(row=6, column=1, sticky="w", pady=(4, 10))
-        self.procedure_url, _e = create_field(
+        self.procedure_url = create_row(
             form, 7, _("Trang thủ tục trên kiosk ({code} = mã TTHC)"), width=70)
-        self.lookup_url, _e = create_field(
+        self.lookup_url = create_row(
             form, 9, _("Trang tra cứu hồ sơ trên biên nhận ({code} = mã hồ sơ)"), width=70)
         ttk.Button(form, text=_("Lưu địa chỉ"), bootstyle="primary",
                    command=self.on_save_urls).grid(row=11, column=1, sticky="w", pady=(4, 0))
@@ -145,11 +155,11 @@ class QueueTab(Tab):
         right.pack(side="left", anchor="n", padx=(20, 0))
         gform = ttk.Labelframe(right, text=_("Thêm / sửa nhóm"), padding=8)
         gform.pack(fill="x")
-        self.g_prefix, _e = create_field(gform, 0, _("Chữ cái (A–Z)"), width=28)
-        self.g_name, _e = create_field(gform, 2, _("Tên nhóm"), width=28)
-        self.g_codes, _e = create_field(gform, 4, _("Mã thủ tục (cách nhau dấu phẩy)"),
+        self.g_prefix = create_row(gform, 0, _("Chữ cái (A–Z)"), width=28)
+        self.g_name = create_row(gform, 2, _("Tên nhóm"), width=28)
+        self.g_codes = create_row(gform, 4, _("Mã thủ tục (cách nhau dấu phẩy)"),
                                         width=28)
-        self.g_counters, _e = create_field(gform, 6, _("Số quầy phục vụ (ví dụ 1, 2)"), width=28)
+        self.g_counters = create_row(gform, 6, _("Số quầy phục vụ (ví dụ 1, 2)"), width=28)
         self.g_active = tk.BooleanVar(value=True)
         ttk.Checkbutton(gform, text=_("Đang dùng"), variable=self.g_active).grid(
             row=8, column=1, sticky="w")
@@ -158,9 +168,9 @@ class QueueTab(Tab):
         self.g_save.grid(row=9, column=1, sticky="e", pady=(6, 0))
         cform = ttk.Labelframe(right, text=_("Thêm / sửa quầy"), padding=8)
         cform.pack(fill="x", pady=(10, 0))
-        self.c_number, _e = create_field(cform, 0, _("Số quầy"), width=28)
-        self.c_name, _e = create_field(cform, 2, _("Tên quầy"), width=28)
-        self.c_groups, _e = create_field(cform, 4, _("Nhóm phục vụ (ví dụ A, B)"), width=28)
+        self.c_number = create_row(cform, 0, _("Số quầy"), width=28)
+        self.c_name = create_row(cform, 2, _("Tên quầy"), width=28)
+        self.c_groups = create_row(cform, 4, _("Nhóm phục vụ (ví dụ A, B)"), width=28)
         self.c_active = tk.BooleanVar(value=True)
         ttk.Checkbutton(cform, text=_("Đang dùng"), variable=self.c_active).grid(
             row=6, column=1, sticky="w")
@@ -264,8 +274,8 @@ class PrintersTab(Tab):
         self.printers.bind("<<TreeviewSelect>>", lambda _e: self.on_printer_selected())
         form = ttk.Labelframe(left, text=_("Thêm / sửa máy in"), padding=8)
         form.pack(fill="x", pady=(8, 0))
-        self.p_name, _e = create_field(form, 0, _("Tên (ví dụ quay1)"), width=32)
-        self.p_connection, _e = create_field(form, 2, _("Kết nối (tcp://IP:9100, usb://…)"),
+        self.p_name = create_row(form, 0, _("Tên (ví dụ quay1)"), width=32)
+        self.p_connection = create_row(form, 2, _("Kết nối (tcp://IP:9100, usb://…)"),
                                              width=32)
         ttk.Label(form, text=_("Mẫu máy in"), font=font(11)).grid(row=4, column=0, sticky="w")
         self.p_profile = ttk.Combobox(form, state="readonly", font=font(11), width=30)
@@ -286,9 +296,9 @@ class PrintersTab(Tab):
         self.preview_button.pack(side="left", padx=3)
         ttk.Label(left, text=_("Hàng đợi in"), font=font(12, "bold")).pack(anchor="w",
                                                                             pady=(8, 0))
-        self.jobs = create_tree(left, (("id", "#", 45), ("kind", _("Loại"), 110),
-                                       ("printer", _("Máy in"), 80),
-                                       ("status", _("Trạng thái"), 90),
+        self.jobs = create_tree(left, (("id", "#", 45), ("kind", _("Loại"), 200),
+                                       ("printer", _("Tên máy in"), 80),
+                                       ("status", _("Trạng thái"), 100),
                                        ("error", _("Lỗi gần nhất"), 200)), height=6)
         self.jobs.pack(anchor="w")
         jb = ttk.Frame(left)
@@ -420,13 +430,13 @@ class SyncTab(Tab):
         self.retry_button.pack(side="left", padx=4)
         enrol = ttk.Labelframe(left, text=_("Đăng ký máy với cổng"), padding=8)
         enrol.pack(fill="x", pady=(10, 0))
-        self.portal_url, _e = create_field(enrol, 0, _("Địa chỉ cổng"), width=40)
-        self.enrol_code, _e = create_field(enrol, 2, _("Mã đăng ký"), width=40)
+        self.portal_url = create_row(enrol, 0, _("Địa chỉ cổng"), width=40)
+        self.enrol_code = create_row(enrol, 2, _("Mã đăng ký"), width=40)
         ttk.Button(enrol, text=_("Đăng ký"), bootstyle="primary", command=self.on_enrol).grid(
             row=4, column=1, sticky="e", pady=(4, 0))
         files = ttk.Labelframe(left, text=_("Chuyển bằng tệp khi không có mạng"), padding=8)
         files.pack(fill="x", pady=(10, 0))
-        self.file_path, _e = create_field(files, 0, _("Tệp"), width=40)
+        self.file_path = create_row(files, 0, _("Tệp"), width=40)
         fb = ttk.Frame(files)
         fb.grid(row=2, column=0, columnspan=2, sticky="e", pady=(4, 0))
         ttk.Button(fb, text=_("Chọn tệp…"), bootstyle="link", command=self.on_choose_file).pack(
@@ -564,7 +574,7 @@ class UsersTab(Tab):
         self.unlock_button = ttk.Button(ub, text=_("Mở khóa"), bootstyle="secondary",
                                         command=lambda: self.on_set_active(True))
         self.unlock_button.grid(row=0, column=1, padx=4, pady=(6, 0))
-        self.reset_secret, _e = create_field(ub, 0, _("PIN/mật khẩu mới"), width=14, show="•",
+        self.reset_secret = create_row(ub, 0, _("PIN/mật khẩu mới"), width=14, show="•",
                                              column=2)
         self.reset_button = ttk.Button(ub, text=_("Đặt lại"), bootstyle="secondary",
                                        command=self.on_reset)
@@ -574,17 +584,17 @@ class UsersTab(Tab):
 
     def create_add_form(self, parent) -> ttk.Labelframe:
         form = ttk.Labelframe(parent, text=_("Thêm tài khoản cán bộ"), padding=10)
-        self.new_username, _e1 = create_field(form, 0, _("Tên đăng nhập"), width=24)
-        self.new_name, _e2 = create_field(form, 2, _("Họ tên"), width=24)
+        self.new_username = create_row(form, 0, _("Tên đăng nhập"), width=24)
+        self.new_name = create_row(form, 2, _("Họ tên"), width=24)
         ttk.Label(form, text=_("Vai trò"), font=font(11)).grid(row=4, column=0, sticky="w",
                                                                pady=(6, 0))
         self.new_role = ttk.Combobox(form, state="readonly", font=font(11), width=22,
                                      values=[users.role_label(r) for r in users.ROLES])
         self.new_role.current(0)
         self.new_role.grid(row=4, column=1, sticky="we", pady=(6, 0))
-        self.new_pin, _e3 = create_field(form, 6, _("Mã PIN (4–8 số) hoặc mật khẩu"),
+        self.new_pin = create_row(form, 6, _("Mã PIN (4–8 số) hoặc mật khẩu"),
                                          width=24, show="•")
-        self.new_counter, _e4 = create_field(form, 8, _("Quầy (số, có thể để trống)"),
+        self.new_counter = create_row(form, 8, _("Quầy (số, có thể để trống)"),
                                              width=24)
         self.add_button = ttk.Button(form, text=_("Thêm tài khoản"), bootstyle="primary",
                                      command=self.on_add)
@@ -672,7 +682,7 @@ class CalendarTab(Tab):
         ttk.Label(left, text=_("Ngày nghỉ và ngày làm bù của cơ quan"),
                   font=font(12, "bold")).pack(anchor="w", pady=(8, 0))
         self.overrides = create_tree(left, (("day", _("Ngày"), 100), ("kind", _("Loại"), 110),
-                                            ("reason", _("Lý do"), 340)), height=6)
+                                            ("reason", _("Lý do"), 420)), height=6)
         self.overrides.pack(anchor="w")
         self.remove_button = ttk.Button(left, text=_("Xoá ngày đã chọn"), bootstyle="secondary",
                                         command=self.on_remove)
@@ -684,16 +694,16 @@ class CalendarTab(Tab):
             row=0, column=0, sticky="w")
         ttk.Radiobutton(add, text=_("Ngày làm bù"), value="work", variable=self.kind).grid(
             row=0, column=1, sticky="w")
-        self.day, _e = create_field(add, 1, _("Ngày (dd/mm/yyyy)"), width=30)
-        self.reason, _e = create_field(add, 3, _("Lý do"), width=30)
+        self.day = create_row(add, 1, _("Ngày (dd/mm/yyyy)"), width=30)
+        self.reason = create_row(add, 3, _("Lý do"), width=30)
         self.add_button = ttk.Button(add, text=_("Thêm"), bootstyle="primary",
                                      command=self.on_add)
         self.add_button.grid(row=5, column=1, sticky="e", pady=(4, 0))
         right = ttk.Frame(row)
         right.pack(side="left", anchor="n", padx=(20, 0))
         ttk.Label(right, text=_("Các ngày nghỉ sắp tới"), font=font(12, "bold")).pack(anchor="w")
-        self.holidays = create_tree(right, (("day", _("Ngày"), 140),
-                                            ("name", _("Tên ngày nghỉ"), 300)), height=10)
+        self.holidays = create_tree(right, (("day", _("Ngày"), 190),
+                                            ("name", _("Tên ngày nghỉ"), 280)), height=10)
         self.holidays.pack(anchor="w")
         self.submit(settings.calendar_settings, on_done=self.on_settings)
 
@@ -749,7 +759,7 @@ class BackupTab(Tab):
         super().__init__(parent, shell, _("Sao lưu dữ liệu"))
         form = ttk.Frame(self)
         form.pack(anchor="w")
-        self.folder, _e = create_field(form, 0, _("Thư mục sao lưu (để trống = mặc định)"),
+        self.folder = create_row(form, 0, _("Thư mục sao lưu (để trống = mặc định)"),
                                        width=60)
         buttons = ttk.Frame(form)
         buttons.grid(row=2, column=1, sticky="w", pady=(4, 0))

@@ -83,6 +83,8 @@ class StatusBar(ttk.Frame):
         self.sync = ttk.Label(self, text=sync_text(None)[0], font=font(10),
                               bootstyle="inverse-light")
         self.sync.pack(side="right", padx=(16, 0))
+        self.print_state: PrintState | None = None
+        self.sync_status = None
 
     def show_user(self, user) -> None:
         self.user.configure(text=_("Người dùng: {name} ({role})").format(
@@ -90,10 +92,15 @@ class StatusBar(ttk.Frame):
             else _("Chưa đăng nhập"))
 
     def show_sync(self, status) -> None:
+        self.sync_status = status
         text, _style = sync_text(status)
         self.sync.configure(text=text)
 
-    def show_print(self, state: PrintState) -> None:
+    def show_print(self, state: PrintState | None) -> None:
+        self.print_state = state
+        if state is None:
+            self.printer.configure(text=_("Máy in: đang kiểm tra…"))
+            return
         ready = (_("sẵn sàng") if state.ready else
                  _("chưa kiểm tra") if state.ready is None else _("lỗi"))
         text = _("Máy in {p}: {ready}").format(p=state.printer, ready=ready)
@@ -121,10 +128,11 @@ class Shell:
         self.create_header()
         self.message = MessageBar(self.window)
         self.message.pack(fill="x", padx=10)
-        self.body = ttk.Frame(self.window)
-        self.body.pack(fill="both", expand=True)
+        # the status bar is packed before the body: a tall screen is cut, never the bar
         self.status = StatusBar(self.window)
         self.status.pack(fill="x", side="bottom")
+        self.body = ttk.Frame(self.window)
+        self.body.pack(fill="both", expand=True)
         self.status.show_user(None)
         self.scanner = WedgeDetector(self.window, self.on_scan)
         self.screen = None
@@ -206,6 +214,8 @@ class Shell:
         self.board_button.configure(text=_("Mở bảng hiển thị"))
         self.kiosk_button.configure(text=_("Mở kiosk lấy số"))
         self.status.show_user(self.ctx.user)
+        self.status.show_print(self.status.print_state)
+        self.status.show_sync(self.status.sync_status)
         if self.ctx.user is not None:
             self.on_signed_in(self.ctx.user)
         else:

@@ -62,7 +62,7 @@ class TaskRunner:
         deadline = time.monotonic() + 0.05  # never hold the Tk thread long
         while time.monotonic() < deadline:
             try:
-                callback, value, counted = self._results.get_nowait()
+                callback, value, counted, _job = self._results.get_nowait()
             except queue.Empty:
                 break
             if counted:
@@ -107,7 +107,7 @@ class TaskRunner:
 
     def post(self, callback: Callable[[Any], None], value: Any = None) -> None:
         """Have ``callback(value)`` called on the Tk thread (safe from any thread)."""
-        self._results.put((callback, value, False))
+        self._results.put((callback, value, False, None))
 
     # --- worker thread -------------------------------------------------------------------
 
@@ -120,14 +120,20 @@ class TaskRunner:
             try:
                 value = fn(*args, **kwargs)
             except UserError as exc:
-                self._results.put((on_error or self.on_error, str(exc), True))
+                result = (on_error or self.on_error, str(exc), True, job)
             except Exception:
                 log.exception("unexpected error in %s", getattr(fn, "__name__", fn))
-                self._results.put((on_error or self.on_error,
-                                   _("Lỗi không mong muốn; chi tiết đã ghi vào tệp nhật ký. "
-                                     "Hãy báo cho bộ phận CNTT."), True))
+                result = (on_error or self.on_error,
+                          _("Lỗi không mong muốn; chi tiết đã ghi vào tệp nhật ký. "
+                            "Hãy báo cho bộ phận CNTT."), True, job)
             else:
-                self._results.put((on_done, value, True))
+                result = (on_done, value, True, job)
+            # The callbacks may hold the last reference to a screen that was closed meanwhile:
+            # the whole job goes back to the Tk thread and this thread keeps nothing, so the
+            # screen (and its Tk variables, whose __del__ calls Tk) is freed on the Tk thread.
+            del fn, args, kwargs, on_done, on_error, job
+            self._results.put(result)
+            del result
         if self._on_thread_exit is not None:
             self._on_thread_exit()
 
