@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sadec_desk.config import load_config, save_setting
@@ -34,3 +35,19 @@ def make_ctx(clock: Clock | None = None, **settings) -> AppContext:
     for name, value in settings.items():
         save_setting(name.replace("__", "."), value)
     return open_context(load_config(), clock=clock or Clock())
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    """Run ``sadec-desk ARGV`` in-process: (exit code, stdout, stderr)."""
+    from sadec_desk.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_cli_json(capsys, *argv):
+    """Run ``sadec-desk ARGV --json``; it must succeed; returns the parsed output."""
+    code, out, err = run_cli(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from appfixtures import Clock, make_ctx
 from pgserver import PostgresServer, PostgresUnavailable, find_bindir
 
 PG_TEST_DB = "sadec_test"
@@ -23,6 +24,20 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point the app's config file and data dir into the test's tmp dir."""
     monkeypatch.setenv("SADEC_DESK_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("SADEC_DESK_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A settable clock, Thursday 26 Nov 2026 09:00 Vietnam time."""
+    return Clock()
+
+
+@pytest.fixture
+def ctx(clock):
+    """The app on a fresh SQLite database in the test's data dir, on ``clock``."""
+    context = make_ctx(clock)
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="session")

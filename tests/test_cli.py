@@ -5,21 +5,10 @@ import sys
 
 import pytest
 from appfixtures import AGENCY, SAMPLE_QR
+from appfixtures import run_cli as run
+from appfixtures import run_cli_json as run_json
 
-from sadec_desk.cli import main
 from sadec_desk.config import config_path
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 @pytest.fixture

@@ -3,25 +3,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from appfixtures import AGENCY, OTHER_QR, SAMPLE_QR, Clock, make_ctx, vn
+from appfixtures import AGENCY, OTHER_QR, SAMPLE_QR, make_ctx, vn
 
 from sadec_desk.db.models import Citizen, Dossier, DossierEvent, DossierSequence, Outbox
 from sadec_desk.domain.cccd import CccdQrError
 from sadec_desk.domain.lifecycle import IllegalTransition
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services import catalog, dossiers
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def ctx(clock):
-    context = make_ctx(clock)
-    yield context
-    context.close()
 
 
 def test_catalogue_is_seeded_with_the_ten_procedures(ctx):

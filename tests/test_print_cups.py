@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from appfixtures import Clock, make_ctx
+from appfixtures import make_ctx
 from cupsserver import CupsServer, cups_server  # noqa: F401 (the fixture)
 from printer_emulator import PrinterEmulator, refusing_port
 
@@ -65,11 +65,6 @@ def quay1(cups_server: CupsServer, monkeypatch) -> PrinterEmulator:  # noqa: F81
             yield printer
         finally:
             cups_server.cancel_all()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 def open_ctx(clock, url):

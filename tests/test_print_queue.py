@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from appfixtures import SAMPLE_QR, Clock, make_ctx
+from appfixtures import SAMPLE_QR, make_ctx
 from PIL import Image
 from printer_emulator import STATUS_ONLINE, STATUS_PAPER, PrinterEmulator, refusing_port
 from test_print_layouts import decode_raster
@@ -22,11 +22,6 @@ from sadec_desk.printers.profiles import get_profile
 from sadec_desk.services import dossiers, printing
 
 TIMEOUT = 1  # seconds; every network test is bounded by it
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 def open_ctx(clock, url, **settings):

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from appfixtures import SAMPLE_QR, Clock, make_ctx, vn
+from appfixtures import SAMPLE_QR, make_ctx, vn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,16 +16,9 @@ from sadec_desk.services.queue_stats import queue_stats
 
 
 @pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def ctx(clock):
-    context = make_ctx(clock)
-    office.init_office(context)
-    yield context
-    context.close()
+def ctx(ctx):
+    office.init_office(ctx)  # the queue defaults
+    return ctx
 
 
 def test_init_creates_editable_defaults(ctx):

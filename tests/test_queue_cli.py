@@ -1,25 +1,13 @@
 """``sadec-desk queue ...`` end to end (real clock, isolated config and data dir)."""
 
-import json
 from datetime import datetime
 
 import pytest
 from appfixtures import AGENCY
+from appfixtures import run_cli as run
+from appfixtures import run_cli_json as run_json
 
-from sadec_desk.cli import main
 from sadec_desk.domain.calendar import VN_TZ
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def run_json(capsys, *argv):
-    code, out, err = run(capsys, *argv, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 @pytest.fixture

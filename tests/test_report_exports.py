@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
-from appfixtures import SAMPLE_QR, Clock, make_ctx, vn
+from appfixtures import SAMPLE_QR, make_ctx, vn
 from test_reports import _month
 
 from sadec_desk.cli import main
@@ -33,11 +33,6 @@ def pdf_pages(path) -> int:
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True,
                           timeout=60).stdout
     return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages")))
-
-
-@pytest.fixture
-def clock():
-    return Clock()
 
 
 @pytest.fixture

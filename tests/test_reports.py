@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from appfixtures import OTHER_QR, SAMPLE_QR, Clock, make_ctx, vn
+from appfixtures import OTHER_QR, SAMPLE_QR, vn
 
 from sadec_desk.cli import main
 from sadec_desk.errors import InvalidInput, NotFound
@@ -14,16 +14,9 @@ from sadec_desk.services import dossiers, feedback, office, queue, reports
 
 
 @pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def ctx(clock):
-    context = make_ctx(clock)
-    office.init_office(context)
-    yield context
-    context.close()
+def ctx(ctx):
+    office.init_office(ctx)  # the queue defaults
+    return ctx
 
 
 def _at(clock, moment):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import argon2
 import pytest
-from appfixtures import SAMPLE_QR, Clock, make_ctx
+from appfixtures import SAMPLE_QR, make_ctx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,18 +25,6 @@ def cheap_hashes(monkeypatch):
     monkeypatch.setattr(users, "HASHER",
                         argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
     monkeypatch.setattr(users, "_DUMMY_HASH", None)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def ctx(clock):
-    c = make_ctx(clock)
-    yield c
-    c.close()
 
 
 def _staff(ctx):
