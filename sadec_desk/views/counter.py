@@ -123,6 +123,9 @@ class CounterView(ttk.Frame):
                               "màn hình) hoặc"), font=font(10)).pack(side="left")
         ttk.Button(who, text=_("Mở ảnh chụp thẻ…"), bootstyle="primary-outline",
                    command=self.on_open_image).pack(side="left", padx=6)
+        self.camera_button = ttk.Button(who, text=_("Máy ảnh…"), bootstyle="primary-outline",
+                                        command=self.on_open_camera)
+        self.camera_button.pack(side="left", padx=(0, 6))
         self.manual_button = ttk.Button(who, text=_("Nhập tay (không có mã QR)"),
                                         bootstyle="info-outline",
                                         command=self.on_manual_entry)
@@ -446,6 +449,16 @@ class CounterView(ttk.Frame):
         self.result_label.configure(text="")
         self.receive_message.show(_("Đã đọc thẻ CCCD của {name}. Chọn thủ tục và đánh dấu "
                                     "giấy tờ đã nhận.").format(name=citizen.full_name), "ok")
+
+    def on_open_camera(self) -> None:
+        """Webcam capture (optional extra): the window decodes in the service's workers."""
+        from sadec_desk.views.camera import CameraWindow
+
+        window = getattr(self, "camera_window", None)
+        if window is not None and window.alive:
+            return
+        self.camera_window = CameraWindow(self.shell.root, self.shell, self.on_scan_result,
+                                          source_factory=self.shell.camera_source_factory)
 
     def on_open_image(self) -> None:
         path = filedialog.askopenfilename(

@@ -139,6 +139,8 @@ class Shell:
         self.board = None
         self.kiosk = None
         self.kiosk_fullscreen = kiosk_fullscreen
+        #: where the counter's "Máy ảnh…" gets frames (None: the webcam through OpenCV)
+        self.camera_source_factory = None
         self._print_state = None
         self._print_rounds = 0
         self.print_worker = None
