@@ -119,14 +119,14 @@ class CounterView(ttk.Frame):
         tab.columnconfigure(3, weight=1)
         who = ttk.Frame(tab)
         who.grid(row=0, column=0, columnspan=4, sticky="we")
-        ttk.Label(who, text=_("Quét mã QR trên thẻ CCCD bằng máy quét (ở bất kỳ đâu trên "
-                              "màn hình) hoặc"), font=font(10)).pack(side="left")
-        ttk.Button(who, text=_("Mở ảnh chụp thẻ…"), bootstyle="primary-outline",
+        ttk.Label(who, text=_("Quét QR thẻ CCCD bằng máy quét (ở bất kỳ đâu), hoặc:"),
+                  font=font(10)).pack(side="left")
+        ttk.Button(who, text=_("Ảnh chụp thẻ…"), bootstyle="primary-outline",
                    command=self.on_open_image).pack(side="left", padx=6)
         self.camera_button = ttk.Button(who, text=_("Máy ảnh…"), bootstyle="primary-outline",
                                         command=self.on_open_camera)
         self.camera_button.pack(side="left", padx=(0, 6))
-        self.manual_button = ttk.Button(who, text=_("Nhập tay (không có mã QR)"),
+        self.manual_button = ttk.Button(who, text=_("Nhập tay (không có QR)"),
                                         bootstyle="info-outline",
                                         command=self.on_manual_entry)
         self.manual_button.pack(side="left")
