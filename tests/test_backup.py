@@ -213,6 +213,9 @@ def test_backups_need_it_or_leader_and_restore_needs_it():
     sign("clerk")
     with pytest.raises(PermissionDenied):
         backup.create_backup(ctx)
+    # the app's own schedule backs up whoever is at the counter
+    ctx.sign_in_required = True
+    assert backup.backup_if_due(ctx).purpose == "scheduled"
     sign("leader")
     saved = backup.create_backup(ctx)
     with pytest.raises(PermissionDenied, match="Cán bộ CNTT"):

@@ -373,8 +373,11 @@ def create_backup(ctx: AppContext, *, purpose: str = "manual", folder: Path | No
                   prefix: str = PREFIX) -> BackupInfo:
     """Write, verify and register one backup; then apply the retention rule.
 
-    A backup holds every citizen's data: IT staff and the leader only."""
-    require_role(ctx, *BACKUP_ROLES)
+    A backup holds every citizen's data: IT staff and the leader only — except the
+    scheduled one, which the app itself takes whoever is signed in (it writes only into
+    the configured backup folder and hands nothing to the user)."""
+    if purpose != "scheduled":
+        require_role(ctx, *BACKUP_ROLES)
     folder = folder or backup_dir(ctx)
     suffix = PG_SUFFIX if _is_pg(ctx) else SQLITE_SUFFIX
     dest = _unique(folder, prefix + _stamp(ctx.now()), suffix)

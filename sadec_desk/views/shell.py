@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _, set_language
-from sadec_desk.services import printing, users
+from sadec_desk.services import backup, printing, users
 from sadec_desk.views.scanner import WedgeDetector
 from sadec_desk.views.signin import SetupView, SignInView
 from sadec_desk.views.tasks import Periodic, TaskRunner
@@ -24,6 +25,8 @@ from sadec_desk.views.widgets import MessageBar, font
 log = logging.getLogger(__name__)
 
 PRINT_INTERVAL_S = 5.0
+#: how often the app asks whether a scheduled backup is due (backup.interval_hours)
+BACKUP_CHECK_INTERVAL_S = 15 * 60
 PRINTER_CHECK_EVERY = 6  # printer status every 6th print-queue round (~30 s)
 SYNC_POLL_MS = 2000
 
@@ -143,11 +146,15 @@ class Shell:
         self.camera_source_factory = None
         self._print_state = None
         self._print_rounds = 0
-        self.print_worker = None
+        self.print_worker = self.backup_worker = None
         if start_workers:
             self.print_worker = Periodic("sadec-print", self._print_step, PRINT_INTERVAL_S,
                                          self.tasks, self.on_print_state,
                                          on_thread_exit=self._close_thread_db).start()
+            self.backup_worker = Periodic("sadec-backup", partial(backup.backup_if_due, ctx),
+                                          BACKUP_CHECK_INTERVAL_S, self.tasks,
+                                          self.on_backup_done,
+                                          on_thread_exit=self._close_thread_db).start()
         self._sync_job = self.window.after(SYNC_POLL_MS, self.on_sync_poll) \
             if sync_snapshot else None
         self.tasks.submit(users.has_users, ctx, on_done=self.on_started)
@@ -271,6 +278,10 @@ class Shell:
     def on_print_state(self, state: PrintState) -> None:
         self.status.show_print(state)
 
+    def on_backup_done(self, info) -> None:
+        if info is not None:
+            log.info("scheduled backup %s written", info.name)
+
     def refresh_print_state(self) -> None:
         if self.print_worker is not None:
             self.print_worker.wake()
@@ -282,8 +293,9 @@ class Shell:
     def close(self) -> None:
         if self._sync_job is not None:
             self.window.after_cancel(self._sync_job)
-        if self.print_worker is not None:
-            self.print_worker.stop()
+        for worker in (self.print_worker, self.backup_worker):
+            if worker is not None:
+                worker.stop()
         self.tasks.close()
         if self.board is not None:
             self.board.close()

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import argon2
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: appfixtures
-
-from appfixtures import Clock, make_ctx  # noqa: E402
 
 from sadec_desk.services import users  # noqa: E402
 
@@ -41,18 +36,6 @@ def tk_root():
     root.withdraw()
     yield root
     root.destroy()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def ctx(clock):
-    c = make_ctx(clock)
-    yield c
-    c.close()
 
 
 @pytest.fixture

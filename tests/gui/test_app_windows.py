@@ -354,3 +354,22 @@ def test_no_callback_holds_the_window_long(shell, ctx):
     seconds, name = shell.tasks.slowest
     print(f"slowest Tk-thread callback: {seconds * 1000:.1f} ms in {name}")
     assert seconds < 0.1, name
+
+
+def test_the_app_takes_its_scheduled_backup_in_a_worker(tk_root, ctx):
+    from sadec_desk.app import start_app
+    from sadec_desk.services import backup
+
+    sh, stop = start_app(tk_root, ctx, kiosk_fullscreen=False)  # with its workers
+    try:
+        deadline = time.monotonic() + 20
+        while not backup.list_backups(ctx) and time.monotonic() < deadline:
+            sh.tasks.pump()
+            time.sleep(0.05)
+        taken = backup.list_backups(ctx)
+        assert [b.purpose for b in taken] == ["scheduled"]
+        assert backup.verify_backup(ctx, taken[0].name).ok
+    finally:
+        stop()
+        sh.close()
+    assert not sh.backup_worker._thread.is_alive()
