@@ -90,6 +90,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Printers by name -> connection, e.g. {quay1 = \"tcp://192.168.1.50:9100\"}; "
             "also usb://04b8:0202, serial:///dev/ttyUSB0?baudrate=9600, win32:NAME (Windows), "
             "cups:NAME, lp:NAME (Linux), file:///dev/usb/lp0, preview:.", str),
+    Setting("printing.office_printer", str, "",
+            "Office (laser) printer of the A5 forms Mẫu 01-05: a CUPS queue name on "
+            "Linux/macOS (lp -d NAME); on Windows any value prints on the default printer; "
+            "empty = the form is only saved in the data dir's 'forms' folder."),
     Setting("printing.profile", str, "generic-80",
             "Printer model (paper width, dpi, cutter); see 'sadec-desk printer list-profiles'."),
     Setting("printing.profiles", dict, {},

@@ -50,7 +50,7 @@ def run(out: Path) -> int:
     from sadec_desk.app import create_root, start_app
     from sadec_desk.config import load_config
     from sadec_desk.domain.calendar import VN_TZ
-    from sadec_desk.services import queue, users
+    from sadec_desk.services import dossiers, queue, users
     from sadec_desk.services.context import open_context
     from sadec_desk.sync.engine import sync_status
     from sadec_desk.views.shell import print_state
@@ -141,6 +141,21 @@ def run(out: Path) -> int:
     grab(win, out / "10-quay-nhap-tay.png")
     counter.on_clear_form()
     counter.notebook.select(counter.find_tab)
+
+    # a refusal with its reason: Mẫu 03 is made for the citizen (saved: no office printer)
+    refused = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=OTHER_QR)
+    later(3)
+    counter.search.delete(0, "end")
+    counter.search.insert(0, refused.code)
+    counter.on_search()
+    tasks.pump(until=lambda: counter.selected is not None
+               and counter.selected.code == refused.code)
+    counter.note.insert(0, "Không thuộc thẩm quyền của phường")
+    counter.on_advance("refused")
+    tasks.pump(until=lambda: "Mẫu 03" in counter.find_message.text
+               and "đang in" not in counter.find_message.text)
+    settle()
+    grab(win, out / "22-quay-tu-choi-mau-03.png")
 
     shell.on_open_board()
     board = shell.board

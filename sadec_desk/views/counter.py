@@ -14,7 +14,15 @@ import ttkbootstrap as ttk
 from sadec_desk.errors import UserError
 from sadec_desk.formatting import dossier_lines, format_datetime
 from sadec_desk.i18n import _
-from sadec_desk.services import catalog, citizens, dossiers, printing, queue, reception
+from sadec_desk.services import (
+    catalog,
+    citizens,
+    dossiers,
+    office_print,
+    printing,
+    queue,
+    reception,
+)
 from sadec_desk.views.widgets import MessageBar, font, set_entry, watch
 
 QUEUE_REFRESH_MS = 3000
@@ -241,6 +249,12 @@ class CounterView(ttk.Frame):
         self.new_due.pack(fill="x")
         self.lifecycle = ttk.Frame(side)
         self.lifecycle.pack(fill="x", pady=(6, 0))
+        # the A5 form last saved (Mẫu 01-05): opened in the PDF viewer on request
+        self.form_path = ""
+        self.open_form_button = ttk.Button(side, text=_("Mở phiếu A5 vừa lưu"),
+                                           bootstyle="primary-outline", state="disabled",
+                                           command=self.on_open_form)
+        self.open_form_button.pack(fill="x", pady=(6, 0))
         return tab
 
     def bind_keys(self) -> None:
@@ -649,6 +663,16 @@ class CounterView(ttk.Frame):
         ttk.Button(self.lifecycle, text=_("In lại phiếu hẹn"), bootstyle="info-outline",
                    command=self.on_reprint).grid(row=extra // 2 + 1, column=1, sticky="we",
                                                  padx=2, pady=2)
+        # "In lại phiếu": any of the A5 forms Mẫu 01-05 on the office printer
+        reprint = ttk.Menubutton(self.lifecycle, text=_("In lại phiếu (Mẫu 01–05)"),
+                                 bootstyle="info-outline")
+        self.reprint_menu = tk.Menu(reprint, tearoff=False, font=font(10))
+        for number, title in office_print.form_titles():
+            self.reprint_menu.add_command(
+                label=_("Mẫu {n} – {title}").format(n=number, title=title),
+                command=lambda n=number: self.print_form(info.code, n))
+        reprint.configure(menu=self.reprint_menu)
+        reprint.grid(row=extra // 2 + 2, column=0, columnspan=2, sticky="we", padx=2, pady=2)
 
     def on_advance(self, status: str) -> None:
         info = self.selected
@@ -658,10 +682,14 @@ class CounterView(ttk.Frame):
                                 note=self.note.get(), on_done=self.on_advanced,
                                 on_error=lambda m: self.find_message.show(m, "error"))
 
-    def on_advanced(self, info) -> None:
+    def on_advanced(self, info, step: str | None = None) -> None:
+        """After a life-cycle step (``step``: the new status, or "rescheduled")."""
         self.note.delete(0, "end")
         self.find_message.show(_("Hồ sơ {code}: {label}.").format(code=info.code,
                                                                  label=info.status_label), "ok")
+        form = office_print.form_for(step or info.status)
+        if form is not None:  # Mẫu 02 / 03 / 04 for the citizen, on the office printer
+            self.print_form(info.code, form)
         if info.status == "returned":
             self.shell.tasks.submit(printing.print_return_slip, self.ctx, info.code,
                                     on_done=lambda _job: self.shell.refresh_print_state(),
@@ -680,7 +708,8 @@ class CounterView(ttk.Frame):
         info = self.selected
         text = self.new_due.get().strip()
         self.shell.tasks.submit(reception.reschedule_from_form, self.ctx, info.code, text,
-                                self.note.get(), on_done=self.on_advanced,
+                                self.note.get(),
+                                on_done=lambda i: self.on_advanced(i, "rescheduled"),
                                 on_error=lambda m: self.find_message.show(m, "error"))
 
     def on_reprint(self) -> None:
@@ -691,3 +720,22 @@ class CounterView(ttk.Frame):
                                         code=info.code, s=job.status_label),
                                     "ok" if job.status == "printed" else "warning"),
                                 on_error=lambda m: self.find_message.show(m, "error"))
+
+    def print_form(self, code: str, form: str) -> None:
+        """Render (and print, when an office printer is set) Mẫu ``form`` in the worker."""
+        self.find_message.show(_("Hồ sơ {code}: đang in Mẫu {form}…").format(code=code,
+                                                                            form=form))
+        self.shell.tasks.submit(office_print.print_form_for, self.ctx, code, form,
+                                on_done=self.on_form_printed,
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_form_printed(self, result) -> None:
+        kind = {"printed": "ok", "saved": "info"}.get(result.status, "warning")
+        self.find_message.show(result.message, kind)
+        self.form_path = result.path
+        self.open_form_button.configure(state="normal")
+
+    def on_open_form(self) -> None:
+        if self.form_path:
+            self.shell.tasks.submit(office_print.open_file, self.form_path,
+                                    on_error=lambda m: self.find_message.show(m, "error"))

@@ -235,7 +235,8 @@ def test_find_by_name_without_diacritics_and_move_it_on(shell, ctx):
         shell.tasks.pump()
     assert Dossier.get(Dossier.code == info.code).status == "returned"
     assert PrintJob.get(PrintJob.kind == "return_slip").status == "printed"
-    assert [b.cget("text") for b in counter.lifecycle.winfo_children()] == ["In lại phiếu hẹn"]
+    assert [b.cget("text") for b in counter.lifecycle.winfo_children()] == [
+        "In lại phiếu hẹn", "In lại phiếu (Mẫu 01–05)"]
     other = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
     counter.search.delete(0, "end")
     type_text(counter.search, other.code, enter=True)
