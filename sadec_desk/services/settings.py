@@ -145,6 +145,38 @@ def set_default_printer(ctx: AppContext, name: str) -> list[printing.PrinterInfo
     return printing.list_printers(ctx)
 
 
+#: characters a CUPS queue name cannot hold (CUPS: any printable character but these)
+_CUPS_FORBIDDEN = (" ", "/", "#")
+CUPS_NAME_MAX = 127
+
+
+def office_printer(ctx: AppContext) -> str:
+    """The office laser printer of the A5 forms (a CUPS queue name; "" = save the PDF only)."""
+    return (ctx.config["printing.office_printer"] or "").strip()
+
+
+def check_office_printer(text: str) -> str:
+    """A CUPS queue name, trimmed; "" is allowed (the forms are then only saved)."""
+    name = (text or "").strip()
+    if not name:
+        return ""
+    if any(c in _CUPS_FORBIDDEN or c.isspace() or not c.isprintable() for c in name):
+        raise InvalidInput(_("Tên hàng đợi máy in «{name}» không hợp lệ: tên máy in CUPS không "
+                             "được có dấu cách, «/» hoặc «#»; ví dụ Laser_VanPhong (xem bằng "
+                             "lệnh lpstat -p).").format(name=name[:60]))
+    if len(name) > CUPS_NAME_MAX:
+        raise InvalidInput(_("Tên hàng đợi máy in dài quá {n} ký tự; hãy nhập đúng tên hàng đợi "
+                             "CUPS.").format(n=CUPS_NAME_MAX))
+    return name
+
+
+def save_office_printer(ctx: AppContext, name: str) -> str:
+    """Set ``printing.office_printer``; returns the saved name ("" = forms saved only)."""
+    require_role(ctx, *ADMIN_ROLES)
+    _save(ctx, "printing.office_printer", check_office_printer(name))
+    return office_printer(ctx)
+
+
 def preview_printer(ctx: AppContext, name: str) -> Path:
     """A PNG of a sample ticket as this printer's model draws it (shown in the window)."""
     out = Path(tempfile.gettempdir()) / f"sadec-desk-preview-{os.getpid()}-{name}.png"

@@ -311,12 +311,25 @@ class PrintersTab(Tab):
         self.reprint_button.pack(side="left", padx=4)
         ttk.Button(jb, text=_("Làm mới"), bootstyle="link", command=self.on_reload).pack(
             side="left")
-        right = ttk.Labelframe(row, text=_("Xem trước phiếu"), padding=8)
-        right.pack(side="left", anchor="n", padx=(16, 0))
+        side = ttk.Frame(row)
+        side.pack(side="left", anchor="n", padx=(16, 0))
+        right = ttk.Labelframe(side, text=_("Xem trước phiếu"), padding=8)
+        right.pack(anchor="w")
         self.preview = ttk.Label(right, text=_("Chọn máy in rồi bấm «Xem trước»."),
                                  font=font(10))
         self.preview.pack()
         self._image = None
+        office_box = ttk.Labelframe(side, text=_("Máy in văn phòng (phiếu A5, Mẫu 01–05)"),
+                                    padding=8)
+        office_box.pack(anchor="w", fill="x", pady=(12, 0))
+        self.office_printer = create_row(office_box, 0, _("Hàng đợi CUPS"), width=28)
+        ttk.Label(office_box, text=_("Để trống: phiếu chỉ được lưu thành tệp PDF."),
+                  font=font(10), bootstyle="secondary").grid(row=1, column=1, sticky="w")
+        self.office_printer_button = ttk.Button(office_box, text=_("Lưu máy in văn phòng"),
+                                                bootstyle="primary",
+                                                command=self.on_save_office_printer)
+        self.office_printer_button.grid(row=2, column=1, sticky="w", pady=(6, 0))
+        self.submit(settings.office_printer, on_done=self.on_office_printer)
         self.submit(lambda ctx: [p.name for p in printing.list_profiles()],
                     on_done=self.on_profiles)
         self.on_reload()
@@ -367,6 +380,21 @@ class PrintersTab(Tab):
         self.on_printers(items)
         self.ok(_("Đã lưu máy in {name}.").format(name=self.p_name.get().strip().lower()))
         self.shell.refresh_print_state()
+
+    def on_office_printer(self, name: str) -> None:
+        set_entry(self.office_printer, name)
+
+    def on_save_office_printer(self) -> None:
+        self.submit(settings.save_office_printer, self.office_printer.get(),
+                    on_done=self.on_office_printer_saved)
+
+    def on_office_printer_saved(self, name: str) -> None:
+        self.on_office_printer(name)
+        if name:
+            self.ok(_("Đã lưu máy in văn phòng {name}: phiếu A5 sẽ được in ra máy này.")
+                    .format(name=name))
+        else:
+            self.ok(_("Chưa đặt máy in văn phòng: phiếu A5 chỉ được lưu thành tệp PDF."))
 
     def on_test(self) -> None:
         self.submit(settings.test_print, self.selected_printer(), on_done=self.on_tested)

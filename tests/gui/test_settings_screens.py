@@ -128,6 +128,34 @@ def test_printers_tab_saves_previews_test_prints_and_retries(shell, ctx):
     assert len(tab.jobs.get_children()) == 2
 
 
+def test_printers_tab_sets_the_office_printer_of_the_a5_forms(shell, ctx):
+    tab = sign_in_it(shell, ctx, tab="printers").printers
+    assert tab.office_printer.get() == ""
+    for bad in ("Laser Van Phong", "laser/1", "laser#2"):
+        fill(tab.office_printer, bad)
+        click(shell, tab.office_printer_button)
+        assert tab.message.kind == "error" and "dấu cách, «/» hoặc «#»" in tab.message.text
+        assert tab.office_printer.get() == bad  # what was typed stays to be corrected
+        assert load_config()["printing.office_printer"] == ""
+    fill(tab.office_printer, "  Laser_VanPhong  ")
+    click(shell, tab.office_printer_button)
+    assert tab.message.kind == "ok", tab.message.text
+    assert "Laser_VanPhong" in tab.message.text
+    assert tab.office_printer.get() == "Laser_VanPhong"
+    assert load_config()["printing.office_printer"] == "Laser_VanPhong"
+    assert ctx.config["printing.office_printer"] == "Laser_VanPhong"  # applies at once
+    # the screen built again shows the saved name; emptied, the forms are only saved
+    shell.on_signed_in(ctx.user)
+    shell.tasks.pump()
+    shell.screen.select("printers")
+    tab = shell.screen.printers
+    assert tab.office_printer.get() == "Laser_VanPhong"
+    fill(tab.office_printer, "   ")
+    click(shell, tab.office_printer_button)
+    assert tab.message.kind == "ok" and "tệp PDF" in tab.message.text
+    assert load_config()["printing.office_printer"] == ""
+
+
 def test_sync_tab_offline_status_run_export_and_conflict_resolution(shell, ctx, tmp_path):
     tab = sign_in_it(shell, ctx, tab="sync").sync
     it_user, ctx.user = ctx.user, None  # a clerk's dossier, received from the command line
@@ -252,6 +280,7 @@ def test_a_clerk_cannot_use_the_settings_services(ctx):
     ctx.user = users.get_user(ctx, "hoa.nt")
     for call in (lambda: settings.save_backup_dir(ctx, ""),
                  lambda: settings.save_language(ctx, "en"),
+                 lambda: settings.save_office_printer(ctx, "Laser"),
                  lambda: settings.add_day_override(ctx, kind="off", day="04/01/2027",
                                                    reason="x")):
         try:
