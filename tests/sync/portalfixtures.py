@@ -81,20 +81,17 @@ def start_portal(path: Path, *, token_ttl: int = 3600) -> RunningPortal:
         time.sleep(0.02)
 
 
-class DroppingProxy:
-    """Loopback TCP proxy in front of the portal that drops the connection carrying
-    the answer to the ``drop_push``-th push request (1-based): the portal has
-    committed that batch, the client never hears of it."""
+class _LoopbackListener:
+    """Accepts connections on 127.0.0.1 in a thread and serves each in its own thread."""
 
-    def __init__(self, target_port: int, drop_push: int = 0):
+    scheme = "http"
+
+    def __init__(self, target_port: int):
         self.target_port = target_port
-        self.drop_push = drop_push
-        self.pushes = 0
-        self.lock = threading.Lock()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.2)
         self.port = self.listener.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._accept, daemon=True)
         self.thread.start()
@@ -108,6 +105,26 @@ class DroppingProxy:
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        raise NotImplementedError
+
+    def stop(self):
+        self._stop.set()
+        self.listener.close()
+        self.thread.join(5)
+
+
+class DroppingProxy(_LoopbackListener):
+    """Loopback TCP proxy in front of the portal that drops the connection carrying
+    the answer to the ``drop_push``-th push request (1-based): the portal has
+    committed that batch, the client never hears of it."""
+
+    def __init__(self, target_port: int, drop_push: int = 0):
+        self.drop_push = drop_push
+        self.pushes = 0
+        self.lock = threading.Lock()
+        super().__init__(target_port)
 
     def _serve(self, client):
         upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
@@ -142,11 +159,6 @@ class DroppingProxy:
                     pass
                 s.close()
 
-    def stop(self):
-        self._stop.set()
-        self.listener.close()
-        self.thread.join(5)
-
 
 def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA and a server certificate for 127.0.0.1 (openssl CLI); returns
@@ -170,31 +182,17 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path]:
     return directory / "ca.pem", directory / "server.pem", directory / "server.key"
 
 
-class TlsProxy:
+class TlsProxy(_LoopbackListener):
     """Loopback TLS terminator in front of the portal (waitress speaks plain HTTP)."""
+
+    scheme = "https"
 
     def __init__(self, target_port: int, cert: Path, key: Path):
         import ssl
 
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
-        self.target_port = target_port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.2)
-        self.url = f"https://127.0.0.1:{self.listener.getsockname()[1]}"
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+        super().__init__(target_port)
 
     def _serve(self, raw):
         import ssl
@@ -222,8 +220,3 @@ class TlsProxy:
 
         threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
         pump(upstream, client)
-
-    def stop(self):
-        self._stop.set()
-        self.listener.close()
-        self.thread.join(5)
