@@ -14,7 +14,7 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services import queue
-from sadec_desk.views.widgets import font
+from sadec_desk.views.widgets import font, release_tk_objects
 
 POLL_MS = 1000
 SCROLL_MS = 40
@@ -166,6 +166,7 @@ class BoardWindow:
                 self.window.after_cancel(job)
             except tk.TclError:
                 pass
+        release_tk_objects(self, self.window)
         self.window.destroy()
         if self.shell.board is self:
             self.shell.board = None

@@ -13,7 +13,7 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services import camera
-from sadec_desk.views.widgets import MessageBar, font
+from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
 PREVIEW_MS = 40  # up to 25 pictures a second; the camera decides the real pace
 
@@ -92,4 +92,5 @@ class CameraWindow:
             self.window.after_cancel(self._job)
         if self.session is not None:
             self.shell.tasks.submit(self.session.stop)  # joins the threads: not on Tk's
+        release_tk_objects(self, self.window)
         self.window.destroy()

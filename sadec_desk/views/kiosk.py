@@ -20,7 +20,7 @@ from sadec_desk.formatting import format_datetime
 from sadec_desk.i18n import _
 from sadec_desk.services import kiosk, printing, queue, users
 from sadec_desk.views.scanner import WedgeDetector
-from sadec_desk.views.widgets import font
+from sadec_desk.views.widgets import font, release_tk_objects
 
 IDLE_MS = 30_000  # back to the start screen after this long without a touch
 RESULT_MS = 10_000  # how long "your number is ..." stays up
@@ -413,6 +413,7 @@ class KioskWindow:
             return
         self.alive = False
         self.cancel_jobs()
+        release_tk_objects(self, self.window)
         self.window.destroy()
         if self.shell.kiosk is self:
             self.shell.kiosk = None

@@ -20,7 +20,7 @@ from sadec_desk.services import backup, printing, users
 from sadec_desk.views.scanner import WedgeDetector
 from sadec_desk.views.signin import SetupView, SignInView
 from sadec_desk.views.tasks import Periodic, TaskRunner
-from sadec_desk.views.widgets import MessageBar, font
+from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,7 @@ class Shell:
 
     def show_screen(self, factory) -> None:
         if self.screen is not None:
+            release_tk_objects(self.screen)  # here, not in a worker's garbage collection
             self.screen.destroy()
         self.screen = factory(self.body)
         self.screen.pack(fill="both", expand=True)
@@ -301,6 +302,7 @@ class Shell:
             self.board.close()
         if self.kiosk is not None:
             self.kiosk.close()
+        release_tk_objects(self.window)
         self.window.destroy()
         if self._on_close is not None:
             self._on_close()

@@ -65,3 +65,71 @@ def watch(widget, callback) -> tk.StringVar:
     var.trace_add("write", lambda *_args: callback())
     widget._watch_var = var  # keep it alive as long as the widget
     return var
+
+
+def release_tk_objects(*owners) -> None:
+    """Free, here on the Tk thread, the Tk variables and images held by ``owners`` (a screen,
+    a window's controller object) and by every widget inside them; call it as they close.
+
+    A closed screen does not go away when its last outside reference does: a widget's
+    attributes point at its children and every child's ``master`` points back, so the whole
+    tree waits for Python's cyclic garbage collector. That collector runs on whichever thread
+    happens to allocate — often a worker running a service call — and a ``Variable.__del__``
+    or ``Image.__del__`` run there calls Tcl off the Tk thread ("main thread is not in main
+    loop"). Here their Tcl side is removed now and the Python objects are made inert, so
+    whatever thread collects the rest later never calls Tcl."""
+    seen: set[int] = set()
+    roots = [str(o) for o in owners if isinstance(o, tk.Misc)]
+
+    def inside(widget: tk.Misc) -> bool:
+        path = str(widget)
+        return any(path == r or path.startswith(r + ".") or r == "." for r in roots)
+
+    def visit(value, depth: int = 0) -> None:  # depth: containers nested in one attribute
+        if id(value) in seen or depth > 4:
+            return
+        seen.add(id(value))
+        if isinstance(value, tk.Variable):
+            _release_variable(value)
+        elif isinstance(value, tk.Image):
+            _release_image(value)
+        elif isinstance(value, list | tuple | set | frozenset):
+            for item in value:
+                visit(item, depth + 1)
+        elif isinstance(value, dict):
+            for item in value.values():
+                visit(item, depth + 1)
+        elif isinstance(value, tk.Misc):
+            if inside(value):  # a widget of the closing tree: its own attributes afresh
+                for item in list(vars(value).values()):
+                    visit(item)
+                for child in list(value.children.values()):
+                    visit(child)
+
+    for owner in owners:
+        if isinstance(owner, tk.Misc):
+            visit(owner)
+        else:  # a plain controller object (KioskWindow): its own attributes only
+            seen.add(id(owner))
+            for item in list(vars(owner).values()):
+                visit(item)
+
+
+def _release_variable(var: tk.Variable) -> None:
+    if getattr(var, "_tk", None) is None:
+        return
+    try:
+        var.__del__()  # unset the Tcl variable, delete its trace commands
+    except tk.TclError:
+        pass
+    var._tk = None  # its __del__ is a no-op from now on, on any thread
+
+
+def _release_image(image: tk.Image) -> None:
+    if not getattr(image, "name", None):
+        return
+    try:
+        image.tk.call("image", "delete", image.name)
+    except tk.TclError:
+        pass
+    image.name = None  # its __del__ is a no-op from now on, on any thread

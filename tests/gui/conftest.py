@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import argon2
 import pytest
 
 from sadec_desk.services import users  # noqa: E402
+
+GUI_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """A Tk object freed off the Tk thread ("main thread is not in main loop" from a
+    Variable/Image ``__del__``) fails the GUI test it happened in, not only warns."""
+    for item in items:
+        if GUI_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.filterwarnings(
+                "error::pytest.PytestUnraisableExceptionWarning"))
 
 
 @pytest.fixture(autouse=True)

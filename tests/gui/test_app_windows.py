@@ -374,3 +374,30 @@ def test_the_app_takes_its_scheduled_backup_in_a_worker(tk_root, ctx):
         stop()
         sh.close()
     assert not sh.backup_worker._thread.is_alive()
+
+
+def test_closed_windows_leave_no_tk_object_for_a_worker_to_free(shell, ctx):
+    """Closed screens wait in reference cycles for the garbage collector, which may run on
+    a worker thread: their Tk variables and images must already be released by then."""
+    import gc
+    import sys
+    import threading
+
+    sign_in_clerk(shell, ctx)
+    shell.kiosk_button.invoke()
+    kiosk = shell.kiosk
+    assert shell.tasks.pump(until=lambda: "A" in getattr(kiosk, "group_buttons", {}))
+    counter = shell.screen
+    shell.sign_out_button.invoke()  # closes the kiosk and the counter screen
+    shell.tasks.pump()
+    assert kiosk.priority._tk is None and counter.verification._tk is None
+    caught = []
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = caught.append
+    try:
+        worker = threading.Thread(target=gc.collect)
+        worker.start()
+        worker.join(10)
+    finally:
+        sys.unraisablehook = old_hook
+    assert not caught, [str(c.exc_value) for c in caught]
