@@ -18,7 +18,25 @@ from sadec_desk.i18n import _
 
 log = logging.getLogger(__name__)
 
-THEME = "flatly"
+#: the app's look: flatly's colours (navy header, grey secondary buttons) as a ttkbootstrap
+#: 2.x theme family; the legacy name "flatly" is deprecated and goes in ttkbootstrap 3.0
+THEME_COLOURS = dict(primary="#2c3e50", secondary="#95a5a6", success="#18bc9c",
+                     info="#3498db", warning="#f39c12", danger="#e74c3c", neutral="#95a5a6",
+                     light=dict(background="#ffffff", foreground="#212529"))
+THEME = "sadec-light"
+
+
+def new_window():
+    """A ttkbootstrap root window in the app's theme (raises tk.TclError without a display)."""
+    import ttkbootstrap as ttk
+
+    root = ttk.Window()
+    style = root.style
+    if THEME not in style.theme_names():
+        for definition in ttk.Theme(name="sadec", **THEME_COLOURS).to_definitions():
+            style.register_theme(definition)
+    style.theme_use(THEME)
+    return root
 
 
 def no_display_message(detail: str = "") -> str:
@@ -34,10 +52,8 @@ def create_root():
         raise UserError(no_display_message("DISPLAY"))
     import tkinter as tk
 
-    import ttkbootstrap as ttk
-
     try:
-        root = ttk.Window(themename=THEME)
+        root = new_window()
     except tk.TclError as exc:
         raise UserError(no_display_message(str(exc))) from None
     root.withdraw()

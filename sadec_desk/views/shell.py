@@ -78,13 +78,13 @@ def sync_text(status) -> tuple[str, str]:
 class StatusBar(ttk.Frame):
     def __init__(self, parent):
         super().__init__(parent, padding=(8, 3), bootstyle="light")
-        self.user = ttk.Label(self, text="", font=font(10), bootstyle="inverse-light")
+        self.user = ttk.Label(self, text="", font=font(10), bootstyle="@light")
         self.user.pack(side="left")
         self.printer = ttk.Label(self, text=_("Máy in: đang kiểm tra…"), font=font(10),
-                                 bootstyle="inverse-light")
+                                 bootstyle="@light")
         self.printer.pack(side="right", padx=(16, 0))
         self.sync = ttk.Label(self, text=sync_text(None)[0], font=font(10),
-                              bootstyle="inverse-light")
+                              bootstyle="@light")
         self.sync.pack(side="right", padx=(16, 0))
         self.print_state: PrintState | None = None
         self.sync_status = None
@@ -165,7 +165,7 @@ class Shell:
         header = ttk.Frame(self.window, padding=(10, 6), bootstyle="primary")
         header.pack(fill="x")
         self.title = ttk.Label(header, text=self.ctx.config["office.name"],
-                               font=font(15, "bold"), bootstyle="inverse-primary")
+                               font=font(15, "bold"), bootstyle="@primary")
         self.title.pack(side="left")
         self.sign_out_button = ttk.Button(header, text=_("Đăng xuất"), bootstyle="light",
                                           command=self.on_sign_out)

@@ -42,9 +42,9 @@ def tk_root():
             pytest.fail("CI is set but there is no DISPLAY (bootstrap.sh starts Xvfb)",
                         pytrace=False)
         pytest.skip("no display: run under Xvfb (sh bootstrap.sh test does)")
-    import ttkbootstrap as ttk
+    from sadec_desk.app import new_window
 
-    root = ttk.Window(themename="flatly")
+    root = new_window()
     root.withdraw()
     yield root
     root.destroy()
