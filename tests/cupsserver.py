@@ -241,6 +241,20 @@ class CupsServer:
         """Create (or re-point) a raw, enabled queue accepting jobs."""
         self.run("lpadmin", "-p", name, "-E", "-v", device_uri)
 
+    @contextlib.contextmanager
+    def raw_queue(self, name: str, monkeypatch) -> Iterator:
+        """A raw queue ``name`` printing to a fresh printer emulator, which is yielded;
+        clients find this scheduler through CUPS_SERVER."""
+        from printer_emulator import PrinterEmulator
+
+        monkeypatch.setenv("CUPS_SERVER", self.address)
+        with PrinterEmulator("ok") as printer:
+            self.add_queue(name, f"socket://127.0.0.1:{printer.port}/?snmp=false")
+            try:
+                yield printer
+            finally:
+                self.cancel_all()
+
     def cancel_all(self) -> None:
         self.run("cancel", "-a", "-x", check=False)
 

@@ -49,13 +49,8 @@ def refused(ctx) -> str:
 @pytest.fixture
 def laser(cups_server: CupsServer, monkeypatch) -> PrinterEmulator:  # noqa: F811
     """Raw queue VanPhong on the private scheduler."""
-    monkeypatch.setenv("CUPS_SERVER", cups_server.address)
-    with PrinterEmulator("ok") as printer:
-        cups_server.add_queue("VanPhong", f"socket://127.0.0.1:{printer.port}/?snmp=false")
-        try:
-            yield printer
-        finally:
-            cups_server.cancel_all()
+    with cups_server.raw_queue("VanPhong", monkeypatch) as printer:
+        yield printer
 
 
 def test_without_an_office_printer_the_form_is_saved_with_the_reason_and_masked_id(clock):

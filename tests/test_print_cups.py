@@ -58,13 +58,8 @@ def wait_until(predicate, timeout: float = 5.0, what: str = "condition"):
 @pytest.fixture
 def quay1(cups_server: CupsServer, monkeypatch) -> PrinterEmulator:  # noqa: F811
     """Raw queue Quay1 on the private scheduler, printing to a fresh emulator."""
-    monkeypatch.setenv("CUPS_SERVER", cups_server.address)
-    with PrinterEmulator("ok") as printer:
-        cups_server.add_queue("Quay1", f"socket://127.0.0.1:{printer.port}/?snmp=false")
-        try:
-            yield printer
-        finally:
-            cups_server.cancel_all()
+    with cups_server.raw_queue("Quay1", monkeypatch) as printer:
+        yield printer
 
 
 def open_ctx(clock, url):
