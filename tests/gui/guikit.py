@@ -31,6 +31,19 @@ def type_text(widget, text: str, *, start_ms: int = 1000, gap_ms: int = 150,
     return t
 
 
+def _sign_in_through_form(shell, ctx, username: str, secret: str, screen: str):
+    """Sign out whoever set the accounts up, then sign in by typing into the form."""
+    users.sign_out(ctx)
+    shell.on_sign_out()
+    shell.tasks.pump()
+    view = shell.screen
+    type_text(view.username, username)
+    type_text(view.secret, secret, enter=True)
+    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == screen)
+    shell.tasks.pump()
+    return shell.screen
+
+
 def sign_in_clerk(shell, ctx, *, counter: int = 1):
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="matkhau-cntt")
@@ -38,15 +51,7 @@ def sign_in_clerk(shell, ctx, *, counter: int = 1):
     office.init_office(ctx)  # the default service groups and counters
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
                       pin="2468", counter=counter)
-    users.sign_out(ctx)
-    shell.on_sign_out()
-    shell.tasks.pump()
-    view = shell.screen
-    type_text(view.username, "hoa.nt")
-    type_text(view.secret, "2468", enter=True)
-    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "CounterView")
-    shell.tasks.pump()
-    return shell.screen
+    return _sign_in_through_form(shell, ctx, "hoa.nt", "2468", "CounterView")
 
 
 def sign_in_it(shell, ctx, *, tab: str | None = None):
@@ -55,14 +60,7 @@ def sign_in_it(shell, ctx, *, tab: str | None = None):
                       password="matkhau-cntt")
     ctx.user = users.get_user(ctx, "admin")
     office.init_office(ctx)
-    users.sign_out(ctx)
-    shell.on_sign_out()
-    shell.tasks.pump()
-    view = shell.screen
-    type_text(view.username, "admin")
-    type_text(view.secret, "matkhau-cntt", enter=True)
-    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "SettingsView")
-    shell.tasks.pump()
+    _sign_in_through_form(shell, ctx, "admin", "matkhau-cntt", "SettingsView")
     if tab:
         shell.screen.select(tab)
         shell.tasks.pump()
