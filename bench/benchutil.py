@@ -29,6 +29,13 @@ def describe(label: str, seconds: list[float], *, width: int = 52, with_max: boo
     return line + f"n={len(ms)}"
 
 
+def target(label: str, seconds: list[float], limit_ms: float) -> str:
+    """'target LABEL p99 <= N ms: met (x ms)' for a list of durations in seconds."""
+    p99 = percentile(seconds, 0.99) * 1000
+    return f"target {label} p99 <= {limit_ms:g} ms: {'met' if p99 <= limit_ms else 'NOT met'} " \
+        f"({p99:.2f} ms)"
+
+
 def machine(*libraries: str) -> str:
     """Platform, CPUs, Python and the versions of the named libraries."""
     from importlib.metadata import PackageNotFoundError, version

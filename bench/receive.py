@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from benchutil import bench_baseline_commit, card, describe, machine, percentile
+from benchutil import bench_baseline_commit, card, describe, machine, target
 
 
 def main() -> int:
@@ -112,13 +112,9 @@ def main() -> int:
     print(describe("baseline: bare SELECT ... LIMIT 50 (sqlite3)", raw_times))
     ctx.close()
 
-    p99_receive = percentile(receive_times, 0.99) * 1000
-    p99_list = percentile(list_times, 0.99) * 1000
     print()
-    print(f"target p99 receive <= 5 ms: {'met' if p99_receive <= 5 else 'NOT met'} "
-          f"({p99_receive:.2f} ms)")
-    print(f"target newest 50 of {count} <= 20 ms: {'met' if p99_list <= 20 else 'NOT met'} "
-          f"({p99_list:.2f} ms p99)")
+    print(target("receive", receive_times, 5))
+    print(target(f"newest 50 of {count}", list_times, 20))
     return 0
 
 
