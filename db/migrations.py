@@ -15,16 +15,24 @@ from datetime import UTC, datetime
 import peewee
 
 from sadec_desk import __version__
+from sadec_desk.db.attachment_models import ATTACHMENT_MODELS
 from sadec_desk.db.database import is_sqlite
 from sadec_desk.db.models import SchemaVersion
 from sadec_desk.db.schema import ALL_MODELS
 from sadec_desk.errors import DatabaseError
 from sadec_desk.i18n import _
 
-LATEST = 1
+LATEST = 2
 
-#: version -> step that upgrades a database at version-1 to it (playhouse.migrate)
-UPGRADES: dict[int, Callable[[peewee.Database], None]] = {}
+
+def _add_attachments(database: peewee.Database) -> None:
+    """2: scanned pages and e-forms of kiosk submissions (issue #8)."""
+    database.create_tables(ATTACHMENT_MODELS)
+
+
+#: version -> step that upgrades a database at version-1 to it (new tables with
+#: create_tables, changed columns with playhouse.migrate)
+UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments}
 
 _ADVISORY_LOCK_KEY = 7270010  # any constant shared by every counter of the office
 

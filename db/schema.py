@@ -4,6 +4,7 @@ Feature areas keep their models in their own modules under db/ and add them here
 so that migrations create and upgrade one schema.
 """
 
+from sadec_desk.db.attachment_models import ATTACHMENT_MODELS
 from sadec_desk.db.feedback_models import FEEDBACK_MODELS
 from sadec_desk.db.models import MODELS as CORE_MODELS
 from sadec_desk.db.print_models import PRINT_MODELS
@@ -18,4 +19,5 @@ ALL_MODELS = (
     *SYNC_MODELS,
     *FEEDBACK_MODELS,
     *USER_MODELS,
+    *ATTACHMENT_MODELS,
 )

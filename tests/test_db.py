@@ -1,4 +1,5 @@
 import sqlite3
+from pathlib import Path
 
 import peewee
 import pytest
@@ -7,6 +8,7 @@ from appfixtures import SAMPLE_QR, Clock, make_ctx
 from sadec_desk.config import load_config
 from sadec_desk.db import migrations
 from sadec_desk.db.models import DossierEvent, Outbox, SchemaVersion
+from sadec_desk.db.schema import ALL_MODELS
 from sadec_desk.errors import DatabaseError
 from sadec_desk.services import dossiers
 from sadec_desk.services.context import open_context
@@ -142,5 +144,24 @@ def test_sqlite_url_moves_the_file_and_keeps_durable_pragmas(tmp_path):
         assert target.exists() and ctx.describe_database() == str(target)
         assert ctx.database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert ctx.database.execute_sql("PRAGMA synchronous").fetchone()[0] == 2
+    finally:
+        ctx.close()
+
+
+def test_released_schema_1_database_upgrades_and_keeps_its_dossiers():
+    """tests/data/schema1.sqlite3 was written by the release of session 1 (commit 195e8a3):
+    `init` plus one birth registration received on 20/11/2026."""
+    path = load_config().sqlite_path
+    path.parent.mkdir(parents=True)
+    path.write_bytes((Path(__file__).parent / "data" / "schema1.sqlite3").read_bytes())
+    ctx = open_context(load_config())
+    try:
+        assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] \
+            == list(range(1, migrations.LATEST + 1))
+        assert set(ctx.database.get_tables()) >= {t._meta.table_name for t in ALL_MODELS}
+        old = dossiers.list_dossiers(ctx)
+        assert [d.procedure_code for d in old] == ["1.001193"]
+        new = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+        assert new.code != old[0].code
     finally:
         ctx.close()
