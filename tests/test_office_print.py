@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -76,6 +76,23 @@ def test_without_an_office_printer_the_form_is_saved_with_the_reason_and_masked_
         mau04 = pdf_text(office_print.print_form_for(ctx, other.code, "04").path)
         assert "10:00" in mau04 and "04/12/2026" in mau04
         assert "Chờ kết quả xác minh của Công an" in mau04
+        # rescheduled before the appointment: the apology foresees the delay
+        assert "không thể trả kết quả giải quyết hồ sơ của Ông/Bà đúng thời hạn" in mau04
+        assert "đến nay" not in mau04
+    finally:
+        ctx.close()
+
+
+def test_mau_04_after_the_appointment_says_the_result_is_not_ready(clock):
+    ctx = open_ctx(clock)
+    try:
+        info = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
+        clock.moment = info.due_at + timedelta(days=1)
+        dossiers.reschedule_dossier(ctx, info.code, clock.moment + timedelta(days=2),
+                                    "Chờ kết quả xác minh")
+        mau04 = pdf_text(office_print.print_form_for(ctx, info.code, "04").path)
+        assert "Tuy nhiên đến nay, UBND phường 1 chưa trả kết quả" in mau04
+        assert "không thể trả" not in mau04
     finally:
         ctx.close()
 

@@ -444,8 +444,13 @@ def form_document(ctx: AppContext, reference: str, form: str) -> pdf.FormDocumen
                   ).format(t=received, office=office_name), *who,
                 _("Mã hồ sơ: {code}").format(code=info.code),
                 _("Thời hẹn trả kết quả giải quyết hồ sơ: {t}").format(t=format_datetime(old_due)),
-                _("Tuy nhiên đến nay, {office} chưa trả kết quả giải quyết hồ sơ của Ông/Bà."
-                  ).format(office=office_name),
+                # The form's own wording ("đến nay chưa trả") is for a dossier already
+                # late; NĐ 61/2018 Art. 19 also wants the apology when the office foresees
+                # the delay, so a reschedule made before the appointment says that instead.
+                (_("Tuy nhiên đến nay, {office} chưa trả kết quả giải quyết hồ sơ của Ông/Bà.")
+                 if event.at > old_due else
+                 _("Tuy nhiên, {office} không thể trả kết quả giải quyết hồ sơ của Ông/Bà đúng "
+                   "thời hạn đã hẹn.")).format(office=office_name),
                 _("Lý do: {reason}").format(reason=event.note),
                 _("Sự chậm trễ này đã gây phiền hà cho Ông/Bà. {office} xin lỗi Ông/Bà và sẽ trả "
                   "kết quả giải quyết hồ sơ cho Ông/Bà vào lúc {t}.").format(
