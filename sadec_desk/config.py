@@ -128,6 +128,17 @@ SETTINGS: tuple[Setting, ...] = (
             "?ma_thu_tuc={code}",
             "Address in the kiosk's procedure QR, {code} = TTHC code (unverified default: "
             "set your province's procedure page); empty = no QR on the kiosk."),
+    Setting("poster.title", str, "QUÉT MÃ QR ĐỂ NỘP HỒ SƠ TRỰC TUYẾN",
+            "Heading of the A4 QR poster ('sadec-desk print poster'); its procedure QRs "
+            "open kiosk.procedure_url."),
+    Setting("poster.extra_links", dict,
+            {"Ứng dụng VNeID (định danh điện tử)": "https://vneid.gov.vn/",
+             "Ứng dụng VssID (bảo hiểm xã hội số)": "https://baohiemxahoi.gov.vn/",
+             "Thanh toán phí, lệ phí trực tuyến":
+                 "https://dichvucong.gov.vn/p/home/dvc-thanh-toan-phi-le-phi-ho-so.html"},
+            "Extra QR codes on the poster after the procedures: caption -> address "
+            "(unverified defaults: check the VNeID, VssID and payment pages your province "
+            "points citizens to); {} = procedures only.", str),
     Setting("printing.ticket_footer", str, "Vui lòng chờ gọi số. Xin cảm ơn!",
             "Short line at the bottom of queue tickets."),
     Setting("payment.bank_bin", str, "",
