@@ -78,6 +78,14 @@ def test_bad_input_writes_nothing(ctx):
     assert DossierSequence.select().count() == 0
 
 
+def test_a_refused_dossier_is_neither_early_nor_late(ctx, clock):
+    info = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
+    clock.moment = vn(2026, 12, 10, 9, 0)  # long past its due date, then refused
+    refusal = dossiers.advance_dossier(ctx, info.code, "refused", note="Không thuộc thẩm quyền")
+    assert refusal.deadline_state == "not_counted"
+    assert dossiers.get_dossier(ctx, info.code).deadline_state == "not_counted"
+
+
 def test_lifecycle_moves_and_refusals(ctx, clock):
     info = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
     with pytest.raises(IllegalTransition) as refused:

@@ -140,17 +140,31 @@ class DeadlineState(StrEnum):
     EARLY = "early"
     ON_TIME = "on_time"
     LATE = "late"
+    # refused or withdrawn: no result was due, so neither early nor late (the reports
+    # leave these dossiers out of the on-time rate the same way)
+    NOT_COUNTED = "not_counted"
 
 
 _DEADLINE_LABELS: dict[DeadlineState, Callable[[], str]] = {
     DeadlineState.EARLY: lambda: _("Trước hạn"),
     DeadlineState.ON_TIME: lambda: _("Đúng hạn"),
     DeadlineState.LATE: lambda: _("Quá hạn"),
+    DeadlineState.NOT_COUNTED: lambda: _("Không tính hạn"),
 }
 
 
 def deadline_label(state: DeadlineState) -> str:
     return _DEADLINE_LABELS[DeadlineState(state)]()
+
+
+def dossier_deadline_state(status: str, due_at: datetime, finished_at: datetime | None,
+                           now: datetime) -> DeadlineState:
+    """:func:`deadline_state` of a dossier in ``status``: refused and withdrawn ones are
+    not counted (a refusal answers within the time limit by law, a withdrawal ends the
+    case at the citizen's wish; neither is a result delivered early or late)."""
+    if status in (DossierStatus.REFUSED, DossierStatus.WITHDRAWN):
+        return DeadlineState.NOT_COUNTED
+    return deadline_state(due_at, finished_at, now)
 
 
 def deadline_state(

@@ -34,7 +34,7 @@ from sadec_desk.domain.lifecycle import (
     STATUS_LABELS,
     DossierStatus,
     check_transition,
-    deadline_state,
+    dossier_deadline_state,
     parse_status,
     requires_note,
 )
@@ -196,7 +196,8 @@ def _info(ctx: AppContext, dossier: Dossier, procedure: ProcedureRow, citizen: C
         channel=dossier.channel, received_at=dossier.received_at.astimezone(VN_TZ),
         due_at=dossier.due_at.astimezone(VN_TZ),
         finished_at=dossier.finished_at.astimezone(VN_TZ) if dossier.finished_at else None,
-        deadline_state=deadline_state(dossier.due_at, dossier.finished_at, ctx.now()).value,
+        deadline_state=dossier_deadline_state(dossier.status, dossier.due_at, dossier.finished_at,
+                                              ctx.now()).value,
         fee_vnd=dossier.fee_vnd, pages=dossier.pages, copies=dossier.copies, phone=dossier.phone,
         received_by=dossier.received_by, sync_state=dossier.sync_state, citizen=citizen,
         papers=papers, events=events,

@@ -13,6 +13,7 @@ from sadec_desk.domain.lifecycle import (
     check_transition,
     deadline_label,
     deadline_state,
+    dossier_deadline_state,
     parse_status,
     requires_note,
 )
@@ -159,3 +160,13 @@ def test_deadline_labels():
     assert deadline_label(DeadlineState.EARLY) == "Trước hạn"
     assert deadline_label(DeadlineState.ON_TIME) == "Đúng hạn"
     assert deadline_label(DeadlineState.LATE) == "Quá hạn"
+    assert deadline_label(DeadlineState.NOT_COUNTED) == "Không tính hạn"
+
+
+@pytest.mark.parametrize("status", ["refused", "withdrawn"])
+def test_refused_and_withdrawn_dossiers_are_neither_early_nor_late(status):
+    late_now = vn(2025, 7, 1)
+    assert dossier_deadline_state(status, DUE, vn(2025, 6, 11), late_now) is (
+        DeadlineState.NOT_COUNTED)
+    assert dossier_deadline_state("done", DUE, vn(2025, 6, 11), late_now) is DeadlineState.EARLY
+    assert dossier_deadline_state("processing", DUE, None, late_now) is DeadlineState.LATE
