@@ -187,6 +187,26 @@ SETTINGS: tuple[Setting, ...] = (
             "Retention: also keep the newest backup of each of this many recent months."),
     Setting("backup.pg_bin_dir", str, "",
             "Folder of pg_dump/pg_restore for PostgreSQL databases; empty = search PATH."),
+    Setting("scanning.device", str, "",
+            "Scanner of the kiosk/counter: a SANE device name on Linux ('scanimage -L', "
+            "e.g. 'genesys:libusb:001:004'), a WIA device id on Windows; empty = the first "
+            "scanner found."),
+    Setting("scanning.resolution", int, 200, "Scan resolution in dpi (200 reads well, "
+            "stays small)."),
+    Setting("scanning.mode", str, "Gray", "Scan mode passed to the scanner: Gray, Color or "
+            "Lineart (pages are stored in greyscale anyway)."),
+    Setting("scanning.timeout_seconds", int, 60,
+            "Longest wait for one scan; a scanner that hangs fails in this time."),
+    Setting("scanning.options", list, [],
+            "Extra scanimage options for this scanner, e.g. [\"-x\", \"210\", \"-y\", "
+            "\"297\"] to scan an A4 area or [\"--source\", \"ADF\"].", str),
+    Setting("attachments.max_page_bytes", int, 1_000_000,
+            "Largest stored page image in bytes; bigger scans are re-encoded at lower "
+            "quality, then scaled down, until they fit."),
+    Setting("attachments.max_long_side", int, 2339,
+            "Longest side of a stored page in pixels (2339 = A4 at 200 dpi)."),
+    Setting("attachments.max_pages", int, 60,
+            "Most pages one dossier or kiosk submission may hold."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
