@@ -128,6 +128,10 @@ SETTINGS: tuple[Setting, ...] = (
             "?ma_thu_tuc={code}",
             "Address in the kiosk's procedure QR, {code} = TTHC code (unverified default: "
             "set your province's procedure page); empty = no QR on the kiosk."),
+    Setting("kiosk.form_idle_seconds", int, 120,
+            "Kiosk submission: seconds without a touch on the form, papers or review step "
+            "before the kiosk asks 'Bạn còn cần thêm thời gian?' (then, unanswered, discards "
+            "the unfinished submission); the other kiosk screens reset after 30 s."),
     Setting("poster.title", str, "QUÉT MÃ QR ĐỂ NỘP HỒ SƠ TRỰC TUYẾN",
             "Heading of the A4 QR poster ('sadec-desk print poster'); its procedure QRs "
             "open kiosk.procedure_url."),
