@@ -159,6 +159,9 @@ SETTINGS: tuple[Setting, ...] = (
             "PEM file of CA certificates trusted for the portal; empty = system store. "
             "Certificates are always verified."),
     Setting("sync.batch_size", int, 200, "Outbox operations sent per push request."),
+    Setting("sync.chunk_bytes", int, 256 * 1024,
+            "Bytes per request when uploading scanned pages; an interrupted upload "
+            "resumes from the last chunk the portal confirmed."),
     Setting("sync.timeout_seconds", int, 20, "Network timeout of one portal request."),
     Setting("sync.interval_seconds", int, 60, "Pause between two sync runs of the worker."),
     Setting("sync.backoff_base_seconds", int, 5,
