@@ -114,6 +114,14 @@ def cmd_preview_return_slip(args, ctx) -> None:
                                                  printer=args.printer))
 
 
+def cmd_print_poster(args, ctx) -> None:
+    from sadec_desk.services import poster
+
+    made = poster.make_poster(ctx, args.out)
+    emit(args, made, lambda: [_("Đã vẽ poster {n} mã QR ({pages} trang A4): {p}").format(
+        n=len(made.items), pages=made.pages, p=made.path)])
+
+
 def cmd_queue(args, ctx) -> None:
     jobs = printing.list_jobs(ctx, status=args.status, limit=args.limit)
     emit(args, jobs, lambda: [_job_line(j) for j in jobs] or [_("Hàng đợi in trống.")])
@@ -178,6 +186,11 @@ def register(sub) -> None:
         p.add_argument("--profile", help="printer model (default: the printer's)")
         p.add_argument("--printer", help="take the model of this printer")
 
+    p = command(g, "poster", cmd_print_poster,
+                help="A4 PDF poster of QR codes: one per procedure (kiosk.procedure_url) "
+                     "and the services of poster.extra_links")
+    p.add_argument("--out", metavar="FILE.pdf",
+                   help="where to write it (default: poster/poster-ma-qr.pdf in the data dir)")
     p = command(g, "queue", cmd_queue, help="print jobs, newest first")
     p.add_argument("--status", choices=printing.STATUSES)
     p.add_argument("--limit", type=int, default=50)
