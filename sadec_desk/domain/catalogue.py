@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
+from sadec_desk.domain.eforms import FormDataError, FormDefinition, form_from_data, form_to_data
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 
@@ -158,6 +159,8 @@ class Procedure:
     papers: tuple[Paper, ...]
     legal_basis: str
     unverified: tuple[str, ...] = ()
+    #: the declaration form (tờ khai) the citizen fills, None when the procedure has none
+    form: FormDefinition | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not _CODE_RE.fullmatch(self.code):
@@ -205,6 +208,17 @@ class Procedure:
         if not isinstance(self.legal_basis, str):
             raise CatalogueError(
                 _("Thủ tục {code}: căn cứ pháp lý phải là một đoạn chữ.").format(code=self.code)
+            )
+        if self.form is not None and not isinstance(self.form, FormDefinition):
+            raise CatalogueError(
+                _("Thủ tục {code}: tờ khai không hợp lệ.").format(code=self.code)
+            )
+        if (self.form is not None and self.form.paper_index is not None
+                and self.form.paper_index >= len(self.papers)):
+            raise CatalogueError(
+                _("Thủ tục {code}: tờ khai trỏ tới giấy tờ thứ {n} nhưng thủ tục chỉ có "
+                  "{count} giấy tờ; sửa «paper_index».")
+                .format(code=self.code, n=self.form.paper_index + 1, count=len(self.papers))
             )
         unknown = [u for u in self.unverified if u not in UNVERIFIABLE_FIELDS]
         if not isinstance(self.unverified, tuple) or unknown:
@@ -302,6 +316,13 @@ def _procedure_from_data(index: int, raw: Any) -> Procedure:
     if not isinstance(papers_raw, list | tuple):
         raise _fail(where, _("«papers» phải là một danh sách giấy tờ."))
     try:
+        form = None
+        if raw.get("form") is not None:
+            form = form_from_data(raw["form"], where=where)
+    except FormDataError as err:
+        # its message already names the procedure and the field
+        raise _LocatedError(str(err)) from None
+    try:
         fee = _fee_from_data(where, raw["fee"])
         papers = tuple(_paper_from_data(where, p) for p in papers_raw)
     except _LocatedError:
@@ -322,6 +343,7 @@ def _procedure_from_data(index: int, raw: Any) -> Procedure:
         papers=papers,
         legal_basis=raw.get("legal_basis", ""),
         unverified=_string_tuple(where, raw.get("unverified", []), "unverified"),
+        form=form,
     )
 
 
@@ -375,6 +397,7 @@ def procedure_to_data(p: Procedure) -> dict:
         ],
         "legal_basis": p.legal_basis,
         "unverified": list(p.unverified),
+        **({"form": form_to_data(p.form)} if p.form is not None else {}),
     }
 
 

@@ -56,7 +56,8 @@ def test_seed_has_the_ten_procedures_of_the_design():
     procedures = procedures_from_data(seed_data())
     assert len(procedures) == 10
     assert {p.code for p in procedures} == CODES
-    assert all(p.version == 1 for p in procedures)
+    # version 2 carries the declaration forms (issue #8): existing databases adopt it
+    assert all(p.version == 2 and p.form is not None for p in procedures)
     assert {p.field_name for p in procedures} == {"Hộ tịch", "Chứng thực"}
 
 
