@@ -243,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
 #: modules under sadec_desk/ that add command groups (printing, queue, sync...)
 FEATURE_COMMANDS: list[str] = ["sadec_desk.cli_sync", "sadec_desk.printing_cli",
                                "sadec_desk.cli_queue", "sadec_desk.cli_users",
-                               "sadec_desk.app", "sadec_desk.cli_reports"]
+                               "sadec_desk.app", "sadec_desk.cli_reports",
+                               "sadec_desk.cli_pages"]
 
 
 def register_core(sub) -> None:
