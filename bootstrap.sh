@@ -123,8 +123,10 @@ PY=$(find_python)
 
 # App: libzbar0 (pyzbar loads it at run time), DejaVu fonts (Vietnamese slips are drawn
 # with Pillow), libusb (USB receipt printers through pyusb), espeak-ng (the display board
-# says the calls, offline), Tk (only the Debian interpreter can get it from a package).
-APP_PKGS="libzbar0 fonts-dejavu-core libusb-1.0-0 espeak-ng"
+# says the calls, offline), sane-utils (scanimage: the kiosk's and counter's document
+# scanner; the tests scan from its virtual 'test' device, and test mode installs this
+# app list too), Tk (only the Debian interpreter can get it from a package).
+APP_PKGS="libzbar0 fonts-dejavu-core libusb-1.0-0 espeak-ng sane-utils"
 VENV_PY=$PY
 [ -x "$VENV/bin/python" ] && VENV_PY=$VENV/bin/python
 if ! "$VENV_PY" -c 'import tkinter' >/dev/null 2>&1; then
