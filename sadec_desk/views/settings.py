@@ -93,6 +93,10 @@ class OfficeTab(Tab):
             form, 9, _("Trang tra cứu hồ sơ trên biên nhận ({code} = mã hồ sơ)"), width=70)
         ttk.Button(form, text=_("Lưu địa chỉ"), bootstyle="primary",
                    command=self.on_save_urls).grid(row=11, column=1, sticky="w", pady=(4, 0))
+        # the A4 poster of procedure QR codes for the service-space table (issue #8)
+        self.poster_button = ttk.Button(form, text=_("In poster mã QR (A4)"),
+                                        bootstyle="info-outline", command=self.on_poster)
+        self.poster_button.grid(row=12, column=1, sticky="w", pady=(4, 0))
         self.submit(settings.general_settings, on_done=self.on_settings)
 
     def on_settings(self, info) -> None:
@@ -120,6 +124,16 @@ class OfficeTab(Tab):
         shell = self.shell
         shell.apply_language(info.language)  # this tab is built again
         shell.message.show(_("Đã lưu ngôn ngữ giao diện."), "ok")
+
+    def on_poster(self) -> None:
+        from sadec_desk.services import poster
+
+        self.submit(poster.make_poster, on_done=self.on_poster_made)
+
+    def on_poster_made(self, made) -> None:
+        self.ok(_("Đã lưu poster {n} mã QR ({pages} trang A4) tại {path}; mở tệp này để in "
+                  "(dán ở bàn «không gian phục vụ»).").format(
+                      n=len(made.items), pages=made.pages, path=made.path))
 
     def on_save_urls(self) -> None:
         self.submit(settings.save_kiosk_urls, procedure_url=self.procedure_url.get(),
