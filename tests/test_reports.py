@@ -175,3 +175,49 @@ def test_cli_reports(ctx, clock, capsys):
     assert "Số lượt đánh giá: 0" in capsys.readouterr().out
     assert main(["report", "summary", "--from", "2026-13-01", "--to", "2026-11-30"]) == 2
     assert "không phải ngày hợp lệ" in capsys.readouterr().err
+
+
+def test_quick_periods_of_the_reports_screen(ctx, clock):
+    # Thursday 26 Nov 2026: a period runs from its first day up to today
+    got = {c: (p.date_from.isoformat(), p.date_to.isoformat())
+           for c in reports.QUICK_PERIODS for p in [reports.quick_period(ctx, c)]}
+    assert got == {"today": ("2026-11-26", "2026-11-26"),
+                   "this_week": ("2026-11-23", "2026-11-26"),
+                   "this_month": ("2026-11-01", "2026-11-26"),
+                   "last_month": ("2026-10-01", "2026-10-31"),
+                   "this_quarter": ("2026-10-01", "2026-11-26"),
+                   "this_year": ("2026-01-01", "2026-11-26")}
+    clock.moment = vn(2027, 1, 5, 8, 0)  # January: last month is December of last year
+    p = reports.quick_period(ctx, "last_month")
+    assert (p.date_from.isoformat(), p.date_to.isoformat()) == ("2026-12-01", "2026-12-31")
+    assert reports.quick_period(ctx, "this_quarter").date_from.isoformat() == "2027-01-01"
+    with pytest.raises(InvalidInput, match="this_month"):
+        reports.quick_period(ctx, "fortnight")
+
+
+def test_screen_period_reads_day_month_year():
+    p = reports.screen_period("1/11/2026", " 30.11.2026 ")
+    assert (p.date_from.isoformat(), p.date_to.isoformat()) == ("2026-11-01", "2026-11-30")
+    with pytest.raises(InvalidInput, match="'31/02/2026' không phải ngày hợp lệ.*01/11/2026"):
+        reports.screen_period("31/02/2026", "01/03/2026")
+    with pytest.raises(InvalidInput, match="Đến ngày '2026-11-30'"):
+        reports.screen_period("01/11/2026", "2026-11-30")
+    with pytest.raises(InvalidInput, match="trước ngày bắt đầu"):
+        reports.screen_period("30/11/2026", "01/11/2026")
+
+
+def test_report_bundle_is_the_four_reports_and_their_charts(ctx, clock):
+    _month(ctx, clock)
+    b = reports.report_bundle(ctx, "2026-11-01", "2026-11-30", chart_width=300)
+    assert b.summary == reports.summary_report(ctx, "2026-11-01", "2026-11-30")
+    assert b.overdue == reports.overdue_report(ctx)
+    assert b.queue.total.issued == 0 and b.satisfaction.total == 0
+    assert b.can_export_book  # the command line is the machine's administrator
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(b.charts.deadline)) as picture:
+        assert picture.format == "PNG" and picture.width == 300
+    assert b.charts.channel is not None
+    assert b.charts.queue is None  # no tickets: nothing to draw

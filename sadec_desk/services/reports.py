@@ -20,7 +20,7 @@ from sadec_desk.db.models import Dossier, DossierEvent
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.catalogue import Paper
 from sadec_desk.domain.fees import format_vnd
-from sadec_desk.errors import InvalidInput
+from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.formatting import event_text, format_datetime
 from sadec_desk.i18n import _
 from sadec_desk.printers.fonts import find_fonts
@@ -106,6 +106,144 @@ def satisfaction_report(ctx: AppContext, date_from, date_to) -> SatisfactionRepo
         return satisfaction_q.satisfaction_report(ctx, period)
 
 
+# --- the Reports screen ---------------------------------------------------------------
+
+#: the period quick choices of the Reports screen, in the order they are offered
+QUICK_PERIODS = ("today", "this_week", "this_month", "last_month", "this_quarter",
+                 "this_year")
+#: how wide (pixels) the screen shows a chart; the PDF keeps the full 150-dpi picture
+SCREEN_CHART_WIDTH = 440
+
+
+def quick_period(ctx: AppContext, choice: str) -> Period:
+    """A quick choice of the Reports screen as local days, from its first day up to
+    today (a period never reaches into the future: "Tháng này" on 26/11 is 01/11–26/11)."""
+    today = ctx.now().astimezone(VN_TZ).date()
+    if choice == "today":
+        start, end = today, today
+    elif choice == "this_week":
+        start, end = today - timedelta(days=today.weekday()), today
+    elif choice == "this_month":
+        start, end = today.replace(day=1), today
+    elif choice == "last_month":
+        end = today.replace(day=1) - timedelta(days=1)
+        start = end.replace(day=1)
+    elif choice == "this_quarter":
+        start, end = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
+    elif choice == "this_year":
+        start, end = today.replace(month=1, day=1), today
+    else:
+        raise InvalidInput(_("Kỳ '{choice}' không có; chọn một trong: {known}.").format(
+            choice=choice, known=", ".join(QUICK_PERIODS)))
+    return make_period(start, end)
+
+
+def parse_screen_day(text: str, what: str) -> date:
+    """A day typed on the screen as dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy)."""
+    raw = (text or "").strip()
+    parts = raw.replace("-", "/").replace(".", "/").split("/")
+    try:
+        if len(parts) != 3 or len(parts[2]) != 4:
+            raise ValueError(raw)
+        return date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        raise InvalidInput(_("{what} '{text}' không phải ngày hợp lệ; nhập dạng ngày/tháng/năm, "
+                             "ví dụ 01/11/2026.").format(what=what, text=raw)) from None
+
+
+def screen_period(date_from: str, date_to: str) -> Period:
+    """The period typed in the screen's "Từ ngày" / "Đến ngày" boxes (dd/mm/yyyy)."""
+    return make_period(parse_screen_day(date_from, _("Từ ngày")),
+                       parse_screen_day(date_to, _("Đến ngày")))
+
+
+@dataclass(frozen=True)
+class ReportCharts:
+    """PNG pictures for the screen (None: no Vietnamese font, or nothing to draw)."""
+
+    deadline: bytes | None
+    channel: bytes | None
+    queue: bytes | None
+
+
+@dataclass(frozen=True)
+class ReportBundle:
+    """Everything the Reports screen shows for one period, from one worker call."""
+
+    period: Period
+    summary: SummaryReport
+    overdue: OverdueReport
+    queue: QueueReport
+    satisfaction: SatisfactionReport
+    charts: ReportCharts
+    can_export_book: bool  # the signed-in user may write the tracking book (Mẫu 06)
+
+
+def _screen_png(png: bytes | None, width: int) -> bytes | None:
+    """Scale a chart down for the screen (Tk shows PNG as is; 150 dpi is too big)."""
+    if png is None:
+        return None
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as picture:
+        if picture.width <= width:
+            return png
+        small = picture.resize((width, round(picture.height * width / picture.width)),
+                               Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        small.save(out, format="PNG")
+        return out.getvalue()
+
+
+def report_bundle(ctx: AppContext, date_from, date_to, *,
+                  chart_width: int = SCREEN_CHART_WIDTH) -> ReportBundle:
+    """The four reports of the period (docs/reports.md) and their charts, for the screen."""
+    _require(ctx, REPORT_ROLES)
+    summary = summary_report(ctx, date_from, date_to)
+    period = summary.period
+    overdue = overdue_report(ctx)
+    queue_r = queue_report(ctx, period.date_from, period.date_to)
+    satisfaction = satisfaction_report(ctx, period.date_from, period.date_to)
+    try:
+        font = find_fonts(ctx.config["printing.font_file"],
+                          ctx.config["printing.bold_font_file"]).regular
+    except UserError as exc:  # the figures still show; the charts need a Vietnamese font
+        log.warning("report charts left out: %s", exc)
+        images = ReportCharts(None, None, None)
+    else:
+        images = ReportCharts(
+            deadline=_screen_png(charts.deadline_chart(summary, font), chart_width),
+            channel=_screen_png(charts.channel_chart(
+                summary, font, {c: channel_label(c) for c, _n in summary.by_channel}),
+                chart_width),
+            queue=_screen_png(charts.queue_chart(queue_r, font), chart_width))
+    user = ctx.user
+    return ReportBundle(period=period, summary=summary, overdue=overdue, queue=queue_r,
+                        satisfaction=satisfaction, charts=images,
+                        can_export_book=user is None or user.role in PERSONAL_EXPORT_ROLES)
+
+
+def default_export_path(ctx: AppContext, kind: str, period: Period) -> Path:
+    """Where the save dialog proposes to write an export: the user's documents folder
+    (else ``<data dir>/exports``), named after the kind and the period; the book's
+    name already carries the personal-data mark the export would add."""
+    import platformdirs
+
+    folder = Path(platformdirs.user_documents_dir())
+    if not folder.is_dir():
+        folder = ctx.config.data_dir / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+    days = f"{period.date_from:%Y%m%d}-{period.date_to:%Y%m%d}"
+    if kind == "book":
+        return personal_data_path(folder / f"so-theo-doi-{days}.pdf")
+    if kind not in ("pdf", "xlsx"):
+        raise InvalidInput(_("Định dạng '{fmt}' không hỗ trợ; chọn pdf hoặc xlsx.").format(
+            fmt=kind))
+    return folder / f"bao-cao-{days}.{kind}"
+
+
 # --- exports --------------------------------------------------------------------------
 
 #: what a file holding names, addresses or ID numbers carries in its name (issue #7:
@@ -153,6 +291,10 @@ def _output(out: str | Path, fmt: str, personal: bool) -> Path:
         raise InvalidInput(_("Tệp xuất '{path}' phải có đuôi .{fmt}.").format(path=path, fmt=fmt))
     if not path.parent.is_dir():
         raise InvalidInput(_("Thư mục {folder} không có; hãy tạo trước hoặc chọn nơi khác.")
+                           .format(folder=path.parent))
+    if not os.access(path.parent, os.W_OK):
+        raise InvalidInput(_("Không có quyền ghi vào thư mục {folder}; hãy chọn thư mục khác, "
+                             "ví dụ thư mục Tài liệu (Documents) của mình.")
                            .format(folder=path.parent))
     return personal_data_path(path) if personal else path
 

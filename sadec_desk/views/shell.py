@@ -173,6 +173,11 @@ class Shell:
                                        command=self.on_open_board)
         self.kiosk_button = ttk.Button(header, text=_("Mở kiosk lấy số"), bootstyle="light",
                                        command=self.on_open_kiosk)
+        # the leader's reports and the way back to the user's own screen
+        self.reports_button = ttk.Button(header, text=_("Báo cáo"), bootstyle="light",
+                                         command=self.on_open_reports)
+        self.home_button = ttk.Button(header, text=self.home_text(None), bootstyle="light",
+                                      command=self.on_open_home)
 
     def show_screen(self, factory) -> None:
         if self.screen is not None:
@@ -190,8 +195,13 @@ class Shell:
             self.show_screen(lambda parent: SetupView(
                 parent, self, office_name="", agency_code=self.ctx.config["office.agency_code"]))
 
+    @property
+    def nav_buttons(self) -> tuple:
+        return (self.sign_out_button, self.board_button, self.kiosk_button,
+                self.reports_button, self.home_button)
+
     def show_sign_in(self) -> None:
-        for button in (self.sign_out_button, self.board_button, self.kiosk_button):
+        for button in self.nav_buttons:
             button.pack_forget()
         self.status.show_user(None)
         self.show_screen(lambda parent: SignInView(parent, self,
@@ -201,19 +211,57 @@ class Shell:
         self.status.show_user(user)
         self.title.configure(text=self.ctx.config["office.name"])
         self.message.clear()
-        for button in (self.sign_out_button, self.board_button, self.kiosk_button):
+        for button in self.nav_buttons:
             button.pack_forget()
         self.sign_out_button.pack(side="right")
         if user.role in users.COUNTER_ROLES:
-            from sadec_desk.views.counter import CounterView
-
             self.board_button.pack(side="right", padx=6)
             self.kiosk_button.pack(side="right")
+        self.on_open_home()
+
+    def home_text(self, user) -> str:
+        """The header button that leaves the Reports screen: the user's own screen."""
+        if user is not None and user.role not in users.COUNTER_ROLES:
+            return _("Quản trị")
+        return _("Quầy tiếp nhận")
+
+    def show_nav(self, on_reports: bool) -> None:
+        """"Báo cáo" for whoever the report services allow (reports.REPORT_ROLES) while
+        on their own screen; the way back while on the Reports screen."""
+        from sadec_desk.services.reports import REPORT_ROLES  # matplotlib: not at start-up
+
+        user = self.ctx.user
+        self.reports_button.pack_forget()
+        self.home_button.pack_forget()
+        if user is None or user.role not in REPORT_ROLES:
+            return
+        if on_reports:
+            self.home_button.configure(text=self.home_text(user))
+            self.home_button.pack(side="right", padx=6)
+        else:
+            self.reports_button.pack(side="right", padx=6)
+
+    def on_open_home(self) -> None:
+        user = self.ctx.user
+        if user is None:
+            self.show_sign_in()
+            return
+        if user.role in users.COUNTER_ROLES:
+            from sadec_desk.views.counter import CounterView
+
             self.show_screen(lambda parent: CounterView(parent, self))
         else:
             from sadec_desk.views.settings import SettingsView
 
             self.show_screen(lambda parent: SettingsView(parent, self))
+        self.show_nav(on_reports=False)
+
+    def on_open_reports(self) -> None:
+        from sadec_desk.views.reports import ReportsView
+
+        self.message.clear()
+        self.show_screen(lambda parent: ReportsView(parent, self))
+        self.show_nav(on_reports=True)
 
     def apply_language(self, language: str) -> None:
         """Switch the interface language now: the window's own texts and the screen are
@@ -223,6 +271,8 @@ class Shell:
         self.sign_out_button.configure(text=_("Đăng xuất"))
         self.board_button.configure(text=_("Mở bảng hiển thị"))
         self.kiosk_button.configure(text=_("Mở kiosk lấy số"))
+        self.reports_button.configure(text=_("Báo cáo"))
+        self.home_button.configure(text=self.home_text(self.ctx.user))
         self.status.show_user(self.ctx.user)
         self.status.show_print(self.status.print_state)
         self.status.show_sync(self.status.sync_status)
