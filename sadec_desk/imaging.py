@@ -31,7 +31,7 @@ DEFAULT_MAX_BYTES = 1_000_000
 #: a file larger than this is not a page (a 600 dpi colour TIFF of A4 is ~100 MB)
 MAX_INPUT_BYTES = 150_000_000
 #: decoded pixels; above this a file is a decompression bomb or a poster, not a page
-MAX_INPUT_PIXELS = 120_000_000
+MAX_INPUT_PIXELS = 80_000_000
 MIN_SIDE = 16
 #: formats Pillow may open: what scanimage (pnm, png, tiff, jpeg) and phones give
 #: (JPEG; the JPEG opener also reads MPO)
@@ -74,19 +74,17 @@ def open_image(data: bytes) -> Image.Image:
                            code="image_too_large")
     try:
         with warnings.catch_warnings():
+            # Pillow's own bomb check (above ~89 Mpx) as an error, never a mere warning
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=FORMATS)
-            width, height = image.size
-            if width * height > MAX_INPUT_PIXELS:
-                raise InvalidInput(_("Ảnh quá lớn ({w}×{h} điểm ảnh); hãy quét lại với độ phân "
-                                     "giải thấp hơn hoặc chụp lại.").format(w=width, h=height),
-                                   code="image_too_large")
+            if image.width * image.height > MAX_INPUT_PIXELS:
+                raise Image.DecompressionBombError(f"{image.width}x{image.height}")
             image.seek(0)
             image.load()
-    except InvalidInput:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInput(_("Ảnh quá lớn (quá nhiều điểm ảnh); hãy quét lại với độ phân giải "
+                             "thấp hơn hoặc chụp lại."), code="image_too_large") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
         raise _not_an_image() from None
     if min(image.size) < MIN_SIDE:
         raise InvalidInput(_("Ảnh quá nhỏ ({w}×{h} điểm ảnh) để đọc được giấy tờ; hãy quét "
