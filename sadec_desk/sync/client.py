@@ -46,6 +46,22 @@ class Refused(SyncError):
         self.status = status
 
 
+class OffsetMismatch(SyncError):
+    """409 to a chunk: the portal holds another number of bytes; resume from there."""
+
+    code = "sync_offset"
+
+    def __init__(self, message: str, offset: int | None):
+        super().__init__(message)
+        self.offset = offset
+
+
+class BlobCorrupted(SyncError):
+    """422 to the last chunk: the bytes received do not hash to the blob's name."""
+
+    code = "sync_blob_corrupted"
+
+
 def tls_verify(ca_bundle: str) -> ssl.SSLContext | bool:
     """Always verify; with a bundle, trust exactly the CAs in it."""
     if not ca_bundle:
@@ -96,8 +112,12 @@ class PortalClient:
     def __exit__(self, *exc):
         self.close()
 
-    def _call(self, method: str, path: str, *, auth: bool = True, **kwargs) -> Any:
-        headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
+    def _send(self, method: str, path: str, *, auth: bool = True,
+              headers: dict | None = None, **kwargs) -> httpx.Response:
+        """One request; transport failures, 401 and 5xx become the engine's errors."""
+        headers = dict(headers or {})
+        if auth:
+            headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = self.http.request(method, P.API + path, headers=headers, **kwargs)
         except httpx.TimeoutException:
@@ -111,6 +131,10 @@ class PortalClient:
         if response.status_code >= 500:
             raise TransientError(_("Cổng dịch vụ đang lỗi (HTTP {status}).").format(
                 status=response.status_code))
+        return response
+
+    def _call(self, method: str, path: str, *, auth: bool = True, **kwargs) -> Any:
+        response = self._send(method, path, auth=auth, **kwargs)
         try:
             answer = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -161,3 +185,61 @@ class PortalClient:
 
     def procedures(self) -> list[dict]:
         return self._checked(P.check_procedures, self._call("GET", "/procedures"))
+
+    # --- blobs (scanned pages): resumable upload ---
+
+    @staticmethod
+    def _offset(response: httpx.Response) -> int | None:
+        try:
+            value = int(response.headers.get(P.UPLOAD_OFFSET, ""))
+        except ValueError:
+            return None
+        return value if value >= 0 else None
+
+    @staticmethod
+    def _error_of(response: httpx.Response) -> str:
+        try:
+            answer = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return f"HTTP {response.status_code}"
+        return str(answer.get("error") if isinstance(answer, dict) else answer)
+
+    def blob_offset(self, sha256: str) -> int | None:
+        """Bytes of the blob the portal already holds; ``None`` when it holds all of it."""
+        response = self._send("HEAD", f"/blobs/{sha256}")
+        if response.status_code == 200:
+            return None
+        offset = self._offset(response)
+        if response.status_code == 404 and offset is not None:
+            return offset
+        if 400 <= response.status_code < 500 and response.status_code != 404:
+            raise Refused(f"HTTP {response.status_code}", response.status_code)
+        raise TransientError(_("Cổng dịch vụ trả lời bất thường về tệp trang (HTTP {status})."
+                               ).format(status=response.status_code))
+
+    def upload_chunk(self, sha256: str, offset: int, length: int, data: bytes) -> int:
+        """Send ``data`` as the bytes from ``offset`` of a blob of ``length`` bytes;
+        returns the offset the portal now holds."""
+        response = self._send("PATCH", f"/blobs/{sha256}", content=data, headers={
+            P.UPLOAD_OFFSET: str(offset), P.UPLOAD_LENGTH: str(length),
+            "Content-Type": "application/offset+octet-stream"})
+        status = response.status_code
+        if status in (200, 204):
+            held = self._offset(response)
+            if held is None:
+                raise TransientError(_("Cổng dịch vụ không cho biết đã nhận bao nhiêu byte."))
+            return held
+        if status == 409:
+            raise OffsetMismatch(self._error_of(response), self._offset(response))
+        if status == 422:
+            raise BlobCorrupted(self._error_of(response))
+        if 400 <= status < 500:
+            raise Refused(self._error_of(response), status)
+        raise TransientError(_("Cổng dịch vụ trả lời bất thường về tệp trang (HTTP {status})."
+                               ).format(status=status))
+
+    def download_blob(self, sha256: str) -> bytes:
+        response = self._send("GET", f"/blobs/{sha256}")
+        if response.status_code != 200:
+            raise Refused(self._error_of(response), response.status_code)
+        return response.content

@@ -15,6 +15,7 @@ two workers never apply one page twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -23,11 +24,13 @@ import signal
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import peewee
 
 from sadec_desk.config import save_setting
+from sadec_desk.db.attachment_models import DossierPage, PageBlob
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Citizen, Dossier, DossierSequence, Outbox
 from sadec_desk.db.models import Procedure as ProcedureRow
@@ -44,6 +47,8 @@ from sadec_desk.sync import protocol as P
 from sadec_desk.sync.bulk import update_rows
 from sadec_desk.sync.client import (
     AuthExpired,
+    BlobCorrupted,
+    OffsetMismatch,
     PortalClient,
     Refused,
     SyncError,
@@ -62,6 +67,8 @@ TEST_KILL_ENV = "SADEC_DESK_SYNC_TEST_KILL"
 
 PENDING, DONE, FAILED, DISCARDED = "pending", "done", "failed", "discarded"
 PULL_PAGE = 500
+#: chunks re-sent after a 409/422 within one blob upload before the run gives up
+MAX_UPLOAD_SETBACKS = 5
 
 
 # --- small state store ----------------------------------------------------------------
@@ -133,6 +140,38 @@ class ReferenceAdapter:
 
     def send_bundle(self, bundle: dict) -> list[dict]:
         return self.authorised(self.client.send_bundle, bundle)
+
+    #: the engine uploads the blobs a ``dossier.pages`` op names before pushing it
+    uploads_blobs = True
+
+    def upload_blob(self, sha256: str, data: bytes, chunk_bytes: int) -> int:
+        """Upload one blob from where the portal's copy ends; returns the bytes sent
+        (0 when the portal already holds it all; chunks sent again count again). A
+        dropped connection, a timeout or a 5xx raises TransientError: the portal keeps
+        what it confirmed and the next run resumes from its offset."""
+        offset = self.authorised(self.client.blob_offset, sha256)
+        sent = setbacks = 0
+        while offset is not None and offset < len(data):
+            chunk = data[offset:offset + max(1, chunk_bytes)]
+            try:
+                offset = self.authorised(self.client.upload_chunk, sha256, offset, len(data),
+                                         chunk)
+                continue
+            except OffsetMismatch as exc:
+                # our idea of the offset is stale (an answer was lost, or another
+                # machine is sending the same page): go on from the portal's
+                offset = exc.offset if exc.offset is not None else self.authorised(
+                    self.client.blob_offset, sha256)
+            except BlobCorrupted:
+                offset = 0  # the portal dropped its partial copy: send the page whole again
+            finally:
+                sent += len(chunk)  # sent, whatever became of it
+            setbacks += 1
+            if setbacks > MAX_UPLOAD_SETBACKS:
+                raise TransientError(_("Tải tệp trang {sha}… lên cổng chưa được sau {n} lần "
+                                       "gửi lại; sẽ thử lại lần đồng bộ sau.").format(
+                    sha=sha256[:12], n=setbacks - 1))
+        return sent
 
 
 def make_adapter(ctx: AppContext):
@@ -329,6 +368,94 @@ def _send(adapter, rows: list[Outbox]) -> list[dict]:
     return results
 
 
+class PageFileMissing(SyncError):
+    """A page named by a ``dossier.pages`` op is missing or damaged on this machine."""
+
+    code = "sync_page_missing"
+
+
+def page_file(ctx: AppContext, blob: PageBlob) -> Path:
+    """Where a page's bytes live: <data dir>/pages/<sha[:2]>/<sha>.<jpg|png>
+    (the rule of services.attachments.blob_path, docs/kiosk-submission.md)."""
+    extension = "png" if blob.media_type == "image/png" else "jpg"
+    return ctx.config.data_dir / "pages" / blob.sha256[:2] / f"{blob.sha256}.{extension}"
+
+
+def named_pages(payload: dict) -> list[str]:
+    """The distinct SHA-256 names a ``dossier.pages`` payload uses, in order."""
+    shas = [page.get("sha256") for paper in payload.get("papers") or []
+            for page in paper.get("pages") or []]
+    return list(dict.fromkeys(s for s in shas if isinstance(s, str)))
+
+
+def read_page_file(ctx: AppContext, blob: PageBlob | None, sha256: str) -> bytes:
+    """The page's bytes, checked against its name: a damaged file is never sent."""
+    data = None
+    if blob is not None:
+        try:
+            data = page_file(ctx, blob).read_bytes()
+        except OSError:
+            data = None
+    if data is None or hashlib.sha256(data).hexdigest() != sha256:
+        raise PageFileMissing(_("Tệp ảnh trang {sha}… trên máy này bị mất hoặc hỏng nên chưa "
+                                "gửi được trang của hồ sơ. Quét hoặc chụp lại trang đó, rồi "
+                                "chạy 'sadec-desk sync retry'.").format(sha=sha256[:12]))
+    return data
+
+
+def _pages_to_upload(row: Outbox) -> list[tuple[str, PageBlob | None]]:
+    shas = named_pages(json.loads(row.payload))
+    blobs = {b.sha256: b for b in PageBlob.select().where(PageBlob.sha256.in_(shas))}
+    return [(sha, blobs.get(sha)) for sha in shas
+            if blobs.get(sha) is None or blobs[sha].uploaded_at is None]
+
+
+def upload_pages(ctx: AppContext, adapter, row: Outbox, counts: dict) -> None:
+    """Upload the blobs a ``dossier.pages`` row names that the portal has not
+    confirmed; each is marked ``uploaded_at`` as soon as it is confirmed, so a page
+    shared by several dossiers goes once."""
+    for sha256, blob in _pages_to_upload(row):
+        data = read_page_file(ctx, blob, sha256)
+        sent = adapter.upload_blob(sha256, data, int(ctx.config["sync.chunk_bytes"]))
+        with ctx.database.atomic():
+            PageBlob.update(uploaded_at=ctx.now()).where(PageBlob.sha256 == sha256,
+                                                         PageBlob.uploaded_at.is_null()).execute()
+        if sent:
+            counts["pages_uploaded"] += 1
+            counts["page_bytes"] += sent
+
+
+def _with_pages_uploaded(ctx: AppContext, adapter, rows: list[Outbox], counts: dict):
+    """Split a batch before it is pushed: (rows to send, rows refused here with their
+    answers, the transient error that stopped the uploads). A ``dossier.pages`` op
+    goes only once its pages are on the portal; when they cannot be, it and every
+    later op of its dossier wait (never reordered), while other dossiers go on."""
+    if not getattr(adapter, "uploads_blobs", False):
+        return rows, [], None
+    send: list[Outbox] = []
+    refused: list[tuple[Outbox, dict]] = []
+    held: set[str] = set()
+    error: SyncError | None = None
+    for row in rows:
+        if row.dossier_uuid in held:
+            continue
+        if row.op == "dossier.pages" and _pages_to_upload(row):
+            if error is None:
+                try:
+                    upload_pages(ctx, adapter, row, counts)
+                    send.append(row)
+                    continue
+                except (TransientError, AuthExpired) as exc:
+                    error = exc  # stop uploading: the network is not there
+                except (PageFileMissing, Refused) as exc:
+                    refused.append((row, {"op_id": row.op_id, "result": P.REJECTED,
+                                          "message": str(exc)}))
+            held.add(row.dossier_uuid)
+            continue
+        send.append(row)
+    return send, refused, error
+
+
 def push(ctx: AppContext, adapter, counts: dict) -> None:
     """Send every pending row, oldest first; raises TransientError to stop the run."""
     last_id = 0
@@ -336,15 +463,24 @@ def push(ctx: AppContext, adapter, counts: dict) -> None:
         rows = _next_batch(ctx, last_id)
         if not rows:
             return
-        try:
-            results = _send(adapter, rows)
-        except (TransientError, AuthExpired) as exc:
-            _note_failure(ctx, rows, str(exc))
-            raise
-        if os.environ.get(TEST_KILL_ENV) == "after_push_answer":
-            os.kill(os.getpid(), signal.SIGKILL)
-        for key, value in apply_push_answers(ctx, rows, results).items():
-            counts[key] += value
+        send, refused, upload_error = _with_pages_uploaded(ctx, adapter, rows, counts)
+        results: list[dict] = []
+        if send:
+            try:
+                results = _send(adapter, send)
+            except (TransientError, AuthExpired) as exc:
+                _note_failure(ctx, rows, str(exc))
+                raise
+            if os.environ.get(TEST_KILL_ENV) == "after_push_answer":
+                os.kill(os.getpid(), signal.SIGKILL)
+        answered = send + [row for row, _answer in refused]
+        if answered:
+            for key, value in apply_push_answers(
+                    ctx, answered, results + [answer for _row, answer in refused]).items():
+                counts[key] += value
+        if upload_error is not None:
+            _note_failure(ctx, rows, str(upload_error))  # only the rows still pending
+            raise upload_error
         last_id = rows[-1].id
 
 
@@ -556,7 +692,8 @@ def pull(ctx: AppContext, adapter, counts: dict) -> int:
 
 def run_once(ctx: AppContext, *, adapter=None, force: bool = False) -> SyncReport:
     """Push then pull once. Network failures end the run with the rows kept."""
-    counts = {**dict.fromkeys(P.RESULTS, 0), "pulled": 0, "new": 0, "conflicts": 0}
+    counts = {**dict.fromkeys(P.RESULTS, 0), "pulled": 0, "new": 0, "conflicts": 0,
+              "pages_uploaded": 0, "page_bytes": 0}
     procedures = 0
     error = ""
     own_adapter = adapter is None
@@ -600,7 +737,9 @@ def _report(counts, procedures, *, error="", skipped="") -> SyncReport:
                       conflicts=counts[P.CONFLICT] + counts["conflicts"],
                       rejected=counts[P.REJECTED], pulled=counts["pulled"],
                       new_dossiers=counts["new"], procedures_updated=procedures,
-                      cursor=int(get_state("cursor", "0") or 0), error=error, skipped=skipped)
+                      cursor=int(get_state("cursor", "0") or 0), error=error, skipped=skipped,
+                      pages_uploaded=counts["pages_uploaded"],
+                      page_bytes_sent=counts["page_bytes"])
 
 
 # --- status, retry, conflicts -----------------------------------------------------------
@@ -630,7 +769,21 @@ def sync_status(ctx: AppContext) -> SyncStatus:
             last_error=get_state("last_error"),
             last_error_at=_parse_time(get_state("last_error_at")),
             cursor=int(get_state("cursor", "0") or 0),
+            **_pages_waiting(),
         )
+
+
+def _pages_waiting() -> dict:
+    """Pages of dossiers whose page list is still to be sent, not yet on the portal."""
+    waiting_dossiers = Outbox.select(Outbox.dossier_uuid).where(
+        Outbox.op == "dossier.pages", Outbox.state.in_([PENDING, FAILED]))
+    used = (DossierPage.select(DossierPage.blob).join(Dossier)
+            .where(Dossier.uuid.in_(waiting_dossiers)))
+    count, size = (PageBlob.select(peewee.fn.COUNT(PageBlob.id),
+                                   peewee.fn.COALESCE(peewee.fn.SUM(PageBlob.size), 0))
+                   .where(PageBlob.uploaded_at.is_null(), PageBlob.id.in_(used))
+                   .tuples().first())
+    return {"pages_waiting": count, "pages_waiting_bytes": size}
 
 
 def retry(ctx: AppContext, reference: str | None = None) -> int:

@@ -16,22 +16,30 @@ Guarantees the client relies on:
   ``conflict`` (answered with the portal's copy); a bad op is ``rejected`` with a reason;
 - every write runs in one transaction that also appends to the change feed, and
   writers are serialised (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock),
-  so the feed's sequence numbers commit in order and a cursor never skips a change.
+  so the feed's sequence numbers commit in order and a cursor never skips a change;
+- scanned pages are blobs named by their SHA-256, uploaded in chunks that resume
+  from the offset the portal reports (``HEAD``/``PATCH /v1/blobs/<sha256>``, after
+  the tus protocol's core); a blob is complete only once its bytes hash to its
+  name, and a ``dossier.pages`` op naming a blob that is not complete is rejected.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import threading
 import time
 import uuid as uuidlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import peewee
 
@@ -123,7 +131,29 @@ class PortalProcedure(PortalModel):
         indexes = ((("code", "version"), True),)
 
 
-PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, PortalProcedure)
+class PortalBlob(PortalModel):
+    """A stored file (scanned page) named by the SHA-256 of its bytes.
+
+    The bytes live in the blob dir: ``<sha[:2]>/<sha>`` once complete, ``<sha>.part``
+    while an upload is under way; ``received`` is the offset the next chunk must
+    start at (bytes of the .part file past it were never confirmed and are cut).
+    """
+
+    sha256 = peewee.CharField(unique=True)
+    length = peewee.BigIntegerField()  # total bytes announced by the uploader
+    received = peewee.BigIntegerField(default=0)
+    complete = peewee.BooleanField(default=False)
+    media_type = peewee.CharField(default="application/octet-stream")
+    created_at = UtcDateTimeField()
+    completed_at = UtcDateTimeField(null=True)
+
+
+PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, PortalProcedure,
+                 PortalBlob)
+
+#: largest chunk one PATCH may carry, and largest blob; bigger ones get 413
+MAX_CHUNK_BYTES = 8 * 1024 * 1024
+MAX_BLOB_BYTES = 64 * 1024 * 1024
 
 
 def utcnow() -> datetime:
@@ -179,6 +209,13 @@ class _Batch:
         # dossier codes are unique (TT 01/2018/TT-VPCP Art. 19): code -> the dossier holding it
         self.codes = dict(PortalDossier.select(PortalDossier.code, PortalDossier.uuid)
                           .where(PortalDossier.code.in_([c for c in codes if c])).tuples())
+        # complete blobs named by the batch's page lists: sha256 -> length
+        shas = list({page.get("sha256") for o in ops if o["op"] == "dossier.pages"
+                     for page in _pages_named(o.get("payload"))} - {None})
+        self.blobs: dict[str, int] = {}
+        for start in range(0, len(shas), 500):
+            self.blobs.update(PortalBlob.select(PortalBlob.sha256, PortalBlob.length).where(
+                PortalBlob.sha256.in_(shas[start:start + 500]), PortalBlob.complete).tuples())
         self.blocked: set[str] = set()
         self.changed: set[str] = set()
         self.new_ops: list[dict] = []
@@ -266,6 +303,20 @@ class _Batch:
                 if not isinstance(payload.get("new_due"), str):
                     return self._refuse(op, P.REJECTED, _("Thiếu ngày hẹn mới (new_due)."))
                 current["due_at"] = payload["new_due"]
+            elif kind == "dossier.pages":
+                problem = self._check_pages(payload, uuid)
+                if problem:
+                    return self._refuse(op, P.REJECTED, problem)
+                # the op carries the whole page list after the change: it replaces ours
+                current["scanned_papers"] = [
+                    {"index": paper["index"], "name": paper["name"],
+                     "pages": [{k: page[k] for k in P.PAGE_FIELDS} for page in paper["pages"]]}
+                    for paper in payload["papers"]]
+            elif kind == "dossier.form":
+                problem = _check_form(payload, uuid)
+                if problem:
+                    return self._refuse(op, P.REJECTED, problem)
+                current["form"] = {k: payload[k] for k in ("form_id", "form_version", "values")}
             current["version"] += 1
         self.changed.add(uuid)
         self.changes.append({"dossier_uuid": uuid, "version": current["version"],
@@ -274,6 +325,34 @@ class _Batch:
                              "at": self.now})
         self._record(op, P.APPLIED, current["version"], "")
         return {"op_id": op_id, "result": P.APPLIED, "version": current["version"]}
+
+    def _check_pages(self, payload: dict, uuid: str) -> str:
+        if payload.get("uuid") != uuid:
+            return _("UUID trong nội dung khác dossier_uuid.")
+        papers = payload.get("papers")
+        if not isinstance(papers, list):
+            return _("Thiếu danh sách giấy tờ (papers).")
+        for paper in papers:
+            if not (isinstance(paper, dict) and _is_int(paper.get("index"))
+                    and isinstance(paper.get("name"), str)
+                    and isinstance(paper.get("pages"), list)):
+                return _("Mỗi giấy tờ cần có index, name và pages.")
+            for page in paper["pages"]:
+                if not (isinstance(page, dict) and P.is_sha256(page.get("sha256"))
+                        and isinstance(page.get("media_type"), str)
+                        and all(_is_int(page.get(k)) for k in ("position", "size", "width",
+                                                                 "height"))):
+                    return _("Một trang của giấy tờ «{name}» thiếu position, sha256, media_type, "
+                             "size, width hoặc height.").format(name=paper["name"])
+                length = self.blobs.get(page["sha256"])
+                if length is None:
+                    return _("Cổng chưa có đủ tệp trang {sha}… của giấy tờ «{name}»: máy trạm "
+                             "phải tải tệp lên (/v1/blobs) trước rồi gửi lại.").format(
+                        sha=page["sha256"][:12], name=paper["name"])
+                if length != page["size"]:
+                    return _("Trang {sha}… ghi {size} byte nhưng tệp trên cổng có {length} byte."
+                             ).format(sha=page["sha256"][:12], size=page["size"], length=length)
+        return ""
 
     def _check_received(self, payload: dict, uuid: str) -> str:
         for key in ("code", "procedure_code", "received_at", "due_at", "status"):
@@ -293,12 +372,69 @@ class _Batch:
         return ""
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _pages_named(payload: Any) -> list[dict]:
+    """The page entries of a ``dossier.pages`` payload, whatever its shape (checked later)."""
+    papers = payload.get("papers") if isinstance(payload, dict) else None
+    return [page for paper in papers if isinstance(paper, dict)
+            and isinstance(paper.get("pages"), list)
+            for page in paper["pages"] if isinstance(page, dict)
+            and isinstance(page.get("sha256"), str)] if isinstance(papers, list) else []
+
+
+def _check_form(payload: dict, uuid: str) -> str:
+    if payload.get("uuid") != uuid:
+        return _("UUID trong nội dung khác dossier_uuid.")
+    if not isinstance(payload.get("form_id"), str) or not payload["form_id"]:
+        return _("Thiếu mã tờ khai (form_id).")
+    if not isinstance(payload.get("form_version"), str | int) \
+            or isinstance(payload.get("form_version"), bool):
+        return _("Thiếu phiên bản tờ khai (form_version).")
+    values = payload.get("values")
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        return _("Nội dung tờ khai (values) phải là các cặp tên trường → chữ.")
+    return ""
+
+
+def sniff_media_type(head: bytes) -> str:
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return "application/octet-stream"
+
+
+class BlobError(Exception):
+    """An upload request the portal refuses: HTTP status, reason, the offset it holds."""
+
+    def __init__(self, status: int, message: str, offset: int | None = None):
+        super().__init__(message)
+        self.status = status
+        self.offset = offset
+
+
 class PortalStore:
     """The portal's rules over its database; the HTTP layer only translates."""
 
-    def __init__(self, database: peewee.Database, *, token_ttl: timedelta):
+    def __init__(self, database: peewee.Database, *, token_ttl: timedelta,
+                 blob_dir: Path | None = None, max_chunk_bytes: int = MAX_CHUNK_BYTES,
+                 max_blob_bytes: int = MAX_BLOB_BYTES):
         self.database = database
         self.token_ttl = token_ttl
+        if blob_dir is None:
+            if not is_sqlite(database):
+                raise ValueError("blob_dir is required with a server database")
+            blob_dir = Path(database.database).parent / "portal-blobs"
+        self.blob_dir = Path(blob_dir)
+        self.max_chunk_bytes = max_chunk_bytes
+        self.max_blob_bytes = max_blob_bytes
+        self._blob_locks: dict[str, threading.Lock] = {}
+        self._blob_locks_guard = threading.Lock()
 
     # --- transactions ---------------------------------------------------------------
 
@@ -377,6 +513,120 @@ class PortalStore:
             results = [batch.apply(op) for op in ops]
             batch.flush()
         return results
+
+    # --- blobs (scanned pages) ---------------------------------------------------------
+
+    def blob_path(self, sha256: str, *, part: bool = False) -> Path:
+        folder = self.blob_dir / sha256[:2]
+        return folder / (f"{sha256}.part" if part else sha256)
+
+    @contextlib.contextmanager
+    def _blob_lock(self, sha256: str):
+        """One writer per blob: two devices (or two workers) uploading the same page
+        take turns, and the second finds the offset moved or the blob complete."""
+        with self._blob_locks_guard:
+            lock = self._blob_locks.setdefault(sha256, threading.Lock())
+        with lock:
+            yield
+
+    def blob_state(self, sha256: str) -> PortalBlob | None:
+        return PortalBlob.get_or_none(PortalBlob.sha256 == sha256)
+
+    def write_chunk(self, sha256: str, offset: int, length: int, body: BinaryIO,
+                    size: int) -> int:
+        """Store ``size`` bytes of ``body`` at ``offset`` of the blob; returns the new
+        offset. On the last byte the whole file must hash to ``sha256`` (else 422 and
+        the partial upload is dropped, so the next try starts from 0)."""
+        if not P.is_sha256(sha256):
+            raise BlobError(400, "the blob name must be a lower-case hex SHA-256")
+        if length < 1 or length > self.max_blob_bytes:
+            raise BlobError(413 if length > 0 else 400,
+                            f"Upload-Length must be 1 to {self.max_blob_bytes} bytes")
+        if size > self.max_chunk_bytes:
+            raise BlobError(413, f"a chunk may carry at most {self.max_chunk_bytes} bytes")
+        with self._blob_lock(sha256):
+            row = self.blob_state(sha256)
+            if row is not None and row.complete:
+                return row.length  # already here: nothing to add, nothing to check
+            held = row.received if row is not None else 0
+            if row is not None and row.length != length:
+                if offset != 0:
+                    # only a fresh start (offset 0) may replace the other partial copy
+                    raise BlobError(409, "Upload-Length differs from the upload in progress",
+                                    0)
+                held = 0  # a fresh start with another length replaces the old partial
+            if offset != held:
+                raise BlobError(409, f"Upload-Offset must be {held}", held)
+            if offset + size > length:
+                raise BlobError(400, "the chunk goes past Upload-Length", held)
+            part = self.blob_path(sha256, part=True)
+            part.parent.mkdir(parents=True, exist_ok=True)
+            with open(part, "r+b" if part.exists() else "w+b") as handle:
+                # bytes past the confirmed offset come from a write never recorded
+                handle.truncate(offset)
+                handle.seek(offset)
+                left = size
+                while left:
+                    data = body.read(min(left, 1 << 16))
+                    if not data:
+                        break
+                    handle.write(data)
+                    left -= len(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if left:
+                raise BlobError(400, "the body is shorter than its Content-Length", held)
+            received = offset + size
+            now = utcnow()
+            values = {"length": length, "received": received, "complete": False}
+            if received == length:
+                digest = hashlib.sha256()
+                with open(part, "rb") as handle:
+                    head = handle.read(16)
+                    digest.update(head)
+                    while data := handle.read(1 << 20):
+                        digest.update(data)
+                if digest.hexdigest() != sha256:
+                    part.unlink(missing_ok=True)
+                    self._save_blob(sha256, {"length": length, "received": 0,
+                                             "complete": False}, now)
+                    raise BlobError(422, "the bytes received do not hash to the blob's "
+                                    "SHA-256: the upload was dropped, send it again from 0", 0)
+                os.replace(part, self.blob_path(sha256))
+                values.update(complete=True, completed_at=now,
+                              media_type=sniff_media_type(head))
+            self._save_blob(sha256, values, now)
+            return received
+
+    def _save_blob(self, sha256: str, values: dict, now: datetime) -> None:
+        with self.write():
+            updated = PortalBlob.update(values).where(PortalBlob.sha256 == sha256).execute()
+            if not updated:
+                PortalBlob.create(sha256=sha256, created_at=now, **values)
+
+    def put_blob(self, sha256: str, data: bytes) -> None:
+        """A whole blob at once (from an offline bundle); it must hash to its name."""
+        if not P.is_sha256(sha256) or hashlib.sha256(data).hexdigest() != sha256:
+            raise BlobError(422, f"blob {sha256[:12]}... does not hash to its name")
+        with self._blob_lock(sha256):
+            row = self.blob_state(sha256)
+            if row is not None and row.complete:
+                return
+            if not 0 < len(data) <= self.max_blob_bytes:
+                raise BlobError(413, f"blob {sha256[:12]}... is too large")
+            path = self.blob_path(sha256)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            with open(tmp, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+            self.blob_path(sha256, part=True).unlink(missing_ok=True)
+            now = utcnow()
+            self._save_blob(sha256, {"length": len(data), "received": len(data),
+                                     "complete": True, "completed_at": now,
+                                     "media_type": sniff_media_type(data[:16])}, now)
 
     # --- changes, catalogue, portal-side edits ------------------------------------------
 
@@ -505,7 +755,7 @@ class Faults:
 
 
 def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
-    from flask import Flask, Response, g, jsonify, request
+    from flask import Flask, Response, g, jsonify, request, send_file
 
     app = Flask("sadec_desk_portal")
     app.json.ensure_ascii = False
@@ -618,7 +868,20 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
             origin = verify_bundle(data, store.device_key)
         except BundleError as exc:
             return fail(422, str(exc))
-        return push_answer(store.push(origin, check_ops(data["ops"])))
+        ops = check_ops(data["ops"])
+        blobs = data.get("blobs") or {}
+        if not isinstance(blobs, dict):
+            return fail(400, "'blobs' must map SHA-256 names to base64 data")
+        # the pages the bundle's ops name travel inside it: stored before the ops
+        # that need them are applied
+        for sha256, text in blobs.items():
+            try:
+                store.put_blob(sha256, base64.b64decode(str(text), validate=True))
+            except binascii.Error:
+                return fail(400, f"blob {sha256[:12]}... is not valid base64")
+            except BlobError as exc:
+                return fail(exc.status, str(exc))
+        return push_answer(store.push(origin, ops))
 
     @app.get(f"{P.API}/changes")
     def changes():
@@ -648,6 +911,60 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
             return fail(401, "missing or expired token")
         found = store.get_dossier(uuid)
         return jsonify(found) if found else fail(404, "unknown dossier")
+
+    # --- blobs: resumable chunked upload (HEAD/PATCH, after the tus core) and download ---
+
+    def upload_answer(status: int, offset: int | None, length: int | None = None,
+                      error: str = ""):
+        response = jsonify({"error": error, "offset": offset}) if error else Response(
+            status=status)
+        response.status_code = status
+        response.headers["Cache-Control"] = "no-store"
+        if offset is not None:
+            response.headers[P.UPLOAD_OFFSET] = str(offset)
+        if length is not None:
+            response.headers[P.UPLOAD_LENGTH] = str(length)
+        return response
+
+    @app.get(f"{P.API}/blobs/<sha256>")
+    def blob(sha256):
+        """GET serves a complete blob; HEAD (Flask adds it) tells an uploader where to
+        resume: 200 when complete, else 404 with the bytes already held."""
+        if device() is None and not admin_ok():
+            return fail(401, "missing or expired token")
+        if not P.is_sha256(sha256):
+            return fail(400, "the blob name must be a lower-case hex SHA-256")
+        row = store.blob_state(sha256)
+        if row is None or not row.complete:
+            return upload_answer(404, row.received if row else 0,
+                                 row.length if row else None, error="blob not complete")
+        response = send_file(store.blob_path(sha256), mimetype=row.media_type, etag=sha256,
+                             max_age=0)
+        response.headers[P.UPLOAD_OFFSET] = str(row.length)
+        response.headers[P.UPLOAD_LENGTH] = str(row.length)
+        return response
+
+    @app.patch(f"{P.API}/blobs/<sha256>")
+    def upload(sha256):
+        if test_hooks and faults.take("error_500"):
+            return fail(500, "injected failure")
+        if device() is None:
+            return fail(401, "missing or expired token")
+        try:
+            offset = int(request.headers[P.UPLOAD_OFFSET])
+            length = int(request.headers[P.UPLOAD_LENGTH])
+        except (KeyError, ValueError):
+            return fail(400, "Upload-Offset and Upload-Length must be given as integers")
+        size = request.content_length
+        if size is None:
+            return fail(411, "Content-Length is required")
+        if offset < 0:
+            return fail(400, "Upload-Offset must not be negative")
+        try:
+            received = store.write_chunk(sha256, offset, length, request.stream, size)
+        except BlobError as exc:
+            return upload_answer(exc.status, exc.offset, error=str(exc))
+        return upload_answer(204, received, length)
 
     # --- operator endpoints (X-Admin-Key) ---
 
@@ -718,7 +1035,8 @@ def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key
     from waitress import create_server
 
     database = open_portal_database(database_url, data_dir / "portal.sqlite3")
-    store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl_seconds))
+    store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl_seconds),
+                        blob_dir=data_dir / "portal-blobs")
     app = create_app(store, admin_key=admin_key, test_hooks=test_hooks)
     server = create_server(app, host=host, port=port, threads=threads,
                            channel_timeout=60, ident="sadec-desk-portal")

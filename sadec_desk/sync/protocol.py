@@ -11,13 +11,27 @@ from typing import Any
 
 API = "/v1"
 
-OPS = ("dossier.received", "dossier.status", "dossier.rescheduled")
+OPS = ("dossier.received", "dossier.status", "dossier.rescheduled", "dossier.pages",
+       "dossier.form")
 APPLIED, DUPLICATE, CONFLICT, REJECTED = "applied", "duplicate", "conflict", "rejected"
 RESULTS = (APPLIED, DUPLICATE, CONFLICT, REJECTED)
 
 #: every business status a dossier can have (domain/lifecycle.py DossierStatus values)
 STATUSES = ("received", "processing", "supplement_requested", "done", "returned",
             "refused", "withdrawn")
+
+
+#: what a ``dossier.pages`` op says of each page (docs/kiosk-submission.md)
+PAGE_FIELDS = ("position", "sha256", "media_type", "size", "width", "height")
+
+#: the resumable upload of blobs (after the tus core protocol's header names)
+UPLOAD_OFFSET, UPLOAD_LENGTH = "Upload-Offset", "Upload-Length"
+
+
+def is_sha256(value: Any) -> bool:
+    """A blob name: 64 lower-case hex digits (the SHA-256 of the bytes)."""
+    return (isinstance(value, str) and len(value) == 64
+            and all(c in "0123456789abcdef" for c in value))
 
 
 class SchemaError(ValueError):

@@ -23,6 +23,9 @@ class SyncStatus:
     last_error: str
     last_error_at: datetime | None
     cursor: int
+    # scanned pages of dossiers still to be sent that the portal does not hold yet
+    pages_waiting: int = 0
+    pages_waiting_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class SyncReport:
     cursor: int
     error: str = ""  # why the run stopped early; rows are kept for the next run
     skipped: str = ""  # why nothing was tried (offline, backing off, not enrolled)
+    pages_uploaded: int = 0  # scanned pages sent to the portal (whole or the rest of them)
+    page_bytes_sent: int = 0
 
 
 @dataclass(frozen=True)

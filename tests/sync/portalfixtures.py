@@ -115,6 +115,30 @@ class _LoopbackListener:
         self.thread.join(5)
 
 
+def _shut(*sockets) -> None:
+    for s in sockets:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _pump_down(upstream, client, dropping: threading.Event | None = None) -> None:
+    """Forward the portal's answers to the client until either side closes (or,
+    once ``dropping`` is set, drop the answer), then close both connections."""
+    try:
+        while data := upstream.recv(65536):
+            if dropping is not None and dropping.is_set():
+                break
+            client.sendall(data)
+    except OSError:
+        pass
+    finally:
+        _shut(client, upstream)
+        for s in (client, upstream):
+            s.close()
+
+
 class DroppingProxy(_LoopbackListener):
     """Loopback TCP proxy in front of the portal that drops the connection carrying
     the answer to the ``drop_push``-th push request (1-based): the portal has
@@ -144,20 +168,76 @@ class DroppingProxy(_LoopbackListener):
                 pass
 
         threading.Thread(target=pump_up, daemon=True).start()
-        try:
-            while data := upstream.recv(65536):
-                if dropping.is_set():
-                    break
-                client.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (client, upstream):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
+        _pump_down(upstream, client, dropping)
+
+
+_METHODS = (b"GET ", b"HEAD ", b"POST ", b"PATCH ", b"PUT ", b"DELETE ")
+
+
+class UploadProxy(_LoopbackListener):
+    """Loopback TCP proxy in front of the portal that watches blob uploads: it counts
+    PATCH requests and the body bytes they carry, can cut the connection after
+    ``cut_after`` bytes of the ``cut_patch``-th PATCH (1-based; the portal never
+    gets that request whole) and can flip the first body byte of the
+    ``corrupt_patch``-th PATCH. A request starts a read: the client sends the next
+    one only after the answer to the previous one came back through here."""
+
+    def __init__(self, target_port: int, *, cut_patch: int = 0, cut_after: int = 0,
+                 corrupt_patch: int = 0):
+        self.cut_patch, self.cut_after, self.corrupt_patch = cut_patch, cut_after, corrupt_patch
+        self.patches = 0
+        self.patch_body_bytes = 0
+        self.cuts = 0
+        self.lock = threading.Lock()
+        super().__init__(target_port)
+
+    def _serve(self, client):
+        upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+        client.settimeout(10)
+
+        def pump_up():
+            number = forwarded = 0  # the current request's PATCH number, bytes sent of it
+            in_header, flip_next = False, False
+            try:
+                while data := client.recv(65536):
+                    if data.startswith(_METHODS):
+                        number, forwarded, in_header, flip_next = 0, 0, True, False
+                        if data.startswith(b"PATCH "):
+                            with self.lock:
+                                self.patches += 1
+                                number = self.patches
+                    if number:
+                        body_at = 0
+                        if in_header:
+                            end = data.find(b"\r\n\r\n")
+                            body_at = len(data) if end < 0 else end + 4
+                            in_header = end < 0
+                        if number == self.corrupt_patch and (flip_next or (
+                                not in_header and body_at < len(data))):
+                            data = data[:body_at] + bytes([data[body_at] ^ 0xFF]) \
+                                + data[body_at + 1:]
+                            self.corrupt_patch = 0
+                        elif number == self.corrupt_patch and not in_header:
+                            flip_next = True  # the body starts with the next read
+                            body_at = len(data)
+                        if number == self.cut_patch and forwarded + len(data) > self.cut_after:
+                            keep = self.cut_after - forwarded
+                            upstream.sendall(data[:keep])
+                            with self.lock:
+                                self.patch_body_bytes += max(0, keep - body_at)
+                                self.cuts += 1
+                            self.cut_patch = 0
+                            _shut(client, upstream)
+                            return
+                        with self.lock:
+                            self.patch_body_bytes += len(data) - body_at
+                        forwarded += len(data)
+                    upstream.sendall(data)
+            except OSError:
+                pass
+
+        threading.Thread(target=pump_up, daemon=True).start()
+        _pump_down(upstream, client)
 
 
 def make_certificates(directory: Path) -> tuple[Path, Path, Path]:

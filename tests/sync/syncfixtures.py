@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import random
 from datetime import datetime
 
 from appfixtures import OTHER_QR, SAMPLE_QR, Clock, make_ctx
 
+from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.domain.catalogue import procedures_from_data
 from sadec_desk.services import catalog, dossiers
@@ -64,3 +68,67 @@ def local_procedure(ctx, code="1.999999"):
                                                            "procedures": [data]})[0], "local")
     ctx.forget_cached()
     return data
+
+
+def page_image(seed: int, size=(640, 480), kind: str = "JPEG") -> bytes:
+    """A scanned page stand-in: a real JPEG/PNG of noise (it does not compress, so a
+    few hundred KB go over several chunks)."""
+    from PIL import Image
+
+    noise = random.Random(seed).randbytes(size[0] * size[1] * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, noise).save(out, kind, **({"quality": 90} if kind == "JPEG"
+                                                          else {}))
+    return out.getvalue()
+
+
+def add_pages(ctx, uuid: str, papers: list[tuple[str, list[bytes]]]) -> dict:
+    """What services.attachments does when pages are added to a dossier: the blob
+    files and rows, the page rows and the dossier.pages outbox row (the whole page
+    list after the change) in one transaction. Returns the op's payload."""
+    from sadec_desk.services.dossiers import _outbox
+    from sadec_desk.sync.engine import page_file
+
+    with ctx.database.atomic():
+        dossier = Dossier.get(Dossier.uuid == uuid)
+        DossierPage.delete().where(DossierPage.dossier == dossier).execute()
+        listed = []
+        for index, (name, images) in enumerate(papers):
+            pages = []
+            for position, data in enumerate(images, 1):
+                sha = hashlib.sha256(data).hexdigest()
+                media = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+                blob = PageBlob.get_or_none(PageBlob.sha256 == sha) or PageBlob.create(
+                    sha256=sha, media_type=media, size=len(data), width=640, height=480,
+                    created_at=ctx.now())
+                path = page_file(ctx, blob)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                DossierPage.create(dossier=dossier, paper_index=index, paper_name=name,
+                                   position=position, blob=blob, source="file",
+                                   added_at=ctx.now())
+                pages.append({"position": position, "sha256": sha, "media_type": media,
+                              "size": len(data), "width": 640, "height": 480})
+            listed.append({"index": index, "name": name, "pages": pages})
+        payload = {"uuid": uuid, "papers": listed}
+        _outbox(ctx, uuid, "dossier.pages", payload)
+        Dossier.update(sync_state="pending").where(Dossier.id == dossier.id).execute()
+    return payload
+
+
+def save_form(ctx, uuid: str, values: dict[str, str]) -> dict:
+    """What services.eforms.save_form does: the form row and its dossier.form op."""
+    import json
+
+    from sadec_desk.services.dossiers import _outbox
+
+    payload = {"uuid": uuid, "form_id": "tt04-2020/khai-sinh", "form_version": "1",
+               "values": values}
+    with ctx.database.atomic():
+        dossier = Dossier.get(Dossier.uuid == uuid)
+        DossierForm.create(dossier=dossier, form_id=payload["form_id"], form_version="1",
+                           values=json.dumps(values, ensure_ascii=False),
+                           created_at=ctx.now(), updated_at=ctx.now())
+        _outbox(ctx, uuid, "dossier.form", payload)
+        Dossier.update(sync_state="pending").where(Dossier.id == dossier.id).execute()
+    return payload
