@@ -11,7 +11,9 @@ window keeps answering on a large office database.
 from __future__ import annotations
 
 import base64
+import contextlib
 import tkinter as tk
+import tkinter.font as tkfont
 from tkinter import filedialog
 from zoneinfo import ZoneInfo
 
@@ -56,14 +58,22 @@ def load_typed(ctx, date_from: str, date_to: str):
     return reports.report_bundle(ctx, period.date_from, period.date_to)
 
 
-def create_table(parent, columns, height: int) -> ttk.Treeview:
-    """A Treeview with a vertical scroll bar; ``columns``: (key, title, width, anchor)."""
+def create_table(parent, columns, height: int, stretch: str = "") -> ttk.Treeview:
+    """A Treeview with a vertical scroll bar; ``columns``: (key, title, width, anchor);
+    a column is never narrower than its heading (translations differ in length), and only
+    the ``stretch`` column takes the room left over."""
     frame = ttk.Frame(parent)
     tree = ttk.Treeview(frame, columns=[c[0] for c in columns], show="headings",
                         height=height)
+    style = ttk.Style()
+    heading = tkfont.nametofont("TkHeadingFont")
+    with contextlib.suppress(tk.TclError):
+        named = style.lookup("Treeview.Heading", "font")
+        heading = tkfont.nametofont(named) if named else heading
     for key, title, width, anchor in columns:
         tree.heading(key, text=title, anchor=anchor)
-        tree.column(key, width=width, minwidth=40, anchor=anchor, stretch=key == columns[1][0])
+        tree.column(key, width=max(width, heading.measure(title) + 12), minwidth=40,
+                    anchor=anchor, stretch=key == stretch)
     scroll = ttk.Scrollbar(frame, orient="vertical", command=tree.yview)
     tree.configure(yscrollcommand=scroll.set)
     tree.pack(side="left", fill="both", expand=True)
@@ -118,8 +128,18 @@ class ReportsView(ttk.Frame):
     def create_toolbar(self) -> None:
         top = ttk.Frame(self)
         top.pack(fill="x")
-        ttk.Label(top, text=_("Báo cáo tình hình giải quyết hồ sơ"),
-                  font=font(15, "bold")).pack(side="left")
+        heading = ttk.Frame(top)
+        heading.pack(side="left")
+        ttk.Label(heading, text=_("Báo cáo tình hình giải quyết hồ sơ"),
+                  font=font(15, "bold")).pack(anchor="w")
+        info = ttk.Frame(heading)
+        info.pack(anchor="w")
+        self.period_label = ttk.Label(info, text="", font=font(10))
+        self.period_label.pack(side="left")
+        self.loading_label = ttk.Label(info, text="", font=font(10), bootstyle="info")
+        self.loading_label.pack(side="left", padx=(10, 6))
+        self.progress = ttk.Progressbar(info, mode="indeterminate", length=90,
+                                        bootstyle="info-striped")
         self.open_button = ttk.Button(top, text=_("Mở tệp vừa lưu"), bootstyle="info-outline",
                                       state="disabled", command=self.on_open_export)
         self.open_button.pack(side="right")
@@ -156,25 +176,13 @@ class ReportsView(ttk.Frame):
         self.refresh_button = ttk.Button(bar, text=_("Làm mới"), bootstyle="secondary",
                                          command=self.on_refresh)
         self.refresh_button.pack(side="left", padx=(6, 0))
-        self.progress = ttk.Progressbar(bar, mode="indeterminate", length=90,
-                                        bootstyle="info-striped")
-        self.loading_label = ttk.Label(bar, text="", font=font(10), bootstyle="info")
-        self.loading_label.pack(side="right")
-        self.period_label = ttk.Label(bar, text="", font=font(10))
-        self.period_label.pack(side="right", padx=(0, 10))
 
     def create_summary_tab(self, parent) -> ttk.Frame:
         tab = ttk.Frame(parent, padding=8)
-        right = ttk.Frame(tab)
-        right.pack(side="right", fill="y", padx=(10, 0))
-        self.deadline_chart = ttk.Label(right, text="")
-        self.deadline_chart.pack(anchor="n")
-        self.channel_chart = ttk.Label(right, text="")
-        self.channel_chart.pack(anchor="n", pady=(6, 0))
-        left = ttk.Frame(tab)
-        left.pack(side="left", fill="both", expand=True)
-        boxes = ttk.Frame(left)
-        boxes.pack(fill="x")
+        tab.columnconfigure(0, weight=1)
+        tab.rowconfigure(1, weight=1)
+        boxes = ttk.Frame(tab)
+        boxes.grid(row=0, column=0, sticky="nw")
         received = ttk.Labelframe(boxes, text=_("Tiếp nhận"), padding=(8, 4))
         received.pack(side="left", fill="y")
         self.figures = create_figures(received, (
@@ -194,15 +202,21 @@ class ReportsView(ttk.Frame):
         self.figures["overdue_now"].configure(bootstyle="danger")
         self.figures["late"].configure(bootstyle="danger")
         self.figures["on_time_rate"].configure(bootstyle="success")
-        ttk.Label(left, text=_("Theo thủ tục hành chính"), font=font(12, "bold")).pack(
-            anchor="w", pady=(8, 2))
-        self.procedures = create_table(left, (
-            ("code", _("Mã TTHC"), 72, "w"), ("name", _("Thủ tục"), 250, "w"),
-            ("received", _("Tiếp nhận"), 78, "e"), ("resolved", _("Đã giải quyết"), 100, "e"),
-            ("early", _("Trước hạn"), 82, "e"), ("on_time", _("Đúng hạn"), 80, "e"),
-            ("late", _("Quá hạn"), 70, "e"), ("rate", _("Tỷ lệ đúng hạn"), 112, "e")),
-            height=6)
+        self.deadline_chart = ttk.Label(tab, text="")
+        self.deadline_chart.grid(row=0, column=1, sticky="ne", padx=(10, 0))
+        table = ttk.Frame(tab)
+        table.grid(row=1, column=0, sticky="nsew", pady=(6, 0))
+        ttk.Label(table, text=_("Theo thủ tục hành chính"), font=font(12, "bold")).pack(
+            anchor="w", pady=(0, 2))
+        self.procedures = create_table(table, (
+            ("name", _("Thủ tục"), 200, "w"),
+            ("received", _("Tiếp nhận"), 70, "e"), ("resolved", _("Giải quyết"), 70, "e"),
+            ("early", _("Trước hạn"), 70, "e"), ("on_time", _("Đúng hạn"), 70, "e"),
+            ("late", _("Quá hạn"), 60, "e"), ("rate", _("Tỷ lệ đúng hạn"), 100, "e")),
+            height=6, stretch="name")
         self.procedures.frame.pack(fill="both", expand=True)
+        self.channel_chart = ttk.Label(tab, text="")
+        self.channel_chart.grid(row=1, column=1, sticky="ne", padx=(10, 0), pady=(6, 0))
         return tab
 
     def create_overdue_tab(self, parent) -> ttk.Frame:
@@ -216,7 +230,7 @@ class ReportsView(ttk.Frame):
             ("state", _("Tình trạng"), 110, "w"), ("code", _("Mã hồ sơ"), 215, "w"),
             ("procedure", _("Thủ tục"), 300, "w"), ("status", _("Trạng thái"), 150, "w"),
             ("due", _("Hẹn trả"), 150, "w"), ("original", _("Hẹn ban đầu"), 150, "w"),
-            ("late", _("Trễ (ngày làm việc)"), 150, "e")), height=14)
+            ("late", _("Trễ (ngày làm việc)"), 150, "e")), height=14, stretch="procedure")
         self.overdue.tag_configure("overdue", foreground="#b02a37")
         self.overdue.tag_configure("due_soon", foreground="#8a5a00")
         self.overdue.frame.pack(fill="both", expand=True)
@@ -224,12 +238,13 @@ class ReportsView(ttk.Frame):
 
     def create_queue_tab(self, parent) -> ttk.Frame:
         tab = ttk.Frame(parent, padding=8)
-        self.queue_chart = ttk.Label(tab, text="")
+        top = ttk.Frame(tab)
+        top.pack(fill="x")
+        self.queue_chart = ttk.Label(top, text="")
         self.queue_chart.pack(side="right", anchor="n", padx=(10, 0))
-        left = ttk.Frame(tab)
-        left.pack(side="left", fill="both", expand=True)
-        box = ttk.Labelframe(left, text=_("Cả kỳ"), padding=(8, 4))
-        box.pack(anchor="w")
+        box = ttk.Labelframe(top, text=_("Cả kỳ"), padding=(8, 4))
+        box.pack(side="left", anchor="n")
+        left = tab
         self.queue_figures = create_figures(box, (
             ("promise", _("Thời gian chờ đã hứa")), ("issued", _("Phiếu đã phát")),
             ("served", _("Đã phục vụ")), ("no_shows", _("Vắng mặt khi gọi")),
@@ -240,10 +255,10 @@ class ReportsView(ttk.Frame):
         ttk.Label(left, text=_("Theo thứ trong tuần (* ngày không chờ)"),
                   font=font(12, "bold")).pack(anchor="w", pady=(8, 2))
         self.weekdays = create_table(left, (
-            ("weekday", _("Thứ"), 110, "w"), ("days", _("Số ngày"), 70, "e"),
-            ("issued", _("Phiếu"), 60, "e"), ("served", _("Đã phục vụ"), 90, "e"),
-            ("wait_median", _("Chờ trung vị"), 100, "e"), ("wait_p90", _("Chờ p90"), 80, "e"),
-            ("service_median", _("Phục vụ trung vị"), 120, "e"),
+            ("weekday", _("Thứ"), 90, "w"), ("days", _("Số ngày"), 60, "e"),
+            ("issued", _("Phiếu"), 60, "e"), ("served", _("Đã phục vụ"), 60, "e"),
+            ("wait_median", _("Chờ trung vị"), 80, "e"), ("wait_p90", _("Chờ p90"), 80, "e"),
+            ("service_median", _("Phục vụ trung vị"), 80, "e"),
             ("over", _("Chờ quá hẹn"), 96, "e")), height=7)
         self.weekdays.frame.pack(fill="both", expand=True)
         return tab
@@ -258,7 +273,7 @@ class ReportsView(ttk.Frame):
                   font=font(10)).pack(anchor="w", pady=(0, 6))
         self.levels = create_table(tab, (
             ("level", _("Mức độ"), 200, "w"), ("count", _("Số lượt"), 100, "e"),
-            ("share", _("Tỷ lệ"), 100, "e")), height=4)
+            ("share", _("Tỷ lệ"), 100, "e")), height=3)
         self.levels.frame.pack(anchor="w")
         ttk.Label(tab, text=_("Nơi đánh giá"), font=font(12, "bold")).pack(anchor="w",
                                                                          pady=(10, 2))
@@ -300,7 +315,7 @@ class ReportsView(ttk.Frame):
         self.loading = True
         self.message.clear()
         self.loading_label.configure(text=_("Đang tính báo cáo…"))
-        self.progress.pack(side="right", padx=(0, 6))
+        self.progress.pack(side="left")
         self.progress.start(15)
         self.shell.tasks.submit(fn, self.ctx, *args,
                                 on_done=lambda b: self.on_loaded(request, b),
@@ -357,7 +372,7 @@ class ReportsView(ttk.Frame):
         for key, text in values.items():
             self.figures[key].configure(text=text)
         self.fill(self.procedures, [
-            (p.code, (p.code, p.name, number(p.received), number(p.deadline.resolved),
+            (p.code, (p.name, number(p.received), number(p.deadline.resolved),
                       number(p.deadline.early), number(p.deadline.on_time),
                       number(p.deadline.late), pct(p.deadline.on_time_rate)), ())
             for p in s.procedures])

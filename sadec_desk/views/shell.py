@@ -29,6 +29,8 @@ PRINT_INTERVAL_S = 5.0
 BACKUP_CHECK_INTERVAL_S = 15 * 60
 PRINTER_CHECK_EVERY = 6  # printer status every 6th print-queue round (~30 s)
 SYNC_POLL_MS = 2000
+#: how long "Báo cáo" waits for the worker to answer the screen it replaces
+SWITCH_WAIT_MS = 3000
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ class Shell:
                                        command=self.on_open_kiosk)
         # the leader's reports and the way back to the user's own screen
         self.reports_button = ttk.Button(header, text=_("Báo cáo"), bootstyle="light",
-                                         command=self.on_open_reports)
+                                         command=lambda: self.when_idle(self.on_open_reports))
         self.home_button = ttk.Button(header, text=self.home_text(None), bootstyle="light",
                                       command=self.on_open_home)
 
@@ -255,6 +257,15 @@ class Shell:
 
             self.show_screen(lambda parent: SettingsView(parent, self))
         self.show_nav(on_reports=False)
+
+    def when_idle(self, action, waited_ms: int = 0) -> None:
+        """Run ``action`` once the worker has answered the calls already submitted (at most
+        SWITCH_WAIT_MS later): the counter's answers must not arrive after the counter was
+        replaced, where they would find its widgets gone."""
+        if self.tasks.busy and waited_ms < SWITCH_WAIT_MS:
+            self.window.after(20, self.when_idle, action, waited_ms + 20)
+        else:
+            action()
 
     def on_open_reports(self) -> None:
         from sadec_desk.views.reports import ReportsView
