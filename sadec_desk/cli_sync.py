@@ -37,6 +37,8 @@ def cmd_status(args, ctx) -> None:
                 v=s.portal_url or _("chưa cấu hình (ngoại tuyến)")) + f"  [{s.adapter}]",
             _("Đã đăng ký máy:    {v}").format(v=_("có") if s.enrolled else _("chưa")),
             _("Chờ gửi:           {n} thao tác").format(n=s.pending),
+            _("Trang ảnh chờ tải: {n} trang ({mb:.1f} MB)").format(
+                n=s.pages_waiting, mb=s.pages_waiting_bytes / 1_000_000),
             _("Cũ nhất chờ gửi:   {v}").format(v=_age(s.oldest_pending_age_seconds)),
             _("Bị giữ lại:        {n} thao tác ({c} xung đột, {r} bị từ chối)").format(
                 n=s.held, c=s.conflicts, r=s.rejected),
@@ -134,8 +136,15 @@ def cmd_gateway_login(args, ctx) -> None:
 
 def cmd_export(args, ctx) -> None:
     info = transfer.export_pending(ctx, Path(args.out))
-    emit(args, info, lambda: [_("Đã xuất {n} thao tác chờ gửi vào {path} (đã ký bằng khoá "
-                                "của máy).").format(n=info.operations, path=info.path)])
+    def lines():
+        out = [_("Đã xuất {n} thao tác chờ gửi và {p} trang ảnh vào {path} (đã ký bằng khoá "
+                 "của máy).").format(n=info.operations, p=info.pages, path=info.path)]
+        if info.pages_missing:
+            out.append(_("{n} trang ảnh bị mất hoặc hỏng trên máy này nên không có trong tệp; "
+                         "quét lại các trang đó rồi xuất lại.").format(n=info.pages_missing))
+        return out
+
+    emit(args, info, lines)
 
 
 def cmd_import(args, ctx) -> None:

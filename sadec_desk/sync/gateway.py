@@ -16,10 +16,17 @@ What the gateway does not give, and what that means here:
 The layout of the sub-lists (TaiLieuNop, DanhSachLePhi) is *unverified*: the
 field names inside them follow common LGSP samples and must be checked against
 the province's documentation.
+
+Scanned pages (``dossier.pages``) go as a DongBoHoSoMC re-send of the whole dossier
+(an upsert by MaHoSo) whose TaiLieuNop entries carry the page files inline, base64
+(:data:`FILE_FIELDS`, *unverified* names). The filled e-form (``dossier.form``) has
+no known place in DongBoHoSoMC: it is answered ``applied`` without a call, so it
+never holds the queue, and stays on this machine (and the reference portal).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -43,6 +50,11 @@ if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
 GATEWAY_DATE = "%Y%m%d%H%M%S"  # yyyyMMddHHmmss, local time (DESIGN.md §3.9)
+
+#: the files of one TaiLieuNop entry: *unverified* field names (LGSP samples differ
+#: by province; check them against the province's gateway documentation)
+FILE_FIELDS = {"list": "TepDinhKem", "name": "TenTep", "media_type": "DinhDang",
+               "hash": "MaHash", "data": "DuLieu"}
 
 
 def gateway_date(text_or_moment: str | datetime | None) -> str:
@@ -162,6 +174,38 @@ class GatewayAdapter:
             "DanhSachGiayToKetQua": [],
         }
 
+    def pages_record(self, op: dict) -> dict:
+        """A DongBoHoSoMC record of the dossier as it is now, with its scanned pages."""
+        from sadec_desk.db.attachment_models import PageBlob
+        from sadec_desk.services.dossiers import get_dossier
+        from sadec_desk.services.records import to_jsonable
+        from sadec_desk.sync.engine import read_page_file
+
+        d = to_jsonable(get_dossier(self.ctx, op["dossier_uuid"]))
+        record = self.dossier_record(d)
+        entries = {item["TenTaiLieu"]: item for item in record["TaiLieuNop"]}
+        for item in record["TaiLieuNop"]:
+            item[FILE_FIELDS["list"]] = []
+        for paper in op["payload"].get("papers", []):
+            item = entries.get(paper["name"])
+            if item is None:  # a paper scanned but not in the receipt's list
+                item = {"TenTaiLieu": paper["name"], "SoLuong": 1, "LoaiBan": "",
+                        FILE_FIELDS["list"]: []}
+                entries[paper["name"]] = item
+                record["TaiLieuNop"].append(item)
+            for page in paper.get("pages", []):
+                sha = page["sha256"]
+                data = read_page_file(self.ctx, PageBlob.get_or_none(PageBlob.sha256 == sha),
+                                      sha)
+                extension = "png" if page["media_type"] == "image/png" else "jpg"
+                item[FILE_FIELDS["list"]].append({
+                    FILE_FIELDS["name"]: f"{d['code']}_{paper['index'] + 1}_"
+                                         f"{page['position']}.{extension}",
+                    FILE_FIELDS["media_type"]: page["media_type"],
+                    FILE_FIELDS["hash"]: sha,
+                    FILE_FIELDS["data"]: base64.b64encode(data).decode("ascii")})
+        return record
+
     def _field_name(self, procedure_code: str) -> str:
         from sadec_desk.db.models import Procedure as ProcedureRow
 
@@ -207,13 +251,37 @@ class GatewayAdapter:
                 results.extend(self._results(run, answer))
             run.clear()
 
+        from sadec_desk.sync.engine import PageFileMissing
+
+        held: set[str] = set()  # dossiers with a refused op: their later ops wait
         for op in ops:
+            if op["dossier_uuid"] in held:
+                flush()
+                results.append({"op_id": op["op_id"], "result": P.CONFLICT,
+                                "message": "held behind a refused operation"})
+                continue
             if op["op"] == "dossier.received":
                 run.append(op)
                 continue
             flush()
-            answer = self._call("/CapNhatTienDoHoSoMC", self.progress_record(op))
+            if op["op"] == "dossier.form":
+                # no known DongBoHoSoMC field for a filled form (see the module docstring)
+                results.append({"op_id": op["op_id"], "result": P.APPLIED, "version": 0})
+                continue
+            if op["op"] == "dossier.pages":
+                try:
+                    record = self.pages_record(op)
+                except PageFileMissing as exc:
+                    results.append({"op_id": op["op_id"], "result": P.REJECTED,
+                                    "message": str(exc)})
+                    held.add(op["dossier_uuid"])
+                    continue
+                answer = self._call("/DongBoHoSoMC", {"data": [record]})
+            else:
+                answer = self._call("/CapNhatTienDoHoSoMC", self.progress_record(op))
             results.extend(self._results([op], answer))
+            if results[-1]["result"] != P.APPLIED:
+                held.add(op["dossier_uuid"])
         flush()
         return results
 

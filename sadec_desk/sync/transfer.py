@@ -6,10 +6,15 @@ portal. The file is signed with HMAC-SHA256 under the device key the portal gave
 at enrolment (stdlib ``hmac``), so the portal can tell a tampered or foreign file;
 the ops keep their op_ids, so importing twice — or the office pushing the same
 rows later — gives ``duplicate`` and changes nothing.
+
+Scanned pages travel inside the signed file: ``blobs`` maps the SHA-256 of each page
+a ``dossier.pages`` op names, and the portal has not confirmed, to its bytes in
+base64; the portal stores them (checking each hash) before it applies the ops.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -41,6 +46,8 @@ class ExportInfo:
     path: str
     operations: int
     device_id: str
+    pages: int = 0  # scanned pages carried in the file
+    pages_missing: int = 0  # pages whose file is missing or damaged here: left out
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,31 @@ def verify_bundle(bundle: dict, key_for: Callable[[str], str | None]) -> str:
     return device_id
 
 
+def _bundle_blobs(ctx: AppContext, rows: list[Outbox]) -> tuple[dict[str, str], int]:
+    """The pages the rows' dossier.pages ops name that the portal has not confirmed."""
+    from sadec_desk.db.attachment_models import PageBlob
+    from sadec_desk.sync.engine import PageFileMissing, named_pages, read_page_file
+
+    shas = list(dict.fromkeys(sha for r in rows if r.op == "dossier.pages"
+                              for sha in named_pages(json.loads(r.payload))))
+    blobs: dict[str, str] = {}
+    missing = 0
+    for start in range(0, len(shas), 500):
+        chunk = shas[start:start + 500]
+        known = {b.sha256: b for b in PageBlob.select().where(PageBlob.sha256.in_(chunk))}
+        for sha in chunk:
+            if known.get(sha) is not None and known[sha].uploaded_at is not None:
+                continue
+            try:
+                blobs[sha] = base64.b64encode(read_page_file(ctx, known.get(sha), sha)
+                                              ).decode("ascii")
+            except PageFileMissing:
+                # the portal refuses that page list until the page is scanned again;
+                # the rest of the file is still good to carry
+                missing += 1
+    return blobs, missing
+
+
 def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
     from sadec_desk.sync.engine import PENDING, _as_op, _blocked_dossiers, get_state
 
@@ -95,9 +127,12 @@ def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
         rows = list(Outbox.select().where(Outbox.state == PENDING,
                                           Outbox.dossier_uuid.not_in(_blocked_dossiers()))
                     .order_by(Outbox.id))
-    bundle = sign_bundle({"format": FORMAT, "device_id": device_id,
-                          "created_at": ctx.now().isoformat(),
-                          "ops": [_as_op(r) for r in rows]}, key)
+        blobs, missing = _bundle_blobs(ctx, rows)
+    body = {"format": FORMAT, "device_id": device_id, "created_at": ctx.now().isoformat(),
+            "ops": [_as_op(r) for r in rows]}
+    if blobs:
+        body["blobs"] = blobs
+    bundle = sign_bundle(body, key)
     out = Path(out)
     tmp = out.with_name(out.name + ".tmp")
     try:
@@ -111,7 +146,8 @@ def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
     except OSError as exc:
         raise InvalidInput(_("Không ghi được tệp {path} ({error}). Kiểm tra USB và quyền ghi."
                              ).format(path=out, error=exc)) from None
-    return ExportInfo(path=str(out), operations=len(rows), device_id=device_id)
+    return ExportInfo(path=str(out), operations=len(rows), device_id=device_id,
+                      pages=len(blobs), pages_missing=missing)
 
 
 def read_bundle(path: Path) -> dict:
@@ -161,6 +197,14 @@ def import_bundle(ctx: AppContext, path: Path, *, adapter=None) -> ImportInfo:
             pairs = [(rows[r["op_id"]], r) for r in results if r["op_id"] in rows]
             if pairs:
                 apply_push_answers(ctx, [p[0] for p in pairs], [p[1] for p in pairs])
+            if bundle.get("blobs") and isinstance(bundle["blobs"], dict):
+                # the portal stored them (it answered): never upload them again from here
+                from sadec_desk.db.attachment_models import PageBlob
+
+                with ctx.database.atomic():
+                    PageBlob.update(uploaded_at=ctx.now()).where(
+                        PageBlob.sha256.in_(list(bundle["blobs"])),
+                        PageBlob.uploaded_at.is_null()).execute()
     return ImportInfo(operations=len(ops), applied=counts[P.APPLIED],
                       duplicates=counts[P.DUPLICATE], conflicts=counts[P.CONFLICT],
                       rejected=counts[P.REJECTED], device_id=bundle["device_id"])

@@ -84,3 +84,32 @@ def test_gateway_without_credentials_says_what_to_do(gateway):
     report = engine.run_once(ctx)
     assert "gateway-login" in report.error
     assert Outbox.select().where(Outbox.state == "pending").count() == 1
+
+
+def test_pages_go_to_the_gateway_inside_tailieunop(gateway):
+    import base64
+    import hashlib
+
+    from syncfixtures import add_pages, page_image, save_form
+
+    from sadec_desk.sync.gateway import FILE_FIELDS
+
+    ctx = _gateway_office(gateway)
+    [uuid] = receive_many(ctx, 1)
+    code = Dossier.get(Dossier.uuid == uuid).code
+    images = [page_image(1, size=(120, 90)), page_image(2, size=(120, 90), kind="PNG")]
+    add_pages(ctx, uuid, [("Giấy chứng sinh", images), ("Bản sao sổ hộ khẩu", images[:1])])
+    save_form(ctx, uuid, {"ho_ten_tre": "Nguyễn Thị Hoa"})
+    report = engine.run_once(ctx)
+    assert (report.pushed, report.error, gateway.problems) == (3, "", [])
+    record = gateway.records[code]
+    files = {item["TenTaiLieu"]: item[FILE_FIELDS["list"]] for item in record["TaiLieuNop"]}
+    birth = files["Giấy chứng sinh"]
+    assert [f[FILE_FIELDS["name"]] for f in birth] == [f"{code}_1_1.jpg", f"{code}_1_2.png"]
+    assert [f[FILE_FIELDS["media_type"]] for f in birth] == ["image/jpeg", "image/png"]
+    for entry, data in zip(birth, images, strict=True):
+        assert base64.b64decode(entry[FILE_FIELDS["data"]]) == data
+        assert entry[FILE_FIELDS["hash"]] == hashlib.sha256(data).hexdigest()
+    assert [f[FILE_FIELDS["name"]] for f in files["Bản sao sổ hộ khẩu"]] == [f"{code}_2_1.jpg"]
+    assert Dossier.get(Dossier.uuid == uuid).sync_state == "synced"
+    assert engine.sync_status(ctx).pages_waiting == 0

@@ -85,3 +85,42 @@ def test_export_needs_an_enrolled_device(tmp_path):
     receive_many(ctx, 1)
     with pytest.raises(UserError, match="chưa đăng ký"):
         transfer.export_pending(ctx, tmp_path / "x.json")
+
+
+def test_pages_travel_inside_the_exported_file(portal, tmp_path, monkeypatch):
+    import hashlib
+
+    import httpx
+    from portalfixtures import ADMIN_KEY
+    from syncfixtures import add_pages, page_image
+
+    from sadec_desk.db.attachment_models import PageBlob
+
+    office_ctx = office(portal)
+    [uuid] = receive_many(office_ctx, 1)
+    images = [page_image(1, size=(160, 120)), page_image(2, size=(160, 120))]
+    payload = add_pages(office_ctx, uuid, [("Giấy chứng sinh", images)])
+    out = tmp_path / "outbox.json"
+    info = transfer.export_pending(office_ctx, out)
+    assert (info.operations, info.pages, info.pages_missing) == (2, 2, 0)
+    office_ctx.close()
+
+    _switch_machine(monkeypatch, tmp_path, "it-laptop")
+    laptop = office(portal)
+    imported = transfer.import_bundle(laptop, out)
+    assert (imported.applied, imported.rejected) == (2, 0)
+    [stored] = portal.dossiers()
+    assert stored["scanned_papers"] == payload["papers"]
+    for data in images:
+        served = httpx.get(f"{portal.url}/v1/blobs/{hashlib.sha256(data).hexdigest()}",
+                           headers={"X-Admin-Key": ADMIN_KEY}, timeout=10)
+        assert served.content == data
+    laptop.close()
+
+    # back at the office: the pages are on the portal, nothing is uploaded again
+    _switch_machine(monkeypatch, tmp_path, "")
+    office_ctx = make_ctx(Clock())
+    report = engine.run_once(office_ctx)
+    assert (report.pushed, report.duplicates, report.pages_uploaded) == (0, 2, 0)
+    assert PageBlob.select().where(PageBlob.uploaded_at.is_null()).count() == 0
+    assert_converged(office_ctx, portal)
