@@ -409,6 +409,8 @@ def _field_error(form: FormDefinition, f: FormField, value: str, today: date) ->
         if f.required:
             if f.type == "checkbox":
                 return _("Hãy đánh dấu {name}.").format(name=name)
+            if f.type == "choice":
+                return _("Hãy chọn {name}.").format(name=name)
             return _("Hãy nhập {name}.").format(name=name)
         return None
     limit = f.limit

@@ -1,0 +1,273 @@
+"""One generic renderer for every procedure's declaration form (issue #8).
+
+:class:`FormView` draws a ``services.eforms.FormInfo`` — sections as headings, each field
+with its label (``*`` when required), the widget its type asks for, its help text and a
+line for its error — so no procedure has a screen of its own. Sized for the kiosk's
+touch screen (1366×768): large fonts and targets, two columns of fields, a wide
+scrollbar, drag-to-scroll on the background, and the focused field scrolled into
+view. When a keyboard (:class:`sadec_desk.views.osk.OnScreenKeyboard`) is given, it types
+into whichever field has the focus.
+"""
+
+from __future__ import annotations
+
+import tkinter as tk
+from tkinter import ttk
+
+from sadec_desk.i18n import _
+from sadec_desk.views.osk import BG, NAVY, PRESSED
+from sadec_desk.views.widgets import font
+
+RED = "#b02a37"
+GREY = "#455a64"
+FIELD_BG = "white"
+#: choice fields with at most this many choices are big toggle buttons, more a list
+MAX_TOGGLES = 4
+ENTRY_WIDTH = {"date": 12, "number": 8, "phone": 16, "id_number": 16}
+SIZES = {"label": 14, "entry": 16, "help": 11, "error": 12, "heading": 18}
+COLUMNS = 2
+
+
+class FormView:
+    def __init__(self, parent, form, values: dict, *, keyboard=None, on_change=None):
+        self.form = form
+        self.keyboard = keyboard
+        self.on_change = on_change
+        self._loading = True
+        self.frame = tk.Frame(parent, background=BG)
+        self.create_scroller()
+        #: field name -> the widget holding its value (Entry, Text, Combobox, Frame)
+        self.widgets: dict[str, tk.Widget] = {}
+        self.variables: dict[str, tk.Variable] = {}
+        self.error_labels: dict[str, tk.Label] = {}
+        self.field_labels: dict[str, tk.Label] = {}
+        self.cells: dict[str, tk.Frame] = {}
+        self._help_labels: dict[str, tk.Label] = {}
+        self.choice_buttons: dict[str, dict[str, tk.Radiobutton]] = {}
+        self._types = {f.name: f.type for f in form.fields}
+        for section in form.sections:
+            self.create_section(section, values)
+        self._loading = False
+
+    # --- scrolling ---------------------------------------------------------------------------
+
+    def create_scroller(self) -> None:
+        self.canvas = tk.Canvas(self.frame, background=BG, highlightthickness=0)
+        self.scrollbar = tk.Scrollbar(self.frame, orient="vertical", width=30,
+                                      command=self.canvas.yview)
+        self.canvas.configure(yscrollcommand=self.scrollbar.set)
+        self.scrollbar.pack(side="right", fill="y")
+        self.canvas.pack(side="left", fill="both", expand=True)
+        self.inner = tk.Frame(self.canvas, background=BG)
+        self._window = self.canvas.create_window(0, 0, window=self.inner, anchor="nw")
+        self.inner.bind("<Configure>", lambda _e: self.canvas.configure(
+            scrollregion=self.canvas.bbox("all")))
+        self.canvas.bind("<Configure>", lambda e: self.canvas.itemconfigure(
+            self._window, width=e.width))
+        self.scrollable(self.canvas)
+        self.scrollable(self.inner)
+
+    def scrollable(self, widget) -> None:
+        """Wheel and finger-drag scroll the form (drag only on labels and background, so
+        that dragging in an entry still selects text)."""
+        widget.bind("<Button-4>", lambda _e: self.canvas.yview_scroll(-2, "units"), add="+")
+        widget.bind("<Button-5>", lambda _e: self.canvas.yview_scroll(2, "units"), add="+")
+        widget.bind("<MouseWheel>", lambda e: self.canvas.yview_scroll(
+            -2 if e.delta > 0 else 2, "units"), add="+")
+        widget.bind("<ButtonPress-1>", lambda e: self.canvas.scan_mark(0, e.y_root), add="+")
+        widget.bind("<B1-Motion>", lambda e: self.canvas.scan_dragto(0, e.y_root, gain=1),
+                    add="+")
+
+    def see(self, widget) -> None:
+        """Scroll so that ``widget`` (inside the form) is in view."""
+        self.inner.update_idletasks()
+        total = max(self.inner.winfo_height(), 1)
+        view = self.canvas.winfo_height()
+        if total <= view:
+            return
+        top = widget.winfo_rooty() - self.inner.winfo_rooty()
+        bottom = top + widget.winfo_height()
+        first, last = self.canvas.yview()
+        if top < first * total or bottom > last * total:
+            self.canvas.yview_moveto(max(0.0, (top - 60) / total))
+
+    # --- building ------------------------------------------------------------------------------
+
+    def create_section(self, section, values: dict) -> None:
+        heading = tk.Label(self.inner, text=section.title, font=font(SIZES["heading"], "bold"),
+                           bg=BG, fg=NAVY, anchor="w")
+        heading.pack(fill="x", padx=12, pady=(14, 2))
+        self.scrollable(heading)
+        grid = tk.Frame(self.inner, background=BG)
+        grid.pack(fill="x", padx=12)
+        self.scrollable(grid)
+        for c in range(COLUMNS):
+            grid.grid_columnconfigure(c, weight=1, uniform="field")
+        slot = 0
+        for field in section.fields:
+            wide = field.type == "textarea" or (field.type == "choice"
+                                                and len(field.choices) > MAX_TOGGLES)
+            if wide and slot % COLUMNS:
+                slot += COLUMNS - slot % COLUMNS
+            cell = self.create_field(grid, field, values.get(field.name, field.default))
+            cell.grid(row=slot // COLUMNS, column=slot % COLUMNS,
+                      columnspan=COLUMNS if wide else 1, sticky="nwe", padx=(0, 18), pady=4)
+            slot += COLUMNS if wide else 1
+
+    def create_field(self, parent, field, value: str) -> tk.Frame:
+        cell = tk.Frame(parent, background=BG)
+        self.scrollable(cell)
+        text = field.label + (" *" if field.required else "")
+        label = tk.Label(cell, text=text, font=font(SIZES["label"]), bg=BG, fg=NAVY,
+                         anchor="w", justify="left", wraplength=600)
+        label.pack(fill="x")
+        self.scrollable(label)
+        self.field_labels[field.name] = label
+        self.cells[field.name] = cell
+        self.create_input(cell, field, value or "")
+        if field.help:
+            help_label = tk.Label(cell, text=field.help, font=font(SIZES["help"]), bg=BG,
+                                  fg=GREY, anchor="w", justify="left", wraplength=600)
+            help_label.pack(fill="x")
+            self.scrollable(help_label)
+            self._help_labels[field.name] = help_label
+        error = tk.Label(cell, text="", font=font(SIZES["error"], "bold"), bg=BG, fg=RED,
+                         anchor="w", justify="left", wraplength=600)
+        self.error_labels[field.name] = error  # packed by show_errors
+        return cell
+
+    def create_input(self, cell, field, value: str) -> None:
+        kind = field.type
+        if kind == "textarea":
+            box = tk.Text(cell, height=3, width=60, wrap="word", font=font(SIZES["entry"]),
+                          bg=FIELD_BG, relief="solid", bd=1, undo=True)
+            box.insert("1.0", value)
+            box.edit_modified(False)
+            box.bind("<<Modified>>", lambda _e, b=box: self._text_modified(b), add="+")
+            self._typed_into(box)
+            box.pack(fill="x", pady=(2, 0))
+            self.widgets[field.name] = box
+        elif kind == "choice" and len(field.choices) <= MAX_TOGGLES:
+            var = tk.StringVar(master=cell, value=value if value in field.choices else "")
+            row = tk.Frame(cell, background=BG)
+            row.pack(fill="x", pady=(2, 0))
+            buttons = {}
+            for choice in field.choices:
+                button = tk.Radiobutton(row, text=choice, value=choice, variable=var,
+                                        font=font(SIZES["entry"], "bold"), indicatoron=False,
+                                        selectcolor=PRESSED, bg=FIELD_BG, fg=NAVY, padx=18,
+                                        pady=8, relief="raised", bd=2, takefocus=0)
+                button.pack(side="left", padx=(0, 8))
+                buttons[choice] = button
+            var.trace_add("write", lambda *_a: self.changed())
+            self.variables[field.name] = var
+            self.choice_buttons[field.name] = buttons
+            self.widgets[field.name] = row
+        elif kind == "choice":
+            var = tk.StringVar(master=cell, value=value if value in field.choices else "")
+            box = ttk.Combobox(cell, textvariable=var, values=list(field.choices),
+                               state="readonly", font=font(SIZES["entry"]), height=10)
+            box.pack(fill="x", pady=(2, 0), ipady=6)
+            var.trace_add("write", lambda *_a: self.changed())
+            self.variables[field.name] = var
+            self.widgets[field.name] = box
+        elif kind == "checkbox":
+            var = tk.StringVar(master=cell, value="1" if value == "1" else "")
+            box = tk.Checkbutton(cell, text=_("Có"), variable=var, onvalue="1", offvalue="",
+                                 font=font(SIZES["entry"], "bold"), indicatoron=False,
+                                 selectcolor=PRESSED, bg=FIELD_BG, fg=NAVY, padx=18, pady=8,
+                                 relief="raised", bd=2, takefocus=0)
+            box.pack(anchor="w", pady=(2, 0))
+            var.trace_add("write", lambda *_a: self.changed())
+            self.variables[field.name] = var
+            self.widgets[field.name] = box
+        else:
+            row = tk.Frame(cell, background=BG)
+            row.pack(fill="x", pady=(2, 0))
+            var = tk.StringVar(master=cell, value=value)
+            entry = tk.Entry(row, textvariable=var, font=font(SIZES["entry"]), bg=FIELD_BG,
+                             relief="solid", bd=1, width=ENTRY_WIDTH.get(kind, 30))
+            entry.pack(side="left", fill="x" if kind == "text" else None,
+                       expand=kind == "text", ipady=6)
+            if kind == "date":
+                tk.Label(row, text=_("ngày/tháng/năm, ví dụ 05/09/2026"), font=font(12),
+                         bg=BG, fg=GREY).pack(side="left", padx=(10, 0))
+            var.trace_add("write", lambda *_a: self.changed())
+            self._typed_into(entry)
+            self.variables[field.name] = var
+            self.widgets[field.name] = entry
+
+    def _typed_into(self, widget) -> None:
+        widget.bind("<FocusIn>", lambda _e, w=widget: self.on_focus(w), add="+")
+
+    def on_focus(self, widget) -> None:
+        if self.keyboard is not None:
+            self.keyboard.attach(widget)
+        self.see(widget)
+
+    def _text_modified(self, box: tk.Text) -> None:
+        if box.edit_modified():
+            box.edit_modified(False)
+            self.changed()
+
+    def changed(self) -> None:
+        if not self._loading and self.on_change is not None:
+            self.on_change()
+
+    # --- values and errors -------------------------------------------------------------------
+
+    def values(self) -> dict[str, str]:
+        out = {}
+        for name, widget in self.widgets.items():
+            if self._types[name] == "textarea":
+                out[name] = widget.get("1.0", "end-1c")
+            else:
+                out[name] = self.variables[name].get()
+        return out
+
+    def set_value(self, name: str, value: str) -> None:
+        widget = self.widgets[name]
+        if self._types[name] == "textarea":
+            widget.delete("1.0", "end")
+            widget.insert("1.0", value)
+        else:
+            self.variables[name].set(value)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Each field's sentence in red under it (an empty dict clears them); the first
+        field at fault is scrolled into view and, when it takes text, focused."""
+        first = None
+        for field in self.form.fields:
+            label = self.error_labels[field.name]
+            message = errors.get(field.name, "")
+            label.configure(text=message)
+            if message:
+                # right under the box, above the help text: where the eye already is
+                helper = self._help_labels.get(field.name)
+                if helper is not None:
+                    label.pack(fill="x", before=helper)
+                else:
+                    label.pack(fill="x")
+                self.field_labels[field.name].configure(fg=RED)
+                first = first or field.name
+            else:
+                label.pack_forget()
+                self.field_labels[field.name].configure(fg=NAVY)
+        if first is not None:
+            widget = self.widgets[first]
+            self.see(self.cells[first])
+            if widget.winfo_class() in ("Entry", "Text"):
+                widget.focus_set()
+                if self.keyboard is not None:
+                    self.keyboard.attach(widget)
+
+    def focus_first_empty(self) -> None:
+        """Put the cursor in the first empty text field (where the citizen starts typing)."""
+        values = self.values()
+        for field in self.form.fields:
+            widget = self.widgets[field.name]
+            if widget.winfo_class() in ("Entry", "Text") and not values[field.name]:
+                widget.focus_set()
+                if self.keyboard is not None:
+                    self.keyboard.attach(widget)
+                return
