@@ -30,6 +30,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -456,19 +457,21 @@ def purge_stale_drafts(ctx: AppContext, older_than: timedelta) -> int:
                                    .where(DossierPage.dossier.is_null(),
                                           DossierPage.draft.is_null(False))
                                    .group_by(DossierPage.draft)
-                                   .having(peewee.fn.MAX(DossierPage.added_at) < cutoff))]
+                                   # MAX() hides the field: convert the bound as it would
+                                   .having(peewee.fn.MAX(DossierPage.added_at)
+                                           < DossierPage.added_at.db_value(cutoff)))]
         removed = _discard(ctx, stale) if stale else 0
-        _sweep_unnamed_files(ctx, cutoff)
+        # file times come from the OS clock, not the app's (settable) clock
+        _sweep_unnamed_files(ctx, time.time() - older_than.total_seconds())
     if removed:
         log.info("purged %d pages of %d abandoned kiosk submissions", removed, len(stale))
     return removed
 
 
-def _sweep_unnamed_files(ctx: AppContext, cutoff: datetime) -> None:
+def _sweep_unnamed_files(ctx: AppContext, limit: float) -> None:
     root = pages_dir(ctx)
     if not root.is_dir():
         return
-    limit = cutoff.timestamp()
     known = {sha for (sha,) in PageBlob.select(PageBlob.sha256).tuples()}
     for path in root.glob("*/*"):
         if not path.is_file():
@@ -624,9 +627,8 @@ def pages_pdf(ctx: AppContext, reference: str, out: str | Path | None = None) ->
         sheet.drawImage(reader, (width - draw_w) / 2, margin + caption + (box_h - draw_h) / 2,
                         draw_w, draw_h)
         sheet.setFont(pdf.REGULAR, 9)
-        sheet.drawCentredString(width / 2, margin, pdf.nfc(
-            _("Mã hồ sơ {code} — {paper} — trang {n}/{total}").format(
-                code=code, paper=paper.name, n=page.position, total=len(paper.pages))))
+        sheet.drawCentredString(width / 2, margin, _caption(
+            code, paper.name, page.position, len(paper.pages), width - 2 * margin))
         sheet.showPage()
     try:
         sheet.save()
@@ -636,6 +638,21 @@ def pages_pdf(ctx: AppContext, reference: str, out: str | Path | None = None) ->
         raise InvalidInput(_("Không lưu được tệp PDF {path} ({error}).").format(
             path=target, error=exc)) from None
     return target
+
+
+def _caption(code: str, paper: str, number: int, total: int, room: float) -> str:
+    """The sheet's caption; a long paper name is shortened so the page number shows."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from sadec_desk.reports import pdf
+
+    name = pdf.nfc(paper)
+    while True:
+        text = pdf.nfc(_("Mã hồ sơ {code} — {paper} — trang {n}/{total}").format(
+            code=code, paper=name, n=number, total=total))
+        if stringWidth(text, pdf.REGULAR, 9) <= room or len(name) <= 10:
+            return text
+        name = name[:-6].rstrip() + "…" if not name.endswith("…") else name[:-7].rstrip() + "…"
 
 
 def print_pages(ctx: AppContext, reference: str) -> OfficePrintResult:
