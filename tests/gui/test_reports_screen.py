@@ -287,6 +287,25 @@ def test_the_way_back_to_the_counter(shell, ctx):
     assert shown(shell.reports_button) and not shown(shell.home_button)
 
 
+def test_the_counter_is_replaced_only_after_its_calls_are_answered(shell, ctx):
+    """An answer to the counter arriving after the switch would find its widgets gone
+    ("Lỗi chương trình" in red): "Báo cáo" waits for the worker first."""
+    counter = sign_in_leader(shell, ctx)
+    answered = []
+
+    def on_counter_answer(_value):  # like the counter's own queue refresh
+        counter.counter_box.configure(state="readonly")
+        answered.append(True)
+
+    shell.tasks.submit(lambda: None, on_done=on_counter_answer)
+    shell.reports_button.invoke()
+    assert shell.screen is counter and not answered  # not yet: the answer is on its way
+    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "ReportsView")
+    assert answered == [True]
+    settle(shell, shell.screen)
+    assert shell.message.text == ""
+
+
 def test_a_clerk_gets_reports_but_not_the_tracking_book(shell, ctx):
     # the report services allow clerks (reports.REPORT_ROLES); the book with names and ID
     # numbers is for leaders and IT (reports.PERSONAL_EXPORT_ROLES)
