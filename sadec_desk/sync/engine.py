@@ -38,7 +38,7 @@ from sadec_desk.db.sync_models import SyncConflict, SyncState
 from sadec_desk.domain.catalogue import CatalogueError, procedures_from_data
 from sadec_desk.domain.dossier_code import parse_dossier_code
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
-from sadec_desk.errors import InvalidInput, NotFound
+from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services import catalog
 from sadec_desk.services.audit import append_event, append_events
@@ -375,10 +375,10 @@ class PageFileMissing(SyncError):
 
 
 def page_file(ctx: AppContext, blob: PageBlob) -> Path:
-    """Where a page's bytes live: <data dir>/pages/<sha[:2]>/<sha>.<jpg|png>
-    (the rule of services.attachments.blob_path, docs/kiosk-submission.md)."""
-    extension = "png" if blob.media_type == "image/png" else "jpg"
-    return ctx.config.data_dir / "pages" / blob.sha256[:2] / f"{blob.sha256}.{extension}"
+    """Where a page's bytes live (<data dir>/pages/<sha[:2]>/<sha>.<jpg|png>)."""
+    from sadec_desk.services.attachments import blob_path
+
+    return blob_path(ctx, blob.sha256)
 
 
 def named_pages(payload: dict) -> list[str]:
@@ -394,7 +394,7 @@ def read_page_file(ctx: AppContext, blob: PageBlob | None, sha256: str) -> bytes
     if blob is not None:
         try:
             data = page_file(ctx, blob).read_bytes()
-        except OSError:
+        except (OSError, UserError):
             data = None
     if data is None or hashlib.sha256(data).hexdigest() != sha256:
         raise PageFileMissing(_("Tệp ảnh trang {sha}… trên máy này bị mất hoặc hỏng nên chưa "

@@ -267,3 +267,24 @@ def test_blob_upload_api_offsets_limits_and_checks(portal):
     [answer] = api.post("/push", json={"ops": [bad_form]}, headers=auth).json()["results"]
     assert answer["result"] == "rejected" and "values" in answer["message"]
     api.close()
+
+
+def test_pages_added_through_the_attachments_service_reach_the_portal(portal):
+    from sadec_desk.services import attachments
+
+    ctx = office(portal, sync__chunk_bytes=CHUNK)
+    [uuid] = receive_many(ctx, 1)
+    dossier_id = Dossier.get(Dossier.uuid == uuid).id
+    for seed in (60, 61):
+        attachments.add_page(ctx, page_image(seed), paper_index=1, paper_name="Giấy chứng sinh",
+                             source="file", dossier=uuid)
+    assert engine.sync_status(ctx).pages_waiting == 2
+    report = engine.run_once(ctx)
+    assert (report.error, report.pushed, report.pages_uploaded) == ("", 3, 2)
+    manifest = attachments.pages_manifest(dossier_id)
+    assert _portal_dossier(portal, uuid)["scanned_papers"] == manifest["papers"]
+    for page in manifest["papers"][0]["pages"]:
+        stored = attachments.blob_path(ctx, page["sha256"]).read_bytes()
+        assert _download(portal, page["sha256"]).content == stored
+    assert _sync_state(uuid) == "synced"
+    assert_converged(ctx, portal)
