@@ -254,10 +254,15 @@ def form_of(ctx: AppContext, reference: str) -> FilledForm | None:
             updated_at=stored.updated_at.astimezone(VN_TZ))
 
 
-def _no_form(code: str) -> InvalidInput:
-    return InvalidInput(_("Hồ sơ {code} chưa có tờ khai điện tử đã điền (hồ sơ nộp tại quầy "
-                          "dùng tờ khai giấy); hãy điền tờ khai cho hồ sơ trước khi in.")
-                        .format(code=code))
+class NoFilledForm(InvalidInput):
+    """The dossier has no filled e-form (received at the counter on a paper form)."""
+
+    code = "no_filled_form"
+
+    def __init__(self, dossier_code: str):
+        super().__init__(_("Hồ sơ {code} chưa có tờ khai điện tử đã điền (hồ sơ nộp tại quầy "
+                           "dùng tờ khai giấy); hãy điền tờ khai cho hồ sơ (sadec-desk form "
+                           "fill) trước khi in.").format(code=dossier_code))
 
 
 def declaration_pdf(ctx: AppContext, reference: str, out: str | Path | None = None) -> Path:
@@ -271,7 +276,7 @@ def declaration_pdf(ctx: AppContext, reference: str, out: str | Path | None = No
     if filled is None:
         from sadec_desk.services.dossiers import get_dossier
 
-        raise _no_form(get_dossier(ctx, reference).code)
+        raise NoFilledForm(get_dossier(ctx, reference).code)
     if out is None:
         folder = office_print.forms_dir(ctx)
         try:
