@@ -185,7 +185,7 @@ class PagesWindow:
         left.pack(side="left", fill="y")
         ttk.Label(left, text=_("Giấy tờ và trang"), font=font(11, "bold")).pack(anchor="w")
         self.tree = ttk.Treeview(left, show="tree", selectmode="browse", height=18)
-        self.tree.column("#0", width=330)
+        self.tree.column("#0", width=350)
         self.tree.pack(fill="y", expand=True, pady=(4, 0))
         self.tree.bind("<<TreeviewSelect>>", self.on_tree_select)
         right = ttk.Frame(body)
