@@ -16,7 +16,7 @@ from tkinter import ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.views.osk import BG, NAVY, PRESSED
-from sadec_desk.views.widgets import font
+from sadec_desk.views.widgets import font, release_tk_objects
 
 RED = "#b02a37"
 GREY = "#455a64"
@@ -48,6 +48,13 @@ class FormView:
         for section in form.sections:
             self.create_section(section, values)
         self._loading = False
+        self.frame.bind("<Destroy>", self._on_destroy, add="+")
+
+    def _on_destroy(self, event) -> None:
+        # the variables live in this plain object, not in a widget: free them here on the
+        # Tk thread, before a worker's garbage collection could (widgets.release_tk_objects)
+        if event.widget is self.frame:
+            release_tk_objects(self)
 
     # --- scrolling ---------------------------------------------------------------------------
 
