@@ -154,7 +154,7 @@ class ReportsView(ttk.Frame):
 
         bar = ttk.Frame(self)
         bar.pack(fill="x", pady=(6, 2))
-        ttk.Label(bar, text=_("Kỳ báo cáo"), font=font(11)).pack(side="left", padx=(0, 6))
+        ttk.Label(bar, text=_("Chọn kỳ"), font=font(11)).pack(side="left", padx=(0, 6))
         self.quick_buttons = {}
         for choice in reports.QUICK_PERIODS:
             button = ttk.Radiobutton(bar, text=QUICK_LABELS[choice](), value=choice,
