@@ -105,7 +105,9 @@ def declaration_document(ctx, form: domain.FormDefinition, filled) -> Declaratio
         place_date=_("Làm tại: {place}, ngày {d:02d} tháng {m:02d} năm {y}").format(
             place=place, d=day.day, m=day.month, y=day.year),
         signers=tuple((role, _signer_name(form, values, role)) for role in form.signers),
-        footer=_("Tờ khai điền bằng Sa Đéc Desk theo: {source}.").format(source=form.source))
+        # the source's first sentence names the form; the rest is background for IT
+        footer=_("Tờ khai điền bằng Sa Đéc Desk theo: {source}.").format(
+            source=form.source.split(". ")[0].rstrip(".")))
 
 
 def _style(size: float, *, bold: bool = False, align=TA_LEFT, after: float = 0,

@@ -66,6 +66,9 @@ def test_every_seed_procedure_has_a_form_with_the_facts_it_needs():
         assert form.paper_size in ("A4", "A5")
         names = [f.name for f in form.fields]
         assert len(names) == len(set(names))
+        for section in form.sections:  # a label twice in a section is a copy-paste slip
+            labels = [f.label for f in section.fields]
+            assert len(labels) == len(set(labels)), (p.code, section.title)
         assert any(f.required for f in form.fields)
         # the card fills someone on every form
         assert {"full_name", "id_number"} <= {f.cccd for f in form.fields}
