@@ -14,10 +14,14 @@ import ttkbootstrap as ttk
 from sadec_desk.errors import UserError
 from sadec_desk.formatting import dossier_lines, format_datetime
 from sadec_desk.i18n import _
+from sadec_desk.reports.text import channel_label
 from sadec_desk.services import (
+    attachments,
     catalog,
     citizens,
+    dossier_papers,
     dossiers,
+    eforms,
     office_print,
     printing,
     queue,
@@ -58,6 +62,7 @@ class CounterView(ttk.Frame):
         self.paper_vars: list[tuple[object, tk.BooleanVar]] = []
         self.found = []  # DossierInfo results of the last search
         self.selected = None  # DossierInfo shown in the detail pane
+        self.papers = None  # DossierPapers of the selected dossier, once loaded
         self._quote_job = None
         self._refresh_job = None
         self.columnconfigure(1, weight=1)
@@ -219,27 +224,39 @@ class CounterView(ttk.Frame):
         self.search.bind("<Return>", self.on_search_return)
         ttk.Button(bar, text=_("Tìm"), bootstyle="primary", command=self.on_search
                    ).pack(side="left")
+        # dossiers citizens submitted at the kiosk wait here until a clerk takes them up
+        self.kiosk_button = ttk.Button(bar, text=_("Hồ sơ từ kiosk chờ xử lý"),
+                                       bootstyle="warning-outline",
+                                       command=self.on_kiosk_waiting)
+        self.kiosk_button.pack(side="left", padx=(6, 0))
         self.find_message = MessageBar(tab, wraplength=880)
         self.find_message.grid(row=1, column=0, sticky="we", pady=4)
-        columns = (("code", _("Mã hồ sơ"), 212), ("name", _("Người nộp"), 140),
-                   ("procedure", _("Thủ tục"), 150), ("status", _("Trạng thái"), 115),
-                   ("due", _("Hẹn trả"), 142), ("sync", _("Đồng bộ"), 95))
+        columns = (("code", _("Mã hồ sơ"), 214), ("name", _("Người nộp"), 135),
+                   ("procedure", _("Thủ tục"), 120), ("status", _("Trạng thái"), 112),
+                   ("due", _("Hẹn trả"), 142), ("sync", _("Đồng bộ"), 88),
+                   ("channel", _("Kênh"), 58))
         self.results = ttk.Treeview(tab, columns=[c for c, _t, _w in columns],
                                     show="headings", height=5)
+        # the channel is shown next to the procedure; it is the last value of a row
+        self.results.configure(displaycolumns=("code", "name", "procedure", "channel",
+                                               "status", "due", "sync"))
         for col, title, width in columns:
             self.results.heading(col, text=title)
             self.results.column(col, width=width, stretch=col == "procedure")
+        self.results.tag_configure("kiosk", background="#fff3cd")
         self.results.grid(row=2, column=0, sticky="nsew")
         self.results.bind("<<TreeviewSelect>>", lambda _e: self.on_result_selected())
         detail = ttk.Frame(tab)
         detail.grid(row=3, column=0, sticky="nsew", pady=(6, 0))
         detail.columnconfigure(0, weight=1)
-        detail.rowconfigure(2, weight=1)
+        detail.rowconfigure(1, weight=1)
+        self.papers_box = self.create_papers_box(detail)
+        self.papers_box.grid(row=0, column=0, sticky="we", pady=(0, 4))
         self.detail_text = tk.Text(detail, height=8, font=font(10), wrap="word",
                                    state="disabled")
-        self.detail_text.grid(row=0, column=0, rowspan=3, sticky="nsew")
+        self.detail_text.grid(row=1, column=0, sticky="nsew")
         side = ttk.Frame(detail)
-        side.grid(row=0, column=1, sticky="n", padx=(8, 0))
+        side.grid(row=0, column=1, rowspan=2, sticky="n", padx=(8, 0))
         ttk.Label(side, text=_("Ghi chú / lý do"), font=font(10)).pack(anchor="w")
         self.note = ttk.Entry(side, font=font(11), width=34)
         self.note.pack(fill="x")
@@ -249,13 +266,54 @@ class CounterView(ttk.Frame):
         self.new_due.pack(fill="x")
         self.lifecycle = ttk.Frame(side)
         self.lifecycle.pack(fill="x", pady=(6, 0))
-        # the A5 form last saved (Mẫu 01-05): opened in the PDF viewer on request
+        # the PDF last saved (a form Mẫu 01-05, the declaration, the pages): opened in
+        # the PDF viewer on request
         self.form_path = ""
-        self.open_form_button = ttk.Button(side, text=_("Mở phiếu A5 vừa lưu"),
+        self.open_form_button = ttk.Button(side, text=_("Mở tệp PDF vừa lưu"),
                                            bootstyle="primary-outline", state="disabled",
                                            command=self.on_open_form)
         self.open_form_button.pack(fill="x", pady=(6, 0))
         return tab
+
+    def create_papers_box(self, parent) -> ttk.Labelframe:
+        """The selected dossier's scanned papers: page counts, view, print, add pages."""
+        box = ttk.Labelframe(parent, text=_("Giấy tờ đã quét"), padding=(6, 2))
+        box.columnconfigure(0, weight=1)
+        self.papers_summary = ttk.Label(box, text="", font=font(10, "bold"))
+        self.papers_summary.grid(row=0, column=0, sticky="w")
+        self.paper_lines = ttk.Frame(box)
+        self.paper_lines.grid(row=1, column=0, sticky="we")
+        actions = ttk.Frame(box)
+        actions.grid(row=2, column=0, sticky="we", pady=(3, 0))
+        self.view_pages_button = ttk.Button(actions, text=_("Xem giấy tờ"),
+                                            bootstyle="primary", command=self.on_view_pages)
+        self.view_pages_button.pack(side="left")
+        self.print_pages_button = ttk.Button(actions, text=_("In giấy tờ"),
+                                             bootstyle="info-outline",
+                                             command=self.on_print_pages)
+        self.print_pages_button.pack(side="left", padx=(4, 0))
+        self.declaration_button = ttk.Button(actions, text=_("In tờ khai"),
+                                             bootstyle="info-outline",
+                                             command=self.on_print_declaration)
+        self.declaration_button.pack(side="left", padx=(4, 0))
+        adding = ttk.Frame(box)
+        adding.grid(row=3, column=0, sticky="we", pady=(3, 2))
+        ttk.Label(adding, text=_("Thêm trang vào"), font=font(10)).pack(side="left")
+        self.add_paper_box = ttk.Combobox(adding, state="readonly", width=20, font=font(10))
+        self.add_paper_box.pack(side="left", padx=4)
+        self.add_file_button = ttk.Button(adding, text=_("Chọn tệp ảnh…"),
+                                          bootstyle="info-outline",
+                                          command=self.on_add_file_pages)
+        self.add_file_button.pack(side="left")
+        self.add_scan_button = ttk.Button(adding, text=_("Quét trang"),
+                                          bootstyle="info-outline",
+                                          command=self.on_scan_page)
+        self.add_scan_button.pack(side="left", padx=(4, 0))
+        self.paper_widgets = (self.view_pages_button, self.print_pages_button,
+                              self.declaration_button, self.add_file_button,
+                              self.add_scan_button)
+        self.show_papers(None)
+        return box
 
     def bind_keys(self) -> None:
         window = self.winfo_toplevel()
@@ -618,18 +676,41 @@ class CounterView(ttk.Frame):
                                 on_done=self.on_found,
                                 on_error=lambda m: self.find_message.show(m, "error"))
 
-    def on_found(self, items) -> None:
+    def on_kiosk_waiting(self) -> None:
+        self.find_message.show(_("Đang tìm hồ sơ từ kiosk…"))
+        self.shell.tasks.submit(dossier_papers.kiosk_waiting, self.ctx,
+                                on_done=lambda items: self.on_found(items, kiosk=True),
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    @staticmethod
+    def row_values(d) -> tuple:
+        return (d.code, d.citizen.full_name, d.procedure_name, d.status_label,
+                short_time(d.due_at), reception.sync_label(d.sync_state),
+                channel_label(d.channel))
+
+    @staticmethod
+    def row_tags(d) -> tuple:
+        # a kiosk dossier nobody has taken up yet stands out in the list
+        return ("kiosk",) if d.channel == "kiosk" and d.status == "received" else ()
+
+    def on_found(self, items, kiosk: bool = False) -> None:
         self.found = list(items)
         self.results.delete(*self.results.get_children())
         for i, d in enumerate(self.found):
-            self.results.insert("", "end", iid=str(i), values=(
-                d.code, d.citizen.full_name, d.procedure_name, d.status_label,
-                short_time(d.due_at), reception.sync_label(d.sync_state)))
+            self.results.insert("", "end", iid=str(i), values=self.row_values(d),
+                                tags=self.row_tags(d))
         if not self.found:
-            self.find_message.show(_("Không tìm thấy hồ sơ nào."), "warning")
+            if kiosk:
+                self.find_message.show(_("Không có hồ sơ nào từ kiosk đang chờ xử lý."), "ok")
+            else:
+                self.find_message.show(_("Không tìm thấy hồ sơ nào."), "warning")
             self.show_detail(None)
             return
-        self.find_message.show(_("Tìm thấy {n} hồ sơ.").format(n=len(self.found)), "ok")
+        if kiosk:
+            self.find_message.show(_("{n} hồ sơ nộp tại kiosk đang chờ xử lý; hồ sơ chờ lâu "
+                                     "nhất ở trên cùng.").format(n=len(self.found)), "ok")
+        else:
+            self.find_message.show(_("Tìm thấy {n} hồ sơ.").format(n=len(self.found)), "ok")
         self.results.selection_set("0")
         self.show_detail(self.found[0])
 
@@ -649,8 +730,10 @@ class CounterView(ttk.Frame):
         self.detail_text.configure(state="disabled")
         for child in self.lifecycle.winfo_children():
             child.destroy()
+        self.show_papers(None)
         if info is None:
             return
+        self.load_papers(info.code)
         for i, (status, label, _needs_note) in enumerate(reception.next_statuses(info.status)):
             ttk.Button(self.lifecycle, text=label, bootstyle="primary-outline",
                        command=lambda s=status: self.on_advance(s)
@@ -699,9 +782,7 @@ class CounterView(ttk.Frame):
     def replace_found(self, info) -> None:
         self.found = [info if d.code == info.code else d for d in self.found]
         index = next(i for i, d in enumerate(self.found) if d.code == info.code)
-        self.results.item(str(index), values=(
-            info.code, info.citizen.full_name, info.procedure_name, info.status_label,
-            short_time(info.due_at), reception.sync_label(info.sync_state)))
+        self.results.item(str(index), values=self.row_values(info), tags=self.row_tags(info))
         self.show_detail(info)
 
     def on_reschedule(self) -> None:
@@ -723,10 +804,14 @@ class CounterView(ttk.Frame):
 
     def print_form(self, code: str, form: str) -> None:
         """Render (and print, when an office printer is set) Mẫu ``form`` in the worker."""
-        self.find_message.show(_("Hồ sơ {code}: đang in Mẫu {form}…").format(code=code,
-                                                                            form=form))
-        self.shell.tasks.submit(office_print.print_form_for, self.ctx, code, form,
-                                on_done=self.on_form_printed,
+        self.print_pdf(_("Hồ sơ {code}: đang in Mẫu {form}…").format(code=code, form=form),
+                       office_print.print_form_for, code, form)
+
+    def print_pdf(self, busy: str, fn, *args) -> None:
+        """``fn(ctx, *args) -> OfficePrintResult`` in the worker: a PDF for the office
+        printer, only saved when none is set (then offered by «Mở tệp PDF vừa lưu»)."""
+        self.find_message.show(busy)
+        self.shell.tasks.submit(fn, self.ctx, *args, on_done=self.on_form_printed,
                                 on_error=lambda m: self.find_message.show(m, "error"))
 
     def on_form_printed(self, result) -> None:
@@ -739,3 +824,128 @@ class CounterView(ttk.Frame):
         if self.form_path:
             self.shell.tasks.submit(office_print.open_file, self.form_path,
                                     on_error=lambda m: self.find_message.show(m, "error"))
+
+    # --- scanned papers ------------------------------------------------------------------
+
+    def load_papers(self, code: str) -> None:
+        self.shell.tasks.submit(dossier_papers.papers_summary, self.ctx, code,
+                                on_done=self.on_papers_loaded,
+                                on_error=lambda m: self.papers_summary.configure(
+                                    text=m, bootstyle="danger"))
+
+    def on_papers_loaded(self, papers) -> None:
+        if self.selected is None or self.selected.code != papers.code:
+            return  # the clerk has moved on to another dossier meanwhile
+        self.show_papers(papers)
+
+    def show_papers(self, papers) -> None:
+        """Page counts per paper (a required paper without pages in red) and the buttons
+        that make sense for them; ``None``: nothing selected or still loading."""
+        self.papers = papers
+        for child in self.paper_lines.winfo_children():
+            child.destroy()
+        if papers is None:
+            self.papers_summary.configure(text="", bootstyle="default")
+            self.add_paper_box.configure(values=[])
+            self.add_paper_box.set("")
+            for widget in self.paper_widgets:
+                widget.configure(state="disabled")
+            return
+        summary = _("Kênh nộp: {channel} · {n} trang đã quét").format(
+            channel=papers.channel_label, n=papers.total_pages)
+        summary += " · " + (_("có tờ khai điện tử") if papers.has_form
+                            else _("không có tờ khai điện tử"))
+        self.papers_summary.configure(text=summary, bootstyle="default")
+        for i, paper in enumerate(papers.papers):
+            ttk.Label(self.paper_lines, text="• " + paper.text, font=font(10),
+                      wraplength=570, bootstyle="danger" if paper.missing else "default"
+                      ).grid(row=i, column=0, sticky="w")
+        self.add_paper_box.configure(values=[p.name for p in papers.papers])
+        if papers.papers:
+            # the paper most likely to get pages: a missing one, else a scanned (not e-form) one
+            lines = list(papers.papers)
+            first = next((p for p in lines if p.missing), None) or next(
+                (p for p in lines if not p.e_form), lines[0])
+            self.add_paper_box.current(lines.index(first))
+        has_pages = "normal" if papers.total_pages else "disabled"
+        self.view_pages_button.configure(state=has_pages)
+        self.print_pages_button.configure(state=has_pages)
+        self.declaration_button.configure(state="normal" if papers.has_form else "disabled")
+        can_add = "normal" if papers.papers else "disabled"
+        self.add_file_button.configure(state=can_add)
+        self.add_scan_button.configure(state=can_add)
+
+    def on_view_pages(self) -> None:
+        from sadec_desk.views.pages import PagesWindow
+
+        info = self.selected
+        if info is None:
+            return
+        window = getattr(self, "pages_window", None)
+        if window is not None and window.alive:
+            if window.reference == info.code:
+                window.window.lift()
+                return
+            window.close()  # one viewer at a time: the pages of the dossier on screen
+        self.pages_window = PagesWindow(self.shell.root, self.shell, info.code)
+
+    def on_print_pages(self) -> None:
+        info = self.selected
+        if info is not None:
+            self.print_pdf(_("Hồ sơ {code}: đang in giấy tờ…").format(code=info.code),
+                           attachments.print_pages, info.code)
+
+    def on_print_declaration(self) -> None:
+        """The filled declaration form for the citizen to sign (office printer or PDF)."""
+        info = self.selected
+        if info is not None:
+            self.print_pdf(_("Hồ sơ {code}: đang in tờ khai…").format(code=info.code),
+                           eforms.print_declaration, info.code)
+
+    def chosen_paper(self):
+        index = self.add_paper_box.current()
+        if self.papers is None or not 0 <= index < len(self.papers.papers):
+            self.find_message.show(_("Chọn giấy tờ cần thêm trang ở ô «Thêm trang vào»."),
+                                   "error")
+            return None
+        return self.papers.papers[index]
+
+    def on_add_file_pages(self) -> None:
+        """A supplement brought to the counter as photos or scans on a USB stick."""
+        paper, info = self.chosen_paper(), self.selected
+        if paper is None or info is None:
+            return
+        paths = filedialog.askopenfilenames(
+            parent=self, title=_("Chọn ảnh các trang của «{paper}»").format(paper=paper.name),
+            filetypes=[(_("Ảnh"), "*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp"),
+                       (_("Tất cả"), "*")])
+        if not paths:
+            return
+        self.find_message.show(_("Đang thêm {n} trang…").format(n=len(paths)))
+        self.shell.tasks.submit(dossier_papers.add_file_pages, self.ctx, info.code,
+                                paper.index, list(paths),
+                                on_done=lambda pages: self.on_pages_added(info.code, paper,
+                                                                          pages),
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_scan_page(self) -> None:
+        paper, info = self.chosen_paper(), self.selected
+        if paper is None or info is None:
+            return
+        self.find_message.show(_("Đang quét trang… (đặt giấy lên máy quét)"))
+        self.add_scan_button.configure(state="disabled")  # one scan at a time
+        self.shell.tasks.submit(dossier_papers.add_scanned_page, self.ctx, info.code,
+                                paper.index,
+                                on_done=lambda page: self.on_pages_added(info.code, paper,
+                                                                         [page]),
+                                on_error=self.on_scan_failed)
+
+    def on_scan_failed(self, message: str) -> None:
+        self.add_scan_button.configure(state="normal")
+        self.find_message.show(message, "error")
+
+    def on_pages_added(self, code: str, paper, pages) -> None:
+        self.find_message.show(_("Đã thêm {n} trang vào «{paper}» của hồ sơ {code}.").format(
+            n=len(pages), paper=paper.name, code=code), "ok")
+        if self.selected is not None and self.selected.code == code:
+            self.load_papers(code)
