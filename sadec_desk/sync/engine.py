@@ -456,13 +456,41 @@ def _with_pages_uploaded(ctx: AppContext, adapter, rows: list[Outbox], counts: d
     return send, refused, error
 
 
+def superseded_pages(rows: list[Outbox]) -> set[int]:
+    """Ids of the ``dossier.pages`` rows that a later pending one of the same dossier
+    replaces: each carries the whole page list, so only the newest matters, and an
+    older one may name pages the clerk has since removed (whose files may be gone)."""
+    pages = [r for r in rows if r.op == "dossier.pages"]
+    if not pages:
+        return set()
+    newest: dict[str, int] = {}
+    for chunk in _chunks(list({r.dossier_uuid for r in pages})):
+        newest.update(Outbox.select(Outbox.dossier_uuid, peewee.fn.MAX(Outbox.id))
+                      .where(Outbox.op == "dossier.pages", Outbox.state == PENDING,
+                             Outbox.dossier_uuid.in_(chunk))
+                      .group_by(Outbox.dossier_uuid).tuples())
+    return {r.id for r in pages if newest.get(r.dossier_uuid, r.id) > r.id}
+
+
+def _without_superseded(ctx: AppContext, rows: list[Outbox]) -> list[Outbox]:
+    """The batch without superseded page lists, which are marked discarded, never sent."""
+    stale = superseded_pages(rows)
+    if not stale:
+        return rows
+    with ctx.database.atomic():
+        Outbox.update(state=DISCARDED, last_error="superseded by a newer page list").where(
+            Outbox.id.in_(list(stale)), Outbox.state == PENDING).execute()
+    return [r for r in rows if r.id not in stale]
+
+
 def push(ctx: AppContext, adapter, counts: dict) -> None:
     """Send every pending row, oldest first; raises TransientError to stop the run."""
     last_id = 0
     while True:
-        rows = _next_batch(ctx, last_id)
-        if not rows:
+        batch = _next_batch(ctx, last_id)
+        if not batch:
             return
+        rows = _without_superseded(ctx, batch)
         send, refused, upload_error = _with_pages_uploaded(ctx, adapter, rows, counts)
         results: list[dict] = []
         if send:
@@ -481,7 +509,7 @@ def push(ctx: AppContext, adapter, counts: dict) -> None:
         if upload_error is not None:
             _note_failure(ctx, rows, str(upload_error))  # only the rows still pending
             raise upload_error
-        last_id = rows[-1].id
+        last_id = batch[-1].id
 
 
 # --- pull -----------------------------------------------------------------------------

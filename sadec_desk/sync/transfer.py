@@ -116,7 +116,13 @@ def _bundle_blobs(ctx: AppContext, rows: list[Outbox]) -> tuple[dict[str, str], 
 
 
 def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
-    from sadec_desk.sync.engine import PENDING, _as_op, _blocked_dossiers, get_state
+    from sadec_desk.sync.engine import (
+        PENDING,
+        _as_op,
+        _blocked_dossiers,
+        get_state,
+        superseded_pages,
+    )
 
     with translated_errors():
         device_id, key = get_state("device_id"), get_state("device_key")
@@ -127,6 +133,8 @@ def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
         rows = list(Outbox.select().where(Outbox.state == PENDING,
                                           Outbox.dossier_uuid.not_in(_blocked_dossiers()))
                     .order_by(Outbox.id))
+        stale = superseded_pages(rows)  # left here: the office's next run discards them
+        rows = [r for r in rows if r.id not in stale]
         blobs, missing = _bundle_blobs(ctx, rows)
     body = {"format": FORMAT, "device_id": device_id, "created_at": ctx.now().isoformat(),
             "ops": [_as_op(r) for r in rows]}

@@ -280,11 +280,34 @@ def test_pages_added_through_the_attachments_service_reach_the_portal(portal):
                              source="file", dossier=uuid)
     assert engine.sync_status(ctx).pages_waiting == 2
     report = engine.run_once(ctx)
-    assert (report.error, report.pushed, report.pages_uploaded) == ("", 3, 2)
+    # the second page list holds both pages and replaces the first, which is not sent
+    assert (report.error, report.pushed, report.pages_uploaded) == ("", 2, 2)
     manifest = attachments.pages_manifest(dossier_id)
     assert _portal_dossier(portal, uuid)["scanned_papers"] == manifest["papers"]
     for page in manifest["papers"][0]["pages"]:
         stored = attachments.blob_path(ctx, page["sha256"]).read_bytes()
         assert _download(portal, page["sha256"]).content == stored
+    assert _sync_state(uuid) == "synced"
+    assert_converged(ctx, portal)
+
+
+def test_an_older_page_list_is_replaced_not_sent(portal):
+    ctx = office(portal, sync__chunk_bytes=CHUNK)
+    [uuid] = receive_many(ctx, 1)
+    removed, kept = page_image(70), page_image(71)
+    add_pages(ctx, uuid, [("Giấy chứng sinh", [removed])])
+    latest = add_pages(ctx, uuid, [("Giấy chứng sinh", [kept])])  # the clerk swapped it
+    # no row uses the removed page any more: its file and row go (services.attachments)
+    gone = PageBlob.get(PageBlob.sha256 == hashlib.sha256(removed).hexdigest())
+    engine.page_file(ctx, gone).unlink()
+    gone.delete_instance()
+
+    report = engine.run_once(ctx)
+    assert (report.error, report.rejected, report.pushed, report.pages_uploaded) == \
+        ("", 0, 2, 1)
+    ops = Outbox.select().where(Outbox.op == "dossier.pages").order_by(Outbox.id)
+    assert [r.state for r in ops] == ["discarded", "done"]
+    assert _portal_dossier(portal, uuid)["scanned_papers"] == latest["papers"]
+    assert _held_at_portal(portal, hashlib.sha256(removed).hexdigest()) is None
     assert _sync_state(uuid) == "synced"
     assert_converged(ctx, portal)
