@@ -146,9 +146,16 @@ def _procedure(ctx: AppContext, code: str, form) -> KioskProcedure:
                               count=p.count, required=p.required)
                    for i, p in enumerate(proc.papers) if i != skip)
     return KioskProcedure(code=info.code, name=info.name,
-                          time_limit_text=kiosk.time_limit_text(info),
+                          time_limit_text=_time_text(info.time_limit_days),
                           fee_text=info.fee_text, papers=papers,
                           form_paper=proc.papers[skip].name if skip is not None else "")
+
+
+def _time_text(days: int) -> str:
+    """Short, for a card a citizen reads at a glance; the review screen shows the date."""
+    if days <= 0:
+        return _("Giải quyết trong ngày")
+    return _("Giải quyết trong {n} ngày làm việc").format(n=days)
 
 
 def start(ctx: AppContext) -> str:
@@ -312,8 +319,7 @@ def review(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
     for page in page_list:
         counts[page.paper_index] = counts.get(page.paper_index, 0) + 1
     due = due_date(ctx, procedure_code, ctx.now())
-    lines = tuple((field.label, values.get(field.name, "")) for field in _fields(form)
-                  if values.get(field.name, "").strip())
+    lines = tuple(_review_lines(form, values))
     return Review(
         procedure_name=info.name, applicant_name=card.full_name,
         applicant_id_masked=mask_id_number(card.id_number), form_lines=lines,
@@ -322,8 +328,19 @@ def review(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
         missing=tuple(p.name for p in info.papers if p.required and p.index not in counts))
 
 
-def _fields(form):
-    return getattr(form, "fields", ())
+def _review_lines(form, values: dict[str, str]):
+    """(label, value) of what the citizen typed: the card's own fields are on the
+    "Người nộp" line already, and ID numbers stay masked on a screen others can see."""
+    for section in form.sections:
+        for field in section.fields:
+            value = (values.get(field.name) or "").strip()
+            if not value or field.cccd:
+                continue
+            if field.type == "id_number":
+                value = mask_id_number(value)
+            elif field.type == "checkbox":
+                value = _("Có")
+            yield f"{field.label} ({section.title.lower()})", value
 
 
 def check_phone(phone: str) -> str:

@@ -6,7 +6,9 @@ closing the window is refused, and leaving needs a staff sign-in (the small
 The start screen also offers the procedure lookup ("Chạm để biết": papers, fee, time
 limit and a QR to the procedure's page), checking a dossier by scanning its receipt QR
 (the handheld scanner works on any kiosk screen) and the satisfaction rating (DESIGN.md
-§3.8), also offered right after a status check for that dossier.
+§3.8), also offered right after a status check for that dossier. "Nộp hồ sơ" opens the
+self-service submission (views/kiosk_submit.py, issue #8) in the same body; going back
+to the start screen, by a button or the idle timer, discards an unfinished submission.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import ttkbootstrap as ttk
 
 from sadec_desk.formatting import format_datetime
 from sadec_desk.i18n import _
-from sadec_desk.services import kiosk, printing, queue, users
+from sadec_desk.services import kiosk, kiosk_submission, printing, queue, users
 from sadec_desk.views.scanner import WedgeDetector
 from sadec_desk.views.widgets import font, release_tk_objects
 
@@ -64,6 +66,10 @@ class KioskWindow:
         self.scanner = WedgeDetector(self.window, self.on_scan)
         self.procedures = []
         self._qr_image = None
+        self.submission = None  # the open SubmissionFlow (one citizen's submission)
+        # drafts a crash left behind (nobody is at them any more)
+        self.shell.tasks.submit(kiosk_submission.purge_stale, self.ctx,
+                                on_error=lambda _m: None)
         self.shell.tasks.submit(queue.list_groups, self.ctx, on_done=self.on_groups,
                                 on_error=self.on_error)
 
@@ -78,6 +84,7 @@ class KioskWindow:
         self.show_start()
 
     def show_start(self) -> None:
+        self.close_submission()
         self.cancel_jobs()
         self.clear()
         self.priority.set(False)
@@ -107,14 +114,17 @@ class KioskWindow:
         more = tk.Frame(self.body, background=BG)
         more.pack(pady=(26, 0))
         self.lookup_button = big_button(more, _("Chạm để biết\nthủ tục cần gì?"),
-                                        self.on_lookup, bg="#00695c")
+                                        self.on_lookup, bg="#00695c", width=14)
         self.lookup_button.grid(row=0, column=0, padx=12)
         self.check_button = big_button(more, _("Tra cứu hồ sơ\n(quét phiếu hẹn)"),
-                                       self.show_check, bg="#4527a0")
+                                       self.show_check, bg="#4527a0", width=14)
         self.check_button.grid(row=0, column=1, padx=12)
         self.rate_button = big_button(more, _("Đánh giá\nsự hài lòng"),
-                                      lambda: self.show_rating(None), bg="#ef6c00")
+                                      lambda: self.show_rating(None), bg="#ef6c00", width=14)
         self.rate_button.grid(row=0, column=2, padx=12)
+        self.submit_button = big_button(more, _("Nộp hồ sơ\n(tự phục vụ)"), self.on_submit,
+                                        bg="#c62828", width=14)
+        self.submit_button.grid(row=0, column=3, padx=12)
 
     def on_take(self, prefix: str) -> None:
         for button in self.group_buttons.values():
@@ -273,6 +283,9 @@ class KioskWindow:
         if not self.alive:
             return
         self.touched()
+        if self.submission is not None:  # the card QR of the citizen who is submitting
+            self.submission.on_scan(text)
+            return
         self.shell.tasks.submit(kiosk.dossier_status, self.ctx, text,
                                 on_done=self.show_status, on_error=self.on_check_error)
 
@@ -357,12 +370,46 @@ class KioskWindow:
         self.create_back()
         self._result_job = self.window.after(RESULT_MS // 2, self.show_start)
 
+    # --- self-service submission ----------------------------------------------------------
+
+    def on_submit(self) -> None:
+        from sadec_desk.views.kiosk_submit import SubmissionFlow
+
+        self.close_submission()
+        self.cancel_jobs()
+        self.clear()
+        self.submission = SubmissionFlow(self)
+        self.touched()
+
+    def close_submission(self) -> None:
+        """Discard the unfinished submission and everything of it on the screen."""
+        flow, self.submission = self.submission, None
+        if flow is not None:
+            flow.close()
+
+    def show_result_later(self, ms: int = RESULT_MS) -> None:
+        if self._result_job is not None:
+            self.window.after_cancel(self._result_job)
+        self._result_job = self.window.after(ms, self.show_start)
+
     # --- idle, staff ----------------------------------------------------------------------
 
     def touched(self) -> None:
         if self._idle_job is not None:
             self.window.after_cancel(self._idle_job)
-        self._idle_job = self.window.after(IDLE_MS, self.show_start)
+        idle_ms = IDLE_MS
+        if self.submission is not None:
+            self.submission.on_touch()
+            idle_ms = self.submission.idle_ms(IDLE_MS)
+        self._idle_job = self.window.after(idle_ms, self.on_idle)
+
+    def on_idle(self) -> None:
+        """Nobody touched the screen for a while: back to the start, unless the citizen
+        is on a long submission step and is asked first whether they need more time."""
+        self._idle_job = None
+        if self.submission is not None and self.submission.on_idle():
+            return
+        self.show_start()
 
     def cancel_jobs(self) -> None:
         for job in (self._idle_job, self._result_job):
@@ -412,6 +459,7 @@ class KioskWindow:
         if not self.alive:
             return
         self.alive = False
+        self.close_submission()
         self.cancel_jobs()
         release_tk_objects(self, self.window)
         self.window.destroy()
