@@ -416,7 +416,8 @@ def upload_pages(ctx: AppContext, adapter, row: Outbox, counts: dict) -> None:
     shared by several dossiers goes once."""
     for sha256, blob in _pages_to_upload(row):
         data = read_page_file(ctx, blob, sha256)
-        sent = adapter.upload_blob(sha256, data, int(ctx.config["sync.chunk_bytes"]))
+        chunk = min(max(1024, int(ctx.config["sync.chunk_bytes"])), P.MAX_CHUNK_BYTES)
+        sent = adapter.upload_blob(sha256, data, chunk)
         with ctx.database.atomic():
             PageBlob.update(uploaded_at=ctx.now()).where(PageBlob.sha256 == sha256,
                                                          PageBlob.uploaded_at.is_null()).execute()

@@ -152,7 +152,7 @@ PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, Por
                  PortalBlob)
 
 #: largest chunk one PATCH may carry, and largest blob; bigger ones get 413
-MAX_CHUNK_BYTES = 8 * 1024 * 1024
+MAX_CHUNK_BYTES = P.MAX_CHUNK_BYTES
 MAX_BLOB_BYTES = 64 * 1024 * 1024
 
 
@@ -426,11 +426,10 @@ class PortalStore:
                  max_blob_bytes: int = MAX_BLOB_BYTES):
         self.database = database
         self.token_ttl = token_ttl
-        if blob_dir is None:
-            if not is_sqlite(database):
-                raise ValueError("blob_dir is required with a server database")
+        if blob_dir is None and is_sqlite(database):
             blob_dir = Path(database.database).parent / "portal-blobs"
-        self.blob_dir = Path(blob_dir)
+        # None: a store used for other work (e.g. 'portal new-code' on PostgreSQL)
+        self.blob_dir = Path(blob_dir) if blob_dir is not None else None
         self.max_chunk_bytes = max_chunk_bytes
         self.max_blob_bytes = max_blob_bytes
         self._blob_locks: dict[str, threading.Lock] = {}
@@ -517,6 +516,8 @@ class PortalStore:
     # --- blobs (scanned pages) ---------------------------------------------------------
 
     def blob_path(self, sha256: str, *, part: bool = False) -> Path:
+        if self.blob_dir is None:
+            raise RuntimeError("this portal store was opened without a blob dir")
         folder = self.blob_dir / sha256[:2]
         return folder / (f"{sha256}.part" if part else sha256)
 

@@ -26,6 +26,8 @@ PAGE_FIELDS = ("position", "sha256", "media_type", "size", "width", "height")
 
 #: the resumable upload of blobs (after the tus core protocol's header names)
 UPLOAD_OFFSET, UPLOAD_LENGTH = "Upload-Offset", "Upload-Length"
+#: the largest chunk the reference portal takes by default; the client never sends more
+MAX_CHUNK_BYTES = 8 * 1024 * 1024
 
 
 def is_sha256(value: Any) -> bool:

@@ -311,3 +311,19 @@ def test_an_older_page_list_is_replaced_not_sent(portal):
     assert _held_at_portal(portal, hashlib.sha256(removed).hexdigest()) is None
     assert _sync_state(uuid) == "synced"
     assert_converged(ctx, portal)
+
+
+def test_a_portal_error_during_an_upload_backs_off_and_resumes(portal):
+    ctx = office(portal, sync__chunk_bytes=CHUNK)
+    [uuid] = receive_many(ctx, 1)
+    data = page_image(80)
+    add_pages(ctx, uuid, [("Giấy chứng sinh", [data])])
+    portal.faults(error_500=1)  # the first chunk gets a 500
+    report = engine.run_once(ctx)
+    assert "HTTP 500" in report.error and report.pushed == 1
+    assert engine.sync_status(ctx).next_try_at is not None
+    assert _sync_state(uuid) == "pending"
+    again = engine.run_once(ctx, force=True)
+    assert (again.error, again.pushed, again.pages_uploaded) == ("", 1, 1)
+    assert _download(portal, hashlib.sha256(data).hexdigest()).content == data
+    assert_converged(ctx, portal)
