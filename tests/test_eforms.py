@@ -237,3 +237,16 @@ def test_cli_fills_shows_and_prints_the_declaration(ctx, capsys, tmp_path):
                               str(tmp_path / "tk.pdf"))
     assert code == 0 and "tk.du-lieu-ca-nhan.pdf" in out
     assert "Trần Minh Khôi" in pdf_text(tmp_path / "tk.du-lieu-ca-nhan.pdf")
+
+
+def test_form_to_fill_a_paper_dossier_starts_from_the_applicants_card(ctx):
+    info = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=OTHER_QR)
+    form, values = eforms.form_to_fill(ctx, info.code)
+    assert form.form_id == "tt04-2020/xac-nhan-tinh-trang-hon-nhan"
+    assert values["person_name"] == "Trần Văn Đức" and values["person_gender"] == "Nam"
+    assert values["req_relation"] == "Bản thân"
+    assert "marital_status" in eforms.check_for(ctx, info.code, values)
+    filled = eforms.update_form(ctx, info.code, {
+        **values, "person_ethnicity": "Kinh", "marital_status": "Chưa đăng ký kết hôn với ai.",
+        "purpose": "Để đăng ký kết hôn"})
+    assert eforms.form_to_fill(ctx, info.code) == (filled.form, filled.values)

@@ -23,7 +23,7 @@ from sadec_desk.db.models import Dossier
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain import eforms as domain
 from sadec_desk.domain.calendar import VN_TZ
-from sadec_desk.domain.cccd import parse_cccd_qr
+from sadec_desk.domain.cccd import CitizenCard, parse_cccd_qr
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services import catalog
@@ -159,6 +159,14 @@ def _form_of_dossier(ctx: AppContext, dossier: Dossier):
     return _required_form(ctx, procedure.code)
 
 
+def _fill_form(ctx: AppContext, dossier: Dossier):
+    """The form a dossier's values go on: the one it was filled on before, if any."""
+    stored = _stored(dossier)
+    if stored is not None:
+        return _definition_for(dossier, stored.form_id, stored.form_version)
+    return _form_of_dossier(ctx, dossier)
+
+
 def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
               values: dict[str, str]) -> None:
     """Store the filled form of a dossier (new or corrected) with its ``dossier.form``
@@ -171,7 +179,7 @@ def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
         dossier = Dossier.get_or_none(Dossier.id == dossier_id)
         if dossier is None:
             raise NotFound(_("Không có hồ sơ số {id}.").format(id=dossier_id))
-        procedure, form = _form_of_dossier(ctx, dossier)
+        procedure, form = _fill_form(ctx, dossier)
         if (procedure_code or "").strip() != procedure.code:
             raise InvalidInput(_("Hồ sơ {code} thuộc thủ tục {have}, không phải {given}; hãy "
                                  "điền đúng tờ khai của thủ tục {have}.").format(
@@ -212,6 +220,36 @@ def update_form(ctx: AppContext, reference: str, values: dict[str, str]) -> Fill
     filled = form_of(ctx, dossier.uuid)
     assert filled is not None
     return filled
+
+
+def form_to_fill(ctx: AppContext, reference: str) -> tuple[FormInfo, dict[str, str]]:
+    """What the counter's form editor shows for a dossier: its filled form and values, or
+    — for a dossier received on a paper form — the form of its procedure version with
+    the applicant's card data and the defaults filled in."""
+    from sadec_desk.services.dossiers import _find, get_dossier
+
+    require_role(ctx, *READ_ROLES)
+    filled = form_of(ctx, reference)
+    if filled is not None:
+        return filled.form, dict(filled.values)
+    with translated_errors():
+        dossier = _find(reference)
+        procedure, form = _form_of_dossier(ctx, dossier)
+    c = get_dossier(ctx, reference).citizen
+    card = CitizenCard(id_number=c.id_number, old_id_number=c.old_id_number,
+                       full_name=c.full_name, date_of_birth=c.date_of_birth,
+                       gender=c.gender, address=c.address, issue_date=c.issue_date)
+    return _info(procedure.code, procedure.name, form), domain.prefill(form, card)
+
+
+def check_for(ctx: AppContext, reference: str, values: dict[str, str]) -> dict[str, str]:
+    """Like :func:`check`, on the form a dossier is (or will be) filled on."""
+    from sadec_desk.services.dossiers import _find
+
+    with translated_errors():
+        dossier = _find(reference)
+        _procedure, form = _fill_form(ctx, dossier)
+    return domain.validate(form, values, today=_today(ctx))
 
 
 def _stored(dossier: Dossier) -> DossierForm | None:

@@ -278,3 +278,116 @@ class FormView:
                 if self.keyboard is not None:
                     self.keyboard.attach(widget)
                 return
+
+
+class FormEditor:
+    """The counter's window to fill or correct a dossier's declaration form (a dossier
+    received on paper, or a kiosk form the citizen got wrong), then print it for
+    signature. The clerk types on the real keyboard: no on-screen keyboard here."""
+
+    def __init__(self, parent, shell, reference: str, *, on_saved=None):
+        from sadec_desk.views.widgets import MessageBar
+
+        self.shell, self.ctx, self.reference = shell, shell.ctx, reference
+        self.on_saved = on_saved
+        self.view = None
+        self.window = tk.Toplevel(parent, background=BG)
+        self.window.title(_("Tờ khai của hồ sơ {code}").format(code=reference))
+        self.window.geometry("1280x720")
+        self.title = tk.Label(self.window, text=_("Đang mở tờ khai…"), font=font(15, "bold"),
+                              bg=BG, fg=NAVY, anchor="w", justify="left", wraplength=1200)
+        self.title.pack(fill="x", padx=12, pady=(8, 0))
+        self.subtitle = tk.Label(self.window, text="", font=font(11), bg=BG, fg=GREY,
+                                 anchor="w")
+        self.subtitle.pack(fill="x", padx=12)
+        bar = tk.Frame(self.window, background=BG)
+        bar.pack(side="bottom", fill="x", padx=12, pady=8)
+        self.message = MessageBar(bar, wraplength=800)
+        self.message.pack(side="left", fill="x", expand=True)
+        self.close_button = ttk.Button(bar, text=_("Đóng"), command=self.close)
+        self.close_button.pack(side="right", padx=(8, 0))
+        self.print_button = ttk.Button(bar, text=_("In tờ khai"), command=self.on_print,
+                                       state="disabled")
+        self.print_button.pack(side="right", padx=(8, 0))
+        self.save_button = ttk.Button(bar, text=_("Lưu tờ khai"), command=self.on_save,
+                                      state="disabled")
+        self.save_button.pack(side="right")
+        self.body = tk.Frame(self.window, background=BG)
+        self.body.pack(fill="both", expand=True)
+        self.window.protocol("WM_DELETE_WINDOW", self.close)
+        self.shell.tasks.submit(self._load, on_done=self.on_loaded, on_error=self.on_error)
+
+    def _load(self):
+        from sadec_desk.services import eforms
+
+        return eforms.form_to_fill(self.ctx, self.reference), eforms.form_of(
+            self.ctx, self.reference) is not None
+
+    def on_loaded(self, result) -> None:
+        if not self.window.winfo_exists():
+            return
+        (form, values), saved = result
+        self.title.configure(text=form.title)
+        self.subtitle.configure(text=_("Hồ sơ {code} · {procedure} · biểu mẫu {form}, phiên "
+                                       "bản {version}").format(
+            code=self.reference, procedure=form.procedure_name, form=form.form_id,
+            version=form.version))
+        self.view = FormView(self.body, form, values, on_change=self.message.clear)
+        self.view.frame.pack(fill="both", expand=True)
+        self.save_button.configure(state="normal")
+        self.print_button.configure(state="normal" if saved else "disabled")
+        if not saved:
+            self.message.show(_("Hồ sơ chưa có tờ khai điện tử: kiểm tra các ô điền sẵn từ thẻ "
+                                "căn cước, điền các ô còn lại rồi bấm «Lưu tờ khai»."))
+
+    def on_save(self) -> None:
+        if self.view is None:
+            return
+        self.save_button.configure(state="disabled")
+        self.shell.tasks.submit(self._save, self.view.values(), on_done=self.on_saved_result,
+                                on_error=self.on_error)
+
+    def _save(self, values: dict[str, str]):
+        from sadec_desk.services import eforms
+
+        errors = eforms.check_for(self.ctx, self.reference, values)
+        if errors:
+            return errors
+        return eforms.update_form(self.ctx, self.reference, values)
+
+    def on_saved_result(self, result) -> None:
+        if not self.window.winfo_exists():
+            return
+        self.save_button.configure(state="normal")
+        if isinstance(result, dict):
+            self.view.show_errors(result)
+            self.message.show(_("Còn {n} ô cần sửa (chữ đỏ dưới ô).").format(n=len(result)),
+                              "error")
+            return
+        self.view.show_errors({})
+        self.print_button.configure(state="normal")
+        self.message.show(_("Đã lưu tờ khai của hồ sơ {code}.").format(
+            code=result.dossier_code), "ok")
+        if self.on_saved is not None:
+            self.on_saved(result)
+
+    def on_print(self) -> None:
+        from sadec_desk.services import eforms
+
+        self.message.show(_("Đang in tờ khai…"))
+        self.shell.tasks.submit(eforms.print_declaration, self.ctx, self.reference,
+                                on_done=self.on_printed, on_error=self.on_error)
+
+    def on_printed(self, result) -> None:
+        if self.window.winfo_exists():
+            kind = {"printed": "ok", "saved": "info"}.get(result.status, "warning")
+            self.message.show(result.message, kind)
+
+    def on_error(self, message: str) -> None:
+        if self.window.winfo_exists():
+            self.save_button.configure(state="normal" if self.view is not None else "disabled")
+            self.message.show(message, "error")
+
+    def close(self) -> None:
+        if self.window.winfo_exists():
+            self.window.destroy()

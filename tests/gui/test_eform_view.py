@@ -129,3 +129,39 @@ def test_errors_appear_under_their_fields_and_go_away(window, ctx):
     view.show_errors({})
     window.update()
     assert not label.winfo_ismapped()
+
+
+def test_counter_fills_the_form_of_a_paper_dossier_and_prints_it(shell, ctx):
+    from guikit import sign_in_clerk
+
+    from sadec_desk.services import dossiers
+    from sadec_desk.views.eform import FormEditor
+
+    sign_in_clerk(shell, ctx)
+    info = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+    saved = []
+    editor = FormEditor(shell.root, shell, info.code, on_saved=saved.append)
+    assert shell.tasks.pump(until=lambda: editor.view is not None)
+    view = editor.view
+    # the applicant's card data is already there; the print waits for a saved form
+    assert view.values()["req_name"] == "Nguyễn Thị Hoa"
+    assert str(editor.print_button.cget("state")) == "disabled"
+    editor.save_button.invoke()
+    assert shell.tasks.pump(until=lambda: editor.message.kind == "error")
+    assert view.error_labels["child_name"].cget("text").startswith("Hãy nhập")
+    for name, value in {"req_relation": "mẹ", "child_name": "Trần Minh Khôi",
+                        "child_birth_date": "20/11/2026", "child_gender": "Nam",
+                        "child_ethnicity": "Kinh", "child_birth_place": "Sa Đéc",
+                        "child_hometown": "Sa Đéc", "mother_name": "Nguyễn Thị Hoa",
+                        "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
+                        "mother_residence": "Sa Đéc"}.items():
+        view.set_value(name, value)
+    editor.save_button.invoke()
+    assert shell.tasks.pump(until=lambda: saved)
+    assert eforms.form_of(ctx, info.code).values["child_name"] == "Trần Minh Khôi"
+    assert not view.error_labels["child_name"].winfo_ismapped()
+    editor.print_button.invoke()
+    # no office printer configured here: the PDF is saved and the message says where
+    assert shell.tasks.pump(until=lambda: "printing.office_printer" in editor.message.text)
+    assert f"{info.code}.to-khai.du-lieu-ca-nhan.pdf" in editor.message.text
+    editor.close()
