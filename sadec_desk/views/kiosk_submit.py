@@ -75,7 +75,7 @@ class SubmissionFlow:
         self.keyboard = None
         self.prompt = None
         self._prompt_job = None
-        self.busy = False
+        self._running = 0
         self.card_view = "scan"
         self.frame = tk.Frame(kiosk.body, background=BG)
         self.frame.pack(fill="both", expand=True)
@@ -153,19 +153,29 @@ class SubmissionFlow:
         tk.Label(self.content, text=_("Xin chờ một chút…"), font=font(24), bg=BG,
                  fg=NAVY).pack(pady=120)
 
-    def run(self, fn, *args, on_done, on_error=None, **kwargs) -> None:
-        """A service call in the worker; its answer is dropped if this citizen is gone."""
+    @property
+    def busy(self) -> bool:
+        """A call the citizen started (a scan, a check, the submission) is running: the
+        buttons wait for its answer instead of starting a second one."""
+        return self._running > 0
+
+    def run(self, fn, *args, on_done, on_error=None, blocking: bool = True,
+            **kwargs) -> None:
+        """A service call in the worker; its answer is dropped if this citizen is gone.
+        ``blocking=False`` for reads the screen does by itself (thumbnails)."""
+        step = 1 if blocking else 0
+
         def done(value):
-            self.busy = False
+            self._running -= step
             if self.alive:
                 on_done(value)
 
         def failed(message):
-            self.busy = False
+            self._running -= step
             if self.alive:
                 (on_error or self.say)(message)
 
-        self.busy = True
+        self._running += step
         self.tasks.submit(fn, *args, on_done=done, on_error=failed, **kwargs)
 
     # --- life -----------------------------------------------------------------------------
@@ -540,7 +550,7 @@ class SubmissionFlow:
     def refresh_pages(self) -> None:
         if self.draft is None:
             return
-        self.run(self.load_thumbnails, self.draft, on_done=self.show_pages)
+        self.run(self.load_thumbnails, self.draft, on_done=self.show_pages, blocking=False)
 
     def load_thumbnails(self, draft: str) -> list:
         """(page, PNG thumbnail) of the draft's pages (worker thread)."""
