@@ -688,6 +688,7 @@ class SubmissionFlow:
         self.print_label = tk.Label(self.content, text=text, font=font(20), bg=BG, fg=colour,
                                     wraplength=1100)
         self.print_label.pack(pady=(14, 0))
+        self.shell.refresh_print_state()
         tk.Label(self.content, text=_("Cán bộ sẽ kiểm tra hồ sơ. Bạn xem tình trạng hồ sơ bằng "
                                       "cách quét mã QR trên phiếu hẹn tại kiosk này."),
                  font=font(16), bg=BG, fg="#455a64", wraplength=1100).pack(pady=(6, 0))

@@ -297,3 +297,14 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
     second.prompt_yes.invoke()
     assert shell.tasks.pump(until=lambda: k.submission is None and not shell.tasks.busy)
     assert k.submit_button.winfo_exists()
+    assert DossierPage.select().count() == 0
+
+    # on the short steps the idle timer goes straight back to the start (no question)
+    k.submit_button.invoke()
+    third = k.submission
+    assert shell.tasks.pump(until=lambda: BIRTH in getattr(third, "procedure_buttons", {}))
+    third.procedure_buttons[BIRTH].invoke()
+    assert shell.tasks.pump(until=lambda: third.step == STEP_CARD)
+    assert third.idle_ms(30_000) == 30_000
+    k.on_idle()
+    assert k.submission is None and third.prompt is None and not third.alive
