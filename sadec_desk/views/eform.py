@@ -49,6 +49,9 @@ class FormView:
             self.create_section(section, values)
         self._loading = False
         self.frame.bind("<Destroy>", self._on_destroy, add="+")
+        if keyboard is not None:
+            # a citizen at the kiosk can start typing at once, without finding the field
+            self.focus_first_empty()
 
     def _on_destroy(self, event) -> None:
         # the variables live in this plain object, not in a widget: free them here on the

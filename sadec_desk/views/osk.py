@@ -25,7 +25,10 @@ SPECIAL_BG = "#cfd8dc"
 PRESSED = "#ffd54f"
 FLASH_BG = "#ef9a9a"
 FLASH_MS = 350
-KEY_SIZE = 72  # px: a fingertip
+# px: a fingertip (~17 x 14 mm on a 21" 1366x768 screen); the whole keyboard is ~1200 px
+# wide so it fits the kiosk's content area beside its margins
+KEY_SIZE = 66
+ROW_SIZE = 50
 ROWS = ("1234567890/", "qwertyuiop-", "asdfghjkl',", "zxcvbnm.")
 #: (mark, label): the label shows the mark on an example letter and names it
 MARK_KEYS = (
@@ -54,11 +57,11 @@ class OnScreenKeyboard:
 
     # --- building -------------------------------------------------------------------------
 
-    def _key(self, parent, name: str, text: str, *, bg: str = KEY_BG, size: int = 21,
+    def _key(self, parent, name: str, text: str, *, bg: str = KEY_BG, size: int = 19,
              weight: str = "bold", command=None) -> tk.Button:
         button = tk.Button(parent, text=text, font=font(size, weight), bg=bg, fg=NAVY,
                            activebackground=PRESSED, activeforeground=NAVY, relief="raised",
-                           bd=2, takefocus=0, padx=2, pady=2,
+                           bd=2, takefocus=0, padx=1, pady=0,
                            command=command or (lambda k=name: self.press(k)))
         self.keys[name] = button
         return button
@@ -81,7 +84,7 @@ class OnScreenKeyboard:
         for c in range(12):
             block.grid_columnconfigure(c, minsize=KEY_SIZE, uniform="key")
         for r in range(4):
-            block.grid_rowconfigure(r, minsize=KEY_SIZE - 14, uniform="row")
+            block.grid_rowconfigure(r, minsize=ROW_SIZE, uniform="row")
 
     def create_marks(self) -> None:
         block = tk.Frame(self.frame, background=BG)
@@ -90,12 +93,12 @@ class OnScreenKeyboard:
                  bg=BG, fg=NAVY).grid(row=0, column=0, columnspan=3, sticky="w")
         for i, (name, label) in enumerate(MARK_KEYS):
             # regular weight: in bold the tilde of "ã" looks like a macron at this size
-            self._key(block, name, label(), bg=MARK_BG, size=17, weight="normal").grid(
+            self._key(block, name, label(), bg=MARK_BG, size=15, weight="normal").grid(
                 row=1 + i // 3, column=i % 3, sticky="nsew", padx=2, pady=2)
         for c in range(3):
-            block.grid_columnconfigure(c, minsize=124, uniform="mark")
+            block.grid_columnconfigure(c, minsize=112, uniform="mark")
         for r in range(1, 4):
-            block.grid_rowconfigure(r, minsize=KEY_SIZE - 14, uniform="row")
+            block.grid_rowconfigure(r, minsize=ROW_SIZE, uniform="row")
 
     # --- the field being typed into ---------------------------------------------------------
 
