@@ -27,6 +27,7 @@ from sadec_desk.views.widgets import MessageBar, font, set_entry
 VN_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 #: rows put into a table per Tk event-loop turn (keeps each turn well under 0.1 s)
 FILL_CHUNK = 300
+DELETE_CHUNK = 2000
 
 # literal _() calls so that the catalogue extractor finds them
 QUICK_LABELS = {"today": lambda: _("Hôm nay"), "this_week": lambda: _("Tuần này"),
@@ -382,16 +383,18 @@ class ReportsView(ttk.Frame):
             "Đang quá hạn: {n} hồ sơ · đến hạn trong 2 ngày làm việc: {m} hồ sơ").format(
                 n=number(len(r.overdue)), m=number(len(r.due_soon))))
 
-        def row(item, state, tag):
-            return (item.code, (state, item.code, item.procedure_name, item.status_label,
+        states = {"overdue": _("Quá hạn"), "due_soon": _("Sắp đến hạn")}
+
+        def row(pair):  # formatted a chunk at a time, as the rows go in
+            item, tag = pair
+            return (item.code, (states[tag], item.code, item.procedure_name, item.status_label,
                                 short_time(item.due_at),
                                 short_time(item.original_due_at) if item.rescheduled else "",
                                 number(item.working_days_late) if tag == "overdue" else ""),
                     (tag,))
 
-        late, soon = _("Quá hạn"), _("Sắp đến hạn")
-        self.fill(self.overdue, [row(i, late, "overdue") for i in r.overdue]
-                  + [row(i, soon, "due_soon") for i in r.due_soon])
+        self.fill(self.overdue, [(i, "overdue") for i in r.overdue]
+                  + [(i, "due_soon") for i in r.due_soon], row)
 
     def show_queue(self, q) -> None:
         t = q.total
@@ -433,23 +436,32 @@ class ReportsView(ttk.Frame):
             label.configure(image=picture)
             self.images[key] = picture  # Tk shows it only while Python holds it
 
-    def fill(self, tree: ttk.Treeview, rows: list) -> None:
-        """Replace the rows of ``tree`` with ``rows`` ((iid, values, tags)), a chunk per
-        event-loop turn: thousands of overdue dossiers never freeze the window."""
+    def fill(self, tree: ttk.Treeview, rows: list, make_row=None) -> None:
+        """Replace the rows of ``tree`` with ``rows`` ((iid, values, tags), or items that
+        ``make_row`` turns into that), a chunk per event-loop turn: thousands of overdue
+        dossiers never freeze the window."""
         key = str(tree)
         if key in self._fill_jobs:
             self.after_cancel(self._fill_jobs.pop(key))
-        tree.delete(*tree.get_children())
+        old = tree.get_children()
+
+        def clear(start: int) -> None:  # the old rows go a few thousand per turn too
+            tree.delete(*old[start:start + DELETE_CHUNK])
+            if start + DELETE_CHUNK < len(old):
+                self._fill_jobs[key] = self.after(1, clear, start + DELETE_CHUNK)
+            else:
+                step(0)
 
         def step(start: int) -> None:
-            for iid, values, tags in rows[start:start + FILL_CHUNK]:
+            for row in rows[start:start + FILL_CHUNK]:
+                iid, values, tags = make_row(row) if make_row else row
                 tree.insert("", "end", iid=iid, values=values, tags=tags)
             if start + FILL_CHUNK < len(rows):
                 self._fill_jobs[key] = self.after(1, step, start + FILL_CHUNK)
             else:
                 self._fill_jobs.pop(key, None)
 
-        step(0)
+        clear(0)
 
     # --- exports -------------------------------------------------------------------------
 
