@@ -28,13 +28,15 @@ if TYPE_CHECKING:
 #: the largest image file a clerk may add (a phone photo is 2-8 MB)
 MAX_FILE_BYTES = 40 * 1024 * 1024
 KIOSK_LIST_LIMIT = 200
+#: channels whose dossiers arrive as scans, without paper originals at the desk
+SCANNED_CHANNELS = ("kiosk", "online")
 
 
 @dataclass(frozen=True)
 class PaperLine:
     index: int  # in the procedure's paper list (DossierPage.paper_index)
     name: str
-    required: bool
+    required: bool  # as scanned pages: a required paper of a dossier sent without papers
     pages: int
     e_form: bool = False  # the filled declaration form stands for this paper
 
@@ -65,6 +67,7 @@ class DossierPapers:
     papers: tuple[PaperLine, ...]
     total_pages: int
     has_form: bool  # a filled declaration form (tờ khai) is stored: "In tờ khai" works
+    scans_expected: bool  # sent at the kiosk or online: the scans are the papers
 
     @property
     def missing(self) -> tuple[PaperLine, ...]:
@@ -76,12 +79,16 @@ def papers_summary(ctx: AppContext, reference: str) -> DossierPapers:
     info = dossiers.get_dossier(ctx, reference)
     filled = eforms.form_of(ctx, info.code)
     form_paper = filled.form.paper_index if filled is not None else None
-    lines = tuple(PaperLine(p.index, p.name, p.required, len(p.pages),
+    # at the counter (and by post) the clerk holds the paper originals; a dossier sent
+    # from the kiosk or online has only its scans, so a required paper needs pages
+    scans_expected = info.channel in SCANNED_CHANNELS
+    lines = tuple(PaperLine(p.index, p.name, p.required and scans_expected, len(p.pages),
                             e_form=p.index == form_paper)
                   for p in attachments.papers_of(ctx, info.code))
     return DossierPapers(code=info.code, channel=info.channel,
                          channel_label=channel_label(info.channel), papers=lines,
-                         total_pages=sum(p.pages for p in lines), has_form=filled is not None)
+                         total_pages=sum(p.pages for p in lines), has_form=filled is not None,
+                         scans_expected=scans_expected)
 
 
 def kiosk_waiting(ctx: AppContext, *, limit: int = KIOSK_LIST_LIMIT) -> list[DossierInfo]:

@@ -234,7 +234,7 @@ class CounterView(ttk.Frame):
         columns = (("code", _("Mã hồ sơ"), 214), ("name", _("Người nộp"), 135),
                    ("procedure", _("Thủ tục"), 120), ("status", _("Trạng thái"), 112),
                    ("due", _("Hẹn trả"), 142), ("sync", _("Đồng bộ"), 88),
-                   ("channel", _("Kênh"), 58))
+                   ("channel", _("Kênh"), 74))
         self.results = ttk.Treeview(tab, columns=[c for c, _t, _w in columns],
                                     show="headings", height=5)
         # the channel is shown next to the procedure; it is the last value of a row
@@ -717,7 +717,9 @@ class CounterView(ttk.Frame):
     def on_result_selected(self) -> None:
         selection = self.results.selection()
         if selection and int(selection[0]) < len(self.found):
-            self.show_detail(self.found[int(selection[0])])
+            info = self.found[int(selection[0])]
+            if info is not self.selected:  # selection_set after a search: already shown
+                self.show_detail(info)
 
     def show_detail(self, info) -> None:
         self.selected = info
@@ -856,7 +858,12 @@ class CounterView(ttk.Frame):
         summary += " · " + (_("có tờ khai điện tử") if papers.has_form
                             else _("không có tờ khai điện tử"))
         self.papers_summary.configure(text=summary, bootstyle="default")
-        for i, paper in enumerate(papers.papers):
+        # papers handed in on paper at the counter: a page count per paper says nothing
+        shown = papers.papers if papers.total_pages or papers.scans_expected else ()
+        if not shown:
+            ttk.Label(self.paper_lines, text=_("Giấy tờ nộp bản giấy; chưa quét trang nào."),
+                      font=font(10)).grid(row=0, column=0, sticky="w")
+        for i, paper in enumerate(shown):
             ttk.Label(self.paper_lines, text="• " + paper.text, font=font(10),
                       wraplength=570, bootstyle="danger" if paper.missing else "default"
                       ).grid(row=i, column=0, sticky="w")

@@ -12,7 +12,7 @@ import pytest
 from appfixtures import OTHER_QR, SAMPLE_QR
 from guikit import sign_in_clerk
 from PIL import Image, ImageDraw
-from test_counter_forms import pdf_text
+from test_counter_forms import find, pdf_text
 
 from sadec_desk.db.models import Outbox
 from sadec_desk.services import attachments, dossiers, eforms
@@ -220,3 +220,24 @@ def test_quet_them_trang_scans_on_the_sane_test_device(shell, ctx):
     assert counter.find_message.kind == "ok", counter.find_message.text
     pages = [p for p in attachments.papers_of(ctx, info.code) if p.index == 1][0].pages
     assert [p.source for p in pages] == ["scanner"]
+
+
+def test_a_counter_dossier_lists_no_missing_scans_but_can_take_pages(shell, ctx, tmp_path,
+                                                                     monkeypatch):
+    counter = sign_in_clerk(shell, ctx)
+    info = dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR, pages=2)
+    find(shell, counter, info.code)
+    assert shell.tasks.pump(until=lambda: counter.papers is not None)
+    assert counter.results.item("0")["values"][6] == "Tại quầy"
+    assert "kiosk" not in counter.results.item("0")["tags"]
+    assert paper_texts(counter) == ["Giấy tờ nộp bản giấy; chưa quét trang nào."]
+    assert not counter.papers.missing
+    scan = tmp_path / "ban-chinh.png"
+    scan.write_bytes(page_png("ban chinh"))
+    monkeypatch.setattr("tkinter.filedialog.askopenfilenames", lambda **kw: (str(scan),))
+    counter.add_paper_box.current(0)
+    counter.add_file_button.invoke()
+    assert shell.tasks.pump(until=lambda: counter.papers is not None
+                            and counter.papers.total_pages == 1)
+    assert paper_texts(counter)[0].endswith(": 1 trang")
+    assert str(counter.view_pages_button.cget("state")) == "normal"
