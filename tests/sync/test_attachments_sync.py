@@ -5,6 +5,7 @@ import hashlib
 import math
 
 import httpx
+from appfixtures import run_cli
 from portalfixtures import ADMIN_KEY, UploadProxy
 from syncfixtures import add_pages, assert_converged, office, page_image, receive_many, save_form
 
@@ -327,3 +328,13 @@ def test_a_portal_error_during_an_upload_backs_off_and_resumes(portal):
     assert (again.error, again.pushed, again.pages_uploaded) == ("", 1, 1)
     assert _download(portal, hashlib.sha256(data).hexdigest()).content == data
     assert_converged(ctx, portal)
+
+
+def test_sync_status_shows_the_pages_waiting(ctx, capsys):
+    [uuid] = receive_many(ctx, 1)
+    images = [page_image(90), page_image(91)]
+    add_pages(ctx, uuid, [("Giấy chứng sinh", images)])
+    ctx.close()
+    code, out, _err = run_cli(capsys, "sync", "status")
+    assert code == 0
+    assert f"Trang ảnh chờ tải: 2 trang ({sum(map(len, images)) / 1e6:.1f} MB)" in out
