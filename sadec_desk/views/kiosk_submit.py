@@ -77,6 +77,7 @@ class SubmissionFlow:
         self._prompt_job = None
         self._running = 0
         self.card_view = "scan"
+        self.paper_position = 0
         self.frame = tk.Frame(kiosk.body, background=BG)
         self.frame.pack(fill="both", expand=True)
         self.create_header()
@@ -220,10 +221,16 @@ class SubmissionFlow:
             self.keep_form_values()
             self.show_card()
         elif self.step == STEP_PAPERS:
-            self.show_form()
+            if self.paper_position > 0:
+                self.show_papers(self.paper_position - 1)
+            else:
+                self.show_form()
         elif self.step == STEP_REVIEW:
             self.phone = self.phone_entry.get().strip()
-            self.show_papers()
+            if self.procedure.papers:
+                self.show_papers(len(self.procedure.papers) - 1)
+            else:
+                self.show_form()
         elif self.step == STEP_CARD:
             if self.card_view == "manual":
                 self.show_card()
@@ -479,18 +486,29 @@ class SubmissionFlow:
             self.form_view.show_errors(errors)
             self.say(_("Tờ khai còn {n} ô cần sửa (chữ đỏ dưới ô).").format(n=len(errors)))
             return
-        self.show_papers()
+        if self.procedure.papers:
+            self.show_papers()
+        else:  # the form is the only paper (e.g. the marital-status certificate)
+            self.load_review()
 
     # --- step 4: papers -------------------------------------------------------------------
 
-    def show_papers(self) -> None:
+    def show_papers(self, position: int = 0) -> None:
+        """One paper per screen (a kiosk shows one thing at a time): its buttons and the
+        thumbnails of its pages; "Tiếp tục" goes to the next paper, then to the review."""
         self.clear()
         self.set_step(STEP_PAPERS)
-        tk.Label(self.content, text=_("Đặt từng giấy tờ lên máy quét (mặt cần quét úp xuống) "
-                                      "rồi bấm «Quét giấy tờ»."), font=font(18), bg=BG,
-                 fg=NAVY, wraplength=1200).pack(pady=(2, 6))
+        papers = self.procedure.papers
+        self.paper_position = position = max(0, min(position, len(papers) - 1))
+        if len(papers) > 1:
+            tk.Label(self.content, text=_("Giấy tờ {n}/{total}").format(
+                n=position + 1, total=len(papers)), font=font(16, "bold"), bg=BG,
+                fg="#455a64").pack()
+        tk.Label(self.content, text=_("Đặt giấy tờ lên máy quét, mặt cần quét úp xuống, rồi bấm "
+                                      "«Quét giấy tờ»."),
+                 font=font(18), bg=BG, fg=NAVY, wraplength=1200).pack(pady=(2, 6))
         self.paper_rows = {}
-        for paper in self.procedure.papers:
+        for paper in papers[position:position + 1]:
             row = tk.Frame(self.content, background="white", bd=1, relief="solid", padx=12,
                            pady=8)
             row.pack(fill="x", pady=4)
@@ -580,9 +598,19 @@ class SubmissionFlow:
     def on_papers_checked(self, missing: list) -> None:
         if self.step != STEP_PAPERS:
             return
+        paper = self.procedure.papers[self.paper_position]
+        if paper.name in missing:
+            self.say(_("Còn thiếu giấy tờ bắt buộc: {names}.").format(names=paper.name))
+            return
+        if self.paper_position < len(self.procedure.papers) - 1:
+            self.show_papers(self.paper_position + 1)
+            return
         if missing:
             self.say(_("Còn thiếu giấy tờ bắt buộc: {names}.").format(names="; ".join(missing)))
             return
+        self.load_review()
+
+    def load_review(self) -> None:
         self.run(kiosk_submission.review, self.ctx, self.draft,
                  procedure_code=self.procedure.code, qr_text=self.qr_text,
                  values=dict(self.values), on_done=self.show_review)

@@ -308,3 +308,64 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
     assert third.idle_ms(30_000) == 30_000
     k.on_idle()
     assert k.submission is None and third.prompt is None and not third.alive
+
+
+def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
+        shell, ctx, tmp_path, monkeypatch):
+    k, flow = open_flow(shell, ctx)
+    flow.procedure_buttons["2.000815"].invoke()  # certified copy: original + copies
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_CARD)
+    k.scanner.on_scan(SAMPLE_QR)
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_FORM and flow.form_view)
+    flow.form_view.set_value("document_name", "Giấy khai sinh")
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_PAPERS)
+    assert "Giấy tờ 1/2" in texts(flow.content)
+    (first,) = flow.paper_rows
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: "Còn thiếu" in flow.message.cget("text"))
+    assert flow.procedure.papers[0].name in flow.message.cget("text")
+    monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+                        lambda **_kw: str(page_file(tmp_path, 3)))
+    flow.paper_rows[first]["file"].invoke()
+    assert shell.tasks.pump(until=lambda: len(flow.paper_rows[first]["strip"].images) == 1)
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: "Giấy tờ 2/2" in texts(flow.content))
+    (second,) = flow.paper_rows
+    assert second != first
+    flow.back_button.invoke()  # back to the first paper, its page still there
+    assert shell.tasks.pump(until=lambda: first in flow.paper_rows
+                            and len(flow.paper_rows[first]["strip"].images) == 1)
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: second in flow.paper_rows)
+    monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+                        lambda **_kw: str(page_file(tmp_path, 4)))
+    flow.paper_rows[second]["file"].invoke()
+    assert shell.tasks.pump(until=lambda: len(flow.paper_rows[second]["strip"].images) == 1)
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_REVIEW)
+    papers = flow.review_values["Giấy tờ đã quét"].cget("text")
+    assert all(f"{p.name}: 1 trang" in papers for p in flow.procedure.papers)
+    flow.back_button.invoke()
+    assert shell.tasks.pump(until=lambda: "Giấy tờ 2/2" in texts(flow.content))
+
+    # the marital-status certificate: the form is its only paper, no papers screen
+    flow.cancel_button.invoke()
+    flow.prompt_yes.invoke()
+    assert shell.tasks.pump(until=lambda: k.submission is None and not shell.tasks.busy)
+    assert DossierPage.select().count() == 0
+    k.submit_button.invoke()
+    flow = k.submission
+    assert shell.tasks.pump(until=lambda: "1.004873" in getattr(flow, "procedure_buttons", {}))
+    flow.procedure_buttons["1.004873"].invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_CARD)
+    k.scanner.on_scan(SAMPLE_QR)
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_FORM and flow.form_view)
+    for name, value in {"person_ethnicity": "Kinh", "marital_status": "Chưa kết hôn",
+                        "purpose": "Đăng ký kết hôn"}.items():
+        flow.form_view.set_value(name, value)
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_REVIEW)
+    assert flow.review_values["Giấy tờ đã quét"].cget("text") == "(không có)"
+    flow.back_button.invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_FORM)
