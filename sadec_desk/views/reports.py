@@ -482,12 +482,12 @@ class ReportsView(ttk.Frame):
         self.message.show(_("Đang xuất {what}…").format(what=EXPORT_KINDS[kind]()))
         if kind == "book":
             self.shell.tasks.submit(reports.export_book, self.ctx, p.date_from, p.date_to,
-                                    out=path, on_done=lambda info: self.on_exported(kind, info),
+                                    out=path, on_done=lambda info: self.on_exported(kind, p, info),
                                     on_error=self.on_export_failed)
         else:
             self.shell.tasks.submit(reports.export_report, self.ctx, p.date_from, p.date_to,
                                     fmt=kind, out=path,
-                                    on_done=lambda info: self.on_exported(kind, info),
+                                    on_done=lambda info: self.on_exported(kind, p, info),
                                     on_error=self.on_export_failed)
 
     def ask_path(self, kind: str, default) -> None:
@@ -506,13 +506,13 @@ class ReportsView(ttk.Frame):
         if self.winfo_exists():
             self.message.show(message, "error")
 
-    def on_exported(self, kind: str, info) -> None:
+    def on_exported(self, kind: str, period, info) -> None:
         self.exporting = False
         if not self.winfo_exists():
             return
         self.export_path = info.path
         text = _("Đã lưu {what} ({period}) vào {path}.").format(
-            what=EXPORT_KINDS[kind](), period=period_text(self.bundle.period), path=info.path)
+            what=EXPORT_KINDS[kind](), period=period_text(period), path=info.path)
         if info.personal_data:
             text += " " + _("Tệp có dữ liệu cá nhân (họ tên, địa chỉ, số CCCD) nên tên tệp có "
                             "thêm '.{mark}': hãy giữ kín, không gửi ra ngoài cơ quan.").format(

@@ -266,6 +266,37 @@ def test_an_export_to_a_missing_folder_says_what_to_do(shell, ctx, clock, tmp_pa
     assert str(view.open_button.cget("state")) == "disabled"
 
 
+def test_the_save_dialog_proposes_a_name_and_the_export_follows(shell, ctx, clock, tmp_path,
+                                                               monkeypatch):
+    sign_in_leader(shell, ctx)
+    view = open_reports(shell)
+    asked = []
+
+    def dialog(**options):  # the person picks a folder of their own
+        asked.append(options)
+        return str(tmp_path / options["initialfile"])
+
+    monkeypatch.setattr(reports_view.filedialog, "asksaveasfilename", dialog)
+    view.export_buttons["xlsx"].invoke()
+    settle(shell, view)
+    assert asked[0]["initialfile"] == "bao-cao-20261101-20261126.xlsx"
+    assert asked[0]["defaultextension"] == ".xlsx"
+    assert (tmp_path / "bao-cao-20261101-20261126.xlsx").is_file()
+    assert view.message.kind == "ok"
+    view.export_buttons["book"].invoke()
+    settle(shell, view)
+    assert asked[1]["initialfile"] == "so-theo-doi-20261101-20261126.du-lieu-ca-nhan.pdf"
+    assert (tmp_path / "so-theo-doi-20261101-20261126.du-lieu-ca-nhan.pdf").is_file()
+    # cancelling the dialog writes nothing and says nothing
+    monkeypatch.setattr(reports_view.filedialog, "asksaveasfilename", lambda **_o: "")
+    view.message.clear()
+    view.export_buttons["pdf"].invoke()
+    settle(shell, view)
+    assert view.message.text == ""
+    assert [f.name for f in tmp_path.glob("*.pdf")] == [
+        "so-theo-doi-20261101-20261126.du-lieu-ca-nhan.pdf"]
+
+
 def test_default_export_names_carry_the_period_and_the_mark(ctx):
     period = reports.make_period("2026-11-01", "2026-11-30")
     assert reports.default_export_path(ctx, "xlsx", period).name == "bao-cao-20261101-20261130.xlsx"
