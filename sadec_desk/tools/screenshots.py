@@ -35,6 +35,50 @@ def grab(window, path: Path) -> Path:
     return path
 
 
+def page_image(title: str) -> bytes:
+    """A scanned-looking page: a title and lines of text on white paper."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from sadec_desk.printers.fonts import find_fonts
+
+    fonts = find_fonts()
+    image = Image.new("L", (1240, 1754), 250)
+    draw = ImageDraw.Draw(image)
+    draw.text((620, 200), title, fill=20, anchor="mm",
+              font=ImageFont.truetype(str(fonts.bold), 56))
+    body = ImageFont.truetype(str(fonts.regular), 30)
+    for row in range(22):
+        draw.text((150, 330 + row * 58), "Nội dung giấy tờ " + "." * (40 - row % 7),
+                  fill=40, font=body)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def kiosk_dossier(ctx):
+    """A birth registration as the kiosk leaves it: channel 'kiosk', two pages of the
+    birth certificate, the filled declaration form."""
+    from sadec_desk.services import attachments, dossiers, eforms
+
+    info = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR,
+                                    channel="kiosk", phone="0912345678")
+    for n in (1, 2):
+        attachments.add_page(ctx, page_image(f"GIẤY CHỨNG SINH — trang {n}"), paper_index=1,
+                             paper_name="Giấy chứng sinh", source="scanner", dossier=info.code)
+    values = eforms.prefill_from_qr(ctx, "1.001193", SAMPLE_QR)
+    values.update({"req_relation": "mẹ", "child_name": "Nguyễn Ngọc Hân",
+                   "child_birth_date": "20/11/2026", "child_gender": "Nữ",
+                   "child_ethnicity": "Kinh", "child_birth_place": "Bệnh viện Đa khoa Sa Đéc",
+                   "child_hometown": "Sa Đéc, Đồng Tháp", "mother_name": "Nguyễn Thị Hoa",
+                   "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
+                   "mother_residence": "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình"})
+    with ctx.database.atomic():
+        eforms.save_form(ctx, dossiers._find(info.code).id, "1.001193", values)
+    return info
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
@@ -156,6 +200,14 @@ def run(out: Path) -> int:
                and "đang in" not in counter.find_message.text)
     settle()
     grab(win, out / "22-quay-tu-choi-mau-03.png")
+
+    # a dossier a citizen submitted at the kiosk, with its scanned pages and e-form
+    kiosk_dossier(ctx)
+    later(2)
+    counter.on_kiosk_waiting()
+    tasks.pump(until=lambda: counter.papers is not None)
+    settle()
+    grab(win, out / "23-quay-ho-so-kiosk.png")
 
     shell.on_open_board()
     board = shell.board
