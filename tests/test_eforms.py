@@ -159,6 +159,8 @@ def test_declaration_pdf_has_the_layout_of_the_paper_form(ctx, tmp_path):
     for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                      "TỜ KHAI ĐĂNG KÝ KHAI SINH", "Kính gửi:", info.code,
                      "Họ, chữ đệm, tên: Trần Minh Khôi", "Nơi sinh: Bệnh viện Đa khoa Sa Đéc",
+                     "Ghi bằng chữ: Ngày hai mươi tháng mười một năm hai nghìn không trăm "
+                     "hai mươi sáu",
                      "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình", "Tôi cam đoan",
                      "Làm tại: Đồng Tháp, ngày 26 tháng 11 năm 2026", "NGƯỜI YÊU CẦU",
                      "(Ký, ghi rõ họ, chữ đệm, tên)", "Nguyễn Thị Hoa",

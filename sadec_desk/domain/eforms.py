@@ -83,6 +83,8 @@ class FormField:
     not_before: str | None = None
     allow_future: bool = False
     default: str = ""  # shown before anyone types (e.g. nationality "Việt Nam")
+    #: a date also printed in words, as the birth forms ask ("ghi bằng chữ")
+    in_words: bool = False
 
     @property
     def limit(self) -> int | None:
@@ -140,7 +142,8 @@ _FORM_KEYS = {"form_id", "version", "title", "source", "paper_size", "paper_inde
               "sections", "addressee", "request", "commitment", "signers", "unverified"}
 _SECTION_KEYS = {"title", "fields", "cccd_gender"}
 _FIELD_KEYS = {"name", "label", "type", "required", "help", "choices", "max_length",
-               "pattern", "min", "max", "cccd", "not_before", "allow_future", "default"}
+               "pattern", "min", "max", "cccd", "not_before", "allow_future", "default",
+               "in_words"}
 
 
 def _bad(where: str, problem: str) -> FormDataError:
@@ -185,7 +188,7 @@ def _field_from_data(where: str, raw: Any) -> FormField:
     if kind not in FIELD_TYPES:
         raise _bad(at, _("loại «{kind}» không có; hãy dùng một trong: {kinds}.")
                    .format(kind=kind, kinds=", ".join(sorted(FIELD_TYPES))))
-    for key in ("required", "allow_future"):
+    for key in ("required", "allow_future", "in_words"):
         if not isinstance(raw.get(key, False), bool):
             raise _bad(at, _("«{key}» phải là true hoặc false.").format(key=key))
     choices = raw.get("choices", [])
@@ -212,16 +215,17 @@ def _field_from_data(where: str, raw: Any) -> FormField:
     if cccd is not None and cccd not in CCCD_FIELDS:
         raise _bad(at, _("«cccd» = «{value}» không có; hãy dùng một trong: {known}.")
                    .format(value=cccd, known=", ".join(sorted(CCCD_FIELDS))))
+    for key in ("not_before", "in_words"):
+        if raw.get(key) not in (None, False) and kind != "date":
+            raise _bad(at, _("«{key}» chỉ dùng cho ô ngày.").format(key=key))
     not_before = raw.get("not_before")
-    if not_before is not None and kind != "date":
-        raise _bad(at, _("«not_before» chỉ dùng cho ô ngày."))
     return FormField(
         name=name, label=_text(at, raw, "label", required=True), type=kind,
         required=raw.get("required", False), help=_text(at, raw, "help"),
         choices=tuple(unicodedata.normalize("NFC", c) for c in choices),
         max_length=max_length, pattern=pattern, min=low, max=high, cccd=cccd,
         not_before=not_before, allow_future=raw.get("allow_future", False),
-        default=_text(at, raw, "default"),
+        default=_text(at, raw, "default"), in_words=raw.get("in_words", False),
     )
 
 
@@ -303,6 +307,8 @@ def form_to_data(form: FormDefinition) -> dict:
             out["allow_future"] = True
         if f.default:
             out["default"] = f.default
+        if f.in_words:
+            out["in_words"] = True
         return out
 
     def section_data(s: FormSection) -> dict:
@@ -349,6 +355,48 @@ def parse_date(text: str) -> date | None:
 def defaults(form: FormDefinition) -> dict[str, str]:
     """The values an empty form starts with (fields that have a ``default``)."""
     return {f.name: f.default for f in form.fields if f.default}
+
+
+_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+
+
+def number_in_words(n: int) -> str:
+    """0..9999 in Vietnamese words as civil-status papers write them: 21 "hai mươi mốt",
+    15 "mười lăm", 105 "một trăm linh năm", 2026 "hai nghìn không trăm hai mươi sáu"."""
+    if not 0 <= n <= 9999:
+        raise ValueError(n)
+    if n < 10:
+        return _DIGITS[n]
+    thousands, rest = divmod(n, 1000)
+    hundreds, tens_units = divmod(rest, 100)
+    tens, units = divmod(tens_units, 10)
+    words: list[str] = []
+    if thousands:
+        words += [_DIGITS[thousands], "nghìn"]
+    if hundreds or (thousands and tens_units):
+        words += [_DIGITS[hundreds], "trăm"]
+    if tens == 0:
+        if units and words:
+            words += ["linh", _DIGITS[units]]
+        elif units:
+            words.append(_DIGITS[units])
+    else:
+        words += ["mười"] if tens == 1 else [_DIGITS[tens], "mươi"]
+        if units == 1 and tens > 1:
+            words.append("mốt")
+        elif units == 5:
+            words.append("lăm")
+        elif units:
+            words.append(_DIGITS[units])
+    return " ".join(words)
+
+
+def date_in_words(d: date) -> str:
+    """E.g. "Ngày hai mươi tháng mười một năm hai nghìn không trăm hai mươi sáu".
+
+    Not translated: it is the wording of the official paper, like the form's labels."""
+    day, month, year = (number_in_words(x) for x in (d.day, d.month, d.year))
+    return f"Ngày {day} tháng {month} năm {year}"
 
 
 def prefill(form: FormDefinition, card: CitizenCard) -> dict[str, str]:

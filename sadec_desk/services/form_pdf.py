@@ -88,8 +88,11 @@ def declaration_document(ctx, form: domain.FormDefinition, filled) -> Declaratio
     for index, section in enumerate(form.sections):
         blocks.append(("heading", section.title))
         for f in section.fields:
-            blocks.append(("field", f.label, _shown(f, values.get(f.name, "")),
-                           f.type == "textarea"))
+            value = _shown(f, values.get(f.name, ""))
+            blocks.append(("field", f.label, value, f.type == "textarea"))
+            day = domain.parse_date(value) if f.in_words else None
+            if day is not None:  # the birth forms ask for the date in words too
+                blocks.append(("field", _("Ghi bằng chữ"), domain.date_in_words(day), False))
         if index == 0 and requester_first and form.request:
             blocks.append(("text", form.request))
     day = filled.updated_at.astimezone(VN_TZ)

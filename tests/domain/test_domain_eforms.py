@@ -17,9 +17,11 @@ from sadec_desk.domain.cccd import parse_cccd_qr
 from sadec_desk.domain.eforms import (
     CCCD_FIELDS,
     FormDataError,
+    date_in_words,
     form_from_data,
     form_to_data,
     normalise,
+    number_in_words,
     prefill,
     validate,
 )
@@ -113,6 +115,7 @@ def test_form_data_round_trips_through_the_catalogue():
     (lambda f: f.update(paper_size="Letter"), "khổ giấy"),
     (lambda f: f.update(colour="red"), "trường lạ «colour»"),
     (lambda f: f.update(paper_index=7), "paper_index"),
+    (lambda f: f["sections"][1]["fields"][0].update(in_words=True), "«in_words» chỉ dùng"),
 ])
 def test_bad_form_data_is_refused_naming_procedure_and_field(change, words):
     data = seed_data()
@@ -222,3 +225,19 @@ def test_any_text_validates_to_sentences_never_an_exception(text):
     assert all(isinstance(v, str) and v.endswith(".") for v in errors.values())
     clean = normalise(form, {"child_name": text})["child_name"]
     assert clean == unicodedata.normalize("NFC", clean) and clean == clean.strip()
+
+
+@pytest.mark.parametrize(("n", "words"), [
+    (0, "không"), (5, "năm"), (10, "mười"), (15, "mười lăm"), (21, "hai mươi mốt"),
+    (25, "hai mươi lăm"), (31, "ba mươi mốt"), (105, "một trăm linh năm"),
+    (110, "một trăm mười"), (2003, "hai nghìn không trăm linh ba"),
+    (2026, "hai nghìn không trăm hai mươi sáu"), (1999, "một nghìn chín trăm chín mươi chín"),
+])
+def test_numbers_in_words_as_civil_status_papers_write_them(n, words):
+    assert number_in_words(n) == words
+
+
+def test_birth_date_is_also_written_in_words():
+    assert seed_forms()[BIRTH].field("child_birth_date").in_words
+    assert date_in_words(date(2026, 11, 20)) == (
+        "Ngày hai mươi tháng mười một năm hai nghìn không trăm hai mươi sáu")
