@@ -37,8 +37,9 @@ from sadec_desk.i18n import _
 from sadec_desk.reports.pdf import BOLD, REGULAR, nfc
 
 PAGE_SIZES = {"A4": A4, "A5": A5}
-#: dotted line left for a hand-written answer: beside another answer, and on a line alone
-SHORT_DOTS, LONG_DOTS = "…" * 14, "…" * 30
+#: dotted line left for a hand-written answer beside another answer (alone on its line,
+#: the dots run to the end of the line)
+SHORT_DOTS = "…" * 14
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,12 @@ def _fits(label: str, value: str, size: float, width: float) -> bool:
     return "\n" not in value and pdfmetrics.stringWidth(nfc(text), BOLD, size) <= width
 
 
+def _fill_dots(label: str, size: float, width: float) -> str:
+    """A dotted line to the end of the line after ``label``, as on the paper form."""
+    left = width - pdfmetrics.stringWidth(nfc(f"{label}: "), REGULAR, size)
+    return "…" * max(8, int(left / pdfmetrics.stringWidth("…", REGULAR, size)) - 1)
+
+
 def _field_lines(blocks, size: float, width: float, style: ParagraphStyle) -> list:
     """Answers two to a line where both fit in half the width (as the paper form sets
     "Ngày sinh … Giới tính …" side by side), otherwise one per line."""
@@ -148,20 +155,23 @@ def _field_lines(blocks, size: float, width: float, style: ParagraphStyle) -> li
             pending = None
             continue
         if pending is not None:
-            out.append(Paragraph(_answer(pending[0], pending[1], LONG_DOTS), style))
+            out.append(Paragraph(_answer(pending[0], pending[1],
+                                         _fill_dots(pending[0], size, width)), style))
             pending = None
         if fits:
             pending = (label, value)
         else:
-            out.append(Paragraph(_answer(label, value, LONG_DOTS), style))
+            out.append(Paragraph(_answer(label, value, _fill_dots(label, size, width)),
+                                 style))
     if pending is not None:
-        out.append(Paragraph(_answer(pending[0], pending[1], LONG_DOTS), style))
+        out.append(Paragraph(_answer(pending[0], pending[1],
+                                     _fill_dots(pending[0], size, width)), style))
     return out
 
 
 def write_declaration_pdf(out, doc: DeclarationDocument) -> None:
     small = doc.paper_size == "A5"
-    size = 9 if small else 11
+    size = 9 if small else 10.5
     margin = (11 if small else 18) * mm
     page = PAGE_SIZES[doc.paper_size]
     template = SimpleDocTemplate(out, pagesize=page, leftMargin=margin + (0 if small else 6 * mm),
@@ -185,7 +195,7 @@ def write_declaration_pdf(out, doc: DeclarationDocument) -> None:
         _para(_("Kính gửi: {office}").format(office=doc.addressee),
               _style(size, align=TA_CENTER, after=8)),
     ]
-    line = _style(size, leading=size * 1.45)
+    line = _style(size, leading=size * 1.42)
     run: list = []
     for block in (*doc.blocks, ("end",)):
         if block[0] == "field":
@@ -205,7 +215,7 @@ def write_declaration_pdf(out, doc: DeclarationDocument) -> None:
              doc.signers],
             [_para(_("(Ký, ghi rõ họ, chữ đệm, tên)"), _style(size - 2, align=TA_CENTER))
              for _s in doc.signers],
-            [Spacer(1, (16 if small else 22) * mm) for _s in doc.signers],
+            [Spacer(1, (15 if small else 18) * mm) for _s in doc.signers],
             [_para(name, _style(size, bold=True, align=TA_CENTER)) for _r, name in doc.signers]]
     column = width / max(n, 2)
     signs = Table(rows, colWidths=[column] * n, hAlign="RIGHT")
