@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -167,6 +168,9 @@ def test_declaration_pdf_has_the_layout_of_the_paper_form(ctx, tmp_path):
                      "Thông tư 04/2020/TT-BTP"):
         assert expected in text, expected
     assert page_size(path).endswith("(A4)")  # as the form says
+    info_text = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                               check=True, timeout=30).stdout
+    assert re.search(r"^Pages:\s+1$", info_text, re.M)  # one sheet, like the paper form
 
 
 @needs_poppler
