@@ -21,8 +21,10 @@ from sadec_desk.views.widgets import font, release_tk_objects
 RED = "#b02a37"
 GREY = "#455a64"
 FIELD_BG = "white"
-#: choice fields with at most this many choices are big toggle buttons, more a list
-MAX_TOGGLES = 4
+#: choice fields with at most this many choices are big toggle buttons (a drop-down list is
+#: hard to use by touch), more a list; a row holds TOGGLES_PER_ROW of them
+MAX_TOGGLES = 9
+TOGGLES_PER_ROW = 3
 ENTRY_WIDTH = {"date": 12, "number": 8, "phone": 16, "id_number": 16}
 SIZES = {"label": 14, "entry": 16, "help": 11, "error": 12, "heading": 18}
 COLUMNS = 2
@@ -116,7 +118,7 @@ class FormView:
         slot = 0
         for field in section.fields:
             wide = field.type == "textarea" or (field.type == "choice"
-                                                and len(field.choices) > MAX_TOGGLES)
+                                                and len(field.choices) > 2)
             if wide and slot % COLUMNS:
                 slot += COLUMNS - slot % COLUMNS
             cell = self.create_field(grid, field, values.get(field.name, field.default))
@@ -167,7 +169,9 @@ class FormView:
                                         font=font(SIZES["entry"], "bold"), indicatoron=False,
                                         selectcolor=PRESSED, bg=FIELD_BG, fg=NAVY, padx=18,
                                         pady=8, relief="raised", bd=2, takefocus=0)
-                button.pack(side="left", padx=(0, 8))
+                index = len(buttons)
+                button.grid(row=index // TOGGLES_PER_ROW, column=index % TOGGLES_PER_ROW,
+                            sticky="we", padx=(0, 8), pady=(0, 6))
                 buttons[choice] = button
             var.trace_add("write", lambda *_a: self.changed())
             self.variables[field.name] = var
