@@ -102,6 +102,14 @@ def kiosk_waiting(ctx: AppContext, *, limit: int = KIOSK_LIST_LIMIT) -> list[Dos
     return [dossiers.get_dossier(ctx, code) for code in codes]
 
 
+def kiosk_waiting_count(ctx: AppContext) -> int:
+    """How many kiosk dossiers wait for a clerk (the counter shows it on its button)."""
+    require_role(ctx, *COUNTER_ROLES)
+    with translated_errors():
+        return (Dossier.select()
+                .where(Dossier.channel == "kiosk", Dossier.status == "received").count())
+
+
 def _paper(ctx: AppContext, reference: str, paper_index: int) -> attachments.PaperPages:
     papers = attachments.papers_of(ctx, reference)
     paper = next((p for p in papers if p.index == paper_index), None)

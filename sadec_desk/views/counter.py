@@ -382,6 +382,9 @@ class CounterView(ttk.Frame):
         self._refresh_job = self.after(QUEUE_REFRESH_MS, self.on_refresh_queue)
         self.shell.tasks.submit(queue.queue_status, self.ctx, on_done=self.on_queue_status,
                                 on_error=lambda m: self.queue_message.show(m, "error"))
+        # a citizen may submit at the kiosk any time: the button says how many wait
+        self.shell.tasks.submit(dossier_papers.kiosk_waiting_count, self.ctx,
+                                on_done=self.on_kiosk_count, on_error=lambda _m: None)
 
     def on_queue_status(self, status) -> None:
         number = self.counter_number
@@ -675,6 +678,14 @@ class CounterView(ttk.Frame):
         self.shell.tasks.submit(reception.find_dossiers, self.ctx, self.search.get(),
                                 on_done=self.on_found,
                                 on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_kiosk_count(self, count: int) -> None:
+        if count == getattr(self, "kiosk_count", 0):
+            return
+        self.kiosk_count = count
+        text = _("Hồ sơ từ kiosk chờ xử lý")
+        self.kiosk_button.configure(text=f"{text} ({count})" if count else text,
+                                    bootstyle="warning" if count else "warning-outline")
 
     def on_kiosk_waiting(self) -> None:
         self.find_message.show(_("Đang tìm hồ sơ từ kiosk…"))

@@ -87,6 +87,8 @@ def test_kiosk_dossier_in_the_counter_pages_declaration_added_page_and_accept(
     first = kiosk_dossier(ctx)
     second = kiosk_dossier(ctx, qr=OTHER_QR)
 
+    counter.on_refresh_queue()  # what the counter does every few seconds
+    assert shell.tasks.pump(until=lambda: counter.kiosk_button.cget("text").endswith("(2)"))
     open_kiosk_list(shell, counter)
     assert [d.code for d in counter.found] == [first.code, second.code]  # oldest first
     assert at_counter.code not in [d.code for d in counter.found]
@@ -151,6 +153,8 @@ def test_kiosk_dossier_in_the_counter_pages_declaration_added_page_and_accept(
     assert "kiosk" not in counter.results.item("0")["tags"]
     open_kiosk_list(shell, counter)
     assert [d.code for d in counter.found] == [second.code]
+    counter.on_refresh_queue()
+    assert shell.tasks.pump(until=lambda: counter.kiosk_button.cget("text").endswith("(1)"))
     assert shell.tasks.slowest[0] < 0.1, shell.tasks.slowest
 
 
