@@ -79,6 +79,47 @@ def kiosk_dossier(ctx):
     return info
 
 
+def report_month(ctx, moment: list) -> None:
+    """November's dossiers for the leader's Reports screen: every channel, early, on time
+    and late results, a Mẫu 04 reschedule, a refusal, overdue and due-soon dossiers, a
+    few ratings; the clock comes back to where it was."""
+    from sadec_desk.domain.calendar import VN_TZ
+    from sadec_desk.services import dossiers, feedback
+
+    now = moment[0]
+    plan = ((2, "1.004873", "counter", "early"), (2, "1.004873", "counter", "on_time"),
+            (3, "1.004873", "kiosk", "late"), (4, "2.000815", "online", "early"),
+            (5, "1.004873", "kiosk", "on_time"), (9, "1.004859", "postal", "rescheduled"),
+            (10, "2.000884", "kiosk", "early"), (12, "1.004873", "counter", "open"),
+            (16, "2.000635", "online", "on_time"), (17, "1.004873", "counter", "early"),
+            (18, "2.000815", "counter", "refused"), (23, "1.004873", "kiosk", "open"),
+            (24, "2.000884", "online", "early"), (25, "1.004873", "counter", "open"))
+    for i, (day, procedure, channel, outcome) in enumerate(plan):
+        moment[0] = datetime(2026, 11, day, 8, 30 + i, tzinfo=VN_TZ)
+        info = dossiers.receive_dossier(ctx, procedure_code=procedure, channel=channel,
+                                        qr_text=OTHER_QR if i % 2 else SAMPLE_QR, pages=1)
+        if outcome == "refused":
+            moment[0] += timedelta(hours=1)
+            dossiers.advance_dossier(ctx, info.code, "refused",
+                                     note="Không thuộc thẩm quyền của phường")
+            continue
+        if outcome == "rescheduled":
+            moment[0] = info.due_at - timedelta(hours=3)
+            dossiers.reschedule_dossier(ctx, info.code, info.due_at + timedelta(days=5),
+                                        "Chờ xác minh của Sở Tư pháp")
+        moment[0] = {"early": info.received_at + timedelta(hours=2),
+                     "on_time": info.due_at - timedelta(minutes=30),
+                     "late": info.due_at + timedelta(days=1),
+                     "rescheduled": info.due_at + timedelta(days=2)}.get(outcome)
+        if moment[0] is not None:
+            dossiers.advance_dossier(ctx, info.code, "done")
+    moment[0] = now
+    for level, source in (("very_satisfied", "kiosk"), ("satisfied", "kiosk"),
+                          ("satisfied", "counter"), ("very_satisfied", "counter"),
+                          ("not_satisfied", "kiosk")):
+        feedback.record_satisfaction(ctx, level, source=source)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
@@ -295,6 +336,23 @@ def run(out: Path) -> int:
     shell.screen.office.language.current(0)
     shell.screen.office.on_save_language()
     settle()
+
+    # the commune leader: the Reports screen over November (Tháng này)
+    users.create_user(ctx, username="binh.pv", full_name="Phạm Văn Bình", role="leader",
+                      password="matkhau-lanh-dao")
+    shell.on_sign_out()
+    settle()
+    shell.screen.username.insert(0, "binh.pv")
+    shell.screen.secret.insert(0, "matkhau-lanh-dao")
+    shell.screen.on_sign_in()
+    tasks.pump(until=lambda: type(shell.screen).__name__ == "CounterView")
+    settle()
+    report_month(ctx, moment)
+    shell.reports_button.invoke()
+    tasks.pump(until=lambda: type(shell.screen).__name__ == "ReportsView")
+    tasks.pump(until=lambda: not shell.screen.busy, timeout=60)
+    settle()
+    grab(win, out / "24-lanh-dao-bao-cao.png")
 
     stop()
     shell.close()
