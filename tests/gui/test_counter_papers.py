@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from test_counter_forms import find, pdf_text
 
 from sadec_desk.db.models import Outbox
-from sadec_desk.services import attachments, dossiers, eforms
+from sadec_desk.services import attachments, dossiers, kiosk_submission
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
                                 reason="poppler-utils (pdftotext) is not installed")
@@ -37,24 +37,23 @@ def page_png(label: str) -> bytes:
 
 
 def kiosk_dossier(ctx, *, qr=SAMPLE_QR):
-    """What services/kiosk_submission leaves behind: a dossier with channel 'kiosk',
-    two pages of the birth certificate and the filled declaration form."""
-    info = dossiers.receive_dossier(ctx, procedure_code=BIRTH, qr_text=qr, channel="kiosk",
-                                    phone="0912345678")
+    """A citizen's submission at the kiosk (services/kiosk_submission): two pages of the
+    birth certificate and the filled declaration form; the dossier gets channel 'kiosk'."""
+    draft = kiosk_submission.start(ctx)
     for n in (1, 2):
-        attachments.add_page(ctx, page_png(f"giay chung sinh {info.code} trang {n}"),
-                             paper_index=1, paper_name="Giấy chứng sinh", source="scanner",
-                             dossier=info.code)
-    values = eforms.prefill_from_qr(ctx, BIRTH, qr)
+        kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(f"giay chung sinh {n}"),
+                                  "scanner")
+    values = kiosk_submission.read_card(ctx, BIRTH, qr)
     values.update({"req_relation": "mẹ", "child_name": CHILD, "child_birth_date": "20/11/2026",
                    "child_gender": "Nữ", "child_ethnicity": "Kinh",
                    "child_birth_place": "Bệnh viện Đa khoa Sa Đéc, Đồng Tháp",
                    "child_hometown": "Sa Đéc, Đồng Tháp", "mother_name": "Nguyễn Thị Hoa",
                    "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
                    "mother_residence": "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình"})
-    dossier_id = dossiers._find(info.code).id
-    with ctx.database.atomic():
-        eforms.save_form(ctx, dossier_id, BIRTH, values)
+    receipt = kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=qr,
+                                      values=values, phone="0912345678")
+    info = dossiers.get_dossier(ctx, receipt.code)
+    assert info.channel == "kiosk"
     return info
 
 
