@@ -120,6 +120,55 @@ def report_month(ctx, moment: list) -> None:
         feedback.record_satisfaction(ctx, level, source=source)
 
 
+def kiosk_submission_screens(kiosk, out: Path) -> None:
+    """The kiosk's self-service submission, step by step (issue #8)."""
+    from sadec_desk.services import kiosk_submission
+
+    tasks = kiosk.shell.tasks
+    kiosk.show_start()
+    kiosk.on_submit()
+    flow = kiosk.submission
+    tasks.pump(until=lambda: "1.001193" in getattr(flow, "procedure_buttons", {})
+               and flow.draft is not None)
+    grab(kiosk.window, out / "30-kiosk-nop-1-thu-tuc.png")
+    flow.procedure_buttons["1.001193"].invoke()
+    tasks.pump(until=lambda: flow.step == 1)
+    grab(kiosk.window, out / "31-kiosk-nop-2-quet-cccd.png")
+    kiosk.on_scan(SAMPLE_QR)
+    tasks.pump(until=lambda: flow.form_view is not None)
+    flow.form_view.set_value("req_relation", "Mẹ")
+    flow.form_view.widgets["child_name"].focus_force()
+    flow.form_view.set_value("child_name", "Nguyễn Ngọc Hân")
+    tasks.pump()
+    grab(kiosk.window, out / "32-kiosk-nop-3-to-khai.png")
+    for name, value in {"child_birth_date": "20/11/2026", "child_gender": "Nữ",
+                        "child_ethnicity": "Kinh",
+                        "child_birth_place": "Bệnh viện Đa khoa Sa Đéc",
+                        "child_hometown": "Sa Đéc, Đồng Tháp", "mother_name": "Nguyễn Thị Hoa",
+                        "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
+                        "mother_residence": "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình"}.items():
+        flow.form_view.set_value(name, value)
+    flow.on_form_next()
+    tasks.pump(until=lambda: flow.step == 3)
+    for n in (1, 2):
+        flow.run(kiosk_submission.add_page, kiosk.ctx, flow.draft, "1.001193", 1,
+                 page_image(f"GIẤY CHỨNG SINH — trang {n}"), "scanner",
+                 on_done=flow.on_page_added)
+        tasks.pump(until=lambda: not flow.busy)
+    tasks.pump(until=lambda: len(flow.paper_rows[1]["strip"].images) == 2)
+    grab(kiosk.window, out / "33-kiosk-nop-4-giay-to.png")
+    flow.on_papers_next()
+    tasks.pump(until=lambda: flow.step == 4)
+    for digit in "0912345678":
+        flow.on_digit(digit)
+    grab(kiosk.window, out / "34-kiosk-nop-5-kiem-tra.png")
+    flow.on_submit()
+    tasks.pump(until=lambda: flow.step == 5, timeout=30)
+    grab(kiosk.window, out / "35-kiosk-nop-6-bien-nhan.png")
+    kiosk.show_start()
+    tasks.pump()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
@@ -290,6 +339,7 @@ def run(out: Path) -> int:
     kiosk.show_rating(None)
     settle()
     grab(kiosk.window, out / "14-kiosk-danh-gia.png")
+    kiosk_submission_screens(kiosk, out)
     kiosk.close()
 
     # the IT officer's screens, with the day's data in them
