@@ -41,7 +41,8 @@ def birth_values(ctx) -> dict[str, str]:
         "child_gender": "Nam", "child_ethnicity": "Kinh", "child_birth_place":
         "Bệnh viện Đa khoa Sa Đéc", "child_hometown": "Sa Đéc, Đồng Tháp",
         "mother_name": "Nguyễn Thị Hoa", "mother_birth_date": "21/03/2003",
-        "mother_ethnicity": "Kinh", "mother_residence": "Phường 1, Sa Đéc"})
+        "mother_ethnicity": "Kinh", "mother_residence": "Phường 1, Sa Đéc",
+        "mother_id": "034303011829"})
     return values
 
 
@@ -100,6 +101,11 @@ def test_submit_receives_a_kiosk_dossier_with_form_pages_and_receipt_in_order(ct
     review = kiosk_submission.review(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                      values=values)
     assert review.applicant_id_masked == "********1829" and review.missing == ()
+    lines = dict(review.form_lines)
+    assert lines["Họ, chữ đệm, tên (người được khai sinh)"] == "Trần Minh Khôi"
+    assert "Nguyễn Thị Hoa" not in [v for k, v in review.form_lines if "yêu cầu" in k]
+    assert lines["Số định danh cá nhân (mẹ)"] == "********1829"  # a screen others see
+    assert not any("034303011829" in v for v in lines.values())
     assert [(p.paper.index, p.pages) for p in review.papers] == [(1, 2)]
 
     receipt = kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
