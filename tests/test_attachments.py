@@ -382,3 +382,34 @@ def test_on_postgresql_add_share_and_discard(clock, scans, pg_database):
         assert len(pages_ops(ctx)) == 1
     finally:
         ctx.close()
+
+
+def test_concurrent_discards_never_take_a_file_another_draft_just_added(ctx):
+    """Two kiosks hand in the same page at once and keep discarding: whenever one has just
+    added it, its file must be there, whatever the other's discard did meanwhile."""
+    import threading
+
+    image = encode(text_page(400, 566, lines=6))
+    errors: list[str] = []
+    rounds = 8
+
+    def kiosk(draft: str) -> None:
+        try:
+            for _round in range(rounds):
+                page = add(ctx, image, draft=draft)
+                attachments.read_page(ctx, page.id)  # NotFound if the other took the file
+                attachments.discard_draft(ctx, draft)
+        except Exception as exc:  # reported below, with the round it happened in
+            errors.append(f"{draft}: {exc!r}")
+        finally:
+            ctx.database.close()  # this thread's connection
+
+    threads = [threading.Thread(target=kiosk, args=(name,)) for name in ("k1", "k2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(t.is_alive() for t in threads)
+    assert errors == []
+    assert DossierPage.select().count() == 0 and PageBlob.select().count() == 0
+    assert page_files(ctx) == []
