@@ -23,6 +23,7 @@ from sadec_desk.db.attachment_models import DossierForm, DossierPage
 from sadec_desk.db.models import Dossier
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.services import attachments
+from sadec_desk.views import kiosk as kiosk_view
 from sadec_desk.views import kiosk_submit
 from sadec_desk.views.kiosk_submit import (
     STEP_CARD,
@@ -306,8 +307,10 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
     third.procedure_buttons[BIRTH].invoke()
     assert shell.tasks.pump(until=lambda: third.step == STEP_CARD)
     assert third.idle_ms(30_000) == 30_000
-    k.on_idle()
-    assert k.submission is None and third.prompt is None and not third.alive
+    monkeypatch.setattr(kiosk_view, "IDLE_MS", 100)  # the real timer, shortened
+    k.touched()
+    assert shell.tasks.pump(until=lambda: k.submission is None, timeout=5)
+    assert third.prompt is None and not third.alive
 
 
 def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
