@@ -543,27 +543,42 @@ class SubmissionFlow:
             return
         self.kiosk.touched()
         code = self.procedure.code
-        if source == "scanner":
-            self.say(_("Đang quét… xin đừng nhấc giấy tờ."), ok=True)
-            self.run(kiosk_submission.scan_page, self.ctx, self.draft, code, paper_index,
-                     on_done=self.on_page_added)
-        elif source == "camera":
-            self.say(_("Giữ giấy tờ trước máy ảnh… đang chụp."), ok=True)
-            self.run(kiosk_submission.camera_page, self.ctx, self.draft, code, paper_index,
-                     on_done=self.on_page_added)
-        else:
+        if source == "file":
             path = filedialog.askopenfilename(
                 parent=self.kiosk.window, title=_("Chọn ảnh giấy tờ"),
                 filetypes=[(_("Ảnh"), "*.png *.jpg *.jpeg *.tif *.tiff *.bmp"),
                            (_("Tất cả tệp"), "*")])
-            if path:
-                self.run(kiosk_submission.file_page, self.ctx, self.draft, code,
-                         paper_index, path, on_done=self.on_page_added)
+            if not path:
+                return
+            call, args = kiosk_submission.file_page, (path,)
+        elif source == "camera":
+            self.say(_("Giữ giấy tờ trước máy ảnh… đang chụp."), ok=True)
+            call, args = kiosk_submission.camera_page, ()
+        else:
+            self.say(_("Đang quét… xin đừng nhấc giấy tờ."), ok=True)
+            call, args = kiosk_submission.scan_page, ()
+        # a scan takes seconds: the buttons show that the kiosk is at it
+        self.set_paper_buttons("disabled")
+        self.run(call, self.ctx, self.draft, code, paper_index, *args,
+                 on_done=self.on_page_added, on_error=self.on_add_failed)
+
+    def set_paper_buttons(self, state: str) -> None:
+        for row in getattr(self, "paper_rows", {}).values():
+            for name in ("scan", "camera", "file"):
+                if row[name].winfo_exists():
+                    row[name].configure(state=state)
 
     def on_page_added(self, page) -> None:
+        self.set_paper_buttons("normal")
         self.say(_("Đã thêm trang {n} của «{paper}».").format(n=page.position,
                                                                paper=page.paper_name), ok=True)
         self.refresh_pages()
+
+    def on_add_failed(self, message: str) -> None:
+        """The scanner, camera or file failed: its sentence, and every button stays (a
+        photo or a file when the scanner is unavailable)."""
+        self.set_paper_buttons("normal")
+        self.say(message)
 
     def refresh_pages(self) -> None:
         if self.draft is None:

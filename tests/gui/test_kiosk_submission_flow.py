@@ -155,6 +155,15 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
     assert shell.tasks.pump(until=lambda: "Còn thiếu" in flow.message.cget("text"))
     assert "Giấy chứng sinh" in flow.message.cget("text")
     row = flow.paper_rows[CERTIFICATE]
+    # a scanner that is not there: its sentence, and the photo and file buttons stay
+    monkeypatch.setitem(ctx.config.values, "scanning.device", "nosuch:0")
+    row["scan"].invoke()
+    assert str(row["scan"].cget("state")) == "disabled"  # at work
+    assert shell.tasks.pump(until=lambda: not flow.busy, timeout=60)
+    assert "chọn tệp ảnh" in flow.message.cget("text")
+    assert all(str(row[b].cget("state")) == "normal" for b in ("scan", "camera", "file"))
+    assert not row["strip"].images
+    monkeypatch.setitem(ctx.config.values, "scanning.device", "test:0")
     if sane_test_device():
         row["scan"].invoke()
         assert shell.tasks.pump(until=lambda: len(row["strip"].images) == 1, timeout=60)
