@@ -16,7 +16,14 @@ from tkinter import filedialog
 
 from sadec_desk.i18n import _
 from sadec_desk.services import eforms, kiosk_submission, reception
-from sadec_desk.views.pages import TOUCH_THUMB, PageStrip, load_thumbnails
+from sadec_desk.views.pages import (
+    TOUCH_THUMB,
+    PageStrip,
+    fitted_page,
+    load_thumbnails,
+    photo_image,
+    release_tk_objects_image,
+)
 from sadec_desk.views.widgets import font, release_tk_objects
 
 BG = "#f4f7fb"
@@ -28,6 +35,8 @@ GREY = "#546e7a"
 PROMPT_MS = 20_000
 #: form lines on the review screen (the first ones: who and what; all are on the form)
 REVIEW_FORM_LINES = 6
+#: a page opened from its thumbnail, at most this big (px)
+PREVIEW_SIZE = (900, 540)
 
 STEP_PROCEDURE, STEP_CARD, STEP_FORM, STEP_PAPERS, STEP_REVIEW, STEP_RECEIPT = range(6)
 # literal _() calls so that xgettext finds them
@@ -127,6 +136,7 @@ class SubmissionFlow:
 
     def clear(self) -> None:
         self.dismiss_prompt()
+        self.close_page()
         for holder in (self.content, self.footer):
             for child in holder.winfo_children():
                 child.destroy()
@@ -197,6 +207,7 @@ class SubmissionFlow:
             return
         self.alive = False
         self.dismiss_prompt()
+        self.close_page()
         if self.draft is not None:
             # queued after any scan still running for this draft (the worker runs calls in
             # order), so a page added at the last moment goes too
@@ -531,7 +542,7 @@ class SubmissionFlow:
                 i, "file"), bg="#4527a0", size=15, width=8)
             pick.pack(side="left", padx=4)
             strip = PageStrip(row, on_remove=lambda page: self.on_remove(page.id),
-                              touch=True, columns=7)
+                              on_open=self.on_open_page, touch=True, columns=7)
             strip.pack(fill="x", pady=(4, 0))
             self.paper_rows[paper.index] = {"scan": scan, "camera": photo, "file": pick,
                                             "strip": strip}
@@ -573,6 +584,38 @@ class SubmissionFlow:
         self.say(_("Đã thêm trang {n} của «{paper}».").format(n=page.position,
                                                                paper=page.paper_name), ok=True)
         self.refresh_pages()
+
+    def on_open_page(self, page) -> None:
+        """A touch on a thumbnail: the page large, to check that it reads well."""
+        self.kiosk.touched()
+        self.run(fitted_page, self.ctx, page.id, *PREVIEW_SIZE, blocking=False,
+                 on_done=lambda result: self.show_page(page, result))
+
+    def show_page(self, page, result) -> None:
+        if self.step != STEP_PAPERS:
+            return
+        png, _width, _height = result
+        self.close_page()
+        panel = tk.Frame(self.kiosk.window, background="white", bd=3, relief="ridge",
+                         padx=16, pady=10)
+        panel.place(relx=0.5, rely=0.5, anchor="center")
+        self.page_image = photo_image(png, master=panel)
+        tk.Label(panel, image=self.page_image, bg="white").pack()
+        tk.Label(panel, text=_("{paper} — trang {n}").format(paper=page.paper_name,
+                                                              n=page.position),
+                 font=font(14), bg="white", fg=NAVY, wraplength=900).pack(pady=(4, 4))
+        self.page_close_button = _button(panel, _("Đóng"), self.close_page, bg=GREY)
+        self.page_close_button.pack()
+        self.page_panel = panel
+
+    def close_page(self) -> None:
+        panel, self.page_panel = getattr(self, "page_panel", None), None
+        if panel is not None and panel.winfo_exists():
+            release_tk_objects(panel)
+            panel.destroy()
+        image, self.page_image = getattr(self, "page_image", None), None
+        if image is not None:
+            release_tk_objects_image(image)
 
     def on_add_failed(self, message: str) -> None:
         """The scanner, camera or file failed: its sentence, and every button stays (a

@@ -175,6 +175,13 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
                             lambda **_kw: str(page_file(tmp_path, 9)))
         row["file"].invoke()
         assert shell.tasks.pump(until=lambda: len(row["strip"].images) == 1)
+    # a touch on the thumbnail shows the page large, to check it reads well
+    (scanned,) = row["strip"].pages
+    row["strip"].thumb_labels[scanned.id].event_generate("<Button-1>", x=5, y=5)
+    assert shell.tasks.pump(until=lambda: getattr(flow, "page_panel", None) is not None)
+    assert flow.page_image.width() > 300
+    flow.page_close_button.invoke()
+    assert flow.page_panel is None
     # a second page from a file, then taken out again with its thumbnail's button
     monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
                         lambda **_kw: str(page_file(tmp_path, 1)))
