@@ -14,6 +14,7 @@ to the start screen, by a button or the idle timer, discards an unfinished submi
 from __future__ import annotations
 
 import base64
+import logging
 import tkinter as tk
 
 import ttkbootstrap as ttk
@@ -23,6 +24,8 @@ from sadec_desk.i18n import _
 from sadec_desk.services import kiosk, kiosk_submission, printing, queue, users
 from sadec_desk.views.scanner import WedgeDetector
 from sadec_desk.views.widgets import font, release_tk_objects
+
+log = logging.getLogger(__name__)
 
 IDLE_MS = 30_000  # back to the start screen after this long without a touch
 RESULT_MS = 10_000  # how long "your number is ..." stays up
@@ -69,7 +72,7 @@ class KioskWindow:
         self.submission = None  # the open SubmissionFlow (one citizen's submission)
         # drafts a crash left behind (nobody is at them any more)
         self.shell.tasks.submit(kiosk_submission.purge_stale, self.ctx,
-                                on_error=lambda _m: None)
+                                on_error=lambda m: log.warning("kiosk drafts not purged: %s", m))
         self.shell.tasks.submit(queue.list_groups, self.ctx, on_done=self.on_groups,
                                 on_error=self.on_error)
 
