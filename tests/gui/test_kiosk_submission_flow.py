@@ -388,3 +388,21 @@ def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
     assert flow.review_values["Giấy tờ đã quét"].cget("text") == "(không có)"
     flow.back_button.invoke()
     assert shell.tasks.pump(until=lambda: flow.step == STEP_FORM)
+
+
+def test_opening_the_kiosk_purges_what_a_crash_left(shell, ctx, clock, tmp_path):
+    from datetime import timedelta
+
+    from sadec_desk.services import kiosk_submission
+
+    sign_in_clerk(shell, ctx)
+    # a submission the power cut left half done hours ago
+    left = kiosk_submission.start(ctx)
+    page = kiosk_submission.file_page(ctx, left, BIRTH, CERTIFICATE, str(page_file(tmp_path)))
+    left_file = attachments.blob_path(ctx, page.sha256)
+    clock.moment += kiosk_submission.STALE_DRAFT_AGE + timedelta(minutes=5)
+    shell.kiosk_button.invoke()
+    k = shell.kiosk
+    assert shell.tasks.pump(until=lambda: hasattr(k, "submit_button") and not shell.tasks.busy)
+    assert DossierPage.select().where(DossierPage.draft == left).count() == 0
+    assert not left_file.exists()
