@@ -25,7 +25,7 @@ from sadec_desk.formatting import event_text, format_datetime
 from sadec_desk.i18n import _
 from sadec_desk.printers.fonts import find_fonts
 from sadec_desk.reports import book as book_q
-from sadec_desk.reports import charts, pdf, xlsx
+from sadec_desk.reports import pdf, xlsx
 from sadec_desk.reports import queue as queue_q
 from sadec_desk.reports import satisfaction as satisfaction_q
 from sadec_desk.reports import summary as summary_q
@@ -40,6 +40,7 @@ from sadec_desk.reports.text import channel_label, minutes, pct, period_text
 from sadec_desk.services.dossiers import get_dossier
 from sadec_desk.services.printing import mask_id_number
 from sadec_desk.services.records import EventInfo
+from sadec_desk.services.users import REPORT_ROLES
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -202,6 +203,8 @@ def _screen_png(png: bytes | None, width: int) -> bytes | None:
 def report_bundle(ctx: AppContext, date_from, date_to, *, chart_width: int = SCREEN_CHART_WIDTH,
                   queue_chart_width: int = SCREEN_QUEUE_CHART_WIDTH) -> ReportBundle:
     """The four reports of the period (docs/reports.md) and their charts, for the screen."""
+    from sadec_desk.reports import charts  # matplotlib: loaded when a chart is drawn
+
     _require(ctx, REPORT_ROLES)
     summary = summary_report(ctx, date_from, date_to)
     period = summary.period
@@ -255,7 +258,6 @@ PERSONAL_DATA_MARK = "du-lieu-ca-nhan"
 #: handed to the citizen may also be printed by the counter clerk
 PERSONAL_EXPORT_ROLES = ("leader", "it")
 FORM_ROLES = ("clerk", "leader", "it")
-REPORT_ROLES = ("clerk", "leader", "it")
 #: the report PDF lists the longest-overdue dossiers; the XLSX has them all
 PDF_OVERDUE_ROWS = 100
 # literal _() calls so that the catalogue extractor finds them
@@ -372,6 +374,8 @@ def export_report(ctx: AppContext, date_from, date_to, *, fmt: str, out: str | P
     phones) as a sheet: leader/IT only, and the file name says it holds personal data.
     The PDF book is :func:`export_book`.
     """
+    from sadec_desk.reports import charts  # matplotlib: loaded when a chart is drawn
+
     if fmt not in ("pdf", "xlsx"):
         raise InvalidInput(_("Định dạng '{fmt}' không hỗ trợ; chọn pdf hoặc xlsx.").format(
             fmt=fmt))

@@ -43,6 +43,9 @@ ROLE_LABELS = {"clerk": "Cán bộ tiếp nhận", "leader": "Lãnh đạo", "it
 COUNTER_ROLES = ("clerk", "leader")
 #: who may set the office up: users, office name and code, printers, sync
 ADMIN_ROLES = ("it",)
+#: who may read the reports (services.reports; here so the shell can show its button
+#: without importing the report code, which loads matplotlib)
+REPORT_ROLES = ("clerk", "leader", "it")
 #: any signed-in staff member (e.g. opening the kiosk)
 ANY_ROLE = ROLES
 

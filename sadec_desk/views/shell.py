@@ -228,14 +228,12 @@ class Shell:
         return _("Quầy tiếp nhận")
 
     def show_nav(self, on_reports: bool) -> None:
-        """"Báo cáo" for whoever the report services allow (reports.REPORT_ROLES) while
+        """"Báo cáo" for whoever the report services allow (users.REPORT_ROLES) while
         on their own screen; the way back while on the Reports screen."""
-        from sadec_desk.services.reports import REPORT_ROLES  # matplotlib: not at start-up
-
         user = self.ctx.user
         self.reports_button.pack_forget()
         self.home_button.pack_forget()
-        if user is None or user.role not in REPORT_ROLES:
+        if user is None or user.role not in users.REPORT_ROLES:
             return
         if on_reports:
             self.home_button.configure(text=self.home_text(user))

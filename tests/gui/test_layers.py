@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import sadec_desk.views
@@ -31,3 +33,14 @@ def test_no_view_imports_the_orm_or_the_database():
     assert {name: found for name, found in offenders.items() if found} == {}
     # and the services they use are there
     assert "sadec_desk.services" in {n.rsplit(".", 1)[0] for p in views for n in _imports(p)}
+
+
+def test_the_windows_of_a_sign_in_do_not_load_matplotlib():
+    """matplotlib takes seconds to import on a counter PC: only the Reports screen and
+    the report exports may load it, never the sign-in (which runs on the Tk thread)."""
+    code = ("import sys; import sadec_desk.views.shell, sadec_desk.views.counter, "
+            "sadec_desk.views.settings, sadec_desk.views.kiosk; "
+            "print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    assert out.strip() == "False"
