@@ -406,3 +406,27 @@ def test_opening_the_kiosk_purges_what_a_crash_left(shell, ctx, clock, tmp_path)
     assert shell.tasks.pump(until=lambda: hasattr(k, "submit_button") and not shell.tasks.busy)
     assert DossierPage.select().where(DossierPage.draft == left).count() == 0
     assert not left_file.exists()
+
+
+def test_without_the_card_the_citizen_types_its_data(shell, ctx):
+    k, flow = open_flow(shell, ctx)
+    flow.procedure_buttons[BIRTH].invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_CARD)
+    flow.manual_button.invoke()
+    entries = flow.manual_entries
+    for name, text in {"id_number": "034303011829", "full_name": "Nguyễn Thị Hoa",
+                       "date_of_birth": "31/02/2003", "address": "Phường 1, Sa Đéc"}.items():
+        entries[name].insert(0, text)
+    flow.gender_buttons["Nữ"].invoke()
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: "Ngày sinh" in flow.message.cget("text"))
+    assert flow.step == STEP_CARD
+    entries["date_of_birth"].delete(0, "end")
+    entries["date_of_birth"].focus_force()
+    shell.tasks.pump()
+    tap(flow.keyboard, "2", "1", "/", "0", "3", "/", "2", "0", "0", "3")
+    assert entries["date_of_birth"].get() == "21/03/2003"
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_FORM and flow.form_view)
+    assert flow.form_view.values()["req_name"] == "Nguyễn Thị Hoa"
+    assert flow.qr_text.startswith("034303011829||Nguyễn Thị Hoa|21032003|Nữ|")
