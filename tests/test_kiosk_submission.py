@@ -243,3 +243,20 @@ def test_drafts_a_crash_left_are_purged_when_the_kiosk_opens(ctx, clock):
     assert kiosk_submission.pages(ctx, left) == []
     assert not left_file.exists()
     assert len(kiosk_submission.pages(ctx, current)) == 1  # someone is at this one
+
+
+def test_a_receipt_printer_crash_after_the_commit_still_gives_the_code(ctx, monkeypatch):
+    from sadec_desk.services import printing
+
+    draft = kiosk_submission.start(ctx)
+    kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(), "scanner")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("driver bug")
+
+    monkeypatch.setattr(printing, "attempt_job", broken)
+    receipt = kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+                                      values=birth_values(ctx))
+    assert not receipt.printed and "nhật ký" in receipt.print_message
+    assert Dossier.get(Dossier.code == receipt.code).channel == "kiosk"
+    assert PrintJob.get(PrintJob.reference == receipt.code).status == "queued"  # retried later

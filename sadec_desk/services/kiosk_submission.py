@@ -24,6 +24,7 @@ accepts it (→ processing) or asks for a supplement (Mẫu 02) under their own 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,6 +53,8 @@ from sadec_desk.services.users import ANY_ROLE, UserInfo, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
+
+log = logging.getLogger(__name__)
 
 #: who received a kiosk dossier (stored data: the same words whatever the screen language)
 KIOSK_ACTOR = "Kiosk tự phục vụ"
@@ -372,25 +375,32 @@ def submit(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
     if missing:
         raise InvalidInput(_missing_sentence(missing))
     card = _applicant(kctx, qr_text)
-    info = procedure(kctx, procedure_code)
+    with translated_errors():
+        _row, proc = catalog.active_procedure(kctx, procedure_code)
+    form_index = _form_paper(eforms.form_for(kctx, procedure_code), proc.papers)
     page_list = attachments.draft_pages(kctx, draft)
     have = {p.paper_index for p in page_list}
-    # Mẫu 01 lists the papers received: the e-form stands for the declaration
-    handed = [PaperInfo(p.name, _kind_of(kctx, procedure_code, p.index), p.count)
-              for p in info.papers if p.index in have]
-    if info.form_paper:
-        handed.insert(0, PaperInfo(info.form_paper, "original", 1))
+    # Mẫu 01 lists the papers received (TT 01/2018/TT-VPCP Art. 9): the filled e-form
+    # stands for the declaration, the others are the papers with at least one page
+    handed = tuple(PaperInfo(p.name, p.kind, p.count) for i, p in enumerate(proc.papers)
+                   if i == form_index or i in have)
     # the office row is made (and cached in the context) on first use: made inside the
     # transaction below, a rollback would leave the cache naming a row that is not there
     kctx.office()
     with translated_errors(), kctx.database.atomic():
         dossier = dossiers.receive_dossier(
             kctx, procedure_code=procedure_code, card=card, phone=phone,
-            pages=len(page_list), channel="kiosk", papers=tuple(handed))
-        eforms.save_form(kctx, _dossier_id(dossier.uuid), procedure_code, values)
-        attachments.attach_draft(kctx, draft, _dossier_id(dossier.uuid))
+            pages=len(page_list), channel="kiosk", papers=handed)
+        dossier_id = _dossier_id(dossier.uuid)
+        eforms.save_form(kctx, dossier_id, procedure_code, values)
+        attachments.attach_draft(kctx, draft, dossier_id)
         job = printing.enqueue_print(kctx, "receipt", {"dossier": dossier.code})
-    printed = printing.attempt_job(kctx, job.id)
+    try:
+        printed = printing.attempt_job(kctx, job.id)
+    except Exception:  # the dossier is in: the citizen must still see its code
+        log.exception("kiosk receipt %s not printed", dossier.code)
+        printed = dataclasses.replace(job, status="failed", last_error=_(
+            "Lỗi chương trình khi in; chi tiết trong tệp nhật ký."))
     return SubmissionReceipt(
         code=dossier.code, procedure_name=dossier.procedure_name,
         received_at=dossier.received_at, due_at=dossier.due_at,
@@ -398,11 +408,6 @@ def submit(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
         fee_text=format_vnd(dossier.fee_vnd) if dossier.fee_vnd else _("Miễn phí"),
         pages=len(page_list), printed=printed.status == "printed",
         print_message=printed.last_error if printed.status != "printed" else "")
-
-
-def _kind_of(ctx: AppContext, procedure_code: str, index: int) -> str:
-    _row, proc = catalog.active_procedure(ctx, procedure_code)
-    return proc.papers[index].kind
 
 
 def _dossier_id(dossier_uuid: str) -> int:
