@@ -11,6 +11,7 @@ import pytest
 from appfixtures import OTHER_QR, SAMPLE_QR, Clock, make_ctx, vn
 
 from sadec_desk.cli import main
+from sadec_desk.db import migrations
 from sadec_desk.db.models import Dossier
 from sadec_desk.services import audit, backup, dossiers
 from sadec_desk.services.backup import BackupError
@@ -30,7 +31,7 @@ def test_create_verify_list(tmp_path):
     assert (tmp_path / "usb" / info.name).is_file()
     assert (tmp_path / "usb" / (info.name + ".json")).is_file()
     assert info.row_counts["dossier"] == 3 and info.row_counts["dossier_event"] == 3
-    assert info.schema_version == 1 and info.audit_seq == 3
+    assert info.schema_version == migrations.LATEST and info.audit_seq == 3
     assert not list((tmp_path / "usb").glob("*.partial"))
     conn = sqlite3.connect(info.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
@@ -183,7 +184,7 @@ def test_postgresql_backup_and_restore_wrap_pg_dump(pg_database):
     first = _receive(ctx, 2)
     saved = backup.create_backup(ctx)
     assert saved.kind == "postgresql" and saved.name.endswith(".pgdump")
-    assert saved.schema_version == 1 and saved.row_counts["dossier"] == 2
+    assert saved.schema_version == migrations.LATEST and saved.row_counts["dossier"] == 2
     assert backup.verify_backup(ctx, saved.name).ok
     clock.moment += timedelta(minutes=5)
     _receive(ctx, 1)
