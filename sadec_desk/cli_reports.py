@@ -216,10 +216,14 @@ PURPOSES = {"manual": lambda: _("tạo tay"), "scheduled": lambda: _("theo lịc
 
 def _backup_line(b) -> str:
     purpose = PURPOSES.get(b.purpose)
-    return _("{name}  {when}  {size}  lược đồ {schema}  {n} hồ sơ  [{purpose}]").format(
-        name=b.name, when=format_datetime(b.created_at), size=_size(b.size_bytes),
-        schema=b.schema_version, n=b.row_counts.get("dossier", "?"),
-        purpose=purpose() if purpose else b.purpose)
+    line = _("{name}  {when}  {size}  lược đồ {schema}  {n} hồ sơ  {p} trang ảnh  [{purpose}]"
+             ).format(name=b.name, when=format_datetime(b.created_at), size=_size(b.size_bytes),
+                      schema=b.schema_version, n=b.row_counts.get("dossier", "?"), p=b.pages,
+                      purpose=purpose() if purpose else b.purpose)
+    if b.pages_missing:
+        line += "\n  " + _("{n} trang ảnh đã mất khỏi thư mục dữ liệu trước khi sao lưu: hãy quét "
+                           "lại (xem 'sadec-desk pages list').").format(n=b.pages_missing)
+    return line
 
 
 def cmd_backup_create(args, ctx) -> None:
@@ -262,7 +266,9 @@ def cmd_backup_restore(args, ctx) -> None:
     emit(args, result, lambda: [
         _("Đã khôi phục {name} (lúc {when}).").format(
             name=result.restored.name, when=format_datetime(result.restored.created_at)),
-        _("Dữ liệu trước khi khôi phục được giữ tại: {path}").format(path=result.aside.path)])
+        _("Dữ liệu trước khi khôi phục được giữ tại: {path}").format(path=result.aside.path),
+        _("Đã chép lại {n} trang ảnh giấy tờ vào thư mục dữ liệu.").format(
+            n=result.pages_restored)])
 
 
 def _period_args(p) -> None:

@@ -15,6 +15,9 @@ verified online backup named ``before-restore-…``), then copies the backup INT
 database with the backup API, so that other counters' open connections see the restored
 data instead of writing into a file that was moved away.
 
+Scanned pages are files beside the database: every backup also keeps them, once each,
+in a content-addressed store next to the backups (:mod:`sadec_desk.services.backup_pages`).
+
 PostgreSQL: the same commands wrap ``pg_dump --format=custom`` / ``pg_restore``
 (docs/backup.md).
 """
@@ -38,7 +41,7 @@ from sadec_desk.db.migrations import LATEST
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import DatabaseError, InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
-from sadec_desk.services import audit
+from sadec_desk.services import audit, backup_pages
 from sadec_desk.services.users import require_role
 
 if TYPE_CHECKING:
@@ -74,6 +77,8 @@ class BackupInfo:
     audit_seq: int
     audit_hash: str
     purpose: str  # scheduled | manual | before-restore
+    pages: int = 0  # scanned page files held with it (services/backup_pages.py)
+    pages_missing: int = 0  # pages whose file was already missing or damaged when taken
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class VerifyResult:
 class RestoreResult:
     restored: BackupInfo
     aside: BackupInfo  # the database as it was just before the restore
+    pages_restored: int = 0  # page files put back into the data dir
 
 
 # --- places -------------------------------------------------------------------------
@@ -255,6 +261,7 @@ def _sqlite_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
                               .format(problems=" ".join(problems)))
         os.replace(partial, dest)
         _fsync_dir(dest.parent)
+        pages = backup_pages.save(ctx, dest, backup_pages.pages_in_sqlite(dest))
     except sqlite3.Error as exc:
         raise BackupError(_("Sao lưu thất bại ({error}). Kiểm tra ổ đĩa còn trống và quyền "
                             "ghi thư mục sao lưu.").format(error=exc)) from None
@@ -269,7 +276,7 @@ def _sqlite_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
             "size_bytes": dest.stat().st_size, "schema_version": version,
             "app_version": __version__, "sha256": _sha256(dest), "row_counts": counts,
             "audit_seq": anchor_seq, "audit_hash": anchor_hash, "purpose": purpose,
-            "source": str(source)}
+            "source": str(source), **_pages_manifest(pages)}
     _write_manifest(dest, info)
     return _info_from_manifest(dest, info)
 
@@ -343,6 +350,11 @@ def _pg_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
             raise BackupError(_("Bản sao lưu vừa ghi không có bảng phiên bản lược đồ; đã bỏ."))
         os.replace(partial, dest)
         _fsync_dir(dest.parent)
+        pages = backup_pages.save(ctx, dest, backup_pages.pages_in_database())
+    except OSError as exc:
+        raise BackupError(_("Không ghi được bản sao lưu vào {path} ({error}). Kiểm tra ổ đĩa "
+                            "còn trống và quyền ghi.").format(path=dest.parent, error=exc)
+                          ) from None
     finally:
         with contextlib.suppress(OSError):
             partial.unlink()
@@ -350,9 +362,14 @@ def _pg_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
             "size_bytes": dest.stat().st_size, "schema_version": version,
             "app_version": __version__, "sha256": _sha256(dest), "row_counts": counts,
             "audit_seq": anchor_seq, "audit_hash": anchor_hash, "purpose": purpose,
-            "source": ctx.describe_database()}
+            "source": ctx.describe_database(), **_pages_manifest(pages)}
     _write_manifest(dest, info)
     return _info_from_manifest(dest, info)
+
+
+def _pages_manifest(pages: backup_pages.PagesCopy) -> dict:
+    return {"pages": pages.count, "pages_bytes": pages.bytes,
+            "pages_missing": list(pages.missing)}
 
 
 # --- public API -----------------------------------------------------------------------
@@ -366,7 +383,8 @@ def _info_from_manifest(path: Path, data: dict) -> BackupInfo:
         schema_version=int(data.get("schema_version") or 0),
         app_version=str(data.get("app_version", "")), sha256=str(data.get("sha256", "")),
         row_counts=dict(data.get("row_counts", {})), audit_seq=int(data.get("audit_seq", 0)),
-        audit_hash=str(data.get("audit_hash", "")), purpose=str(data.get("purpose", "")))
+        audit_hash=str(data.get("audit_hash", "")), purpose=str(data.get("purpose", "")),
+        pages=int(data.get("pages", 0)), pages_missing=len(data.get("pages_missing", ())))
 
 
 def create_backup(ctx: AppContext, *, purpose: str = "manual", folder: Path | None = None,
@@ -432,9 +450,10 @@ def verify_backup(ctx: AppContext, name: str) -> VerifyResult:
             problems.append(_("Bản sao lưu có lược đồ {found}, mới hơn phiên bản này hiểu "
                               "({latest}); hãy cập nhật phần mềm trước khi khôi phục.")
                             .format(found=version, latest=LATEST))
+        problems += backup_pages.verify(path)
         return VerifyResult(info.name, not problems, tuple(problems), version, info.row_counts)
     found, version, counts = inspect_sqlite(path)
-    problems += found
+    problems += found + backup_pages.verify(path)
     if counts and counts != info.row_counts:
         changed = sorted(t for t in set(counts) | set(info.row_counts)
                          if counts.get(t) != info.row_counts.get(t))
@@ -484,8 +503,9 @@ def restore_backup(ctx: AppContext, name: str) -> RestoreResult:
                                   "trước khi khôi phục vẫn còn: {aside}.").format(aside=aside.path))
         ctx.database.connect(reuse_if_open=True)
     ctx.forget_cached()
+    pages = backup_pages.restore(ctx, Path(info.path))
     audit.record_restore(ctx)
-    return RestoreResult(restored=info, aside=aside)
+    return RestoreResult(restored=info, aside=aside, pages_restored=pages)
 
 
 def apply_retention(ctx: AppContext) -> list[str]:
@@ -505,10 +525,13 @@ def apply_retention(ctx: AppContext) -> list[str]:
     removed = []
     for b in regular:
         if b.name not in keep:
-            for path in (Path(b.path), _manifest_path(Path(b.path))):
+            for path in (Path(b.path), _manifest_path(Path(b.path)),
+                         backup_pages.sidecar(Path(b.path))):
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
             removed.append(b.name)
+    if removed:
+        backup_pages.prune(backup_dir(ctx), [Path(b.path) for b in list_backups(ctx)])
     return removed
 
 
