@@ -70,6 +70,10 @@ def sync_text(status) -> tuple[str, str]:
     if status.last_error and (status.last_success_at is None or (
             status.last_error_at and status.last_error_at > status.last_success_at)):
         return _("Đồng bộ: lỗi, {n} chờ gửi").format(n=status.pending), "danger"
+    if status.pages_waiting:  # scanned pages are the slow part of a sync: say how much
+        return (_("Đồng bộ: đang chờ gửi {n} thay đổi, {p} trang ảnh ({mb} MB)").format(
+            n=status.pending, p=status.pages_waiting,
+            mb=f"{status.pages_waiting_bytes / 1e6:.1f}".replace(".", ",")), "warning")
     if status.pending:
         return _("Đồng bộ: đang chờ gửi {n} thay đổi").format(n=status.pending), "warning"
     when = (status.last_success_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M")

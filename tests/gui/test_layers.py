@@ -44,3 +44,4 @@ def test_the_windows_of_a_sign_in_do_not_load_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout
     assert out.strip() == "False"
+
