@@ -128,8 +128,8 @@ def poster_data(ctx: AppContext) -> Poster:
         title=(ctx.config["poster.title"] or "").strip()
         or _("QUÉT MÃ QR ĐỂ NỘP HỒ SƠ TRỰC TUYẾN"),
         office_name=office_name,
-        intro=_("Dùng camera điện thoại hoặc ứng dụng Zalo quét mã để xem thủ tục, nộp hồ sơ "
-                "trực tuyến và theo dõi kết quả trên Cổng dịch vụ công."),
+        intro=_("Dùng camera điện thoại quét mã để xem thủ tục, nộp hồ sơ trực tuyến và theo "
+                "dõi kết quả trên Cổng dịch vụ công."),
         footer=_("In ngày {date} · Cổng dịch vụ công: {portal}").format(
             date=today.strftime("%d/%m/%Y"), portal=portal),
         items=tuple(items))
