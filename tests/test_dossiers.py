@@ -173,3 +173,17 @@ def test_council_fee_comes_from_settings(clock):
         assert "5.000" in listed["1.004873"].fee_text
     finally:
         ctx.close()
+
+
+def test_an_office_first_met_in_a_rolled_back_transaction_is_not_remembered(ctx):
+    from sadec_desk.db.models import Office
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), ctx.database.atomic():
+        assert ctx.office().agency_code == ctx.config["office.agency_code"]
+        raise Abort
+    assert Office.select().count() == 0
+    info = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
+    assert info.code.startswith(ctx.config["office.agency_code"])

@@ -77,7 +77,10 @@ class AppContext:
                               province=self.config["office.province"], created_at=self.now()
                               ).on_conflict_ignore().execute()
                 office = Office.get(Office.agency_code == agency_code)
-            self._offices[agency_code] = office
+            # inside a caller's transaction the row may still be rolled back: remember it
+            # only once it is committed, or a later write would point at a missing office
+            if not self.database.in_transaction():
+                self._offices[agency_code] = office
         return office
 
     def forget_cached(self) -> None:
