@@ -68,6 +68,7 @@ class DossierPapers:
     total_pages: int
     has_form: bool  # a filled declaration form (tờ khai) is stored: "In tờ khai" works
     scans_expected: bool  # sent at the kiosk or online: the scans are the papers
+    form_available: bool = False  # the procedure has an e-form: the counter may fill it
 
     @property
     def missing(self) -> tuple[PaperLine, ...]:
@@ -88,7 +89,9 @@ def papers_summary(ctx: AppContext, reference: str) -> DossierPapers:
     return DossierPapers(code=info.code, channel=info.channel,
                          channel_label=channel_label(info.channel), papers=lines,
                          total_pages=sum(p.pages for p in lines), has_form=filled is not None,
-                         scans_expected=scans_expected)
+                         scans_expected=scans_expected,
+                         form_available=filled is not None or eforms.form_for(
+                             ctx, info.procedure_code) is not None)
 
 
 def kiosk_waiting(ctx: AppContext, *, limit: int = KIOSK_LIST_LIMIT) -> list[DossierInfo]:

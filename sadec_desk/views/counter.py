@@ -296,6 +296,10 @@ class CounterView(ttk.Frame):
                                              bootstyle="info-outline",
                                              command=self.on_print_declaration)
         self.declaration_button.pack(side="left", padx=(4, 0))
+        # a dossier received on a paper form, or a kiosk form the citizen got wrong
+        self.edit_form_button = ttk.Button(actions, text=_("Điền/sửa tờ khai"),
+                                           bootstyle="info-outline", command=self.on_edit_form)
+        self.edit_form_button.pack(side="left", padx=(4, 0))
         adding = ttk.Frame(box)
         adding.grid(row=3, column=0, sticky="we", pady=(3, 2))
         ttk.Label(adding, text=_("Thêm trang vào"), font=font(10)).pack(side="left")
@@ -310,7 +314,8 @@ class CounterView(ttk.Frame):
                                           command=self.on_scan_page)
         self.add_scan_button.pack(side="left", padx=(4, 0))
         self.paper_widgets = (self.view_pages_button, self.print_pages_button,
-                              self.declaration_button, self.add_file_button,
+                              self.declaration_button, self.edit_form_button,
+                              self.add_file_button,
                               self.add_scan_button)
         self.show_papers(None)
         return box
@@ -889,6 +894,7 @@ class CounterView(ttk.Frame):
         self.view_pages_button.configure(state=has_pages)
         self.print_pages_button.configure(state=has_pages)
         self.declaration_button.configure(state="normal" if papers.has_form else "disabled")
+        self.edit_form_button.configure(state="normal" if papers.form_available else "disabled")
         can_add = "normal" if papers.papers else "disabled"
         self.add_file_button.configure(state=can_add)
         self.add_scan_button.configure(state=can_add)
@@ -919,6 +925,14 @@ class CounterView(ttk.Frame):
         if info is not None:
             self.print_pdf(_("Hồ sơ {code}: đang in tờ khai…").format(code=info.code),
                            eforms.print_declaration, info.code)
+
+    def on_edit_form(self) -> None:
+        from sadec_desk.views.eform import FormEditor
+
+        info = self.selected
+        if info is not None:
+            self.form_editor = FormEditor(self.shell.root, self.shell, info.code,
+                                          on_saved=lambda _form: self.load_papers(info.code))
 
     def chosen_paper(self):
         index = self.add_paper_box.current()

@@ -244,3 +244,30 @@ def test_a_counter_dossier_lists_no_missing_scans_but_can_take_pages(shell, ctx,
                             and counter.papers.total_pages == 1)
     assert paper_texts(counter)[0].endswith(": 1 trang")
     assert str(counter.view_pages_button.cget("state")) == "normal"
+
+
+def test_the_clerk_fills_the_form_of_a_paper_dossier_from_the_counter(shell, ctx):
+    counter = sign_in_clerk(shell, ctx)
+    info = dossiers.receive_dossier(ctx, procedure_code=BIRTH, qr_text=SAMPLE_QR)
+    find(shell, counter, info.code)
+    assert shell.tasks.pump(until=lambda: counter.papers is not None)
+    assert str(counter.declaration_button.cget("state")) == "disabled"  # nothing filled yet
+    assert str(counter.edit_form_button.cget("state")) == "normal"
+    counter.edit_form_button.invoke()
+    editor = counter.form_editor
+    assert shell.tasks.pump(until=lambda: editor.view is not None)
+    assert editor.view.values()["req_name"] == "Nguyễn Thị Hoa"  # from the applicant's card
+    for name, value in {"req_relation": "mẹ", "child_name": CHILD,
+                        "child_birth_date": "20/11/2026", "child_gender": "Nữ",
+                        "child_ethnicity": "Kinh", "child_birth_place": "Sa Đéc",
+                        "child_hometown": "Sa Đéc", "mother_name": "Nguyễn Thị Hoa",
+                        "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
+                        "mother_residence": "Sa Đéc"}.items():
+        editor.view.set_value(name, value)
+    editor.save_button.invoke()
+    # saving refreshes the counter's papers box: the form can now be printed there
+    assert shell.tasks.pump(until=lambda: counter.papers is not None
+                            and counter.papers.has_form)
+    assert str(counter.declaration_button.cget("state")) == "normal"
+    assert "dossier.form" in outbox_ops(ctx, info.uuid)
+    editor.close()
