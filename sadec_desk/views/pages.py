@@ -280,8 +280,8 @@ class PagesWindow:
     def load_picture(self) -> None:
         if self.current < 0:
             return
-        width = max(50, self.canvas.winfo_width() - 8)
-        height = max(50, self.canvas.winfo_height() - 8)
+        self.canvas.update_idletasks()  # a window just opened has no size before this
+        width, height = self._canvas_room()
         page = self.pages[self.current][1]
         self._shown_size = (width, height)
         self.shell.tasks.submit(fitted_page, self.ctx, page.id, width, height,
@@ -300,6 +300,13 @@ class PagesWindow:
         self.picture_size = (width, height)
         if old is not None:
             release_tk_objects_image(old)
+        # the window may have been laid out (or resized) while the picture was made for
+        # the size before: fit it again to the canvas as it is now
+        if self._canvas_room() != self._shown_size:
+            self.load_picture()
+
+    def _canvas_room(self) -> tuple[int, int]:
+        return (max(50, self.canvas.winfo_width() - 8), max(50, self.canvas.winfo_height() - 8))
 
     def on_thumbnails(self, loaded) -> None:
         if self.alive:
