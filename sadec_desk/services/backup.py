@@ -266,19 +266,13 @@ def _sqlite_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
         raise BackupError(_("Sao lưu thất bại ({error}). Kiểm tra ổ đĩa còn trống và quyền "
                             "ghi thư mục sao lưu.").format(error=exc)) from None
     except OSError as exc:
-        raise BackupError(_("Không ghi được bản sao lưu vào {path} ({error}). Kiểm tra ổ đĩa "
-                            "còn trống và quyền ghi.").format(path=dest.parent, error=exc)
-                          ) from None
+        raise _not_written(dest, exc) from None
     finally:
         with contextlib.suppress(OSError):
             partial.unlink()
-    info = {"created_at": ctx.now().astimezone(UTC).isoformat(), "kind": "sqlite",
-            "size_bytes": dest.stat().st_size, "schema_version": version,
-            "app_version": __version__, "sha256": _sha256(dest), "row_counts": counts,
-            "audit_seq": anchor_seq, "audit_hash": anchor_hash, "purpose": purpose,
-            "source": str(source), **_pages_manifest(pages)}
-    _write_manifest(dest, info)
-    return _info_from_manifest(dest, info)
+    return _register(ctx, dest, kind="sqlite", version=version, counts=counts,
+                     anchor=(anchor_seq, anchor_hash), purpose=purpose, source=str(source),
+                     pages=pages)
 
 
 # --- PostgreSQL -----------------------------------------------------------------------
@@ -352,24 +346,32 @@ def _pg_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
         _fsync_dir(dest.parent)
         pages = backup_pages.save(ctx, dest, backup_pages.pages_in_database())
     except OSError as exc:
-        raise BackupError(_("Không ghi được bản sao lưu vào {path} ({error}). Kiểm tra ổ đĩa "
-                            "còn trống và quyền ghi.").format(path=dest.parent, error=exc)
-                          ) from None
+        raise _not_written(dest, exc) from None
     finally:
         with contextlib.suppress(OSError):
             partial.unlink()
-    info = {"created_at": ctx.now().astimezone(UTC).isoformat(), "kind": "postgresql",
+    return _register(ctx, dest, kind="postgresql", version=version, counts=counts,
+                     anchor=(anchor_seq, anchor_hash), purpose=purpose,
+                     source=ctx.describe_database(), pages=pages)
+
+
+def _not_written(dest: Path, exc: OSError) -> BackupError:
+    return BackupError(_("Không ghi được bản sao lưu vào {path} ({error}). Kiểm tra ổ đĩa "
+                         "còn trống và quyền ghi.").format(path=dest.parent, error=exc))
+
+
+def _register(ctx: AppContext, dest: Path, *, kind: str, version: int, counts: dict,
+              anchor: tuple[int, str], purpose: str, source: str,
+              pages: backup_pages.PagesCopy) -> BackupInfo:
+    """Write the manifest next to a checked backup file: from then on it is listed."""
+    info = {"created_at": ctx.now().astimezone(UTC).isoformat(), "kind": kind,
             "size_bytes": dest.stat().st_size, "schema_version": version,
             "app_version": __version__, "sha256": _sha256(dest), "row_counts": counts,
-            "audit_seq": anchor_seq, "audit_hash": anchor_hash, "purpose": purpose,
-            "source": ctx.describe_database(), **_pages_manifest(pages)}
+            "audit_seq": anchor[0], "audit_hash": anchor[1], "purpose": purpose,
+            "source": source, "pages": pages.count, "pages_bytes": pages.bytes,
+            "pages_missing": list(pages.missing)}
     _write_manifest(dest, info)
     return _info_from_manifest(dest, info)
-
-
-def _pages_manifest(pages: backup_pages.PagesCopy) -> dict:
-    return {"pages": pages.count, "pages_bytes": pages.bytes,
-            "pages_missing": list(pages.missing)}
 
 
 # --- public API -----------------------------------------------------------------------
