@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from peewee import fn
 
 from sadec_desk.config import load_config, save_setting
-from sadec_desk.db.database import is_sqlite, translated_errors
+from sadec_desk.db.database import is_sqlite, sql_text, translated_errors
 from sadec_desk.db.models import Dossier, Procedure
 from sadec_desk.db.queue_models import (
     Counter,
@@ -410,18 +410,10 @@ def _ticket_info(ticket: Ticket, group: ServiceGroup, numbers: dict[int, int], *
         dossiers=dossiers, **extra)
 
 
-# The calls below run for every ticket taken and every call made: they are plain SQL
-# strings built once (peewee spends longer composing a query than SQLite running it),
-# with the driver's placeholder ("?" for SQLite, "%s" for PostgreSQL).
-_SQL_CACHE: dict[tuple[str, str], str] = {}
-
-
+# The calls below run for every ticket taken and every call made: plain SQL built once
+# (db/database.py sql_text).
 def _sql(ctx: AppContext, name: str, text: str) -> str:
-    key = (name, ctx.database.param)
-    sql = _SQL_CACHE.get(key)
-    if sql is None:
-        sql = _SQL_CACHE[key] = text.replace("?", ctx.database.param)
-    return sql
+    return sql_text(ctx.database, "queue." + name, text)
 
 
 def _group_by_id(ctx: AppContext, group_id: int) -> ServiceGroup:
