@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sadec_desk.i18n import _
-from sadec_desk.services.attachments import MEDIA_EXTENSIONS, pages_dir
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -44,7 +43,17 @@ def sidecar(backup: Path) -> Path:
 
 
 def _relative(sha: str, media_type: str) -> str:
+    # imported here: the shell imports the backups at start-up, and attachments pulls in
+    # the printing and PDF code the sign-in screen does not need
+    from sadec_desk.services.attachments import MEDIA_EXTENSIONS
+
     return f"{sha[:2]}/{sha}.{MEDIA_EXTENSIONS.get(media_type, 'bin')}"
+
+
+def _pages_dir(ctx: AppContext) -> Path:
+    from sadec_desk.services.attachments import pages_dir
+
+    return pages_dir(ctx)
 
 
 def pages_in_sqlite(path: Path) -> list[Page]:
@@ -126,7 +135,7 @@ def save(ctx: AppContext, backup: Path, pages: list[Page]) -> PagesCopy:
         if dest.is_file():
             size = dest.stat().st_size  # copied and checked by an earlier backup
         else:
-            size = _copy_checked(pages_dir(ctx) / _relative(sha, media), dest, sha)
+            size = _copy_checked(_pages_dir(ctx) / _relative(sha, media), dest, sha)
         if size is None:
             missing.append(sha)
             continue
@@ -152,7 +161,7 @@ def restore(ctx: AppContext, backup: Path) -> int:
     store = backup.parent / STORE
     restored = 0
     for sha, media in read_sidecar(backup):
-        target = pages_dir(ctx) / _relative(sha, media)
+        target = _pages_dir(ctx) / _relative(sha, media)
         if _sha_of(target) == sha:
             continue
         if _copy_checked(store / _relative(sha, media), target, sha) is not None:
