@@ -135,7 +135,7 @@ class DossierEvent(BaseModel):
     dossier = ForeignKeyField(Dossier, backref="events")
     at = UtcDateTimeField()
     actor = CharField(default="")
-    kind = CharField()  # received | status | rescheduled
+    kind = CharField()  # received | status | rescheduled | pages | form
     from_status = CharField(null=True)
     to_status = CharField(null=True)
     note = TextField(default="")

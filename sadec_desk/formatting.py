@@ -68,6 +68,10 @@ def event_text(event: EventInfo) -> str:
         text = _("Tiếp nhận hồ sơ")
     elif event.kind == "rescheduled":
         text = _("Hẹn lại ngày trả (Mẫu 04)")
+    elif event.kind == "pages":
+        text = _("Giấy tờ đã quét")
+    elif event.kind == "form":
+        text = _("Tờ khai điện tử")
     else:
         labels = [STATUS_LABELS[DossierStatus(s)] for s in (event.from_status, event.to_status)
                   if s]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import re
@@ -46,6 +47,7 @@ from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
+from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalog import procedure_from_row
 from sadec_desk.services.dossiers import _find, _outbox
 from sadec_desk.services.office_print import (
@@ -218,9 +220,25 @@ def pages_manifest(dossier_id: int) -> dict:
     return {"uuid": dossier_uuid, "papers": [papers[i] for i in sorted(papers)]}
 
 
+def pages_event_data(manifest: dict) -> str:
+    """What a ``pages`` event records: (paper, page, SHA-256) of every page, so the
+    hash-chained trail fixes which images the dossier held from that moment on."""
+    return json.dumps({"pages": [[paper["index"], page["position"], page["sha256"]]
+                                 for paper in manifest["papers"] for page in paper["pages"]]},
+                      separators=(",", ":"))
+
+
 def _changed(ctx: AppContext, dossier_id: int) -> None:
-    """The dossier's pages changed: mark it unsynced and queue its page list."""
+    """The dossier's pages changed: mark it unsynced, note it in the dossier's history
+    (who, when, which pages) and queue its page list."""
     manifest = pages_manifest(dossier_id)
+    status = Dossier.select(Dossier.status).where(Dossier.id == dossier_id).scalar()
+    counts = [_("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
+              for paper in manifest["papers"]]
+    append_event(ctx.database, dossier=dossier_id, at=ctx.now(), actor=ctx.clerk,
+                 kind="pages", from_status=status, to_status=status,
+                 note="; ".join(counts) or _("không còn trang nào"),
+                 data=pages_event_data(manifest))
     Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: ctx.now()}
                    ).where(Dossier.id == dossier_id).execute()
     _outbox(ctx, manifest["uuid"], "dossier.pages", manifest)

@@ -140,7 +140,8 @@ def append_event(database: peewee.Database, **row) -> dict:
 
 @dataclass(frozen=True)
 class AuditProblem:
-    kind: str  # edited | deleted | relinked | orphan | no_history | status_mismatch | anchor
+    kind: str  # edited | deleted | relinked | orphan | no_history | status_mismatch |
+    #            pages_mismatch | anchor
     message: str  # one Vietnamese sentence naming the event
     seq: int | None = None
     event_id: int | None = None
@@ -274,6 +275,7 @@ def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
             expected_seq, prev_hash, prev_desc = seq + 1, stored_hash, desc
         head_seq, head_hash = expected_seq - 1, prev_hash
         _check_dossiers(add)
+        _check_pages(add)
     for anchor in anchors:
         if anchor["seq"] == 0:
             continue
@@ -323,6 +325,38 @@ def _check_dossiers(add) -> None:
                 "ghi «{to}»: sự kiện cuối đã bị xoá hoặc trạng thái bị sửa ngoài phần mềm."
             ).format(code=code, status=status, seq=seq, to=to_status), seq=seq,
                 dossier_code=code))
+
+
+def _check_pages(add) -> None:
+    """Each dossier's scanned pages must be the ones its newest ``pages`` event lists: a
+    page row added, removed or pointed at another image outside the software shows."""
+    from sadec_desk.db.attachment_models import DossierPage, PageBlob
+
+    last = (DossierEvent.select(DossierEvent.dossier, peewee.fn.MAX(DossierEvent.seq)
+                                .alias("seq"))
+            .where(DossierEvent.kind == "pages").group_by(DossierEvent.dossier).alias("last"))
+    E = DossierEvent.alias("e")
+    recorded = {dossier_id: (seq, code, sorted(map(tuple, json.loads(data)["pages"])))
+                for dossier_id, seq, code, data in
+                E.select(E.dossier, E.seq, Dossier.code, E.data)
+                .join(last, on=(E.seq == last.c.seq))
+                .join(Dossier, on=(Dossier.id == E.dossier)).tuples().iterator()}
+    current: dict[int, list] = {}
+    for dossier_id, paper, position, sha in (
+            DossierPage.select(DossierPage.dossier, DossierPage.paper_index,
+                               DossierPage.position, PageBlob.sha256)
+            .join(PageBlob).where(DossierPage.dossier.is_null(False)).tuples().iterator()):
+        current.setdefault(dossier_id, []).append((paper, position, sha))
+    for dossier_id in sorted(set(recorded) | set(current)):
+        seq, code, pages = recorded.get(dossier_id, (None, None, []))
+        if sorted(current.get(dossier_id, [])) != pages:
+            if code is None:
+                code = Dossier.select(Dossier.code).where(Dossier.id == dossier_id).scalar()
+            add(AuditProblem("pages_mismatch", _(
+                "Các trang giấy tờ đã quét của hồ sơ {code} khác với lần ghi cuối trong nhật "
+                "ký{where}: trang đã bị thêm, xoá hoặc thay ảnh ngoài phần mềm.").format(
+                    code=code, where=_(" (sự kiện số {seq})").format(seq=seq) if seq else ""),
+                seq=seq, dossier_code=code))
 
 
 # --- logs without personal data -----------------------------------------------------

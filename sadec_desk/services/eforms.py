@@ -10,6 +10,7 @@ citizen to sign, on the office printer like Mẫu 01–05.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sadec_desk.domain.cccd import CitizenCard, parse_cccd_qr
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services import catalog
+from sadec_desk.services.audit import append_event
 from sadec_desk.services.users import require_role
 
 if TYPE_CHECKING:
@@ -199,6 +201,14 @@ def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
                               DossierForm.form_version: form.version,
                               DossierForm.values: text, DossierForm.updated_at: now})
          .execute())
+        # the history keeps who filled or corrected the form, and a hash of its values
+        append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.clerk, kind="form",
+                     from_status=dossier.status, to_status=dossier.status,
+                     note=_("{title} (mẫu {version})").format(title=form.title.capitalize(),
+                                                            version=form.version),
+                     data=json.dumps({"form_id": form.form_id, "form_version": form.version,
+                                      "values_sha256": hashlib.sha256(
+                                          text.encode("utf-8")).hexdigest()}))
         Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: now}).where(
             Dossier.id == dossier.id).execute()
         _outbox(ctx, dossier.uuid, "dossier.form",
