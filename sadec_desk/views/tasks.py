@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+import tkinter
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,20 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 20
 _STOP = object()
+
+
+def _orphaned(callback) -> bool:
+    """A screen's answer arriving after the screen was closed (the clerk switched screens
+    while its call ran): there is nothing left to show it on, so it is dropped instead
+    of failing on destroyed widgets."""
+    owner = getattr(callback, "__self__", None)
+    exists = getattr(owner, "winfo_exists", None)
+    if exists is None:
+        return False
+    try:
+        return not exists()
+    except tkinter.TclError:  # the whole Tk interpreter is gone
+        return True
 
 
 class TaskRunner:
@@ -69,7 +84,7 @@ class TaskRunner:
                 self._pending -= 1
             started = time.perf_counter()
             try:
-                if callback is not None:
+                if callback is not None and not _orphaned(callback):
                     callback(value)
             except Exception:
                 log.exception("error in a window callback")
