@@ -41,7 +41,8 @@ def sane(tmp_path, monkeypatch) -> Path:
 
 
 def scanner_ctx(clock, **settings):
-    # the app's default (60 s): one of these scans once outlasted 20 s on a loaded machine
+    # the app's default (60 s): the busy case failed once in a full run on a loaded machine
+    # and was not reproduced; a timeout is the one cause that a longer bound removes
     return make_ctx(clock, scanning__timeout_seconds=60, **settings)
 
 
