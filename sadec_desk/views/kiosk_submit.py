@@ -542,7 +542,7 @@ class SubmissionFlow:
                 i, "file"), bg="#4527a0", size=15, width=8)
             pick.pack(side="left", padx=4)
             strip = PageStrip(row, on_remove=lambda page: self.on_remove(page.id),
-                              on_open=self.on_open_page, touch=True, columns=7)
+                              on_open=self.on_open_page, touch=True, columns=7, rows=1)
             strip.pack(fill="x", pady=(4, 0))
             self.paper_rows[paper.index] = {"scan": scan, "camera": photo, "file": pick,
                                             "strip": strip}

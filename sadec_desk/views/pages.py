@@ -54,10 +54,15 @@ class PageStrip(ttk.Frame):
 
     def __init__(self, parent, *, on_remove: Callable | None = None,
                  on_open: Callable | None = None, touch: bool = True, columns: int = 6,
-                 empty_text: str | None = None, **kw):
+                 rows: int | None = None, empty_text: str | None = None, **kw):
         super().__init__(parent, **kw)
         self.on_remove, self.on_open = on_remove, on_open
         self.touch, self.columns = touch, columns
+        # with ``rows``, at most rows × columns thumbnails show at once, with buttons to the
+        # earlier and later ones (a 20-page copy must not push the kiosk's buttons away)
+        self.capacity = rows * columns if rows else None
+        self.first = 0  # index of the first thumbnail shown
+        self.loaded: list[tuple[attachments.PageInfo, bytes]] = []
         self.thumb_size = TOUCH_THUMB if touch else COMPACT_THUMB
         self.empty_text = empty_text if empty_text is not None else _("Chưa có trang nào.")
         self.images: dict[int, tk.PhotoImage] = {}
@@ -67,7 +72,23 @@ class PageStrip(ttk.Frame):
         self.show([])
 
     def show(self, loaded: list[tuple[attachments.PageInfo, bytes]]) -> None:
-        """Show these (page, PNG) pairs instead of what is shown now."""
+        """Show these (page, PNG) pairs instead of what is shown now: with a capacity, the
+        last screenful, where a page just added is."""
+        self.loaded = list(loaded)
+        if self.capacity:
+            self.first = max(0, (len(loaded) - 1) // self.capacity * self.capacity)
+        self._draw()
+
+    def on_earlier(self) -> None:
+        self.first = max(0, self.first - self.capacity)
+        self._draw()
+
+    def on_later(self) -> None:
+        self.first = min(self.first + self.capacity, max(0, len(self.loaded) - 1))
+        self._draw()
+
+    def _draw(self) -> None:
+        loaded = self.loaded
         for child in list(self.winfo_children()):
             release_tk_objects(child)
             child.destroy()
@@ -80,7 +101,10 @@ class PageStrip(ttk.Frame):
                       foreground="#78909c").grid(row=0, column=0, sticky="w", pady=4)
             return
         pad = 8 if self.touch else 3
-        for number, (page, png) in enumerate(loaded):
+        shown = loaded[self.first:self.first + self.capacity] if self.capacity else loaded
+        if len(shown) < len(loaded):
+            self.create_paging(len(loaded), len(shown))
+        for number, (page, png) in enumerate(shown):
             cell = ttk.Frame(self, padding=2)
             cell.grid(row=number // self.columns, column=number % self.columns, padx=pad,
                       pady=pad, sticky="n")
@@ -107,6 +131,25 @@ class PageStrip(ttk.Frame):
                                         bootstyle="danger-outline", padding=(4, 1))
                 button.pack(fill="x", pady=(4, 0))
                 self.remove_buttons[page.id] = button
+
+    def create_paging(self, total: int, shown: int) -> None:
+        """'◀ Các trang trước' · 'Trang 15–20 / 20' · 'Các trang sau ▶' under the thumbnails."""
+        bar = ttk.Frame(self)
+        bar.grid(row=99, column=0, columnspan=self.columns, sticky="w", pady=(2, 0))
+        size = 13 if self.touch else 9
+        self.earlier_button = tk.Button(
+            bar, text=_("◀ Các trang trước"), font=font(size, "bold"), command=self.on_earlier,
+            state="normal" if self.first > 0 else "disabled", padx=10, pady=6 if self.touch
+            else 1)
+        self.earlier_button.pack(side="left")
+        ttk.Label(bar, text=_("Trang {first}–{last} / {total}").format(
+            first=self.first + 1, last=self.first + shown, total=total),
+            font=font(size)).pack(side="left", padx=12)
+        self.later_button = tk.Button(
+            bar, text=_("Các trang sau ▶"), font=font(size, "bold"), command=self.on_later,
+            state="normal" if self.first + shown < total else "disabled", padx=10,
+            pady=6 if self.touch else 1)
+        self.later_button.pack(side="left")
 
     def destroy(self) -> None:
         for image in self.images.values():

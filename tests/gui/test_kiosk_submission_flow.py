@@ -430,3 +430,38 @@ def test_without_the_card_the_citizen_types_its_data(shell, ctx):
     assert shell.tasks.pump(until=lambda: flow.step == STEP_FORM and flow.form_view)
     assert flow.form_view.values()["req_name"] == "Nguyễn Thị Hoa"
     assert flow.qr_text.startswith("034303011829||Nguyễn Thị Hoa|21032003|Nữ|")
+
+
+def test_a_long_paper_pages_through_its_thumbnails_and_keeps_the_buttons(
+        shell, ctx, tmp_path, monkeypatch):
+    """A 16-page document for a certified copy: the thumbnails show a row at a time with
+    buttons to the others, and 'Tiếp tục' stays on the screen."""
+    k, flow = open_flow(shell, ctx)
+    flow.procedure_buttons["2.000815"].invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_CARD)
+    k.scanner.on_scan(SAMPLE_QR)
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_FORM and flow.form_view)
+    flow.form_view.set_value("document_name", "Học bạ trung học phổ thông")
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_PAPERS)
+    (first,) = flow.paper_rows
+    for n in range(16):
+        monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+                            lambda _n=n, **_kw: str(page_file(tmp_path, 10 + _n)))
+        flow.paper_rows[first]["file"].invoke()
+        assert shell.tasks.pump(until=lambda _n=n: len(flow.paper_rows[first]["strip"].pages)
+                                == _n + 1)
+    strip = flow.paper_rows[first]["strip"]
+    assert shell.tasks.pump(until=lambda: len(strip.images) == 2)  # the newest row: 15-16
+    assert [p.position for p in strip.pages][-1] == 16
+    assert "Trang 15–16 / 16" in texts(strip)
+    strip.earlier_button.invoke()
+    assert "Trang 8–14 / 16" in texts(strip) and len(strip.images) == 7
+    shell.window.update()
+    # the way on is still on the screen, inside the kiosk window
+    button = flow.next_button
+    bottom = button.winfo_rooty() + button.winfo_height()
+    assert button.winfo_ismapped()
+    assert bottom <= k.window.winfo_rooty() + k.window.winfo_height()
+    flow.next_button.invoke()
+    assert shell.tasks.pump(until=lambda: "Giấy tờ 2/2" in texts(flow.content))
