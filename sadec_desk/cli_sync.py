@@ -60,6 +60,9 @@ def _report_lines(r: SyncReport) -> list[str]:
              "nhận {n} thay đổi ({o} hồ sơ trực tuyến mới), {k} thủ tục cập nhật.").format(
         p=r.pushed, d=r.duplicates, c=r.conflicts, r=r.rejected, n=r.pulled,
         o=r.new_dossiers, k=r.procedures_updated)]
+    if r.pages_downloaded:
+        out.append(_("Đã tải về {n} trang ảnh của hồ sơ trực tuyến ({mb:.1f} MB).").format(
+            n=r.pages_downloaded, mb=r.page_bytes_received / 1e6))
     if r.error:
         out.append(_("Dừng vì lỗi: {e} Các thao tác chưa gửi vẫn được giữ để gửi lại.").format(
             e=r.error))

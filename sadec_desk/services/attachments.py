@@ -551,12 +551,28 @@ def _read_blob(ctx: AppContext, sha: str, media_type: str) -> bytes:
     try:
         data = path.read_bytes()
     except OSError:
+        if _coming_from_portal(sha):
+            raise NotFound(_("Trang này của hồ sơ nộp trực tuyến đang được tải về từ cổng dịch "
+                             "vụ; hãy chờ lần đồng bộ sau rồi mở lại."),
+                           code="page_downloading") from None
         raise NotFound(_("Tệp ảnh {path} của trang giấy tờ không còn trên máy; hãy quét lại "
                          "trang này.").format(path=path), code="page_file_missing") from None
     if hashlib.sha256(data).hexdigest() != sha:
         raise NotFound(_("Tệp ảnh {path} của trang giấy tờ bị hỏng; hãy quét lại trang này.")
                        .format(path=path), code="page_file_damaged")
     return data
+
+
+def _coming_from_portal(sha: str) -> bool:
+    """A page of an online dossier whose file sync has not fetched yet
+    (sadec_desk/sync/online_pages.py): its row came down with the dossier, the file
+    follows, so rescanning is not the answer."""
+    from sadec_desk.sync.online_pages import PORTAL_SOURCE
+
+    with translated_errors():
+        return (DossierPage.select().join(PageBlob)
+                .where(PageBlob.sha256 == sha, PageBlob.uploaded_at.is_null(False),
+                       DossierPage.source == PORTAL_SOURCE).exists())
 
 
 def thumbnail(ctx: AppContext, page_id: int, size: int = 160) -> bytes:

@@ -7,10 +7,11 @@ protocol before anyone uses it (sync/protocol.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
@@ -238,8 +239,34 @@ class PortalClient:
         raise TransientError(_("Cổng dịch vụ trả lời bất thường về tệp trang (HTTP {status})."
                                ).format(status=status))
 
-    def download_blob(self, sha256: str) -> bytes:
-        response = self._send("GET", f"/blobs/{sha256}")
-        if response.status_code != 200:
-            raise Refused(self._error_of(response), response.status_code)
-        return response.content
+    def download_blob(self, sha256: str, out: BinaryIO, limit: int) -> str:
+        """Stream a complete blob into ``out``; returns the SHA-256 (hex) of the bytes
+        received, for the caller to compare with the name. More than ``limit`` bytes is
+        a damaged answer: the reading stops there. A dropped connection mid-body is a
+        TransientError (the caller throws the partial file away)."""
+        digest = hashlib.sha256()
+        try:
+            with self.http.stream("GET", P.API + f"/blobs/{sha256}", headers={
+                    "Authorization": f"Bearer {self.token}"}) as response:
+                if response.status_code == 401:
+                    raise AuthExpired(_("Phiên đăng nhập cổng đã hết hạn."))
+                if response.status_code >= 500:
+                    raise TransientError(_("Cổng dịch vụ đang lỗi (HTTP {status}).").format(
+                        status=response.status_code))
+                if response.status_code != 200:
+                    response.read()
+                    raise Refused(self._error_of(response), response.status_code)
+                received = 0
+                for data in response.iter_bytes(1 << 16):
+                    received += len(data)
+                    if received > limit:
+                        break
+                    digest.update(data)
+                    out.write(data)
+        except httpx.TimeoutException:
+            raise TransientError(_("Cổng dịch vụ không trả lời kịp (quá thời gian chờ).")) \
+                from None
+        except httpx.HTTPError as exc:
+            raise TransientError(_("Không kết nối được cổng dịch vụ ({error}).").format(
+                error=type(exc).__name__ + (f": {exc}" if str(exc) else ""))) from None
+        return digest.hexdigest()

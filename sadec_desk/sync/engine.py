@@ -43,6 +43,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services import catalog
 from sadec_desk.services.audit import append_event, append_events
 from sadec_desk.services.dossiers import _find
+from sadec_desk.sync import online_pages
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.bulk import update_rows
 from sadec_desk.sync.client import (
@@ -172,6 +173,10 @@ class ReferenceAdapter:
                                        "gửi lại; sẽ thử lại lần đồng bộ sau.").format(
                     sha=sha256[:12], n=setbacks - 1))
         return sent
+
+    def download_blob(self, sha256: str, out, limit: int) -> str:
+        """Stream a page of an online dossier into ``out``; returns its SHA-256."""
+        return self.authorised(self.client.download_blob, sha256, out, limit)
 
 
 def make_adapter(ctx: AppContext):
@@ -620,6 +625,8 @@ class _Page:
                                 "note": copy.get("portal_note") or note, "data": "{}"})
         local.update(values)
         self._update(local, **values)
+        online_pages.apply_attachments(self.ctx, local["id"], values["status"], copy,
+                                       self.events)
 
     def _create(self, copy: dict) -> None:
         procedure = (ProcedureRow.select().where(ProcedureRow.code == copy["procedure_code"])
@@ -646,6 +653,7 @@ class _Page:
         self.events.append({"dossier": dossier_id, "at": received_at, "actor": "portal",
                             "kind": "received", "from_status": None, "to_status": status,
                             "note": _("Hồ sơ nộp trực tuyến, nhận từ cổng"), "data": "{}"})
+        online_pages.apply_attachments(self.ctx, dossier_id, status, copy, self.events)
         self.local[copy["uuid"]] = {
             "id": dossier_id, "uuid": copy["uuid"], "status": status,
             "due_at": _dt(copy["due_at"]), "finished_at": _dt(copy.get("finished_at")),
@@ -690,6 +698,9 @@ def _overwrite(ctx: AppContext, local: Dossier, copy: dict, note: str) -> None:
         append_event(ctx.database, dossier=local.id, at=ctx.now(), actor="portal",
                      kind="status", from_status=local.status, to_status=values["status"],
                      note=copy.get("portal_note") or note)
+    events: list[dict] = []
+    online_pages.apply_attachments(ctx, local.id, values["status"], copy, events)
+    append_events(ctx.database, events)
 
 
 def pull(ctx: AppContext, adapter, counts: dict) -> int:
@@ -722,7 +733,8 @@ def pull(ctx: AppContext, adapter, counts: dict) -> int:
 def run_once(ctx: AppContext, *, adapter=None, force: bool = False) -> SyncReport:
     """Push then pull once. Network failures end the run with the rows kept."""
     counts = {**dict.fromkeys(P.RESULTS, 0), "pulled": 0, "new": 0, "conflicts": 0,
-              "pages_uploaded": 0, "page_bytes": 0}
+              "pages_uploaded": 0, "page_bytes": 0, "pages_downloaded": 0,
+              "page_bytes_received": 0}
     procedures = 0
     error = ""
     own_adapter = adapter is None
@@ -747,6 +759,10 @@ def run_once(ctx: AppContext, *, adapter=None, force: bool = False) -> SyncRepor
             if adapter.supports_pull:
                 procedures = refresh_catalogue(ctx, adapter)
                 pull(ctx, adapter, counts)
+                if hasattr(adapter, "download_blob"):
+                    # after the pull's pages are committed: a slow or failed download
+                    # never holds back the dossiers themselves
+                    online_pages.download_pages(ctx, adapter, counts)
             with ctx.database.atomic():
                 set_state(ctx, "last_success_at", ctx.now().isoformat())
                 set_state(ctx, "last_error", "")
@@ -768,7 +784,9 @@ def _report(counts, procedures, *, error="", skipped="") -> SyncReport:
                       new_dossiers=counts["new"], procedures_updated=procedures,
                       cursor=int(get_state("cursor", "0") or 0), error=error, skipped=skipped,
                       pages_uploaded=counts["pages_uploaded"],
-                      page_bytes_sent=counts["page_bytes"])
+                      page_bytes_sent=counts["page_bytes"],
+                      pages_downloaded=counts["pages_downloaded"],
+                      page_bytes_received=counts["page_bytes_received"])
 
 
 # --- status, retry, conflicts -----------------------------------------------------------

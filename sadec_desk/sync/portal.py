@@ -210,12 +210,8 @@ class _Batch:
         self.codes = dict(PortalDossier.select(PortalDossier.code, PortalDossier.uuid)
                           .where(PortalDossier.code.in_([c for c in codes if c])).tuples())
         # complete blobs named by the batch's page lists: sha256 -> length
-        shas = list({page.get("sha256") for o in ops if o["op"] == "dossier.pages"
-                     for page in _pages_named(o.get("payload"))} - {None})
-        self.blobs: dict[str, int] = {}
-        for start in range(0, len(shas), 500):
-            self.blobs.update(PortalBlob.select(PortalBlob.sha256, PortalBlob.length).where(
-                PortalBlob.sha256.in_(shas[start:start + 500]), PortalBlob.complete).tuples())
+        self.blobs = _complete_blobs(page["sha256"] for o in ops if o["op"] == "dossier.pages"
+                                     for page in _pages_named(o.get("payload")))
         self.blocked: set[str] = set()
         self.changed: set[str] = set()
         self.new_ops: list[dict] = []
@@ -308,10 +304,7 @@ class _Batch:
                 if problem:
                     return self._refuse(op, P.REJECTED, problem)
                 # the op carries the whole page list after the change: it replaces ours
-                current["scanned_papers"] = [
-                    {"index": paper["index"], "name": paper["name"],
-                     "pages": [{k: page[k] for k in P.PAGE_FIELDS} for page in paper["pages"]]}
-                    for paper in payload["papers"]]
+                current["scanned_papers"] = _stored_papers(payload["papers"])
             elif kind == "dossier.form":
                 problem = _check_form(payload, uuid)
                 if problem:
@@ -332,27 +325,7 @@ class _Batch:
         papers = payload.get("papers")
         if not isinstance(papers, list):
             return _("Thiếu danh sách giấy tờ (papers).")
-        for paper in papers:
-            if not (isinstance(paper, dict) and _is_int(paper.get("index"))
-                    and isinstance(paper.get("name"), str)
-                    and isinstance(paper.get("pages"), list)):
-                return _("Mỗi giấy tờ cần có index, name và pages.")
-            for page in paper["pages"]:
-                if not (isinstance(page, dict) and P.is_sha256(page.get("sha256"))
-                        and isinstance(page.get("media_type"), str)
-                        and all(_is_int(page.get(k)) for k in ("position", "size", "width",
-                                                                 "height"))):
-                    return _("Một trang của giấy tờ «{name}» thiếu position, sha256, media_type, "
-                             "size, width hoặc height.").format(name=paper["name"])
-                length = self.blobs.get(page["sha256"])
-                if length is None:
-                    return _("Cổng chưa có đủ tệp trang {sha}… của giấy tờ «{name}»: máy trạm "
-                             "phải tải tệp lên (/v1/blobs) trước rồi gửi lại.").format(
-                        sha=page["sha256"][:12], name=paper["name"])
-                if length != page["size"]:
-                    return _("Trang {sha}… ghi {size} byte nhưng tệp trên cổng có {length} byte."
-                             ).format(sha=page["sha256"][:12], size=page["size"], length=length)
-        return ""
+        return _papers_problem(papers, self.blobs)
 
     def _check_received(self, payload: dict, uuid: str) -> str:
         for key in ("code", "procedure_code", "received_at", "due_at", "status"):
@@ -383,6 +356,48 @@ def _pages_named(payload: Any) -> list[dict]:
             and isinstance(paper.get("pages"), list)
             for page in paper["pages"] if isinstance(page, dict)
             and isinstance(page.get("sha256"), str)] if isinstance(papers, list) else []
+
+
+def _papers_problem(papers: list, blobs: dict[str, int]) -> str:
+    """Why a page list cannot be stored ("" when it can): each page must name a blob
+    the portal holds whole (``blobs``: sha256 -> length) and say its size right."""
+    for paper in papers:
+        if not (isinstance(paper, dict) and _is_int(paper.get("index"))
+                and isinstance(paper.get("name"), str)
+                and isinstance(paper.get("pages"), list)):
+            return _("Mỗi giấy tờ cần có index, name và pages.")
+        for page in paper["pages"]:
+            if not (isinstance(page, dict) and P.is_sha256(page.get("sha256"))
+                    and isinstance(page.get("media_type"), str)
+                    and all(_is_int(page.get(k)) for k in ("position", "size", "width",
+                                                             "height"))):
+                return _("Một trang của giấy tờ «{name}» thiếu position, sha256, media_type, "
+                         "size, width hoặc height.").format(name=paper["name"])
+            length = blobs.get(page["sha256"])
+            if length is None:
+                return _("Cổng chưa có đủ tệp trang {sha}… của giấy tờ «{name}»: máy trạm "
+                         "phải tải tệp lên (/v1/blobs) trước rồi gửi lại.").format(
+                    sha=page["sha256"][:12], name=paper["name"])
+            if length != page["size"]:
+                return _("Trang {sha}… ghi {size} byte nhưng tệp trên cổng có {length} byte."
+                         ).format(sha=page["sha256"][:12], size=page["size"], length=length)
+    return ""
+
+
+def _stored_papers(papers: list) -> list[dict]:
+    """A checked page list as the dossier JSON keeps it (only the agreed fields)."""
+    return [{"index": paper["index"], "name": paper["name"],
+             "pages": [{k: page[k] for k in P.PAGE_FIELDS} for page in paper["pages"]]}
+            for paper in papers]
+
+
+def _complete_blobs(shas) -> dict[str, int]:
+    shas = sorted(set(shas))
+    found: dict[str, int] = {}
+    for start in range(0, len(shas), 500):
+        found.update(PortalBlob.select(PortalBlob.sha256, PortalBlob.length).where(
+            PortalBlob.sha256.in_(shas[start:start + 500]), PortalBlob.complete).tuples())
+    return found
 
 
 def _check_form(payload: dict, uuid: str) -> str:
@@ -689,6 +704,9 @@ class PortalStore:
         }
         P.check_dossier(dossier)
         with self.write():
+            # an online dossier comes with its scanned papers and its filled form, as
+            # on the real portals; the blobs must already be here (admin upload)
+            dossier.update(self._attachments(uuid, data))
             if not PortalProcedure.select().where(PortalProcedure.code == dossier[
                     "procedure_code"], PortalProcedure.active).exists():
                 raise P.SchemaError(f"procedure {dossier['procedure_code']} is not in the "
@@ -701,6 +719,48 @@ class PortalStore:
             Change.create(dossier_uuid=uuid, version=1, origin="portal", snapshot=text, at=now,
                           agency=agency_of(dossier["code"]))
         return dossier
+
+    def _attachments(self, uuid: str, data: dict) -> dict:
+        """The ``scanned_papers`` and ``form`` of an operator's request, checked (each
+        only when given); P.SchemaError names what is wrong. Call inside write()."""
+        out: dict = {}
+        if "scanned_papers" in data:
+            papers = data["scanned_papers"]
+            if not isinstance(papers, list):
+                raise P.SchemaError("'scanned_papers' must be a list of papers")
+            problem = _papers_problem(papers, _complete_blobs(
+                page["sha256"] for page in _pages_named({"papers": papers})))
+            if problem:
+                raise P.SchemaError(problem)
+            out["scanned_papers"] = _stored_papers(papers)
+        if "form" in data:
+            form = data["form"]
+            problem = _check_form({**form, "uuid": uuid}, uuid) if isinstance(form, dict) \
+                else _("Tờ khai (form) phải là một đối tượng JSON.")
+            if problem:
+                raise P.SchemaError(problem)
+            out["form"] = {k: form[k] for k in ("form_id", "form_version", "values")}
+        return out
+
+    def portal_attachments_change(self, uuid: str, data: dict) -> dict | None:
+        """The citizen changed the papers or the form of a dossier on the portal (e.g.
+        after a supplement request): a new version in the change feed."""
+        now = utcnow()
+        with self.write():
+            row = PortalDossier.get_or_none(PortalDossier.uuid == uuid)
+            if row is None:
+                return None
+            changes = self._attachments(uuid, data)
+            if not changes:
+                raise P.SchemaError("give 'scanned_papers' and/or 'form'")
+            current = json.loads(row.data)
+            current.update(changes, version=row.version + 1)
+            text = json.dumps(current, ensure_ascii=False)
+            PortalDossier.update(version=current["version"], data=text, updated_at=now).where(
+                PortalDossier.id == row.id).execute()
+            Change.create(dossier_uuid=uuid, version=current["version"], origin="portal",
+                          snapshot=text, at=now, agency=agency_of(current["code"]))
+        return current
 
     def portal_status_change(self, uuid: str, status: str, note: str = "") -> dict | None:
         if status not in P.STATUSES:
@@ -949,7 +1009,8 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     def upload(sha256):
         if test_hooks and faults.take("error_500"):
             return fail(500, "injected failure")
-        if device() is None:
+        # the operator uploads the papers of online dossiers it creates
+        if device() is None and not admin_ok():
             return fail(401, "missing or expired token")
         try:
             offset = int(request.headers[P.UPLOAD_OFFSET])
@@ -988,10 +1049,18 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         data = body()
         try:
             return jsonify(store.create_online_dossier(data))
-        except (KeyError, P.SchemaError) as exc:
+        except (KeyError, TypeError, P.SchemaError) as exc:
             return fail(400, f"bad dossier: {exc}")
         except peewee.IntegrityError:
             return fail(409, "a dossier with this uuid or code already exists")
+
+    @app.post(f"{P.API}/admin/dossiers/<uuid>/papers")
+    def portal_papers(uuid):
+        try:
+            found = store.portal_attachments_change(uuid, body())
+        except (KeyError, TypeError, P.SchemaError) as exc:
+            return fail(422, f"bad papers or form: {exc}")
+        return jsonify(found) if found else fail(404, "unknown dossier")
 
     @app.post(f"{P.API}/admin/dossiers/<uuid>/status")
     def portal_status(uuid):

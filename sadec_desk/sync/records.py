@@ -42,6 +42,8 @@ class SyncReport:
     skipped: str = ""  # why nothing was tried (offline, backing off, not enrolled)
     pages_uploaded: int = 0  # scanned pages sent to the portal (whole or the rest of them)
     page_bytes_sent: int = 0
+    pages_downloaded: int = 0  # page files of online dossiers fetched from the portal
+    page_bytes_received: int = 0
 
 
 @dataclass(frozen=True)
