@@ -300,3 +300,21 @@ def thumbnail_png(data: bytes, size: int) -> bytes:
     image = to_grey(open_image(data))
     image.thumbnail((size, size), Image.Resampling.LANCZOS)
     return _encode_png(image)
+
+
+def placeholder_png(size: int) -> bytes:
+    """A blank A4-shaped page with a dashed frame, standing for a page whose image cannot
+    be shown yet (still downloading, damaged): the strip keeps its place."""
+    from PIL import ImageDraw
+
+    image = Image.new("L", (max(8, round(size * 0.707)), size), 236)
+    draw = ImageDraw.Draw(image)
+    for x in range(0, image.width, 8):
+        draw.line((x, 0, x + 3, 0), fill=150)
+        draw.line((x, image.height - 1, x + 3, image.height - 1), fill=150)
+    for y in range(0, image.height, 8):
+        draw.line((0, y, 0, y + 3), fill=150)
+        draw.line((image.width - 1, y, image.width - 1, y + 3), fill=150)
+    draw.text((image.width // 2, image.height // 2), "…", fill=110, anchor="mm")
+    return _encode_png(image)
+

@@ -575,6 +575,11 @@ def _coming_from_portal(sha: str) -> bool:
                        DossierPage.source == PORTAL_SOURCE).exists())
 
 
+def placeholder_thumbnail(size: int = 160) -> bytes:
+    """The stand-in of a page whose image cannot be shown (see imaging.placeholder_png)."""
+    return imaging.placeholder_png(size)
+
+
 def thumbnail(ctx: AppContext, page_id: int, size: int = 160) -> bytes:
     """A greyscale PNG of the page at most ``size`` px on its long side, cached on disk
     under ``pages/thumbs`` (the image of a hash never changes)."""

@@ -22,6 +22,7 @@ from tkinter import filedialog
 import ttkbootstrap as ttk
 from PIL import Image
 
+from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services import attachments, office_print
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
@@ -32,8 +33,17 @@ RESIZE_DELAY_MS = 150  # a window being resized is redrawn once it stops
 
 
 def load_thumbnails(ctx, pages, size: int) -> list[tuple[attachments.PageInfo, bytes]]:
-    """(page, PNG) for each page; call it in the worker (it reads files)."""
-    return [(page, attachments.thumbnail(ctx, page.id, size)) for page in pages]
+    """(page, PNG) for each page; call it in the worker (it reads files). A page that
+    cannot be shown (an online dossier's page still coming from the portal, a damaged
+    file) gets a blank stand-in, so the others still show; opening it says why."""
+    loaded = []
+    for page in pages:
+        try:
+            png = attachments.thumbnail(ctx, page.id, size)
+        except UserError:
+            png = attachments.placeholder_thumbnail(size)
+        loaded.append((page, png))
+    return loaded
 
 
 def shorten(text: str, limit: int) -> str:

@@ -190,3 +190,17 @@ def test_the_page_strip_removes_and_opens_pages(tk_root, shell, ctx):
     finally:
         holder.destroy()
 
+
+
+def test_a_page_that_cannot_be_shown_gets_a_stand_in_and_the_others_still_show(ctx):
+    code = dossier_with_pages(ctx)
+    pages = attachments.dossier_pages(ctx, code)
+    lost = attachments.blob_path(ctx, pages[1].sha256)
+    lost.unlink()  # e.g. an online dossier's page still coming from the portal
+    for cached in (attachments.pages_dir(ctx) / "thumbs").rglob(f"{pages[1].sha256}*"):
+        cached.unlink()
+    loaded = load_thumbnails(ctx, pages, 120)
+    assert [page.id for page, _png in loaded] == [p.id for p in pages]
+    assert loaded[1][1] == attachments.placeholder_thumbnail(120)
+    assert loaded[0][1] == attachments.thumbnail(ctx, pages[0].id, 120)
+    assert loaded[2][1] != attachments.placeholder_thumbnail(120)
