@@ -154,6 +154,8 @@ PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, Por
 #: largest chunk one PATCH may carry, and largest blob; bigger ones get 413
 MAX_CHUNK_BYTES = P.MAX_CHUNK_BYTES
 MAX_BLOB_BYTES = 64 * 1024 * 1024
+#: an upload unfinished this long after it started is dropped when the portal starts
+ABANDONED_UPLOAD_AGE = timedelta(days=7)
 
 
 def utcnow() -> datetime:
@@ -544,6 +546,25 @@ class PortalStore:
             lock = self._blob_locks.setdefault(sha256, threading.Lock())
         with lock:
             yield
+
+    def drop_abandoned_uploads(self, older_than: timedelta = ABANDONED_UPLOAD_AGE) -> int:
+        """Forget uploads started long ago and never finished (an office reinstalled, a
+        page removed before it went up): their ``.part`` files would otherwise stay on
+        the portal's disk for ever. An office still holding the page starts it again."""
+        cutoff = utcnow() - older_than
+        stale = [b.sha256 for b in PortalBlob.select(PortalBlob.sha256).where(
+            ~PortalBlob.complete, PortalBlob.created_at < cutoff)]
+        dropped = 0
+        for sha in stale:
+            # the blob's lock first, as an upload takes it: a chunk arriving now waits
+            with self._blob_lock(sha), self.write():
+                gone = PortalBlob.delete().where(PortalBlob.sha256 == sha,
+                                                 ~PortalBlob.complete).execute()
+            if gone:
+                with contextlib.suppress(FileNotFoundError):
+                    self.blob_path(sha, part=True).unlink()
+                dropped += 1
+        return dropped
 
     def blob_state(self, sha256: str) -> PortalBlob | None:
         return PortalBlob.get_or_none(PortalBlob.sha256 == sha256)
@@ -1107,6 +1128,9 @@ def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key
     database = open_portal_database(database_url, data_dir / "portal.sqlite3")
     store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl_seconds),
                         blob_dir=data_dir / "portal-blobs")
+    dropped = store.drop_abandoned_uploads()
+    if dropped:
+        log.info("dropped %d abandoned partial uploads", dropped)
     app = create_app(store, admin_key=admin_key, test_hooks=test_hooks)
     server = create_server(app, host=host, port=port, threads=threads,
                            channel_timeout=60, ident="sadec-desk-portal")

@@ -338,3 +338,35 @@ def test_sync_status_shows_the_pages_waiting(ctx, capsys):
     code, out, _err = run_cli(capsys, "sync", "status")
     assert code == 0
     assert f"Trang ảnh chờ tải: 2 trang ({sum(map(len, images)) / 1e6:.1f} MB)" in out
+
+
+def test_an_upload_abandoned_for_a_week_is_dropped_by_the_portal(portal):
+    from datetime import timedelta
+
+    from sadec_desk.sync.portal import PortalBlob
+
+    api = httpx.Client(base_url=portal.url + "/v1", timeout=10)
+    enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x"}).json()
+    auth = {"Authorization": f"Bearer {enrolled['token']}"}
+    started = {}
+    for seed in (60, 61):  # two uploads cut after their first half
+        data = page_image(seed, size=(200, 150))
+        sha = hashlib.sha256(data).hexdigest()
+        reply = api.patch(f"/blobs/{sha}", content=data[:len(data) // 2], headers={
+            **auth, "Upload-Offset": "0", "Upload-Length": str(len(data))})
+        assert reply.status_code == 204
+        started[seed] = sha
+    old, fresh = started[60], started[61]
+    with portal.store.write():  # the first one began eight days ago
+        began = PortalBlob.get(PortalBlob.sha256 == old).created_at
+        PortalBlob.update(created_at=began - timedelta(days=8)).where(
+            PortalBlob.sha256 == old).execute()
+    assert portal.store.blob_path(old, part=True).exists()
+    assert portal.store.drop_abandoned_uploads() == 1
+    assert not portal.store.blob_path(old, part=True).exists()
+    assert portal.store.blob_state(old) is None
+    gone = api.head(f"/blobs/{old}", headers=auth)
+    assert (gone.status_code, gone.headers["Upload-Offset"]) == (404, "0")  # starts again
+    kept = api.head(f"/blobs/{fresh}", headers=auth)
+    assert kept.status_code == 404 and kept.headers["Upload-Offset"] != "0"
+    api.close()
