@@ -177,6 +177,42 @@ def save_office_printer(ctx: AppContext, name: str) -> str:
     return office_printer(ctx)
 
 
+# --- the document scanner of the kiosk and the counter -----------------------------------
+
+
+def scanner_device(ctx: AppContext) -> str:
+    """``scanning.device``: the scanner pages are taken from ("" = the first found)."""
+    return (ctx.config["scanning.device"] or "").strip()
+
+
+def find_scanners(ctx: AppContext) -> list:
+    """The scanners this machine sees (SANE on Linux, WIA on Windows)."""
+    from sadec_desk.services import scanning
+
+    require_role(ctx, *ADMIN_ROLES)
+    return scanning.list_scanners(ctx)
+
+
+def save_scanner(ctx: AppContext, device: str) -> str:
+    """Set ``scanning.device``; returns the saved name."""
+    require_role(ctx, *ADMIN_ROLES)
+    name = (device or "").strip()
+    if len(name) > 200 or any(not c.isprintable() for c in name):
+        raise InvalidInput(_("Tên máy quét không hợp lệ; hãy bấm «Tìm máy quét» rồi chọn trong "
+                             "danh sách."))
+    _save(ctx, "scanning.device", name)
+    return scanner_device(ctx)
+
+
+def test_scan(ctx: AppContext, device: str) -> bytes:
+    """Scan one page from ``device`` (or the setting's) and hand back a small PNG of it."""
+    from sadec_desk import imaging
+    from sadec_desk.services import scanning
+
+    require_role(ctx, *ADMIN_ROLES)
+    return imaging.thumbnail_png(scanning.scan_page(ctx, device.strip() or None), 220)
+
+
 def preview_printer(ctx: AppContext, name: str) -> Path:
     """A PNG of a sample ticket as this printer's model draws it (shown in the window)."""
     out = Path(tempfile.gettempdir()) / f"sadec-desk-preview-{os.getpid()}-{name}.png"

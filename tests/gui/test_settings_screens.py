@@ -289,3 +289,34 @@ def test_a_clerk_cannot_use_the_settings_services(ctx):
             assert "Cán bộ CNTT" in str(exc)
         else:
             raise AssertionError("a clerk changed a setting")
+
+
+def test_printers_tab_finds_saves_and_tries_the_document_scanner(shell, ctx, tmp_path,
+                                                                  monkeypatch):
+    # SANE with only its test backend: two virtual scanners, test:0 and test:1
+    sane = tmp_path / "sane.d"
+    sane.mkdir()
+    (sane / "dll.conf").write_text("test\n")
+    (sane / "test.conf").write_text("number_of_devices 2\n")
+    monkeypatch.setenv("SANE_CONFIG_DIR", str(sane))
+    tab = sign_in_it(shell, ctx, tab="printers").printers
+    assert tab.scanner.get() == ""
+    tab.find_scanners_button.invoke()
+    assert shell.tasks.pump(until=lambda: tab.message.kind == "ok", timeout=60)
+    assert list(tab.scanner.cget("values")) == ["test:0", "test:1"]
+    assert "Tìm thấy 2 máy quét" in tab.message.text
+    tab.scanner.set("test:1")
+    click(shell, tab.save_scanner_button)
+    assert tab.message.kind == "ok" and "test:1" in tab.message.text
+    assert load_config()["scanning.device"] == "test:1"
+    tab.test_scan_button.invoke()
+    assert shell.tasks.pump(until=lambda: tab.message.text.startswith("Quét thử được"),
+                            timeout=60)
+    assert tab._image is not None and tab._image.width() > 50  # shown in the preview box
+    assert str(tab._image) in str(tab.preview.cget("image"))
+    # a scanner that is not there: the sentence, and the button is back for another try
+    tab.scanner.set("nosuch:0")
+    tab.test_scan_button.invoke()
+    assert shell.tasks.pump(until=lambda: tab.message.kind == "error", timeout=60)
+    assert "nosuch:0" in tab.message.text
+    assert str(tab.test_scan_button.cget("state")) == "normal"
