@@ -256,3 +256,16 @@ def test_form_to_fill_a_paper_dossier_starts_from_the_applicants_card(ctx):
         **values, "person_ethnicity": "Kinh", "marital_status": "Chưa đăng ký kết hôn với ai.",
         "purpose": "Để đăng ký kết hôn"})
     assert eforms.form_to_fill(ctx, info.code) == (filled.form, filled.values)
+
+
+def test_a_checkbox_prints_in_vietnamese_whatever_the_screen_language():
+    from sadec_desk import i18n
+    from sadec_desk.domain.eforms import CHECKED, FormField
+    from sadec_desk.services.form_pdf import _shown
+
+    field = FormField(name="agree", label="Đồng ý", type="checkbox")
+    i18n.set_language("en")
+    try:
+        assert (_shown(field, CHECKED), _shown(field, "")) == ("Có", "Không")
+    finally:
+        i18n.set_language("vi")

@@ -66,7 +66,9 @@ def _office_addressee(name: str) -> str:
 
 def _shown(f: domain.FormField, value: str) -> str:
     if f.type == "checkbox":
-        return _("Có") if value == domain.CHECKED else _("Không")
+        # printed on the Vietnamese form whatever the screen language (the screen's own
+        # "Có"/"Không" are translated, so they cannot be shared here)
+        return "Có" if value == domain.CHECKED else "Không"
     return value
 
 
