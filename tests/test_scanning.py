@@ -41,9 +41,7 @@ def sane(tmp_path, monkeypatch) -> Path:
 
 
 def scanner_ctx(clock, **settings):
-    # the app's default (60 s): the busy case failed once in a full run on a loaded machine
-    # and was not reproduced; a timeout is the one cause that a longer bound removes
-    return make_ctx(clock, scanning__timeout_seconds=60, **settings)
+    return make_ctx(clock, **{"scanning__timeout_seconds": 60, **settings})
 
 
 def test_the_test_backends_devices_are_listed(sane, ctx):
@@ -86,12 +84,19 @@ def test_the_resolution_setting_reaches_the_scanner(sane, clock):
 ])
 def test_a_scanner_failure_is_a_sentence_that_offers_photo_or_file(sane, clock, status, code,
                                                                    words):
-    ctx = scanner_ctx(clock, scanning__options=["--read-return-value", status])
-    try:
-        with pytest.raises(ScannerUnavailable) as caught:
-            scanning.scan_page(ctx, "test:0")
-    finally:
-        ctx.close()
+    # SANE's test backend, made to fail sane_read(), now and then never returns (2 runs in
+    # 30 here, a race in its reader, whatever the options): such a run ends in our timeout
+    # and is tried again, up to three times; the answer checked is the backend's status
+    for _attempt in range(3):
+        ctx = scanner_ctx(clock, scanning__timeout_seconds=10,
+                          scanning__options=["--read-return-value", status])
+        try:
+            with pytest.raises(ScannerUnavailable) as caught:
+                scanning.scan_page(ctx, "test:0")
+        finally:
+            ctx.close()
+        if caught.value.code != "scanner_timeout":
+            break
     assert caught.value.code == code
     assert words in str(caught.value) and OFFER in str(caught.value)
 
