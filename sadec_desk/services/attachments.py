@@ -143,7 +143,7 @@ def _storage_error(folder: Path, exc: OSError) -> PageStorageError:
                               "đĩa còn chỗ trống rồi thử lại.").format(folder=folder, error=exc))
 
 
-def _write_file(path: Path, data: bytes) -> bool:
+def write_file(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` atomically unless the same file is there; True if written.
 
     A power cut leaves either no file or the whole one (temp + fsync + rename + fsync
@@ -338,7 +338,7 @@ def add_page(ctx: AppContext, image: bytes, *, paper_index: int, paper_name: str
         blob = blob_query.get()
         # inside the transaction: a discard that removed this file before our row existed
         # cannot leave the new row without it
-        _write_file(path, page.data)
+        write_file(path, page.data)
         position = (DossierPage.select(peewee.fn.MAX(DossierPage.position))
                     .where(owner, DossierPage.paper_index == paper_index).scalar() or 0) + 1
         row_id = DossierPage.insert(
@@ -596,7 +596,7 @@ def thumbnail(ctx: AppContext, page_id: int, size: int = 160) -> bytes:
         pass
     data = imaging.thumbnail_png(_read_blob(ctx, sha, row.blob.media_type), size)
     try:
-        _write_file(cached, data)
+        write_file(cached, data)
     except PageStorageError as exc:  # a full disk only costs the cache
         log.warning("thumbnail not cached: %s", exc)
     return data

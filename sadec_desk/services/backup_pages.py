@@ -93,13 +93,9 @@ def _copy_checked(src: Path, dest: Path, sha: str) -> int | None:
         return None
     if hashlib.sha256(data).hexdigest() != sha:
         return None
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".partial")
-    with open(tmp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, dest)
+    from sadec_desk.services.attachments import write_file  # see _relative
+
+    write_file(dest, data)  # the page store's own atomic write (temp, fsync, rename)
     return len(data)
 
 
