@@ -119,6 +119,29 @@ install_packages() {
     fi
 }
 
+# The system servers the tests start privately: their versions go to the CI log, so a
+# package update that changes their behaviour shows up there (cups-daemon 2.4.2-3+deb12u10
+# began to refuse a 'Printcap' line without a value).
+print_server_versions() {
+    for pkg in cups-daemon sane-utils libsane1 xvfb; do
+        ver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
+        say "found $pkg ${ver:-(not installed)}"
+    done
+    # cupsd has no --version; its package version above is the one to read
+    if command -v scanimage >/dev/null 2>&1; then
+        say "found $(scanimage --version 2>&1 | head -n 1)"
+    fi
+    pg=
+    for d in /usr/lib/postgresql/*/bin; do
+        [ -x "$d/postgres" ] && pg=$d/postgres
+    done
+    if [ -n "$pg" ]; then
+        say "found $("$pg" --version 2>&1 | head -n 1) ($pg)"
+    else
+        say "found no PostgreSQL server under /usr/lib/postgresql"
+    fi
+}
+
 PY=$(find_python)
 
 # App: libzbar0 (pyzbar loads it at run time), DejaVu fonts (Vietnamese slips are drawn
@@ -155,6 +178,7 @@ if [ "$MODE" = test ]; then
     TEST_PKGS="$TEST_PKGS poppler-utils"
     # shellcheck disable=SC2086
     install_packages "tests" $TEST_PKGS
+    print_server_versions
 fi
 
 # --- Virtual environment -------------------------------------------------------------
@@ -250,6 +274,9 @@ if [ -z "${DISPLAY:-}" ]; then
         else
             warn "Xvfb did not start within 10 s (GUI tests will fail or skip):"
             cat "$XVFB_DIR/log" >&2 || true
+            # the GUI tests quote it when they fail for want of a display
+            SADEC_XVFB_ERROR=$(tail -c 2000 "$XVFB_DIR/log" 2>/dev/null || true)
+            export SADEC_XVFB_ERROR
             cleanup
             XVFB_PID=
             XVFB_DIR=

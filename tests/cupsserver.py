@@ -101,7 +101,7 @@ DirtyCleanInterval 0
 
 CUPS_FILES_CONF = """\
 FileDevice Yes
-Printcap
+Printcap {base}/printcap
 ServerRoot {base}
 RequestRoot {base}/spool
 TempDir {base}/tmp
@@ -149,6 +149,9 @@ class CupsServer:
         (self.base / "cups-files.conf").write_text(
             CUPS_FILES_CONF.format(base=self.base, identity=identity))
         atexit.register(self.stop)
+        self.port = _free_port()
+        (self.base / "cupsd.conf").write_text(CUPSD_CONF.format(port=self.port))
+        self.check_config()
         last_error = ""
         for _attempt in range(3):  # a free port can be taken between probe and bind
             self.port = _free_port()
@@ -161,6 +164,24 @@ class CupsServer:
                 self._kill()
         self.stop()
         raise RuntimeError(f"cupsd did not start:\n{last_error}")
+
+    def check_config(self) -> None:
+        """``cupsd -t``: let the installed cupsd judge the generated files before it runs.
+
+        A cupsd that refuses its config exits at once and writes the reason to stderr
+        only (its error log is not open yet), so without this check a refusal reads as
+        "cupsd exited with 1: (no cupsd log)". Debian's 2.4.2-3+deb12u10 refuses a
+        directive without a value (``Printcap`` alone) that earlier builds took."""
+        assert self.base is not None
+        done = subprocess.run(
+            [self.tools["cupsd"], "-t", "-c", str(self.base / "cupsd.conf"),
+             "-s", str(self.base / "cups-files.conf")],
+            capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
+            env=dict(os.environ, LC_ALL="C"), check=False)
+        if done.returncode != 0:
+            self.stop()
+            raise RuntimeError(f"cupsd refused the generated config (cupsd -t exited with "
+                               f"{done.returncode}): {(done.stderr + done.stdout).strip()}")
 
     def _launch(self) -> None:
         assert self.base is not None

@@ -182,3 +182,18 @@ def test_a_crashed_scheduler_loses_no_job(monkeypatch, clock):
                 ctx.close()
     finally:
         server.stop()
+
+
+def test_a_config_cupsd_refuses_fails_with_cupsds_own_sentence(monkeypatch):
+    """The generated files are checked with ``cupsd -t`` first: a refusal (here an unknown
+    group, refused by every 2.4 build) is raised with cupsd's sentence, not "(no cupsd log)",
+    and leaves no temp dir behind."""
+    import cupsserver
+
+    monkeypatch.setattr(cupsserver, "CUPS_FILES_CONF",
+                        cupsserver.CUPS_FILES_CONF + "SystemGroup no-such-group-sadec\n")
+    server = CupsServer()
+    with pytest.raises(RuntimeError) as caught:
+        server.start()
+    assert 'Unknown SystemGroup "no-such-group-sadec"' in str(caught.value)
+    assert server.base is None

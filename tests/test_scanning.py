@@ -10,7 +10,9 @@ WIA (Windows) is not tested: there is no Windows machine here.
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +25,8 @@ from sadec_desk.services import scanning
 from sadec_desk.services.camera import CameraUnavailable
 from sadec_desk.services.scanning import ScannerUnavailable
 
-pytestmark = pytest.mark.skipif(not shutil.which("scanimage"),
+# CI installs sane-utils (bootstrap.sh test): there a missing scanimage must fail, not skip.
+pytestmark = pytest.mark.skipif(not shutil.which("scanimage") and not os.environ.get("CI"),
                                 reason="scanimage (Debian sane-utils) is not installed")
 
 OFFER = "chụp ảnh giấy tờ bằng máy ảnh hoặc chọn tệp ảnh thay thế"
@@ -37,6 +40,18 @@ def sane(tmp_path, monkeypatch) -> Path:
     (folder / "dll.conf").write_text("test\n")
     (folder / "test.conf").write_text("number_of_devices 2\n")
     monkeypatch.setenv("SANE_CONFIG_DIR", str(folder))
+    # The virtual devices must be there before a test relies on them; if SANE cannot load
+    # its test backend, the test fails with scanimage's own words.
+    if not shutil.which("scanimage"):
+        pytest.fail("CI is set but scanimage (Debian sane-utils) is not installed",
+                    pytrace=False)
+    listed = subprocess.run(["scanimage", "-L"], capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, SANE_CONFIG_DIR=str(folder), LC_ALL="C"),
+                            check=False)
+    if "test:0" not in listed.stdout:
+        pytest.fail(f"SANE's test backend did not start (scanimage -L exited with "
+                    f"{listed.returncode}): {(listed.stdout + listed.stderr).strip()}",
+                    pytrace=False)
     return folder
 
 

@@ -39,8 +39,10 @@ def cheap_hashes(monkeypatch):
 def tk_root():
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         if os.environ.get("CI"):
-            pytest.fail("CI is set but there is no DISPLAY (bootstrap.sh starts Xvfb)",
-                        pytrace=False)
+            # bootstrap.sh passes on what Xvfb said when it did not start
+            said = os.environ.get("SADEC_XVFB_ERROR", "").strip()
+            pytest.fail("CI is set but there is no DISPLAY (bootstrap.sh starts Xvfb)"
+                        + (f"; Xvfb said: {said}" if said else ""), pytrace=False)
         pytest.skip("no display: run under Xvfb (sh bootstrap.sh test does)")
     from sadec_desk.app import new_window
 

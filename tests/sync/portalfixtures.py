@@ -58,26 +58,33 @@ def start_portal(path: Path, *, token_ttl: int = 3600) -> RunningPortal:
     app = portal_mod.create_app(store, admin_key=ADMIN_KEY, test_hooks=True)
     server = create_server(app, host="127.0.0.1", port=0, threads=4,
                            asyncore_loop_timeout=0.2)
+    failure: list[str] = []
+
     def run():
         try:
             server.run()
-        except OSError:
-            # stop() closes the sockets under the loop's select(); that ends the loop
-            pass
+        except Exception as exc:  # noqa: BLE001 (the waiting loop below reports it)
+            # stop() closes the sockets under the loop's select() (an OSError); that ends
+            # the loop. Before the portal answered, it is the reason it did not start.
+            failure.append(f"{type(exc).__name__}: {exc}")
 
     thread = threading.Thread(target=run, daemon=True, name="test-portal")
     thread.start()
     running = RunningPortal(server, thread, store)
     deadline = time.monotonic() + 10
+    last = "no answer"
     while True:
         try:
-            if httpx.get(running.url + "/v1/health", timeout=1).status_code == 200:
+            answer = httpx.get(running.url + "/v1/health", timeout=1)
+            if answer.status_code == 200:
                 return running
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
+            last = f"/v1/health answered {answer.status_code}: {answer.text[:500]}"
+        except httpx.HTTPError as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        if failure or not thread.is_alive() or time.monotonic() > deadline:
             running.stop()
-            raise RuntimeError("portal did not start within 10 s")
+            reason = failure[0] if failure else last
+            raise RuntimeError(f"the reference portal did not start: {reason}")
         time.sleep(0.02)
 
 

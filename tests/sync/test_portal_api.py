@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -85,12 +86,29 @@ def _serve(args, env=None):
                              "--host", "127.0.0.1", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+
+    def read():
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put(None)  # the portal closed its output: it has ended
+
+    threading.Thread(target=read, daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + 20
     try:
         while True:
-            line = lines.get(timeout=20)
-            if line.startswith("listening on "):
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                line = ""
+            if line and line.startswith("listening on "):
                 return proc, line.split()[-1]
+            if line:
+                seen.append(line)
+            elif line is None or time.monotonic() >= deadline:
+                # the server's own words say why it did not start
+                raise RuntimeError("`sadec-desk portal serve` did not start: "
+                                   + ("".join(seen).strip() or "it printed nothing in 20 s"))
     except BaseException:
         proc.kill()
         proc.wait(10)
