@@ -107,8 +107,8 @@ def bench_store(workdir: Path, scans: list[bytes]) -> None:
     os.environ["SADEC_DESK_CONFIG"] = str(workdir / "store" / "config.toml")
     os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / "store" / "data")
     from sadec_desk.config import load_config, save_setting
-    from sadec_desk.services import attachments
     from sadec_desk.services.context import open_context
+    from sadec_desk.services.pages import store
 
     save_setting("office.agency_code", "000.00.14.H20")
     ctx = open_context(load_config())
@@ -121,14 +121,14 @@ def bench_store(workdir: Path, scans: list[bytes]) -> None:
             started = time.perf_counter()
             for scan in scans:
                 t0 = time.perf_counter()
-                page = attachments.add_page(ctx, scan, paper_index=1, paper_name="Giấy chứng sinh",
+                page = store.add_page(ctx, scan, paper_index=1, paper_name="Giấy chứng sinh",
                                             source="scanner", draft=draft)
                 times.append(time.perf_counter() - t0)
                 if r == 0:
                     sizes.append(page.size)
             per_submission.append(time.perf_counter() - started)
             if r < rounds - 1:
-                attachments.discard_draft(ctx, draft)  # the next round stores afresh
+                store.discard_draft(ctx, draft)  # the next round stores afresh
         base_dir = workdir / "raw-store"
         base_times = []
         for _ in range(rounds):
@@ -230,7 +230,8 @@ def bench_upload(workdir: Path, normalised: list[bytes], args) -> None:
             office = syncbench.Office(workdir, name, url, admin, 500)
             from sadec_desk.db.attachment_models import PageBlob
             from sadec_desk.db.models import Dossier
-            from sadec_desk.services import attachments, dossiers
+            from sadec_desk.services.pages import store
+            from sadec_desk.services.reception import dossiers
             from sadec_desk.sync import engine
 
             distinct = page_variants(normalised, args.submissions * (args.pages - repeated),
@@ -242,14 +243,14 @@ def bench_upload(workdir: Path, normalised: list[bytes], args) -> None:
                                                      (s + 1) * (args.pages - repeated)]
                 draft = str(uuid.uuid4())  # a kiosk draft id
                 for data in pages:
-                    attachments.add_page(office.ctx, data, paper_index=1,
+                    store.add_page(office.ctx, data, paper_index=1,
                                          paper_name="Giấy chứng sinh", source="scanner",
                                          draft=draft)
-                logical += sum(p.size for p in attachments.draft_pages(office.ctx, draft))
+                logical += sum(p.size for p in store.draft_pages(office.ctx, draft))
                 with office.ctx.database.atomic():
                     info = dossiers.receive_dossier(office.ctx, procedure_code=PROCEDURE,
                                                     qr_text=card(s), channel="kiosk")
-                    attachments.attach_draft(office.ctx, draft,
+                    store.attach_draft(office.ctx, draft,
                                              Dossier.get(Dossier.uuid == info.uuid).id)
             stored = sum(b.size for b in PageBlob.select(PageBlob.size))
             started = time.perf_counter()
@@ -304,7 +305,7 @@ def main() -> int:
     scans = [synthetic_scan(i) for i in range(args.pages)]
     print(f"made {len(scans)} synthetic A4 300 dpi scans in {time.perf_counter() - started:.1f} s")
     bench_store(workdir, scans)
-    from sadec_desk.imaging import normalise_page
+    from sadec_desk.adapters.imaging import normalise_page
 
     normalised = [normalise_page(s).data for s in scans]
     bench_upload(workdir, normalised, args)

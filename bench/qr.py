@@ -38,8 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sadec_desk import qr_image
-from sadec_desk.qr_image import PYZBAR, ZXING, decode_qr_image, read_with, to_grey
+from sadec_desk.adapters import qr_image
+from sadec_desk.adapters.qr_image import PYZBAR, ZXING, decode_qr_image, read_with, to_grey
 
 ROOT = Path(__file__).resolve().parent.parent
 

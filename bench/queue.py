@@ -82,7 +82,7 @@ def fill_history(ctx, first_day, days: int, per_day: int) -> float:
 
 def run_day(ctx, clock_box: dict, day_start: datetime, ops: int) -> tuple[list, list]:
     """A working day: ``ops`` tickets taken, each followed by call_next + done at a counter."""
-    from sadec_desk.services import queue
+    from sadec_desk.services.queue import tickets
 
     groups = ["A", "B", "C"]
     take_times, call_times = [], []
@@ -91,7 +91,7 @@ def run_day(ctx, clock_box: dict, day_start: datetime, ops: int) -> tuple[list, 
     for i in range(ops):
         clock_box["now"] = day_start + timedelta(seconds=13 * i)
         t0 = time.perf_counter()
-        queue.take_ticket(ctx, groups[i % 3], priority=i % 10 == 0)
+        tickets.take_ticket(ctx, groups[i % 3], priority=i % 10 == 0)
         take_times.append(time.perf_counter() - t0)
         pending += 1
         if i < 20:
@@ -99,23 +99,23 @@ def run_day(ctx, clock_box: dict, day_start: datetime, ops: int) -> tuple[list, 
         counter = "1" if i % 2 == 0 else "2"
         t0 = time.perf_counter()
         try:
-            queue.call_next(ctx, counter)
-        except queue.QueueEmpty:
+            tickets.call_next(ctx, counter)
+        except tickets.QueueEmpty:
             continue
         call_times.append(time.perf_counter() - t0)
-        queue.finish(ctx, counter=counter)
+        tickets.finish(ctx, counter=counter)
     return take_times, call_times
 
 
 def time_board(ctx, runs: int = 50) -> tuple[list, list]:
     """The display board's refresh (queue_status) and the day's statistics."""
-    from sadec_desk.services import queue
-    from sadec_desk.services.queue_stats import queue_stats
+    from sadec_desk.services.queue import tickets
+    from sadec_desk.services.queue.stats import queue_stats
 
     status_times, stats_times = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        queue.queue_status(ctx)
+        tickets.queue_status(ctx)
         status_times.append(time.perf_counter() - t0)
     for _ in range(max(1, runs // 10)):
         t0 = time.perf_counter()
@@ -128,7 +128,7 @@ def open_office(workdir: Path, clock_box: dict):
     os.environ["SADEC_DESK_CONFIG"] = str(workdir / "config.toml")
     os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / "data")
     from sadec_desk.config import load_config, save_setting
-    from sadec_desk.services import office
+    from sadec_desk.services.admin import office
     from sadec_desk.services.context import open_context
 
     save_setting("office.agency_code", "000.00.14.H20")

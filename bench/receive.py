@@ -41,8 +41,8 @@ def main() -> int:
 
     from sadec_desk.config import load_config, save_setting
     from sadec_desk.domain.calendar import VN_TZ
-    from sadec_desk.services import dossiers
     from sadec_desk.services.context import open_context
+    from sadec_desk.services.reception import dossiers
 
     print("machine:", machine("peewee"))
     print("data dir:", workdir)

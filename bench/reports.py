@@ -40,7 +40,7 @@ QR = ("087{:09d}||Nguyễn Thị Hoa|21032003|Nữ|Ấp {}, xã Tân Khánh Đô
 RECEIVER = """
 import json, sys, time
 from sadec_desk.config import load_config
-from sadec_desk.services import dossiers
+from sadec_desk.services.reception import dossiers
 from sadec_desk.services.context import open_context
 ctx = open_context(load_config())
 print("READY", flush=True)
@@ -57,7 +57,7 @@ while True:
 
 def build_year(ctx, per_month: int) -> None:
     from sadec_desk.domain.calendar import VN_TZ
-    from sadec_desk.services import dossiers
+    from sadec_desk.services.reception import dossiers
 
     procedures = ["1.001193", "2.000815", "1.004873", "2.000884", "1.000656", "1.004859"]
     base = datetime(2026, 1, 5, 7, 30, tzinfo=VN_TZ)
@@ -123,8 +123,9 @@ def main() -> int:
     os.environ["SADEC_DESK_CONFIG"] = str(workdir / "config.toml")
     os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / "data")
     from sadec_desk.config import load_config, save_setting
-    from sadec_desk.services import backup, reports
+    from sadec_desk.services.admin import backup
     from sadec_desk.services.context import open_context
+    from sadec_desk.services.reports import build
 
     print("machine:", machine("peewee", "reportlab", "matplotlib", "openpyxl"))
     print("data dir:", workdir)
@@ -138,7 +139,7 @@ def main() -> int:
         print()
 
         # --- what the hash chain adds to receiving a dossier (bench/receive.py: p99 <= 5 ms)
-        from sadec_desk.services import dossiers as dossier_service
+        from sadec_desk.services.reception import dossiers as dossier_service
 
         chained = dossier_service.append_event
         chain_times, receive_times = [], []
@@ -168,7 +169,7 @@ def main() -> int:
         times = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            summary = reports.summary_report(ctx, "2026-06-01", "2026-06-30")
+            summary = build.summary_report(ctx, "2026-06-01", "2026-06-30")
             times.append(time.perf_counter() - t0)
         raw = sqlite3.connect(ctx.config.sqlite_path)
         raw_times = []
@@ -187,22 +188,22 @@ def main() -> int:
         p99_summary = percentile(times, 0.99)
 
         t0 = time.perf_counter()
-        late = reports.overdue_report(ctx)
+        late = build.overdue_report(ctx)
         print(f"overdue_report over the year: {time.perf_counter() - t0:.3f} s "
               f"({len(late.overdue)} overdue, {len(late.due_soon)} due soon)")
 
         # --- PDFs
         t0 = time.perf_counter()
-        book = reports.export_book(ctx, "2026-06-01", "2026-06-30", out=workdir / "so.pdf")
+        book = build.export_book(ctx, "2026-06-01", "2026-06-30", out=workdir / "so.pdf")
         book_s = time.perf_counter() - t0
         print(f"Mẫu 06 book PDF, June: {book_s:.2f} s, {book.pages} pages, "
               f"{Path(book.path).stat().st_size / 1e6:.1f} MB")
         t0 = time.perf_counter()
-        reports.export_report(ctx, "2026-06-01", "2026-06-30", fmt="pdf",
+        build.export_report(ctx, "2026-06-01", "2026-06-30", fmt="pdf",
                               out=workdir / "bao-cao.pdf")
         print(f"report PDF with charts, June: {time.perf_counter() - t0:.2f} s")
         t0 = time.perf_counter()
-        reports.export_report(ctx, "2026-06-01", "2026-06-30", fmt="xlsx",
+        build.export_report(ctx, "2026-06-01", "2026-06-30", fmt="xlsx",
                               out=workdir / "bao-cao.xlsx", book=True)
         print(f"report XLSX with the book sheet, June: {time.perf_counter() - t0:.2f} s")
         print()

@@ -81,8 +81,9 @@ def run_child(code: str, env: dict) -> list[float]:
 
 def build(args, workdir: Path):
     from sadec_desk.config import load_config, save_setting
-    from sadec_desk.services import dossiers, office, users
+    from sadec_desk.services.admin import office, users
     from sadec_desk.services.context import open_context
+    from sadec_desk.services.reception import dossiers
 
     save_setting("office.agency_code", "000.00.14.H20")
     save_setting("office.name", "UBND phường 1, thành phố Sa Đéc")
@@ -158,22 +159,22 @@ def main() -> int:
     print(describe("baseline: python + tkinter window drawn", baseline, with_max=True))
 
     from sadec_desk.config import load_config
-    from sadec_desk.services import reception
     from sadec_desk.services.context import open_context
+    from sadec_desk.services.reception import intake
 
     ctx = open_context(load_config())
     find_name, find_code = [], []
     code = ctx.database.execute_sql("SELECT code FROM dossier ORDER BY id DESC LIMIT 1"
                                     ).fetchone()[0]
     t = time.perf_counter()
-    reception.warm_up(ctx)
+    intake.warm_up(ctx)
     warm = time.perf_counter() - t
     for _ in range(5):
         t = time.perf_counter()
-        found = reception.find_dossiers(ctx, "tran van duc")
+        found = intake.find_dossiers(ctx, "tran van duc")
         find_name.append(time.perf_counter() - t)
         t = time.perf_counter()
-        reception.find_dossiers(ctx, code)
+        intake.find_dossiers(ctx, code)
         find_code.append(time.perf_counter() - t)
     ctx.close()
     print(f"{'name index built (once, in the worker at sign-in)':<52} {warm * 1000:7.1f} ms")

@@ -80,7 +80,7 @@ class Office:
         engine.enrol(self.ctx, url, admin.post("/enrolments").json()["code"], name)
 
     def receive(self, n: int, offset: int = 0) -> float:
-        from sadec_desk.services import dossiers
+        from sadec_desk.services.reception import dossiers
 
         procedures = ["1.001193", "2.000815", "1.004873", "2.000884", "1.000656"]
         started = time.perf_counter()
@@ -151,7 +151,7 @@ def main() -> int:
         # 3. interrupted push then full resync
         main_office.bind()
         from sadec_desk.sync import engine
-        from sadec_desk.sync.client import TransientError
+        from sadec_desk.sync.adapters.reference import TransientError
 
         main_office.receive(args.interrupted, offset=args.dossiers)
 
@@ -195,7 +195,7 @@ def main() -> int:
         print(f"first pull read past the office's own {expected - args.baseline} pushed "
               f"changes in {time.perf_counter() - started:.2f} s (not timed)")
         targets = [d.uuid for d in Dossier.select(Dossier.uuid).limit(args.changes)]
-        from sadec_desk.sync import portal as portal_mod
+        from sadec_desk.sync.portal import app as portal_mod
 
         # written straight into the portal's database in one transaction (setup, not timed)
         portal_db = portal_mod.open_portal_database(

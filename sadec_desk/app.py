@@ -63,7 +63,7 @@ def create_root():
 def start_app(root, ctx, *, start_workers: bool = True, on_close=None, **shell_options):
     """Build the main window on ``root``; returns (shell, stop) where stop() ends the
     background workers started here."""
-    from sadec_desk.announce import Announcer, find_engine
+    from sadec_desk.adapters.speech import Announcer, find_engine
     from sadec_desk.views.shell import Shell
 
     sync_worker = None

@@ -10,7 +10,7 @@ import wave
 
 import pytest
 
-from sadec_desk.announce import (
+from sadec_desk.adapters.speech import (
     Announcer,
     EspeakEngine,
     WindowsSpeechEngine,
@@ -71,7 +71,7 @@ def test_calls_are_said_in_order_one_at_a_time_even_from_many_threads():
 def test_engine_failure_is_logged_and_the_next_call_is_still_said(caplog):
     engine = FakeEngine(seconds=0, fail_on="hỏng")
     announcer = Announcer(engine)
-    with caplog.at_level(logging.WARNING, logger="sadec_desk.announce"):
+    with caplog.at_level(logging.WARNING, logger="sadec_desk.adapters.speech"):
         for text in ("một", "hỏng", "hai"):
             announcer.announce(text)
         assert announcer.wait_idle(timeout=5)
@@ -81,7 +81,7 @@ def test_engine_failure_is_logged_and_the_next_call_is_still_said(caplog):
 
 
 def test_without_an_engine_calls_are_skipped_with_a_log_line(caplog):
-    with caplog.at_level(logging.INFO, logger="sadec_desk.announce"):
+    with caplog.at_level(logging.INFO, logger="sadec_desk.adapters.speech"):
         announcer = Announcer(None)
         announcer.announce("Xin mời số A001")
         assert announcer.wait_idle(timeout=5)

@@ -13,8 +13,10 @@ from appfixtures import OTHER_QR, SAMPLE_QR, Clock, make_ctx, vn
 from sadec_desk.cli import main
 from sadec_desk.db import migrations
 from sadec_desk.db.models import Dossier
-from sadec_desk.services import audit, backup, dossiers
-from sadec_desk.services.backup import BackupError
+from sadec_desk.services import audit
+from sadec_desk.services.admin import backup
+from sadec_desk.services.admin.backup import BackupError
+from sadec_desk.services.reception import dossiers
 
 
 def _receive(ctx, n=1, qr=SAMPLE_QR):
@@ -201,7 +203,7 @@ def test_postgresql_backup_and_restore_wrap_pg_dump(pg_database):
 
 
 def test_backups_need_it_or_leader_and_restore_needs_it():
-    from sadec_desk.services.users import PermissionDenied, UserInfo
+    from sadec_desk.services.admin.users import PermissionDenied, UserInfo
 
     ctx = make_ctx(Clock())
     _receive(ctx)

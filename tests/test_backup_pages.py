@@ -9,12 +9,14 @@ from pathlib import Path
 from appfixtures import SAMPLE_QR, Clock, make_ctx
 from pagesamples import encode, text_page
 
-from sadec_desk.services import attachments, backup, dossiers
+from sadec_desk.services.admin import backup
+from sadec_desk.services.pages import store
+from sadec_desk.services.reception import dossiers
 
 
 def _dossier_with_pages(ctx, *labels: str):
     code = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR).code
-    pages = [attachments.add_page(ctx, encode(text_page(label=label)), paper_index=1,
+    pages = [store.add_page(ctx, encode(text_page(label=label)), paper_index=1,
                                   paper_name="Giấy chứng sinh", source="scanner", dossier=code)
              for label in labels]
     return code, pages
@@ -62,13 +64,13 @@ def test_restore_puts_the_page_files_back(tmp_path):
     ctx = make_ctx(Clock(), backup__dir=str(tmp_path / "usb"))
     try:
         _code, pages = _dossier_with_pages(ctx, "giấy chứng sinh")
-        before = attachments.read_page(ctx, pages[0].id)
+        before = store.read_page(ctx, pages[0].id)
         info = backup.create_backup(ctx)
-        for path in attachments.pages_dir(ctx).glob("*/*"):
+        for path in store.pages_dir(ctx).glob("*/*"):
             path.unlink()  # a disk failure took the page files
         result = backup.restore_backup(ctx, info.name)
         assert result.pages_restored == 1
-        assert attachments.read_page(ctx, pages[0].id) == before
+        assert store.read_page(ctx, pages[0].id) == before
     finally:
         ctx.close()
 
@@ -77,7 +79,7 @@ def test_a_page_already_lost_is_reported_and_the_backup_kept(tmp_path):
     ctx = make_ctx(Clock(), backup__dir=str(tmp_path / "usb"))
     try:
         _code, pages = _dossier_with_pages(ctx, "còn", "mất")
-        lost = attachments.blob_path(ctx, pages[1].sha256)
+        lost = store.blob_path(ctx, pages[1].sha256)
         lost.unlink()
         info = backup.create_backup(ctx)
         assert (info.pages, info.pages_missing) == (1, 1)
@@ -96,11 +98,11 @@ def test_retention_deletes_only_pages_no_kept_backup_holds(tmp_path):
         _code, (kept, gone) = _dossier_with_pages(ctx, "giữ", "bỏ")
         backup.create_backup(ctx)
         assert len(_store_files(tmp_path / "usb")) == 2
-        attachments.remove_page(ctx, gone.id)  # its file leaves the data dir too
+        store.remove_page(ctx, gone.id)  # its file leaves the data dir too
         clock.moment += timedelta(days=1)
         newest = backup.create_backup(ctx)  # retention drops the first backup
         assert [b.name for b in backup.list_backups(ctx)] == [newest.name]
-        assert _store_files(tmp_path / "usb") == {attachments.blob_path(
+        assert _store_files(tmp_path / "usb") == {store.blob_path(
             ctx, kept.sha256).name}
         assert list((tmp_path / "usb").glob("*.pages")) == [Path(newest.path + ".pages")]
         assert backup.verify_backup(ctx, newest.name).ok

@@ -7,8 +7,8 @@ import pytest
 from appfixtures import AGENCY, SAMPLE_QR, Clock, make_ctx
 
 from sadec_desk.config import load_config
-from sadec_desk.services import dossiers
 from sadec_desk.services.context import open_context
+from sadec_desk.services.reception import dossiers
 
 WORKERS = 4
 PER_WORKER = 25

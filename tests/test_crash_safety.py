@@ -31,7 +31,7 @@ from sadec_desk.services.context import open_context
 CHILD = f"""
 import sys
 from sadec_desk.config import load_config
-from sadec_desk.services import dossiers
+from sadec_desk.services.reception import dossiers
 from sadec_desk.services.context import open_context
 
 ctx = open_context(load_config())

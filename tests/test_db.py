@@ -10,8 +10,8 @@ from sadec_desk.db import migrations
 from sadec_desk.db.models import DossierEvent, Outbox, SchemaVersion
 from sadec_desk.db.schema import ALL_MODELS
 from sadec_desk.errors import DatabaseError
-from sadec_desk.services import dossiers
 from sadec_desk.services.context import open_context
+from sadec_desk.services.reception import dossiers
 
 
 def test_sqlite_is_durable_and_strict():

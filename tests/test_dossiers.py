@@ -9,11 +9,12 @@ from sadec_desk.db.models import Citizen, Dossier, DossierEvent, DossierSequence
 from sadec_desk.domain.cccd import CccdQrError
 from sadec_desk.domain.lifecycle import IllegalTransition
 from sadec_desk.errors import InvalidInput, NotFound
-from sadec_desk.services import catalog, dossiers
+from sadec_desk.services import catalogue
+from sadec_desk.services.reception import dossiers
 
 
 def test_catalogue_is_seeded_with_the_ten_procedures(ctx):
-    codes = [p.code for p in catalog.list_procedures(ctx)]
+    codes = [p.code for p in catalogue.list_procedures(ctx)]
     assert sorted(codes) == sorted([
         "1.001193", "1.000894", "1.000656", "1.004884", "1.004873",
         "2.000635", "2.000815", "2.000884", "1.001022", "1.004859"])
@@ -168,7 +169,7 @@ def test_council_fee_comes_from_settings(clock):
     try:
         info = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
         assert info.fee_vnd == 5000
-        listed = {p.code: p for p in catalog.list_procedures(ctx)}
+        listed = {p.code: p for p in catalogue.list_procedures(ctx)}
         assert listed["1.004873"].fee_amount_vnd == 5000
         assert "5.000" in listed["1.004873"].fee_text
     finally:

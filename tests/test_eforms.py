@@ -17,8 +17,9 @@ from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.domain.catalogue import procedure_to_data, procedures_from_data
 from sadec_desk.domain.cccd import CccdQrError
 from sadec_desk.errors import InvalidInput, NotFound
-from sadec_desk.services import catalog, dossiers, eforms
+from sadec_desk.services import catalogue
 from sadec_desk.services.context import open_context
+from sadec_desk.services.reception import dossiers, eforms
 
 BIRTH = "1.001193"
 CHILD = {"req_relation": "mẹ", "child_name": "Trần Minh Khôi", "child_birth_date": "20/11/2026",
@@ -61,7 +62,7 @@ def page_size(path: Path) -> str:
 
 
 def test_every_catalogue_procedure_has_a_form_to_render(ctx):
-    for procedure in catalog.list_procedures(ctx):
+    for procedure in catalogue.list_procedures(ctx):
         form = eforms.form_for(ctx, procedure.code)
         assert form is not None and form.procedure_code == procedure.code
         assert form.fields and any(f.required for f in form.fields)
@@ -132,14 +133,14 @@ def test_the_counter_corrects_a_form_and_a_second_op_goes_out(ctx):
 
 def test_a_dossier_keeps_the_form_version_it_was_filled_on(ctx):
     info = birth_dossier(ctx)
-    _row, procedure = catalog.active_procedure(ctx, BIRTH)
+    _row, procedure = catalogue.active_procedure(ctx, BIRTH)
     data = procedure_to_data(procedure)
     data["version"] = procedure.version + 1
     data["form"]["version"] = "2026.1"
     data["form"]["title"] = "TỜ KHAI ĐĂNG KÝ KHAI SINH (MẪU MỚI)"
     newer = procedures_from_data({"format": 1, "procedures": [data]})[0]
     with ctx.database.atomic():
-        assert catalog.adopt_procedure(ctx, newer, "portal")
+        assert catalogue.adopt_procedure(ctx, newer, "portal")
     ctx.forget_cached()
     assert eforms.form_for(ctx, BIRTH).version == "2026.1"
     filled = eforms.form_of(ctx, info.code)
@@ -261,7 +262,7 @@ def test_form_to_fill_a_paper_dossier_starts_from_the_applicants_card(ctx):
 def test_a_checkbox_prints_in_vietnamese_whatever_the_screen_language():
     from sadec_desk import i18n
     from sadec_desk.domain.eforms import CHECKED, FormField
-    from sadec_desk.services.form_pdf import _shown
+    from sadec_desk.services.documents.form_pdf import _shown
 
     field = FormField(name="agree", label="Đồng ý", type="checkbox")
     i18n.set_language("en")

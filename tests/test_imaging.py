@@ -12,7 +12,7 @@ import pytest
 from pagesamples import askew, encode, on_scanner_bed, text_page
 from PIL import Image
 
-from sadec_desk import imaging
+from sadec_desk.adapters import imaging
 from sadec_desk.errors import InvalidInput
 
 

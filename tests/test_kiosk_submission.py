@@ -14,8 +14,11 @@ from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.errors import InvalidInput
-from sadec_desk.services import attachments, dossiers, eforms, kiosk_submission, users
-from sadec_desk.services.users import PermissionDenied
+from sadec_desk.services.admin import users
+from sadec_desk.services.admin.users import PermissionDenied
+from sadec_desk.services.kiosk import submission
+from sadec_desk.services.pages import store
+from sadec_desk.services.reception import dossiers, eforms
 
 BIRTH = "1.001193"
 
@@ -35,7 +38,7 @@ def page_png(text: str = "GIAY CHUNG SINH", seed: int = 0) -> bytes:
 
 def birth_values(ctx) -> dict[str, str]:
     """The birth declaration as the citizen completes it after the card filled its part."""
-    values = kiosk_submission.read_card(ctx, BIRTH, SAMPLE_QR)
+    values = submission.read_card(ctx, BIRTH, SAMPLE_QR)
     values.update({
         "req_relation": "Mẹ", "child_name": "Trần Minh Khôi", "child_birth_date": "20/11/2026",
         "child_gender": "Nam", "child_ethnicity": "Kinh", "child_birth_place":
@@ -55,7 +58,7 @@ def kiosk_signed_in(ctx):
 
 
 def test_only_procedures_with_an_e_form_are_offered_without_the_form_paper(ctx):
-    offered = kiosk_submission.list_procedures(ctx)
+    offered = submission.list_procedures(ctx)
     codes = [p.code for p in offered]
     assert BIRTH in codes
     assert all(eforms.form_for(ctx, c) is not None for c in codes)
@@ -67,25 +70,25 @@ def test_only_procedures_with_an_e_form_are_offered_without_the_form_paper(ctx):
 
 
 def test_the_card_fills_the_form_and_other_codes_get_a_sentence(ctx):
-    values = kiosk_submission.read_card(ctx, BIRTH, SAMPLE_QR)
+    values = submission.read_card(ctx, BIRTH, SAMPLE_QR)
     assert values["req_name"] == "Nguyễn Thị Hoa"
     assert values["req_id"] == "034303011829"
     with pytest.raises(InvalidInput, match="phiếu hẹn, không phải thẻ căn cước"):
-        kiosk_submission.read_card(ctx, BIRTH, "000.00.14.H20-261126-0001")
+        submission.read_card(ctx, BIRTH, "000.00.14.H20-261126-0001")
     with pytest.raises(InvalidInput, match="không phải mã QR trên thẻ căn cước"):
-        kiosk_submission.read_card(ctx, BIRTH, "https://example.org/hello")
+        submission.read_card(ctx, BIRTH, "https://example.org/hello")
     with pytest.raises(InvalidInput):
-        kiosk_submission.read_card(ctx, BIRTH, "0343|x|y")
+        submission.read_card(ctx, BIRTH, "0343|x|y")
 
 
 def test_a_citizen_without_the_card_types_it_and_gets_the_same_checks(ctx):
     fields = {"id_number": "034303011829", "full_name": "Nguyễn Thị Hoa",
               "date_of_birth": "21/03/2003", "gender": "Nữ", "address": "Phường 1, Sa Đéc"}
-    qr_text, values = kiosk_submission.manual_card(ctx, BIRTH, fields)
+    qr_text, values = submission.manual_card(ctx, BIRTH, fields)
     assert qr_text.startswith("034303011829||Nguyễn Thị Hoa|21032003|Nữ|")
     assert values["req_name"] == "Nguyễn Thị Hoa"
     with pytest.raises(InvalidInput, match="12 chữ số"):
-        kiosk_submission.manual_card(ctx, BIRTH, dict(fields, id_number="12345"))
+        submission.manual_card(ctx, BIRTH, dict(fields, id_number="12345"))
 
 
 def test_submit_receives_a_kiosk_dossier_with_form_pages_and_receipt_in_order(ctx):
@@ -93,12 +96,12 @@ def test_submit_receives_a_kiosk_dossier_with_form_pages_and_receipt_in_order(ct
     # the counter's rule is unchanged: an IT officer cannot receive at the counter
     with pytest.raises(PermissionDenied):
         dossiers.receive_dossier(ctx, procedure_code=BIRTH, qr_text=SAMPLE_QR)
-    draft = kiosk_submission.start(ctx)
+    draft = submission.start(ctx)
     values = birth_values(ctx)
-    first = kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(seed=1), "scanner")
-    kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(seed=2), "file")
+    first = submission.add_page(ctx, draft, BIRTH, 1, page_png(seed=1), "scanner")
+    submission.add_page(ctx, draft, BIRTH, 1, page_png(seed=2), "file")
     assert first.paper_name.startswith("Giấy chứng sinh")
-    review = kiosk_submission.review(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+    review = submission.review(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                      values=values)
     assert review.applicant_id_masked == "********1829" and review.missing == ()
     lines = dict(review.form_lines)
@@ -108,13 +111,13 @@ def test_submit_receives_a_kiosk_dossier_with_form_pages_and_receipt_in_order(ct
     assert not any("034303011829" in v for v in lines.values())
     assert [(p.paper.index, p.pages) for p in review.papers] == [(1, 2)]
 
-    receipt = kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+    receipt = submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                       values=values, phone="0912 345 678")
 
     dossier = Dossier.get(Dossier.code == receipt.code)
     assert (dossier.channel, dossier.status, dossier.phone) == ("kiosk", "received",
                                                                 "0912345678")
-    assert dossier.received_by == kiosk_submission.KIOSK_ACTOR
+    assert dossier.received_by == submission.KIOSK_ACTOR
     assert DossierEvent.get(DossierEvent.dossier == dossier.id).actor == "Kiosk tự phục vụ"
     assert ctx.user.username == "admin"  # the shared context is untouched
     form = DossierForm.get(DossierForm.dossier == dossier.id)
@@ -122,7 +125,7 @@ def test_submit_receives_a_kiosk_dossier_with_form_pages_and_receipt_in_order(ct
     pages = list(DossierPage.select().order_by(DossierPage.position))
     assert [(p.dossier_id, p.draft, p.paper_index, p.position) for p in pages] == [
         (dossier.id, None, 1, 1), (dossier.id, None, 1, 2)]
-    assert kiosk_submission.pages(ctx, draft) == []
+    assert submission.pages(ctx, draft) == []
     ops = [o.op for o in Outbox.select().where(Outbox.dossier_uuid == dossier.uuid)
            .order_by(Outbox.id)]
     assert ops == ["dossier.received", "dossier.form", "dossier.pages"]
@@ -138,124 +141,124 @@ def test_submit_receives_a_kiosk_dossier_with_form_pages_and_receipt_in_order(ct
 
 
 def test_without_a_staff_sign_in_the_kiosk_cannot_submit(ctx):
-    draft = kiosk_submission.start(ctx)  # the CLI: the machine's administrator
-    kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(), "scanner")
+    draft = submission.start(ctx)  # the CLI: the machine's administrator
+    submission.add_page(ctx, draft, BIRTH, 1, page_png(), "scanner")
     ctx.sign_in_required = True  # the GUI after the staff member signed out
     with pytest.raises(PermissionDenied):
-        kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+        submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                 values=birth_values(ctx))
     assert Dossier.select().count() == 0
 
 
 def test_a_failure_in_any_part_leaves_nothing_but_the_draft(ctx, monkeypatch):
     kiosk_signed_in(ctx)
-    draft = kiosk_submission.start(ctx)
+    draft = submission.start(ctx)
     values = birth_values(ctx)
-    kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(), "camera")
-    real = attachments.attach_draft
+    submission.add_page(ctx, draft, BIRTH, 1, page_png(), "camera")
+    real = store.attach_draft
 
     def attach_then_fail(*args, **kwargs):
         real(*args, **kwargs)  # the pages moved and their outbox row written...
         raise RuntimeError("disk unplugged")  # ...then the last part fails
 
-    monkeypatch.setattr(attachments, "attach_draft", attach_then_fail)
+    monkeypatch.setattr(store, "attach_draft", attach_then_fail)
     with pytest.raises(RuntimeError):
-        kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+        submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                 values=values)
     assert Dossier.select().count() == 0
     assert DossierForm.select().count() == 0
     assert Outbox.select().count() == 0
     assert PrintJob.select().count() == 0
     assert [(p.draft, p.dossier_id) for p in DossierPage.select()] == [(draft, None)]
-    monkeypatch.setattr(attachments, "attach_draft", real)
-    receipt = kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+    monkeypatch.setattr(store, "attach_draft", real)
+    receipt = submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                       values=values)
     assert receipt.code.endswith("-0001")  # the failed try took no number
 
 
 def test_a_missing_required_paper_and_a_wrong_form_are_sentences(ctx):
-    draft = kiosk_submission.start(ctx)
+    draft = submission.start(ctx)
     values = birth_values(ctx)
     with pytest.raises(InvalidInput, match="Còn thiếu giấy tờ bắt buộc: Giấy chứng sinh"):
-        kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+        submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                 values=values)
-    assert kiosk_submission.missing_papers(ctx, draft, BIRTH)[0].startswith("Giấy chứng sinh")
-    kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(), "scanner")
+    assert submission.missing_papers(ctx, draft, BIRTH)[0].startswith("Giấy chứng sinh")
+    submission.add_page(ctx, draft, BIRTH, 1, page_png(), "scanner")
     with pytest.raises(InvalidInput, match="Tờ khai còn ô chưa đúng"):
-        kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+        submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                 values=dict(values, child_name=""))
     assert Dossier.select().count() == 0
 
 
 def test_discard_removes_the_rows_and_the_files_no_dossier_uses(ctx):
     kiosk_signed_in(ctx)
-    kept = kiosk_submission.start(ctx)
+    kept = submission.start(ctx)
     shared = page_png(seed=7)
-    kiosk_submission.add_page(ctx, kept, BIRTH, 1, shared, "scanner")
-    kiosk_submission.submit(ctx, kept, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+    submission.add_page(ctx, kept, BIRTH, 1, shared, "scanner")
+    submission.submit(ctx, kept, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                             values=birth_values(ctx))
-    draft = kiosk_submission.start(ctx)
-    own = kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(seed=8), "scanner")
-    same = kiosk_submission.add_page(ctx, draft, BIRTH, 1, shared, "scanner")
-    own_file = attachments.blob_path(ctx, own.sha256)
-    shared_file = attachments.blob_path(ctx, same.sha256)
+    draft = submission.start(ctx)
+    own = submission.add_page(ctx, draft, BIRTH, 1, page_png(seed=8), "scanner")
+    same = submission.add_page(ctx, draft, BIRTH, 1, shared, "scanner")
+    own_file = store.blob_path(ctx, own.sha256)
+    shared_file = store.blob_path(ctx, same.sha256)
     assert own_file.is_file() and shared_file.is_file()
-    assert kiosk_submission.discard(ctx, draft) == 2
-    assert kiosk_submission.pages(ctx, draft) == []
+    assert submission.discard(ctx, draft) == 2
+    assert submission.pages(ctx, draft) == []
     assert not own_file.exists()
     assert shared_file.is_file()  # the submitted dossier still uses it
     assert PageBlob.select().count() == 1
 
 
 def test_remove_page_touches_only_this_citizens_pages(ctx):
-    one, two = kiosk_submission.start(ctx), kiosk_submission.start(ctx)
-    mine = kiosk_submission.add_page(ctx, one, BIRTH, 1, page_png(seed=1), "scanner")
-    theirs = kiosk_submission.add_page(ctx, two, BIRTH, 1, page_png(seed=2), "scanner")
-    kiosk_submission.remove_page(ctx, one, theirs.id)
-    assert [p.id for p in kiosk_submission.pages(ctx, two)] == [theirs.id]
-    kiosk_submission.remove_page(ctx, one, mine.id)
-    assert kiosk_submission.pages(ctx, one) == []
+    one, two = submission.start(ctx), submission.start(ctx)
+    mine = submission.add_page(ctx, one, BIRTH, 1, page_png(seed=1), "scanner")
+    theirs = submission.add_page(ctx, two, BIRTH, 1, page_png(seed=2), "scanner")
+    submission.remove_page(ctx, one, theirs.id)
+    assert [p.id for p in submission.pages(ctx, two)] == [theirs.id]
+    submission.remove_page(ctx, one, mine.id)
+    assert submission.pages(ctx, one) == []
 
 
 def test_a_file_page_that_is_not_an_image_is_a_sentence(ctx, tmp_path):
-    draft = kiosk_submission.start(ctx)
+    draft = submission.start(ctx)
     bad = tmp_path / "note.png"
     bad.write_text("not a picture")
     with pytest.raises(InvalidInput):
-        kiosk_submission.file_page(ctx, draft, BIRTH, 1, str(bad))
+        submission.file_page(ctx, draft, BIRTH, 1, str(bad))
     with pytest.raises(InvalidInput, match="Không đọc được tệp"):
-        kiosk_submission.file_page(ctx, draft, BIRTH, 1, str(tmp_path / "missing.png"))
+        submission.file_page(ctx, draft, BIRTH, 1, str(tmp_path / "missing.png"))
     good = tmp_path / "page.png"
     good.write_bytes(page_png())
-    assert kiosk_submission.file_page(ctx, draft, BIRTH, 1, str(good)).source == "file"
+    assert submission.file_page(ctx, draft, BIRTH, 1, str(good)).source == "file"
 
 
 def test_drafts_a_crash_left_are_purged_when_the_kiosk_opens(ctx, clock):
     from datetime import timedelta
 
-    left = kiosk_submission.start(ctx)
-    page = kiosk_submission.add_page(ctx, left, BIRTH, 1, page_png(seed=3), "scanner")
-    left_file = attachments.blob_path(ctx, page.sha256)
-    clock.moment += kiosk_submission.STALE_DRAFT_AGE + timedelta(minutes=1)
-    current = kiosk_submission.start(ctx)
-    kiosk_submission.add_page(ctx, current, BIRTH, 1, page_png(seed=4), "scanner")
-    assert kiosk_submission.purge_stale(ctx) == 1
-    assert kiosk_submission.pages(ctx, left) == []
+    left = submission.start(ctx)
+    page = submission.add_page(ctx, left, BIRTH, 1, page_png(seed=3), "scanner")
+    left_file = store.blob_path(ctx, page.sha256)
+    clock.moment += submission.STALE_DRAFT_AGE + timedelta(minutes=1)
+    current = submission.start(ctx)
+    submission.add_page(ctx, current, BIRTH, 1, page_png(seed=4), "scanner")
+    assert submission.purge_stale(ctx) == 1
+    assert submission.pages(ctx, left) == []
     assert not left_file.exists()
-    assert len(kiosk_submission.pages(ctx, current)) == 1  # someone is at this one
+    assert len(submission.pages(ctx, current)) == 1  # someone is at this one
 
 
 def test_a_receipt_printer_crash_after_the_commit_still_gives_the_code(ctx, monkeypatch):
-    from sadec_desk.services import printing
+    from sadec_desk.services.printing import jobs
 
-    draft = kiosk_submission.start(ctx)
-    kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(), "scanner")
+    draft = submission.start(ctx)
+    submission.add_page(ctx, draft, BIRTH, 1, page_png(), "scanner")
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("driver bug")
 
-    monkeypatch.setattr(printing, "attempt_job", broken)
-    receipt = kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+    monkeypatch.setattr(jobs, "attempt_job", broken)
+    receipt = submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                       values=birth_values(ctx))
     assert not receipt.printed and "nhật ký" in receipt.print_message
     assert Dossier.get(Dossier.code == receipt.code).channel == "kiosk"

@@ -17,8 +17,10 @@ from printer_emulator import PrinterEmulator, refusing_port
 
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import InvalidInput
-from sadec_desk.services import dossiers, office, office_print
-from sadec_desk.services.users import PermissionDenied, UserInfo
+from sadec_desk.services.admin import office
+from sadec_desk.services.admin.users import PermissionDenied, UserInfo
+from sadec_desk.services.documents import office_forms
+from sadec_desk.services.reception import dossiers
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
                                 reason="poppler-utils (pdftotext) is not installed")
@@ -57,7 +59,7 @@ def test_without_an_office_printer_the_form_is_saved_with_the_reason_and_masked_
     ctx = open_ctx(clock)
     try:
         code = refused(ctx)
-        result = office_print.print_form_for(ctx, code, "3")
+        result = office_forms.print_form_for(ctx, code, "3")
         assert (result.status, result.form, result.printer, result.code) == (
             "saved", "03", "", code)
         path = Path(result.path)
@@ -73,7 +75,7 @@ def test_without_an_office_printer_the_form_is_saved_with_the_reason_and_masked_
         other = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
         dossiers.reschedule_dossier(ctx, other.code, datetime(2026, 12, 4, 10, tzinfo=VN_TZ),
                                     "Chờ kết quả xác minh của Công an")
-        mau04 = pdf_text(office_print.print_form_for(ctx, other.code, "04").path)
+        mau04 = pdf_text(office_forms.print_form_for(ctx, other.code, "04").path)
         assert "10:00" in mau04 and "04/12/2026" in mau04
         assert "Chờ kết quả xác minh của Công an" in mau04
         # rescheduled before the appointment: the apology foresees the delay
@@ -90,7 +92,7 @@ def test_mau_04_after_the_appointment_says_the_result_is_not_ready(clock):
         clock.moment = info.due_at + timedelta(days=1)
         dossiers.reschedule_dossier(ctx, info.code, clock.moment + timedelta(days=2),
                                     "Chờ kết quả xác minh")
-        mau04 = pdf_text(office_print.print_form_for(ctx, info.code, "04").path)
+        mau04 = pdf_text(office_forms.print_form_for(ctx, info.code, "04").path)
         assert "Tuy nhiên đến nay, UBND phường 1 chưa trả kết quả" in mau04
         assert "không thể trả" not in mau04
     finally:
@@ -101,7 +103,7 @@ def test_the_office_printer_gets_the_pdf_through_cups(clock, laser):
     ctx = open_ctx(clock, "VanPhong")
     try:
         code = refused(ctx)
-        result = office_print.print_form_for(ctx, code, "03")
+        result = office_forms.print_form_for(ctx, code, "03")
         assert result.status == "printed" and result.printed, result.message
         assert result.message == f"Đã in Mẫu 03 của hồ sơ {code} ra máy in VanPhong."
         received = laser.wait_for_jobs(1, timeout=10)[0]
@@ -115,7 +117,7 @@ def test_an_unknown_queue_is_a_sentence_and_the_pdf_stays(clock, laser):
     ctx = open_ctx(clock, "MayInKhongCo")
     try:
         code = refused(ctx)
-        result = office_print.print_form_for(ctx, code, "03")
+        result = office_forms.print_form_for(ctx, code, "03")
         assert result.status == "failed" and not result.printed
         assert "CUPS không có máy in 'MayInKhongCo'" in result.error
         assert "VanPhong" in result.error  # the queues there are
@@ -133,13 +135,13 @@ def test_no_scheduler_or_a_silent_one_fails_in_time(clock, monkeypatch):
         code = refused(ctx)
         dead = f"127.0.0.1:{refusing_port()}"
         monkeypatch.setenv("CUPS_SERVER", dead)
-        result = office_print.print_form_for(ctx, code, "03")
+        result = office_forms.print_form_for(ctx, code, "03")
         assert result.status == "failed"
         assert "Không kết nối được dịch vụ in CUPS" in result.error and dead in result.error
         with PrinterEmulator("stall") as silent:  # accepts the connection, then says nothing
             monkeypatch.setenv("CUPS_SERVER", f"127.0.0.1:{silent.port}")
             started = time.monotonic()
-            result = office_print.print_form_for(ctx, code, "03")
+            result = office_forms.print_form_for(ctx, code, "03")
             elapsed = time.monotonic() - started
         assert result.status == "failed" and Path(result.path).is_file()
         assert elapsed < 2 * TIMEOUT + TIMEOUT + 2  # lp killed at 2 s, lpstat at 1 s
@@ -153,17 +155,17 @@ def test_a_form_that_cannot_be_made_and_roles(clock):
     try:
         info = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
         with pytest.raises(InvalidInput, match="chưa có quyết định từ chối"):
-            office_print.print_form_for(ctx, info.code, "03")
+            office_forms.print_form_for(ctx, info.code, "03")
         assert not list((ctx.config.data_dir / "forms").glob("*.pdf"))
-        assert office_print.form_for("refused") == "03"
-        assert office_print.form_for("rescheduled") == "04"
-        assert office_print.form_for("processing") is None
+        assert office_forms.form_for("refused") == "03"
+        assert office_forms.form_for("rescheduled") == "04"
+        assert office_forms.form_for("processing") is None
         ctx.user = UserInfo(id=1, username="x", full_name="Người x", role="clerk",
                             role_label="clerk", secret_kind="pin", counter=1, active=True,
                             last_sign_in_at=None)
-        assert office_print.print_form_for(ctx, info.code, "01").status == "saved"
+        assert office_forms.print_form_for(ctx, info.code, "01").status == "saved"
         ctx.user, ctx.sign_in_required = None, True  # the GUI with nobody signed in
         with pytest.raises(PermissionDenied):
-            office_print.print_form_for(ctx, info.code, "01")
+            office_forms.print_form_for(ctx, info.code, "01")
     finally:
         ctx.close()

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from appfixtures import make_ctx, run_cli, run_cli_json
 
+from sadec_desk.adapters.qr_image import PYZBAR, ZXING, decode_qr_image
 from sadec_desk.errors import InvalidInput
-from sadec_desk.qr_image import PYZBAR, ZXING, decode_qr_image
-from sadec_desk.services import catalog, poster
-from sadec_desk.services.poster import PosterItem, layout
+from sadec_desk.services import catalogue
+from sadec_desk.services.documents import poster
+from sadec_desk.services.documents.poster import PosterItem, layout
 
 PORTAL = "https://dichvucong.dongthap.gov.vn/thu-tuc?ma={code}"
 EXTRAS = {"Ứng dụng VNeID": "https://vneid.gov.vn/",
@@ -49,7 +50,7 @@ def test_poster_is_one_a4_page_whose_codes_open_every_procedure_and_service(cloc
                    poster__extra_links=EXTRAS)
     try:
         made = poster.make_poster(ctx, tmp_path / "poster.pdf")
-        procedures = catalog.list_procedures(ctx)
+        procedures = catalogue.list_procedures(ctx)
     finally:
         ctx.close()
     path = Path(made.path)

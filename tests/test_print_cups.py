@@ -26,7 +26,7 @@ from printer_emulator import PrinterEmulator, refusing_port
 
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.printers import transports as tr
-from sadec_desk.services import printing
+from sadec_desk.services.printing import jobs
 
 TIMEOUT = 1  # seconds: printing.timeout_seconds in these tests
 BOUND = 4 * TIMEOUT + 2  # transports.send's own deadline: nothing may take longer
@@ -69,8 +69,8 @@ def open_ctx(clock, url):
 
 def payload_of(ctx, job_id: int) -> bytes:
     job = PrintJob.get_by_id(job_id)
-    _name, _conn, profile = printing.resolve_printer(ctx, job.printer)
-    payload, _rendered = printing.encode_job(ctx, job.kind, json.loads(job.data), profile)
+    _name, _conn, profile = jobs.resolve_printer(ctx, job.printer)
+    payload, _rendered = jobs.encode_job(ctx, job.kind, json.loads(job.data), profile)
     return payload
 
 
@@ -96,7 +96,7 @@ def test_the_exact_bytes_reach_the_printer_and_cups_keeps_no_job(kind, quay1, cu
 def test_a_ticket_through_the_print_queue_is_printed(kind, quay1, clock):
     ctx = open_ctx(clock, f"{kind}:Quay1")
     try:
-        job = printing.print_ticket(ctx, number=12, service="Hộ tịch")
+        job = jobs.print_ticket(ctx, number=12, service="Hộ tịch")
         assert job.status == "printed", job.last_error
         # lp/cups cannot read the printer's status: the job alone, no DLE EOT around it
         assert quay1.wait_for_jobs(1) == [payload_of(ctx, job.id)]
@@ -142,7 +142,7 @@ def test_no_scheduler_fails_at_once_and_the_job_waits_for_a_retry(kind, monkeypa
     assert error.reason == "offline"
     ctx = open_ctx(clock, f"{kind}:Quay1")
     try:
-        job = printing.print_ticket(ctx, number=3, service="Chứng thực")
+        job = jobs.print_ticket(ctx, number=3, service="Chứng thực")
         assert job.status == "failed" and job.attempts == 1
         assert job.last_error == str(error)
         assert job.next_attempt_at > clock.moment  # queued for a retry, not given up
@@ -170,12 +170,12 @@ def test_a_crashed_scheduler_loses_no_job(monkeypatch, clock):
             ctx = open_ctx(clock, "lp:Quay1")
             try:
                 server.kill()
-                job = printing.print_ticket(ctx, number=5, service="Hộ tịch")
+                job = jobs.print_ticket(ctx, number=5, service="Hộ tịch")
                 assert job.status == "failed" and "CUPS" in job.last_error
                 assert printer.jobs == []
                 server.restart()
                 clock.moment = job.next_attempt_at + timedelta(seconds=1)
-                done = printing.process_queue(ctx)
+                done = jobs.process_queue(ctx)
                 assert [(j.id, j.status) for j in done] == [(job.id, "printed")]
                 assert printer.wait_for_jobs(1) == [payload_of(ctx, job.id)]
             finally:

@@ -19,7 +19,8 @@ from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.printers import transports as tr
 from sadec_desk.printers.encode import encode_cp1258
 from sadec_desk.printers.profiles import get_profile
-from sadec_desk.services import dossiers, printing
+from sadec_desk.services.printing import jobs as printing
+from sadec_desk.services.reception import dossiers
 
 TIMEOUT = 1  # seconds; every network test is bounded by it
 

@@ -1,4 +1,4 @@
-"""Reading QR codes from images (sadec_desk.qr_image, DESIGN.md §3.5)."""
+"""Reading QR codes from images (sadec_desk.adapters.qr_image, DESIGN.md §3.5)."""
 
 import importlib.util
 import io
@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from sadec_desk import qr_image
-from sadec_desk.errors import InvalidInput
-from sadec_desk.qr_image import (
+from sadec_desk.adapters import qr_image
+from sadec_desk.adapters.qr_image import (
     PYZBAR,
     ZXING,
     DecodedQR,
@@ -24,6 +23,7 @@ from sadec_desk.qr_image import (
     repair_zbar_text,
     to_grey,
 )
+from sadec_desk.errors import InvalidInput
 
 
 def _load_samples():
@@ -417,7 +417,7 @@ def test_missing_libzbar_is_logged_at_debug_level(monkeypatch, caplog):
     monkeypatch.setitem(sys.modules, "pyzbar", None)
     monkeypatch.setitem(sys.modules, "pyzbar.pyzbar", None)
 
-    with caplog.at_level(logging.DEBUG, logger="sadec_desk.qr_image"):
+    with caplog.at_level(logging.DEBUG, logger="sadec_desk.adapters.qr_image"):
         assert qr_image._pyzbar_module.__wrapped__() is None
 
     assert any(

@@ -95,15 +95,15 @@ class RecordingEngine:
 
 
 def test_call_next_announce_and_say_use_the_speech_engine(capsys, office, monkeypatch):
-    from sadec_desk import cli_queue
+    from sadec_desk.cli import queue
 
     engine = RecordingEngine()
-    monkeypatch.setattr(cli_queue, "find_engine", lambda **kw: engine)
+    monkeypatch.setattr(queue, "find_engine", lambda **kw: engine)
     run_json(capsys, "queue", "take", "--group", "B")
     run_json(capsys, "queue", "call-next", "--counter", "2", "--announce")
     assert engine.said == ["Xin mời công dân có số thứ tự B, 0 0 1 đến quầy số 2"]
     assert run_json(capsys, "queue", "say", "Thử loa")["engine"] == "recording"
     assert engine.said[-1] == "Thử loa"
-    monkeypatch.setattr(cli_queue, "find_engine", lambda **kw: None)
+    monkeypatch.setattr(queue, "find_engine", lambda **kw: None)
     code, _out, err = run(capsys, "queue", "say", "Thử loa")
     assert code == 2 and "chưa có bộ đọc tiếng nói" in err

@@ -9,8 +9,9 @@ import pytest
 from appfixtures import Clock, make_ctx
 
 from sadec_desk.config import load_config
-from sadec_desk.services import office, queue
+from sadec_desk.services.admin import office
 from sadec_desk.services.context import open_context
+from sadec_desk.services.queue import tickets
 
 COUNTERS = 4
 TICKETS = 80
@@ -24,8 +25,8 @@ def _counter(env: dict, number: str, start, results) -> None:
         called = []
         while True:
             try:
-                called.append(queue.call_next(ctx, number).id)
-            except queue.QueueEmpty:
+                called.append(tickets.call_next(ctx, number).id)
+            except tickets.QueueEmpty:
                 break
             # the clerk's moment with the citizen (pacing, not waiting for anything): lets
             # the other counters' calls fall between this one's
@@ -40,7 +41,7 @@ def _kiosk(env: dict, start, results) -> None:
     ctx = open_context(load_config(), clock=Clock())
     try:
         start.wait(timeout=60)
-        results.put([queue.take_ticket(ctx, "C", print_ticket=False).number
+        results.put([tickets.take_ticket(ctx, "C", print_ticket=False).number
                      for _ in range(TICKETS // COUNTERS)])
     finally:
         ctx.close()
@@ -66,9 +67,9 @@ def _calls_and_numbers(settings: dict) -> None:
     office.init_office(ctx)
     # four counters, all serving group C ("Việc khác")
     for n in (3, 4):
-        queue.create_counter(ctx, number=n, groups=["C"])
+        tickets.create_counter(ctx, number=n, groups=["C"])
     for n in ("1", "2"):
-        queue.update_counter(ctx, n, groups=["C"])
+        tickets.update_counter(ctx, n, groups=["C"])
     ctx.close()
 
     numbers = [num for batch in _run(_kiosk, lambda i: (), COUNTERS) for num in batch]
@@ -81,7 +82,7 @@ def _calls_and_numbers(settings: dict) -> None:
     assert sum(1 for _number, ids in batches if ids) >= 2
     ctx = open_context(load_config(), clock=Clock())
     try:
-        status = queue.queue_status(ctx)
+        status = tickets.queue_status(ctx)
         assert [g.waiting for g in status.groups] == [0, 0, 0]
     finally:
         ctx.close()

@@ -15,8 +15,10 @@ from test_reports import _month
 
 from sadec_desk.cli import main
 from sadec_desk.errors import InvalidInput
-from sadec_desk.services import dossiers, feedback, office, reports
-from sadec_desk.services.users import PermissionDenied, UserInfo
+from sadec_desk.services.admin import office
+from sadec_desk.services.admin.users import PermissionDenied, UserInfo
+from sadec_desk.services.reception import dossiers, feedback
+from sadec_desk.services.reports import build
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
                                 reason="poppler-utils (pdftotext) is not installed")
@@ -52,7 +54,7 @@ def _as(ctx, role):
 def test_report_pdf_has_vietnamese_text_and_charts(ctx, clock, tmp_path):
     _month(ctx, clock)
     feedback.record_satisfaction(ctx, "satisfied")
-    info = reports.export_report(ctx, "2026-11-01", "2026-11-30", fmt="pdf",
+    info = build.export_report(ctx, "2026-11-01", "2026-11-30", fmt="pdf",
                                  out=tmp_path / "bao-cao.pdf")
     assert info.path == str(tmp_path / "bao-cao.pdf") and not info.personal_data
     text = pdf_text(info.path)
@@ -70,7 +72,7 @@ def test_report_pdf_has_vietnamese_text_and_charts(ctx, clock, tmp_path):
 
 def test_report_xlsx_and_its_book_sheet(ctx, clock, tmp_path):
     _month(ctx, clock)
-    plain = reports.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx",
+    plain = build.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx",
                                   out=tmp_path / "bao-cao.xlsx")
     wb = openpyxl.load_workbook(plain.path)
     assert wb.sheetnames == ["Tổng hợp", "Theo thủ tục", "Quá hạn", "Xếp hàng", "Hài lòng"]
@@ -79,7 +81,7 @@ def test_report_xlsx_and_its_book_sheet(ctx, clock, tmp_path):
     rows = list(wb["Theo thủ tục"].iter_rows(values_only=True))
     assert rows[0][0] == "Mã TTHC" and ("1.004873", "Cấp giấy xác nhận tình trạng hôn nhân",
                                         6, 4, 1, 1, 2, 0.5) in rows
-    with_book = reports.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx",
+    with_book = build.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx",
                                       out=tmp_path / "bao-cao-day-du.xlsx", book=True)
     assert with_book.personal_data
     assert with_book.path == str(tmp_path / "bao-cao-day-du.du-lieu-ca-nhan.xlsx")
@@ -94,7 +96,7 @@ def test_book_pdf_runs_over_pages_with_its_header(ctx, clock, tmp_path):
         clock.moment += timedelta(minutes=3)
         dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR, pages=1,
                                  phone="0912345678")
-    info = reports.export_book(ctx, "2026-11-01", "2026-11-30", out=tmp_path / "so.pdf")
+    info = build.export_book(ctx, "2026-11-01", "2026-11-30", out=tmp_path / "so.pdf")
     assert info.path.endswith("so.du-lieu-ca-nhan.pdf") and info.personal_data
     assert info.pages == pdf_pages(info.path) >= 2
     text = pdf_text(info.path, "-raw")  # drawing order: cell by cell
@@ -114,7 +116,7 @@ def test_forms_01_to_05(ctx, clock, tmp_path):
                 "04": (d.code, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Chờ xác minh"),
                 "05": (d.code, "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Đã có kết quả")}
     for form, (code, title, detail) in expected.items():
-        info = reports.print_form(ctx, code, form, out=tmp_path / f"mau{form}.pdf")
+        info = build.print_form(ctx, code, form, out=tmp_path / f"mau{form}.pdf")
         assert info.path.endswith(f"mau{form}.du-lieu-ca-nhan.pdf")
         text = pdf_text(info.path)
         assert f"Mẫu số {form}" in text and title in text and detail in text, form
@@ -125,11 +127,11 @@ def test_forms_01_to_05(ctx, clock, tmp_path):
     mau04 = pdf_text(tmp_path / "mau04.du-lieu-ca-nhan.pdf")
     assert d.due_at.strftime("%d/%m/%Y") in mau04  # the original appointment
     with pytest.raises(InvalidInput, match="chưa có yêu cầu bổ sung"):
-        reports.print_form(ctx, a.code, "02", out=tmp_path / "x.pdf")
+        build.print_form(ctx, a.code, "02", out=tmp_path / "x.pdf")
     with pytest.raises(InvalidInput, match="chọn 01, 02, 03, 04 hoặc 05"):
-        reports.print_form(ctx, a.code, "06", out=tmp_path / "x.pdf")
+        build.print_form(ctx, a.code, "06", out=tmp_path / "x.pdf")
     with pytest.raises(InvalidInput, match="đuôi .pdf"):
-        reports.print_form(ctx, a.code, "01", out=tmp_path / "x.txt")
+        build.print_form(ctx, a.code, "01", out=tmp_path / "x.txt")
 
 
 def test_personal_data_exports_need_leader_or_it(ctx, clock, tmp_path):
@@ -139,17 +141,17 @@ def test_personal_data_exports_need_leader_or_it(ctx, clock, tmp_path):
                                     pages=1).code
     _as(ctx, "clerk")
     with pytest.raises(PermissionDenied, match="Lãnh đạo"):
-        reports.export_book(ctx, "2026-11-01", "2026-11-30", out=tmp_path / "so.pdf")
+        build.export_book(ctx, "2026-11-01", "2026-11-30", out=tmp_path / "so.pdf")
     with pytest.raises(PermissionDenied):
-        reports.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx",
+        build.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx",
                               out=tmp_path / "b.xlsx", book=True)
     assert not list(tmp_path.iterdir())
     # what a clerk may write: the report without names, and the slip for the citizen
-    reports.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx", out=tmp_path / "b.xlsx")
-    reports.print_form(ctx, code, "01", out=tmp_path / "m.pdf")
+    build.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx", out=tmp_path / "b.xlsx")
+    build.print_form(ctx, code, "01", out=tmp_path / "m.pdf")
     for role in ("leader", "it"):
         _as(ctx, role)
-        assert reports.export_book(ctx, "2026-11-01", "2026-11-30",
+        assert build.export_book(ctx, "2026-11-01", "2026-11-30",
                                    out=tmp_path / f"so-{role}.pdf").personal_data
 
 

@@ -13,8 +13,11 @@ from appfixtures import SAMPLE_QR, Clock, make_ctx
 from sadec_desk.cli import main
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.domain.calendar import VN_TZ
-from sadec_desk.services import audit, dossiers, office, queue
+from sadec_desk.services import audit
+from sadec_desk.services.admin import office
 from sadec_desk.services.context import AppContext
+from sadec_desk.services.queue import tickets
+from sadec_desk.services.reception import dossiers
 
 ID_NUMBER, NAME, ADDRESS, PHONE = ("034303011829", "Nguyễn Thị Hoa", "Thôn Lai Ổn",
                                    "0912345678")
@@ -26,11 +29,11 @@ OTHER_QR = f"087099001234|{OLD_ID}|Trần Văn Đức|05061999|Nam|Phường 1, 
 def test_tickets_carry_no_personal_data():
     ctx = make_ctx(Clock())
     office.init_office(ctx)
-    ticket = queue.take_ticket(ctx, "A")
+    ticket = tickets.take_ticket(ctx, "A")
     info = dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR,
                                     pages=1, phone=PHONE)
-    queue.link_dossier(ctx, ticket.id, info.code)
-    queue.take_ticket(ctx, "A")  # a ticket taken after the dossier exists
+    tickets.link_dossier(ctx, ticket.id, info.code)
+    tickets.take_ticket(ctx, "A")  # a ticket taken after the dossier exists
     jobs = list(PrintJob.select().where(PrintJob.kind == "ticket"))
     assert len(jobs) == 2
     for job in jobs:

@@ -10,7 +10,10 @@ from appfixtures import OTHER_QR, SAMPLE_QR, vn
 
 from sadec_desk.cli import main
 from sadec_desk.errors import InvalidInput, NotFound
-from sadec_desk.services import dossiers, feedback, office, queue, reports
+from sadec_desk.services.admin import office
+from sadec_desk.services.queue import tickets
+from sadec_desk.services.reception import dossiers, feedback
+from sadec_desk.services.reports import build
 
 
 @pytest.fixture
@@ -61,7 +64,7 @@ def _month(ctx, clock):
 
 def test_summary_counts_every_deadline_outcome(ctx, clock):
     a, b, c, d, e, f, g = _month(ctx, clock)
-    r = reports.summary_report(ctx, "2026-11-01", "2026-11-30")
+    r = build.summary_report(ctx, "2026-11-01", "2026-11-30")
     assert r.received == 7
     assert dict(r.by_channel) == {"counter": 6, "kiosk": 0, "online": 1, "postal": 0}
     assert r.online_share == pytest.approx(1 / 7)
@@ -77,14 +80,14 @@ def test_summary_counts_every_deadline_outcome(ctx, clock):
     assert dict(by_code["2.000815"].by_channel)["online"] == 1
     assert by_code["1.004873"].deadline.resolved == 4
     # a period that ends before the results: received, nothing resolved
-    early = reports.summary_report(ctx, "2026-11-02", "2026-11-02")
+    early = build.summary_report(ctx, "2026-11-02", "2026-11-02")
     assert early.received == 5 and early.deadline.resolved == 0
     assert early.deadline.on_time_rate is None
 
 
 def test_overdue_lists_late_and_due_soon(ctx, clock):
     *_, e, f, g = _month(ctx, clock)
-    r = reports.overdue_report(ctx)
+    r = build.overdue_report(ctx)
     assert [i.code for i in r.overdue] == [e.code]
     late = r.overdue[0]
     assert late.channel == "online" and late.working_days_late >= 15
@@ -94,7 +97,7 @@ def test_overdue_lists_late_and_due_soon(ctx, clock):
     clock.moment = vn(2026, 11, 26, 9, 5)
     h = dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR, pages=1)
     dossiers.reschedule_dossier(ctx, h.code, h.due_at + timedelta(days=1), "Máy hỏng")
-    item = next(i for i in reports.overdue_report(ctx).due_soon if i.code == h.code)
+    item = next(i for i in build.overdue_report(ctx).due_soon if i.code == h.code)
     assert item.rescheduled and item.original_due_at == h.due_at
 
 
@@ -102,21 +105,21 @@ def test_queue_report_by_weekday(ctx, clock):
     ctx.config.values["queue.no_wait_weekdays"] = [1, 4]
     # Tuesday 24/11: one served within the promise, one called after 30 minutes
     _at(clock, vn(2026, 11, 24, 8, 0))
-    queue.take_ticket(ctx, "A")
-    queue.take_ticket(ctx, "A")
+    tickets.take_ticket(ctx, "A")
+    tickets.take_ticket(ctx, "A")
     _at(clock, vn(2026, 11, 24, 8, 5))
-    queue.call_next(ctx, "1")
+    tickets.call_next(ctx, "1")
     _at(clock, vn(2026, 11, 24, 8, 15))
-    queue.finish(ctx, counter="1")
+    tickets.finish(ctx, counter="1")
     _at(clock, vn(2026, 11, 24, 8, 30))
-    queue.call_next(ctx, "1")
+    tickets.call_next(ctx, "1")
     _at(clock, vn(2026, 11, 24, 8, 40))
-    queue.finish(ctx, counter="1")
+    tickets.finish(ctx, counter="1")
     # Thursday 26/11 (today): waiting for 10 minutes so far, within the promise
     _at(clock, vn(2026, 11, 26, 8, 50))
-    queue.take_ticket(ctx, "A")
+    tickets.take_ticket(ctx, "A")
     _at(clock, vn(2026, 11, 26, 9, 0))
-    r = reports.queue_report(ctx, "2026-11-23", "2026-11-29")
+    r = build.queue_report(ctx, "2026-11-23", "2026-11-29")
     assert r.total.issued == 3 and r.total.served == 2 and r.total.over_promise == 1
     tue, thu = r.weekdays
     assert (tue.weekday, tue.label, tue.no_wait_day, tue.days) == (1, "Thứ Ba", True, 1)
@@ -129,7 +132,7 @@ def test_queue_report_by_weekday(ctx, clock):
 
 
 def test_satisfaction_shares(ctx, clock):
-    ticket = queue.take_ticket(ctx, "A")
+    ticket = tickets.take_ticket(ctx, "A")
     dossier = dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR,
                                        pages=1)
     feedback.record_satisfaction(ctx, "very_satisfied", ticket=ticket.id, source="kiosk")
@@ -140,20 +143,20 @@ def test_satisfaction_shares(ctx, clock):
         feedback.record_satisfaction(ctx, "great")
     with pytest.raises(NotFound):
         feedback.record_satisfaction(ctx, "satisfied", ticket=99999)
-    r = reports.satisfaction_report(ctx, "2026-11-26", "2026-11-26")
+    r = build.satisfaction_report(ctx, "2026-11-26", "2026-11-26")
     assert r.total == 4
     assert [(x.label, x.count) for x in r.levels] == [
         ("Rất hài lòng", 1), ("Hài lòng", 2), ("Chưa hài lòng", 1)]
     assert r.satisfied_share == 0.75
     assert dict(r.by_channel) == {"kiosk": 2, "counter": 2}
-    assert reports.satisfaction_report(ctx, "2026-11-27", "2026-11-30").total == 0
+    assert build.satisfaction_report(ctx, "2026-11-27", "2026-11-30").total == 0
 
 
 def test_bad_periods_are_clear():
     with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
-        reports.make_period("26/11/2026", "2026-11-30")
+        build.make_period("26/11/2026", "2026-11-30")
     with pytest.raises(InvalidInput, match="trước ngày bắt đầu"):
-        reports.make_period("2026-11-30", "2026-11-01")
+        build.make_period("2026-11-30", "2026-11-01")
 
 
 def test_cli_reports(ctx, clock, capsys):
@@ -180,7 +183,7 @@ def test_cli_reports(ctx, clock, capsys):
 def test_quick_periods_of_the_reports_screen(ctx, clock):
     # Thursday 26 Nov 2026: a period runs from its first day up to today
     got = {c: (p.date_from.isoformat(), p.date_to.isoformat())
-           for c in reports.QUICK_PERIODS for p in [reports.quick_period(ctx, c)]}
+           for c in build.QUICK_PERIODS for p in [build.quick_period(ctx, c)]}
     assert got == {"today": ("2026-11-26", "2026-11-26"),
                    "this_week": ("2026-11-23", "2026-11-26"),
                    "this_month": ("2026-11-01", "2026-11-26"),
@@ -188,29 +191,29 @@ def test_quick_periods_of_the_reports_screen(ctx, clock):
                    "this_quarter": ("2026-10-01", "2026-11-26"),
                    "this_year": ("2026-01-01", "2026-11-26")}
     clock.moment = vn(2027, 1, 5, 8, 0)  # January: last month is December of last year
-    p = reports.quick_period(ctx, "last_month")
+    p = build.quick_period(ctx, "last_month")
     assert (p.date_from.isoformat(), p.date_to.isoformat()) == ("2026-12-01", "2026-12-31")
-    assert reports.quick_period(ctx, "this_quarter").date_from.isoformat() == "2027-01-01"
+    assert build.quick_period(ctx, "this_quarter").date_from.isoformat() == "2027-01-01"
     with pytest.raises(InvalidInput, match="this_month"):
-        reports.quick_period(ctx, "fortnight")
+        build.quick_period(ctx, "fortnight")
 
 
 def test_screen_period_reads_day_month_year():
-    p = reports.screen_period("1/11/2026", " 30.11.2026 ")
+    p = build.screen_period("1/11/2026", " 30.11.2026 ")
     assert (p.date_from.isoformat(), p.date_to.isoformat()) == ("2026-11-01", "2026-11-30")
     with pytest.raises(InvalidInput, match="'31/02/2026' không phải ngày hợp lệ.*01/11/2026"):
-        reports.screen_period("31/02/2026", "01/03/2026")
+        build.screen_period("31/02/2026", "01/03/2026")
     with pytest.raises(InvalidInput, match="Đến ngày '2026-11-30'"):
-        reports.screen_period("01/11/2026", "2026-11-30")
+        build.screen_period("01/11/2026", "2026-11-30")
     with pytest.raises(InvalidInput, match="trước ngày bắt đầu"):
-        reports.screen_period("30/11/2026", "01/11/2026")
+        build.screen_period("30/11/2026", "01/11/2026")
 
 
 def test_report_bundle_is_the_four_reports_and_their_charts(ctx, clock):
     _month(ctx, clock)
-    b = reports.report_bundle(ctx, "2026-11-01", "2026-11-30", chart_width=300)
-    assert b.summary == reports.summary_report(ctx, "2026-11-01", "2026-11-30")
-    assert b.overdue == reports.overdue_report(ctx)
+    b = build.report_bundle(ctx, "2026-11-01", "2026-11-30", chart_width=300)
+    assert b.summary == build.summary_report(ctx, "2026-11-01", "2026-11-30")
+    assert b.overdue == build.overdue_report(ctx)
     assert b.queue.total.issued == 0 and b.satisfaction.total == 0
     assert b.can_export_book  # the command line is the machine's administrator
     from io import BytesIO

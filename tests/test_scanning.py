@@ -20,10 +20,9 @@ import pytest
 from appfixtures import make_ctx, run_cli, run_cli_json
 from PIL import Image
 
-from sadec_desk import imaging
-from sadec_desk.services import scanning
-from sadec_desk.services.camera import CameraUnavailable
-from sadec_desk.services.scanning import ScannerUnavailable
+from sadec_desk.adapters import imaging, scanner
+from sadec_desk.adapters.camera import CameraUnavailable
+from sadec_desk.adapters.scanner import ScannerUnavailable
 
 # CI installs sane-utils (bootstrap.sh test): there a missing scanimage must fail, not skip.
 pytestmark = pytest.mark.skipif(not shutil.which("scanimage") and not os.environ.get("CI"),
@@ -60,7 +59,7 @@ def scanner_ctx(clock, **settings):
 
 
 def test_the_test_backends_devices_are_listed(sane, ctx):
-    found = scanning.list_scanners(ctx)
+    found = scanner.list_scanners(ctx)
     assert [s.device for s in found] == ["test:0", "test:1"]
     assert found[0].driver == "sane" and found[0].label == "Noname frontend-tester"
 
@@ -68,7 +67,7 @@ def test_the_test_backends_devices_are_listed(sane, ctx):
 def test_a_real_scan_gives_an_image_that_normalises(sane, clock):
     ctx = scanner_ctx(clock, scanning__options=["--test-picture", "Grid"])
     try:
-        data = scanning.scan_page(ctx)  # no device set: the first one found, test:0
+        data = scanner.scan_page(ctx)  # no device set: the first one found, test:0
     finally:
         ctx.close()
     image = Image.open(io.BytesIO(data))
@@ -84,7 +83,7 @@ def test_a_real_scan_gives_an_image_that_normalises(sane, clock):
 def test_the_resolution_setting_reaches_the_scanner(sane, clock):
     ctx = scanner_ctx(clock, scanning__resolution=100)
     try:
-        image = Image.open(io.BytesIO(scanning.scan_page(ctx, "test:1")))
+        image = Image.open(io.BytesIO(scanner.scan_page(ctx, "test:1")))
     finally:
         ctx.close()
     assert abs(image.width - 315) <= 2
@@ -107,7 +106,7 @@ def test_a_scanner_failure_is_a_sentence_that_offers_photo_or_file(sane, clock, 
                           scanning__options=["--read-return-value", status])
         try:
             with pytest.raises(ScannerUnavailable) as caught:
-                scanning.scan_page(ctx, "test:0")
+                scanner.scan_page(ctx, "test:0")
         finally:
             ctx.close()
         if caught.value.code != "scanner_timeout":
@@ -118,7 +117,7 @@ def test_a_scanner_failure_is_a_sentence_that_offers_photo_or_file(sane, clock, 
 
 def test_a_device_that_does_not_exist(sane, ctx):
     with pytest.raises(ScannerUnavailable) as caught:
-        scanning.scan_page(ctx, "nosuch:0")
+        scanner.scan_page(ctx, "nosuch:0")
     assert caught.value.code == "scanner_missing"
     assert "chưa cắm" in str(caught.value) and "scanning.device" in str(caught.value)
     assert OFFER in str(caught.value)
@@ -129,19 +128,19 @@ def test_no_scanner_at_all(tmp_path, monkeypatch, ctx):
     empty.mkdir()
     (empty / "dll.conf").write_text("")
     monkeypatch.setenv("SANE_CONFIG_DIR", str(empty))
-    assert scanning.list_scanners(ctx) == []
+    assert scanner.list_scanners(ctx) == []
     with pytest.raises(ScannerUnavailable, match="Không tìm thấy máy quét nào") as caught:
-        scanning.scan_page(ctx)
+        scanner.scan_page(ctx)
     assert caught.value.code == "scanner_missing" and OFFER in str(caught.value)
 
 
 def test_without_scanimage_the_message_names_the_package(monkeypatch, tmp_path, ctx):
     monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no scanimage in it
     with pytest.raises(ScannerUnavailable, match="sane-utils") as caught:
-        scanning.scan_page(ctx)
+        scanner.scan_page(ctx)
     assert OFFER in str(caught.value)
     with pytest.raises(ScannerUnavailable):
-        scanning.list_scanners(ctx)
+        scanner.list_scanners(ctx)
 
 
 def test_a_scanner_that_hangs_is_given_up_after_the_timeout(sane, clock):
@@ -150,7 +149,7 @@ def test_a_scanner_that_hangs_is_given_up_after_the_timeout(sane, clock):
         "--read-delay=yes", "--read-delay-duration", "200000"])
     try:
         with pytest.raises(ScannerUnavailable, match="không trả lời sau 1 giây") as caught:
-            scanning.scan_page(ctx, "test:0")
+            scanner.scan_page(ctx, "test:0")
     finally:
         ctx.close()
     assert caught.value.code == "scanner_timeout"
@@ -185,7 +184,7 @@ def test_photo_from_camera_waits_for_the_exposure_then_takes_a_png():
     dark = np.zeros((48, 64, 3), dtype=np.uint8)
     bright = np.full((48, 64, 3), 230, dtype=np.uint8)
     camera = StandInCamera([dark] * 3 + [None] + [bright] * 20)
-    png = scanning.photo_from_camera(source=camera, warmup_frames=4)
+    png = scanner.photo_from_camera(source=camera, warmup_frames=4)
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and np.asarray(image).mean() > 200
     assert not camera.closed  # the caller's source stays the caller's
@@ -193,4 +192,4 @@ def test_photo_from_camera_waits_for_the_exposure_then_takes_a_png():
 
 def test_a_camera_that_sends_nothing_is_a_sentence():
     with pytest.raises(CameraUnavailable, match="chọn tệp ảnh"):
-        scanning.photo_from_camera(source=StandInCamera([]))
+        scanner.photo_from_camera(source=StandInCamera([]))

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from sadec_desk import cli
 from sadec_desk.db.user_models import User
 from sadec_desk.errors import InvalidInput
-from sadec_desk.services import dossiers, queue, users
-from sadec_desk.services.users import PermissionDenied, SignInFailed, SignInLocked
+from sadec_desk.services.admin import users
+from sadec_desk.services.admin.users import PermissionDenied, SignInFailed, SignInLocked
+from sadec_desk.services.queue import tickets
+from sadec_desk.services.reception import dossiers
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +125,7 @@ def test_services_check_roles_and_record_the_signed_in_user(ctx):
     with pytest.raises(PermissionDenied, match="Cán bộ tiếp nhận hoặc Lãnh đạo"):
         dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR, pages=2)
     with pytest.raises(PermissionDenied):
-        queue.call_next(ctx, 1)
+        tickets.call_next(ctx, 1)
     users.sign_in(ctx, "hoa.nt", "2468")
     info = dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR, pages=2)
     assert info.received_by == "Nguyễn Thị Hoa"

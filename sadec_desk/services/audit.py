@@ -225,7 +225,7 @@ def _read_anchors(ctx: AppContext) -> list[dict]:
 
 def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
     """Walk the whole chain; name every edited, deleted or re-linked event (leader/IT)."""
-    from sadec_desk.services.users import require_role
+    from sadec_desk.services.admin.users import require_role
 
     require_role(ctx, "leader", "it")
     problems: list[AuditProblem] = []

@@ -27,7 +27,7 @@ from sadec_desk.domain.calendar import CalendarSettings, WorkingCalendar, parse_
 from sadec_desk.domain.dossier_code import validate_agency_code
 from sadec_desk.errors import DatabaseError, InvalidInput
 from sadec_desk.i18n import _, set_language
-from sadec_desk.services.catalog import ensure_catalogue
+from sadec_desk.services.catalogue import ensure_catalogue
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class AppContext:
     #: procedure code -> (monotonic time loaded, row, domain procedure); see catalog.py
     procedure_cache: dict = field(default_factory=dict)
     _offices: dict = field(default_factory=dict)
-    #: the signed-in staff member (a :class:`sadec_desk.services.users.UserInfo`), or None.
+    #: the signed-in staff member (a :class:`sadec_desk.services.admin.users.UserInfo`), or None.
     #: The CLI runs with nobody signed in and acts as the machine's administrator (whoever
     #: can run commands on this machine can already open its database file); the GUI sets
     #: ``sign_in_required`` so that, with nobody signed in, every guarded service refuses.

@@ -40,13 +40,12 @@ from sadec_desk.domain.dossier_code import parse_dossier_code
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
-from sadec_desk.services import catalog
+from sadec_desk.services import catalogue
 from sadec_desk.services.audit import append_event, append_events
-from sadec_desk.services.dossiers import _find
+from sadec_desk.services.reception.dossiers import _find
 from sadec_desk.sync import online_pages
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.bulk import update_rows
-from sadec_desk.sync.client import (
+from sadec_desk.sync.adapters.reference import (
     AuthExpired,
     BlobCorrupted,
     OffsetMismatch,
@@ -55,6 +54,7 @@ from sadec_desk.sync.client import (
     SyncError,
     TransientError,
 )
+from sadec_desk.sync.bulk import update_rows
 from sadec_desk.sync.records import ConflictInfo, SyncReport, SyncStatus
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def make_adapter(ctx: AppContext):
     if kind == "reference":
         return ReferenceAdapter(ctx)
     if kind == "gateway":
-        from sadec_desk.sync.gateway import GatewayAdapter
+        from sadec_desk.sync.adapters.gateway import GatewayAdapter
 
         return GatewayAdapter(ctx)
     raise InvalidInput(_("Thiết lập sync.adapter = '{value}' không hợp lệ: chọn 'reference' "
@@ -381,7 +381,7 @@ class PageFileMissing(SyncError):
 
 def page_file(ctx: AppContext, blob: PageBlob) -> Path:
     """Where a page's bytes live (<data dir>/pages/<sha[:2]>/<sha>.<jpg|png>)."""
-    from sadec_desk.services.attachments import blob_path
+    from sadec_desk.services.pages.store import blob_path
 
     return blob_path(ctx, blob.sha256)
 
@@ -532,7 +532,7 @@ def refresh_catalogue(ctx: AppContext, adapter) -> int:
             except (CatalogueError, KeyError, TypeError) as exc:
                 log.warning("portal procedure %s refused: %s", item.get("code"), exc)
                 continue
-            if catalog.adopt_procedure(ctx, procedure, "portal"):
+            if catalogue.adopt_procedure(ctx, procedure, "portal"):
                 adopted += 1
     ctx.forget_cached()
     return adopted

@@ -13,7 +13,7 @@ SHA-256 and renamed into the content-addressed store, so a dropped or damaged do
 never leaves a wrong file. A blob that still lacks its file is simply one whose file is
 absent (or of the wrong size); the next run fetches it again. Until then the page
 viewer says the page is still coming from the portal
-(:func:`sadec_desk.services.attachments.read_page`).
+(:func:`sadec_desk.services.pages.store.read_page`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ MAX_DOWNLOAD_BYTES_PER_RUN = 256 * 1024 * 1024
 
 def _checked_papers(papers) -> list[dict]:
     """The portal's page list, checked field by field (P.SchemaError otherwise)."""
-    from sadec_desk.services.attachments import MEDIA_EXTENSIONS
+    from sadec_desk.services.pages.store import MEDIA_EXTENSIONS
 
     if not isinstance(papers, list):
         raise P.SchemaError("scanned_papers is not a list")
@@ -86,7 +86,7 @@ def apply_attachments(ctx: AppContext, dossier_id: int, status: str, copy: dict,
 
 def _apply_papers(ctx: AppContext, dossier_id: int, status: str, papers: list[dict],
                   events: list[dict]) -> None:
-    from sadec_desk.services import attachments
+    from sadec_desk.services.pages import store
 
     wanted = sorted((paper["index"], paper["name"], page["position"], page["sha256"])
                     for paper in papers for page in paper["pages"])
@@ -114,14 +114,14 @@ def _apply_papers(ctx: AppContext, dossier_id: int, status: str, papers: list[di
              "added_by": "portal"} for paper in papers for page in paper["pages"]]
     if rows:
         DossierPage.insert_many(rows).execute()
-    attachments._delete_unused_blobs(ctx, old)
-    manifest = attachments.pages_manifest(dossier_id)
+    store._delete_unused_blobs(ctx, old)
+    manifest = store.pages_manifest(dossier_id)
     counts = [_("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
               for paper in manifest["papers"]]
     events.append({"dossier": dossier_id, "at": now, "actor": "portal", "kind": "pages",
                    "from_status": status, "to_status": status,
                    "note": "; ".join(counts) or _("không còn trang nào"),
-                   "data": attachments.pages_event_data(manifest)})
+                   "data": store.pages_event_data(manifest)})
 
 
 def _apply_form(ctx: AppContext, dossier_id: int, status: str, form, events: list[dict]) -> None:
@@ -165,7 +165,7 @@ def page_from_portal(blob_id: int) -> bool:
 def missing_files(ctx: AppContext) -> list[tuple[str, str, int, Path]]:
     """(sha256, media_type, size, path) of the pages that came from the portal and whose
     file is not here whole yet, oldest first."""
-    from sadec_desk.services.attachments import _path_for
+    from sadec_desk.services.pages.store import _path_for
 
     used = DossierPage.select(DossierPage.blob).where(DossierPage.source == PORTAL_SOURCE)
     out = []
@@ -193,7 +193,7 @@ def fetch_to_store(adapter, sha256: str, size: int, path: Path) -> None:
     import os
     import tempfile
 
-    from sadec_desk.services.attachments import _fsync_dir, _storage_error
+    from sadec_desk.services.pages.store import _fsync_dir, _storage_error
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -220,7 +220,7 @@ def download_pages(ctx: AppContext, adapter, counts: dict) -> None:
     MAX_DOWNLOAD_BYTES_PER_RUN. A dropped connection stops the run (TransientError, the
     next run starts that file again); a damaged download is fetched once more at once
     and, if damaged again, left for the next run."""
-    from sadec_desk.sync.client import Refused, TransientError
+    from sadec_desk.sync.adapters.reference import Refused, TransientError
 
     budget = MAX_DOWNLOAD_BYTES_PER_RUN
     damaged = 0

@@ -29,7 +29,7 @@ from sadec_desk.db.models import Outbox
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.client import SyncError
+from sadec_desk.sync.adapters.reference import SyncError
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -172,7 +172,7 @@ def read_bundle(path: Path) -> dict:
 
 def import_bundle(ctx: AppContext, path: Path, *, adapter=None) -> ImportInfo:
     """Hand an exported file to the portal; the portal checks the signature."""
-    from sadec_desk.sync.client import Refused
+    from sadec_desk.sync.adapters.reference import Refused
     from sadec_desk.sync.engine import ReferenceAdapter, apply_push_answers, get_state
 
     bundle = read_bundle(path)

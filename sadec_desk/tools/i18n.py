@@ -35,12 +35,13 @@ def po_path(language: str) -> Path:
 def table_messages() -> list[tuple[str, str]]:
     """(text, where) of labels kept in plain tables and translated where shown
     (``_(ROLE_LABELS[role])``): the extractor cannot see them as ``_()`` calls."""
-    from sadec_desk.services import printing, users
+    from sadec_desk.services.admin import users
+    from sadec_desk.services.printing import jobs
 
     tables = (("sadec_desk/services/users.py:ROLE_LABELS", users.ROLE_LABELS),
-              ("sadec_desk/services/printing.py:_STATUS_LABELS", printing._STATUS_LABELS),
-              ("sadec_desk/services/printing.py:_KIND_LABELS", printing._KIND_LABELS),
-              ("sadec_desk/services/printing.py:_PAPER_KINDS", printing._PAPER_KINDS))
+              ("sadec_desk/services/printing.py:_STATUS_LABELS", jobs._STATUS_LABELS),
+              ("sadec_desk/services/printing.py:_KIND_LABELS", jobs._KIND_LABELS),
+              ("sadec_desk/services/printing.py:_PAPER_KINDS", jobs._PAPER_KINDS))
     return [(text, where) for where, table in tables for text in table.values()]
 
 

@@ -60,12 +60,13 @@ def page_image(title: str) -> bytes:
 def kiosk_dossier(ctx):
     """A birth registration as the kiosk leaves it: channel 'kiosk', two pages of the
     birth certificate, the filled declaration form."""
-    from sadec_desk.services import attachments, dossiers, eforms
+    from sadec_desk.services.pages import store
+    from sadec_desk.services.reception import dossiers, eforms
 
     info = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR,
                                     channel="kiosk", phone="0912345678")
     for n in (1, 2):
-        attachments.add_page(ctx, page_image(f"GIẤY CHỨNG SINH — trang {n}"), paper_index=1,
+        store.add_page(ctx, page_image(f"GIẤY CHỨNG SINH — trang {n}"), paper_index=1,
                              paper_name="Giấy chứng sinh", source="scanner", dossier=info.code)
     values = eforms.prefill_from_qr(ctx, "1.001193", SAMPLE_QR)
     values.update({"req_relation": "mẹ", "child_name": "Nguyễn Ngọc Hân",
@@ -84,7 +85,7 @@ def report_month(ctx, moment: list) -> None:
     and late results, a Mẫu 04 reschedule, a refusal, overdue and due-soon dossiers, a
     few ratings; the clock comes back to where it was."""
     from sadec_desk.domain.calendar import VN_TZ
-    from sadec_desk.services import dossiers, feedback
+    from sadec_desk.services.reception import dossiers, feedback
 
     now = moment[0]
     plan = ((2, "1.004873", "counter", "early"), (2, "1.004873", "counter", "on_time"),
@@ -122,7 +123,7 @@ def report_month(ctx, moment: list) -> None:
 
 def kiosk_submission_screens(kiosk, out: Path) -> None:
     """The kiosk's self-service submission, step by step (issue #8)."""
-    from sadec_desk.services import kiosk_submission
+    from sadec_desk.services.kiosk import submission
 
     tasks = kiosk.shell.tasks
     kiosk.show_start()
@@ -151,7 +152,7 @@ def kiosk_submission_screens(kiosk, out: Path) -> None:
     flow.on_form_next()
     tasks.pump(until=lambda: flow.step == 3)
     for n in (1, 2):
-        flow.run(kiosk_submission.add_page, kiosk.ctx, flow.draft, "1.001193", 1,
+        flow.run(submission.add_page, kiosk.ctx, flow.draft, "1.001193", 1,
                  page_image(f"GIẤY CHỨNG SINH — trang {n}"), "scanner",
                  on_done=flow.on_page_added)
         tasks.pump(until=lambda: not flow.busy)
@@ -184,8 +185,10 @@ def run(out: Path) -> int:
     from sadec_desk.app import create_root, start_app
     from sadec_desk.config import load_config
     from sadec_desk.domain.calendar import VN_TZ
-    from sadec_desk.services import dossiers, queue, users
+    from sadec_desk.services.admin import users
     from sadec_desk.services.context import open_context
+    from sadec_desk.services.queue import tickets
+    from sadec_desk.services.reception import dossiers
     from sadec_desk.sync.engine import sync_status
     from sadec_desk.views.shell import print_state
 
@@ -231,7 +234,7 @@ def run(out: Path) -> int:
     settle()
 
     for group, priority in (("A", False), ("A", True), ("B", False), ("A", False)):
-        queue.take_ticket(ctx, group, priority=priority, print_ticket=False)
+        tickets.take_ticket(ctx, group, priority=priority, print_ticket=False)
         later()
     counter = shell.screen
     shell.on_print_state(print_state(ctx, check_printer=True, last=None))

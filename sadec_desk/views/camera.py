@@ -11,8 +11,8 @@ import tkinter as tk
 
 import ttkbootstrap as ttk
 
+from sadec_desk.adapters import camera
 from sadec_desk.i18n import _
-from sadec_desk.services import camera
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
 PREVIEW_MS = 40  # up to 25 pictures a second; the camera decides the real pace

@@ -325,7 +325,7 @@ class FormEditor:
         self.shell.tasks.submit(self._load, on_done=self.on_loaded, on_error=self.on_error)
 
     def _load(self):
-        from sadec_desk.services import eforms
+        from sadec_desk.services.reception import eforms
 
         return eforms.form_to_fill(self.ctx, self.reference), eforms.form_of(
             self.ctx, self.reference) is not None
@@ -355,7 +355,7 @@ class FormEditor:
                                 on_error=self.on_error)
 
     def _save(self, values: dict[str, str]):
-        from sadec_desk.services import eforms
+        from sadec_desk.services.reception import eforms
 
         errors = eforms.check_for(self.ctx, self.reference, values)
         if errors:
@@ -379,7 +379,7 @@ class FormEditor:
             self.on_saved(result)
 
     def on_print(self) -> None:
-        from sadec_desk.services import eforms
+        from sadec_desk.services.reception import eforms
 
         self.message.show(_("Đang in tờ khai…"))
         self.shell.tasks.submit(eforms.print_declaration, self.ctx, self.reference,

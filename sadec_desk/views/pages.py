@@ -24,7 +24,8 @@ from PIL import Image
 
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
-from sadec_desk.services import attachments, office_print
+from sadec_desk.services.documents import office_forms
+from sadec_desk.services.pages import store
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
 TOUCH_THUMB = 150  # px, long side of a thumbnail at the kiosk
@@ -32,16 +33,16 @@ COMPACT_THUMB = 96  # px, at the counter
 RESIZE_DELAY_MS = 150  # a window being resized is redrawn once it stops
 
 
-def load_thumbnails(ctx, pages, size: int) -> list[tuple[attachments.PageInfo, bytes]]:
+def load_thumbnails(ctx, pages, size: int) -> list[tuple[store.PageInfo, bytes]]:
     """(page, PNG) for each page; call it in the worker (it reads files). A page that
     cannot be shown (an online dossier's page still coming from the portal, a damaged
     file) gets a blank stand-in, so the others still show; opening it says why."""
     loaded = []
     for page in pages:
         try:
-            png = attachments.thumbnail(ctx, page.id, size)
+            png = store.thumbnail(ctx, page.id, size)
         except UserError:
-            png = attachments.placeholder_thumbnail(size)
+            png = store.placeholder_thumbnail(size)
         loaded.append((page, png))
     return loaded
 
@@ -72,16 +73,16 @@ class PageStrip(ttk.Frame):
         # earlier and later ones (a 20-page copy must not push the kiosk's buttons away)
         self.capacity = rows * columns if rows else None
         self.first = 0  # index of the first thumbnail shown
-        self.loaded: list[tuple[attachments.PageInfo, bytes]] = []
+        self.loaded: list[tuple[store.PageInfo, bytes]] = []
         self.thumb_size = TOUCH_THUMB if touch else COMPACT_THUMB
         self.empty_text = empty_text if empty_text is not None else _("Chưa có trang nào.")
         self.images: dict[int, tk.PhotoImage] = {}
         self.remove_buttons: dict[int, tk.Button | ttk.Button] = {}
         self.thumb_labels: dict[int, ttk.Label] = {}
-        self.pages: list[attachments.PageInfo] = []
+        self.pages: list[store.PageInfo] = []
         self.show([])
 
-    def show(self, loaded: list[tuple[attachments.PageInfo, bytes]]) -> None:
+    def show(self, loaded: list[tuple[store.PageInfo, bytes]]) -> None:
         """Show these (page, PNG) pairs instead of what is shown now: with a capacity, the
         last screenful, where a page just added is."""
         self.loaded = list(loaded)
@@ -180,7 +181,7 @@ class _Holder:
 
 def fitted_page(ctx, page_id: int, width: int, height: int) -> tuple[bytes, int, int]:
     """The page scaled to fit ``width``×``height`` as a PNG (worker thread)."""
-    data = attachments.read_page(ctx, page_id)
+    data = store.read_page(ctx, page_id)
     image = Image.open(io.BytesIO(data)).convert("L")
     scale = min(width / image.width, height / image.height, 1.0)
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
@@ -202,8 +203,8 @@ class PagesWindow:
         self.window.minsize(800, 520)
         self.window.protocol("WM_DELETE_WINDOW", self.close)
         self.alive = True
-        self.papers: list[attachments.PaperPages] = []
-        self.pages: list[tuple[attachments.PaperPages, attachments.PageInfo]] = []
+        self.papers: list[store.PaperPages] = []
+        self.pages: list[tuple[store.PaperPages, store.PageInfo]] = []
         self.current = -1  # index into self.pages
         self.image: tk.PhotoImage | None = None
         self._resize_job = None
@@ -217,7 +218,7 @@ class PagesWindow:
         self.window.bind("<Right>", lambda _e: self.on_next())
         self.window.bind("<Escape>", lambda _e: self.close())
         self.message.show(_("Đang tải giấy tờ…"))
-        shell.tasks.submit(attachments.papers_of, self.ctx, reference,
+        shell.tasks.submit(store.papers_of, self.ctx, reference,
                            on_done=self.on_papers, on_error=self.on_error)
 
     # --- building ------------------------------------------------------------------------
@@ -274,7 +275,7 @@ class PagesWindow:
 
     # --- loading -------------------------------------------------------------------------
 
-    def on_papers(self, papers: list[attachments.PaperPages]) -> None:
+    def on_papers(self, papers: list[store.PaperPages]) -> None:
         if not self.alive:
             return
         self.papers = papers
@@ -395,7 +396,7 @@ class PagesWindow:
                     return
             self.strip.show([])
 
-    def on_open_page(self, page: attachments.PageInfo) -> None:
+    def on_open_page(self, page: store.PageInfo) -> None:
         for number, (_paper, shown) in enumerate(self.pages):
             if shown.id == page.id:
                 self.show_page(number)
@@ -413,7 +414,7 @@ class PagesWindow:
     def on_print(self) -> None:
         self.print_button.configure(state="disabled")
         self.message.show(_("Đang chuẩn bị bản in…"))
-        self.shell.tasks.submit(attachments.print_pages, self.ctx, self.reference,
+        self.shell.tasks.submit(store.print_pages, self.ctx, self.reference,
                                 on_done=self.on_printed, on_error=self.on_print_failed)
 
     def on_printed(self, result) -> None:
@@ -440,7 +441,7 @@ class PagesWindow:
         if not path:
             return
         self.message.show(_("Đang lưu tệp PDF…"))
-        self.shell.tasks.submit(attachments.pages_pdf, self.ctx, self.reference, path,
+        self.shell.tasks.submit(store.pages_pdf, self.ctx, self.reference, path,
                                 on_done=self.on_saved, on_error=self.on_error)
 
     def on_saved(self, path) -> None:
@@ -452,7 +453,7 @@ class PagesWindow:
 
     def on_open_pdf(self) -> None:
         if self.saved_pdf:
-            self.shell.tasks.submit(office_print.open_file, self.saved_pdf,
+            self.shell.tasks.submit(office_forms.open_file, self.saved_pdf,
                                     on_error=self.on_error)
 
     def close(self) -> None:

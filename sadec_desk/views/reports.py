@@ -1,6 +1,6 @@
 """The Reports screen of the commune leader: one period, four tabs, three exports.
 
-Every figure comes from :func:`sadec_desk.services.reports.report_bundle` (the same
+Every figure comes from :func:`sadec_desk.services.reports.build.report_bundle` (the same
 services as ``sadec-desk report …``; definitions in docs/reports.md): the screen counts
 nothing itself, it only lays the frozen records out. The bundle is computed in the
 shell's worker thread; the charts arrive as PNG bytes and become Tk images here, on the
@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
-from sadec_desk.reports.text import channel_label, minutes, pct, period_text
-from sadec_desk.services import office_print, reports
+from sadec_desk.services.documents import office_forms
+from sadec_desk.services.reports import build
+from sadec_desk.services.reports.text import channel_label, minutes, pct, period_text
 from sadec_desk.views.widgets import MessageBar, font, set_entry
 
 VN_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -49,14 +50,14 @@ def short_time(moment) -> str:
 
 def load_quick(ctx, choice: str):
     """Worker: the bundle of a quick choice ("Tháng này", …)."""
-    period = reports.quick_period(ctx, choice)
-    return reports.report_bundle(ctx, period.date_from, period.date_to)
+    period = build.quick_period(ctx, choice)
+    return build.report_bundle(ctx, period.date_from, period.date_to)
 
 
 def load_typed(ctx, date_from: str, date_to: str):
     """Worker: the bundle of the typed dd/mm/yyyy days."""
-    period = reports.screen_period(date_from, date_to)
-    return reports.report_bundle(ctx, period.date_from, period.date_to)
+    period = build.screen_period(date_from, date_to)
+    return build.report_bundle(ctx, period.date_from, period.date_to)
 
 
 def create_table(parent, columns, height: int, stretch: str = "") -> ttk.Treeview:
@@ -157,7 +158,7 @@ class ReportsView(ttk.Frame):
         bar.pack(fill="x", pady=(6, 2))
         ttk.Label(bar, text=_("Chọn kỳ"), font=font(11)).pack(side="left", padx=(0, 6))
         self.quick_buttons = {}
-        for choice in reports.QUICK_PERIODS:
+        for choice in build.QUICK_PERIODS:
             button = ttk.Radiobutton(bar, text=QUICK_LABELS[choice](), value=choice,
                                      variable=self.quick, bootstyle="primary-outline-toolbutton",
                                      command=lambda c=choice: self.on_quick_period(c))
@@ -472,7 +473,7 @@ class ReportsView(ttk.Frame):
             self.message.show(_("Hãy đợi báo cáo tính xong rồi xuất."), "warning")
             return
         if path is None:
-            self.shell.tasks.submit(reports.default_export_path, self.ctx, kind,
+            self.shell.tasks.submit(build.default_export_path, self.ctx, kind,
                                     self.bundle.period,
                                     on_done=lambda default: self.ask_path(kind, default),
                                     on_error=lambda m: self.message.show(m, "error"))
@@ -481,11 +482,11 @@ class ReportsView(ttk.Frame):
         self.exporting = True
         self.message.show(_("Đang xuất {what}…").format(what=EXPORT_KINDS[kind]()))
         if kind == "book":
-            self.shell.tasks.submit(reports.export_book, self.ctx, p.date_from, p.date_to,
+            self.shell.tasks.submit(build.export_book, self.ctx, p.date_from, p.date_to,
                                     out=path, on_done=lambda info: self.on_exported(kind, p, info),
                                     on_error=self.on_export_failed)
         else:
-            self.shell.tasks.submit(reports.export_report, self.ctx, p.date_from, p.date_to,
+            self.shell.tasks.submit(build.export_report, self.ctx, p.date_from, p.date_to,
                                     fmt=kind, out=path,
                                     on_done=lambda info: self.on_exported(kind, p, info),
                                     on_error=self.on_export_failed)
@@ -516,14 +517,14 @@ class ReportsView(ttk.Frame):
         if info.personal_data:
             text += " " + _("Tệp có dữ liệu cá nhân (họ tên, địa chỉ, số CCCD) nên tên tệp có "
                             "thêm '.{mark}': hãy giữ kín, không gửi ra ngoài cơ quan.").format(
-                mark=reports.PERSONAL_DATA_MARK)
+                mark=build.PERSONAL_DATA_MARK)
         text += " " + _("Bấm 'Mở tệp vừa lưu' để xem.")
         self.message.show(text, "ok")
         self.open_button.configure(state="normal")
 
     def on_open_export(self) -> None:
         if self.export_path:
-            self.shell.tasks.submit(office_print.open_file, self.export_path,
+            self.shell.tasks.submit(office_forms.open_file, self.export_path,
                                     on_error=lambda m: self.message.show(m, "error"))
 
     # --- the shell's hooks ---------------------------------------------------------------

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _, set_language
-from sadec_desk.services import backup, printing, users
-from sadec_desk.views.scanner import WedgeDetector
+from sadec_desk.services.admin import backup, users
+from sadec_desk.services.printing import jobs
+from sadec_desk.views.qr_wedge import WedgeDetector
 from sadec_desk.views.signin import SetupView, SignInView
 from sadec_desk.views.tasks import Periodic, TaskRunner
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
@@ -44,12 +45,12 @@ class PrintState:
 
 def print_state(ctx, *, check_printer: bool, last: PrintState | None) -> PrintState:
     """One round of the print worker: print what is due, count what waits."""
-    printing.process_queue(ctx)
-    waiting = len(printing.list_jobs(ctx, status="queued", limit=1000))
-    failed = len(printing.list_jobs(ctx, status="failed", limit=1000))
+    jobs.process_queue(ctx)
+    waiting = len(jobs.list_jobs(ctx, status="queued", limit=1000))
+    failed = len(jobs.list_jobs(ctx, status="failed", limit=1000))
     if check_printer or last is None:
         try:
-            status = printing.printer_status(ctx)
+            status = jobs.printer_status(ctx)
             return PrintState(status.printer, status.reachable and status.online is not False,
                               status.message, waiting, failed)
         except Exception as exc:  # a UserError (bad printer set-up) or an OS error
@@ -251,11 +252,11 @@ class Shell:
             self.show_sign_in()
             return
         if user.role in users.COUNTER_ROLES:
-            from sadec_desk.views.counter import CounterView
+            from sadec_desk.views.counter.screen import CounterView
 
             self.show_screen(lambda parent: CounterView(parent, self))
         else:
-            from sadec_desk.views.settings import SettingsView
+            from sadec_desk.views.settings.screen import SettingsView
 
             self.show_screen(lambda parent: SettingsView(parent, self))
         self.show_nav(on_reports=False)
@@ -315,7 +316,7 @@ class Shell:
         self.message.show(message, "error")
 
     def on_open_kiosk(self) -> None:
-        from sadec_desk.views.kiosk import KioskWindow
+        from sadec_desk.views.kiosk.tickets import KioskWindow
 
         if self.kiosk is None or not self.kiosk.alive:
             self.kiosk = KioskWindow(self.root, self, fullscreen=self.kiosk_fullscreen)

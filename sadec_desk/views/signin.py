@@ -5,7 +5,7 @@ from __future__ import annotations
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
-from sadec_desk.services import users
+from sadec_desk.services.admin import users
 from sadec_desk.views.widgets import MessageBar, create_field, font, watch
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import argon2
 import pytest
 
-from sadec_desk.services import users  # noqa: E402
+from sadec_desk.services.admin import users  # noqa: E402
 
 GUI_DIR = Path(__file__).parent
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sadec_desk.services import office, users
+from sadec_desk.services.admin import office, users
 
 #: keysyms of the characters the tests type (letters and digits are their own keysym)
 KEYSYMS = {".": "period", "-": "minus", "|": "bar", "_": "underscore", " ": "space",

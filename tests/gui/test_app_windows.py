@@ -16,7 +16,9 @@ from sadec_desk.db.print_models import PrintJob
 from sadec_desk.db.queue_models import Ticket, TicketDossier
 from sadec_desk.db.user_models import User
 from sadec_desk.errors import UserError
-from sadec_desk.services import dossiers, queue, users
+from sadec_desk.services.admin import users
+from sadec_desk.services.queue import tickets
+from sadec_desk.services.reception import dossiers
 
 
 def test_first_start_asks_for_the_office_and_the_first_it_account(shell, ctx):
@@ -101,7 +103,7 @@ def test_counter_calls_tickets_with_the_function_keys(shell, ctx):
     assert counter.counter_box.get() == "Quầy 1"
     assert "(F2)" in counter.queue_buttons["next"].cget("text")
     for _i in range(2):
-        queue.take_ticket(ctx, "A", print_ticket=False)
+        tickets.take_ticket(ctx, "A", print_ticket=False)
     key(shell.window, "F2")
     shell.tasks.pump()
     assert counter.ticket_label.cget("text") == "A001"
@@ -121,7 +123,7 @@ def test_counter_calls_tickets_with_the_function_keys(shell, ctx):
     shell.tasks.pump()
     assert "Không còn ai chờ" in counter.queue_message.text
     # transfer: pick the destination, F6
-    queue.take_ticket(ctx, "C", print_ticket=False)
+    tickets.take_ticket(ctx, "C", print_ticket=False)
     key(shell.window, "F2")
     shell.tasks.pump()
     assert counter.ticket_label.cget("text") == "C001"
@@ -137,7 +139,7 @@ def test_counter_calls_tickets_with_the_function_keys(shell, ctx):
 
 def test_receive_a_dossier_from_a_scanned_card_and_print_the_receipt(shell, ctx):
     counter = sign_in_clerk(shell, ctx)
-    queue.take_ticket(ctx, "B", print_ticket=False)
+    tickets.take_ticket(ctx, "B", print_ticket=False)
     counter.counter_box.current(1)  # Quầy 2 serves B
     counter.counter_box.event_generate("<<ComboboxSelected>>")
     key(shell.window, "F2")
@@ -264,8 +266,8 @@ def test_display_board_shows_and_says_the_calls(shell, ctx):
 
     shell.announcer = Recorder()
     counter = sign_in_clerk(shell, ctx)
-    queue.take_ticket(ctx, "A", print_ticket=False)
-    queue.take_ticket(ctx, "B", print_ticket=False)
+    tickets.take_ticket(ctx, "A", print_ticket=False)
+    tickets.take_ticket(ctx, "B", print_ticket=False)
     shell.board_button.invoke()
     board = shell.board
     assert shell.tasks.pump(until=lambda: board.cursor is not None)
@@ -292,7 +294,7 @@ def test_slow_work_never_blocks_the_window(shell):
 def test_the_guarded_services_refuse_when_nobody_signed_in(shell, ctx):
     assert ctx.sign_in_required and ctx.user is None
     with pytest.raises(UserError, match="đăng nhập"):
-        queue.call_next(ctx, 1)
+        tickets.call_next(ctx, 1)
 
 
 def test_no_display_points_to_the_text_demo(monkeypatch, capsys):
@@ -342,7 +344,7 @@ def test_kiosk_gives_a_ticket_by_touch_and_only_staff_leave_it(shell, ctx):
 def test_no_callback_holds_the_window_long(shell, ctx):
     """DESIGN.md §6.2 / issue #6: nothing on the Tk thread takes more than 100 ms."""
     counter = sign_in_clerk(shell, ctx)
-    queue.take_ticket(ctx, "A", print_ticket=False)
+    tickets.take_ticket(ctx, "A", print_ticket=False)
     key(shell.window, "F2")
     shell.on_scan(SAMPLE_QR)
     counter.choose_procedure("2.000635")
@@ -359,7 +361,7 @@ def test_no_callback_holds_the_window_long(shell, ctx):
 
 def test_the_app_takes_its_scheduled_backup_in_a_worker(tk_root, ctx):
     from sadec_desk.app import start_app
-    from sadec_desk.services import backup
+    from sadec_desk.services.admin import backup
 
     sh, stop = start_app(tk_root, ctx, kiosk_fullscreen=False)  # with its workers
     try:

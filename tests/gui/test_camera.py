@@ -8,8 +8,8 @@ import numpy as np
 from appfixtures import SAMPLE_QR
 from guikit import sign_in_clerk
 
+from sadec_desk.adapters import camera
 from sadec_desk.printers.render import qr_image
-from sadec_desk.services import camera
 
 
 def frame_with(text: str | None) -> np.ndarray:

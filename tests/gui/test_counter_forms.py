@@ -12,7 +12,7 @@ import pytest
 from appfixtures import SAMPLE_QR
 from guikit import key, sign_in_clerk, type_text
 
-from sadec_desk.services import dossiers
+from sadec_desk.services.reception import dossiers
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
                                 reason="poppler-utils (pdftotext) is not installed")

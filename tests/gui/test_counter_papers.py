@@ -15,7 +15,9 @@ from PIL import Image, ImageDraw
 from test_counter_forms import find, pdf_text
 
 from sadec_desk.db.models import Outbox
-from sadec_desk.services import attachments, dossiers, kiosk_submission
+from sadec_desk.services.kiosk import submission
+from sadec_desk.services.pages import store
+from sadec_desk.services.reception import dossiers
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
                                 reason="poppler-utils (pdftotext) is not installed")
@@ -39,18 +41,18 @@ def page_png(label: str) -> bytes:
 def kiosk_dossier(ctx, *, qr=SAMPLE_QR):
     """A citizen's submission at the kiosk (services/kiosk_submission): two pages of the
     birth certificate and the filled declaration form; the dossier gets channel 'kiosk'."""
-    draft = kiosk_submission.start(ctx)
+    draft = submission.start(ctx)
     for n in (1, 2):
-        kiosk_submission.add_page(ctx, draft, BIRTH, 1, page_png(f"giay chung sinh {n}"),
+        submission.add_page(ctx, draft, BIRTH, 1, page_png(f"giay chung sinh {n}"),
                                   "scanner")
-    values = kiosk_submission.read_card(ctx, BIRTH, qr)
+    values = submission.read_card(ctx, BIRTH, qr)
     values.update({"req_relation": "mẹ", "child_name": CHILD, "child_birth_date": "20/11/2026",
                    "child_gender": "Nữ", "child_ethnicity": "Kinh",
                    "child_birth_place": "Bệnh viện Đa khoa Sa Đéc, Đồng Tháp",
                    "child_hometown": "Sa Đéc, Đồng Tháp", "mother_name": "Nguyễn Thị Hoa",
                    "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
                    "mother_residence": "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình"})
-    receipt = kiosk_submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=qr,
+    receipt = submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=qr,
                                       values=values, phone="0912345678")
     info = dossiers.get_dossier(ctx, receipt.code)
     assert info.channel == "kiosk"
@@ -182,7 +184,7 @@ def test_supplement_for_a_kiosk_dossier_end_to_end(shell, ctx, tmp_path, monkeyp
     assert shell.tasks.pump(until=lambda: "Đã thêm 1 trang" in counter.find_message.text)
     lifecycle_buttons(counter)["Đang xử lý"].invoke()
     assert shell.tasks.pump(until=lambda: counter.selected.status == "processing")
-    assert [p.pages for p in attachments.papers_of(ctx, info.code)
+    assert [p.pages for p in store.papers_of(ctx, info.code)
             if p.index == 1][0][-1].source == "file"
 
 
@@ -205,7 +207,7 @@ def test_a_required_paper_without_pages_is_marked_and_a_bad_file_is_a_sentence(
     counter.add_file_button.invoke()
     assert shell.tasks.pump(until=lambda: counter.find_message.kind == "error")
     assert "không phải ảnh" in counter.find_message.text
-    assert attachments.papers_of(ctx, info.code)[0].pages == ()
+    assert store.papers_of(ctx, info.code)[0].pages == ()
 
 
 @pytest.mark.skipif(not shutil.which("scanimage"), reason="sane-utils is not installed")
@@ -221,7 +223,7 @@ def test_quet_them_trang_scans_on_the_sane_test_device(shell, ctx):
     assert shell.tasks.pump(until=lambda: "Đã thêm 1 trang" in counter.find_message.text
                             or counter.find_message.kind == "error", timeout=90)
     assert counter.find_message.kind == "ok", counter.find_message.text
-    pages = [p for p in attachments.papers_of(ctx, info.code) if p.index == 1][0].pages
+    pages = [p for p in store.papers_of(ctx, info.code) if p.index == 1][0].pages
     assert [p.source for p in pages] == ["scanner"]
 
 

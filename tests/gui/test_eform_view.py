@@ -7,7 +7,8 @@ import tkinter as tk
 import pytest
 from appfixtures import OTHER_QR, SAMPLE_QR
 
-from sadec_desk.services import catalog, eforms
+from sadec_desk.services import catalogue
+from sadec_desk.services.reception import eforms
 from sadec_desk.views.eform import RED, FormView
 from sadec_desk.views.osk import FLASH_BG, OnScreenKeyboard
 
@@ -49,7 +50,7 @@ def focus(view, name):
 
 
 def test_every_catalogue_form_renders_with_required_marks_and_card_values(window, ctx):
-    for procedure in catalog.list_procedures(ctx):
+    for procedure in catalogue.list_procedures(ctx):
         qr = OTHER_QR if procedure.code == "1.000894" else SAMPLE_QR
         form, view, _osk = render(window, ctx, procedure.code, qr, keyboard=False)
         assert set(view.widgets) == {f.name for f in form.fields}
@@ -134,7 +135,7 @@ def test_errors_appear_under_their_fields_and_go_away(window, ctx):
 def test_counter_fills_the_form_of_a_paper_dossier_and_prints_it(shell, ctx):
     from guikit import sign_in_clerk
 
-    from sadec_desk.services import dossiers
+    from sadec_desk.services.reception import dossiers
     from sadec_desk.views.eform import FormEditor
 
     sign_in_clerk(shell, ctx)

@@ -12,7 +12,8 @@ from PIL import Image
 from sadec_desk.db.feedback_models import SatisfactionRating
 from sadec_desk.db.models import Dossier
 from sadec_desk.domain.lifecycle import deadline_label
-from sadec_desk.services import dossiers, kiosk
+from sadec_desk.services.kiosk import guide
+from sadec_desk.services.reception import dossiers
 
 
 def open_kiosk(shell, ctx):
@@ -46,7 +47,7 @@ def test_touch_to_know_shows_papers_fee_time_and_a_qr_to_the_procedure(shell, ct
     assert "2.000" in k.fee_label.cget("text")
     assert k.time_label.cget("text").startswith("Thời hạn giải quyết: Trong ngày")
     assert k.paper_labels and all(p.cget("text").startswith("• ") for p in k.paper_labels)
-    card = kiosk.procedure_card(ctx, "2.000815")
+    card = guide.procedure_card(ctx, "2.000815")
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(card.qr_png)))
     assert decoded[0].text == ctx.config["kiosk.procedure_url"].format(code="2.000815")
     k.show_start()
@@ -97,6 +98,6 @@ def test_a_scan_that_is_not_a_receipt_says_so_and_rating_works_from_the_start(sh
 
 
 def test_masked_name_keeps_only_initials_and_the_given_name():
-    assert kiosk.mask_name("Nguyễn Thị Hoa") == "N. T. Hoa"
-    assert kiosk.mask_name("Trần Văn Đức") == "T. V. Đức"
-    assert kiosk.mask_name("Hoa") == "Hoa"
+    assert guide.mask_name("Nguyễn Thị Hoa") == "N. T. Hoa"
+    assert guide.mask_name("Trần Văn Đức") == "T. V. Đức"
+    assert guide.mask_name("Hoa") == "Hoa"

@@ -22,10 +22,10 @@ from PIL import Image, ImageDraw
 from sadec_desk.db.attachment_models import DossierForm, DossierPage
 from sadec_desk.db.models import Dossier
 from sadec_desk.db.print_models import PrintJob
-from sadec_desk.services import attachments
-from sadec_desk.views import kiosk as kiosk_view
-from sadec_desk.views import kiosk_submit
-from sadec_desk.views.kiosk_submit import (
+from sadec_desk.services.pages import store
+from sadec_desk.views.kiosk import submission
+from sadec_desk.views.kiosk import tickets as kiosk_view
+from sadec_desk.views.kiosk.submission import (
     STEP_CARD,
     STEP_FORM,
     STEP_PAPERS,
@@ -171,7 +171,7 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
     else:
         warnings.warn("SANE's test device test:0 did not answer: the certificate was added "
                       "from an image file instead of the scanner", stacklevel=1)
-        monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+        monkeypatch.setattr(submission.filedialog, "askopenfilename",
                             lambda **_kw: str(page_file(tmp_path, 9)))
         row["file"].invoke()
         assert shell.tasks.pump(until=lambda: len(row["strip"].images) == 1)
@@ -183,12 +183,12 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
     flow.page_close_button.invoke()
     assert flow.page_panel is None
     # a second page from a file, then taken out again with its thumbnail's button
-    monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+    monkeypatch.setattr(submission.filedialog, "askopenfilename",
                         lambda **_kw: str(page_file(tmp_path, 1)))
     row["file"].invoke()
     assert shell.tasks.pump(until=lambda: len(row["strip"].images) == 2)
     second = row["strip"].pages[1]
-    second_file = attachments.blob_path(ctx, second.sha256)
+    second_file = store.blob_path(ctx, second.sha256)
     assert second_file.is_file()
     row["strip"].remove_buttons[second.id].invoke()
     assert shell.tasks.pump(until=lambda: len(row["strip"].images) == 1)
@@ -257,14 +257,14 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
     assert shell.tasks.pump(until=lambda: flow.step == STEP_PAPERS)
     row = flow.paper_rows[CERTIFICATE]
     for seed in (1, 2):
-        monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+        monkeypatch.setattr(submission.filedialog, "askopenfilename",
                             lambda seed=seed, **_kw: str(page_file(tmp_path, seed)))
         row["file"].invoke()
         assert shell.tasks.pump(until=lambda n=seed: len(row["strip"].images) == n)
     draft = flow.draft
-    files = [attachments.blob_path(ctx, p.sha256) for p in row["strip"].pages]
+    files = [store.blob_path(ctx, p.sha256) for p in row["strip"].pages]
     assert all(f.is_file() for f in files)
-    thumbs = list((attachments.pages_dir(ctx)).rglob("*-150.png"))
+    thumbs = list((store.pages_dir(ctx)).rglob("*-150.png"))
     assert thumbs  # the thumbnails are cached on disk too
 
     # the idle timer fires on a long step: first the question; a touch answer keeps all
@@ -274,7 +274,7 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
     flow.prompt_yes.invoke()
     assert flow.prompt is None and k.submission is flow and flow.step == STEP_PAPERS
     # asked again and nobody answers: the kiosk goes back to the start by itself
-    monkeypatch.setattr(kiosk_submit, "PROMPT_MS", 50)
+    monkeypatch.setattr(submission, "PROMPT_MS", 50)
     k.on_idle()
     assert shell.tasks.pump(until=lambda: k.submission is None and not shell.tasks.busy)
     assert k.submit_button.winfo_exists()
@@ -344,7 +344,7 @@ def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
     flow.next_button.invoke()
     assert shell.tasks.pump(until=lambda: "Còn thiếu" in flow.message.cget("text"))
     assert flow.procedure.papers[0].name in flow.message.cget("text")
-    monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+    monkeypatch.setattr(submission.filedialog, "askopenfilename",
                         lambda **_kw: str(page_file(tmp_path, 3)))
     flow.paper_rows[first]["file"].invoke()
     assert shell.tasks.pump(until=lambda: len(flow.paper_rows[first]["strip"].images) == 1)
@@ -357,7 +357,7 @@ def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
                             and len(flow.paper_rows[first]["strip"].images) == 1)
     flow.next_button.invoke()
     assert shell.tasks.pump(until=lambda: second in flow.paper_rows)
-    monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+    monkeypatch.setattr(submission.filedialog, "askopenfilename",
                         lambda **_kw: str(page_file(tmp_path, 4)))
     flow.paper_rows[second]["file"].invoke()
     assert shell.tasks.pump(until=lambda: len(flow.paper_rows[second]["strip"].images) == 1)
@@ -393,14 +393,14 @@ def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
 def test_opening_the_kiosk_purges_what_a_crash_left(shell, ctx, clock, tmp_path):
     from datetime import timedelta
 
-    from sadec_desk.services import kiosk_submission
+    from sadec_desk.services.kiosk import submission
 
     sign_in_clerk(shell, ctx)
     # a submission the power cut left half done hours ago
-    left = kiosk_submission.start(ctx)
-    page = kiosk_submission.file_page(ctx, left, BIRTH, CERTIFICATE, str(page_file(tmp_path)))
-    left_file = attachments.blob_path(ctx, page.sha256)
-    clock.moment += kiosk_submission.STALE_DRAFT_AGE + timedelta(minutes=5)
+    left = submission.start(ctx)
+    page = submission.file_page(ctx, left, BIRTH, CERTIFICATE, str(page_file(tmp_path)))
+    left_file = store.blob_path(ctx, page.sha256)
+    clock.moment += submission.STALE_DRAFT_AGE + timedelta(minutes=5)
     shell.kiosk_button.invoke()
     k = shell.kiosk
     assert shell.tasks.pump(until=lambda: hasattr(k, "submit_button") and not shell.tasks.busy)
@@ -446,7 +446,7 @@ def test_a_long_paper_pages_through_its_thumbnails_and_keeps_the_buttons(
     assert shell.tasks.pump(until=lambda: flow.step == STEP_PAPERS)
     (first,) = flow.paper_rows
     for n in range(16):
-        monkeypatch.setattr(kiosk_submit.filedialog, "askopenfilename",
+        monkeypatch.setattr(submission.filedialog, "askopenfilename",
                             lambda _n=n, **_kw: str(page_file(tmp_path, 10 + _n)))
         flow.paper_rows[first]["file"].invoke()
         assert shell.tasks.pump(until=lambda _n=n: len(flow.paper_rows[first]["strip"].pages)

@@ -38,8 +38,8 @@ def test_no_view_imports_the_orm_or_the_database():
 def test_the_windows_of_a_sign_in_do_not_load_matplotlib():
     """matplotlib takes seconds to import on a counter PC: only the Reports screen and
     the report exports may load it, never the sign-in (which runs on the Tk thread)."""
-    code = ("import sys; import sadec_desk.views.shell, sadec_desk.views.counter, "
-            "sadec_desk.views.settings, sadec_desk.views.kiosk; "
+    code = ("import sys; import sadec_desk.views.shell, sadec_desk.views.counter.screen, "
+            "sadec_desk.views.settings.screen, sadec_desk.views.kiosk.tickets; "
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout

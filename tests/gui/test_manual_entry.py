@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sadec_desk.db.models import Citizen, Dossier
 from sadec_desk.errors import UserError
-from sadec_desk.services import reception
+from sadec_desk.services.reception import intake
 
 
 def test_manual_entry_is_checked_as_typed_and_saves_the_dossier(shell, ctx):
@@ -64,13 +64,13 @@ texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6
 
 
 @settings(max_examples=200, deadline=None)
-@given(name=st.sampled_from(reception.MANUAL_FIELDS), text=texts)
+@given(name=st.sampled_from(intake.MANUAL_FIELDS), text=texts)
 def test_checking_a_typed_field_never_fails_worse_than_a_sentence(name, text):
-    assert isinstance(reception.check_manual_field(name, text), str)
+    assert isinstance(intake.check_manual_field(name, text), str)
 
 
 @settings(max_examples=100, deadline=None)
-@given(values=st.fixed_dictionaries({n: texts for n in reception.MANUAL_FIELDS}))
+@given(values=st.fixed_dictionaries({n: texts for n in intake.MANUAL_FIELDS}))
 def test_typed_citizens_are_refused_with_a_sentence_or_accepted(values):
     class Ctx:
         @staticmethod
@@ -79,7 +79,7 @@ def test_typed_citizens_are_refused_with_a_sentence_or_accepted(values):
             return Clock()()
 
     try:
-        text = reception.citizen_from_fields(Ctx, values)
+        text = intake.citizen_from_fields(Ctx, values)
     except UserError as exc:
         assert str(exc)
     else:

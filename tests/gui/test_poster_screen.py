@@ -7,7 +7,7 @@ from pathlib import Path
 
 from guikit import sign_in_it
 
-from sadec_desk.qr_image import decode_qr_image
+from sadec_desk.adapters.qr_image import decode_qr_image
 
 
 def test_it_office_tab_makes_the_poster_with_the_saved_procedure_address(shell, ctx,

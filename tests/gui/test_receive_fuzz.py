@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sadec_desk.errors import UserError
-from sadec_desk.services import reception
+from sadec_desk.services.reception import intake
 
 texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
 counts = st.one_of(texts, st.integers(-5, 20000).map(str),
@@ -19,7 +19,7 @@ qrs = st.one_of(texts, st.just(SAMPLE_QR),
                 st.builds(lambda t: SAMPLE_QR.replace("Hoa", t), texts))
 procedures = st.one_of(texts, st.sampled_from(["2.000815", "1.001193", "2.000635",
                                                "1.004873", " 2.000884 "]))
-papers = st.lists(st.builds(reception.FormPaper, name=texts,
+papers = st.lists(st.builds(intake.FormPaper, name=texts,
                             kind=st.sampled_from(["original", "copy", "original_or_copy"]),
                             count=st.integers(-3, 200), received=st.booleans()), max_size=4)
 
@@ -31,7 +31,7 @@ papers = st.lists(st.builds(reception.FormPaper, name=texts,
 def test_receive_form_never_crashes(ctx, qr, procedure, phone, pages, copies, verification,
                                     late, paper_list):
     try:
-        info = reception.receive_from_form(
+        info = intake.receive_from_form(
             ctx, qr_text=qr, procedure_code=procedure, phone=phone, pages=pages,
             copies=copies, needs_verification=verification, late=late, papers=paper_list)
     except UserError as exc:
@@ -42,33 +42,33 @@ def test_receive_form_never_crashes(ctx, qr, procedure, phone, pages, copies, ve
         assert info.citizen.id_number.isdigit()
     for field, value in (("phone", phone), ("pages", pages), ("copies", copies),
                          ("id_number", qr[:12])):
-        assert isinstance(reception.check_field(field, value), str)
+        assert isinstance(intake.check_field(field, value), str)
 
 
 def test_good_form_is_saved_with_the_ticked_papers(ctx):
-    info = reception.receive_from_form(
+    info = intake.receive_from_form(
         ctx, qr_text=SAMPLE_QR, procedure_code="2.000815", phone="0912 345 678", pages="3",
-        copies="2", papers=[reception.FormPaper("Bản chính", "original", 1, True),
-                            reception.FormPaper("Bản sao", "copy", 2, False)])
+        copies="2", papers=[intake.FormPaper("Bản chính", "original", 1, True),
+                            intake.FormPaper("Bản sao", "copy", 2, False)])
     assert info.fee_vnd == 10000 and info.phone == "0912345678"
     assert [p.name for p in info.papers] == ["Bản chính"]
 
 
 def test_typed_mistakes_are_named():
-    assert "số nguyên" in reception.check_field("pages", "3a")
-    assert "từ 1 đến 1000" in reception.check_field("copies", "0")
-    assert "10 chữ số" in reception.check_field("phone", "12345")
-    assert reception.check_field("phone", "0912 345 678") == ""
+    assert "số nguyên" in intake.check_field("pages", "3a")
+    assert "từ 1 đến 1000" in intake.check_field("copies", "0")
+    assert "10 chữ số" in intake.check_field("phone", "12345")
+    assert intake.check_field("phone", "0912 345 678") == ""
 
 
 def test_find_ignores_diacritics(ctx):
-    reception.receive_from_form(ctx, qr_text=SAMPLE_QR, procedure_code="2.000635")
-    assert [d.citizen.full_name for d in reception.find_dossiers(ctx, "nguyen thi HOA")] == [
+    intake.receive_from_form(ctx, qr_text=SAMPLE_QR, procedure_code="2.000635")
+    assert [d.citizen.full_name for d in intake.find_dossiers(ctx, "nguyen thi HOA")] == [
         "Nguyễn Thị Hoa"]
-    assert len(reception.find_dossiers(ctx, "034303011829")) == 1
-    assert reception.find_dossiers(ctx, "tran van") == []
+    assert len(intake.find_dossiers(ctx, "034303011829")) == 1
+    assert intake.find_dossiers(ctx, "tran van") == []
     # a citizen met after the name index was built is found too
-    reception.receive_from_form(ctx, qr_text=OTHER_QR, procedure_code="2.000635")
-    assert [d.citizen.full_name for d in reception.find_dossiers(ctx, "tran van duc")] == [
+    intake.receive_from_form(ctx, qr_text=OTHER_QR, procedure_code="2.000635")
+    assert [d.citizen.full_name for d in intake.find_dossiers(ctx, "tran van duc")] == [
         "Trần Văn Đức"]
-    assert reception.fold("Đặng Thị Ánh") == "dang thi anh"
+    assert intake.fold("Đặng Thị Ánh") == "dang thi anh"

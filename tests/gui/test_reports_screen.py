@@ -12,7 +12,9 @@ from appfixtures import SAMPLE_QR, vn
 from guikit import _sign_in_through_form, sign_in_clerk, sign_in_it, type_text
 from test_reports import _month
 
-from sadec_desk.services import dossiers, feedback, office, reports, users
+from sadec_desk.services.admin import office, users
+from sadec_desk.services.reception import dossiers, feedback
+from sadec_desk.services.reports import build
 from sadec_desk.views import reports as reports_view
 
 
@@ -84,7 +86,7 @@ def test_leader_sees_the_months_figures_of_the_services(shell, ctx, clock):
     assert (figure(view, "refused"), figure(view, "withdrawn")) == ("1", "0")
     assert figure(view, "overdue_now") == "1"
     # and the same as the service's own numbers
-    s = reports.summary_report(ctx, "2026-11-01", "2026-11-26")
+    s = build.summary_report(ctx, "2026-11-01", "2026-11-26")
     assert figure(view, "received") == str(s.received)
     assert figure(view, "due_soon") == str(s.due_soon)
     assert figure(view, "late") == str(s.deadline.late)
@@ -95,7 +97,7 @@ def test_leader_sees_the_months_figures_of_the_services(shell, ctx, clock):
     # the charts are real pictures, scaled for the screen
     for key, label in (("deadline", view.deadline_chart), ("channel", view.channel_chart)):
         image = view.images[key]
-        assert 300 <= image.width() <= reports.SCREEN_CHART_WIDTH and image.height() > 100
+        assert 300 <= image.width() <= build.SCREEN_CHART_WIDTH and image.height() > 100
         assert str(image) in label.cget("image")
 
 
@@ -105,7 +107,7 @@ def test_overdue_tab_lists_the_late_dossier(shell, ctx, clock):
     view = open_reports(shell)
     view.notebook.select(view.overdue_tab)
     shell.tasks.pump()
-    service = reports.overdue_report(ctx)
+    service = build.overdue_report(ctx)
     late = next(i for i in service.overdue if i.code == e.code)
     values = view.overdue.item(e.code, "values")
     assert values[0] == "Quá hạn" and values[1] == e.code
@@ -182,19 +184,19 @@ def test_loading_is_shown_while_the_worker_computes(shell, ctx, clock):
 
 def test_queue_and_satisfaction_tabs(shell, ctx, clock):
     sign_in_leader(shell, ctx)
-    from sadec_desk.services import queue
+    from sadec_desk.services.queue import tickets
 
     clock.moment = vn(2026, 11, 24, 8, 0)  # Tuesday: two tickets, one called late
-    queue.take_ticket(ctx, "A", print_ticket=False)
-    queue.take_ticket(ctx, "A", print_ticket=False)
+    tickets.take_ticket(ctx, "A", print_ticket=False)
+    tickets.take_ticket(ctx, "A", print_ticket=False)
     clock.moment = vn(2026, 11, 24, 8, 5)
-    queue.call_next(ctx, "1")
+    tickets.call_next(ctx, "1")
     clock.moment = vn(2026, 11, 24, 8, 15)
-    queue.finish(ctx, counter="1")
+    tickets.finish(ctx, counter="1")
     clock.moment = vn(2026, 11, 24, 8, 30)
-    queue.call_next(ctx, "1")
+    tickets.call_next(ctx, "1")
     clock.moment = vn(2026, 11, 24, 8, 40)
-    queue.finish(ctx, counter="1")
+    tickets.finish(ctx, counter="1")
     clock.moment = vn(2026, 11, 26, 9, 0)
     for level, source in (("very_satisfied", "kiosk"), ("satisfied", "counter"),
                           ("satisfied", "kiosk"), ("not_satisfied", "kiosk")):
@@ -207,7 +209,7 @@ def test_queue_and_satisfaction_tabs(shell, ctx, clock):
     assert q["promise"].cget("text") == "15 phút"
     tuesday = view.weekdays.item("1", "values")
     assert tuesday[0].startswith("Thứ Ba") and tuesday[2:4] == ("2", "2")
-    assert view.images["queue"].width() == reports.SCREEN_QUEUE_CHART_WIDTH
+    assert view.images["queue"].width() == build.SCREEN_QUEUE_CHART_WIDTH
     assert view.satisfied_label.cget("text") == "Tỷ lệ hài lòng: 75,0 % trên 4 lượt đánh giá"
     assert [view.levels.item(i, "values") for i in view.levels.get_children()] == [
         ("Rất hài lòng", "1", "25,0 %"), ("Hài lòng", "2", "50,0 %"),
@@ -298,9 +300,9 @@ def test_the_save_dialog_proposes_a_name_and_the_export_follows(shell, ctx, cloc
 
 
 def test_default_export_names_carry_the_period_and_the_mark(ctx):
-    period = reports.make_period("2026-11-01", "2026-11-30")
-    assert reports.default_export_path(ctx, "xlsx", period).name == "bao-cao-20261101-20261130.xlsx"
-    book = reports.default_export_path(ctx, "book", period)
+    period = build.make_period("2026-11-01", "2026-11-30")
+    assert build.default_export_path(ctx, "xlsx", period).name == "bao-cao-20261101-20261130.xlsx"
+    book = build.default_export_path(ctx, "book", period)
     assert book.name == "so-theo-doi-20261101-20261130.du-lieu-ca-nhan.pdf"
     assert book.parent.is_dir()
 
@@ -340,7 +342,7 @@ def test_the_counter_is_replaced_only_after_its_calls_are_answered(shell, ctx):
 def test_a_clerk_gets_reports_but_not_the_tracking_book(shell, ctx):
     # the report services allow clerks (reports.REPORT_ROLES); the book with names and ID
     # numbers is for leaders and IT (reports.PERSONAL_EXPORT_ROLES)
-    assert "clerk" in reports.REPORT_ROLES and "clerk" not in reports.PERSONAL_EXPORT_ROLES
+    assert "clerk" in build.REPORT_ROLES and "clerk" not in build.PERSONAL_EXPORT_ROLES
     sign_in_clerk(shell, ctx)
     view = open_reports(shell)
     assert not view.bundle.can_export_book

@@ -14,7 +14,7 @@ from sadec_desk.db.print_models import PrintJob
 from sadec_desk.db.queue_models import Counter, ServiceGroup
 from sadec_desk.db.sync_models import SyncConflict
 from sadec_desk.db.user_models import User
-from sadec_desk.services import dossiers
+from sadec_desk.services.reception import dossiers
 
 
 def fill(entry, text: str) -> None:
@@ -271,7 +271,7 @@ def test_backup_tab_checks_the_folder_and_backs_up(shell, ctx, tmp_path):
 
 def test_a_clerk_cannot_use_the_settings_services(ctx):
     from sadec_desk.errors import UserError
-    from sadec_desk.services import settings, users
+    from sadec_desk.services.admin import settings, users
 
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="matkhau-cntt")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from sadec_desk.sync import portal as portal_mod
+from sadec_desk.sync.portal import app as portal_mod
 
 ADMIN_KEY = "test-admin-key"
 

@@ -12,7 +12,8 @@ from appfixtures import OTHER_QR, SAMPLE_QR, Clock, make_ctx
 from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.domain.catalogue import procedures_from_data
-from sadec_desk.services import catalog, dossiers
+from sadec_desk.services import catalogue
+from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
 
 
@@ -51,7 +52,7 @@ def assert_converged(ctx, portal) -> None:
     assert {d.sync_state for d in Dossier.select()} <= {"synced"}
     # the portal applied each local operation exactly once
     applied = portal.store.database
-    from sadec_desk.sync.portal import Operation
+    from sadec_desk.sync.portal.app import Operation
 
     with applied.connection_context():
         ops = Operation.select().where(Operation.result == "applied").count()
@@ -60,11 +61,11 @@ def assert_converged(ctx, portal) -> None:
 
 def local_procedure(ctx, code="1.999999"):
     """A procedure this office has and the portal/gateway does not (rejections)."""
-    data = catalog.procedure_to_data(next(p for p in catalog.seed_procedures()
+    data = catalogue.procedure_to_data(next(p for p in catalogue.seed_procedures()
                                           if p.code == "1.004873"))
     data.update(code=code, name="Thủ tục chỉ có ở xã", version=1)
     with ctx.database.atomic():
-        catalog.adopt_procedure(ctx, procedures_from_data({"format": 1,
+        catalogue.adopt_procedure(ctx, procedures_from_data({"format": 1,
                                                            "procedures": [data]})[0], "local")
     ctx.forget_cached()
     return data
@@ -86,7 +87,7 @@ def add_pages(ctx, uuid: str, papers: list[tuple[str, list[bytes]]]) -> dict:
     """What services.attachments does when pages are added to a dossier: the blob
     files and rows, the page rows and the dossier.pages outbox row (the whole page
     list after the change) in one transaction. Returns the op's payload."""
-    from sadec_desk.services.dossiers import _outbox
+    from sadec_desk.services.reception.dossiers import _outbox
     from sadec_desk.sync.engine import page_file
 
     with ctx.database.atomic():
@@ -120,7 +121,7 @@ def save_form(ctx, uuid: str, values: dict[str, str]) -> dict:
     """What services.eforms.save_form does: the form row and its dossier.form op."""
     import json
 
-    from sadec_desk.services.dossiers import _outbox
+    from sadec_desk.services.reception.dossiers import _outbox
 
     payload = {"uuid": uuid, "form_id": "tt04-2020/khai-sinh", "form_version": "1",
                "values": values}

@@ -271,22 +271,22 @@ def test_blob_upload_api_offsets_limits_and_checks(portal):
 
 
 def test_pages_added_through_the_attachments_service_reach_the_portal(portal):
-    from sadec_desk.services import attachments
+    from sadec_desk.services.pages import store
 
     ctx = office(portal, sync__chunk_bytes=CHUNK)
     [uuid] = receive_many(ctx, 1)
     dossier_id = Dossier.get(Dossier.uuid == uuid).id
     for seed in (60, 61):
-        attachments.add_page(ctx, page_image(seed), paper_index=1, paper_name="Giấy chứng sinh",
+        store.add_page(ctx, page_image(seed), paper_index=1, paper_name="Giấy chứng sinh",
                              source="file", dossier=uuid)
     assert engine.sync_status(ctx).pages_waiting == 2
     report = engine.run_once(ctx)
     # the second page list holds both pages and replaces the first, which is not sent
     assert (report.error, report.pushed, report.pages_uploaded) == ("", 2, 2)
-    manifest = attachments.pages_manifest(dossier_id)
+    manifest = store.pages_manifest(dossier_id)
     assert _portal_dossier(portal, uuid)["scanned_papers"] == manifest["papers"]
     for page in manifest["papers"][0]["pages"]:
-        stored = attachments.blob_path(ctx, page["sha256"]).read_bytes()
+        stored = store.blob_path(ctx, page["sha256"]).read_bytes()
         assert _download(portal, page["sha256"]).content == stored
     assert _sync_state(uuid) == "synced"
     assert_converged(ctx, portal)
@@ -343,7 +343,7 @@ def test_sync_status_shows_the_pages_waiting(ctx, capsys):
 def test_an_upload_abandoned_for_a_week_is_dropped_by_the_portal(portal):
     from datetime import timedelta
 
-    from sadec_desk.sync.portal import PortalBlob
+    from sadec_desk.sync.portal.app import PortalBlob
 
     api = httpx.Client(base_url=portal.url + "/v1", timeout=10)
     enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x"}).json()

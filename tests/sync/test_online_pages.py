@@ -17,7 +17,8 @@ from syncfixtures import office, page_image, receive_many
 from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.errors import NotFound
-from sadec_desk.services import attachments, audit
+from sadec_desk.services import audit
+from sadec_desk.services.pages import store
 from sadec_desk.sync import engine
 
 FORM = {"form_id": "tt04-2020/khai-sinh", "form_version": "1",
@@ -156,8 +157,8 @@ def test_online_dossier_comes_down_with_its_papers_and_form(portal):
         (0, 1, hashlib.sha256(first).hexdigest(), "portal"),
         (1, 1, hashlib.sha256(second).hexdigest(), "portal")]
     # the counter's page viewer shows exactly what the citizen uploaded
-    assert [attachments.read_page(ctx, p.id) for p in pages] == [first, second]
-    assert attachments.thumbnail(ctx, pages[1].id)
+    assert [store.read_page(ctx, p.id) for p in pages] == [first, second]
+    assert store.thumbnail(ctx, pages[1].id)
     form = DossierForm.get(DossierForm.dossier == dossier.id)
     assert (form.form_id, form.form_version) == ("tt04-2020/khai-sinh", "1")
     assert json.loads(form.values) == FORM["values"]
@@ -171,7 +172,7 @@ def test_online_dossier_comes_down_with_its_papers_and_form(portal):
     assert PageBlob.select().where(PageBlob.uploaded_at.is_null()).count() == 0
     assert dossier.sync_state == "synced" and engine.sync_status(ctx).pages_waiting == 0
     assert_audit_clean(ctx)
-    from sadec_desk.cli_sync import _report_lines
+    from sadec_desk.cli.sync import _report_lines
 
     assert "Đã tải về 2 trang ảnh của hồ sơ trực tuyến" in "\n".join(_report_lines(report))
 
@@ -238,11 +239,11 @@ def test_a_download_cut_mid_file_is_completed_next_run(portal):
                      .order_by(DossierPage.paper_index))
         assert len(pages) == 2
         # ...the cut page is not: no partial or temp file, and the viewer says why
-        path = attachments.blob_path(ctx, papers[0]["pages"][0]["sha256"])
+        path = store.blob_path(ctx, papers[0]["pages"][0]["sha256"])
         assert not path.exists()
-        assert not list(attachments.pages_dir(ctx).glob("*/*.tmp"))
+        assert not list(store.pages_dir(ctx).glob("*/*.tmp"))
         with pytest.raises(NotFound) as caught:
-            attachments.read_page(ctx, pages[0].id)
+            store.read_page(ctx, pages[0].id)
         assert caught.value.code == "page_downloading"
         assert "đang được tải về từ cổng" in str(caught.value)
         assert engine.sync_status(ctx).last_error == report.error
@@ -250,7 +251,7 @@ def test_a_download_cut_mid_file_is_completed_next_run(portal):
         again = engine.run_once(ctx)
         assert (again.error, again.new_dossiers) == ("", 0)
         assert again.pages_downloaded >= 1
-        assert [attachments.read_page(ctx, p.id) for p in pages] == [first, second]
+        assert [store.read_page(ctx, p.id) for p in pages] == [first, second]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == papers[0]["pages"][0]["sha256"]
         assert engine.sync_status(ctx).last_error == ""
         assert_audit_clean(ctx)
@@ -272,8 +273,8 @@ def test_a_damaged_download_is_refused_and_fetched_again(portal):
         assert proxy.gets == 2
         page = DossierPage.get(DossierPage.dossier == Dossier.get(
             Dossier.uuid == online["uuid"]).id)
-        assert attachments.read_page(ctx, page.id) == data
-        assert not list(attachments.pages_dir(ctx).glob("*/*.tmp"))
+        assert store.read_page(ctx, page.id) == data
+        assert not list(store.pages_dir(ctx).glob("*/*.tmp"))
     finally:
         proxy.stop()
 
@@ -289,14 +290,14 @@ def test_a_download_damaged_twice_waits_for_the_next_run(portal):
         report = engine.run_once(ctx)
         assert proxy.gets == 2 and "bị hỏng" in report.error
         assert report.new_dossiers == 1 and report.pages_downloaded == 0
-        path = attachments.blob_path(ctx, papers[0]["pages"][0]["sha256"])
+        path = store.blob_path(ctx, papers[0]["pages"][0]["sha256"])
         assert not path.exists()  # a wrong file is never kept
-        assert not list(attachments.pages_dir(ctx).glob("*/*.tmp"))
+        assert not list(store.pages_dir(ctx).glob("*/*.tmp"))
         again = engine.run_once(ctx)
         assert (again.error, again.pages_downloaded, proxy.gets) == ("", 1, 3)
         page = DossierPage.get(DossierPage.dossier == Dossier.get(
             Dossier.uuid == online["uuid"]).id)
-        assert attachments.read_page(ctx, page.id) == data
+        assert store.read_page(ctx, page.id) == data
         # a file damaged on this disk later (wrong size) is fetched again
         path.write_bytes(data[:-1])
         third = engine.run_once(ctx)
@@ -314,7 +315,7 @@ def test_a_page_list_changed_on_the_portal_replaces_the_local_one(portal):
     assert engine.run_once(ctx).pages_downloaded == 2
     uuid = online["uuid"]
     dossier_id = Dossier.get(Dossier.uuid == uuid).id
-    old_path = attachments.blob_path(ctx, papers[1]["pages"][0]["sha256"])
+    old_path = store.blob_path(ctx, papers[1]["pages"][0]["sha256"])
     assert old_path.exists()
 
     # the citizen replaced the second paper and added a page to the first
@@ -325,10 +326,10 @@ def test_a_page_list_changed_on_the_portal_replaces_the_local_one(portal):
                                                        "form": new_form})
     report = engine.run_once(ctx)
     assert (report.error, report.pulled, report.pages_downloaded) == ("", 1, 1)
-    assert attachments.pages_manifest(dossier_id)["papers"] == changed
+    assert store.pages_manifest(dossier_id)["papers"] == changed
     pages = list(DossierPage.select().where(DossierPage.dossier == dossier_id)
                  .order_by(DossierPage.position))
-    assert [attachments.read_page(ctx, p.id) for p in pages] == [first, third]
+    assert [store.read_page(ctx, p.id) for p in pages] == [first, third]
     # no dossier uses the replaced page any more: its row and file are gone
     assert not old_path.exists()
     assert PageBlob.get_or_none(PageBlob.sha256 == papers[1]["pages"][0]["sha256"]) is None
@@ -347,9 +348,9 @@ def test_a_page_this_office_holds_is_not_downloaded_again(portal):
         ctx = office(portal)
         ctx.config.values["sync.portal_url"] = proxy.url
         [kiosk] = receive_many(ctx, 1)
-        info = attachments.add_page(ctx, page_image(40), paper_index=0,
+        info = store.add_page(ctx, page_image(40), paper_index=0,
                                     paper_name="Giấy chứng sinh", source="file", dossier=kiosk)
-        mine = attachments.blob_path(ctx, info.sha256).read_bytes()
+        mine = store.blob_path(ctx, info.sha256).read_bytes()
         assert engine.run_once(ctx).pages_uploaded == 1  # now the portal holds it too
         shared = {"position": 1, "sha256": info.sha256, "media_type": info.media_type,
                   "size": info.size, "width": info.width, "height": info.height}
@@ -364,7 +365,7 @@ def test_a_page_this_office_holds_is_not_downloaded_again(portal):
         dossier_id = Dossier.get(Dossier.uuid == online["uuid"]).id
         pages = list(DossierPage.select().where(DossierPage.dossier == dossier_id)
                      .order_by(DossierPage.paper_index))
-        assert [attachments.read_page(ctx, p.id) for p in pages] == [mine, own]
+        assert [store.read_page(ctx, p.id) for p in pages] == [mine, own]
         assert PageBlob.select().where(PageBlob.sha256 == info.sha256).count() == 1
         assert_audit_clean(ctx)
     finally:
@@ -380,19 +381,19 @@ def test_pages_changed_on_both_sides_are_a_conflict_not_overwritten(portal):
     uuid = online["uuid"]
     dossier_id = Dossier.get(Dossier.uuid == uuid).id
     # the clerk adds a page here while the citizen changes the list on the portal
-    attachments.add_page(ctx, page_image(52), paper_index=1,
+    store.add_page(ctx, page_image(52), paper_index=1,
                          paper_name="Giấy chứng nhận kết hôn của cha mẹ", source="file",
                          dossier=uuid)
-    mine = attachments.pages_manifest(dossier_id)["papers"]
+    mine = store.pages_manifest(dossier_id)["papers"]
     portal.admin("POST", f"/dossiers/{uuid}/papers", {"scanned_papers": papers[:1]})
     report = engine.run_once(ctx)
     assert report.conflicts == 1
     assert Dossier.get(Dossier.id == dossier_id).sync_state == "conflict"
-    assert attachments.pages_manifest(dossier_id)["papers"] == mine  # not overwritten
+    assert store.pages_manifest(dossier_id)["papers"] == mine  # not overwritten
     assert_audit_clean(ctx)
     # the clerk takes the portal's copy: its page list replaces this machine's
     engine.resolve(ctx, uuid, "portal")
-    assert attachments.pages_manifest(dossier_id)["papers"] == papers[:1]
+    assert store.pages_manifest(dossier_id)["papers"] == papers[:1]
     assert engine.run_once(ctx).error == ""
     assert Dossier.get(Dossier.id == dossier_id).sync_state == "synced"
     assert_audit_clean(ctx)

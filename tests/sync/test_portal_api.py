@@ -13,9 +13,9 @@ import httpx
 import pytest
 from appfixtures import SAMPLE_QR, Clock, make_ctx
 
-from sadec_desk.services import dossiers
+from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
-from sadec_desk.sync import portal as portal_mod
+from sadec_desk.sync.portal import app as portal_mod
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "portal-openapi.json"
 

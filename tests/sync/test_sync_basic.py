@@ -7,7 +7,8 @@ from syncfixtures import assert_converged, local_view, office, portal_view, rece
 from sadec_desk.cli import main
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.db.models import Procedure as ProcedureRow
-from sadec_desk.services import catalog, dossiers
+from sadec_desk.services import catalogue
+from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
 
 
@@ -55,7 +56,7 @@ def test_pull_brings_online_dossiers_status_changes_and_catalogue(portal):
                     "date_of_birth": "1990-02-03", "gender": "Nữ", "address": "Sa Đéc"}})
     portal.admin("POST", f"/dossiers/{mine}/status", {"status": "processing",
                                                        "note": "Cổng tỉnh chuyển xử lý"})
-    seed = next(p for p in catalog.list_procedures(ctx) if p.code == "1.004873")
+    seed = next(p for p in catalogue.list_procedures(ctx) if p.code == "1.004873")
     data = json.loads(ProcedureRow.get(ProcedureRow.code == "1.004873").data)
     data.update(version=seed.version + 1, time_limit_days=2)
     portal.admin("POST", "/procedures", data)

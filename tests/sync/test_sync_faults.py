@@ -23,7 +23,7 @@ from syncfixtures import (
 )
 
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
-from sadec_desk.services import dossiers
+from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
 
 

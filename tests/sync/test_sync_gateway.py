@@ -6,9 +6,9 @@ from fakegateway import FakeGateway
 from syncfixtures import local_procedure, receive_many
 
 from sadec_desk.db.models import Dossier, Outbox
-from sadec_desk.services import dossiers
+from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
-from sadec_desk.sync.gateway import gateway_date
+from sadec_desk.sync.adapters.gateway import gateway_date
 
 STATUS_MAP = {"received": "DT1", "processing": "DT2", "supplement_requested": "DT3",
               "done": "DT4", "returned": "DT5", "refused": "DT6", "withdrawn": "DT7"}
@@ -92,7 +92,7 @@ def test_pages_go_to_the_gateway_inside_tailieunop(gateway):
 
     from syncfixtures import add_pages, page_image, save_form
 
-    from sadec_desk.sync.gateway import FILE_FIELDS
+    from sadec_desk.sync.adapters.gateway import FILE_FIELDS
 
     ctx = _gateway_office(gateway)
     [uuid] = receive_many(ctx, 1)

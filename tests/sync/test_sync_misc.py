@@ -9,7 +9,7 @@ from syncfixtures import assert_converged, local_procedure, office, receive_many
 from sadec_desk.cli import main
 from sadec_desk.db.models import Dossier
 from sadec_desk.sync import engine
-from sadec_desk.sync.client import SyncError, tls_verify
+from sadec_desk.sync.adapters.reference import SyncError, tls_verify
 from sadec_desk.sync.records import SyncReport, SyncStatus
 from sadec_desk.sync.worker import SyncWorker
 
@@ -59,7 +59,7 @@ def test_tls_is_always_verified(tmp_path):
 def test_cli_retry_and_conflicts_json(portal, capsys):
     ctx = office(portal)
     local_procedure(ctx)
-    from sadec_desk.services import dossiers
+    from sadec_desk.services.reception import dossiers
 
     refused = dossiers.receive_dossier(
         ctx, procedure_code="1.999999",
@@ -84,7 +84,7 @@ def test_cli_retry_and_conflicts_json(portal, capsys):
 def test_office_database_on_postgresql(portal, pg_database):
     ctx = office(portal, database__url=pg_database)
     uuids = receive_many(ctx, 3)
-    from sadec_desk.services import dossiers
+    from sadec_desk.services.reception import dossiers
 
     dossiers.advance_dossier(ctx, uuids[0], "processing")
     assert engine.run_once(ctx).pushed == 4
@@ -123,7 +123,7 @@ def test_https_portal_is_verified_with_the_ca_bundle(portal, tmp_path):
 
 
 def test_plain_http_only_to_this_machine():
-    from sadec_desk.sync.client import check_portal_url
+    from sadec_desk.sync.adapters.reference import check_portal_url
 
     check_portal_url("http://127.0.0.1:8765")
     check_portal_url("https://dichvucong.dongthap.gov.vn")
@@ -135,7 +135,7 @@ def test_plain_http_only_to_this_machine():
 def test_a_4xx_batch_is_narrowed_to_the_bad_operation():
     """A portal that refuses a whole batch (HTTP 4xx) for one bad op: the op is found
     by sending one at a time; it is rejected alone, the other dossiers go through."""
-    from sadec_desk.sync.client import Refused
+    from sadec_desk.sync.adapters.reference import Refused
 
     ctx = make_ctx(Clock())
     good_a, bad, good_b = receive_many(ctx, 3)

@@ -21,7 +21,7 @@ def _switch_machine(monkeypatch, tmp_path, name):
 def test_export_then_import_on_a_connected_machine(portal, tmp_path, monkeypatch):
     office_ctx = office(portal)
     uuids = receive_many(office_ctx, 3)
-    from sadec_desk.services import dossiers
+    from sadec_desk.services.reception import dossiers
 
     dossiers.advance_dossier(office_ctx, uuids[0], "processing")
     out = tmp_path / "usb" / "outbox.json"

@@ -1,0 +1,238 @@
+"""``sadec-desk sync ...`` (the IT officer's synchronisation tasks) and ``sadec-desk portal ...``
+(the reference portal server for rehearsals and tests)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sadec_desk.cli import command, emit, group
+from sadec_desk.config import data_dir
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+from sadec_desk.services.display import format_datetime
+from sadec_desk.sync import engine, transfer
+from sadec_desk.sync.records import SyncReport
+
+ADMIN_KEY_ENV = "SADEC_PORTAL_ADMIN_KEY"
+
+
+def _age(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    hours, rest = divmod(seconds, 3600)
+    return _("{h} giờ {m} phút").format(h=hours, m=rest // 60)
+
+
+def cmd_status(args, ctx) -> None:
+    s = engine.sync_status(ctx)
+
+    def lines():
+        out = [
+            _("Cổng dịch vụ:      {v}").format(
+                v=s.portal_url or _("chưa cấu hình (ngoại tuyến)")) + f"  [{s.adapter}]",
+            _("Đã đăng ký máy:    {v}").format(v=_("có") if s.enrolled else _("chưa")),
+            _("Chờ gửi:           {n} thao tác").format(n=s.pending),
+            _("Trang ảnh chờ tải: {n} trang ({mb:.1f} MB)").format(
+                n=s.pages_waiting, mb=s.pages_waiting_bytes / 1_000_000),
+            _("Cũ nhất chờ gửi:   {v}").format(v=_age(s.oldest_pending_age_seconds)),
+            _("Bị giữ lại:        {n} thao tác ({c} xung đột, {r} bị từ chối)").format(
+                n=s.held, c=s.conflicts, r=s.rejected),
+            _("Lần thành công:    {v}").format(v=format_datetime(s.last_success_at) or "—"),
+            _("Lỗi gần nhất:      {v}").format(v=s.last_error or "—"),
+            _("Con trỏ nhận:      {v}").format(v=s.cursor),
+        ]
+        if s.next_try_at:
+            out.append(_("Thử lại lúc:       {v}").format(v=format_datetime(s.next_try_at)))
+        return out
+
+    emit(args, s, lines)
+
+
+def _report_lines(r: SyncReport) -> list[str]:
+    if r.skipped:
+        return [r.skipped]
+    out = [_("Đã gửi {p} thao tác ({d} trùng đã có trên cổng), {c} xung đột, {r} bị từ chối; "
+             "nhận {n} thay đổi ({o} hồ sơ trực tuyến mới), {k} thủ tục cập nhật.").format(
+        p=r.pushed, d=r.duplicates, c=r.conflicts, r=r.rejected, n=r.pulled,
+        o=r.new_dossiers, k=r.procedures_updated)]
+    if r.pages_downloaded:
+        out.append(_("Đã tải về {n} trang ảnh của hồ sơ trực tuyến ({mb:.1f} MB).").format(
+            n=r.pages_downloaded, mb=r.page_bytes_received / 1e6))
+    if r.error:
+        out.append(_("Dừng vì lỗi: {e} Các thao tác chưa gửi vẫn được giữ để gửi lại.").format(
+            e=r.error))
+    return out
+
+
+def cmd_run(args, ctx) -> None:
+    if args.once:
+        report = engine.run_once(ctx, force=args.force)
+        emit(args, report, lambda: _report_lines(report))
+        if report.error:
+            sys.exit(1)
+        return
+    from sadec_desk.sync.worker import SyncWorker
+
+    worker = SyncWorker(ctx)
+    print(_("Đang đồng bộ mỗi {n} giây; nhấn Ctrl+C để dừng.").format(
+        n=ctx.config["sync.interval_seconds"]), file=sys.stderr)
+    try:
+        while True:
+            report = worker.step()
+            if report is not None:
+                emit(args, report, lambda r=report: _report_lines(r))
+            time.sleep(max(1, ctx.config["sync.interval_seconds"]))
+    except KeyboardInterrupt:
+        return
+
+
+def cmd_retry(args, ctx) -> None:
+    count = engine.retry(ctx, args.dossier)
+    emit(args, {"requeued": count}, lambda: [
+        _("Đã đưa {n} thao tác vào hàng đợi gửi lại; chạy 'sadec-desk sync run --once'.").format(
+            n=count)])
+
+
+def cmd_conflicts(args, ctx) -> None:
+    items = engine.list_conflicts(ctx)
+
+    def lines():
+        if not items:
+            return [_("Không có hồ sơ nào bị xung đột hoặc bị cổng từ chối.")]
+        label = {"conflict": _("xung đột"), "rejected": _("bị từ chối")}
+        return [f"{c.code}  [{label.get(c.state, c.state)}]  "
+                + _("máy: {local}, cổng: {portal}; {n} thao tác chờ. {msg}").format(
+                    local=c.local_status, portal=c.portal_status or "—",
+                    n=c.pending_operations, msg=c.message) for c in items]
+
+    emit(args, items, lines)
+
+
+def cmd_resolve(args, ctx) -> None:
+    code = engine.resolve(ctx, args.dossier, args.keep)
+    emit(args, {"code": code, "kept": args.keep}, lambda: [
+        _("Hồ sơ {code}: đã giữ bản trên máy, sẽ gửi lại lên cổng.").format(code=code)
+        if args.keep == "local" else
+        _("Hồ sơ {code}: đã lấy bản trên cổng.").format(code=code)])
+
+
+def cmd_enrol(args, ctx) -> None:
+    device_id = engine.enrol(ctx, args.portal, args.code, args.name or "")
+    emit(args, {"device_id": device_id, "portal_url": args.portal}, lambda: [
+        _("Đã đăng ký máy với cổng {url} (mã thiết bị {id}).").format(
+            url=args.portal, id=device_id)])
+
+
+def cmd_gateway_login(args, ctx) -> None:
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if not password:
+        raise InvalidInput(_("Hãy nhập mật khẩu cổng trục qua đầu vào chuẩn (--password-stdin)."))
+    with ctx.database.atomic():
+        engine.set_state(ctx, "gateway_password", password)
+    emit(args, {"saved": True}, lambda: [_("Đã lưu mật khẩu cổng trục vào cơ sở dữ liệu.")])
+
+
+def cmd_export(args, ctx) -> None:
+    info = transfer.export_pending(ctx, Path(args.out))
+    def lines():
+        out = [_("Đã xuất {n} thao tác chờ gửi và {p} trang ảnh vào {path} (đã ký bằng khoá "
+                 "của máy).").format(n=info.operations, p=info.pages, path=info.path)]
+        if info.pages_missing:
+            out.append(_("{n} trang ảnh bị mất hoặc hỏng trên máy này nên không có trong tệp; "
+                         "quét lại các trang đó rồi xuất lại.").format(n=info.pages_missing))
+        return out
+
+    emit(args, info, lines)
+
+
+def cmd_import(args, ctx) -> None:
+    info = transfer.import_bundle(ctx, Path(args.file))
+    emit(args, info, lambda: [_("Đã chuyển {n} thao tác lên cổng: {a} áp dụng, {d} đã có, "
+                                "{c} xung đột, {r} bị từ chối.").format(
+        n=info.operations, a=info.applied, d=info.duplicates, c=info.conflicts,
+        r=info.rejected)])
+
+
+def _admin_key(args) -> str:
+    return args.admin_key or os.environ.get(ADMIN_KEY_ENV, "")
+
+
+def cmd_portal_serve(args, ctx) -> None:
+    try:
+        from sadec_desk.sync.portal import app
+    except ImportError:
+        raise InvalidInput(_("Chưa cài máy chủ cổng thử nghiệm: pip install "
+                             "'sadec-desk[portal]'.")) from None
+    admin_key = _admin_key(args)
+    if not admin_key:
+        admin_key = secrets.token_urlsafe(24)
+        print(_("Khoá quản trị (X-Admin-Key) của phiên này: {key}").format(key=admin_key),
+              flush=True)
+
+    def ready(server):
+        print(f"listening on http://{args.host}:{server.effective_port}", flush=True)
+
+    try:
+        app.serve(host=args.host, port=args.port, database_url=args.database,
+                     data_dir=data_dir(), admin_key=admin_key,
+                     token_ttl_seconds=args.token_ttl, test_hooks=args.test_hooks,
+                     threads=args.threads, ready=ready)
+    except OSError as exc:
+        raise InvalidInput(_("Không mở được cổng {host}:{port} ({error}).").format(
+            host=args.host, port=args.port, error=exc)) from None
+
+
+def cmd_portal_code(args, ctx) -> None:
+    from sadec_desk.sync.portal import app
+
+    database = app.open_portal_database(args.database, data_dir() / "portal.sqlite3")
+    store = app.PortalStore(database, token_ttl=timedelta(hours=1))
+    with database.connection_context():
+        code = store.new_enrolment_code()
+    emit(args, {"code": code}, lambda: [_("Mã đăng ký thiết bị: {code} (dùng một lần, "
+                                          "hết hạn sau 7 ngày)").format(code=code)])
+
+
+def register(sub) -> None:
+    g = group(sub, "sync", "synchronisation with the portal")
+    command(g, "status", cmd_status, help="pending, failed, last success, cursor")
+    p = command(g, "run", cmd_run, help="synchronise (in a loop, or --once)")
+    p.add_argument("--once", action="store_true", help="one push + pull, then exit")
+    p.add_argument("--force", action="store_true", help="do not wait for the backoff delay")
+    p = command(g, "retry", cmd_retry, help="send held/rejected operations again")
+    p.add_argument("dossier", nargs="?", metavar="DOSSIER", help="only this dossier")
+    command(g, "conflicts", cmd_conflicts, help="dossiers in conflict or rejected")
+    p = command(g, "resolve", cmd_resolve, help="settle a conflict")
+    p.add_argument("dossier", metavar="DOSSIER")
+    p.add_argument("--keep", required=True, choices=("local", "portal"))
+    p = command(g, "enrol", cmd_enrol, help="register this machine with the portal")
+    p.add_argument("--portal", required=True, metavar="URL")
+    p.add_argument("--code", required=True, help="enrolment code from the portal operator")
+    p.add_argument("--name", help="device name shown at the portal (default: host name)")
+    p = command(g, "gateway-login", cmd_gateway_login,
+                help="store the provincial gateway password (read from standard input)")
+    p.add_argument("--password-stdin", action="store_true", required=True)
+    p = command(g, "export", cmd_export, help="write pending operations to a signed file")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p = command(g, "import", cmd_import, help="push an exported file to the portal")
+    p.add_argument("file", metavar="FILE")
+
+    g = group(sub, "portal", "reference portal server (rehearsals, tests)")
+    p = command(g, "serve", cmd_portal_serve, needs_db=False, help="run the reference portal")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--database", metavar="URL",
+                   help="PostgreSQL URL; default: portal.sqlite3 in the data dir")
+    p.add_argument("--admin-key", help=f"operator key (default: ${ADMIN_KEY_ENV} or random)")
+    p.add_argument("--token-ttl", type=int, default=3600, help="device token lifetime (s)")
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--test-hooks", action="store_true",
+                   help="enable fault injection (/v1/admin/faults); never in production")
+    p = command(g, "new-code", cmd_portal_code, needs_db=False,
+                help="create a one-time device enrolment code")
+    p.add_argument("--database", metavar="URL")

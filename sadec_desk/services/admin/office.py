@@ -1,0 +1,48 @@
+"""Creating the office database and the settings that name the office."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sadec_desk.config import load_config, save_setting
+from sadec_desk.db.database import translated_errors
+from sadec_desk.db.models import Office
+from sadec_desk.domain.dossier_code import validate_agency_code
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+from sadec_desk.services.admin.users import ADMIN_ROLES, require_role
+from sadec_desk.services.queue.tickets import ensure_default_queue
+from sadec_desk.services.records import OfficeInfo
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+
+def init_office(ctx: AppContext, *, agency_code: str | None = None,
+                office_name: str | None = None) -> OfficeInfo:
+    """Create (or rename) the office; given values are also saved in the config file.
+
+    The database and the catalogue already exist once the context is open.
+    """
+    require_role(ctx, *ADMIN_ROLES)
+    code = validate_agency_code(agency_code or ctx.config["office.agency_code"])
+    name = (office_name if office_name is not None else ctx.config["office.name"]).strip()
+    if not name:
+        raise InvalidInput(_("Tên cơ quan không được để trống."))
+    with translated_errors(), ctx.database.atomic():
+        office = Office.get_or_none(Office.agency_code == code)
+        if office is None:
+            office = Office.create(agency_code=code, name=name,
+                                   province=ctx.config["office.province"], created_at=ctx.now())
+        elif office_name is not None and office.name != name:
+            Office.update(name=name).where(Office.id == office.id).execute()
+    if agency_code:
+        save_setting("office.agency_code", code, ctx.config.path)
+    if office_name is not None:
+        save_setting("office.name", name, ctx.config.path)
+    ctx.config = load_config(ctx.config.path)
+    ctx.forget_cached()
+    # the queue's default service groups and counters (issue #4), editable afterwards
+    ensure_default_queue(ctx)
+    return OfficeInfo(agency_code=code, name=name, province=office.province,
+                      database=ctx.describe_database())

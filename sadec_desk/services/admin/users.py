@@ -1,0 +1,368 @@
+"""Staff accounts, sign-in and roles.
+
+Roles: ``clerk`` (cán bộ tiếp nhận: the counter), ``leader`` (lãnh đạo: the counter's
+work plus reports) and ``it`` (cán bộ CNTT: users, office, printers, sync set-up).
+Every guarded service calls :func:`require_role`, so a role is enforced where the
+work is done, not only by hiding a button.
+
+Nobody signed in: the command line acts as the machine's administrator (anyone who
+can run ``sadec-desk`` on this machine can open the database file anyway), while the
+desktop app sets ``ctx.sign_in_required`` and is refused everything until a user
+signs in.
+
+Passwords and PINs are hashed with argon2id (argon2-cffi); never stored, never
+logged. Failed sign-ins are rate-limited per account: after
+:data:`FREE_ATTEMPTS` consecutive failures the account waits
+:data:`FIRST_LOCK_SECONDS`, doubling with every further failure up to
+:data:`MAX_LOCK_SECONDS`; the count lives in the database, so restarting the app
+or trying at another counter does not reset it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from sadec_desk.db.database import translated_errors
+from sadec_desk.db.user_models import User
+from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.errors import InvalidInput, NotFound, UserError
+from sadec_desk.i18n import _
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+ROLES = ("clerk", "leader", "it")
+ROLE_LABELS = {"clerk": "Cán bộ tiếp nhận", "leader": "Lãnh đạo", "it": "Cán bộ CNTT"}
+#: who may work at the counter: receive dossiers, move them on, call tickets
+COUNTER_ROLES = ("clerk", "leader")
+#: who may set the office up: users, office name and code, printers, sync
+ADMIN_ROLES = ("it",)
+#: who may read the reports (services.reports; here so the shell can show its button
+#: without importing the report code, which loads matplotlib)
+REPORT_ROLES = ("clerk", "leader", "it")
+#: any signed-in staff member (e.g. opening the kiosk)
+ANY_ROLE = ROLES
+
+FREE_ATTEMPTS = 5
+FIRST_LOCK_SECONDS = 30
+MAX_LOCK_SECONDS = 15 * 60
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+_PIN = re.compile(r"^\d{4,8}$")
+MIN_PASSWORD = 8
+
+#: the hasher; tests swap in cheaper parameters (argon2.profiles.CHEAPEST)
+HASHER = argon2.PasswordHasher()
+# verified against when the username is unknown, so a wrong name costs the same time
+# as a wrong password and does not tell which names exist
+_DUMMY_HASH = None
+
+
+class PermissionDenied(UserError):
+    code = "permission_denied"
+
+
+class SignInFailed(UserError):
+    code = "sign_in_failed"
+
+
+class SignInLocked(SignInFailed):
+    code = "sign_in_locked"
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    secret_kind: str  # password | pin
+    counter: int | None
+    active: bool
+    last_sign_in_at: datetime | None
+
+
+def _info(row: User) -> UserInfo:
+    return UserInfo(id=row.id, username=row.username, full_name=row.full_name, role=row.role,
+                    role_label=_(ROLE_LABELS[row.role]), secret_kind=row.secret_kind,
+                    counter=row.counter, active=row.active,
+                    last_sign_in_at=(row.last_sign_in_at.astimezone(VN_TZ)
+                                     if row.last_sign_in_at else None))
+
+
+def role_label(role: str) -> str:
+    return _(ROLE_LABELS.get(role, role))
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+def require_role(ctx: AppContext, *roles: str) -> None:
+    """Refuse unless the signed-in user has one of ``roles``.
+
+    With nobody signed in the caller is the command line, the machine's administrator,
+    and is let through — unless the context says a sign-in is required (the GUI).
+    """
+    user = getattr(ctx, "user", None)
+    if user is None:
+        if getattr(ctx, "sign_in_required", False):
+            raise PermissionDenied(_("Hãy đăng nhập trước khi làm việc này."))
+        return
+    if user.role not in roles:
+        raise PermissionDenied(
+            _("Việc này cần vai trò {needed}; bạn ({name}) đang đăng nhập với vai trò {role}.")
+            .format(needed=_(" hoặc ").join(role_label(r) for r in roles),
+                    name=user.full_name, role=role_label(user.role)))
+
+
+def can(ctx: AppContext, *roles: str) -> bool:
+    """Whether :func:`require_role` would let the current user through (for the views)."""
+    try:
+        require_role(ctx, *roles)
+    except PermissionDenied:
+        return False
+    return True
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def normalise_username(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not _USERNAME.match(name):
+        raise InvalidInput(_("Tên đăng nhập '{name}' không hợp lệ: dùng 3–32 chữ cái không dấu, "
+                             "chữ số, dấu chấm, gạch dưới hoặc gạch ngang (ví dụ: hoa.nt).")
+                           .format(name=username))
+    return name
+
+
+def check_role(role: str) -> str:
+    role = (role or "").strip().lower()
+    if role not in ROLES:
+        raise InvalidInput(_("Vai trò '{role}' không có; chọn một trong: {known}.")
+                           .format(role=role, known=", ".join(
+                               f"{r} ({role_label(r)})" for r in ROLES)))
+    return role
+
+
+def check_secret(*, password: str | None, pin: str | None) -> tuple[str, str]:
+    """(kind, secret) after checking that exactly one good password or PIN was given."""
+    if (password is None) == (pin is None):
+        raise InvalidInput(_("Hãy đặt một mật khẩu hoặc một mã PIN (chỉ một trong hai)."))
+    if pin is not None:
+        if not _PIN.match(pin):
+            raise InvalidInput(_("Mã PIN phải gồm 4 đến 8 chữ số."))
+        return "pin", pin
+    if len(password) < MIN_PASSWORD or not password.strip():
+        raise InvalidInput(_("Mật khẩu phải có ít nhất {n} ký tự.").format(n=MIN_PASSWORD))
+    if len(password) > 256:
+        raise InvalidInput(_("Mật khẩu quá dài (tối đa 256 ký tự)."))
+    return "password", password
+
+
+def _check_full_name(full_name: str) -> str:
+    name = " ".join((full_name or "").split())
+    if not name or len(name) > 100:
+        raise InvalidInput(_("Họ tên cán bộ không được để trống (tối đa 100 ký tự)."))
+    return name
+
+
+def _check_counter(counter: int | None) -> int | None:
+    if counter is not None and not 1 <= counter <= 999:
+        raise InvalidInput(_("Số quầy phải từ 1 đến 999."))
+    return counter
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def has_users(ctx: AppContext) -> bool:
+    with translated_errors():
+        return User.select().exists()
+
+
+def create_user(ctx: AppContext, *, username: str, full_name: str, role: str,
+                password: str | None = None, pin: str | None = None,
+                counter: int | None = None) -> UserInfo:
+    """Add a staff account. Only IT may, except for the very first account of the office,
+    which must be an IT account (the first-start set-up)."""
+    username = normalise_username(username)
+    full_name = _check_full_name(full_name)
+    role = check_role(role)
+    kind, secret = check_secret(password=password, pin=pin)
+    counter = _check_counter(counter)
+    secret_hash = HASHER.hash(secret)  # slow on purpose: outside the write lock
+    now = ctx.now()
+    with translated_errors(), ctx.database.atomic():
+        if User.select().exists():
+            require_role(ctx, *ADMIN_ROLES)
+        elif role != "it":
+            raise InvalidInput(_("Tài khoản đầu tiên phải là cán bộ CNTT (vai trò it): "
+                                 "người đó sẽ tạo tài khoản cho các cán bộ khác."))
+        if User.select().where(User.username == username).exists():
+            raise InvalidInput(_("Tên đăng nhập '{name}' đã có người dùng; chọn tên khác.")
+                               .format(name=username))
+        row = User.create(username=username, full_name=full_name, role=role, secret_kind=kind,
+                          secret_hash=secret_hash, counter=counter, created_at=now,
+                          updated_at=now)
+    return _info(row)
+
+
+def list_users(ctx: AppContext) -> list[UserInfo]:
+    with translated_errors():
+        return [_info(u) for u in User.select().order_by(User.role, User.username)]
+
+
+def _get(username: str) -> User:
+    row = User.get_or_none(User.username == (username or "").strip().lower())
+    if row is None:
+        raise NotFound(_("Không có tài khoản '{name}'.").format(name=username))
+    return row
+
+
+def get_user(ctx: AppContext, username: str) -> UserInfo:
+    with translated_errors():
+        return _info(_get(username))
+
+
+def set_secret(ctx: AppContext, username: str, *, password: str | None = None,
+               pin: str | None = None) -> UserInfo:
+    """Set a new password or PIN: IT for anyone, a signed-in user for themselves.
+    Clears a lock-out."""
+    kind, secret = check_secret(password=password, pin=pin)
+    username = (username or "").strip().lower()
+    user = getattr(ctx, "user", None)
+    if user is None or user.username != username:
+        require_role(ctx, *ADMIN_ROLES)
+    secret_hash = HASHER.hash(secret)
+    with translated_errors(), ctx.database.atomic():
+        row = _get(username)
+        User.update(secret_kind=kind, secret_hash=secret_hash, failed_attempts=0,
+                    locked_until=None, updated_at=ctx.now()).where(User.id == row.id).execute()
+        return _info(User.get_by_id(row.id))
+
+
+def set_active(ctx: AppContext, username: str, active: bool) -> UserInfo:
+    require_role(ctx, *ADMIN_ROLES)
+    with translated_errors(), ctx.database.atomic():
+        row = _get(username)
+        if not active and row.role == "it" and User.select().where(
+                User.role == "it", User.active, User.id != row.id).count() == 0:
+            raise InvalidInput(_("Không thể khóa tài khoản CNTT cuối cùng: sẽ không ai quản lý "
+                                 "được người dùng nữa."))
+        User.update(active=active, updated_at=ctx.now()).where(User.id == row.id).execute()
+        return _info(User.get_by_id(row.id))
+
+
+# --- signing in ---------------------------------------------------------------------------
+
+
+def lock_seconds(failures: int) -> int:
+    """How long an account waits after ``failures`` consecutive failures."""
+    if failures < FREE_ATTEMPTS:
+        return 0
+    return min(MAX_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** (failures - FREE_ATTEMPTS))
+
+
+def _locked_message(until: datetime, now: datetime) -> str:
+    seconds = max(1, int((until - now).total_seconds() + 0.999))
+    return _("Đăng nhập sai quá nhiều lần. Hãy thử lại sau {n} giây, hoặc nhờ cán bộ CNTT "
+             "đặt lại mật khẩu.").format(n=seconds)
+
+
+def _verify(secret_hash: str, secret: str) -> bool:
+    try:
+        return HASHER.verify(secret_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_verify(secret: str) -> None:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = HASHER.hash("not a real account")
+    _verify(_DUMMY_HASH, secret)
+
+
+def sign_in(ctx: AppContext, username: str, secret: str) -> UserInfo:
+    """Check the password or PIN; on success the user becomes ``ctx.user``."""
+    wrong = _("Tên đăng nhập hoặc mật khẩu/PIN không đúng. Kiểm tra lại (chữ hoa/thường, "
+              "bàn phím đang gõ tiếng Việt?) rồi thử lại.")
+    name = (username or "").strip().lower()
+    secret = secret or ""
+    now = ctx.now()
+    if len(name) > 64 or len(secret) > 256:
+        raise SignInFailed(wrong)  # no account has such a name or secret
+    with translated_errors():
+        row = User.get_or_none(User.username == name) if name else None
+    if row is None or not row.active:
+        _dummy_verify(secret)
+        if row is not None:
+            raise SignInFailed(_("Tài khoản '{name}' đã bị khóa; hãy liên hệ cán bộ CNTT.")
+                               .format(name=name))
+        raise SignInFailed(wrong)
+    if row.locked_until is not None and row.locked_until > now:
+        raise SignInLocked(_locked_message(row.locked_until, now))
+    ok = bool(secret) and _verify(row.secret_hash, secret)
+    if not ok:
+        with translated_errors(), ctx.database.atomic():
+            # count in SQL: two counters failing at once both count
+            User.update(failed_attempts=User.failed_attempts + 1, updated_at=now
+                        ).where(User.id == row.id).execute()
+            failures = User.select(User.failed_attempts).where(User.id == row.id).scalar()
+            wait = lock_seconds(failures)
+            until = now + timedelta(seconds=wait)
+            if wait:
+                User.update(locked_until=until).where(User.id == row.id).execute()
+        # raised after the commit: the failure must count
+        if wait:
+            raise SignInLocked(_locked_message(until, now))
+        raise SignInFailed(wrong + " " + _("Còn {n} lần thử trước khi tạm khóa.")
+                           .format(n=FREE_ATTEMPTS - failures))
+    with translated_errors(), ctx.database.atomic():
+        changes = {User.failed_attempts: 0, User.locked_until: None,
+                   User.last_sign_in_at: now, User.updated_at: now}
+        if HASHER.check_needs_rehash(row.secret_hash):
+            changes[User.secret_hash] = HASHER.hash(secret)
+        User.update(changes).where(User.id == row.id).execute()
+        info = _info(User.get_by_id(row.id))
+    ctx.user = info
+    return info
+
+
+def sign_out(ctx: AppContext) -> None:
+    ctx.user = None
+
+
+def current_user(ctx: AppContext) -> UserInfo | None:
+    return getattr(ctx, "user", None)
+
+
+def first_start(ctx: AppContext, *, office_name: str, agency_code: str, username: str,
+                full_name: str, password: str | None = None, pin: str | None = None
+                ) -> UserInfo:
+    """The first start of the app on a new database: the office, then the first IT account,
+    who is signed in. Everything is checked before anything is written."""
+    from sadec_desk.domain.dossier_code import validate_agency_code
+    from sadec_desk.services.admin.office import init_office
+
+    if has_users(ctx):
+        raise InvalidInput(_("Cơ quan này đã được thiết lập; hãy đăng nhập."))
+    if not (office_name or "").strip():
+        raise InvalidInput(_("Hãy nhập tên cơ quan (ví dụ: UBND phường 1)."))
+    validate_agency_code((agency_code or "").strip())
+    normalise_username(username)
+    _check_full_name(full_name)
+    check_secret(password=password, pin=pin)
+    info = create_user(ctx, username=username, full_name=full_name, role="it",
+                       password=password, pin=pin)
+    ctx.user = info
+    init_office(ctx, agency_code=agency_code.strip(), office_name=office_name.strip())
+    return info

@@ -1,0 +1,135 @@
+"""What the citizens' kiosk shows: procedure cards ("Chạm để biết"), a dossier's status from
+its receipt QR, and satisfaction ratings (DESIGN.md §3.8).
+
+The kiosk is seen by everyone in the hall: a status card carries no personal data beyond
+a masked name (NĐ 13/2023), never the ID number, phone or address.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.lifecycle import deadline_label
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+from sadec_desk.printers.render import qr_image
+from sadec_desk.services import catalogue
+from sadec_desk.services.reception import citizens, dossiers, feedback
+from sadec_desk.services.records import ProcedureInfo
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+PAPER_KINDS = {"original": lambda: _("bản chính"), "copy": lambda: _("bản sao"),
+               "original_or_copy": lambda: _("bản chính hoặc bản sao")}
+
+
+def paper_kind(kind: str) -> str:
+    label = PAPER_KINDS.get(kind)
+    return label() if label else kind
+
+
+@dataclass(frozen=True)
+class ProcedureCard:
+    code: str
+    name: str
+    field_name: str
+    papers: tuple[str, ...]
+    fee_text: str
+    time_limit_text: str
+    url: str  # "" when no procedure page is configured
+    qr_png: bytes  # the QR of ``url`` as a PNG ("" url: empty)
+
+
+@dataclass(frozen=True)
+class DossierStatusCard:
+    code: str
+    procedure_name: str
+    status: str
+    status_label: str
+    received_at: datetime
+    due_at: datetime
+    deadline_state: str
+    deadline_text: str
+    masked_name: str
+
+
+def list_procedures(ctx: AppContext) -> list[ProcedureInfo]:
+    return sorted(catalogue.list_procedures(ctx), key=lambda p: p.name)
+
+
+def time_limit_text(info: ProcedureInfo, same_day_today: bool = False) -> str:
+    if info.time_limit_days <= 0:
+        text = _("Trong ngày (nộp sau 15 giờ: ngày làm việc tiếp theo)")
+    else:
+        text = _("{n} ngày làm việc").format(n=info.time_limit_days)
+        if same_day_today:
+            text += " · " + _("hôm nay trả trong ngày (ngày không hẹn)")
+    if info.verification_extra_days:
+        text += " · " + _("thêm {n} ngày nếu cần xác minh").format(
+            n=info.verification_extra_days)
+    return text
+
+
+def _png(url: str) -> bytes:
+    if not url:
+        return b""
+    out = io.BytesIO()
+    qr_image(url, 5).convert("L").save(out, format="PNG")
+    return out.getvalue()
+
+
+def procedure_card(ctx: AppContext, code: str) -> ProcedureCard:
+    """Papers, fee and time limit of one procedure, with a QR to its page."""
+    info = next((p for p in catalogue.list_procedures(ctx) if p.code == code), None)
+    if info is None:
+        raise InvalidInput(_("Không có thủ tục mã {code} trong danh mục.").format(code=code))
+    template = ctx.config["kiosk.procedure_url"]
+    url = template.format(code=info.code) if template else ""
+    today = ctx.now().astimezone(VN_TZ)
+    same_day = (info.same_day_eligible
+                and today.weekday() in ctx.calendar.settings.same_day_weekdays)
+    papers = tuple(f"{p.name} ({paper_kind(p.kind)}, " + _("{n} bản").format(n=p.count) + ")"
+                   for p in info.papers)
+    return ProcedureCard(code=info.code, name=info.name, field_name=info.field_name,
+                         papers=papers, fee_text=info.fee_text,
+                         time_limit_text=time_limit_text(info, same_day), url=url,
+                         qr_png=_png(url))
+
+
+def mask_name(full_name: str) -> str:
+    """"Nguyễn Thị Hoa" → "N. T. Hoa": enough for the citizen to recognise their dossier."""
+    words = full_name.split()
+    if len(words) <= 1:
+        return full_name
+    return " ".join([w[0] + "." for w in words[:-1]] + [words[-1]])
+
+
+def dossier_status(ctx: AppContext, qr_text: str) -> DossierStatusCard:
+    """The status of the dossier whose receipt QR was scanned (or whose code was typed)."""
+    text = (qr_text or "").strip()
+    scan = citizens.classify_qr_text(text) if "|" not in text else None
+    if scan is None or scan.kind != "receipt":
+        raise InvalidInput(_("Đây không phải mã QR trên phiếu hẹn trả kết quả; hãy quét mã QR "
+                             "in trên phiếu hẹn (giấy biên nhận)."))
+    info = dossiers.get_dossier(ctx, scan.dossier_code)
+    return DossierStatusCard(
+        code=info.code, procedure_name=info.procedure_name, status=info.status,
+        status_label=info.status_label, received_at=info.received_at, due_at=info.due_at,
+        deadline_state=info.deadline_state, deadline_text=deadline_label(info.deadline_state),
+        masked_name=mask_name(info.citizen.full_name))
+
+
+def satisfaction_levels() -> list[tuple[str, str]]:
+    """(level, label) in the order shown to citizens."""
+    return [(level, feedback.level_label(level)) for level in feedback.LEVELS]
+
+
+def rate(ctx: AppContext, level: str, *, dossier: str | None = None) -> str:
+    """Record a citizen's rating from the kiosk; returns the thank-you sentence."""
+    feedback.record_satisfaction(ctx, level, dossier=dossier, source="kiosk")
+    return _("Cảm ơn bạn đã đánh giá: {label}.").format(label=feedback.level_label(level))

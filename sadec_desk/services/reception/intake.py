@@ -1,0 +1,330 @@
+"""The counter's receive and find screens, as services.
+
+The views hand over what the clerk typed, as typed (strings); everything is
+checked here, so the same rules hold for the GUI, tests and any other front end,
+and nothing a user types can do more than raise a :class:`UserError` with a
+sentence saying what to fix (tests/gui/test_receive_fuzz.py).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sadec_desk.db.database import translated_errors
+from sadec_desk.db.models import Citizen, Dossier
+from sadec_desk.domain.calendar import VN_TZ, compute_due
+from sadec_desk.domain.cccd import CccdQrError, ScannerMangledError, parse_cccd_qr
+from sadec_desk.domain.dossier_code import find_dossier_code
+from sadec_desk.domain.fees import compute_fee, format_vnd
+from sadec_desk.domain.lifecycle import STATUS_LABELS, TRANSITIONS, DossierStatus, requires_note
+from sadec_desk.errors import InvalidInput, UserError
+from sadec_desk.i18n import _
+from sadec_desk.services.admin.users import COUNTER_ROLES, require_role
+from sadec_desk.services.catalogue import active_procedure, council_fee
+from sadec_desk.services.reception import dossiers
+from sadec_desk.services.records import DossierInfo, PaperInfo
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+MAX_FIELD = 500  # longest text accepted in one form field
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What the receive form shows live: fee and appointment for the current choices."""
+
+    procedure_code: str
+    fee_vnd: int
+    fee_text: str
+    due_at: datetime
+    same_day: bool
+
+
+@dataclass(frozen=True)
+class FormPaper:
+    name: str
+    kind: str
+    count: int
+    received: bool
+
+
+def _text(value: object, what: str) -> str:
+    text = "" if value is None else str(value)
+    if len(text) > MAX_FIELD:
+        raise InvalidInput(_("Ô «{what}» dài quá {n} ký tự; hãy kiểm tra lại.")
+                           .format(what=what, n=MAX_FIELD))
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def parse_count(text: object, what: str, low: int, high: int) -> int:
+    """A whole number typed in a form field, within [low, high]."""
+    raw = _text(text, what)
+    if not raw:
+        return low
+    if not re.fullmatch(r"\d{1,6}", raw):
+        raise InvalidInput(_("«{what}» phải là một số nguyên (đang là «{value}»).")
+                           .format(what=what, value=raw[:20]))
+    value = int(raw)
+    if not low <= value <= high:
+        raise InvalidInput(_("«{what}» phải từ {low} đến {high} (đang là {value}).")
+                           .format(what=what, low=low, high=high, value=value))
+    return value
+
+
+def check_field(name: str, text: str) -> str:
+    """Validate one field as the clerk types; "" when fine, else what to fix."""
+    try:
+        if name == "phone":
+            dossiers.normalise_phone(_text(text, _("Số điện thoại")))
+        elif name == "pages":
+            parse_count(text, _("Số trang"), 0, 10000)
+        elif name == "copies":
+            parse_count(text, _("Số bản sao"), 1, 1000)
+        elif name == "id_number":
+            raw = _text(text, _("Số CCCD"))
+            if raw and not re.fullmatch(r"\d{12}", raw):
+                raise InvalidInput(_("Số CCCD phải gồm đúng 12 chữ số."))
+        return ""
+    except UserError as exc:
+        return str(exc)
+
+
+# --- typing the citizen in by hand (no card QR) ------------------------------------------
+
+#: the fields of the manual entry, in the card QR's order (DESIGN.md §3.5)
+MANUAL_FIELDS = ("id_number", "full_name", "date_of_birth", "gender", "address")
+#: a valid card: each field is checked by putting the typed value in its place and running
+#: the card parser, so typed and scanned citizens follow the same rules
+_SAMPLE = {"id_number": "001203000001", "full_name": "Nguyễn Văn An",
+           "date_of_birth": "01/01/1990", "gender": "Nam", "address": "Phường 1, Sa Đéc"}
+
+
+def manual_labels() -> dict[str, str]:
+    return {"id_number": _("Số CCCD"), "full_name": _("Họ tên"),
+            "date_of_birth": _("Ngày sinh"), "gender": _("Giới tính"),
+            "address": _("Địa chỉ thường trú")}
+
+
+def _manual_messages() -> dict[str, str]:
+    return {
+        "id_number": _("Số CCCD phải gồm đúng 12 chữ số."),
+        "full_name": _("Họ tên chỉ gồm chữ cái tiếng Việt có dấu, dấu cách, «'» hoặc «-»; "
+                       "ví dụ Nguyễn Thị Hoa."),
+        "date_of_birth": _("Ngày sinh phải là ngày có thật, dạng ngày/tháng/năm (ví dụ "
+                           "21/03/2003), không sau hôm nay và không trước năm 1900."),
+        "gender": _("Giới tính là «Nam» hoặc «Nữ»."),
+        "address": _("Hãy nhập địa chỉ thường trú (như ghi trên thẻ)."),
+    }
+
+
+def _date_digits(text: str) -> str:
+    """"21/03/2003", "21-3-2003", "21.03.2003" or "21032003" → "21032003"."""
+    raw = text.strip()
+    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", raw)
+    if match:
+        d, m, y = match.groups()
+        return f"{int(d):02d}{int(m):02d}{y}"
+    return raw
+
+
+def manual_qr_text(fields: dict[str, str]) -> str:
+    """The card QR text the typed fields stand for (no issue date)."""
+    values = []
+    for name in MANUAL_FIELDS:
+        text = _text(fields.get(name, ""), manual_labels()[name])
+        if "|" in text:
+            raise InvalidInput(_("Các ô thông tin công dân không được chứa dấu «|»."))
+        values.append(_date_digits(text) if name == "date_of_birth" else text)
+    id_number, full_name, dob, gender, address = values
+    return "|".join([id_number, "", full_name, dob, gender, address, ""])
+
+
+def _manual_error(exc: CccdQrError, field: str) -> str:
+    if isinstance(exc, ScannerMangledError) and field == "full_name":
+        return _("Hãy gõ họ tên có dấu tiếng Việt (bật bộ gõ Unikey), ví dụ Nguyễn Thị Hoa.")
+    # the parser's sentences speak of scanning again: a typed field gets its own sentence
+    return _manual_messages()[field]
+
+
+def check_manual_field(name: str, text: str, *, today=None) -> str:
+    """Validate one typed citizen field as the clerk types; "" when fine (or still empty)."""
+    if name not in MANUAL_FIELDS:
+        raise ValueError(name)
+    try:
+        value = _text(text, manual_labels()[name])
+    except UserError as exc:
+        return str(exc)
+    if not value:
+        return ""
+    fields = dict(_SAMPLE, **{name: value})
+    try:
+        parse_cccd_qr(manual_qr_text(fields), today=today)
+    except CccdQrError as exc:
+        return _manual_error(exc, name)
+    except UserError as exc:
+        return str(exc)
+    return ""
+
+
+def citizen_from_fields(ctx: AppContext, fields: dict[str, str]) -> str:
+    """Check every typed field; the card QR text for :func:`receive_from_form`."""
+    today = ctx.now().astimezone(VN_TZ).date()
+    labels = manual_labels()
+    missing = [name for name in MANUAL_FIELDS if not _text(fields.get(name, ""), labels[name])]
+    if missing:
+        raise InvalidInput(_("Còn thiếu: {fields}. Hãy nhập đủ thông tin trên thẻ của công dân.")
+                           .format(fields=", ".join(labels[m] for m in missing)))
+    for name in MANUAL_FIELDS:
+        problem = check_manual_field(name, fields.get(name, ""), today=today)
+        if problem:
+            raise InvalidInput(problem)
+    text = manual_qr_text(fields)
+    parse_cccd_qr(text, today=today)
+    return text
+
+
+def quote(ctx: AppContext, procedure_code: str, *, pages: str = "0", copies: str = "1",
+          needs_verification: bool = False, late: bool = False,
+          received_at: datetime | None = None) -> Quote:
+    """Fee and appointment for the form's current values (nothing is written)."""
+    pages_n = parse_count(pages, _("Số trang"), 0, 10000)
+    copies_n = parse_count(copies, _("Số bản sao"), 1, 1000)
+    received_at = received_at or ctx.now()
+    with translated_errors():
+        _row, procedure = active_procedure(ctx, _text(procedure_code, _("Thủ tục")))
+        fee = compute_fee(procedure.fee, pages=pages_n, copies=copies_n, on_time=not late,
+                          council_amount_vnd=council_fee(ctx, procedure.code))
+        due = compute_due(procedure, received_at, ctx.calendar,
+                          needs_verification=needs_verification)
+    local_due = due.astimezone(VN_TZ)
+    return Quote(procedure_code=procedure.code, fee_vnd=fee,
+                 fee_text=format_vnd(fee) if fee else _("Miễn phí"), due_at=local_due,
+                 same_day=local_due.date() == received_at.astimezone(VN_TZ).date())
+
+
+def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, phone: str = "",
+                      pages: str = "0", copies: str = "1", needs_verification: bool = False,
+                      late: bool = False, papers: list[FormPaper] | tuple = (),
+                      manual: dict[str, str] | None = None) -> DossierInfo:
+    """Save the receive form: the citizen from the card's QR (or, without a QR, from the
+    fields the clerk typed in ``manual``), the ticked papers."""
+    require_role(ctx, *COUNTER_ROLES)
+    if manual is not None:
+        qr_text = citizen_from_fields(ctx, manual)
+    qr = _text(qr_text, _("Mã QR thẻ CCCD"))
+    if not qr:
+        raise InvalidInput(_("Chưa có thông tin người nộp: hãy quét mã QR trên thẻ CCCD "
+                             "(hoặc mở ảnh chụp thẻ)."))
+    code = _text(procedure_code, _("Thủ tục"))
+    if not code:
+        raise InvalidInput(_("Hãy chọn thủ tục hành chính."))
+    ticked = tuple(PaperInfo(_text(p.name, _("Giấy tờ")), p.kind,
+                             parse_count(str(p.count), _("Số lượng giấy tờ"), 1, 100))
+                   for p in papers if p.received)
+    if papers and not ticked:
+        raise InvalidInput(_("Chưa đánh dấu giấy tờ nào đã nhận; hãy đánh dấu các giấy tờ "
+                             "công dân đã nộp."))
+    return dossiers.receive_dossier(
+        ctx, procedure_code=code, qr_text=qr, phone=_text(phone, _("Số điện thoại")),
+        pages=parse_count(pages, _("Số trang"), 0, 10000),
+        copies=parse_count(copies, _("Số bản sao"), 1, 1000),
+        needs_verification=bool(needs_verification), on_time=not late,
+        papers=ticked or None)
+
+
+def parse_local(text: str, what: str) -> datetime:
+    """A date-time typed as dd/mm/yyyy HH:MM (Vietnam time)."""
+    raw = _text(text, what)
+    try:
+        return datetime.strptime(raw, "%d/%m/%Y %H:%M").replace(tzinfo=VN_TZ)
+    except ValueError:
+        raise InvalidInput(_("«{what}» = «{text}» chưa đúng dạng dd/mm/yyyy HH:MM, ví dụ "
+                             "30/11/2026 10:00.").format(what=what, text=raw[:40])) from None
+
+
+def reschedule_from_form(ctx: AppContext, reference: str, new_due: str, reason: str
+                         ) -> DossierInfo:
+    return dossiers.reschedule_dossier(ctx, reference, parse_local(new_due, _("Hẹn mới")),
+                                       _text(reason, _("Lý do")))
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Nguyễn Văn Á" -> "nguyen van a" (đ -> d)."""
+    decomposed = unicodedata.normalize("NFD", (text or "").casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.replace("đ", "d").split())
+
+
+def name_index(ctx: AppContext) -> dict[int, str]:
+    """Citizen id -> folded name, kept on the context and refreshed with the rows changed
+    since the last look (``updated_at``). SQLite has no unaccent, so names are folded in
+    Python; folding 100,000 names takes about a second, once (bench/startup.py)."""
+    index = getattr(ctx, "_name_index", None)
+    if index is None:
+        index = ctx._name_index = {"names": {}, "since": None}
+    query = Citizen.select(Citizen.id, Citizen.full_name, Citizen.updated_at)
+    if index["since"] is not None:
+        query = query.where(Citizen.updated_at >= index["since"])
+    since = index["since"]
+    for cid, name, updated in query.tuples().iterator():
+        index["names"][cid] = fold(name)
+        if updated is not None:
+            since = updated if since is None else max(since, updated)
+    index["since"] = since
+    return index["names"]
+
+
+def warm_up(ctx: AppContext) -> int:
+    """Build the name index ahead of the first search (the counter screen calls it)."""
+    with translated_errors():
+        return len(name_index(ctx))
+
+
+def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50) -> list[DossierInfo]:
+    """By dossier code (or the receipt QR's text), 12-digit ID number, or the applicant's
+    name without caring about diacritics ("nguyen van a" finds "Nguyễn Văn A")."""
+    query = _text(text, _("Tìm kiếm"))
+    if not query:
+        raise InvalidInput(_("Nhập mã hồ sơ, số CCCD hoặc họ tên để tìm (hoặc quét mã QR "
+                             "trên phiếu hẹn)."))
+    code = find_dossier_code(query)
+    with translated_errors():
+        if code is not None:
+            return [dossiers.get_dossier(ctx, code)]
+        if re.fullmatch(r"\d{9,12}", query):
+            citizen_ids = [c.id for c in Citizen.select(Citizen.id).where(
+                (Citizen.id_number == query) | (Citizen.old_id_number == query))]
+        else:
+            wanted = fold(query)
+            citizen_ids = [cid for cid, name in name_index(ctx).items() if wanted in name]
+        if not citizen_ids:
+            return []
+        codes = [d.code for d in Dossier.select(Dossier.code)
+                 .where(Dossier.citizen.in_(citizen_ids[:1000]))
+                 .order_by(Dossier.received_at.desc()).limit(limit)]
+    return [dossiers.get_dossier(ctx, c) for c in codes]
+
+
+def next_statuses(status: str) -> list[tuple[str, str, bool]]:
+    """(status, label, needs a note) a dossier in ``status`` may move to (life-cycle
+    buttons)."""
+    try:
+        current = DossierStatus(status)
+    except ValueError:
+        return []
+    order = list(DossierStatus)
+    return [(s.value, STATUS_LABELS[s], requires_note(s))
+            for s in sorted(TRANSITIONS[current], key=order.index)]
+
+
+SYNC_LABELS = {"pending": "Chờ gửi", "synced": "Đã đồng bộ", "conflict": "Xung đột",
+               "rejected": "Bị từ chối"}
+
+
+def sync_label(state: str) -> str:
+    return _(SYNC_LABELS.get(state, state))

@@ -1,0 +1,91 @@
+"""What the IT screens need of synchronisation, without the views touching sync internals.
+
+The views may not import :mod:`sadec_desk.sync` (DESIGN.md §2): this thin module re-exports
+the engine's plain records and wraps the calls the "Đồng bộ" tab makes, with the role check
+(IT staff) in the service layer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+from sadec_desk.services.admin.users import ADMIN_ROLES, require_role
+from sadec_desk.sync import engine, transfer
+from sadec_desk.sync.records import ConflictInfo, SyncReport, SyncStatus
+from sadec_desk.sync.transfer import ExportInfo, ImportInfo
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+__all__ = ["ConflictInfo", "ExportInfo", "ImportInfo", "SyncReport", "SyncStatus", "conflicts",
+           "enrol", "export_pending", "import_bundle", "resolve", "retry", "run_now",
+           "status"]
+
+
+def status(ctx: AppContext) -> SyncStatus:
+    return engine.sync_status(ctx)
+
+
+def run_now(ctx: AppContext) -> SyncReport:
+    """One push + pull now, ignoring a backoff wait (the "Đồng bộ ngay" button)."""
+    require_role(ctx, *ADMIN_ROLES)
+    return engine.run_once(ctx, force=True)
+
+
+def retry(ctx: AppContext, reference: str | None = None) -> int:
+    require_role(ctx, *ADMIN_ROLES)
+    return engine.retry(ctx, reference or None)
+
+
+def conflicts(ctx: AppContext) -> list[ConflictInfo]:
+    return engine.list_conflicts(ctx)
+
+
+def resolve(ctx: AppContext, reference: str, keep: str) -> str:
+    require_role(ctx, *ADMIN_ROLES)
+    return engine.resolve(ctx, reference, keep)
+
+
+def check_portal_url(url: str) -> str:
+    """https only; plain http only to this machine (rehearsals with the reference portal)."""
+    text = (url or "").strip()
+    parts = urlsplit(text)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or parts.scheme not in ("https", "http") or (
+            parts.scheme == "http" and not local):
+        raise InvalidInput(_("Địa chỉ cổng «{url}» không hợp lệ: hãy nhập địa chỉ bắt đầu bằng "
+                             "https://, ví dụ https://dichvucong.dongthap.gov.vn.")
+                           .format(url=text[:80]))
+    return text
+
+
+def enrol(ctx: AppContext, portal_url: str, code: str) -> str:
+    """Register this machine with the portal using the code from the portal's operator."""
+    require_role(ctx, *ADMIN_ROLES)
+    url = check_portal_url(portal_url)
+    if not (code or "").strip():
+        raise InvalidInput(_("Hãy nhập mã đăng ký do quản trị cổng cấp."))
+    return engine.enrol(ctx, url, code.strip())
+
+
+def _file(path: str | Path, what: str) -> Path:
+    text = str(path or "").strip()
+    if not text:
+        raise InvalidInput(_("Hãy chọn tệp để {what}.").format(what=what))
+    return Path(text).expanduser()
+
+
+def export_pending(ctx: AppContext, path: str | Path) -> ExportInfo:
+    """Write the waiting operations to a signed file (carried to a connected machine)."""
+    require_role(ctx, *ADMIN_ROLES)
+    return transfer.export_pending(ctx, _file(path, _("xuất")))
+
+
+def import_bundle(ctx: AppContext, path: str | Path) -> ImportInfo:
+    """Hand another office machine's exported file to the portal from here."""
+    require_role(ctx, *ADMIN_ROLES)
+    return transfer.import_bundle(ctx, _file(path, _("nhập")))
