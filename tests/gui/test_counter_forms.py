@@ -5,12 +5,11 @@ the data dir and the message bar says where (services/office_print.py)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from appfixtures import SAMPLE_QR
-from guikit import key, sign_in_clerk, type_text
+from guikit import find, pdf_text, sign_in_clerk, type_text
 
 from sadec_desk.services.reception import dossiers
 
@@ -18,22 +17,10 @@ pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
                                 reason="poppler-utils (pdftotext) is not installed")
 
 
-def pdf_text(path) -> str:
-    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                         check=True, timeout=60).stdout
-    return " ".join(raw.split())
-
 
 def buttons(counter) -> dict:
     return {b.cget("text"): b for b in counter.lifecycle.winfo_children()}
 
-
-def find(shell, counter, code: str) -> None:
-    key(shell.window, "F9")
-    counter.search.delete(0, "end")
-    type_text(counter.search, code, enter=True)
-    assert shell.tasks.pump(until=lambda: counter.selected is not None
-                            and counter.selected.code == code)
 
 
 def test_refuse_and_reschedule_give_mau_03_and_04(shell, ctx):

@@ -10,9 +10,8 @@ import shutil
 
 import pytest
 from appfixtures import OTHER_QR, SAMPLE_QR
-from guikit import sign_in_clerk
+from guikit import find, pdf_text, sign_in_clerk
 from PIL import Image, ImageDraw
-from test_counter_forms import find, pdf_text
 
 from sadec_desk.db.models import Outbox
 from sadec_desk.services.kiosk import submission

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from appfixtures import SAMPLE_QR, vn
 from guikit import _sign_in_through_form, sign_in_clerk, sign_in_it, type_text
-from test_reports import _month
+from report_samples import _month
 
 from sadec_desk.services.admin import office, users
 from sadec_desk.services.reception import dossiers, feedback

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from portalfixtures import RunningPortal, start_portal  # noqa: E402
+from portalfixtures import RunningPortal, start_portal
 
 
 @pytest.fixture

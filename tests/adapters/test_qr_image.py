@@ -29,7 +29,7 @@ from sadec_desk.errors import InvalidInput
 def _load_samples():
     # tests/ is not a package; load the shared generator by path so that the
     # import works whatever pytest's import mode.
-    path = Path(__file__).with_name("qr_samples.py")
+    path = Path(__file__).resolve().parents[1] / "support" / "qr_samples.py"
     spec = importlib.util.spec_from_file_location("qr_samples", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("qr_samples", module)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from escpos import capabilities
-from test_print_layouts import receipt_data, ticket_data
+from slip_samples import receipt_data, ticket_data
 
 from sadec_desk.printers import encode as enc
 from sadec_desk.printers import render as rnd

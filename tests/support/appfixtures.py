@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 from sadec_desk.config import load_config, save_setting
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.services.context import AppContext, open_context
 
+#: a database file as schema 1 left it (to test the upgrade steps)
+SCHEMA1_SAMPLE = Path(__file__).parent / "data" / "schema1.sqlite3"
 AGENCY = "000.00.14.H20"
 SAMPLE_QR = ("034303011829||Nguyễn Thị Hoa|21032003|Nữ|"
              "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình|14082021")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from sadec_desk.services.admin import office, users
 
 #: keysyms of the characters the tests type (letters and digits are their own keysym)
@@ -65,3 +67,17 @@ def sign_in_it(shell, ctx, *, tab: str | None = None):
         shell.screen.select(tab)
         shell.tasks.pump()
     return shell.screen
+
+
+def pdf_text(path) -> str:
+    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    return " ".join(raw.split())
+
+
+def find(shell, counter, code: str) -> None:
+    key(shell.window, "F9")
+    counter.search.delete(0, "end")
+    type_text(counter.search, code, enter=True)
+    assert shell.tasks.pump(until=lambda: counter.selected is not None
+                            and counter.selected.code == code)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import openpyxl
 import pytest
 from appfixtures import SAMPLE_QR, make_ctx, vn
-from test_reports import _month
+from report_samples import _month
 
 from sadec_desk.cli import main
 from sadec_desk.errors import InvalidInput

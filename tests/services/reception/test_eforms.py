@@ -9,11 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from appfixtures import OTHER_QR, SAMPLE_QR, run_cli, run_cli_json
+from appfixtures import OTHER_QR, SAMPLE_QR, SCHEMA1_SAMPLE, run_cli, run_cli_json
+from form_samples import BIRTH, CHILD, dossier_id
 
 from sadec_desk.config import load_config
 from sadec_desk.db.attachment_models import DossierForm
-from sadec_desk.db.models import Dossier, Outbox
+from sadec_desk.db.models import Outbox
 from sadec_desk.domain.catalogue import procedure_to_data, procedures_from_data
 from sadec_desk.domain.cccd import CccdQrError
 from sadec_desk.errors import InvalidInput, NotFound
@@ -21,20 +22,9 @@ from sadec_desk.services import catalogue
 from sadec_desk.services.context import open_context
 from sadec_desk.services.reception import dossiers, eforms
 
-BIRTH = "1.001193"
-CHILD = {"req_relation": "mẹ", "child_name": "Trần Minh Khôi", "child_birth_date": "20/11/2026",
-         "child_gender": "Nam", "child_ethnicity": "Kinh",
-         "child_birth_place": "Bệnh viện Đa khoa Sa Đéc", "child_hometown": "Sa Đéc, Đồng Tháp",
-         "mother_name": "Nguyễn Thị Hoa", "mother_birth_date": "21/03/2003",
-         "mother_ethnicity": "Kinh", "mother_residence": "Phường 1, Sa Đéc, Đồng Tháp",
-         "father_name": "Trần Văn Đức"}
-
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"),
                                    reason="poppler-utils (pdftotext) is not installed")
 
-
-def dossier_id(uuid: str) -> int:
-    return Dossier.get(Dossier.uuid == uuid).id
 
 
 def birth_dossier(ctx, **changes):
@@ -211,7 +201,7 @@ def test_no_filled_form_is_a_sentence_not_a_crash(ctx):
 def test_released_schema_1_database_gets_the_forms():
     path = load_config().sqlite_path
     path.parent.mkdir(parents=True)
-    path.write_bytes((Path(__file__).parent / "data" / "schema1.sqlite3").read_bytes())
+    path.write_bytes(SCHEMA1_SAMPLE.read_bytes())
     ctx = open_context(load_config())
     try:
         for code in ("1.001193", "2.000815"):

@@ -11,7 +11,7 @@ import pytest
 from appfixtures import SAMPLE_QR, make_ctx
 from PIL import Image
 from printer_emulator import STATUS_ONLINE, STATUS_PAPER, PrinterEmulator, refusing_port
-from test_print_layouts import decode_raster
+from slip_samples import decode_raster
 
 from sadec_desk.cli import main
 from sadec_desk.db.print_models import PrintJob

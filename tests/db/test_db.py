@@ -1,9 +1,8 @@
 import sqlite3
-from pathlib import Path
 
 import peewee
 import pytest
-from appfixtures import SAMPLE_QR, Clock, make_ctx
+from appfixtures import SAMPLE_QR, SCHEMA1_SAMPLE, Clock, make_ctx
 
 from sadec_desk.config import load_config
 from sadec_desk.db import migrations
@@ -153,7 +152,7 @@ def test_released_schema_1_database_upgrades_and_keeps_its_dossiers():
     `init` plus one birth registration received on 20/11/2026."""
     path = load_config().sqlite_path
     path.parent.mkdir(parents=True)
-    path.write_bytes((Path(__file__).parent / "data" / "schema1.sqlite3").read_bytes())
+    path.write_bytes(SCHEMA1_SAMPLE.read_bytes())
     ctx = open_context(load_config())
     try:
         assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] \

@@ -12,8 +12,8 @@ import json
 import sqlite3
 
 from appfixtures import SAMPLE_QR, Clock, make_ctx
+from form_samples import BIRTH, CHILD, dossier_id
 from pagesamples import encode, text_page
-from test_eforms import BIRTH, CHILD, dossier_id
 
 from sadec_desk.config import load_config
 from sadec_desk.services import audit
