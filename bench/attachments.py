@@ -106,8 +106,8 @@ def raw_store(directory: Path, data: bytes) -> int:
 def bench_store(workdir: Path, scans: list[bytes]) -> None:
     os.environ["SADEC_DESK_CONFIG"] = str(workdir / "store" / "config.toml")
     os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / "store" / "data")
+    from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config, save_setting
-    from sadec_desk.services.context import open_context
     from sadec_desk.services.pages import store
 
     save_setting("office.agency_code", "000.00.14.H20")

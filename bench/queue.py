@@ -127,9 +127,9 @@ def time_board(ctx, runs: int = 50) -> tuple[list, list]:
 def open_office(workdir: Path, clock_box: dict):
     os.environ["SADEC_DESK_CONFIG"] = str(workdir / "config.toml")
     os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / "data")
+    from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config, save_setting
     from sadec_desk.services.admin import office
-    from sadec_desk.services.context import open_context
 
     save_setting("office.agency_code", "000.00.14.H20")
     ctx = open_context(load_config(), clock=lambda: clock_box["now"])

@@ -39,9 +39,9 @@ def main() -> int:
     os.environ["SADEC_DESK_CONFIG"] = str(workdir / "config.toml")
     os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / "data")
 
+    from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config, save_setting
     from sadec_desk.domain.calendar import VN_TZ
-    from sadec_desk.services.context import open_context
     from sadec_desk.services.reception import dossiers
 
     print("machine:", machine("peewee"))

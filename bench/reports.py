@@ -41,7 +41,7 @@ RECEIVER = """
 import json, sys, time
 from sadec_desk.config import load_config
 from sadec_desk.services.reception import dossiers
-from sadec_desk.services.context import open_context
+from sadec_desk.bootstrap import open_context
 ctx = open_context(load_config())
 print("READY", flush=True)
 i = 0
@@ -122,9 +122,9 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="sadec-bench-reports-"))
     os.environ["SADEC_DESK_CONFIG"] = str(workdir / "config.toml")
     os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / "data")
+    from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config, save_setting
     from sadec_desk.services.admin import backup
-    from sadec_desk.services.context import open_context
     from sadec_desk.services.reports import build
 
     print("machine:", machine("peewee", "reportlab", "matplotlib", "openpyxl"))

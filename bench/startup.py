@@ -34,7 +34,7 @@ CHILD = r"""
 import os, sys, time
 t0 = float(os.environ["BENCH_T0"])
 from sadec_desk.app import create_root, start_app
-from sadec_desk.services.context import open_context
+from sadec_desk.bootstrap import open_context
 root = create_root()
 ctx = open_context()
 shell, stop = start_app(root, ctx, kiosk_fullscreen=False)
@@ -80,9 +80,9 @@ def run_child(code: str, env: dict) -> list[float]:
 
 
 def build(args, workdir: Path):
+    from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config, save_setting
     from sadec_desk.services.admin import office, users
-    from sadec_desk.services.context import open_context
     from sadec_desk.services.reception import dossiers
 
     save_setting("office.agency_code", "000.00.14.H20")
@@ -158,8 +158,8 @@ def main() -> int:
                    with_max=True))
     print(describe("baseline: python + tkinter window drawn", baseline, with_max=True))
 
+    from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config
-    from sadec_desk.services.context import open_context
     from sadec_desk.services.reception import intake
 
     ctx = open_context(load_config())

@@ -65,9 +65,9 @@ class Office:
     def __init__(self, workdir: Path, name: str, url: str, admin, batch: int):
         os.environ["SADEC_DESK_CONFIG"] = str(workdir / name / "config.toml")
         os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / name / "data")
+        from sadec_desk.bootstrap import open_context
         from sadec_desk.config import load_config, save_setting
         from sadec_desk.domain.calendar import VN_TZ
-        from sadec_desk.services.context import open_context
         from sadec_desk.sync import engine
 
         save_setting("office.agency_code", f"000.00.{10 + len(name):02d}.H20")

@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 
-from sadec_desk.cli import command
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 
@@ -88,7 +87,7 @@ def start_app(root, ctx, *, start_workers: bool = True, on_close=None, **shell_o
 
 
 def run_app() -> None:
-    from sadec_desk.services.context import open_context
+    from sadec_desk.bootstrap import open_context
 
     root = create_root()
     try:
@@ -111,12 +110,3 @@ def run_app() -> None:
         except Exception:  # already gone
             pass
         ctx.close()
-
-
-def cmd_gui(args, ctx) -> None:
-    run_app()
-
-
-def register(sub) -> None:
-    command(sub, "gui", cmd_gui, needs_db=False,
-            help="open the desktop application (the default with no command)")

@@ -21,6 +21,7 @@ import tomli_w
 from playhouse import db_url
 
 from sadec_desk.errors import InvalidInput
+from sadec_desk.files import atomic_write
 from sadec_desk.i18n import _
 
 APP_NAME = "sadec-desk"
@@ -347,7 +348,5 @@ def save_setting(name: str, value: Any, path: Path | None = None) -> Path:
     table, _sep, key = name.rpartition(".")
     raw.setdefault(table, {})[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(tomli_w.dumps(raw), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, tomli_w.dumps(raw))
     return path

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sadec_desk.adapters import scanner
-from sadec_desk.cli import command, emit, group
+from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.pages import store

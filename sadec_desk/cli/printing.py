@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sadec_desk.cli import command, emit, group
+from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.display import format_datetime

@@ -7,7 +7,7 @@ import time
 from datetime import date
 
 from sadec_desk.adapters.speech import Announcer, find_engine
-from sadec_desk.cli import command, emit, group
+from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.printing import jobs

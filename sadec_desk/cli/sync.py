@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sadec_desk.cli import command, emit, group
+from sadec_desk.cli.base import command, emit, group
 from sadec_desk.config import data_dir
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _

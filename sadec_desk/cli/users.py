@@ -12,9 +12,10 @@ from __future__ import annotations
 import getpass
 import sys
 
-from sadec_desk.cli import command, emit, group
+from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
+from sadec_desk.services import access
 from sadec_desk.services.admin import users
 
 
@@ -79,7 +80,7 @@ def register(sub) -> None:
                      "or read as one line from standard input")
     p.add_argument("username", help="login name, e.g. hoa.nt")
     p.add_argument("--name", required=True, help="full name, printed on receipts")
-    p.add_argument("--role", required=True, choices=users.ROLES)
+    p.add_argument("--role", required=True, choices=access.ROLES)
     p.add_argument("--pin", action="store_true", help="a 4-8 digit PIN instead of a password")
     p.add_argument("--counter", type=int, help="the counter number this clerk usually uses")
     command(g, "list", cmd_user_list, help="list accounts")

@@ -179,23 +179,20 @@ def chain_head(ctx: AppContext) -> tuple[int, str]:
 def record_anchor(ctx: AppContext, *, reason: str) -> dict:
     """Write the chain head outside the database (called by every backup)."""
     seq, head = chain_head(ctx)
-    anchor = {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq, "hash": head,
-              "reason": reason}
-    path = anchors_path(ctx)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as out:
-        out.write(json.dumps(anchor) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    return anchor
+    return _append_anchor(ctx, {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
+                                "hash": head, "reason": reason})
 
 
 def record_restore(ctx: AppContext) -> dict:
     """After a restore the chain legitimately ends earlier: anchors taken after the
     restored point no longer apply (the line says so, for whoever reads the file)."""
     seq, head = chain_head(ctx)
-    anchor = {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq, "hash": head,
-              "reason": "restore", "restore": True}
+    return _append_anchor(ctx, {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
+                                "hash": head, "reason": "restore", "restore": True})
+
+
+def _append_anchor(ctx: AppContext, anchor: dict) -> dict:
+    """One more line in the anchors file, on disk before the caller goes on."""
     path = anchors_path(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as out:
@@ -225,7 +222,7 @@ def _read_anchors(ctx: AppContext) -> list[dict]:
 
 def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
     """Walk the whole chain; name every edited, deleted or re-linked event (leader/IT)."""
-    from sadec_desk.services.admin.users import require_role
+    from sadec_desk.services.access import require_role
 
     require_role(ctx, "leader", "it")
     problems: list[AuditProblem] = []

@@ -1,8 +1,8 @@
 """The application context: configuration, the open database, the calendar, the clock.
 
-The CLI and the views make one context at start-up and pass it to the service
-functions. Opening it applies schema migrations and, on a new database, seeds
-the procedure catalogue, so every entry point finds a usable database.
+The CLI and the app make one context at start-up (:func:`sadec_desk.bootstrap.open_context`)
+and pass it to the service functions. Its caches are declared fields, and
+:meth:`AppContext.reload_config` is the one way to take a saved setting into account.
 """
 
 from __future__ import annotations
@@ -21,13 +21,11 @@ import peewee
 
 from sadec_desk.config import Config, load_config
 from sadec_desk.db import database as dbmod
-from sadec_desk.db.migrations import migrate
 from sadec_desk.db.models import Office
 from sadec_desk.domain.calendar import CalendarSettings, WorkingCalendar, parse_overrides
 from sadec_desk.domain.dossier_code import validate_agency_code
-from sadec_desk.errors import DatabaseError, InvalidInput
-from sadec_desk.i18n import _, set_language
-from sadec_desk.services.catalogue import ensure_catalogue
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +49,11 @@ class AppContext:
     #: ``sign_in_required`` so that, with nobody signed in, every guarded service refuses.
     user: Any = None
     sign_in_required: bool = False
+    #: caches the services keep for the life of the context, declared here so that each
+    #: is visible: the counter's folded-name index (services.reception.intake) and the
+    #: queue's groups/counters/links (services.queue)
+    name_index: dict | None = None
+    queue_setup: Any = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -82,6 +85,12 @@ class AppContext:
             if not self.database.in_transaction():
                 self._offices[agency_code] = office
         return office
+
+    def reload_config(self) -> None:
+        """Read the settings file again after a setting was saved, and drop what was
+        computed from the old settings (the working-day calendar)."""
+        self.config = load_config(self.config.path)
+        self.__dict__.pop("calendar", None)  # functools.cached_property's slot
 
     def forget_cached(self) -> None:
         """Drop cached office and catalogue rows (after init or a catalogue refresh)."""
@@ -135,34 +144,3 @@ def build_calendar(config: Config) -> WorkingCalendar:
         extra_working_days=working_days,
     )
     return WorkingCalendar(settings)
-
-
-def open_database(config: Config) -> peewee.Database:
-    if config.uses_server_database:
-        database = dbmod.url_database(config["database.url"])
-    else:
-        # a sqlite:/// URL only moves the file: it keeps the durable pragmas below
-        path = config.sqlite_path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DatabaseError(_("Không tạo được thư mục dữ liệu {path} ({error})."
-                                  ).format(path=path.parent, error=exc)) from None
-        database = dbmod.sqlite_database(path, busy_timeout_ms=config["database.busy_timeout_ms"])
-    dbmod.bind(database)
-    with dbmod.translated_errors():
-        database.connect(reuse_if_open=True)
-        migrate(database)
-    return database
-
-
-def open_context(config: Config | None = None, *,
-                 clock: Callable[[], datetime] = utc_now) -> AppContext:
-    config = config or load_config()
-    set_language(config["ui.language"])
-    database = open_database(config)
-    ctx = AppContext(config=config, database=database, clock=clock,
-                     warnings=list(config.warnings))
-    with dbmod.translated_errors():
-        ensure_catalogue(ctx)
-    return ctx

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.admin.users import ADMIN_ROLES, require_role
+from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.sync import engine, transfer
 from sadec_desk.sync.records import ConflictInfo, SyncReport, SyncStatus
 from sadec_desk.sync.transfer import ExportInfo, ImportInfo

@@ -42,7 +42,7 @@ from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
 from sadec_desk.services.audit import append_event, append_events
-from sadec_desk.services.reception.dossiers import _find
+from sadec_desk.services.reception.dossiers import find_dossier_row
 from sadec_desk.sync import online_pages
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.adapters.reference import (
@@ -211,9 +211,7 @@ def enrol(ctx: AppContext, portal_url: str, code: str, name: str = "") -> str:
         set_state(ctx, "token_expires_at", answer["expires_at"])
         set_state(ctx, "portal_url", url)
     save_setting("sync.portal_url", url, ctx.config.path)
-    from sadec_desk.config import load_config
-
-    ctx.config = load_config(ctx.config.path)
+    ctx.reload_config()
     return answer["device_id"]
 
 
@@ -839,7 +837,7 @@ def retry(ctx: AppContext, reference: str | None = None) -> int:
         query = Outbox.update(state=PENDING, next_try_at=None, attempts=0)
         where = [Outbox.state.in_([PENDING, FAILED])]
         if reference:
-            uuid = _find(reference).uuid
+            uuid = find_dossier_row(reference).uuid
             where.append(Outbox.dossier_uuid == uuid)
             Dossier.update(sync_state="pending", sync_message="").where(
                 Dossier.uuid == uuid, Dossier.sync_state == "rejected").execute()
@@ -875,7 +873,7 @@ def resolve(ctx: AppContext, reference: str, keep: str) -> str:
         raise InvalidInput(_("Chọn --keep local (giữ bản trên máy) hoặc --keep portal "
                              "(giữ bản trên cổng)."))
     with translated_errors(), ctx.database.atomic():
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
         conflict = SyncConflict.get_or_none(SyncConflict.dossier_uuid == dossier.uuid)
         if conflict is None:
             raise NotFound(_("Hồ sơ {code} không có xung đột đồng bộ nào cần giải quyết."

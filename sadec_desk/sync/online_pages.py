@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
+from sadec_desk.files import fsync_dir
 from sadec_desk.i18n import _
+from sadec_desk.services.pages import store
 from sadec_desk.sync import protocol as P
 
 if TYPE_CHECKING:
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: the ``source`` of a page row that came down with an online dossier
-PORTAL_SOURCE = "portal"
 #: bytes fetched per sync run at most: a province pushing thousands of pages at once
 #: must not keep one run (and the office's line) busy for hours; the rest comes next run
 MAX_DOWNLOAD_BYTES_PER_RUN = 256 * 1024 * 1024
@@ -45,8 +46,6 @@ MAX_DOWNLOAD_BYTES_PER_RUN = 256 * 1024 * 1024
 
 def _checked_papers(papers) -> list[dict]:
     """The portal's page list, checked field by field (P.SchemaError otherwise)."""
-    from sadec_desk.services.pages.store import MEDIA_EXTENSIONS
-
     if not isinstance(papers, list):
         raise P.SchemaError("scanned_papers is not a list")
     out = []
@@ -57,7 +56,7 @@ def _checked_papers(papers) -> list[dict]:
         pages = []
         for page in paper["pages"]:
             if not (isinstance(page, dict) and P.is_sha256(page.get("sha256"))
-                    and page.get("media_type") in MEDIA_EXTENSIONS
+                    and page.get("media_type") in store.MEDIA_EXTENSIONS
                     and all(isinstance(page.get(k), int) and not isinstance(page.get(k), bool)
                             for k in ("position", "size", "width", "height"))):
                 raise P.SchemaError("a scanned page lacks position, sha256, a known "
@@ -86,8 +85,6 @@ def apply_attachments(ctx: AppContext, dossier_id: int, status: str, copy: dict,
 
 def _apply_papers(ctx: AppContext, dossier_id: int, status: str, papers: list[dict],
                   events: list[dict]) -> None:
-    from sadec_desk.services.pages import store
-
     wanted = sorted((paper["index"], paper["name"], page["position"], page["sha256"])
                     for paper in papers for page in paper["pages"])
     if wanted == _local_papers(dossier_id):
@@ -110,11 +107,11 @@ def _apply_papers(ctx: AppContext, dossier_id: int, status: str, papers: list[di
     DossierPage.delete().where(DossierPage.dossier == dossier_id).execute()
     rows = [{"dossier": dossier_id, "draft": None, "paper_index": paper["index"],
              "paper_name": paper["name"], "position": page["position"],
-             "blob": blobs[page["sha256"]], "source": PORTAL_SOURCE, "added_at": now,
+             "blob": blobs[page["sha256"]], "source": store.PORTAL_SOURCE, "added_at": now,
              "added_by": "portal"} for paper in papers for page in paper["pages"]]
     if rows:
         DossierPage.insert_many(rows).execute()
-    store._delete_unused_blobs(ctx, old)
+    store.delete_unused_blobs(ctx, old)
     manifest = store.pages_manifest(dossier_id)
     counts = [_("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
               for paper in manifest["papers"]]
@@ -159,21 +156,19 @@ def _apply_form(ctx: AppContext, dossier_id: int, status: str, form, events: lis
 def page_from_portal(blob_id: int) -> bool:
     """Whether a blob came down with an online dossier (its file is fetched by sync)."""
     return DossierPage.select().where(DossierPage.blob == blob_id,
-                                      DossierPage.source == PORTAL_SOURCE).exists()
+                                      DossierPage.source == store.PORTAL_SOURCE).exists()
 
 
 def missing_files(ctx: AppContext) -> list[tuple[str, str, int, Path]]:
     """(sha256, media_type, size, path) of the pages that came from the portal and whose
     file is not here whole yet, oldest first."""
-    from sadec_desk.services.pages.store import _path_for
-
-    used = DossierPage.select(DossierPage.blob).where(DossierPage.source == PORTAL_SOURCE)
+    used = DossierPage.select(DossierPage.blob).where(DossierPage.source == store.PORTAL_SOURCE)
     out = []
     for sha, media_type, size in (PageBlob.select(PageBlob.sha256, PageBlob.media_type,
                                                   PageBlob.size)
                                   .where(PageBlob.id.in_(used)).order_by(PageBlob.id)
                                   .tuples()):
-        path = _path_for(ctx, sha, media_type)
+        path = store.path_for(ctx, sha, media_type)
         try:
             if path.stat().st_size == size:
                 continue
@@ -193,13 +188,11 @@ def fetch_to_store(adapter, sha256: str, size: int, path: Path) -> None:
     import os
     import tempfile
 
-    from sadec_desk.services.pages.store import _fsync_dir, _storage_error
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
     except OSError as exc:
-        raise _storage_error(path.parent, exc) from None
+        raise store.storage_error(path.parent, exc) from None
     try:
         with os.fdopen(fd, "wb") as out:
             digest = adapter.download_blob(sha256, out, size)
@@ -208,9 +201,9 @@ def fetch_to_store(adapter, sha256: str, size: int, path: Path) -> None:
         if digest != sha256 or Path(tmp).stat().st_size != size:
             raise DownloadDamaged(sha256)
         os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except OSError as exc:
-        raise _storage_error(path.parent, exc) from None
+        raise store.storage_error(path.parent, exc) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
 

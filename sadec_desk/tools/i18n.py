@@ -35,10 +35,10 @@ def po_path(language: str) -> Path:
 def table_messages() -> list[tuple[str, str]]:
     """(text, where) of labels kept in plain tables and translated where shown
     (``_(ROLE_LABELS[role])``): the extractor cannot see them as ``_()`` calls."""
-    from sadec_desk.services.admin import users
+    from sadec_desk.services import access
     from sadec_desk.services.printing import jobs
 
-    tables = (("sadec_desk/services/users.py:ROLE_LABELS", users.ROLE_LABELS),
+    tables = (("sadec_desk/services/access.py:ROLE_LABELS", access.ROLE_LABELS),
               ("sadec_desk/services/printing.py:_STATUS_LABELS", jobs._STATUS_LABELS),
               ("sadec_desk/services/printing.py:_KIND_LABELS", jobs._KIND_LABELS),
               ("sadec_desk/services/printing.py:_PAPER_KINDS", jobs._PAPER_KINDS))

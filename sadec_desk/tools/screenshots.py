@@ -76,7 +76,7 @@ def kiosk_dossier(ctx):
                    "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
                    "mother_residence": "Thôn Lai Ổn, An Quý, Quỳnh Phụ, Thái Bình"})
     with ctx.database.atomic():
-        eforms.save_form(ctx, dossiers._find(info.code).id, "1.001193", values)
+        eforms.save_form(ctx, dossiers.find_dossier_row(info.code).id, "1.001193", values)
     return info
 
 
@@ -183,10 +183,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(out: Path) -> int:
     from sadec_desk.app import create_root, start_app
+    from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config
     from sadec_desk.domain.calendar import VN_TZ
     from sadec_desk.services.admin import users
-    from sadec_desk.services.context import open_context
     from sadec_desk.services.queue import tickets
     from sadec_desk.services.reception import dossiers
     from sadec_desk.sync.engine import sync_status

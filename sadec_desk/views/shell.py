@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _, set_language
+from sadec_desk.services import access
 from sadec_desk.services.admin import backup, users
 from sadec_desk.services.printing import jobs
 from sadec_desk.views.qr_wedge import WedgeDetector
@@ -98,7 +99,7 @@ class StatusBar(ttk.Frame):
 
     def show_user(self, user) -> None:
         self.user.configure(text=_("Người dùng: {name} ({role})").format(
-            name=user.full_name, role=users.role_label(user.role)) if user
+            name=user.full_name, role=access.role_label(user.role)) if user
             else _("Chưa đăng nhập"))
 
     def show_sync(self, status) -> None:
@@ -221,14 +222,14 @@ class Shell:
         for button in self.nav_buttons:
             button.pack_forget()
         self.sign_out_button.pack(side="right")
-        if user.role in users.COUNTER_ROLES:
+        if user.role in access.COUNTER_ROLES:
             self.board_button.pack(side="right", padx=6)
             self.kiosk_button.pack(side="right")
         self.on_open_home()
 
     def home_text(self, user) -> str:
         """The header button that leaves the Reports screen: the user's own screen."""
-        if user is not None and user.role not in users.COUNTER_ROLES:
+        if user is not None and user.role not in access.COUNTER_ROLES:
             return _("Quản trị")
         return _("Quầy tiếp nhận")
 
@@ -238,7 +239,7 @@ class Shell:
         user = self.ctx.user
         self.reports_button.pack_forget()
         self.home_button.pack_forget()
-        if user is None or user.role not in users.REPORT_ROLES:
+        if user is None or user.role not in access.REPORT_ROLES:
             return
         if on_reports:
             self.home_button.configure(text=self.home_text(user))
@@ -251,7 +252,7 @@ class Shell:
         if user is None:
             self.show_sign_in()
             return
-        if user.role in users.COUNTER_ROLES:
+        if user.role in access.COUNTER_ROLES:
             from sadec_desk.views.counter.screen import CounterView
 
             self.show_screen(lambda parent: CounterView(parent, self))

@@ -121,8 +121,8 @@ def test_config_set_and_show(capsys):
 
 
 def test_demo_runs_through_the_counter(office, capsys):
+    from sadec_desk.bootstrap import open_context
     from sadec_desk.cli.demo import run_demo
-    from sadec_desk.services.context import open_context
 
     answers = iter(["1", "2", "1.001193", "", "", "3", "0"])
     lines: list[str] = []

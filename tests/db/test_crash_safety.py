@@ -24,15 +24,15 @@ from collections import Counter
 import pytest
 from appfixtures import SAMPLE_QR, make_ctx
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
 from sadec_desk.services import audit
-from sadec_desk.services.context import open_context
 
 CHILD = f"""
 import sys
 from sadec_desk.config import load_config
 from sadec_desk.services.reception import dossiers
-from sadec_desk.services.context import open_context
+from sadec_desk.bootstrap import open_context
 
 ctx = open_context(load_config())
 print("READY", flush=True)

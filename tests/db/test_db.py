@@ -4,12 +4,12 @@ import peewee
 import pytest
 from appfixtures import SAMPLE_QR, SCHEMA1_SAMPLE, Clock, make_ctx
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
 from sadec_desk.db import migrations
 from sadec_desk.db.models import DossierEvent, Outbox, SchemaVersion
 from sadec_desk.db.schema import ALL_MODELS
 from sadec_desk.errors import DatabaseError
-from sadec_desk.services.context import open_context
 from sadec_desk.services.reception import dossiers
 
 

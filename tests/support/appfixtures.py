@@ -6,9 +6,10 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config, save_setting
 from sadec_desk.domain.calendar import VN_TZ
-from sadec_desk.services.context import AppContext, open_context
+from sadec_desk.services.context import AppContext
 
 #: a database file as schema 1 left it (to test the upgrade steps)
 SCHEMA1_SAMPLE = Path(__file__).parent / "data" / "schema1.sqlite3"

@@ -87,7 +87,7 @@ def add_pages(ctx, uuid: str, papers: list[tuple[str, list[bytes]]]) -> dict:
     """What services.attachments does when pages are added to a dossier: the blob
     files and rows, the page rows and the dossier.pages outbox row (the whole page
     list after the change) in one transaction. Returns the op's payload."""
-    from sadec_desk.services.reception.dossiers import _outbox
+    from sadec_desk.services.outbox import queue_change
     from sadec_desk.sync.engine import page_file
 
     with ctx.database.atomic():
@@ -112,7 +112,7 @@ def add_pages(ctx, uuid: str, papers: list[tuple[str, list[bytes]]]) -> dict:
                               "size": len(data), "width": 640, "height": 480})
             listed.append({"index": index, "name": name, "pages": pages})
         payload = {"uuid": uuid, "papers": listed}
-        _outbox(ctx, uuid, "dossier.pages", payload)
+        queue_change(ctx, uuid, "dossier.pages", payload)
         Dossier.update(sync_state="pending").where(Dossier.id == dossier.id).execute()
     return payload
 
@@ -121,7 +121,7 @@ def save_form(ctx, uuid: str, values: dict[str, str]) -> dict:
     """What services.eforms.save_form does: the form row and its dossier.form op."""
     import json
 
-    from sadec_desk.services.reception.dossiers import _outbox
+    from sadec_desk.services.outbox import queue_change
 
     payload = {"uuid": uuid, "form_id": "tt04-2020/khai-sinh", "form_version": "1",
                "values": values}
@@ -130,6 +130,6 @@ def save_form(ctx, uuid: str, values: dict[str, str]) -> dict:
         DossierForm.create(dossier=dossier, form_id=payload["form_id"], form_version="1",
                            values=json.dumps(values, ensure_ascii=False),
                            created_at=ctx.now(), updated_at=ctx.now())
-        _outbox(ctx, uuid, "dossier.form", payload)
+        queue_change(ctx, uuid, "dossier.form", payload)
         Dossier.update(sync_state="pending").where(Dossier.id == dossier.id).execute()
     return payload

@@ -40,10 +40,11 @@ from sadec_desk import __version__
 from sadec_desk.db.migrations import LATEST
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import DatabaseError, InvalidInput, NotFound, UserError
+from sadec_desk.files import atomic_write, fsync_dir
 from sadec_desk.i18n import _
 from sadec_desk.services import audit
+from sadec_desk.services.access import require_role
 from sadec_desk.services.admin import backup_pages
-from sadec_desk.services.admin.users import require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -119,14 +120,6 @@ def _is_pg(ctx: AppContext) -> bool:
 def _manifest_path(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "posix":
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _sha256(path: Path) -> str:
@@ -234,12 +227,7 @@ def _source_counts(path: Path) -> dict[str, int]:
 
 
 def _write_manifest(path: Path, info: dict) -> None:
-    manifest = _manifest_path(path)
-    tmp = manifest.with_name(manifest.name + ".partial")
-    tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
-    with open(tmp, "rb+") as out:
-        os.fsync(out.fileno())
-    os.replace(tmp, manifest)
+    atomic_write(_manifest_path(path), json.dumps(info, ensure_ascii=False, indent=2))
 
 
 def _sqlite_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
@@ -261,7 +249,7 @@ def _sqlite_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
             raise BackupError(_("Bản sao lưu vừa ghi không đạt kiểm tra, đã bỏ: {problems}")
                               .format(problems=" ".join(problems)))
         os.replace(partial, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         pages = backup_pages.save(ctx, dest, backup_pages.pages_in_sqlite(dest))
     except sqlite3.Error as exc:
         raise BackupError(_("Sao lưu thất bại ({error}). Kiểm tra ổ đĩa còn trống và quyền "
@@ -344,7 +332,7 @@ def _pg_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
         if version is None:
             raise BackupError(_("Bản sao lưu vừa ghi không có bảng phiên bản lược đồ; đã bỏ."))
         os.replace(partial, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         pages = backup_pages.save(ctx, dest, backup_pages.pages_in_database())
     except OSError as exc:
         raise _not_written(dest, exc) from None

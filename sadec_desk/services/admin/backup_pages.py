@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sadec_desk.files import atomic_write
 from sadec_desk.i18n import _
 
 if TYPE_CHECKING:
@@ -100,12 +100,7 @@ def _copy_checked(src: Path, dest: Path, sha: str) -> int | None:
 
 
 def _write_sidecar(backup: Path, pages: list[Page]) -> None:
-    path = sidecar(backup)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text("".join(f"{sha} {media}\n" for sha, media in pages), encoding="ascii")
-    with open(tmp, "rb+") as out:
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
+    atomic_write(sidecar(backup), "".join(f"{sha} {media}\n" for sha, media in pages))
 
 
 def read_sidecar(backup: Path) -> list[Page]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sadec_desk.config import load_config, save_setting
+from sadec_desk.config import save_setting
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Office
 from sadec_desk.domain.dossier_code import validate_agency_code
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.admin.users import ADMIN_ROLES, require_role
+from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.queue.tickets import ensure_default_queue
 from sadec_desk.services.records import OfficeInfo
 
@@ -40,7 +40,7 @@ def init_office(ctx: AppContext, *, agency_code: str | None = None,
         save_setting("office.agency_code", code, ctx.config.path)
     if office_name is not None:
         save_setting("office.name", name, ctx.config.path)
-    ctx.config = load_config(ctx.config.path)
+    ctx.reload_config()
     ctx.forget_cached()
     # the queue's default service groups and counters (issue #4), editable afterwards
     ensure_default_queue(ctx)

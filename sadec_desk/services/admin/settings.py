@@ -20,14 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
-from sadec_desk.config import load_config, save_setting
+from sadec_desk.config import save_setting
 from sadec_desk.domain.calendar import VN_TZ, parse_overrides, weekday_name
 from sadec_desk.errors import InvalidInput, UserError
+from sadec_desk.files import atomic_write
 from sadec_desk.i18n import _
 from sadec_desk.printers import profiles as prof
 from sadec_desk.printers import transports as tr
+from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.admin import office
-from sadec_desk.services.admin.users import ADMIN_ROLES, require_role
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.queue import tickets
 
@@ -39,14 +40,9 @@ OVERRIDES_NAME = "calendar_overrides.toml"
 _PRINTER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
-def _reload(ctx: AppContext) -> None:
-    ctx.config = load_config(ctx.config.path)
-    ctx.__dict__.pop("calendar", None)  # the cached WorkingCalendar holds the old settings
-
-
 def _save(ctx: AppContext, name: str, value: Any) -> None:
     save_setting(name, value, ctx.config.path)
-    _reload(ctx)
+    ctx.reload_config()
 
 
 # --- office, language, kiosk ------------------------------------------------------------
@@ -74,7 +70,7 @@ def save_office(ctx: AppContext, *, name: str, agency_code: str) -> GeneralSetti
     require_role(ctx, *ADMIN_ROLES)
     office.init_office(ctx, agency_code=(agency_code or "").strip() or None,
                        office_name=name or "")
-    _reload(ctx)
+    ctx.reload_config()
     return general_settings(ctx)
 
 
@@ -305,7 +301,7 @@ def save_same_day_weekdays(ctx: AppContext, weekdays) -> CalendarSettingsInfo:
     """"Ngày thứ Năm không hẹn": the weekdays eligible procedures are due the same day."""
     require_role(ctx, *ADMIN_ROLES)
     tickets.set_same_day_weekdays(ctx, list(weekdays))
-    _reload(ctx)
+    ctx.reload_config()
     return calendar_settings(ctx)
 
 
@@ -330,15 +326,13 @@ def _write_overrides(ctx: AppContext, entries: dict[str, list[dict]]) -> None:
               "việc).\n")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(header + tomli_w.dumps(entries), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, header + tomli_w.dumps(entries))
     except OSError as exc:
         raise InvalidInput(_("Không ghi được tệp ngày nghỉ {path} ({error}).").format(
             path=path, error=exc)) from None
     if not path_text:
         _save(ctx, "calendar.overrides_file", str(path))
-    _reload(ctx)
+    ctx.reload_config()
 
 
 def add_day_override(ctx: AppContext, *, kind: str, day: str, reason: str

@@ -1,14 +1,4 @@
-"""Staff accounts, sign-in and roles.
-
-Roles: ``clerk`` (cán bộ tiếp nhận: the counter), ``leader`` (lãnh đạo: the counter's
-work plus reports) and ``it`` (cán bộ CNTT: users, office, printers, sync set-up).
-Every guarded service calls :func:`require_role`, so a role is enforced where the
-work is done, not only by hiding a button.
-
-Nobody signed in: the command line acts as the machine's administrator (anyone who
-can run ``sadec-desk`` on this machine can open the database file anyway), while the
-desktop app sets ``ctx.sign_in_required`` and is refused everything until a user
-signs in.
+"""Staff accounts and sign-in (the roles and the check live in :mod:`sadec_desk.services.access`).
 
 Passwords and PINs are hashed with argon2id (argon2-cffi); never stored, never
 logged. Failed sign-ins are rate-limited per account: after
@@ -33,21 +23,16 @@ from sadec_desk.db.user_models import User
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
+from sadec_desk.services.access import (
+    ADMIN_ROLES,
+    ROLE_LABELS,
+    ROLES,
+    require_role,
+    role_label,
+)
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
-
-ROLES = ("clerk", "leader", "it")
-ROLE_LABELS = {"clerk": "Cán bộ tiếp nhận", "leader": "Lãnh đạo", "it": "Cán bộ CNTT"}
-#: who may work at the counter: receive dossiers, move them on, call tickets
-COUNTER_ROLES = ("clerk", "leader")
-#: who may set the office up: users, office name and code, printers, sync
-ADMIN_ROLES = ("it",)
-#: who may read the reports (services.reports; here so the shell can show its button
-#: without importing the report code, which loads matplotlib)
-REPORT_ROLES = ("clerk", "leader", "it")
-#: any signed-in staff member (e.g. opening the kiosk)
-ANY_ROLE = ROLES
 
 FREE_ATTEMPTS = 5
 FIRST_LOCK_SECONDS = 30
@@ -62,10 +47,6 @@ HASHER = argon2.PasswordHasher()
 # verified against when the username is unknown, so a wrong name costs the same time
 # as a wrong password and does not tell which names exist
 _DUMMY_HASH = None
-
-
-class PermissionDenied(UserError):
-    code = "permission_denied"
 
 
 class SignInFailed(UserError):
@@ -95,40 +76,6 @@ def _info(row: User) -> UserInfo:
                     counter=row.counter, active=row.active,
                     last_sign_in_at=(row.last_sign_in_at.astimezone(VN_TZ)
                                      if row.last_sign_in_at else None))
-
-
-def role_label(role: str) -> str:
-    return _(ROLE_LABELS.get(role, role))
-
-
-# --- roles --------------------------------------------------------------------------------
-
-
-def require_role(ctx: AppContext, *roles: str) -> None:
-    """Refuse unless the signed-in user has one of ``roles``.
-
-    With nobody signed in the caller is the command line, the machine's administrator,
-    and is let through — unless the context says a sign-in is required (the GUI).
-    """
-    user = getattr(ctx, "user", None)
-    if user is None:
-        if getattr(ctx, "sign_in_required", False):
-            raise PermissionDenied(_("Hãy đăng nhập trước khi làm việc này."))
-        return
-    if user.role not in roles:
-        raise PermissionDenied(
-            _("Việc này cần vai trò {needed}; bạn ({name}) đang đăng nhập với vai trò {role}.")
-            .format(needed=_(" hoặc ").join(role_label(r) for r in roles),
-                    name=user.full_name, role=role_label(user.role)))
-
-
-def can(ctx: AppContext, *roles: str) -> bool:
-    """Whether :func:`require_role` would let the current user through (for the views)."""
-    try:
-        require_role(ctx, *roles)
-    except PermissionDenied:
-        return False
-    return True
 
 
 # --- validation ---------------------------------------------------------------------------

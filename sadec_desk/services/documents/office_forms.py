@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.admin.users import require_role
+from sadec_desk.services.access import require_role
 from sadec_desk.services.reception.dossiers import get_dossier
 from sadec_desk.services.reports import build
 

@@ -38,7 +38,8 @@ from sadec_desk.domain.fees import compute_fee, format_vnd
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
-from sadec_desk.services.admin.users import ANY_ROLE, UserInfo, require_role
+from sadec_desk.services.access import ANY_ROLE, require_role
+from sadec_desk.services.admin.users import UserInfo
 from sadec_desk.services.display import format_datetime
 from sadec_desk.services.due_dates import due_date
 from sadec_desk.services.kiosk import guide

@@ -46,8 +46,9 @@ from sadec_desk.db.models import Dossier
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
+from sadec_desk.files import fsync_dir
 from sadec_desk.i18n import _
-from sadec_desk.services.admin.users import ANY_ROLE, COUNTER_ROLES, require_role
+from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, require_role
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalogue import procedure_from_row
 from sadec_desk.services.documents.office_forms import (
@@ -56,7 +57,8 @@ from sadec_desk.services.documents.office_forms import (
     forms_dir,
     send_pdf,
 )
-from sadec_desk.services.reception.dossiers import _find, _outbox
+from sadec_desk.services.outbox import queue_change
+from sadec_desk.services.reception.dossiers import find_dossier_row
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -64,6 +66,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SOURCES = ("scanner", "camera", "file")
+#: the source of a page that came down from the portal with an online dossier
+#: (sadec_desk/sync/online_pages.py fetches its file after the dossier)
+PORTAL_SOURCE = "portal"
 MEDIA_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DRAFT = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
@@ -114,7 +119,7 @@ def _check_sha(sha256: str) -> str:
     return sha
 
 
-def _path_for(ctx: AppContext, sha: str, media_type: str) -> Path:
+def path_for(ctx: AppContext, sha: str, media_type: str) -> Path:
     return pages_dir(ctx) / sha[:2] / f"{sha}.{MEDIA_EXTENSIONS[media_type]}"
 
 
@@ -125,20 +130,10 @@ def blob_path(ctx: AppContext, sha256: str) -> Path:
         media_type = PageBlob.select(PageBlob.media_type).where(PageBlob.sha256 == sha).scalar()
     if media_type is None:
         raise NotFound(_("Không có trang ảnh nào mang mã {sha}.").format(sha=sha))
-    return _path_for(ctx, sha, media_type)
+    return path_for(ctx, sha, media_type)
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":  # pragma: no cover - Windows cannot open a directory
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _storage_error(folder: Path, exc: OSError) -> PageStorageError:
+def storage_error(folder: Path, exc: OSError) -> PageStorageError:
     return PageStorageError(_("Không ghi được ảnh giấy tờ vào {folder} ({error}); kiểm tra ổ "
                               "đĩa còn chỗ trống rồi thử lại.").format(folder=folder, error=exc))
 
@@ -163,9 +158,9 @@ def write_file(path: Path, data: bytes) -> bool:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
     except OSError as exc:
-        raise _storage_error(path.parent, exc) from None
+        raise storage_error(path.parent, exc) from None
     return True
 
 
@@ -174,7 +169,7 @@ def _thumb_dir(ctx: AppContext, sha: str) -> Path:
 
 
 def _remove_files(ctx: AppContext, sha: str, media_type: str) -> None:
-    paths = [_path_for(ctx, sha, media_type)]
+    paths = [path_for(ctx, sha, media_type)]
     folder = _thumb_dir(ctx, sha)
     if folder.is_dir():
         paths += folder.glob(f"{sha}-*.png")
@@ -241,7 +236,7 @@ def _changed(ctx: AppContext, dossier_id: int) -> None:
                  data=pages_event_data(manifest))
     Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: ctx.now()}
                    ).where(Dossier.id == dossier_id).execute()
-    _outbox(ctx, manifest["uuid"], "dossier.pages", manifest)
+    queue_change(ctx, manifest["uuid"], "dossier.pages", manifest)
 
 
 def _check_draft(draft: str) -> str:
@@ -257,7 +252,7 @@ def _dossier_row(ctx: AppContext, dossier: int | str) -> Dossier:
         if row is None:
             raise NotFound(_("Không tìm thấy hồ sơ số {id}.").format(id=dossier))
         return row
-    return _find(str(dossier))
+    return find_dossier_row(str(dossier))
 
 
 def _lock_dossier(ctx: AppContext, dossier_id: int) -> None:
@@ -273,7 +268,7 @@ def _owner_filter(*, draft: str | None, dossier_id: int | None):
     return (DossierPage.draft == draft) & DossierPage.dossier.is_null()
 
 
-def _delete_unused_blobs(ctx: AppContext, blob_ids) -> int:
+def delete_unused_blobs(ctx: AppContext, blob_ids) -> int:
     """Delete the blob rows (and files) of ``blob_ids`` that no page row uses; call inside
     the transaction that deleted the page rows. Returns how many went."""
     removed = 0
@@ -316,7 +311,7 @@ def add_page(ctx: AppContext, image: bytes, *, paper_index: int, paper_name: str
         image, max_long_side=ctx.config["attachments.max_long_side"],
         max_bytes=ctx.config["attachments.max_page_bytes"])
     sha = hashlib.sha256(page.data).hexdigest()
-    path = _path_for(ctx, sha, page.media_type)
+    path = path_for(ctx, sha, page.media_type)
     now = ctx.now()
     with translated_errors(), ctx.database.atomic():
         dossier_id = None
@@ -377,7 +372,7 @@ def remove_page(ctx: AppContext, page_id: int) -> None:
         (DossierPage.update(position=DossierPage.position - 1)
          .where(owner, DossierPage.paper_index == row.paper_index,
                 DossierPage.position > row.position).execute())
-        _delete_unused_blobs(ctx, [row.blob_id])
+        delete_unused_blobs(ctx, [row.blob_id])
         if row.dossier_id is not None:
             _changed(ctx, row.dossier_id)
 
@@ -456,7 +451,7 @@ def _discard(ctx: AppContext, drafts: list[str]) -> int:
         owner = DossierPage.draft.in_(drafts) & DossierPage.dossier.is_null()
         blob_ids = [r.blob_id for r in DossierPage.select(DossierPage.blob).where(owner)]
         removed = DossierPage.delete().where(owner).execute()
-        _delete_unused_blobs(ctx, blob_ids)
+        delete_unused_blobs(ctx, blob_ids)
     return removed
 
 
@@ -516,7 +511,7 @@ def papers_of(ctx: AppContext, reference: str) -> list[PaperPages]:
     lists."""
     require_role(ctx, *COUNTER_ROLES)
     with translated_errors():
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
         # the dossier's own version of the procedure: its papers as they were when received
         procedure = procedure_from_row(ProcedureRow.select().join(Dossier)
                                        .where(Dossier.id == dossier.id).get())
@@ -547,7 +542,7 @@ def read_page(ctx: AppContext, page_id: int) -> bytes:
 
 
 def _read_blob(ctx: AppContext, sha: str, media_type: str) -> bytes:
-    path = _path_for(ctx, sha, media_type)
+    path = path_for(ctx, sha, media_type)
     try:
         data = path.read_bytes()
     except OSError:
@@ -567,8 +562,6 @@ def _coming_from_portal(sha: str) -> bool:
     """A page of an online dossier whose file sync has not fetched yet
     (sadec_desk/sync/online_pages.py): its row came down with the dossier, the file
     follows, so rescanning is not the answer."""
-    from sadec_desk.sync.online_pages import PORTAL_SOURCE
-
     with translated_errors():
         return (DossierPage.select().join(PageBlob)
                 .where(PageBlob.sha256 == sha, PageBlob.uploaded_at.is_null(False),
@@ -607,12 +600,12 @@ def delete_dossier_pages(ctx: AppContext, reference: str) -> int:
     another dossier or submission uses stay. Writes the (now empty) ``dossier.pages``."""
     require_role(ctx, *COUNTER_ROLES)
     with translated_errors(), ctx.database.atomic():
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
         _lock_dossier(ctx, dossier.id)
         owner = DossierPage.dossier == dossier.id
         blob_ids = [r.blob_id for r in DossierPage.select(DossierPage.blob).where(owner)]
         removed = DossierPage.delete().where(owner).execute()
-        _delete_unused_blobs(ctx, blob_ids)
+        delete_unused_blobs(ctx, blob_ids)
         if removed:
             _changed(ctx, dossier.id)
     return removed
@@ -634,7 +627,7 @@ def pages_pdf(ctx: AppContext, reference: str, out: str | Path | None = None) ->
 
     papers = papers_of(ctx, reference)
     with translated_errors():
-        code = _find(reference).code
+        code = find_dossier_row(reference).code
     pages = [(paper, page) for paper in papers for page in paper.pages]
     if not pages:
         raise InvalidInput(_("Hồ sơ {code} chưa có trang giấy tờ nào được quét.").format(
@@ -700,7 +693,7 @@ def print_pages(ctx: AppContext, reference: str) -> OfficePrintResult:
     saved. A printer problem is a sentence in the result; the PDF stays."""
     path = str(pages_pdf(ctx, reference))
     with translated_errors():
-        code = _find(reference).code
+        code = find_dossier_row(reference).code
     printer = (ctx.config["printing.office_printer"] or "").strip()
     if not printer:
         return OfficePrintResult(

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from peewee import fn
 
-from sadec_desk.config import load_config, save_setting
+from sadec_desk.config import save_setting
 from sadec_desk.db.database import is_sqlite, sql_text, translated_errors
 from sadec_desk.db.models import Dossier, Procedure
 from sadec_desk.db.queue_models import (
@@ -55,7 +55,7 @@ from sadec_desk.domain.queue_policy import (
 )
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
-from sadec_desk.services.admin.users import ANY_ROLE, COUNTER_ROLES, require_role
+from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, require_role
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.queue.records import (
     CallInfo,
@@ -129,7 +129,7 @@ class _Setup:
 def _setup(ctx: AppContext) -> _Setup:
     """The office's groups, counters and links, read once per few seconds: every call and
     every ticket needs them, and they change a few times a year."""
-    cached = getattr(ctx, "_queue_setup", None)
+    cached = ctx.queue_setup
     if cached is not None and time.monotonic() - cached.loaded < SETUP_CACHE_SECONDS:
         return cached
     office_id = ctx.office().id
@@ -142,12 +142,12 @@ def _setup(ctx: AppContext) -> _Setup:
         links=frozenset((row.counter_id, row.service_group_id) for row in
                         CounterGroup.select().join(Counter)
                         .where(Counter.office == office_id)))
-    ctx._queue_setup = setup
+    ctx.queue_setup = setup
     return setup
 
 
 def forget_setup(ctx: AppContext) -> None:
-    ctx._queue_setup = None
+    ctx.queue_setup = None
 
 
 def _groups(ctx: AppContext, *, active_only: bool = False) -> list[ServiceGroup]:
@@ -912,8 +912,7 @@ def set_same_day_weekdays(ctx: AppContext, weekdays: Iterable[int]) -> SameDayPo
     """Save the office's "không hẹn" weekdays (config ``calendar.same_day_weekdays``)."""
     days = _parse_weekdays(weekdays)
     save_setting("calendar.same_day_weekdays", days, ctx.config.path)
-    ctx.config = load_config(ctx.config.path)
-    ctx.__dict__.pop("calendar", None)  # the cached WorkingCalendar has the old weekdays
+    ctx.reload_config()
     return same_day_policy(ctx)
 
 

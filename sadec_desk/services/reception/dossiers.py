@@ -24,7 +24,6 @@ from sadec_desk.db.models import (
     Dossier,
     DossierEvent,
     DossierSequence,
-    Outbox,
     PaperReceived,
 )
 from sadec_desk.db.models import Procedure as ProcedureRow
@@ -46,15 +45,15 @@ from sadec_desk.domain.lifecycle import (
 )
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
-from sadec_desk.services.admin.users import COUNTER_ROLES, require_role
+from sadec_desk.services.access import COUNTER_ROLES, require_role
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalogue import active_procedure, council_fee
+from sadec_desk.services.outbox import queue_change
 from sadec_desk.services.records import (
     CitizenInfo,
     DossierInfo,
     EventInfo,
     PaperInfo,
-    to_jsonable,
 )
 
 if TYPE_CHECKING:
@@ -122,24 +121,6 @@ def _upsert_citizen(ctx: AppContext, card: CitizenCard, phone: str) -> int:
         sql, tuple(fields[c].db_value(row[c]) for c in columns)).fetchone()[0]
 
 
-def _outbox(ctx: AppContext, dossier_uuid: str, op: str, payload: dict) -> None:
-    """Queue the change for the portal; the caller's transaction makes it atomic.
-
-    The base version is the portal's version of the dossier as known here, so the
-    portal can answer ``conflict`` when someone else changed it since (DESIGN.md §5).
-    """
-    if op == "dossier.received":
-        base_version = 0
-    else:
-        base_version = (Dossier.select(Dossier.portal_version)
-                        .where(Dossier.uuid == dossier_uuid).scalar()) or 0
-    insert_row(ctx.database, Outbox, {
-        "op_id": str(uuidlib.uuid4()), "dossier_uuid": dossier_uuid, "op": op,
-        "payload": json.dumps(to_jsonable(payload), ensure_ascii=False),
-        "created_at": ctx.now(), "base_version": base_version, "state": "pending",
-        "attempts": 0, "last_error": ""})
-
-
 def receive_dossier(
     ctx: AppContext,
     *,
@@ -200,7 +181,7 @@ def receive_dossier(
                          kind="received", to_status=DossierStatus.RECEIVED.value)
             info = _info(ctx, dossier, procedure_row, citizen_info(card, phone),
                          papers=tuple(paper_list))
-            _outbox(ctx, dossier_uuid, "dossier.received", info)
+            queue_change(ctx, dossier_uuid, "dossier.received", info)
     return info
 
 
@@ -235,7 +216,9 @@ def _dossier_query():
             .join(ProcedureRow).switch(Dossier).join(Citizen))
 
 
-def _find(reference: str) -> Dossier:
+def find_dossier_row(reference: str) -> Dossier:
+    """The dossier's row (for services only: views get :func:`get_dossier`'s record) by
+    code, UUID or the text of its receipt QR; a sentence if there is none."""
     text = (reference or "").strip()
     code = find_dossier_code(text)
     wanted = (Dossier.code == (code or text.upper())) | (Dossier.uuid == text.lower())
@@ -250,7 +233,7 @@ def _find(reference: str) -> Dossier:
 def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
     """A dossier by code, UUID or the text of its receipt QR, with papers and history."""
     with translated_errors():
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
         papers = tuple(PaperInfo(p.name, p.kind, p.count)
                        for p in dossier.papers.order_by(PaperReceived.id))
         events = tuple(EventInfo(e.at.astimezone(VN_TZ), e.actor, e.kind, e.from_status,
@@ -275,11 +258,11 @@ def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50
 
 
 def _locked(ctx: AppContext, reference: str) -> Dossier:
-    dossier = _find(reference)
+    dossier = find_dossier_row(reference)
     if not is_sqlite(ctx.database):
         # SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs a row lock
         Dossier.select().where(Dossier.id == dossier.id).for_update().first()
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
     return dossier
 
 
@@ -305,9 +288,9 @@ def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
         Dossier.update(changes).where(Dossier.id == dossier.id).execute()
         append_event(ctx.database, dossier=dossier.id, at=now, actor=actor, kind="status",
                      from_status=current.value, to_status=target.value, note=note)
-        _outbox(ctx, dossier.uuid, "dossier.status",
-                {"uuid": dossier.uuid, "code": dossier.code, "from_status": current.value,
-                 "to_status": target.value, "at": now, "actor": actor, "note": note})
+        queue_change(ctx, dossier.uuid, "dossier.status",
+                     {"uuid": dossier.uuid, "code": dossier.code, "from_status": current.value,
+                      "to_status": target.value, "at": now, "actor": actor, "note": note})
     return get_dossier(ctx, dossier.uuid)
 
 
@@ -338,8 +321,8 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
                      kind="rescheduled", from_status=dossier.status, to_status=dossier.status,
                      note=reason, data=json.dumps({"old_due": dossier.due_at.isoformat(),
                                                    "new_due": new_due.isoformat()}))
-        _outbox(ctx, dossier.uuid, "dossier.rescheduled",
-                {"uuid": dossier.uuid, "code": dossier.code, "old_due": dossier.due_at,
-                 "new_due": new_due, "reason": reason, "at": now, "actor": actor})
+        queue_change(ctx, dossier.uuid, "dossier.rescheduled",
+                     {"uuid": dossier.uuid, "code": dossier.code, "old_due": dossier.due_at,
+                      "new_due": new_due, "reason": reason, "at": now, "actor": actor})
     return get_dossier(ctx, dossier.uuid)
 

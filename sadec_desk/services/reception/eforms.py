@@ -28,8 +28,9 @@ from sadec_desk.domain.cccd import CitizenCard, parse_cccd_qr
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
-from sadec_desk.services.admin.users import require_role
+from sadec_desk.services.access import require_role
 from sadec_desk.services.audit import append_event
+from sadec_desk.services.outbox import queue_change
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -174,10 +175,6 @@ def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
     """Store the filled form of a dossier (new or corrected) with its ``dossier.form``
     outbox row, in the caller's transaction (or its own). Invalid values are refused
     with InvalidInput naming every field to fix."""
-    from sadec_desk.services.reception.dossiers import (
-        _outbox,  # the one way to queue for the portal
-    )
-
     require_role(ctx, *FILL_ROLES)
     with translated_errors(), ctx.database.atomic():
         dossier = Dossier.get_or_none(Dossier.id == dossier_id)
@@ -213,19 +210,19 @@ def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
                                           text.encode("utf-8")).hexdigest()}))
         Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: now}).where(
             Dossier.id == dossier.id).execute()
-        _outbox(ctx, dossier.uuid, "dossier.form",
-                {"uuid": dossier.uuid, "form_id": form.form_id,
-                 "form_version": form.version, "values": clean})
+        queue_change(ctx, dossier.uuid, "dossier.form",
+                     {"uuid": dossier.uuid, "form_id": form.form_id,
+                      "form_version": form.version, "values": clean})
     log.info("declaration form %s saved for %s", form.form_id, dossier.code)
 
 
 def update_form(ctx: AppContext, reference: str, values: dict[str, str]) -> FilledForm:
     """The counter fills or corrects a dossier's form (any channel): the given values
     replace those stored, the others stay."""
-    from sadec_desk.services.reception.dossiers import _find
+    from sadec_desk.services.reception.dossiers import find_dossier_row
 
     with translated_errors():
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
         current = _stored(dossier)
         merged = {**(json.loads(current.values) if current else {}), **values}
         save_form(ctx, dossier.id, _own_procedure(dossier).code, merged)
@@ -238,14 +235,14 @@ def form_to_fill(ctx: AppContext, reference: str) -> tuple[FormInfo, dict[str, s
     """What the counter's form editor shows for a dossier: its filled form and values, or
     — for a dossier received on a paper form — the form of its procedure version with
     the applicant's card data and the defaults filled in."""
-    from sadec_desk.services.reception.dossiers import _find, get_dossier
+    from sadec_desk.services.reception.dossiers import find_dossier_row, get_dossier
 
     require_role(ctx, *READ_ROLES)
     filled = form_of(ctx, reference)
     if filled is not None:
         return filled.form, dict(filled.values)
     with translated_errors():
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
         procedure, form = _form_of_dossier(ctx, dossier)
     c = get_dossier(ctx, reference).citizen
     card = CitizenCard(id_number=c.id_number, old_id_number=c.old_id_number,
@@ -256,10 +253,10 @@ def form_to_fill(ctx: AppContext, reference: str) -> tuple[FormInfo, dict[str, s
 
 def check_for(ctx: AppContext, reference: str, values: dict[str, str]) -> dict[str, str]:
     """Like :func:`check`, on the form a dossier is (or will be) filled on."""
-    from sadec_desk.services.reception.dossiers import _find
+    from sadec_desk.services.reception.dossiers import find_dossier_row
 
     with translated_errors():
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
         _procedure, form = _fill_form(ctx, dossier)
     return domain.validate(form, values, today=_today(ctx))
 
@@ -286,11 +283,11 @@ def _definition_for(dossier: Dossier, form_id: str, version: str):
 
 def form_of(ctx: AppContext, reference: str) -> FilledForm | None:
     """The filled form of a dossier (code, UUID or receipt QR text); None when it has none."""
-    from sadec_desk.services.reception.dossiers import _find
+    from sadec_desk.services.reception.dossiers import find_dossier_row
 
     require_role(ctx, *READ_ROLES)
     with translated_errors():
-        dossier = _find(reference)
+        dossier = find_dossier_row(reference)
         stored = _stored(dossier)
         if stored is None:
             return None

@@ -41,7 +41,7 @@ def record_satisfaction(ctx: AppContext, level: str, ticket: int | None = None,
     if source not in SOURCES:
         raise InvalidInput(_("Nguồn đánh giá '{source}' không hợp lệ (kiosk hoặc counter).")
                            .format(source=source))
-    from sadec_desk.services.reception.dossiers import _find
+    from sadec_desk.services.reception.dossiers import find_dossier_row
 
     with translated_errors(), ctx.database.atomic():
         office = ctx.office()
@@ -53,6 +53,6 @@ def record_satisfaction(ctx: AppContext, level: str, ticket: int | None = None,
                 raise NotFound(_("Không tìm thấy phiếu số thứ tự (id {id}) để gắn đánh giá.")
                                .format(id=ticket))
         if dossier is not None:
-            dossier_id = _find(dossier).id
+            dossier_id = find_dossier_row(dossier).id
         SatisfactionRating.insert(office=office.id, at=ctx.now(), level=level, source=source,
                                   ticket=ticket_id, dossier=dossier_id).execute()

@@ -23,7 +23,7 @@ from sadec_desk.domain.fees import compute_fee, format_vnd
 from sadec_desk.domain.lifecycle import STATUS_LABELS, TRANSITIONS, DossierStatus, requires_note
 from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
-from sadec_desk.services.admin.users import COUNTER_ROLES, require_role
+from sadec_desk.services.access import COUNTER_ROLES, require_role
 from sadec_desk.services.catalogue import active_procedure, council_fee
 from sadec_desk.services.reception import dossiers
 from sadec_desk.services.records import DossierInfo, PaperInfo
@@ -264,9 +264,9 @@ def name_index(ctx: AppContext) -> dict[int, str]:
     """Citizen id -> folded name, kept on the context and refreshed with the rows changed
     since the last look (``updated_at``). SQLite has no unaccent, so names are folded in
     Python; folding 100,000 names takes about a second, once (bench/startup.py)."""
-    index = getattr(ctx, "_name_index", None)
+    index = ctx.name_index
     if index is None:
-        index = ctx._name_index = {"names": {}, "since": None}
+        index = ctx.name_index = {"names": {}, "since": None}
     query = Citizen.select(Citizen.id, Citizen.full_name, Citizen.updated_at)
     if index["since"] is not None:
         query = query.where(Citizen.updated_at >= index["since"])

@@ -17,7 +17,7 @@ from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.admin.users import COUNTER_ROLES, require_role
+from sadec_desk.services.access import COUNTER_ROLES, require_role
 from sadec_desk.services.pages import store
 from sadec_desk.services.reception import dossiers, eforms
 from sadec_desk.services.records import DossierInfo

@@ -23,7 +23,7 @@ from sadec_desk.domain.fees import format_vnd
 from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
 from sadec_desk.printers.fonts import find_fonts
-from sadec_desk.services.admin.users import REPORT_ROLES
+from sadec_desk.services.access import REPORT_ROLES
 from sadec_desk.services.display import event_text, format_datetime
 from sadec_desk.services.documents import pdf
 from sadec_desk.services.printing.jobs import mask_id_number
@@ -285,7 +285,7 @@ def personal_data_path(path: Path) -> Path:
 
 
 def _require(ctx: AppContext, roles: tuple[str, ...]) -> None:
-    from sadec_desk.services.admin.users import require_role
+    from sadec_desk.services.access import require_role
 
     require_role(ctx, *roles)
 

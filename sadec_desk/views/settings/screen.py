@@ -15,6 +15,7 @@ from tkinter import filedialog
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
+from sadec_desk.services import access
 from sadec_desk.services.admin import settings, users
 from sadec_desk.services.display import format_datetime
 from sadec_desk.services.printing import jobs
@@ -706,7 +707,7 @@ class UsersTab(Tab):
         ttk.Label(form, text=_("Vai trò"), font=font(11)).grid(row=4, column=0, sticky="w",
                                                                pady=(6, 0))
         self.new_role = ttk.Combobox(form, state="readonly", font=font(11), width=22,
-                                     values=[users.role_label(r) for r in users.ROLES])
+                                     values=[access.role_label(r) for r in access.ROLES])
         self.new_role.current(0)
         self.new_role.grid(row=4, column=1, sticky="we", pady=(6, 0))
         self.new_pin = create_row(form, 6, _("Mã PIN (4–8 số) hoặc mật khẩu"),
@@ -734,7 +735,7 @@ class UsersTab(Tab):
         kind = {"pin": secret} if secret.isdigit() else {"password": secret}
         self.submit(users.create_user, username=self.new_username.get(),
                     full_name=self.new_name.get(),
-                    role=users.ROLES[max(0, self.new_role.current())],
+                    role=access.ROLES[max(0, self.new_role.current())],
                     counter=int(counter_text) if counter_text else None,
                     on_done=self.on_added, **kind)
 

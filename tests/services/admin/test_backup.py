@@ -53,8 +53,8 @@ def test_counters_keep_receiving_during_a_backup():
     errors, done = [], threading.Event()
 
     def counter():
+        from sadec_desk.bootstrap import open_context
         from sadec_desk.config import load_config
-        from sadec_desk.services.context import open_context
         other = open_context(load_config(), clock=clock)
         try:
             while not done.is_set():
@@ -203,7 +203,8 @@ def test_postgresql_backup_and_restore_wrap_pg_dump(pg_database):
 
 
 def test_backups_need_it_or_leader_and_restore_needs_it():
-    from sadec_desk.services.admin.users import PermissionDenied, UserInfo
+    from sadec_desk.services.access import PermissionDenied
+    from sadec_desk.services.admin.users import UserInfo
 
     ctx = make_ctx(Clock())
     _receive(ctx)

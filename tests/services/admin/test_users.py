@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from sadec_desk import cli
 from sadec_desk.db.user_models import User
 from sadec_desk.errors import InvalidInput
+from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import users
-from sadec_desk.services.admin.users import PermissionDenied, SignInFailed, SignInLocked
+from sadec_desk.services.admin.users import SignInFailed, SignInLocked
 from sadec_desk.services.queue import tickets
 from sadec_desk.services.reception import dossiers
 

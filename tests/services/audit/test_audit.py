@@ -14,11 +14,11 @@ from datetime import timedelta
 import pytest
 from appfixtures import OTHER_QR, SAMPLE_QR, Clock, make_ctx, vn
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.cli import main
 from sadec_desk.config import load_config, save_setting
 from sadec_desk.db.models import DossierEvent
 from sadec_desk.services import audit
-from sadec_desk.services.context import open_context
 from sadec_desk.services.reception import dossiers
 
 

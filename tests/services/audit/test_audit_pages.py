@@ -15,9 +15,9 @@ from appfixtures import SAMPLE_QR, Clock, make_ctx
 from form_samples import BIRTH, CHILD, dossier_id
 from pagesamples import encode, text_page
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
 from sadec_desk.services import audit
-from sadec_desk.services.context import open_context
 from sadec_desk.services.display import event_text
 from sadec_desk.services.pages import store
 from sadec_desk.services.reception import dossiers, eforms

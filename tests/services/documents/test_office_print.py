@@ -17,8 +17,9 @@ from printer_emulator import PrinterEmulator, refusing_port
 
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import InvalidInput
+from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import office
-from sadec_desk.services.admin.users import PermissionDenied, UserInfo
+from sadec_desk.services.admin.users import UserInfo
 from sadec_desk.services.documents import office_forms
 from sadec_desk.services.reception import dossiers
 

@@ -14,8 +14,8 @@ from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.errors import InvalidInput
+from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import users
-from sadec_desk.services.admin.users import PermissionDenied
 from sadec_desk.services.kiosk import submission
 from sadec_desk.services.pages import store
 from sadec_desk.services.reception import dossiers, eforms

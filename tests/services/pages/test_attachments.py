@@ -19,8 +19,9 @@ from pagesamples import encode, on_scanner_bed, text_page
 from sadec_desk.db.attachment_models import DossierPage, PageBlob
 from sadec_desk.db.models import Outbox
 from sadec_desk.errors import InvalidInput, NotFound
+from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import users
-from sadec_desk.services.admin.users import PermissionDenied, UserInfo
+from sadec_desk.services.admin.users import UserInfo
 from sadec_desk.services.pages import store
 from sadec_desk.services.reception import dossiers
 
@@ -99,7 +100,7 @@ def test_a_failure_in_the_transaction_leaves_neither_page_nor_outbox_row(ctx, sc
         raise RuntimeError("disk full while queueing")
 
     with monkeypatch.context() as patched:
-        patched.setattr(store, "_outbox", broken_outbox)
+        patched.setattr(store, "queue_change", broken_outbox)
         with pytest.raises(RuntimeError):
             add(ctx, scans[0], dossier=code)
     assert DossierPage.select().count() == 0 and PageBlob.select().count() == 0
@@ -159,7 +160,7 @@ def test_attach_draft_moves_the_pages_in_the_callers_transaction(ctx, scans):
     add(ctx, scans[1], draft="kiosk-7")
     add(ctx, scans[2], paper=1, draft="kiosk-7")
     code = receive(ctx)
-    dossier_id = dossiers._find(code).id
+    dossier_id = dossiers.find_dossier_row(code).id
     with pytest.raises(RuntimeError), ctx.database.atomic():
         assert store.attach_draft(ctx, "kiosk-7", dossier_id) == 3
         raise RuntimeError("receipt failed")

@@ -8,9 +8,9 @@ import time
 import pytest
 from appfixtures import Clock, make_ctx
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
 from sadec_desk.services.admin import office
-from sadec_desk.services.context import open_context
 from sadec_desk.services.queue import tickets
 
 COUNTERS = 4

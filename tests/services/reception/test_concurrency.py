@@ -6,8 +6,8 @@ import os
 import pytest
 from appfixtures import AGENCY, SAMPLE_QR, Clock, make_ctx
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
-from sadec_desk.services.context import open_context
 from sadec_desk.services.reception import dossiers
 
 WORKERS = 4

@@ -12,6 +12,7 @@ import pytest
 from appfixtures import OTHER_QR, SAMPLE_QR, SCHEMA1_SAMPLE, run_cli, run_cli_json
 from form_samples import BIRTH, CHILD, dossier_id
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
 from sadec_desk.db.attachment_models import DossierForm
 from sadec_desk.db.models import Outbox
@@ -19,7 +20,6 @@ from sadec_desk.domain.catalogue import procedure_to_data, procedures_from_data
 from sadec_desk.domain.cccd import CccdQrError
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services import catalogue
-from sadec_desk.services.context import open_context
 from sadec_desk.services.reception import dossiers, eforms
 
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"),

@@ -15,8 +15,9 @@ from report_samples import _month
 
 from sadec_desk.cli import main
 from sadec_desk.errors import InvalidInput
+from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import office
-from sadec_desk.services.admin.users import PermissionDenied, UserInfo
+from sadec_desk.services.admin.users import UserInfo
 from sadec_desk.services.reception import dossiers, feedback
 from sadec_desk.services.reports import build
 

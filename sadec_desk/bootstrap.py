@@ -1,0 +1,52 @@
+"""The composition root: open (or create) the database, migrate it, seed the catalogue,
+and hand back the :class:`~sadec_desk.services.context.AppContext` every entry point uses.
+
+The CLI (``sadec_desk.cli``), the desktop app (``sadec_desk.app``), the benchmarks and the
+tests all start here, so every entry point finds a usable, up-to-date database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import peewee
+
+from sadec_desk.config import Config, load_config
+from sadec_desk.db import database as dbmod
+from sadec_desk.db.migrations import migrate
+from sadec_desk.errors import DatabaseError
+from sadec_desk.i18n import _, set_language
+from sadec_desk.services.catalogue import ensure_catalogue
+from sadec_desk.services.context import AppContext, utc_now
+
+
+def open_database(config: Config) -> peewee.Database:
+    if config.uses_server_database:
+        database = dbmod.url_database(config["database.url"])
+    else:
+        # a sqlite:/// URL only moves the file: it keeps the durable pragmas below
+        path = config.sqlite_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(_("Không tạo được thư mục dữ liệu {path} ({error})."
+                                  ).format(path=path.parent, error=exc)) from None
+        database = dbmod.sqlite_database(path, busy_timeout_ms=config["database.busy_timeout_ms"])
+    dbmod.bind(database)
+    with dbmod.translated_errors():
+        database.connect(reuse_if_open=True)
+        migrate(database)
+    return database
+
+
+def open_context(config: Config | None = None, *,
+                 clock: Callable[[], datetime] = utc_now) -> AppContext:
+    config = config or load_config()
+    set_language(config["ui.language"])
+    database = open_database(config)
+    ctx = AppContext(config=config, database=database, clock=clock,
+                     warnings=list(config.warnings))
+    with dbmod.translated_errors():
+        ensure_catalogue(ctx)
+    return ctx

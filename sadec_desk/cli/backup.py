@@ -1,0 +1,119 @@
+"""``sadec-desk backup ...`` (backups of the office database: create, list, verify,
+restore) and ``sadec-desk audit verify`` (the tamper-evident trail of dossier events)."""
+
+from __future__ import annotations
+
+import sys
+
+from sadec_desk.cli.base import EXIT_PROBLEMS, command, emit, group
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+from sadec_desk.services import audit
+from sadec_desk.services.admin import backup
+from sadec_desk.services.display import format_datetime
+
+
+def cmd_audit_verify(args, ctx) -> None:
+    report = audit.verify_chain(ctx)
+
+    def lines():
+        if report.ok:
+            out = [_("Nhật ký hồ sơ nguyên vẹn: {n} sự kiện, chuỗi băm khớp từ đầu đến sự kiện "
+                     "số {seq}.").format(n=report.events_checked, seq=report.head_seq)]
+        else:
+            out = [_("PHÁT HIỆN {n} vấn đề trong nhật ký hồ sơ ({m} sự kiện đã kiểm tra):")
+                   .format(n=len(report.problems), m=report.events_checked)]
+            out += [f"  - {p.message}" for p in report.problems]
+        out.append(_("Mã băm cuối: {h}").format(h=report.head_hash))
+        if report.anchors_checked:
+            out.append(_("Đã đối chiếu {n} mốc kiểm tra ghi khi sao lưu.").format(
+                n=report.anchors_checked))
+        return out
+
+    emit(args, report, lines)
+    if not report.ok:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB".replace(".", ",")
+
+
+PURPOSES = {"manual": lambda: _("tạo tay"), "scheduled": lambda: _("theo lịch"),
+            "before-restore": lambda: _("trước khi khôi phục")}
+
+
+def _backup_line(b) -> str:
+    purpose = PURPOSES.get(b.purpose)
+    line = _("{name}  {when}  {size}  lược đồ {schema}  {n} hồ sơ  {p} trang ảnh  [{purpose}]"
+             ).format(name=b.name, when=format_datetime(b.created_at), size=_size(b.size_bytes),
+                      schema=b.schema_version, n=b.row_counts.get("dossier", "?"), p=b.pages,
+                      purpose=purpose() if purpose else b.purpose)
+    if b.pages_missing:
+        line += "\n  " + _("{n} trang ảnh đã mất khỏi thư mục dữ liệu trước khi sao lưu: hãy quét "
+                           "lại (xem 'sadec-desk pages list').").format(n=b.pages_missing)
+    return line
+
+
+def cmd_backup_create(args, ctx) -> None:
+    if args.if_due:
+        info = backup.backup_if_due(ctx)
+        if info is None:
+            emit(args, {"created": None}, lambda: [
+                _("Chưa đến hạn sao lưu (bản mới nhất chưa quá {h} giờ).").format(
+                    h=ctx.config["backup.interval_hours"])])
+            return
+    else:
+        info = backup.create_backup(ctx)
+    emit(args, info, lambda: [_("Đã sao lưu và kiểm tra: {path}").format(path=info.path),
+                              _backup_line(info)])
+
+
+def cmd_backup_list(args, ctx) -> None:
+    items = backup.list_backups(ctx)
+    emit(args, items, lambda: [_("Thư mục sao lưu: {d}").format(d=backup.backup_dir(ctx))]
+         + ([_backup_line(b) for b in items] or [_("Chưa có bản sao lưu nào.")]))
+
+
+def cmd_backup_verify(args, ctx) -> None:
+    result = backup.verify_backup(ctx, args.name)
+    emit(args, result, lambda: (
+        [_("Bản sao lưu {name} tốt: toàn vẹn, đúng mã SHA-256 và số dòng.").format(
+            name=result.name)] if result.ok else
+        [_("Bản sao lưu {name} KHÔNG dùng được:").format(name=result.name)]
+        + [f"  - {p}" for p in result.problems]))
+    if not result.ok:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def cmd_backup_restore(args, ctx) -> None:
+    if not args.yes:
+        raise InvalidInput(_("Khôi phục sẽ thay dữ liệu hiện tại bằng bản sao lưu {name} (dữ liệu "
+                             "hiện tại được giữ lại thành một bản 'before-restore'). Đóng Sa Đéc "
+                             "Desk ở các quầy khác rồi chạy lại với --yes.").format(name=args.name))
+    result = backup.restore_backup(ctx, args.name)
+    emit(args, result, lambda: [
+        _("Đã khôi phục {name} (lúc {when}).").format(
+            name=result.restored.name, when=format_datetime(result.restored.created_at)),
+        _("Dữ liệu trước khi khôi phục được giữ tại: {path}").format(path=result.aside.path),
+        _("Đã chép lại {n} trang ảnh giấy tờ vào thư mục dữ liệu.").format(
+            n=result.pages_restored)])
+
+
+def register(sub) -> None:
+    g = group(sub, "backup", "backups of the office database")
+    p = command(g, "create", cmd_backup_create, help="back up now (online, verified)")
+    p.add_argument("--if-due", action="store_true",
+                   help="only when the newest backup is older than backup.interval_hours "
+                        "(for cron / Task Scheduler)")
+    command(g, "list", cmd_backup_list, help="list backups, newest first")
+    p = command(g, "verify", cmd_backup_verify, help="check one backup; exit 1 if unusable")
+    p.add_argument("name", help="file name from 'backup list'")
+    p = command(g, "restore", cmd_backup_restore,
+                help="restore a verified backup; the current data is kept aside")
+    p.add_argument("name", help="file name from 'backup list'")
+    p.add_argument("--yes", action="store_true", help="really restore")
+
+    g = group(sub, "audit", "tamper-evident trail of dossier events")
+    command(g, "verify", cmd_audit_verify,
+            help="check the hash chain of dossier events; exit 1 and name every problem")

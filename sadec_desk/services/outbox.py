@@ -1,0 +1,37 @@
+"""The one way to queue a change for the portal (DESIGN.md §5).
+
+Every service that changes what the portal must know calls :func:`queue_change` inside
+the transaction of the change itself, so the change and its outbox row commit together
+or not at all; the sync engine pushes the rows later, oldest first, exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid as uuidlib
+from typing import TYPE_CHECKING
+
+from sadec_desk.db.database import insert_row
+from sadec_desk.db.models import Dossier, Outbox
+from sadec_desk.services.records import to_jsonable
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+
+
+def queue_change(ctx: AppContext, dossier_uuid: str, op: str, payload: dict) -> None:
+    """Queue the change for the portal; the caller's transaction makes it atomic.
+
+    The base version is the portal's version of the dossier as known here, so the
+    portal can answer ``conflict`` when someone else changed it since (DESIGN.md §5).
+    """
+    if op == "dossier.received":
+        base_version = 0
+    else:
+        base_version = (Dossier.select(Dossier.portal_version)
+                        .where(Dossier.uuid == dossier_uuid).scalar()) or 0
+    insert_row(ctx.database, Outbox, {
+        "op_id": str(uuidlib.uuid4()), "dossier_uuid": dossier_uuid, "op": op,
+        "payload": json.dumps(to_jsonable(payload), ensure_ascii=False),
+        "created_at": ctx.now(), "base_version": base_version, "state": "pending",
+        "attempts": 0, "last_error": ""})
