@@ -1,0 +1,157 @@
+"""The IT tab for the portal: sync status, sync now, enrolment, file transfer when there
+is no network, and the conflicts and rejected dossiers to resolve."""
+
+from __future__ import annotations
+
+from tkinter import filedialog
+
+import ttkbootstrap as ttk
+
+from sadec_desk.i18n import _
+from sadec_desk.services.display import format_datetime
+from sadec_desk.sync import api
+from sadec_desk.views.settings.base import Tab, create_row, create_tree
+from sadec_desk.views.widgets import font, set_entry
+
+
+def _when(moment) -> str:
+    return format_datetime(moment) if moment else "—"
+
+
+class SyncTab(Tab):
+    def __init__(self, parent, shell):
+        super().__init__(parent, shell, _("Kết nối cổng dịch vụ công và đồng bộ"))
+        row = ttk.Frame(self)
+        row.pack(fill="both", expand=True)
+        left = ttk.Frame(row)
+        left.pack(side="left", anchor="n")
+        self.status_text = ttk.Label(left, text=_("Đang đọc trạng thái…"), font=font(11),
+                                     justify="left")
+        self.status_text.pack(anchor="w")
+        buttons = ttk.Frame(left)
+        buttons.pack(anchor="w", pady=(6, 0))
+        self.run_button = ttk.Button(buttons, text=_("Đồng bộ ngay"), bootstyle="primary",
+                                     command=self.on_run)
+        self.run_button.pack(side="left", padx=(0, 4))
+        self.retry_button = ttk.Button(buttons, text=_("Gửi lại thao tác lỗi"),
+                                       bootstyle="secondary", command=self.on_retry)
+        self.retry_button.pack(side="left", padx=4)
+        enrol = ttk.Labelframe(left, text=_("Đăng ký máy với cổng"), padding=8)
+        enrol.pack(fill="x", pady=(10, 0))
+        self.portal_url = create_row(enrol, 0, _("Địa chỉ cổng"), width=40)
+        self.enrol_code = create_row(enrol, 2, _("Mã đăng ký"), width=40)
+        ttk.Button(enrol, text=_("Đăng ký"), bootstyle="primary", command=self.on_enrol).grid(
+            row=4, column=1, sticky="e", pady=(4, 0))
+        files = ttk.Labelframe(left, text=_("Chuyển bằng tệp khi không có mạng"), padding=8)
+        files.pack(fill="x", pady=(10, 0))
+        self.file_path = create_row(files, 0, _("Tệp"), width=40)
+        fb = ttk.Frame(files)
+        fb.grid(row=2, column=0, columnspan=2, sticky="e", pady=(4, 0))
+        ttk.Button(fb, text=_("Chọn tệp…"), bootstyle="link", command=self.on_choose_file).pack(
+            side="left")
+        self.export_button = ttk.Button(fb, text=_("Xuất thao tác chờ gửi"),
+                                        bootstyle="secondary", command=self.on_export)
+        self.export_button.pack(side="left", padx=4)
+        self.import_button = ttk.Button(fb, text=_("Nhập tệp lên cổng"), bootstyle="secondary",
+                                        command=self.on_import)
+        self.import_button.pack(side="left")
+        right = ttk.Frame(row)
+        right.pack(side="left", anchor="n", padx=(20, 0))
+        ttk.Label(right, text=_("Xung đột và hồ sơ bị từ chối"), font=font(12, "bold")).pack(
+            anchor="w")
+        self.conflicts = create_tree(right, (("code", _("Mã hồ sơ"), 190),
+                                             ("state", _("Tình trạng"), 90),
+                                             ("local", _("Trên máy"), 90),
+                                             ("portal", _("Trên cổng"), 90),
+                                             ("message", _("Lý do"), 200)), height=10)
+        self.conflicts.pack(anchor="w")
+        cb = ttk.Frame(right)
+        cb.pack(anchor="w", pady=(4, 0))
+        self.keep_local = ttk.Button(cb, text=_("Giữ bản trên máy"), bootstyle="secondary",
+                                     command=lambda: self.on_resolve("local"))
+        self.keep_local.pack(side="left", padx=(0, 4))
+        self.keep_portal = ttk.Button(cb, text=_("Giữ bản trên cổng"), bootstyle="secondary",
+                                      command=lambda: self.on_resolve("portal"))
+        self.keep_portal.pack(side="left")
+        self.on_reload()
+
+    def on_reload(self) -> None:
+        self.shell.tasks.submit(api.status, self.ctx, on_done=self.on_status,
+                                on_error=lambda m: self.message.show(m, "error"))
+        self.shell.tasks.submit(api.conflicts, self.ctx, on_done=self.on_conflicts,
+                                on_error=lambda m: self.message.show(m, "error"))
+
+    def on_status(self, s) -> None:
+        if s.portal_url and not self.portal_url.get():
+            set_entry(self.portal_url, s.portal_url)
+        lines = [
+            _("Cổng: {v}").format(v=s.portal_url or _("chưa cấu hình (làm việc ngoại tuyến)")),
+            _("Máy đã đăng ký: {v}").format(v=_("có") if s.enrolled else _("chưa")),
+            _("Chờ gửi: {n} thao tác; bị giữ lại: {h}").format(n=s.pending, h=s.held),
+            _("Xung đột: {c}; bị từ chối: {r}").format(c=s.conflicts, r=s.rejected),
+            _("Lần đồng bộ được gần nhất: {t}").format(t=_when(s.last_success_at)),
+            _("Lỗi gần nhất: {e}").format(e=s.last_error or _("không có")),
+        ]
+        if s.next_try_at:
+            lines.append(_("Thử lại lúc: {t}").format(t=_when(s.next_try_at)))
+        self.status_text.configure(text="\n".join(lines))
+        self.shell.status.show_sync(s)
+
+    def on_conflicts(self, items) -> None:
+        self.conflicts.delete(*self.conflicts.get_children())
+        for c in items:
+            self.conflicts.insert("", "end", iid=c.code, values=(
+                c.code, _("xung đột") if c.state == "conflict" else _("bị từ chối"),
+                c.local_status, c.portal_status or "—", c.message[:80]))
+
+    def on_run(self) -> None:
+        self.message.show(_("Đang đồng bộ…"), "info")
+        self.submit(api.run_now, on_done=self.on_report)
+
+    def on_report(self, r) -> None:
+        if r.skipped:
+            self.message.show(r.skipped, "warning")
+        elif r.error:
+            self.message.show(_("Đồng bộ dừng vì lỗi: {e} Các thao tác vẫn được giữ để gửi lại.")
+                              .format(e=r.error), "error")
+        else:
+            self.ok(_("Đã gửi {p} thao tác, nhận {n} thay đổi; {c} xung đột, {r} bị từ chối.")
+                    .format(p=r.pushed, n=r.pulled, c=r.conflicts, r=r.rejected))
+        self.on_reload()
+
+    def on_retry(self) -> None:
+        self.submit(api.retry, on_done=lambda n: (
+            self.ok(_("Đã xếp lại {n} thao tác để gửi.").format(n=n)), self.on_reload()))
+
+    def on_enrol(self) -> None:
+        self.submit(api.enrol, self.portal_url.get(), self.enrol_code.get(),
+                    on_done=lambda device: (self.ok(_("Đã đăng ký máy (mã thiết bị {id}).")
+                                                    .format(id=device)), self.on_reload()))
+
+    def on_choose_file(self) -> None:
+        path = filedialog.asksaveasfilename(parent=self, defaultextension=".json",
+                                            title=_("Chọn tệp"))
+        if path:
+            set_entry(self.file_path, path)
+
+    def on_export(self) -> None:
+        self.submit(api.export_pending, self.file_path.get(), on_done=lambda info: (
+            self.ok(_("Đã xuất {n} thao tác vào {path}.").format(n=info.operations,
+                                                                   path=info.path)),
+            self.on_reload()))
+
+    def on_import(self) -> None:
+        self.submit(api.import_bundle, self.file_path.get(), on_done=lambda info: (
+            self.ok(_("Đã chuyển {n} thao tác lên cổng: {a} áp dụng, {d} đã có, {c} xung đột, "
+                      "{r} bị từ chối.").format(n=info.operations, a=info.applied,
+                                                d=info.duplicates, c=info.conflicts,
+                                                r=info.rejected)), self.on_reload()))
+
+    def on_resolve(self, keep: str) -> None:
+        chosen = self.conflicts.selection()
+        if not chosen:
+            self.message.show(_("Hãy chọn một hồ sơ trong danh sách xung đột."), "error")
+            return
+        self.submit(api.resolve, chosen[0], keep, on_done=lambda code: (
+            self.ok(_("Đã giải quyết xung đột của hồ sơ {code}.").format(code=code)),
+            self.on_reload()))
