@@ -2,19 +2,20 @@
 
 Letters with diacritics need no Telex or VNI: the citizen taps the letters, then a mark
 key (sắc, huyền, hỏi, ngã, nặng; â ê ô, ă, ơ ư, đ), which goes onto the right vowel of
-the word before the cursor (rules in :mod:`sadec_desk.domain.vn_keys`); tapping the
-same mark again removes it. The keyboard types into the entry or text box that last
-had the focus in its window (a form calls :meth:`OnScreenKeyboard.attach` as a field
-gets the focus). Keys are plain Tk buttons: they act on release, like a touch, and
-never take the focus away from the field.
+the word before the cursor (rules in :mod:`sadec_desk.domain.vn_keys`, reached through
+:mod:`sadec_desk.services.kiosk.vietnamese_typing`); tapping the same mark again removes
+it. The keyboard types into the entry or text box that last had the focus in its window
+(a form calls :meth:`OnScreenKeyboard.attach` as a field gets the focus). Keys are plain
+Tk buttons: they act on release, like a touch, and never take the focus away from the
+field.
 """
 
 from __future__ import annotations
 
 import tkinter as tk
 
-from sadec_desk.domain import vn_keys
 from sadec_desk.i18n import _
+from sadec_desk.services.kiosk import vietnamese_typing
 from sadec_desk.views.widgets import font
 
 BG = "#f4f7fb"
@@ -137,7 +138,7 @@ class OnScreenKeyboard:
         widget = self.current_target()
         done = widget is not None and self._editable(widget)
         if done:
-            if key in vn_keys.MARKS:
+            if key in vietnamese_typing.MARKS:
                 done = self._mark(widget, key)
             elif key == "backspace":
                 self._backspace(widget)
@@ -191,7 +192,7 @@ class OnScreenKeyboard:
         button = self.keys.get(key)
         if button is None:
             return
-        normal = MARK_BG if key in vn_keys.MARKS else KEY_BG
+        normal = MARK_BG if key in vietnamese_typing.MARKS else KEY_BG
         button.configure(bg=FLASH_BG)
         old = self._flash_jobs.pop(key, None)
         if old:
@@ -235,8 +236,8 @@ class OnScreenKeyboard:
             before = widget.get("insert linestart", "insert")
         else:
             before = widget.get()[:widget.index("insert")]
-        start, word = vn_keys.last_word(before)
-        new = vn_keys.apply_mark(word, mark) if word else None
+        start, word = vietnamese_typing.last_word(before)
+        new = vietnamese_typing.apply_mark(word, mark) if word else None
         if new is None:
             return False
         if widget.winfo_class() == "Text":

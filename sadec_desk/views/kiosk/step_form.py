@@ -1,0 +1,52 @@
+"""Step 3 of the kiosk's submission: the procedure's e-form with the on-screen keyboard,
+checked by the service before the papers."""
+
+from __future__ import annotations
+
+import tkinter as tk
+
+from sadec_desk.i18n import _
+from sadec_desk.services.reception import eforms
+from sadec_desk.views.kiosk.flow_frame import BG, STEP_FORM
+
+
+class FormStep:
+    """A mixin of :class:`~sadec_desk.views.kiosk.submission.SubmissionFlow`."""
+
+    def show_form(self) -> None:
+        from sadec_desk.views.eform import FormView
+        from sadec_desk.views.osk import OnScreenKeyboard
+
+        self.clear()
+        self.set_step(STEP_FORM)
+        holder = tk.Frame(self.content, background=BG)
+        holder.pack(fill="both", expand=True)
+        self.keyboard = OnScreenKeyboard(holder, on_key=lambda _k: self.kiosk.touched())
+        self.form_view = FormView(holder, self.form, dict(self.values), keyboard=self.keyboard,
+                                  on_change=self.kiosk.touched)
+        self.keyboard.frame.pack(side="bottom", fill="x", pady=(4, 0))
+        self.form_view.frame.pack(side="top", fill="both", expand=True)
+        self.create_footer(next_text=_("Tiếp tục ›"), on_next=self.on_form_next)
+
+    def keep_form_values(self) -> None:
+        if self.form_view is not None:
+            self.values = self.form_view.values()
+
+    def on_form_next(self) -> None:
+        if self.busy:
+            return
+        self.keep_form_values()
+        self.run(eforms.check, self.ctx, self.procedure.code, dict(self.values),
+                 on_done=self.on_form_checked)
+
+    def on_form_checked(self, errors: dict) -> None:
+        if self.step != STEP_FORM:
+            return
+        if errors:
+            self.form_view.show_errors(errors)
+            self.say(_("Tờ khai còn {n} ô cần sửa (chữ đỏ dưới ô).").format(n=len(errors)))
+            return
+        if self.procedure.papers:
+            self.show_papers()
+        else:  # the form is the only paper (e.g. the marital-status certificate)
+            self.load_review()
