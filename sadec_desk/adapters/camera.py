@@ -1,10 +1,13 @@
-"""Reading a card or receipt QR from a webcam (optional extra ``camera``: OpenCV).
+"""Reading a QR code from a webcam (optional extra ``camera``: OpenCV).
 
 A :class:`CameraSession` runs two worker threads: the capture thread reads frames at the
 camera's pace (at most :data:`TARGET_FPS`) and keeps the newest one as a small preview the
 window shows; the decode thread takes the newest frame whenever it is free and runs the
-foundation's QR decoder on it, so a slow decode never slows the preview. The first card
-or receipt QR ends the session through ``on_result``; the window never touches a frame.
+foundation's QR decoder on it, so a slow decode never slows the preview. What a decoded
+text means is not this module's business: the session hands it to the ``classify`` it is
+given (the counter's card-or-receipt rule is
+:mod:`sadec_desk.services.reception.camera_session`), and the first text ``classify``
+accepts ends the session through ``on_result``; the window never touches a frame.
 """
 
 from __future__ import annotations
@@ -14,20 +17,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from PIL import Image
 
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
-from sadec_desk.services.reception import citizens
-from sadec_desk.services.records import ScanResult
 
 log = logging.getLogger(__name__)
 
 TARGET_FPS = 25
 PREVIEW_WIDTH = 480
 MAX_READ_FAILURES = 50  # consecutive empty reads before the camera counts as gone
+
+#: what ``classify`` makes of a decoded text (the counter's: a ScanResult)
+Found = TypeVar("Found")
 
 
 class CameraUnavailable(UserError):
@@ -94,10 +98,19 @@ def preview_of(frame, number: int, fps: float) -> PreviewFrame:
     return PreviewFrame(number, image.width, image.height, header + image.tobytes(), fps)
 
 
-class CameraSession:
-    def __init__(self, source: FrameSource, *, on_result: Callable[[ScanResult], None],
-                 on_error: Callable[[str], None], target_fps: float = TARGET_FPS):
+class CameraSession(Generic[Found]):
+    """Frames from ``source`` until a QR's text is accepted by ``classify``.
+
+    ``classify(text, decoder)`` runs on the decode thread: it returns what was found, or
+    raises :class:`~sadec_desk.errors.UserError` saying why this QR is not the one (said
+    once per text through ``on_error``; the session keeps looking).
+    """
+
+    def __init__(self, source: FrameSource, *, classify: Callable[[str, str], Found],
+                 on_result: Callable[[Found], None], on_error: Callable[[str], None],
+                 target_fps: float = TARGET_FPS):
         self.source = source
+        self.classify = classify
         self.on_result, self.on_error = on_result, on_error
         self.interval = 1.0 / target_fps
         self._stop = threading.Event()
@@ -186,13 +199,9 @@ class CameraSession:
                 log.exception("decoding a camera frame")
                 continue
             try:
-                result = citizens.classify_qr_text(decoded.text, decoded.decoder)
+                result = self.classify(decoded.text, decoded.decoder)
             except UserError as exc:
                 self._say_once(decoded.text, str(exc))
-                continue
-            if result.kind == "other":
-                self._say_once(decoded.text, _("Mã QR trước máy ảnh không phải mã QR thẻ CCCD "
-                                               "hay phiếu hẹn; hãy đưa mặt trước thẻ CCCD vào."))
                 continue
             self._stop.set()
             self.on_result(result)

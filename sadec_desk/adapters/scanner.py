@@ -16,10 +16,10 @@ Every failure a person meets (no scanner, scanner busy, cover open, no paper, a 
 is :class:`ScannerUnavailable`, whose sentence ends by telling the citizen to take a
 photo or choose a file instead, so the kiosk can always go on.
 
-:func:`photo_from_camera` takes one still picture from a webcam (services/camera.py's
-source; OpenCV, the optional extra ``camera``); a live preview is the kiosk's
-(:class:`sadec_desk.adapters.camera.CameraSession`), which hands its chosen frame to
-:func:`photo_from_frame`.
+:func:`photo_from_camera` takes one still picture from a webcam (the source of
+:func:`sadec_desk.adapters.camera.open_source`; OpenCV, the optional extra ``camera``)
+and :func:`photo_from_frame` makes the PNG of one frame. This module, like every edge
+adapter, imports nothing of the services.
 """
 
 from __future__ import annotations

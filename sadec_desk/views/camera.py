@@ -1,8 +1,9 @@
 """The webcam window: a live preview while the card's QR is looked for (optional extra).
 
-The camera and the decoder run in the service's worker threads; this window only shows
-the newest preview every :data:`PREVIEW_MS` and hands a found card or receipt to the
-screen that opened it.
+The camera and the decoder run in the session's worker threads
+(:mod:`sadec_desk.services.reception.camera_session`); this window only shows the newest
+preview every :data:`PREVIEW_MS` and hands a found card or receipt to the screen that
+opened it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import tkinter as tk
 
 import ttkbootstrap as ttk
 
-from sadec_desk.adapters import camera
 from sadec_desk.i18n import _
+from sadec_desk.services.reception import camera_session
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
 PREVIEW_MS = 40  # up to 25 pictures a second; the camera decides the real pace
@@ -42,7 +43,7 @@ class CameraWindow:
         self._image = None
         self._job = None
         self.alive = True
-        factory = source_factory or camera.open_source
+        factory = source_factory or camera_session.open_camera
         shell.tasks.submit(factory, on_done=self.on_opened, on_error=self.on_failed)
 
     def on_opened(self, source) -> None:
@@ -50,9 +51,9 @@ class CameraWindow:
             source.close()
             return
         post = self.shell.tasks.post
-        self.session = camera.CameraSession(
+        self.session = camera_session.start_card_session(
             source, on_result=lambda r: post(self.on_result, r),
-            on_error=lambda m: post(self.on_camera_error, m)).start()
+            on_error=lambda m: post(self.on_camera_error, m))
         self._job = self.window.after(PREVIEW_MS, self.on_tick)
 
     def on_failed(self, message: str) -> None:
