@@ -11,6 +11,8 @@ from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.printing import jobs
+from sadec_desk.services.queue import board as queue_board
+from sadec_desk.services.queue import setup as queue_setup
 from sadec_desk.services.queue import stats as queue_stats
 from sadec_desk.services.queue import tickets
 from sadec_desk.services.queue.records import StatsRow, TicketInfo
@@ -113,7 +115,7 @@ def _maybe_say(args, ctx, info: TicketInfo) -> None:
     if not ctx.config["queue.speech"]:
         log.info("queue.speech is off: call %s not spoken", info.number)
         return
-    _text, speech = tickets.announcement(ctx, info)
+    _text, speech = queue_board.announcement(ctx, info)
     announcer = Announcer(find_engine(voice=ctx.config["queue.speech_voice"]))
     announcer.announce(speech)
     announcer.close()
@@ -160,7 +162,7 @@ def cmd_show(args, ctx) -> None:
 
 
 def cmd_status(args, ctx) -> None:
-    status = tickets.queue_status(ctx)
+    status = queue_board.queue_status(ctx)
 
     def lines():
         out = [_("{office} — hàng đợi ngày {day}").format(
@@ -229,11 +231,11 @@ def cmd_stats(args, ctx) -> None:
 
 def cmd_same_day(args, ctx) -> None:
     if args.clear:
-        info = tickets.set_same_day_weekdays(ctx, [])
+        info = queue_setup.set_same_day_weekdays(ctx, [])
     elif args.set is not None:
-        info = tickets.set_same_day_weekdays(ctx, _weekdays(args.set))
+        info = queue_setup.set_same_day_weekdays(ctx, _weekdays(args.set))
     else:
-        info = tickets.same_day_policy(ctx)
+        info = queue_setup.same_day_policy(ctx)
 
     def lines():
         if not info.weekdays:
@@ -266,12 +268,12 @@ def cmd_announce(args, ctx) -> None:
     speak = ctx.config["queue.speech"]
     engine = find_engine(voice=ctx.config["queue.speech_voice"]) if speak else None
     announcer = Announcer(engine)
-    _calls, cursor = tickets.calls_since(ctx, None)
+    _calls, cursor = queue_board.calls_since(ctx, None)
     deadline = time.monotonic() + args.duration if args.duration else None
     said = 0
     try:
         while deadline is None or time.monotonic() < deadline:
-            calls, cursor = tickets.calls_since(ctx, cursor)
+            calls, cursor = queue_board.calls_since(ctx, cursor)
             for call in calls:
                 print(f"{_hm(call.at)}  {call.text}", flush=True)
                 announcer.announce(call.speech)
@@ -289,7 +291,7 @@ def cmd_announce(args, ctx) -> None:
 
 
 def cmd_group_list(args, ctx) -> None:
-    groups = tickets.list_groups(ctx)
+    groups = queue_setup.list_groups(ctx)
     emit(args, groups, lambda: [
         _("{prefix}  {name}{inactive}  quầy: {counters}  thủ tục: {codes}").format(
             prefix=g.prefix, name=g.name, inactive="" if g.active else _(" (ngừng)"),
@@ -298,17 +300,17 @@ def cmd_group_list(args, ctx) -> None:
 
 
 def cmd_group_add(args, ctx) -> None:
-    info = tickets.create_group(ctx, prefix=args.prefix, name=args.name,
-                              procedure_codes=_csv(args.procedures) or [],
-                              counters=_csv(args.counters) or [])
+    info = queue_setup.create_group(ctx, prefix=args.prefix, name=args.name,
+                                    procedure_codes=_csv(args.procedures) or [],
+                                    counters=_csv(args.counters) or [])
     emit(args, info, lambda: [_("Đã thêm nhóm {prefix} {name}.").format(
         prefix=info.prefix, name=info.name)])
 
 
 def cmd_group_edit(args, ctx) -> None:
-    info = tickets.update_group(ctx, args.group, name=args.name, prefix=args.prefix,
-                              procedure_codes=_csv(args.procedures),
-                              counters=_csv(args.counters), active=_active(args))
+    info = queue_setup.update_group(ctx, args.group, name=args.name, prefix=args.prefix,
+                                    procedure_codes=_csv(args.procedures),
+                                    counters=_csv(args.counters), active=_active(args))
     emit(args, info, lambda: [_("Đã sửa nhóm {prefix} {name}.").format(
         prefix=info.prefix, name=info.name)])
 
@@ -322,7 +324,7 @@ def _active(args) -> bool | None:
 
 
 def cmd_counter_list(args, ctx) -> None:
-    counters = tickets.list_counters(ctx)
+    counters = queue_setup.list_counters(ctx)
     emit(args, counters, lambda: [
         _("{number}  {name}{inactive}  nhóm: {groups}").format(
             number=c.number, name=c.name, inactive="" if c.active else _(" (ngừng)"),
@@ -330,14 +332,14 @@ def cmd_counter_list(args, ctx) -> None:
 
 
 def cmd_counter_add(args, ctx) -> None:
-    info = tickets.create_counter(ctx, number=args.number, name=args.name,
-                                groups=_csv(args.groups) or [])
+    info = queue_setup.create_counter(ctx, number=args.number, name=args.name,
+                                      groups=_csv(args.groups) or [])
     emit(args, info, lambda: [_("Đã thêm {name}.").format(name=info.name)])
 
 
 def cmd_counter_edit(args, ctx) -> None:
-    info = tickets.update_counter(ctx, args.counter, name=args.name, groups=_csv(args.groups),
-                                active=_active(args))
+    info = queue_setup.update_counter(ctx, args.counter, name=args.name,
+                                      groups=_csv(args.groups), active=_active(args))
     emit(args, info, lambda: [_("Đã sửa {name}.").format(name=info.name)])
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
-from sadec_desk.services.queue import tickets
+from sadec_desk.services.queue import board as queue_board
 from sadec_desk.views.widgets import font, release_tk_objects
 
 POLL_MS = 1000
@@ -89,9 +89,9 @@ class BoardWindow:
         if not self.alive:
             return
         tasks = self.shell.tasks
-        tasks.submit(tickets.queue_status, self.ctx, recent=6, on_done=self.on_status,
+        tasks.submit(queue_board.queue_status, self.ctx, recent=6, on_done=self.on_status,
                      on_error=self.on_error)
-        tasks.submit(tickets.calls_since, self.ctx, self.cursor, on_done=self.on_calls,
+        tasks.submit(queue_board.calls_since, self.ctx, self.cursor, on_done=self.on_calls,
                      on_error=self.on_error)
         self.clock.configure(text=self.ctx.now().astimezone(LOCAL).strftime("%H:%M  %d/%m/%Y"))
         self._jobs.append(self.window.after(POLL_MS, self.on_poll))

@@ -11,7 +11,7 @@ from sadec_desk.domain.dossier_code import validate_agency_code
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import ADMIN_ROLES, require_role
-from sadec_desk.services.queue.tickets import ensure_default_queue
+from sadec_desk.services.queue.setup import ensure_default_queue
 from sadec_desk.services.records import OfficeInfo
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ from sadec_desk.printers import transports as tr
 from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.admin import office
 from sadec_desk.services.printing import jobs
-from sadec_desk.services.queue import tickets
+from sadec_desk.services.queue import setup as queue_setup
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -300,7 +300,7 @@ def calendar_settings(ctx: AppContext) -> CalendarSettingsInfo:
 def save_same_day_weekdays(ctx: AppContext, weekdays) -> CalendarSettingsInfo:
     """"Ngày thứ Năm không hẹn": the weekdays eligible procedures are due the same day."""
     require_role(ctx, *ADMIN_ROLES)
-    tickets.set_same_day_weekdays(ctx, list(weekdays))
+    queue_setup.set_same_day_weekdays(ctx, list(weekdays))
     ctx.reload_config()
     return calendar_settings(ctx)
 

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
 
-def _row(key: str, label: str, tickets: list, promise_s: float, horizon: datetime) -> StatsRow:
+def stats_row(key: str, label: str, tickets: list, promise_s: float, horizon: datetime
+              ) -> StatsRow:
+    """The figures of ``tickets``; ``horizon`` is when the never-called ones stopped waiting
+    (the end of their day, or now)."""
     waits, services = [], []
     over = called = served = no_shows = waiting = 0
     for t in tickets:
@@ -73,13 +76,13 @@ def queue_stats(ctx: AppContext, day: date | None = None) -> QueueStats:
         counters = list(Counter.select().where(Counter.office == office.id)
                         .order_by(Counter.number))
     promise_s = promise_min * 60.0
-    total = _row("all", _("Cả ngày"), tickets, promise_s, horizon)
+    total = stats_row("all", _("Cả ngày"), tickets, promise_s, horizon)
     group_rows = tuple(
-        _row(g.prefix, g.name, [t for t in tickets if t.service_group_id == g.id],
+        stats_row(g.prefix, g.name, [t for t in tickets if t.service_group_id == g.id],
              promise_s, horizon)
         for g in groups if any(t.service_group_id == g.id for t in tickets))
     counter_rows = tuple(
-        _row(str(c.number), c.name, [t for t in tickets if t.counter_id == c.id],
+        stats_row(str(c.number), c.name, [t for t in tickets if t.counter_id == c.id],
              promise_s, horizon)
         for c in counters if any(t.counter_id == c.id for t in tickets))
     return QueueStats(day=day, promise_minutes=promise_min,

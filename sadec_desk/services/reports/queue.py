@@ -1,6 +1,6 @@
 """Queue figures over a period, by weekday: checks "Ngày thứ Ba và thứ Sáu không chờ".
 
-Same definitions as the daily statistics (services/queue_stats.py): waiting time is
+Same definitions as the daily statistics (services/queue/stats.py): waiting time is
 issue -> first call, service time first call -> done, and a ticket waited longer
 than the promise when it was called after it or never called although the promise
 ran out before the end of its day (or before now, for today).
@@ -17,7 +17,7 @@ from sadec_desk.db.queue_models import ServiceGroup, Ticket
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.display import weekday_vi
-from sadec_desk.services.queue.stats import _row
+from sadec_desk.services.queue.stats import stats_row
 from sadec_desk.services.reports.figures import Period, QueueReport, WeekdayLine
 
 if TYPE_CHECKING:
@@ -25,17 +25,17 @@ if TYPE_CHECKING:
 
 
 def _stats(key, label, tickets, promise_s, now):
-    """queue_stats._row with each ticket's own day end as the horizon of never-called ones."""
+    """queue.stats.stats_row with each ticket's own day end as the horizon of never-called ones."""
     by_horizon = defaultdict(list)
     for t in tickets:
         end = datetime.combine(t.day + timedelta(days=1), time(), tzinfo=VN_TZ)
         by_horizon[min(end, now)].append(t)
     if len(by_horizon) <= 1:
         horizon = next(iter(by_horizon), now)
-        return _row(key, label, tickets, promise_s, horizon)
+        return stats_row(key, label, tickets, promise_s, horizon)
     # waits and service times do not depend on the horizon; only the never-called count
-    row = _row(key, label, tickets, promise_s, now)
-    over = sum(_row(key, label, group, promise_s, horizon).over_promise
+    row = stats_row(key, label, tickets, promise_s, now)
+    over = sum(stats_row(key, label, group, promise_s, horizon).over_promise
                for horizon, group in by_horizon.items())
     return dataclasses.replace(row, over_promise=over,
                                over_promise_share=(over / len(tickets)) if tickets else None)

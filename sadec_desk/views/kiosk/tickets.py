@@ -24,6 +24,7 @@ from sadec_desk.services.admin import users
 from sadec_desk.services.display import format_datetime
 from sadec_desk.services.kiosk import guide, submission
 from sadec_desk.services.printing import jobs as printing
+from sadec_desk.services.queue import setup as queue_setup
 from sadec_desk.services.queue import tickets
 from sadec_desk.views.qr_wedge import WedgeDetector
 from sadec_desk.views.widgets import font, release_tk_objects
@@ -76,7 +77,7 @@ class KioskWindow:
         # drafts a crash left behind (nobody is at them any more)
         self.shell.tasks.submit(submission.purge_stale, self.ctx,
                                 on_error=lambda m: log.warning("kiosk drafts not purged: %s", m))
-        self.shell.tasks.submit(tickets.list_groups, self.ctx, on_done=self.on_groups,
+        self.shell.tasks.submit(queue_setup.list_groups, self.ctx, on_done=self.on_groups,
                                 on_error=self.on_error)
 
     # --- screens --------------------------------------------------------------------------

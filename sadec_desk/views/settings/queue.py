@@ -8,7 +8,7 @@ import tkinter as tk
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
-from sadec_desk.services.queue import tickets
+from sadec_desk.services.queue import setup as queue_setup
 from sadec_desk.views.settings.base import Tab, create_row, create_tree
 from sadec_desk.views.widgets import font, set_entry
 
@@ -67,8 +67,8 @@ class QueueTab(Tab):
         self.on_reload()
 
     def on_reload(self) -> None:
-        self.shell.tasks.submit(tickets.list_groups, self.ctx, on_done=self.on_groups)
-        self.shell.tasks.submit(tickets.list_counters, self.ctx, on_done=self.on_counters)
+        self.shell.tasks.submit(queue_setup.list_groups, self.ctx, on_done=self.on_groups)
+        self.shell.tasks.submit(queue_setup.list_counters, self.ctx, on_done=self.on_counters)
 
     def on_groups(self, items) -> None:
         self.group_items = items
@@ -112,10 +112,11 @@ class QueueTab(Tab):
         fields = dict(name=self.g_name.get(), procedure_codes=_split(self.g_codes.get()),
                       counters=_split(self.g_counters.get()))
         if any(g.prefix == prefix for g in self.group_items):
-            self.submit(tickets.update_group, prefix, active=self.g_active.get(),
+            self.submit(queue_setup.update_group, prefix, active=self.g_active.get(),
                         on_done=self.on_group_saved, **fields)
         else:
-            self.submit(tickets.create_group, prefix=prefix, on_done=self.on_group_saved, **fields)
+            self.submit(queue_setup.create_group, prefix=prefix, on_done=self.on_group_saved,
+                        **fields)
 
     def on_group_saved(self, group) -> None:
         self.ok(_("Đã lưu nhóm {prefix} — {name}.").format(prefix=group.prefix, name=group.name))
@@ -129,11 +130,11 @@ class QueueTab(Tab):
         number = int(text)
         groups = _split(self.c_groups.get())
         if any(c.number == number for c in self.counter_items):
-            self.submit(tickets.update_counter, str(number), name=self.c_name.get(),
+            self.submit(queue_setup.update_counter, str(number), name=self.c_name.get(),
                         groups=groups, active=self.c_active.get(),
                         on_done=self.on_counter_saved)
         else:
-            self.submit(tickets.create_counter, number=number,
+            self.submit(queue_setup.create_counter, number=number,
                         name=self.c_name.get().strip() or None, groups=groups,
                         on_done=self.on_counter_saved)
 

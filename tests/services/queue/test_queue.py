@@ -12,6 +12,8 @@ from sadec_desk.domain.queue_policy import IllegalTicketAction
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services.admin import office
 from sadec_desk.services.due_dates import due_date
+from sadec_desk.services.queue import board as queue_board
+from sadec_desk.services.queue import setup as queue_setup
 from sadec_desk.services.queue import tickets
 from sadec_desk.services.queue.stats import queue_stats
 from sadec_desk.services.reception import dossiers
@@ -24,30 +26,30 @@ def ctx(ctx):
 
 
 def test_init_creates_editable_defaults(ctx):
-    groups = tickets.list_groups(ctx)
+    groups = queue_setup.list_groups(ctx)
     assert [(g.prefix, g.name) for g in groups] == [
         ("A", "Hộ tịch"), ("B", "Chứng thực"), ("C", "Việc khác")]
     assert "1.001193" in groups[0].procedure_codes and groups[1].procedure_codes == (
         "2.000815", "2.000884")
-    assert [(c.number, c.name, c.groups) for c in tickets.list_counters(ctx)] == [
+    assert [(c.number, c.name, c.groups) for c in queue_setup.list_counters(ctx)] == [
         (1, "Quầy 1", ("A", "C")), (2, "Quầy 2", ("B", "C"))]
     # a second init keeps what the office changed
-    tickets.update_group(ctx, "C", name="Tư vấn", counters=["2"])
+    queue_setup.update_group(ctx, "C", name="Tư vấn", counters=["2"])
     office.init_office(ctx)
-    assert [g.name for g in tickets.list_groups(ctx)] == ["Hộ tịch", "Chứng thực", "Tư vấn"]
-    assert tickets.list_groups(ctx)[2].counters == (2,)
+    assert [g.name for g in queue_setup.list_groups(ctx)] == ["Hộ tịch", "Chứng thực", "Tư vấn"]
+    assert queue_setup.list_groups(ctx)[2].counters == (2,)
 
-    added = tickets.create_group(ctx, prefix="d", name="Đất đai", counters=["1", "Quầy 2"])
+    added = queue_setup.create_group(ctx, prefix="d", name="Đất đai", counters=["1", "Quầy 2"])
     assert (added.prefix, added.counters) == ("D", (1, 2))
-    counter = tickets.create_counter(ctx, number=3, groups=["A", "d"])
+    counter = queue_setup.create_counter(ctx, number=3, groups=["A", "d"])
     assert (counter.name, counter.groups) == ("Quầy 3", ("A", "D"))
-    assert tickets.update_counter(ctx, "3", active=False).active is False
+    assert queue_setup.update_counter(ctx, "3", active=False).active is False
     with pytest.raises(InvalidInput, match="Chữ cái A đã dùng"):
-        tickets.create_group(ctx, prefix="A", name="Trùng")
+        queue_setup.create_group(ctx, prefix="A", name="Trùng")
     with pytest.raises(NotFound, match="9.999999"):
-        tickets.update_group(ctx, "A", procedure_codes=["9.999999"])
+        queue_setup.update_group(ctx, "A", procedure_codes=["9.999999"])
     with pytest.raises(InvalidInput, match="Quầy số 1 đã có"):
-        tickets.create_counter(ctx, number=1)
+        queue_setup.create_counter(ctx, number=1)
 
 
 def test_numbers_per_group_and_waiting_ahead(ctx):
@@ -103,7 +105,7 @@ def test_bad_group_counter_and_ticket(ctx):
         tickets.recall(ctx, "12")
     with pytest.raises(NotFound, match="chưa phát vé A005"):
         tickets.recall(ctx, "A5")
-    tickets.update_group(ctx, "B", counters=[])
+    queue_setup.update_group(ctx, "B", counters=[])
     with pytest.raises(InvalidInput, match="chưa có quầy nào phục vụ"):
         tickets.take_ticket(ctx, "B")
     assert Ticket.select().count() == 0
@@ -174,7 +176,7 @@ def test_status_shows_waiting_now_serving_and_calls(ctx):
         tickets.take_ticket(ctx, g)
     tickets.take_ticket(ctx, "A", priority=True)
     tickets.call_next(ctx, "1")
-    status = tickets.queue_status(ctx)
+    status = queue_board.queue_status(ctx)
     a, b, c = status.groups
     assert (a.waiting, a.waiting_priority, a.next_tickets) == (2, 0, ("A001", "A002"))
     assert (b.waiting, c.waiting) == (1, 0)
@@ -185,31 +187,31 @@ def test_status_shows_waiting_now_serving_and_calls(ctx):
 
 
 def test_calls_feed_for_the_board(ctx):
-    calls, cursor = tickets.calls_since(ctx, None)
+    calls, cursor = queue_board.calls_since(ctx, None)
     assert calls == []
     tickets.take_ticket(ctx, "A")
     tickets.take_ticket(ctx, "B")
     tickets.call_next(ctx, "1")
     tickets.call_next(ctx, "2")
     tickets.recall(ctx, counter="1")
-    calls, cursor = tickets.calls_since(ctx, cursor)
+    calls, cursor = queue_board.calls_since(ctx, cursor)
     assert [(c.kind, c.ticket, c.counter) for c in calls] == [
         ("called", "A001", 1), ("called", "B001", 2), ("recalled", "A001", 1)]
-    assert tickets.calls_since(ctx, cursor) == ([], cursor)
+    assert queue_board.calls_since(ctx, cursor) == ([], cursor)
 
 
 def test_same_day_policy_view_and_due_dates(ctx):
-    info = tickets.same_day_policy(ctx)
+    info = queue_setup.same_day_policy(ctx)
     assert info.weekdays == () and not info.applies_today
-    info = tickets.set_same_day_weekdays(ctx, [3])  # "Ngày thứ Năm không hẹn"
+    info = queue_setup.set_same_day_weekdays(ctx, [3])  # "Ngày thứ Năm không hẹn"
     assert info.weekday_names == ("thứ Năm",) and info.applies_today  # 26/11/2026 is Thursday
     assert ("1.004873", "Cấp giấy xác nhận tình trạng hôn nhân") in info.procedures
     assert all(code != "1.001022" for code, _name in info.procedures)  # not eligible
     due = due_date(ctx, "1.004873", vn(2026, 11, 26, 9, 0))
     assert due.same_day_policy and due.due_at == vn(2026, 11, 26, 17, 0)
-    assert tickets.queue_status(ctx).same_day.applies_today
+    assert queue_board.queue_status(ctx).same_day.applies_today
     with pytest.raises(InvalidInput, match="từ 0"):
-        tickets.set_same_day_weekdays(ctx, [7])
+        queue_setup.set_same_day_weekdays(ctx, [7])
 
 
 def test_statistics_of_a_known_day(ctx, clock):
@@ -346,7 +348,7 @@ def test_a_working_day_on_postgresql(pg_database, clock):
         clock.moment += timedelta(minutes=5)
         assert tickets.finish(ctx, counter="2").status == "done"
         assert tickets.call_ticket(ctx, "A002", "1").status == "called"
-        status = tickets.queue_status(ctx)
+        status = queue_board.queue_status(ctx)
         assert [g.waiting for g in status.groups] == [0, 1, 0]
         assert status.recent_calls[0].ticket == "A002"
         stats = queue_stats(ctx)
@@ -360,11 +362,11 @@ def test_same_day_policy_reaches_the_receipt(ctx):
     """Item 3 end to end: the policy set here, the due date and the Mẫu 01 receipt's note."""
     from sadec_desk.services.printing import jobs
 
-    tickets.set_same_day_weekdays(ctx, [3])
+    queue_setup.set_same_day_weekdays(ctx, [3])
     info = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
     assert info.due_at == vn(2026, 11, 26, 17, 0)  # Thursday: same day, not Tuesday 1/12
     assert "ngày không hẹn" in jobs.receipt_data(ctx, info)["due_note"]
-    tickets.set_same_day_weekdays(ctx, [])
+    queue_setup.set_same_day_weekdays(ctx, [])
     later = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
     assert later.due_at == vn(2026, 12, 1, 9, 0)
     assert jobs.receipt_data(ctx, later)["due_note"] == ""

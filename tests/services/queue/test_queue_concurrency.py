@@ -11,6 +11,8 @@ from appfixtures import Clock, make_ctx
 from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
 from sadec_desk.services.admin import office
+from sadec_desk.services.queue import board as queue_board
+from sadec_desk.services.queue import setup as queue_setup
 from sadec_desk.services.queue import tickets
 
 COUNTERS = 4
@@ -67,9 +69,9 @@ def _calls_and_numbers(settings: dict) -> None:
     office.init_office(ctx)
     # four counters, all serving group C ("Việc khác")
     for n in (3, 4):
-        tickets.create_counter(ctx, number=n, groups=["C"])
+        queue_setup.create_counter(ctx, number=n, groups=["C"])
     for n in ("1", "2"):
-        tickets.update_counter(ctx, n, groups=["C"])
+        queue_setup.update_counter(ctx, n, groups=["C"])
     ctx.close()
 
     numbers = [num for batch in _run(_kiosk, lambda i: (), COUNTERS) for num in batch]
@@ -82,7 +84,7 @@ def _calls_and_numbers(settings: dict) -> None:
     assert sum(1 for _number, ids in batches if ids) >= 2
     ctx = open_context(load_config(), clock=Clock())
     try:
-        status = tickets.queue_status(ctx)
+        status = queue_board.queue_status(ctx)
         assert [g.waiting for g in status.groups] == [0, 0, 0]
     finally:
         ctx.close()
