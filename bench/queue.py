@@ -109,13 +109,13 @@ def run_day(ctx, clock_box: dict, day_start: datetime, ops: int) -> tuple[list, 
 
 def time_board(ctx, runs: int = 50) -> tuple[list, list]:
     """The display board's refresh (queue_status) and the day's statistics."""
-    from sadec_desk.services.queue import tickets
+    from sadec_desk.services.queue import board as queue_board
     from sadec_desk.services.queue.stats import queue_stats
 
     status_times, stats_times = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        tickets.queue_status(ctx)
+        queue_board.queue_status(ctx)
         status_times.append(time.perf_counter() - t0)
     for _ in range(max(1, runs // 10)):
         t0 = time.perf_counter()
