@@ -155,7 +155,7 @@ def main() -> int:
     args = parser.parse_args()
 
 
-    from sadec_desk.domain.calendar import VN_TZ
+    from sadec_desk.domain.timezone import VN_TZ
 
     root = Path(tempfile.mkdtemp(prefix="sadec-bench-queue-"))
     print("machine:", machine("peewee"))

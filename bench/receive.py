@@ -41,7 +41,7 @@ def main() -> int:
 
     from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config, save_setting
-    from sadec_desk.domain.calendar import VN_TZ
+    from sadec_desk.domain.timezone import VN_TZ
     from sadec_desk.services.reception import dossiers
 
     print("machine:", machine("peewee"))

@@ -56,7 +56,7 @@ while True:
 
 
 def build_year(ctx, per_month: int) -> None:
-    from sadec_desk.domain.calendar import VN_TZ
+    from sadec_desk.domain.timezone import VN_TZ
     from sadec_desk.services.reception import dossiers
 
     procedures = ["1.001193", "2.000815", "1.004873", "2.000884", "1.000656", "1.004859"]

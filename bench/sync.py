@@ -67,7 +67,7 @@ class Office:
         os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / name / "data")
         from sadec_desk.bootstrap import open_context
         from sadec_desk.config import load_config, save_setting
-        from sadec_desk.domain.calendar import VN_TZ
+        from sadec_desk.domain.timezone import VN_TZ
         from sadec_desk.sync import engine
 
         save_setting("office.agency_code", f"000.00.{10 + len(name):02d}.H20")

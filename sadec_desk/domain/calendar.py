@@ -1,10 +1,14 @@
-"""Working days, public holidays and due dates of a commune desk (DESIGN.md §3.2).
+"""Working days and public holidays of a commune desk (DESIGN.md §3.2).
 
 Public holidays follow Bộ luật Lao động 2019 Art. 112 as computed by ``holidays.Vietnam``
 (lunar dates, the compensation day for a holiday that falls on a weekend and the
 Government's day swaps it knows about). Later swap decisions come from an override file
 (``db/seed/calendar_overrides.toml``) that the caller parses with :func:`parse_overrides`
 and passes in :class:`CalendarSettings`.
+
+The due date of a procedure, counted on this calendar, is in
+:mod:`sadec_desk.domain.deadlines`; Vietnam time (``VN_TZ``) in
+:mod:`sadec_desk.domain.timezone`.
 """
 
 from __future__ import annotations
@@ -14,15 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 
-from sadec_desk.domain.catalogue import Procedure
+# Re-exported (the redundant alias says so) while the app's many importers of
+# ``calendar.VN_TZ`` are pointed at sadec_desk.domain.timezone.
+from sadec_desk.domain.timezone import VN_TZ as VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _WEEKDAY_NAMES: tuple[Callable[[], str], ...] = (
     lambda: _("thứ Hai"),
@@ -265,107 +268,3 @@ class WorkingCalendar:
             if self.is_working_day(d):
                 count += 1
         return count
-
-
-# ---------------------------------------------------------------------------
-# Due dates
-
-
-@dataclass(frozen=True)
-class DueDate:
-    """When a result is due, and why (for the Mẫu 01 receipt)."""
-
-    due_at: datetime
-    start_at: datetime
-    same_day: bool
-    policy_applied: bool
-
-    @property
-    def note(self) -> str:
-        """E.g. "Trả trong ngày (Ngày thứ Năm không hẹn)"; empty for an ordinary appointment."""
-        if self.policy_applied:
-            policy = _("Ngày {weekday} không hẹn").format(
-                weekday=weekday_name(self.start_at.weekday())
-            )
-            return _("Trả trong ngày ({policy})").format(policy=policy)
-        if self.same_day:
-            return _("Trả trong ngày")
-        return ""
-
-
-def to_local(moment: datetime, *, what: str = "") -> datetime:
-    """``moment`` in Vietnam time; naive datetimes are refused (their zone is a guess)."""
-    if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidInput(
-            _("Thời điểm {what} «{value}» không có múi giờ; hãy ghi rõ múi giờ "
-              "(giờ Việt Nam, UTC+7).").format(what=what, value=moment)
-        )
-    return moment.astimezone(VN_TZ)
-
-
-def _at(day: date, t: time) -> datetime:
-    return datetime.combine(day, t, tzinfo=VN_TZ)
-
-
-def effective_start(received_at: datetime, calendar: WorkingCalendar) -> datetime:
-    """The moment the time limit starts counting (Luật Hộ tịch 2014 Art. 9; NĐ 61/2018
-    Art. 18(2); NĐ 23/2015 Art. 7).
-
-    Received on a working day up to the cut-off: that moment (or the opening time when it
-    came in before opening, e.g. at a 24/7 kiosk).  After the cut-off, or on a day off:
-    the opening time of the next working day.
-    """
-    s = calendar.settings
-    local = to_local(received_at, what=_("tiếp nhận"))
-    day = local.date()
-    # "after 15:00" (sau 15 giờ): exactly 15:00:00 is still in time.
-    if calendar.is_working_day(day) and local.timetz().replace(tzinfo=None) <= s.cutoff:
-        return max(local, _at(day, s.opening))
-    return _at(calendar.next_working_day(day), s.opening)
-
-
-def due_for(
-    procedure: Procedure,
-    received_at: datetime,
-    calendar: WorkingCalendar,
-    *,
-    needs_verification: bool = False,
-) -> DueDate:
-    """The due moment of a dossier with the reason a receipt needs to print."""
-    s = calendar.settings
-    start = effective_start(received_at, calendar)
-    limit = procedure.time_limit(needs_verification=needs_verification)
-    # "Ngày thứ Năm không hẹn": on the office's policy weekdays eligible procedures are
-    # returned the same day; a case that needs verification cannot be.
-    policy = (
-        limit > 0
-        and procedure.same_day_eligible
-        and not needs_verification
-        and start.weekday() in s.same_day_weekdays
-    )
-    if limit == 0 or policy:
-        return DueDate(
-            due_at=_at(start.date(), s.closing),
-            start_at=start,
-            same_day=True,
-            policy_applied=policy,
-        )
-    due_day = calendar.add_working_days(start.date(), limit)
-    start_time = start.timetz().replace(tzinfo=None)
-    due_time = min(max(start_time, s.opening), s.closing)
-    return DueDate(
-        due_at=_at(due_day, due_time), start_at=start, same_day=False, policy_applied=False
-    )
-
-
-def compute_due(
-    procedure: Procedure,
-    received_at: datetime,
-    calendar: WorkingCalendar,
-    *,
-    needs_verification: bool = False,
-) -> datetime:
-    """The aware local (Asia/Ho_Chi_Minh) moment the result is due."""
-    return due_for(
-        procedure, received_at, calendar, needs_verification=needs_verification
-    ).due_at

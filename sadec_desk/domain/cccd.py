@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 

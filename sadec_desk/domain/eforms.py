@@ -18,13 +18,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sadec_desk.domain.cccd import CitizenCard
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-
-if TYPE_CHECKING:  # cccd -> calendar -> catalogue -> eforms: only the type is needed here
-    from sadec_desk.domain.cccd import CitizenCard
 
 FIELD_TYPES = frozenset(
     {"text", "textarea", "date", "number", "choice", "phone", "id_number", "checkbox"}

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from enum import StrEnum
 
-from sadec_desk.domain.calendar import to_local
+from sadec_desk.domain.timezone import to_local
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sadec_desk.domain.calendar import VN_TZ, due_for
+from sadec_desk.domain.deadlines import due_for
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.services.catalogue import active_procedure
 from sadec_desk.services.records import DueInfo
 

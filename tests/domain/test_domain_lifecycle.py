@@ -3,7 +3,6 @@ from itertools import product
 
 import pytest
 
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.lifecycle import (
     FINISHED_STATUSES,
     STATUS_LABELS,
@@ -17,6 +16,7 @@ from sadec_desk.domain.lifecycle import (
     parse_status,
     requires_note,
 )
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 
 # Written out again from DESIGN.md §3.4 rather than imported, so a change to the table

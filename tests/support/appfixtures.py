@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config, save_setting
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.services.context import AppContext
 
 #: a database file as schema 1 left it (to test the upgrade steps)

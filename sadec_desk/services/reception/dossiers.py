@@ -27,8 +27,8 @@ from sadec_desk.db.models import (
     PaperReceived,
 )
 from sadec_desk.db.models import Procedure as ProcedureRow
-from sadec_desk.domain.calendar import VN_TZ, compute_due
 from sadec_desk.domain.cccd import CitizenCard, parse_cccd_qr
+from sadec_desk.domain.deadlines import compute_due
 from sadec_desk.domain.dossier_code import (
     find_dossier_code,
     format_dossier_code,
@@ -43,6 +43,7 @@ from sadec_desk.domain.lifecycle import (
     parse_status,
     requires_note,
 )
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, require_role

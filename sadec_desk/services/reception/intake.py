@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Citizen, Dossier
-from sadec_desk.domain.calendar import VN_TZ, compute_due
 from sadec_desk.domain.cccd import CccdQrError, ScannerMangledError, parse_cccd_qr
+from sadec_desk.domain.deadlines import compute_due
 from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.fees import compute_fee, format_vnd
 from sadec_desk.domain.lifecycle import STATUS_LABELS, TRANSITIONS, DossierStatus, requires_note
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, require_role
