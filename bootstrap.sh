@@ -3,7 +3,7 @@
 # start the app or run the test suite.
 #
 #   sh bootstrap.sh app  [ARGS...]         set up, then run `sadec-desk ARGS...`
-#   sh bootstrap.sh test [PYTEST ARGS...]  set up, then ruff + pytest (exit code propagated)
+#   sh bootstrap.sh test [PYTEST ARGS...]  set up, then ruff + mypy + pytest (exit code propagated)
 #
 # Safe to re-run: system packages are only installed when dpkg says they are missing,
 # and the virtual environment (.venv) is only reinstalled when setup.cfg or
@@ -16,7 +16,8 @@ set -eu
 usage() {
     cat <<'EOF'
 usage: sh bootstrap.sh app  [ARGS...]         set up and start Sa Đéc Desk (sadec-desk ARGS...)
-       sh bootstrap.sh test [PYTEST ARGS...]  set up and run lint (ruff) and all tests (pytest)
+       sh bootstrap.sh test [PYTEST ARGS...]  set up and run lint (ruff), type checks (mypy)
+                                              and all tests (pytest)
 EOF
 }
 
@@ -290,6 +291,11 @@ say "ruff check ."
 ruff_rc=0
 "$VENV/bin/ruff" check . || ruff_rc=$?
 
+# Only the domain is type-clean so far; the checked packages grow as each one becomes so.
+say "mypy sadec_desk/domain"
+mypy_rc=0
+"$VENV/bin/mypy" sadec_desk/domain || mypy_rc=$?
+
 say "pytest -q $*"
 pytest_rc=0
 "$VPY" -m pytest -q "$@" || pytest_rc=$?
@@ -297,7 +303,13 @@ pytest_rc=0
 if [ "$ruff_rc" -ne 0 ]; then
     warn "ruff check failed (exit $ruff_rc)"
 fi
+if [ "$mypy_rc" -ne 0 ]; then
+    warn "mypy failed (exit $mypy_rc)"
+fi
 if [ "$pytest_rc" -ne 0 ]; then
     exit "$pytest_rc"
 fi
-exit "$ruff_rc"
+if [ "$ruff_rc" -ne 0 ]; then
+    exit "$ruff_rc"
+fi
+exit "$mypy_rc"
