@@ -153,7 +153,8 @@ _DEADLINE_LABELS: dict[DeadlineState, Callable[[], str]] = {
 }
 
 
-def deadline_label(state: DeadlineState) -> str:
+def deadline_label(state: DeadlineState | str) -> str:
+    """The label of a deadline state, given as the enum or as its stored value."""
     return _DEADLINE_LABELS[DeadlineState(state)]()
 
 
