@@ -6,11 +6,11 @@ from __future__ import annotations
 from sadec_desk.cli.base import command, emit, export_lines, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.reports import build
+from sadec_desk.services.documents import dossier_forms
 
 
 def cmd_form_print(args, ctx) -> None:
-    info = build.print_form(ctx, args.reference, args.form, out=args.out)
+    info = dossier_forms.print_form(ctx, args.reference, args.form, out=args.out)
     emit(args, info, lambda: export_lines(info))
 
 

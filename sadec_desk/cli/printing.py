@@ -8,7 +8,9 @@ from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.display import format_datetime
+from sadec_desk.services.printing import devices as printer_devices
 from sadec_desk.services.printing import jobs as printing
+from sadec_desk.services.printing import slips
 
 
 class JobNotPrinted(UserError):
@@ -40,7 +42,7 @@ def _report(args, job: printing.PrintJobInfo) -> None:
 
 
 def cmd_list_profiles(args, ctx) -> None:
-    profiles = printing.list_profiles()
+    profiles = printer_devices.list_profiles()
 
     def lines():
         out = []
@@ -57,7 +59,7 @@ def cmd_list_profiles(args, ctx) -> None:
 
 
 def cmd_list_printers(args, ctx) -> None:
-    printers = printing.list_printers(ctx)
+    printers = printer_devices.list_printers(ctx)
     emit(args, printers, lambda: [
         f"{'*' if p.default else ' '} {p.name:<12} {p.connection:<32} {p.profile}"
         for p in printers])
@@ -68,7 +70,7 @@ def cmd_printer_test(args, ctx) -> None:
 
 
 def cmd_printer_status(args, ctx) -> None:
-    status = printing.printer_status(ctx, args.printer)
+    status = printer_devices.printer_status(ctx, args.printer)
     emit(args, status, lambda: [f"{status.printer} ({status.connection}): {status.message}"])
     if not status.reachable:
         raise JobNotPrinted(_("Không liên lạc được với máy in {name}.").format(
@@ -97,21 +99,21 @@ def _preview_done(args, path: Path) -> None:
 
 
 def cmd_preview_ticket(args, ctx) -> None:
-    _preview_done(args, printing.preview_ticket(
+    _preview_done(args, slips.preview_ticket(
         ctx, number=args.number, service=args.service, out=Path(args.out),
         waiting_ahead=args.waiting_ahead, priority=args.priority, profile=args.profile,
         printer=args.printer))
 
 
 def cmd_preview_receipt(args, ctx) -> None:
-    _preview_done(args, printing.preview_dossier(ctx, "receipt", args.code, out=Path(args.out),
-                                                 profile=args.profile, printer=args.printer))
+    _preview_done(args, slips.preview_dossier(ctx, "receipt", args.code, out=Path(args.out),
+                                              profile=args.profile, printer=args.printer))
 
 
 def cmd_preview_return_slip(args, ctx) -> None:
-    _preview_done(args, printing.preview_dossier(ctx, "return_slip", args.code,
-                                                 out=Path(args.out), profile=args.profile,
-                                                 printer=args.printer))
+    _preview_done(args, slips.preview_dossier(ctx, "return_slip", args.code,
+                                              out=Path(args.out), profile=args.profile,
+                                              printer=args.printer))
 
 
 def cmd_print_poster(args, ctx) -> None:

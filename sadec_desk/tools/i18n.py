@@ -36,12 +36,13 @@ def table_messages() -> list[tuple[str, str]]:
     """(text, where) of labels kept in plain tables and translated where shown
     (``_(ROLE_LABELS[role])``): the extractor cannot see them as ``_()`` calls."""
     from sadec_desk.services import access
-    from sadec_desk.services.printing import jobs
+    from sadec_desk.services.printing import jobs, slips
 
     tables = (("sadec_desk/services/access.py:ROLE_LABELS", access.ROLE_LABELS),
-              ("sadec_desk/services/printing.py:_STATUS_LABELS", jobs._STATUS_LABELS),
-              ("sadec_desk/services/printing.py:_KIND_LABELS", jobs._KIND_LABELS),
-              ("sadec_desk/services/printing.py:_PAPER_KINDS", jobs._PAPER_KINDS))
+              ("sadec_desk/services/printing/jobs.py:STATUS_LABELS", jobs.STATUS_LABELS),
+              ("sadec_desk/services/printing/jobs.py:KIND_LABELS", jobs.KIND_LABELS),
+              ("sadec_desk/services/printing/slips.py:PAPER_KIND_LABELS",
+               slips.PAPER_KIND_LABELS))
     return [(text, where) for where, table in tables for text in table.values()]
 
 

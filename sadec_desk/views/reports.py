@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
-from sadec_desk.services.documents import office_forms
+from sadec_desk.services.documents import office_forms, output
 from sadec_desk.services.reports import build
 from sadec_desk.services.reports.text import channel_label, minutes, pct, period_text
 from sadec_desk.views.widgets import MessageBar, font, set_entry
@@ -517,7 +517,7 @@ class ReportsView(ttk.Frame):
         if info.personal_data:
             text += " " + _("Tệp có dữ liệu cá nhân (họ tên, địa chỉ, số CCCD) nên tên tệp có "
                             "thêm '.{mark}': hãy giữ kín, không gửi ra ngoài cơ quan.").format(
-                mark=build.PERSONAL_DATA_MARK)
+                mark=output.PERSONAL_DATA_MARK)
         text += " " + _("Bấm 'Mở tệp vừa lưu' để xem.")
         self.message.show(text, "ok")
         self.open_button.configure(state="normal")

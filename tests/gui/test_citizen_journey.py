@@ -15,7 +15,7 @@ from sadec_desk.db.feedback_models import SatisfactionRating
 from sadec_desk.db.models import Dossier
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.db.queue_models import Ticket, TicketDossier
-from sadec_desk.services.printing import jobs
+from sadec_desk.services.printing import devices as printer_devices
 
 
 def test_a_citizen_from_ticket_to_rating(shell, ctx):
@@ -57,7 +57,7 @@ def test_a_citizen_from_ticket_to_rating(shell, ctx):
     # 5. the receipt went to the preview printer: a PNG of that very job
     job = PrintJob.get((PrintJob.kind == "receipt") & (PrintJob.reference == code))
     assert job.status == "printed"
-    previews = list(jobs.preview_dir(ctx).glob(f"*-job{job.id}-receipt*.png"))
+    previews = list(printer_devices.preview_dir(ctx).glob(f"*-job{job.id}-receipt*.png"))
     assert previews and previews[0].stat().st_size > 0
 
     # 6. back at the kiosk: the citizen scans the receipt QR to check the dossier

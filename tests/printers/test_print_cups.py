@@ -26,7 +26,8 @@ from printer_emulator import PrinterEmulator, refusing_port
 
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.printers import transports as tr
-from sadec_desk.services.printing import jobs
+from sadec_desk.services.printing import devices as printer_devices
+from sadec_desk.services.printing import jobs, slips
 
 TIMEOUT = 1  # seconds: printing.timeout_seconds in these tests
 BOUND = 4 * TIMEOUT + 2  # transports.send's own deadline: nothing may take longer
@@ -69,8 +70,8 @@ def open_ctx(clock, url):
 
 def payload_of(ctx, job_id: int) -> bytes:
     job = PrintJob.get_by_id(job_id)
-    _name, _conn, profile = jobs.resolve_printer(ctx, job.printer)
-    payload, _rendered = jobs.encode_job(ctx, job.kind, json.loads(job.data), profile)
+    _name, _conn, profile = printer_devices.resolve_printer(ctx, job.printer)
+    payload, _rendered = slips.encode_job(ctx, job.kind, json.loads(job.data), profile)
     return payload
 
 

@@ -29,7 +29,8 @@ from sadec_desk.printers import profiles as prof
 from sadec_desk.printers import transports as tr
 from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.admin import office
-from sadec_desk.services.printing import jobs
+from sadec_desk.services.printing import devices as printer_devices
+from sadec_desk.services.printing import jobs, slips
 from sadec_desk.services.queue import setup as queue_setup
 
 if TYPE_CHECKING:
@@ -113,11 +114,11 @@ def save_kiosk_urls(ctx: AppContext, *, procedure_url: str, lookup_url: str) -> 
 
 
 def save_printer(ctx: AppContext, *, name: str, connection: str, profile: str,
-                 default: bool = False) -> list[jobs.PrinterInfo]:
+                 default: bool = False) -> list[printer_devices.PrinterInfo]:
     """Add or change a printer: its name, connection string and model."""
     require_role(ctx, *ADMIN_ROLES)
     key = (name or "").strip().lower()
-    if key == jobs.PREVIEW_PRINTER:
+    if key == printer_devices.PREVIEW_PRINTER:
         raise InvalidInput(_("Tên «preview» dành cho máy in xem trước; hãy đặt tên khác, ví dụ "
                              "quay1."))
     if not _PRINTER_NAME.fullmatch(key):
@@ -133,14 +134,14 @@ def save_printer(ctx: AppContext, *, name: str, connection: str, profile: str,
     _save(ctx, "printing.profiles", profiles)
     if default:
         _save(ctx, "printing.printer", key)
-    return jobs.list_printers(ctx)
+    return printer_devices.list_printers(ctx)
 
 
-def set_default_printer(ctx: AppContext, name: str) -> list[jobs.PrinterInfo]:
+def set_default_printer(ctx: AppContext, name: str) -> list[printer_devices.PrinterInfo]:
     require_role(ctx, *ADMIN_ROLES)
-    jobs.resolve_printer(ctx, name)  # NotFound names the configured printers
+    printer_devices.resolve_printer(ctx, name)  # NotFound names the configured printers
     _save(ctx, "printing.printer", name)
-    return jobs.list_printers(ctx)
+    return printer_devices.list_printers(ctx)
 
 
 #: characters a CUPS queue name cannot hold (CUPS: any printable character but these)
@@ -213,8 +214,8 @@ def test_scan(ctx: AppContext, device: str) -> bytes:
 def preview_printer(ctx: AppContext, name: str) -> Path:
     """A PNG of a sample ticket as this printer's model draws it (shown in the window)."""
     out = Path(tempfile.gettempdir()) / f"sadec-desk-preview-{os.getpid()}-{name}.png"
-    return jobs.preview_ticket(ctx, number="A001", service=_("Hộ tịch"), out=out,
-                                   waiting_ahead=3, printer=name)
+    return slips.preview_ticket(ctx, number="A001", service=_("Hộ tịch"), out=out,
+                                waiting_ahead=3, printer=name)
 
 
 def test_print(ctx: AppContext, name: str) -> jobs.PrintJobInfo:

@@ -1,6 +1,6 @@
 """The A5 forms Mẫu 01-05 (TT 01/2018/TT-VPCP Art. 9) on the office's laser printer.
 
-:func:`print_form_for` renders a dossier's form with :func:`reports.print_form` into
+:func:`print_form_for` renders a dossier's form with :func:`.dossier_forms.print_form` into
 ``<data dir>/forms/`` and hands the PDF to the printer named by
 ``printing.office_printer``:
 
@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import require_role
+from sadec_desk.services.documents import dossier_forms
 from sadec_desk.services.reception.dossiers import get_dossier
-from sadec_desk.services.reports import build
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -67,7 +67,7 @@ def form_for(step: str) -> str | None:
 
 def form_titles() -> list[tuple[str, str]]:
     """(number, title) of Mẫu 01-05, for the counter's reprint menu."""
-    return [(number, title()) for number, title in build.FORMS.items()]
+    return [(number, title()) for number, title in dossier_forms.FORMS.items()]
 
 
 def print_form_for(ctx: AppContext, reference: str, form: str) -> OfficePrintResult:
@@ -77,7 +77,7 @@ def print_form_for(ctx: AppContext, reference: str, form: str) -> OfficePrintRes
 
     Raises UserError when the form cannot be made (unknown dossier, no refusal yet, role);
     a printer problem is reported in the result and the file stays."""
-    require_role(ctx, *build.FORM_ROLES)  # before anything is read
+    require_role(ctx, *dossier_forms.FORM_ROLES)  # before anything is read
     info = get_dossier(ctx, reference)
     folder = forms_dir(ctx)
     try:
@@ -87,7 +87,8 @@ def print_form_for(ctx: AppContext, reference: str, form: str) -> OfficePrintRes
             folder=folder, error=exc)) from None
     number = (form or "").strip().removeprefix("0").rjust(2, "0")
     # one file per dossier and form: a reprint replaces it (fewer copies of personal data)
-    saved = build.print_form(ctx, info.code, number, out=folder / f"{info.code}.mau{number}.pdf")
+    saved = dossier_forms.print_form(ctx, info.code, number,
+                                     out=folder / f"{info.code}.mau{number}.pdf")
     path = saved.path
     printer = (ctx.config["printing.office_printer"] or "").strip()
     if not printer:

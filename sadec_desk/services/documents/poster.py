@@ -30,11 +30,11 @@ from sadec_desk.db.database import translated_errors
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.printers.fonts import find_fonts
 from sadec_desk.printers.render import qr_matrix
 from sadec_desk.services import catalogue
 from sadec_desk.services.documents import pdf
-from sadec_desk.services.reports import build
+from sadec_desk.services.documents.output import output_path, pdf_fonts, write_output
+from sadec_desk.services.printing import letterhead
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -114,7 +114,7 @@ def poster_data(ctx: AppContext) -> Poster:
     template = ctx.config["kiosk.procedure_url"]
     with translated_errors():
         procedures = catalogue.list_procedures(ctx)  # catalogue order: the common ones first
-        office_name = build._office_name(ctx)
+        office_name = letterhead.office_name(ctx)
     items = [PosterItem(p.name, _("Mã TTHC: {code}").format(code=p.code),
                         procedure_url(template, p.code), "procedure") for p in procedures]
     for caption, url in ctx.config["poster.extra_links"].items():
@@ -147,15 +147,14 @@ def make_poster(ctx: AppContext, out: str | Path | None = None) -> PosterFile:
             raise InvalidInput(_("Không tạo được thư mục {folder} ({error}).").format(
                 folder=path.parent, error=exc)) from None
     else:
-        path = build._output(out, "pdf", False)  # no personal data on the poster
-    fonts = find_fonts(ctx.config["printing.font_file"], ctx.config["printing.bold_font_file"])
-    pdf.register_fonts(fonts.regular, fonts.bold)
+        path = output_path(out, "pdf", False)  # no personal data on the poster
+    pdf_fonts(ctx)
     pages = []
 
     def write(f) -> None:
         pages.append(write_poster_pdf(f, poster))
 
-    build._atomic_write(path, write)
+    write_output(path, write)
     log.info("QR poster written: %d codes on %d pages", len(poster.items), pages[0])
     return PosterFile(path=str(path), pages=pages[0], items=poster.items)
 

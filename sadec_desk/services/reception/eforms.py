@@ -317,7 +317,7 @@ def declaration_pdf(ctx: AppContext, reference: str, out: str | Path | None = No
     A5 as the form says) for the citizen to sign. Default file: ``<data dir>/forms/``.
     The file holds personal data, so its name says so."""
     from sadec_desk.services.documents import form_pdf, office_forms
-    from sadec_desk.services.reports import build
+    from sadec_desk.services.documents.output import output_path, pdf_fonts, write_output
 
     require_role(ctx, *READ_ROLES)
     filled = form_of(ctx, reference)
@@ -333,13 +333,13 @@ def declaration_pdf(ctx: AppContext, reference: str, out: str | Path | None = No
             raise InvalidInput(_("Không tạo được thư mục {folder} ({error}).").format(
                 folder=folder, error=exc)) from None
         out = folder / f"{filled.dossier_code}.to-khai.pdf"
-    path = build._output(out, "pdf", True)
+    path = output_path(out, "pdf", True)
     with translated_errors():
         _procedure, form = _definition_for(Dossier.get(Dossier.uuid == filled.dossier_uuid),
                                            filled.form.form_id, filled.form.version)
         document = form_pdf.declaration_document(ctx, form, filled)
-    build._fonts(ctx)
-    build._atomic_write(path, lambda f: form_pdf.write_declaration_pdf(f, document))
+    pdf_fonts(ctx)
+    write_output(path, lambda f: form_pdf.write_declaration_pdf(f, document))
     log.info("declaration form of %s written to a PDF file", filled.dossier_code)
     return path
 

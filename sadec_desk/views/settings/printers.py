@@ -10,6 +10,7 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services.admin import settings
+from sadec_desk.services.printing import devices as printer_devices
 from sadec_desk.services.printing import jobs
 from sadec_desk.views.settings.base import Tab, create_row, create_tree
 from sadec_desk.views.settings.scanner import ScannerBox
@@ -89,7 +90,7 @@ class PrintersTab(ScannerBox, Tab):
         self.create_scanner_box(side)
         self.submit(settings.office_printer, on_done=self.on_office_printer)
         self.submit(settings.scanner_device, on_done=self.on_scanner_device)
-        self.submit(lambda ctx: [p.name for p in jobs.list_profiles()],
+        self.submit(lambda ctx: [p.name for p in printer_devices.list_profiles()],
                     on_done=self.on_profiles)
         self.on_reload()
 
@@ -100,7 +101,7 @@ class PrintersTab(ScannerBox, Tab):
             self.p_profile.set(default if default in names else names[0])
 
     def on_reload(self) -> None:
-        self.shell.tasks.submit(jobs.list_printers, self.ctx, on_done=self.on_printers)
+        self.shell.tasks.submit(printer_devices.list_printers, self.ctx, on_done=self.on_printers)
         self.shell.tasks.submit(jobs.list_jobs, self.ctx, limit=30, on_done=self.on_jobs)
 
     def on_printers(self, items) -> None:

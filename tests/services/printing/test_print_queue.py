@@ -19,7 +19,9 @@ from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.printers import transports as tr
 from sadec_desk.printers.encode import encode_cp1258
 from sadec_desk.printers.profiles import get_profile
+from sadec_desk.services.printing import devices as printer_devices
 from sadec_desk.services.printing import jobs as printing
+from sadec_desk.services.printing import slips
 from sadec_desk.services.reception import dossiers
 
 TIMEOUT = 1  # seconds; every network test is bounded by it
@@ -33,8 +35,8 @@ def open_ctx(clock, url, **settings):
 def expected_stream(ctx, job_id):
     """What the printer must receive for a job: status, the whole job, status again."""
     job = PrintJob.get_by_id(job_id)
-    payload, _rendered = printing.encode_job(ctx, job.kind, json.loads(job.data),
-                                             get_profile("generic-80"))
+    payload, _rendered = slips.encode_job(ctx, job.kind, json.loads(job.data),
+                                          get_profile("generic-80"))
     status = STATUS_ONLINE + STATUS_PAPER
     return status + payload + status
 
@@ -154,13 +156,13 @@ def test_receipt_masks_the_id_and_adds_vietqr_only_when_configured(clock):
     ctx = make_ctx(clock)
     info = dossiers.receive_dossier(ctx, procedure_code="2.000815", qr_text=SAMPLE_QR,
                                     pages=2, copies=1)
-    data = printing.receipt_data(ctx, info)
+    data = slips.receipt_data(ctx, info)
     assert data["id_masked"] == "********1829"
     assert "034303011829" not in json.dumps(data)
     assert data["vietqr"] == ""
     ctx.close()
     ctx = make_ctx(clock, payment__bank_bin="970415", payment__account="0011001932418")
-    data = printing.receipt_data(ctx, dossiers.get_dossier(ctx, info.code))
+    data = slips.receipt_data(ctx, dossiers.get_dossier(ctx, info.code))
     from sadec_desk.domain.vietqr import parse_vietqr
 
     parsed = parse_vietqr(data["vietqr"])
@@ -213,13 +215,13 @@ def test_connection_strings_parse_and_bad_ones_explain_the_format():
 def test_status_is_read_with_a_short_timeout(clock):
     with PrinterEmulator("ok") as printer:
         ctx = open_ctx(clock, printer.url)
-        status = printing.printer_status(ctx)
+        status = printer_devices.printer_status(ctx)
         assert (status.reachable, status.online, status.paper) == (True, True, "ok")
         ctx.close()
     with PrinterEmulator("stall") as printer:
         ctx = open_ctx(clock, printer.url)
         started = time.monotonic()
-        status = printing.printer_status(ctx)
+        status = printer_devices.printer_status(ctx)
         assert not status.reachable and "không trả lời" in status.message
         assert time.monotonic() - started < 3 * TIMEOUT + 1
         ctx.close()
@@ -305,10 +307,10 @@ def test_receipt_says_why_the_appointment_counts_from_the_next_day(clock):
     ctx = make_ctx(clock)
     late = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR,
                                     received_at=vn(2026, 11, 26, 16, 0))
-    assert "thời hạn tính từ" in printing.receipt_data(ctx, late)["due_note"]
+    assert "thời hạn tính từ" in slips.receipt_data(ctx, late)["due_note"]
     early = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR,
                                      received_at=vn(2026, 11, 26, 9, 0))
-    assert printing.receipt_data(ctx, early)["due_note"] == ""
+    assert slips.receipt_data(ctx, early)["due_note"] == ""
     ctx.close()
 
 

@@ -360,16 +360,16 @@ def test_a_working_day_on_postgresql(pg_database, clock):
 
 def test_same_day_policy_reaches_the_receipt(ctx):
     """Item 3 end to end: the policy set here, the due date and the Mẫu 01 receipt's note."""
-    from sadec_desk.services.printing import jobs
+    from sadec_desk.services.printing import slips
 
     queue_setup.set_same_day_weekdays(ctx, [3])
     info = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
     assert info.due_at == vn(2026, 11, 26, 17, 0)  # Thursday: same day, not Tuesday 1/12
-    assert "ngày không hẹn" in jobs.receipt_data(ctx, info)["due_note"]
+    assert "ngày không hẹn" in slips.receipt_data(ctx, info)["due_note"]
     queue_setup.set_same_day_weekdays(ctx, [])
     later = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
     assert later.due_at == vn(2026, 12, 1, 9, 0)
-    assert jobs.receipt_data(ctx, later)["due_note"] == ""
+    assert slips.receipt_data(ctx, later)["due_note"] == ""
 
 
 def test_take_queues_the_real_ticket_slip_in_the_same_transaction(ctx, monkeypatch):

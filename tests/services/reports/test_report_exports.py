@@ -18,6 +18,7 @@ from sadec_desk.errors import InvalidInput
 from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import office
 from sadec_desk.services.admin.users import UserInfo
+from sadec_desk.services.documents import dossier_forms
 from sadec_desk.services.reception import dossiers, feedback
 from sadec_desk.services.reports import build
 
@@ -68,7 +69,7 @@ def test_report_pdf_has_vietnamese_text_and_charts(ctx, clock, tmp_path):
     assert len(images) >= 2  # the deadline and channel charts
     # no applicant names in the report
     assert "Nguyễn Thị Hoa" not in text
-    assert not list(tmp_path.glob("*.partial"))
+    assert not list(tmp_path.glob(".*.tmp"))  # the atomic write's temp file (sadec_desk.files)
 
 
 def test_report_xlsx_and_its_book_sheet(ctx, clock, tmp_path):
@@ -117,7 +118,7 @@ def test_forms_01_to_05(ctx, clock, tmp_path):
                 "04": (d.code, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Chờ xác minh"),
                 "05": (d.code, "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", "Đã có kết quả")}
     for form, (code, title, detail) in expected.items():
-        info = build.print_form(ctx, code, form, out=tmp_path / f"mau{form}.pdf")
+        info = dossier_forms.print_form(ctx, code, form, out=tmp_path / f"mau{form}.pdf")
         assert info.path.endswith(f"mau{form}.du-lieu-ca-nhan.pdf")
         text = pdf_text(info.path)
         assert f"Mẫu số {form}" in text and title in text and detail in text, form
@@ -128,11 +129,11 @@ def test_forms_01_to_05(ctx, clock, tmp_path):
     mau04 = pdf_text(tmp_path / "mau04.du-lieu-ca-nhan.pdf")
     assert d.due_at.strftime("%d/%m/%Y") in mau04  # the original appointment
     with pytest.raises(InvalidInput, match="chưa có yêu cầu bổ sung"):
-        build.print_form(ctx, a.code, "02", out=tmp_path / "x.pdf")
+        dossier_forms.print_form(ctx, a.code, "02", out=tmp_path / "x.pdf")
     with pytest.raises(InvalidInput, match="chọn 01, 02, 03, 04 hoặc 05"):
-        build.print_form(ctx, a.code, "06", out=tmp_path / "x.pdf")
+        dossier_forms.print_form(ctx, a.code, "06", out=tmp_path / "x.pdf")
     with pytest.raises(InvalidInput, match="đuôi .pdf"):
-        build.print_form(ctx, a.code, "01", out=tmp_path / "x.txt")
+        dossier_forms.print_form(ctx, a.code, "01", out=tmp_path / "x.txt")
 
 
 def test_personal_data_exports_need_leader_or_it(ctx, clock, tmp_path):
@@ -149,7 +150,7 @@ def test_personal_data_exports_need_leader_or_it(ctx, clock, tmp_path):
     assert not list(tmp_path.iterdir())
     # what a clerk may write: the report without names, and the slip for the citizen
     build.export_report(ctx, "2026-11-01", "2026-11-30", fmt="xlsx", out=tmp_path / "b.xlsx")
-    build.print_form(ctx, code, "01", out=tmp_path / "m.pdf")
+    dossier_forms.print_form(ctx, code, "01", out=tmp_path / "m.pdf")
     for role in ("leader", "it"):
         _as(ctx, role)
         assert build.export_book(ctx, "2026-11-01", "2026-11-30",
