@@ -91,15 +91,16 @@ class Office:
         return time.perf_counter() - started
 
     def push(self, adapter=None) -> tuple[float, dict]:
-        from sadec_desk.sync import engine
         from sadec_desk.sync import protocol as P
+        from sadec_desk.sync.adapters.reference import ReferenceAdapter
+        from sadec_desk.sync.push import push
 
         own = adapter is None
-        adapter = adapter or engine.ReferenceAdapter(self.ctx)
+        adapter = adapter or ReferenceAdapter(self.ctx)
         counts = dict.fromkeys(P.RESULTS, 0)
         started = time.perf_counter()
         try:
-            engine.push(self.ctx, adapter, counts)
+            push(self.ctx, adapter, counts)
         finally:
             if own:
                 adapter.close()
@@ -150,12 +151,13 @@ def main() -> int:
 
         # 3. interrupted push then full resync
         main_office.bind()
-        from sadec_desk.sync import engine
-        from sadec_desk.sync.adapters.reference import TransientError
+        from sadec_desk.sync.adapters.reference import ReferenceAdapter
+        from sadec_desk.sync.errors import TransientError
+        from sadec_desk.sync.pull import pull
 
         main_office.receive(args.interrupted, offset=args.dossiers)
 
-        class LosesThirdAnswer(engine.ReferenceAdapter):
+        class LosesThirdAnswer(ReferenceAdapter):
             calls = 0
 
             def push(self, ops):
@@ -188,19 +190,20 @@ def main() -> int:
 
         # the feed also holds this office's own pushes: a first pull reads past them
         # (not timed), as the sync run right after the push would
-        adapter = engine.ReferenceAdapter(main_office.ctx)
+        adapter = ReferenceAdapter(main_office.ctx)
         counts = {**dict.fromkeys(P.RESULTS, 0), "pulled": 0, "new": 0, "conflicts": 0}
         started = time.perf_counter()
-        engine.pull(main_office.ctx, adapter, counts)
+        pull(main_office.ctx, adapter, counts)
         print(f"first pull read past the office's own {expected - args.baseline} pushed "
               f"changes in {time.perf_counter() - started:.2f} s (not timed)")
         targets = [d.uuid for d in Dossier.select(Dossier.uuid).limit(args.changes)]
-        from sadec_desk.sync.portal import app as portal_mod
+        from sadec_desk.sync.portal.models import open_portal_database
+        from sadec_desk.sync.portal.store import PortalStore
 
         # written straight into the portal's database in one transaction (setup, not timed)
-        portal_db = portal_mod.open_portal_database(
+        portal_db = open_portal_database(
             None, workdir / "portal-data" / "portal.sqlite3")
-        store = portal_mod.PortalStore(portal_db, token_ttl=timedelta(hours=1))
+        store = PortalStore(portal_db, token_ttl=timedelta(hours=1))
         started = time.perf_counter()
         with portal_db.connection_context(), portal_db.atomic():
             for uuid in targets:
@@ -209,7 +212,7 @@ def main() -> int:
               " (setup, not timed)")
         counts = {**dict.fromkeys(P.RESULTS, 0), "pulled": 0, "new": 0, "conflicts": 0}
         started = time.perf_counter()
-        engine.pull(main_office.ctx, adapter, counts)
+        pull(main_office.ctx, adapter, counts)
         pull_s = time.perf_counter() - started
         adapter.close()
         pull_rate = counts["pulled"] / pull_s if pull_s else 0

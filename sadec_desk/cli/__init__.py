@@ -22,6 +22,7 @@ from sadec_desk.cli import (
     gui,
     office,
     pages,
+    portal,
     printing,
     queue,
     reports,
@@ -37,8 +38,8 @@ from sadec_desk.services.audit import PersonalDataFilter
 log = logging.getLogger("sadec_desk")
 
 #: the command families, in the order ``sadec-desk --help`` lists them
-COMMAND_MODULES = (office, dossier, sync, printing, queue, users, gui, reports, forms, backup,
-                   pages)
+COMMAND_MODULES = (office, dossier, sync, portal, printing, queue, users, gui, reports, forms,
+                   backup, pages)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,24 +1,18 @@
-"""``sadec-desk sync ...`` (the IT officer's synchronisation tasks) and ``sadec-desk portal ...``
-(the reference portal server for rehearsals and tests)."""
+"""``sadec-desk sync ...``: the IT officer's synchronisation tasks, through
+:mod:`sadec_desk.sync.api` (the reference portal server is ``sadec-desk portal``, cli/portal.py)."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from sadec_desk.cli.base import command, emit, group
-from sadec_desk.config import data_dir
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.display import format_datetime
-from sadec_desk.sync import engine, transfer
+from sadec_desk.sync import api
 from sadec_desk.sync.records import SyncReport
-
-ADMIN_KEY_ENV = "SADEC_PORTAL_ADMIN_KEY"
 
 
 def _age(seconds: int | None) -> str:
@@ -29,7 +23,7 @@ def _age(seconds: int | None) -> str:
 
 
 def cmd_status(args, ctx) -> None:
-    s = engine.sync_status(ctx)
+    s = api.status(ctx)
 
     def lines():
         out = [
@@ -71,7 +65,7 @@ def _report_lines(r: SyncReport) -> list[str]:
 
 def cmd_run(args, ctx) -> None:
     if args.once:
-        report = engine.run_once(ctx, force=args.force)
+        report = api.run_now(ctx, force=args.force)
         emit(args, report, lambda: _report_lines(report))
         if report.error:
             sys.exit(1)
@@ -92,14 +86,14 @@ def cmd_run(args, ctx) -> None:
 
 
 def cmd_retry(args, ctx) -> None:
-    count = engine.retry(ctx, args.dossier)
+    count = api.retry(ctx, args.dossier)
     emit(args, {"requeued": count}, lambda: [
         _("Đã đưa {n} thao tác vào hàng đợi gửi lại; chạy 'sadec-desk sync run --once'.").format(
             n=count)])
 
 
 def cmd_conflicts(args, ctx) -> None:
-    items = engine.list_conflicts(ctx)
+    items = api.conflicts(ctx)
 
     def lines():
         if not items:
@@ -114,7 +108,7 @@ def cmd_conflicts(args, ctx) -> None:
 
 
 def cmd_resolve(args, ctx) -> None:
-    code = engine.resolve(ctx, args.dossier, args.keep)
+    code = api.resolve(ctx, args.dossier, args.keep)
     emit(args, {"code": code, "kept": args.keep}, lambda: [
         _("Hồ sơ {code}: đã giữ bản trên máy, sẽ gửi lại lên cổng.").format(code=code)
         if args.keep == "local" else
@@ -122,7 +116,7 @@ def cmd_resolve(args, ctx) -> None:
 
 
 def cmd_enrol(args, ctx) -> None:
-    device_id = engine.enrol(ctx, args.portal, args.code, args.name or "")
+    device_id = api.enrol(ctx, args.portal, args.code, args.name or "")
     emit(args, {"device_id": device_id, "portal_url": args.portal}, lambda: [
         _("Đã đăng ký máy với cổng {url} (mã thiết bị {id}).").format(
             url=args.portal, id=device_id)])
@@ -132,13 +126,12 @@ def cmd_gateway_login(args, ctx) -> None:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     if not password:
         raise InvalidInput(_("Hãy nhập mật khẩu cổng trục qua đầu vào chuẩn (--password-stdin)."))
-    with ctx.database.atomic():
-        engine.set_state(ctx, "gateway_password", password)
+    api.save_gateway_password(ctx, password)
     emit(args, {"saved": True}, lambda: [_("Đã lưu mật khẩu cổng trục vào cơ sở dữ liệu.")])
 
 
 def cmd_export(args, ctx) -> None:
-    info = transfer.export_pending(ctx, Path(args.out))
+    info = api.export_pending(ctx, Path(args.out))
     def lines():
         out = [_("Đã xuất {n} thao tác chờ gửi và {p} trang ảnh vào {path} (đã ký bằng khoá "
                  "của máy).").format(n=info.operations, p=info.pages, path=info.path)]
@@ -151,51 +144,11 @@ def cmd_export(args, ctx) -> None:
 
 
 def cmd_import(args, ctx) -> None:
-    info = transfer.import_bundle(ctx, Path(args.file))
+    info = api.import_bundle(ctx, Path(args.file))
     emit(args, info, lambda: [_("Đã chuyển {n} thao tác lên cổng: {a} áp dụng, {d} đã có, "
                                 "{c} xung đột, {r} bị từ chối.").format(
         n=info.operations, a=info.applied, d=info.duplicates, c=info.conflicts,
         r=info.rejected)])
-
-
-def _admin_key(args) -> str:
-    return args.admin_key or os.environ.get(ADMIN_KEY_ENV, "")
-
-
-def cmd_portal_serve(args, ctx) -> None:
-    try:
-        from sadec_desk.sync.portal import app
-    except ImportError:
-        raise InvalidInput(_("Chưa cài máy chủ cổng thử nghiệm: pip install "
-                             "'sadec-desk[portal]'.")) from None
-    admin_key = _admin_key(args)
-    if not admin_key:
-        admin_key = secrets.token_urlsafe(24)
-        print(_("Khoá quản trị (X-Admin-Key) của phiên này: {key}").format(key=admin_key),
-              flush=True)
-
-    def ready(server):
-        print(f"listening on http://{args.host}:{server.effective_port}", flush=True)
-
-    try:
-        app.serve(host=args.host, port=args.port, database_url=args.database,
-                     data_dir=data_dir(), admin_key=admin_key,
-                     token_ttl_seconds=args.token_ttl, test_hooks=args.test_hooks,
-                     threads=args.threads, ready=ready)
-    except OSError as exc:
-        raise InvalidInput(_("Không mở được cổng {host}:{port} ({error}).").format(
-            host=args.host, port=args.port, error=exc)) from None
-
-
-def cmd_portal_code(args, ctx) -> None:
-    from sadec_desk.sync.portal import app
-
-    database = app.open_portal_database(args.database, data_dir() / "portal.sqlite3")
-    store = app.PortalStore(database, token_ttl=timedelta(hours=1))
-    with database.connection_context():
-        code = store.new_enrolment_code()
-    emit(args, {"code": code}, lambda: [_("Mã đăng ký thiết bị: {code} (dùng một lần, "
-                                          "hết hạn sau 7 ngày)").format(code=code)])
 
 
 def register(sub) -> None:
@@ -221,18 +174,3 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE")
     p = command(g, "import", cmd_import, help="push an exported file to the portal")
     p.add_argument("file", metavar="FILE")
-
-    g = group(sub, "portal", "reference portal server (rehearsals, tests)")
-    p = command(g, "serve", cmd_portal_serve, needs_db=False, help="run the reference portal")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--database", metavar="URL",
-                   help="PostgreSQL URL; default: portal.sqlite3 in the data dir")
-    p.add_argument("--admin-key", help=f"operator key (default: ${ADMIN_KEY_ENV} or random)")
-    p.add_argument("--token-ttl", type=int, default=3600, help="device token lifetime (s)")
-    p.add_argument("--threads", type=int, default=8)
-    p.add_argument("--test-hooks", action="store_true",
-                   help="enable fault injection (/v1/admin/faults); never in production")
-    p = command(g, "new-code", cmd_portal_code, needs_db=False,
-                help="create a one-time device enrolment code")
-    p.add_argument("--database", metavar="URL")

@@ -1,8 +1,9 @@
-"""What the IT screens need of synchronisation, without the views touching sync internals.
+"""What the IT screens and the ``sadec-desk sync`` commands need of synchronisation.
 
-The views may not import :mod:`sadec_desk.sync` (DESIGN.md §2): this thin module re-exports
-the engine's plain records and wraps the calls the "Đồng bộ" tab makes, with the role check
-(IT staff) in the service layer.
+The views may import no other sync module (docs/architecture.md): this thin module
+re-exports the engine's plain records and wraps the calls the "Đồng bộ" tab and the
+command line make, with the role check (IT staff) in one place. The command line has
+nobody signed in and passes the check as the machine's administrator.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from urllib.parse import urlsplit
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import ADMIN_ROLES, require_role
+from sadec_desk.sync import conflicts as held  # named apart from conflicts() below
 from sadec_desk.sync import engine, transfer
 from sadec_desk.sync.records import ConflictInfo, SyncReport, SyncStatus
+from sadec_desk.sync.state import set_state
 from sadec_desk.sync.transfer import ExportInfo, ImportInfo
 
 if TYPE_CHECKING:
@@ -23,31 +26,32 @@ if TYPE_CHECKING:
 
 __all__ = ["ConflictInfo", "ExportInfo", "ImportInfo", "SyncReport", "SyncStatus", "conflicts",
            "enrol", "export_pending", "import_bundle", "resolve", "retry", "run_now",
-           "status"]
+           "save_gateway_password", "status"]
 
 
 def status(ctx: AppContext) -> SyncStatus:
     return engine.sync_status(ctx)
 
 
-def run_now(ctx: AppContext) -> SyncReport:
-    """One push + pull now, ignoring a backoff wait (the "Đồng bộ ngay" button)."""
+def run_now(ctx: AppContext, *, force: bool = True) -> SyncReport:
+    """One push + pull now; ``force`` ignores a backoff wait (the "Đồng bộ ngay" button
+    does, ``sadec-desk sync run --once`` only with ``--force``)."""
     require_role(ctx, *ADMIN_ROLES)
-    return engine.run_once(ctx, force=True)
+    return engine.run_once(ctx, force=force)
 
 
 def retry(ctx: AppContext, reference: str | None = None) -> int:
     require_role(ctx, *ADMIN_ROLES)
-    return engine.retry(ctx, reference or None)
+    return held.retry(ctx, reference or None)
 
 
 def conflicts(ctx: AppContext) -> list[ConflictInfo]:
-    return engine.list_conflicts(ctx)
+    return held.list_conflicts(ctx)
 
 
 def resolve(ctx: AppContext, reference: str, keep: str) -> str:
     require_role(ctx, *ADMIN_ROLES)
-    return engine.resolve(ctx, reference, keep)
+    return held.resolve(ctx, reference, keep)
 
 
 def check_portal_url(url: str) -> str:
@@ -63,13 +67,21 @@ def check_portal_url(url: str) -> str:
     return text
 
 
-def enrol(ctx: AppContext, portal_url: str, code: str) -> str:
-    """Register this machine with the portal using the code from the portal's operator."""
+def enrol(ctx: AppContext, portal_url: str, code: str, name: str = "") -> str:
+    """Register this machine with the portal using the code from the portal's operator;
+    ``name`` is shown at the portal (default: the host name)."""
     require_role(ctx, *ADMIN_ROLES)
     url = check_portal_url(portal_url)
     if not (code or "").strip():
         raise InvalidInput(_("Hãy nhập mã đăng ký do quản trị cổng cấp."))
-    return engine.enrol(ctx, url, code.strip())
+    return engine.enrol(ctx, url, code.strip(), name)
+
+
+def save_gateway_password(ctx: AppContext, password: str) -> None:
+    """Keep the provincial gateway's password in the database (never the config file)."""
+    require_role(ctx, *ADMIN_ROLES)
+    with ctx.database.atomic():
+        set_state(ctx, "gateway_password", password)
 
 
 def _file(path: str | Path, what: str) -> Path:

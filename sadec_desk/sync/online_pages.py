@@ -25,17 +25,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
-from sadec_desk.files import fsync_dir
+from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _
 from sadec_desk.services.pages import store
 from sadec_desk.sync import protocol as P
+from sadec_desk.sync.errors import Refused, TransientError
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
+    from sadec_desk.sync.adapters.base import SyncAdapter
 
 log = logging.getLogger(__name__)
 
-#: the ``source`` of a page row that came down with an online dossier
 #: bytes fetched per sync run at most: a province pushing thousands of pages at once
 #: must not keep one run (and the office's line) busy for hours; the rest comes next run
 MAX_DOWNLOAD_BYTES_PER_RUN = 256 * 1024 * 1024
@@ -182,39 +183,25 @@ class DownloadDamaged(Exception):
     """The bytes received do not hash to the blob's name (or are not of its size)."""
 
 
-def fetch_to_store(adapter, sha256: str, size: int, path: Path) -> None:
+def fetch_to_store(adapter: SyncAdapter, sha256: str, size: int, path: Path) -> None:
     """Fetch one blob into its place in the store: a temp file beside it, the hash
-    checked, fsync, rename, fsync of the folder (attachments' atomic rule)."""
-    import os
-    import tempfile
-
+    checked, fsync, rename, fsync of the folder (sadec_desk.files' atomic rule); a
+    damaged download leaves nothing behind."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    except OSError as exc:
-        raise store.storage_error(path.parent, exc) from None
-    try:
-        with os.fdopen(fd, "wb") as out:
+        with atomic_writer(path) as out:
             digest = adapter.download_blob(sha256, out, size)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest != sha256 or Path(tmp).stat().st_size != size:
-            raise DownloadDamaged(sha256)
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+            if digest != sha256 or out.tell() != size:
+                raise DownloadDamaged(sha256)
     except OSError as exc:
         raise store.storage_error(path.parent, exc) from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
-def download_pages(ctx: AppContext, adapter, counts: dict) -> None:
+def download_pages(ctx: AppContext, adapter: SyncAdapter, counts: dict) -> None:
     """Fetch the files of pages that came from the portal and are not here yet, up to
     MAX_DOWNLOAD_BYTES_PER_RUN. A dropped connection stops the run (TransientError, the
     next run starts that file again); a damaged download is fetched once more at once
     and, if damaged again, left for the next run."""
-    from sadec_desk.sync.adapters.reference import Refused, TransientError
-
     budget = MAX_DOWNLOAD_BYTES_PER_RUN
     damaged = 0
     for sha, _media_type, size, path in missing_files(ctx):

@@ -2,12 +2,20 @@
 
 docs/portal-openapi.json describes the same thing for people; this module holds
 the names both sides use and the checks the client makes on every answer, so a
-portal that sends something else is refused instead of half-applied.
+portal that sends something else is refused instead of half-applied. It also holds
+the signed offline file (``sadec-desk sync export``) that the portal's ``/v1/bundles``
+takes: the office signs it (sync/transfer.py), the portal verifies it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
 from typing import Any
+
+from sadec_desk.domain.lifecycle import DossierStatus
 
 API = "/v1"
 
@@ -16,9 +24,8 @@ OPS = ("dossier.received", "dossier.status", "dossier.rescheduled", "dossier.pag
 APPLIED, DUPLICATE, CONFLICT, REJECTED = "applied", "duplicate", "conflict", "rejected"
 RESULTS = (APPLIED, DUPLICATE, CONFLICT, REJECTED)
 
-#: every business status a dossier can have (domain/lifecycle.py DossierStatus values)
-STATUSES = ("received", "processing", "supplement_requested", "done", "returned",
-            "refused", "withdrawn")
+#: every business status a dossier can have, as it travels (DossierStatus values)
+STATUSES = tuple(status.value for status in DossierStatus)
 
 
 #: what a ``dossier.pages`` op says of each page (docs/kiosk-submission.md)
@@ -93,3 +100,42 @@ def check_procedures(answer: Any) -> list[dict]:
         _need(p, "code", str, "procedure")
         _need(p, "version", int, "procedure")
     return items
+
+
+# --- the signed offline file (sync/transfer.py writes it, /v1/bundles takes it) -------
+
+BUNDLE_FORMAT = "sadec-desk-outbox/1"
+
+
+class BundleError(ValueError):
+    """A bundle that is not well-formed or whose signature does not verify."""
+
+
+def _canonical(bundle: dict) -> bytes:
+    body = {k: v for k, v in bundle.items() if k != "signature"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def sign_bundle(bundle: dict, key: str) -> dict:
+    signature = hmac.new(key.encode(), _canonical(bundle), hashlib.sha256).hexdigest()
+    return {**bundle, "signature": signature}
+
+
+def verify_bundle(bundle: dict, key_for: Callable[[str], str | None]) -> str:
+    """Check the shape and the signature; returns the device id that signed it."""
+    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
+        raise BundleError("not a sadec-desk outbox file")
+    device_id, signature = bundle.get("device_id"), bundle.get("signature")
+    if not isinstance(device_id, str) or not isinstance(signature, str):
+        raise BundleError("device_id or signature missing")
+    if not isinstance(bundle.get("ops"), list):
+        raise BundleError("ops missing")
+    key = key_for(device_id)
+    if key is None:
+        raise BundleError("unknown device")
+    expected = hmac.new(key.encode(), _canonical(bundle), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature):
+        raise BundleError("the signature does not match: the file was changed or not "
+                          "made by this device")
+    return device_id

@@ -15,31 +15,34 @@ base64; the portal stores them (checking each hash) before it applies the ops.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
-import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sadec_desk.db.attachment_models import PageBlob
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Outbox
 from sadec_desk.errors import InvalidInput
+from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.adapters.reference import SyncError
+from sadec_desk.sync.adapters.reference import ReferenceAdapter
+from sadec_desk.sync.errors import Refused, SyncError
+from sadec_desk.sync.outbox_ops import (
+    PENDING,
+    PageFileMissing,
+    as_op,
+    blocked_dossiers,
+    named_pages,
+    read_page_file,
+    superseded_pages,
+)
+from sadec_desk.sync.push import apply_push_answers
+from sadec_desk.sync.state import get_state
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
-
-FORMAT = "sadec-desk-outbox/1"
-
-
-class BundleError(ValueError):
-    """A bundle that is not well-formed or whose signature does not verify."""
-
 
 @dataclass(frozen=True)
 class ExportInfo:
@@ -60,41 +63,8 @@ class ImportInfo:
     device_id: str
 
 
-def _canonical(bundle: dict) -> bytes:
-    body = {k: v for k, v in bundle.items() if k != "signature"}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
-
-
-def sign_bundle(bundle: dict, key: str) -> dict:
-    signature = hmac.new(key.encode(), _canonical(bundle), hashlib.sha256).hexdigest()
-    return {**bundle, "signature": signature}
-
-
-def verify_bundle(bundle: dict, key_for: Callable[[str], str | None]) -> str:
-    """Check the shape and the signature; returns the device id that signed it."""
-    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
-        raise BundleError("not a sadec-desk outbox file")
-    device_id, signature = bundle.get("device_id"), bundle.get("signature")
-    if not isinstance(device_id, str) or not isinstance(signature, str):
-        raise BundleError("device_id or signature missing")
-    if not isinstance(bundle.get("ops"), list):
-        raise BundleError("ops missing")
-    key = key_for(device_id)
-    if key is None:
-        raise BundleError("unknown device")
-    expected = hmac.new(key.encode(), _canonical(bundle), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
-        raise BundleError("the signature does not match: the file was changed or not "
-                          "made by this device")
-    return device_id
-
-
 def _bundle_blobs(ctx: AppContext, rows: list[Outbox]) -> tuple[dict[str, str], int]:
     """The pages the rows' dossier.pages ops name that the portal has not confirmed."""
-    from sadec_desk.db.attachment_models import PageBlob
-    from sadec_desk.sync.engine import PageFileMissing, named_pages, read_page_file
-
     shas = list(dict.fromkeys(sha for r in rows if r.op == "dossier.pages"
                               for sha in named_pages(json.loads(r.payload))))
     blobs: dict[str, str] = {}
@@ -116,14 +86,6 @@ def _bundle_blobs(ctx: AppContext, rows: list[Outbox]) -> tuple[dict[str, str], 
 
 
 def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
-    from sadec_desk.sync.engine import (
-        PENDING,
-        _as_op,
-        _blocked_dossiers,
-        get_state,
-        superseded_pages,
-    )
-
     with translated_errors():
         device_id, key = get_state("device_id"), get_state("device_key")
         if not device_id:
@@ -131,26 +93,22 @@ def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
                               "Hãy chạy 'sadec-desk sync enrol' một lần khi có mạng."))
         # as in a push: operations held behind a conflict or a rejection stay here
         rows = list(Outbox.select().where(Outbox.state == PENDING,
-                                          Outbox.dossier_uuid.not_in(_blocked_dossiers()))
+                                          Outbox.dossier_uuid.not_in(blocked_dossiers()))
                     .order_by(Outbox.id))
         stale = superseded_pages(rows)  # left here: the office's next run discards them
         rows = [r for r in rows if r.id not in stale]
         blobs, missing = _bundle_blobs(ctx, rows)
-    body = {"format": FORMAT, "device_id": device_id, "created_at": ctx.now().isoformat(),
-            "ops": [_as_op(r) for r in rows]}
+    body = {"format": P.BUNDLE_FORMAT, "device_id": device_id, "created_at": ctx.now().isoformat(),
+            "ops": [as_op(r) for r in rows]}
     if blobs:
         body["blobs"] = blobs
-    bundle = sign_bundle(body, key)
+    bundle = P.sign_bundle(body, key)
     out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
     try:
-        # the file holds citizens' personal data: readable by its owner only
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        # the file holds citizens' personal data: readable by its owner only (the temp
+        # file atomic_writer makes is created 0600, and the rename keeps that)
+        with atomic_writer(out, mode="w", encoding="utf-8") as handle:
             json.dump(bundle, handle, ensure_ascii=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, out)
     except OSError as exc:
         raise InvalidInput(_("Không ghi được tệp {path} ({error}). Kiểm tra USB và quyền ghi."
                              ).format(path=out, error=exc)) from None
@@ -164,7 +122,7 @@ def read_bundle(path: Path) -> dict:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(_("Không đọc được tệp {path} ({error}).").format(
             path=path, error=exc)) from None
-    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+    if not isinstance(bundle, dict) or bundle.get("format") != P.BUNDLE_FORMAT:
         raise InvalidInput(_("Tệp {path} không phải tệp xuất hàng đợi đồng bộ của "
                              "Sa Đéc Desk.").format(path=path))
     return bundle
@@ -172,15 +130,12 @@ def read_bundle(path: Path) -> dict:
 
 def import_bundle(ctx: AppContext, path: Path, *, adapter=None) -> ImportInfo:
     """Hand an exported file to the portal; the portal checks the signature."""
-    from sadec_desk.sync.adapters.reference import Refused
-    from sadec_desk.sync.engine import ReferenceAdapter, apply_push_answers, get_state
-
     bundle = read_bundle(path)
     if bundle["device_id"] == get_state("device_id"):
         # this machine made it: check it here as well, before anything leaves
         try:
-            verify_bundle(bundle, lambda _d: get_state("device_key"))
-        except BundleError as exc:
+            P.verify_bundle(bundle, lambda _d: get_state("device_key"))
+        except P.BundleError as exc:
             raise InvalidInput(_("Tệp {path} không hợp lệ: {error}.").format(
                 path=path, error=exc)) from None
     ops = bundle["ops"]
@@ -207,8 +162,6 @@ def import_bundle(ctx: AppContext, path: Path, *, adapter=None) -> ImportInfo:
                 apply_push_answers(ctx, [p[0] for p in pairs], [p[1] for p in pairs])
             if bundle.get("blobs") and isinstance(bundle["blobs"], dict):
                 # the portal stored them (it answered): never upload them again from here
-                from sadec_desk.db.attachment_models import PageBlob
-
                 with ctx.database.atomic():
                     PageBlob.update(uploaded_at=ctx.now()).where(
                         PageBlob.sha256.in_(list(bundle["blobs"])),

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 
-from sadec_desk.sync.portal import app as portal_mod
+from sadec_desk.sync.portal.app import create_app
+from sadec_desk.sync.portal.models import open_portal_database
+from sadec_desk.sync.portal.store import PortalStore
 
 ADMIN_KEY = "test-admin-key"
 
@@ -53,9 +55,9 @@ class RunningPortal:
 def start_portal(path: Path, *, token_ttl: int = 3600) -> RunningPortal:
     from waitress import create_server
 
-    database = portal_mod.open_portal_database(None, path)
-    store = portal_mod.PortalStore(database, token_ttl=timedelta(seconds=token_ttl))
-    app = portal_mod.create_app(store, admin_key=ADMIN_KEY, test_hooks=True)
+    database = open_portal_database(None, path)
+    store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl))
+    app = create_app(store, admin_key=ADMIN_KEY, test_hooks=True)
     server = create_server(app, host="127.0.0.1", port=0, threads=4,
                            asyncore_loop_timeout=0.2)
     failure: list[str] = []

@@ -52,7 +52,7 @@ def assert_converged(ctx, portal) -> None:
     assert {d.sync_state for d in Dossier.select()} <= {"synced"}
     # the portal applied each local operation exactly once
     applied = portal.store.database
-    from sadec_desk.sync.portal.app import Operation
+    from sadec_desk.sync.portal.models import Operation
 
     with applied.connection_context():
         ops = Operation.select().where(Operation.result == "applied").count()
@@ -88,7 +88,7 @@ def add_pages(ctx, uuid: str, papers: list[tuple[str, list[bytes]]]) -> dict:
     files and rows, the page rows and the dossier.pages outbox row (the whole page
     list after the change) in one transaction. Returns the op's payload."""
     from sadec_desk.services.outbox import queue_change
-    from sadec_desk.sync.engine import page_file
+    from sadec_desk.sync.outbox_ops import page_file
 
     with ctx.database.atomic():
         dossier = Dossier.get(Dossier.uuid == uuid)

@@ -11,7 +11,7 @@ from syncfixtures import add_pages, assert_converged, office, page_image, receiv
 
 from sadec_desk.db.attachment_models import PageBlob
 from sadec_desk.db.models import Dossier, Outbox
-from sadec_desk.sync import engine
+from sadec_desk.sync import conflicts, engine, outbox_ops, state
 
 CHUNK = 64 * 1024
 
@@ -58,7 +58,7 @@ def test_pages_reach_the_portal_and_are_served_back_identical(portal):
         response = _download(portal, hashlib.sha256(data).hexdigest())
         assert response.content == data and response.headers["content-type"] == media
     # GET dossier (device token) shows the pages as well
-    token = engine.get_state("token")
+    token = state.get_state("token")
     got = httpx.get(f"{portal.url}/v1/dossiers/{uuid}", timeout=10,
                     headers={"Authorization": f"Bearer {token}"}).json()
     assert got["scanned_papers"] == payload["papers"]
@@ -178,7 +178,7 @@ def test_a_page_file_lost_here_holds_only_its_dossier(portal):
     save_form(ctx, broken, {"ho_ten_tre": "Trần Văn Đức"})  # after the pages: must wait
     add_pages(ctx, fine, [("Giấy chứng sinh", [page_image(41)])])
     lost = PageBlob.get(PageBlob.sha256 == hashlib.sha256(page_image(40)).hexdigest())
-    path = engine.page_file(ctx, lost)
+    path = outbox_ops.page_file(ctx, lost)
     path.write_bytes(path.read_bytes()[:-10])  # damaged on disk
 
     report = engine.run_once(ctx)
@@ -192,7 +192,7 @@ def test_a_page_file_lost_here_holds_only_its_dossier(portal):
     assert "form" not in _portal_dossier(portal, broken)
 
     path.write_bytes(page_image(40))  # scanned again
-    assert engine.retry(ctx, broken) == 2
+    assert conflicts.retry(ctx, broken) == 2
     again = engine.run_once(ctx)
     assert (again.pushed, again.pages_uploaded, again.error) == (2, 1, "")
     assert_converged(ctx, portal)
@@ -300,7 +300,7 @@ def test_an_older_page_list_is_replaced_not_sent(portal):
     latest = add_pages(ctx, uuid, [("Giấy chứng sinh", [kept])])  # the clerk swapped it
     # no row uses the removed page any more: its file and row go (services.attachments)
     gone = PageBlob.get(PageBlob.sha256 == hashlib.sha256(removed).hexdigest())
-    engine.page_file(ctx, gone).unlink()
+    outbox_ops.page_file(ctx, gone).unlink()
     gone.delete_instance()
 
     report = engine.run_once(ctx)
@@ -343,7 +343,7 @@ def test_sync_status_shows_the_pages_waiting(ctx, capsys):
 def test_an_upload_abandoned_for_a_week_is_dropped_by_the_portal(portal):
     from datetime import timedelta
 
-    from sadec_desk.sync.portal.app import PortalBlob
+    from sadec_desk.sync.portal.models import PortalBlob
 
     api = httpx.Client(base_url=portal.url + "/v1", timeout=10)
     enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x"}).json()

@@ -19,7 +19,7 @@ from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.errors import NotFound
 from sadec_desk.services import audit
 from sadec_desk.services.pages import store
-from sadec_desk.sync import engine
+from sadec_desk.sync import conflicts, engine
 
 FORM = {"form_id": "tt04-2020/khai-sinh", "form_version": "1",
         "values": {"ho_ten_tre": "Nguyễn Thị Hoa", "noi_sinh": "Bệnh viện Sa Đéc"}}
@@ -392,7 +392,7 @@ def test_pages_changed_on_both_sides_are_a_conflict_not_overwritten(portal):
     assert store.pages_manifest(dossier_id)["papers"] == mine  # not overwritten
     assert_audit_clean(ctx)
     # the clerk takes the portal's copy: its page list replaces this machine's
-    engine.resolve(ctx, uuid, "portal")
+    conflicts.resolve(ctx, uuid, "portal")
     assert store.pages_manifest(dossier_id)["papers"] == papers[:1]
     assert engine.run_once(ctx).error == ""
     assert Dossier.get(Dossier.id == dossier_id).sync_state == "synced"

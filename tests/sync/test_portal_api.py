@@ -15,7 +15,7 @@ from appfixtures import SAMPLE_QR, Clock, make_ctx
 
 from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
-from sadec_desk.sync.portal import app as portal_mod
+from sadec_desk.sync.portal.app import create_app
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "portal-openapi.json"
 
@@ -23,7 +23,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "portal-openapi.json"
 def test_openapi_document_lists_every_route(portal):
     doc = json.loads(DOC.read_text(encoding="utf-8"))
     assert doc["openapi"].startswith("3.")
-    app = portal_mod.create_app(portal.store, admin_key="k")
+    app = create_app(portal.store, admin_key="k")
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/v1"):
             continue

@@ -10,6 +10,7 @@ from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.services import catalogue
 from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
+from sadec_desk.sync.conflicts import list_conflicts, resolve
 
 
 def test_offline_by_default_keeps_everything_pending():
@@ -115,20 +116,20 @@ def test_portal_change_over_a_pending_local_change_is_a_conflict(portal):
     report = engine.run_once(ctx)
     # push first: the portal sees a change based on an old version
     assert report.conflicts == 2 and report.pushed == 0
-    conflicts = {c.dossier_uuid: c for c in engine.list_conflicts(ctx)}
+    conflicts = {c.dossier_uuid: c for c in list_conflicts(ctx)}
     assert conflicts[a].portal_status == "supplement_requested"
     assert conflicts[a].local_status == "processing" and conflicts[a].pending_operations == 1
     assert engine.sync_status(ctx).held == 2
 
-    engine.resolve(ctx, a, "portal")
-    engine.resolve(ctx, b, "local")
+    resolve(ctx, a, "portal")
+    resolve(ctx, b, "local")
     report = engine.run_once(ctx)
     assert report.pushed == 1 and report.conflicts == 0
     view = portal_view(portal)
     assert view[a][1] == "supplement_requested" and view[b][1] == "processing"
     assert Outbox.select().where(Outbox.state == "discarded").count() == 1
     assert_converged(ctx, portal)
-    assert engine.list_conflicts(ctx) == []
+    assert list_conflicts(ctx) == []
 
 
 def test_cli_status_enrol_and_run(portal, capsys):

@@ -24,7 +24,7 @@ from syncfixtures import (
 
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.services.reception import dossiers
-from sadec_desk.sync import engine
+from sadec_desk.sync import conflicts, engine, push, state
 
 
 def test_connection_dropped_mid_batch(portal):
@@ -78,12 +78,12 @@ def test_client_killed_after_answer_before_local_commit(portal):
     ctx = office(portal)
     receive_many(ctx, 5)
     ctx.close()
-    env = {**os.environ, engine.TEST_KILL_ENV: "after_push_answer"}
+    env = {**os.environ, push.TEST_KILL_ENV: "after_push_answer"}
     cmd = [sys.executable, "-m", "sadec_desk", "sync", "run", "--once", "--json"]
     killed = subprocess.run(cmd, env=env, capture_output=True, timeout=60)
     assert killed.returncode == -signal.SIGKILL
     assert len(portal.dossiers()) == 5
-    env.pop(engine.TEST_KILL_ENV)
+    env.pop(push.TEST_KILL_ENV)
     done = subprocess.run(cmd, env=env, capture_output=True, timeout=60, text=True)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -156,8 +156,8 @@ def test_mixed_results_in_one_batch(portal):
     # the portal publishes the procedure; a retry sends both, in order
     data["version"] = 2
     portal.admin("POST", "/procedures", data)
-    assert engine.retry(ctx, refused) == 2
-    engine.resolve(ctx, conflicted, "portal")
+    assert conflicts.retry(ctx, refused) == 2
+    conflicts.resolve(ctx, conflicted, "portal")
     report = engine.run_once(ctx)
     assert report.pushed == 2 and report.rejected == 0
     assert portal_view(portal)[refused][1] == "processing"
@@ -167,11 +167,11 @@ def test_mixed_results_in_one_batch(portal):
 def test_token_expires_mid_sync(portal):
     ctx = office(portal, sync__batch_size=2)
     receive_many(ctx, 6)
-    old_token = engine.get_state("token")
+    old_token = state.get_state("token")
     portal.faults(expire_tokens_after_push=1)
     report = engine.run_once(ctx)
     assert (report.pushed, report.error) == (6, "")
-    assert engine.get_state("token") != old_token
+    assert state.get_state("token") != old_token
     assert_converged(ctx, portal)
 
 
@@ -214,7 +214,7 @@ def test_page_applied_but_cursor_not_stored(portal):
     assert engine.run_once(ctx).pulled == 2
     events = DossierEvent.select().count()
     with ctx.database.atomic():
-        engine.set_state(ctx, "cursor", "0")  # as if the cursor had never been stored
+        state.set_state(ctx, "cursor", "0")  # as if the cursor had never been stored
     report = engine.run_once(ctx)
     assert (report.pulled, report.new_dossiers) == (0, 0)
     assert DossierEvent.select().count() == events

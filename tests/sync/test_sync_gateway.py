@@ -7,7 +7,7 @@ from syncfixtures import local_procedure, receive_many
 
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.services.reception import dossiers
-from sadec_desk.sync import engine
+from sadec_desk.sync import engine, state
 from sadec_desk.sync.adapters.gateway import gateway_date
 
 STATUS_MAP = {"received": "DT1", "processing": "DT2", "supplement_requested": "DT3",
@@ -28,7 +28,7 @@ def _gateway_office(gateway, clock=None):
                    sync__gateway_username="sadec", sync__gateway_status_map=STATUS_MAP,
                    sync__timeout_seconds=5)
     with ctx.database.atomic():
-        engine.set_state(ctx, "gateway_password", "mật-khẩu")
+        state.set_state(ctx, "gateway_password", "mật-khẩu")
     return ctx
 
 

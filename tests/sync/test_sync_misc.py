@@ -8,8 +8,9 @@ from syncfixtures import assert_converged, local_procedure, office, receive_many
 
 from sadec_desk.cli import main
 from sadec_desk.db.models import Dossier
-from sadec_desk.sync import engine
-from sadec_desk.sync.adapters.reference import SyncError, tls_verify
+from sadec_desk.sync import conflicts, engine
+from sadec_desk.sync.adapters.base import tls_verify
+from sadec_desk.sync.errors import SyncError
 from sadec_desk.sync.records import SyncReport, SyncStatus
 from sadec_desk.sync.worker import SyncWorker
 
@@ -93,7 +94,7 @@ def test_office_database_on_postgresql(portal, pg_database):
     dossiers.advance_dossier(ctx, uuids[2], "done")  # changed on both sides
     report = engine.run_once(ctx)
     assert (report.pulled, report.conflicts) == (2, 1)
-    engine.resolve(ctx, uuids[2], "portal")
+    conflicts.resolve(ctx, uuids[2], "portal")
     assert_converged(ctx, portal)
     ctx.close()
 
@@ -123,7 +124,7 @@ def test_https_portal_is_verified_with_the_ca_bundle(portal, tmp_path):
 
 
 def test_plain_http_only_to_this_machine():
-    from sadec_desk.sync.adapters.reference import check_portal_url
+    from sadec_desk.sync.adapters.base import check_portal_url
 
     check_portal_url("http://127.0.0.1:8765")
     check_portal_url("https://dichvucong.dongthap.gov.vn")
@@ -135,7 +136,7 @@ def test_plain_http_only_to_this_machine():
 def test_a_4xx_batch_is_narrowed_to_the_bad_operation():
     """A portal that refuses a whole batch (HTTP 4xx) for one bad op: the op is found
     by sending one at a time; it is rejected alone, the other dossiers go through."""
-    from sadec_desk.sync.adapters.reference import Refused
+    from sadec_desk.sync.errors import Refused
 
     ctx = make_ctx(Clock())
     good_a, bad, good_b = receive_many(ctx, 3)

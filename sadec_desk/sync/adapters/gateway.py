@@ -37,14 +37,10 @@ from sadec_desk.db.models import Dossier
 from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.adapters.reference import (
-    AuthExpired,
-    Refused,
-    SyncError,
-    TransientError,
-    check_portal_url,
-    tls_verify,
-)
+from sadec_desk.sync.adapters.base import check_portal_url, tls_verify
+from sadec_desk.sync.errors import AuthExpired, Refused, SyncError, TransientError
+from sadec_desk.sync.outbox_ops import PageFileMissing, read_page_file
+from sadec_desk.sync.state import get_state
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -66,12 +62,14 @@ def gateway_date(text_or_moment: str | datetime | None) -> str:
 
 
 class GatewayAdapter:
+    """The provincial gateway as a :class:`~sadec_desk.sync.adapters.base.SyncAdapter`:
+    push only (no change feed, no page-file upload: pages travel inline)."""
+
     name = "gateway"
     supports_pull = False
+    uploads_blobs = False  # page files go inline in DongBoHoSoMC (pages_record)
 
     def __init__(self, ctx: AppContext):
-        from sadec_desk.sync.engine import get_state
-
         config = ctx.config
         self.ctx = ctx
         url = config["sync.gateway_url"]
@@ -179,7 +177,6 @@ class GatewayAdapter:
         from sadec_desk.db.attachment_models import PageBlob
         from sadec_desk.services.reception.dossiers import get_dossier
         from sadec_desk.services.records import to_jsonable
-        from sadec_desk.sync.engine import read_page_file
 
         d = to_jsonable(get_dossier(self.ctx, op["dossier_uuid"]))
         record = self.dossier_record(d)
@@ -250,8 +247,6 @@ class GatewayAdapter:
             else:
                 results.extend(self._results(run, answer))
             run.clear()
-
-        from sadec_desk.sync.engine import PageFileMissing
 
         held: set[str] = set()  # dossiers with a refused op: their later ops wait
         for op in ops:

@@ -1,97 +1,40 @@
-"""HTTP client of the reference portal (httpx), with the failure classes the engine needs.
+"""The reference portal adapter: its HTTP client (httpx) and the adapter the engine uses.
 
-Timeouts are always bounded and TLS certificates always verified (a custom CA
-bundle may be configured, never turned off). Every answer is checked against the
-protocol before anyone uses it (sync/protocol.py).
+:class:`PortalClient` speaks the protocol (sync/protocol.py, docs/portal-openapi.json):
+timeouts are always bounded and TLS certificates always verified (a custom CA bundle
+may be configured, never turned off), and every answer is checked against the protocol
+before anyone uses it. :class:`ReferenceAdapter` is the :class:`SyncAdapter` over it:
+the device token from the sync state, refreshed with the device key on a 401, and the
+resumable upload of page files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import ssl
-from pathlib import Path
-from typing import Any, BinaryIO
-from urllib.parse import urlsplit
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import httpx
 
-from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
+from sadec_desk.sync.adapters.base import check_portal_url, tls_verify
+from sadec_desk.sync.errors import (
+    AuthExpired,
+    BlobCorrupted,
+    OffsetMismatch,
+    Refused,
+    SyncError,
+    TransientError,
+)
+from sadec_desk.sync.state import get_state, set_state
 
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
 
-class SyncError(UserError):
-    code = "sync"
-
-
-class TransientError(SyncError):
-    """Network down, timeout, 5xx, an unreadable answer: keep the rows, try later."""
-
-    code = "sync_transient"
-
-
-class AuthExpired(SyncError):
-    """401: the token expired or was revoked; refresh it and try again."""
-
-    code = "sync_auth"
-
-
-class Refused(SyncError):
-    """4xx other than 401: the portal refuses this request as it is."""
-
-    code = "sync_refused"
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
-
-
-class OffsetMismatch(SyncError):
-    """409 to a chunk: the portal holds another number of bytes; resume from there."""
-
-    code = "sync_offset"
-
-    def __init__(self, message: str, offset: int | None):
-        super().__init__(message)
-        self.offset = offset
-
-
-class BlobCorrupted(SyncError):
-    """422 to the last chunk: the bytes received do not hash to the blob's name."""
-
-    code = "sync_blob_corrupted"
-
-
-def tls_verify(ca_bundle: str) -> ssl.SSLContext | bool:
-    """Always verify; with a bundle, trust exactly the CAs in it."""
-    if not ca_bundle:
-        return True
-    path = Path(ca_bundle)
-    if not path.is_file():
-        raise SyncError(_("Không tìm thấy tệp chứng chỉ CA '{path}' (thiết lập sync.ca_bundle). "
-                          "Sửa đường dẫn hoặc để trống để dùng kho chứng chỉ của hệ thống."
-                          ).format(path=ca_bundle))
-    try:
-        return ssl.create_default_context(cafile=str(path))
-    except (ssl.SSLError, OSError) as exc:
-        raise SyncError(_("Tệp chứng chỉ CA '{path}' không đọc được ({error}).").format(
-            path=ca_bundle, error=exc)) from None
-
-
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def check_portal_url(url: str) -> None:
-    """https:// only; plain http:// is allowed to this machine (rehearsals, tests),
-    never across a network where the device token would travel in clear."""
-    parsed = urlsplit(url)
-    if parsed.scheme == "https" and parsed.hostname:
-        return
-    if parsed.scheme == "http" and parsed.hostname in LOOPBACK_HOSTS:
-        return
-    raise SyncError(_("Địa chỉ cổng '{url}' không dùng được: cần dạng https://tên-máy "
-                      "(http:// chỉ dùng cho cổng thử nghiệm trên chính máy này).").format(url=url))
+#: chunks re-sent after a 409/422 within one blob upload before the run gives up
+MAX_UPLOAD_SETBACKS = 5
 
 
 class PortalClient:
@@ -270,3 +213,90 @@ class PortalClient:
             raise TransientError(_("Không kết nối được cổng dịch vụ ({error}).").format(
                 error=type(exc).__name__ + (f": {exc}" if str(exc) else ""))) from None
         return digest.hexdigest()
+
+
+class ReferenceAdapter:
+    """The reference portal API (sync/portal/, docs/portal-openapi.json) as a
+    :class:`~sadec_desk.sync.adapters.base.SyncAdapter`: push, pull and page files."""
+
+    name = "reference"
+    supports_pull = True
+
+    def __init__(self, ctx: AppContext):
+        config = ctx.config
+        self.ctx = ctx
+        self.client = PortalClient(config["sync.portal_url"],
+                                   timeout=float(config["sync.timeout_seconds"]),
+                                   ca_bundle=config["sync.ca_bundle"],
+                                   token=get_state("token"))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _refresh(self) -> None:
+        device_id, key = get_state("device_id"), get_state("device_key")
+        if not device_id:
+            raise SyncError(_("Máy này chưa đăng ký với cổng dịch vụ. Chạy 'sadec-desk sync "
+                              "enrol --portal URL --code MÃ' với mã do quản trị cổng cấp."))
+        answer = self.client.refresh_token(device_id, key)
+        self.client.token = answer["token"]
+        with self.ctx.database.atomic():
+            set_state(self.ctx, "token", answer["token"])
+            set_state(self.ctx, "token_expires_at", str(answer.get("expires_at", "")))
+
+    def authorised(self, call: Callable, *args):
+        """Call; on 401 get a new token with the device key and call once more."""
+        try:
+            return call(*args)
+        except AuthExpired:
+            self._refresh()
+            return call(*args)
+
+    def push(self, ops: list[dict]) -> list[dict]:
+        return self.authorised(self.client.push, ops)
+
+    def changes(self, since: int, limit: int) -> dict:
+        return self.authorised(self.client.changes, since, limit)
+
+    def procedures(self) -> list[dict]:
+        return self.authorised(self.client.procedures)
+
+    def send_bundle(self, bundle: dict) -> list[dict]:
+        return self.authorised(self.client.send_bundle, bundle)
+
+    #: the engine uploads the blobs a ``dossier.pages`` op names before pushing it
+    uploads_blobs = True
+
+    def upload_blob(self, sha256: str, data: bytes, chunk_bytes: int) -> int:
+        """Upload one blob from where the portal's copy ends; returns the bytes sent
+        (0 when the portal already holds it all; chunks sent again count again). A
+        dropped connection, a timeout or a 5xx raises TransientError: the portal keeps
+        what it confirmed and the next run resumes from its offset."""
+        offset = self.authorised(self.client.blob_offset, sha256)
+        sent = setbacks = 0
+        while offset is not None and offset < len(data):
+            chunk = data[offset:offset + max(1, chunk_bytes)]
+            try:
+                offset = self.authorised(self.client.upload_chunk, sha256, offset, len(data),
+                                         chunk)
+                continue
+            except OffsetMismatch as exc:
+                # our idea of the offset is stale (an answer was lost, or another
+                # machine is sending the same page): go on from the portal's
+                offset = exc.offset if exc.offset is not None else self.authorised(
+                    self.client.blob_offset, sha256)
+            except BlobCorrupted:
+                offset = 0  # the portal dropped its partial copy: send the page whole again
+            finally:
+                sent += len(chunk)  # sent, whatever became of it
+            setbacks += 1
+            if setbacks > MAX_UPLOAD_SETBACKS:
+                raise TransientError(_("Tải tệp trang {sha}… lên cổng chưa được sau {n} lần "
+                                       "gửi lại; sẽ thử lại lần đồng bộ sau.").format(
+                    sha=sha256[:12], n=setbacks - 1))
+        return sent
+
+    def download_blob(self, sha256: str, out, limit: int) -> str:
+        """Stream a page of an online dossier into ``out``; returns its SHA-256."""
+        return self.authorised(self.client.download_blob, sha256, out, limit)
+

@@ -1,0 +1,72 @@
+"""``sadec-desk portal ...``: the reference portal server, for rehearsals and tests
+(sadec_desk/sync/portal/; needs the ``[portal]`` extra: Flask and waitress)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+
+from sadec_desk.cli.base import command, emit, group
+from sadec_desk.config import data_dir
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+
+ADMIN_KEY_ENV = "SADEC_PORTAL_ADMIN_KEY"
+
+
+def _admin_key(args) -> str:
+    return args.admin_key or os.environ.get(ADMIN_KEY_ENV, "")
+
+
+def cmd_portal_serve(args, ctx) -> None:
+    try:
+        from sadec_desk.sync.portal.serve import serve
+    except ImportError:
+        raise InvalidInput(_("Chưa cài máy chủ cổng thử nghiệm: pip install "
+                             "'sadec-desk[portal]'.")) from None
+    admin_key = _admin_key(args)
+    if not admin_key:
+        admin_key = secrets.token_urlsafe(24)
+        print(_("Khoá quản trị (X-Admin-Key) của phiên này: {key}").format(key=admin_key),
+              flush=True)
+
+    def ready(server):
+        print(f"listening on http://{args.host}:{server.effective_port}", flush=True)
+
+    try:
+        serve(host=args.host, port=args.port, database_url=args.database,
+              data_dir=data_dir(), admin_key=admin_key, token_ttl_seconds=args.token_ttl,
+              test_hooks=args.test_hooks, threads=args.threads, ready=ready)
+    except OSError as exc:
+        raise InvalidInput(_("Không mở được cổng {host}:{port} ({error}).").format(
+            host=args.host, port=args.port, error=exc)) from None
+
+
+def cmd_portal_code(args, ctx) -> None:
+    from sadec_desk.sync.portal.models import open_portal_database
+    from sadec_desk.sync.portal.store import PortalStore
+
+    database = open_portal_database(args.database, data_dir() / "portal.sqlite3")
+    store = PortalStore(database, token_ttl=timedelta(hours=1))
+    with database.connection_context():
+        code = store.new_enrolment_code()
+    emit(args, {"code": code}, lambda: [_("Mã đăng ký thiết bị: {code} (dùng một lần, "
+                                          "hết hạn sau 7 ngày)").format(code=code)])
+
+
+def register(sub) -> None:
+    g = group(sub, "portal", "reference portal server (rehearsals, tests)")
+    p = command(g, "serve", cmd_portal_serve, needs_db=False, help="run the reference portal")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--database", metavar="URL",
+                   help="PostgreSQL URL; default: portal.sqlite3 in the data dir")
+    p.add_argument("--admin-key", help=f"operator key (default: ${ADMIN_KEY_ENV} or random)")
+    p.add_argument("--token-ttl", type=int, default=3600, help="device token lifetime (s)")
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--test-hooks", action="store_true",
+                   help="enable fault injection (/v1/admin/faults); never in production")
+    p = command(g, "new-code", cmd_portal_code, needs_db=False,
+                help="create a one-time device enrolment code")
+    p.add_argument("--database", metavar="URL")

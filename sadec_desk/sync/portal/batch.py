@@ -1,0 +1,264 @@
+"""One pushed batch at the reference portal: each operation checked and applied in order.
+
+Everything a batch needs is read with a handful of queries up front and written with
+bulk inserts at the end (one query per op would cap a push at a few hundred ops per
+second). The checks of page lists and forms here are also the ones the operator's
+endpoints use (:mod:`sadec_desk.sync.portal.store`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import peewee
+
+from sadec_desk.domain.lifecycle import FINISHED_STATUSES
+from sadec_desk.i18n import _
+from sadec_desk.sync import protocol as P
+from sadec_desk.sync.bulk import insert_rows, update_rows
+from sadec_desk.sync.portal.models import (
+    Change,
+    Operation,
+    PortalBlob,
+    PortalDossier,
+    PortalProcedure,
+    portal_proxy,
+)
+
+
+def agency_of(code: str) -> str:
+    """The agency part of a dossier code (TT 01/2018/TT-VPCP Art. 19: <agency>-<YYMMDD>-<NNNN>)."""
+    parts = code.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 else ""
+
+
+class PushBatch:
+    """The state one push works on, loaded up front and written back at the end
+    (:meth:`sadec_desk.sync.portal.store.PortalStore.push`)."""
+
+    def __init__(self, device_id: str, ops: list[dict], now: datetime):
+        self.device_id = device_id
+        self.now = now
+        op_ids = [o["op_id"] for o in ops]
+        uuids = list({o["dossier_uuid"] for o in ops})
+        self.known = {r.op_id: r for r in Operation.select().where(Operation.op_id.in_(op_ids))}
+        self.dossiers: dict[str, dict] = {}
+        for row in PortalDossier.select().where(PortalDossier.uuid.in_(uuids)):
+            self.dossiers[row.uuid] = json.loads(row.data)
+        self.existing = set(self.dossiers)
+        # newest change per dossier made by anyone else: a conflict for older bases
+        self.foreign = dict(
+            Change.select(Change.dossier_uuid, peewee.fn.MAX(Change.version))
+            .where(Change.dossier_uuid.in_(uuids), Change.origin != device_id)
+            .group_by(Change.dossier_uuid).tuples())
+        self.procedures = {code for (code,) in PortalProcedure.select(PortalProcedure.code)
+                           .where(PortalProcedure.active).tuples()}
+        codes = [o["payload"].get("code") for o in ops if o["op"] == "dossier.received"
+                 and isinstance(o.get("payload"), dict)]
+        # dossier codes are unique (TT 01/2018/TT-VPCP Art. 19): code -> the dossier holding it
+        self.codes = dict(PortalDossier.select(PortalDossier.code, PortalDossier.uuid)
+                          .where(PortalDossier.code.in_([c for c in codes if c])).tuples())
+        # complete blobs named by the batch's page lists: sha256 -> length
+        self.blobs = complete_blobs(page["sha256"] for o in ops if o["op"] == "dossier.pages"
+                                     for page in pages_named(o.get("payload")))
+        self.blocked: set[str] = set()
+        self.changed: set[str] = set()
+        self.new_ops: list[dict] = []
+        self.changes: list[dict] = []
+
+    def flush(self) -> None:
+        database = portal_proxy.obj
+        rows = [{"uuid": u, "code": self.dossiers[u]["code"],
+                 "version": self.dossiers[u]["version"],
+                 "data": json.dumps(self.dossiers[u], ensure_ascii=False),
+                 "updated_at": self.now} for u in sorted(self.changed)]
+        insert_rows(database, PortalDossier, [r for r in rows if r["uuid"] not in self.existing])
+        update_rows(database, PortalDossier, "uuid",
+                    [r for r in rows if r["uuid"] in self.existing])
+        insert_rows(database, Operation, self.new_ops)
+        insert_rows(database, Change, self.changes)
+
+    def _record(self, op, result, version, message):
+        fields = {"result": result, "version": version, "message": message}
+        row = self.known.get(op["op_id"])
+        if row is None:
+            self.new_ops.append({"op_id": op["op_id"], "device_id": self.device_id,
+                                 "dossier_uuid": op["dossier_uuid"], "op": op["op"],
+                                 "received_at": self.now, **fields})
+        else:
+            Operation.update(fields).where(Operation.id == row.id).execute()
+
+    def _refuse(self, op, result, message, *, record=True) -> dict:
+        self.blocked.add(op["dossier_uuid"])
+        if record:
+            # a refused op may be sent again after a retry or a resolution: its row is
+            # kept (the op_id is known for ever) but its answer is worked out again
+            self._record(op, result, None, message)
+        answer = {"op_id": op["op_id"], "result": result, "message": message}
+        current = self.dossiers.get(op["dossier_uuid"])
+        if result == P.CONFLICT and current is not None:
+            answer["dossier"] = current
+        return answer
+
+    def apply(self, op: dict) -> dict:
+        op_id, uuid = op["op_id"], op["dossier_uuid"]
+        previous = self.known.get(op_id)
+        if previous is not None and previous.result == P.APPLIED:
+            return {"op_id": op_id, "result": P.DUPLICATE, "version": previous.version,
+                    "original": {"result": previous.result, "version": previous.version,
+                                 "device_id": previous.device_id}}
+        if uuid in self.blocked:
+            # never apply an op after an earlier op of the same dossier was refused:
+            # that would reorder the dossier's history (DESIGN.md §5)
+            return self._refuse(op, P.CONFLICT, _("Thao tác trước đó của hồ sơ này trong "
+                                                  "cùng lượt gửi chưa được áp dụng."),
+                                record=False)
+        current = self.dossiers.get(uuid)
+        kind, payload = op["op"], op["payload"]
+        if kind == "dossier.received":
+            if current is not None:
+                return self._refuse(op, P.CONFLICT, _("Hồ sơ đã có trên cổng."))
+            problem = self._check_received(payload, uuid)
+            if problem:
+                return self._refuse(op, P.REJECTED, problem)
+            current = {k: payload.get(k) for k in (
+                "uuid", "code", "procedure_code", "procedure_name", "channel", "status",
+                "received_at", "due_at", "finished_at", "fee_vnd", "pages", "copies", "phone",
+                "received_by", "citizen")}
+            current["version"] = 1
+            self.dossiers[uuid] = current
+        else:
+            if current is None:
+                return self._refuse(op, P.REJECTED, _("Cổng chưa có hồ sơ này (việc tiếp "
+                                                      "nhận chưa được gửi lên)."))
+            if self.foreign.get(uuid, 0) > op["base_version"]:
+                return self._refuse(op, P.CONFLICT, _(
+                    "Hồ sơ đã được thay đổi trên cổng sau phiên bản {version}.").format(
+                    version=op["base_version"]))
+            if kind == "dossier.status":
+                target = payload.get("to_status")
+                if target not in P.STATUSES:
+                    return self._refuse(op, P.REJECTED, _(
+                        "Trạng thái '{status}' không hợp lệ.").format(status=target))
+                current["status"] = target
+                if target in FINISHED_STATUSES and not current.get("finished_at"):
+                    current["finished_at"] = payload.get("at")
+            elif kind == "dossier.rescheduled":
+                if not isinstance(payload.get("new_due"), str):
+                    return self._refuse(op, P.REJECTED, _("Thiếu ngày hẹn mới (new_due)."))
+                current["due_at"] = payload["new_due"]
+            elif kind == "dossier.pages":
+                problem = self._check_pages(payload, uuid)
+                if problem:
+                    return self._refuse(op, P.REJECTED, problem)
+                # the op carries the whole page list after the change: it replaces ours
+                current["scanned_papers"] = stored_papers(payload["papers"])
+            elif kind == "dossier.form":
+                problem = form_problem(payload, uuid)
+                if problem:
+                    return self._refuse(op, P.REJECTED, problem)
+                current["form"] = {k: payload[k] for k in ("form_id", "form_version", "values")}
+            current["version"] += 1
+        self.changed.add(uuid)
+        self.changes.append({"dossier_uuid": uuid, "version": current["version"],
+                             "origin": self.device_id, "agency": agency_of(current["code"]),
+                             "snapshot": json.dumps(current, ensure_ascii=False),
+                             "at": self.now})
+        self._record(op, P.APPLIED, current["version"], "")
+        return {"op_id": op_id, "result": P.APPLIED, "version": current["version"]}
+
+    def _check_pages(self, payload: dict, uuid: str) -> str:
+        if payload.get("uuid") != uuid:
+            return _("UUID trong nội dung khác dossier_uuid.")
+        papers = payload.get("papers")
+        if not isinstance(papers, list):
+            return _("Thiếu danh sách giấy tờ (papers).")
+        return papers_problem(papers, self.blobs)
+
+    def _check_received(self, payload: dict, uuid: str) -> str:
+        for key in ("code", "procedure_code", "received_at", "due_at", "status"):
+            if not isinstance(payload.get(key), str) or not payload.get(key):
+                return _("Thiếu trường '{field}'.").format(field=key)
+        if payload.get("uuid") != uuid:
+            return _("UUID trong nội dung khác dossier_uuid.")
+        citizen = payload.get("citizen")
+        if not isinstance(citizen, dict) or not citizen.get("id_number"):
+            return _("Thiếu số định danh (CCCD) của người nộp.")
+        if payload["procedure_code"] not in self.procedures:
+            return _("Thủ tục {code} không có trong danh mục của cổng.").format(
+                code=payload["procedure_code"])
+        if self.codes.setdefault(payload["code"], uuid) != uuid:
+            return _("Mã hồ sơ {code} đã được dùng cho một hồ sơ khác.").format(
+                code=payload["code"])
+        return ""
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def pages_named(payload: Any) -> list[dict]:
+    """The page entries of a ``dossier.pages`` payload, whatever its shape (checked later)."""
+    papers = payload.get("papers") if isinstance(payload, dict) else None
+    return [page for paper in papers if isinstance(paper, dict)
+            and isinstance(paper.get("pages"), list)
+            for page in paper["pages"] if isinstance(page, dict)
+            and isinstance(page.get("sha256"), str)] if isinstance(papers, list) else []
+
+
+def papers_problem(papers: list, blobs: dict[str, int]) -> str:
+    """Why a page list cannot be stored ("" when it can): each page must name a blob
+    the portal holds whole (``blobs``: sha256 -> length) and say its size right."""
+    for paper in papers:
+        if not (isinstance(paper, dict) and _is_int(paper.get("index"))
+                and isinstance(paper.get("name"), str)
+                and isinstance(paper.get("pages"), list)):
+            return _("Mỗi giấy tờ cần có index, name và pages.")
+        for page in paper["pages"]:
+            if not (isinstance(page, dict) and P.is_sha256(page.get("sha256"))
+                    and isinstance(page.get("media_type"), str)
+                    and all(_is_int(page.get(k)) for k in ("position", "size", "width",
+                                                             "height"))):
+                return _("Một trang của giấy tờ «{name}» thiếu position, sha256, media_type, "
+                         "size, width hoặc height.").format(name=paper["name"])
+            length = blobs.get(page["sha256"])
+            if length is None:
+                return _("Cổng chưa có đủ tệp trang {sha}… của giấy tờ «{name}»: máy trạm "
+                         "phải tải tệp lên (/v1/blobs) trước rồi gửi lại.").format(
+                    sha=page["sha256"][:12], name=paper["name"])
+            if length != page["size"]:
+                return _("Trang {sha}… ghi {size} byte nhưng tệp trên cổng có {length} byte."
+                         ).format(sha=page["sha256"][:12], size=page["size"], length=length)
+    return ""
+
+
+def stored_papers(papers: list) -> list[dict]:
+    """A checked page list as the dossier JSON keeps it (only the agreed fields)."""
+    return [{"index": paper["index"], "name": paper["name"],
+             "pages": [{k: page[k] for k in P.PAGE_FIELDS} for page in paper["pages"]]}
+            for paper in papers]
+
+
+def complete_blobs(shas) -> dict[str, int]:
+    shas = sorted(set(shas))
+    found: dict[str, int] = {}
+    for start in range(0, len(shas), 500):
+        found.update(PortalBlob.select(PortalBlob.sha256, PortalBlob.length).where(
+            PortalBlob.sha256.in_(shas[start:start + 500]), PortalBlob.complete).tuples())
+    return found
+
+
+def form_problem(payload: dict, uuid: str) -> str:
+    if payload.get("uuid") != uuid:
+        return _("UUID trong nội dung khác dossier_uuid.")
+    if not isinstance(payload.get("form_id"), str) or not payload["form_id"]:
+        return _("Thiếu mã tờ khai (form_id).")
+    if not isinstance(payload.get("form_version"), str | int) \
+            or isinstance(payload.get("form_version"), bool):
+        return _("Thiếu phiên bản tờ khai (form_version).")
+    values = payload.get("values")
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        return _("Nội dung tờ khai (values) phải là các cặp tên trường → chữ.")
+    return ""

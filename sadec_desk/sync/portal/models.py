@@ -1,0 +1,138 @@
+"""The reference portal's tables (peewee, behind a proxy) and opening its database.
+
+SQLite file by default, PostgreSQL (or any peewee URL) when given; the tables are
+created on first open and the procedure catalogue seeded from the app's own.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import peewee
+
+from sadec_desk.db.database import sqlite_database, url_database
+from sadec_desk.db.models import UtcDateTimeField
+
+portal_proxy = peewee.DatabaseProxy()
+#: PostgreSQL advisory lock that serialises the portal's writers (PortalStore.write)
+ADVISORY_LOCK_KEY = 7270051
+
+
+class PortalModel(peewee.Model):
+    class Meta:
+        database = portal_proxy
+        legacy_table_names = False
+
+
+class Device(PortalModel):
+    device_id = peewee.CharField(unique=True)
+    name = peewee.CharField(default="")
+    # HMAC key shared with the device: it proves the device when refreshing its token
+    # and signs its offline export files, so the portal has to keep it
+    key = peewee.CharField()
+    # the office (QCVN 102:2016 agency code) the device works for: its change feed
+    # holds that office's dossiers only
+    agency = peewee.CharField(default="")
+    enrolled_at = UtcDateTimeField()
+
+
+class Enrolment(PortalModel):
+    code = peewee.CharField(unique=True)
+    created_at = UtcDateTimeField()
+    expires_at = UtcDateTimeField()
+    used_by = peewee.CharField(null=True)
+
+
+class Token(PortalModel):
+    token_hash = peewee.CharField(unique=True)  # sha256: a leaked table gives no token
+    device_id = peewee.CharField(index=True)
+    expires_at = UtcDateTimeField()
+
+
+class PortalDossier(PortalModel):
+    uuid = peewee.CharField(unique=True)
+    code = peewee.CharField(index=True)
+    version = peewee.IntegerField()
+    data = peewee.TextField()  # the dossier as JSON (protocol.check_dossier shape)
+    updated_at = UtcDateTimeField()
+
+
+class Operation(PortalModel):
+    """Every op_id ever received, with the answer given (re-sent ops get it back)."""
+
+    op_id = peewee.CharField(unique=True)
+    device_id = peewee.CharField()
+    dossier_uuid = peewee.CharField(index=True)
+    op = peewee.CharField()
+    result = peewee.CharField()
+    version = peewee.IntegerField(null=True)
+    message = peewee.TextField(default="")
+    received_at = UtcDateTimeField()
+
+
+class Change(PortalModel):
+    """The change feed; its id is the cursor handed to clients."""
+
+    dossier_uuid = peewee.CharField(index=True)
+    version = peewee.IntegerField()
+    origin = peewee.CharField()  # device id, or "portal" for changes made at the portal
+    agency = peewee.CharField(default="")  # office the dossier belongs to (its code prefix)
+    snapshot = peewee.TextField()
+
+    class Meta:
+        indexes = ((("agency", "id"), False),)
+    at = UtcDateTimeField()
+
+
+class PortalProcedure(PortalModel):
+    code = peewee.CharField()
+    version = peewee.IntegerField()
+    data = peewee.TextField()
+    active = peewee.BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("code", "version"), True),)
+
+
+class PortalBlob(PortalModel):
+    """A stored file (scanned page) named by the SHA-256 of its bytes.
+
+    The bytes live in the blob dir: ``<sha[:2]>/<sha>`` once complete, ``<sha>.part``
+    while an upload is under way; ``received`` is the offset the next chunk must
+    start at (bytes of the .part file past it were never confirmed and are cut).
+    """
+
+    sha256 = peewee.CharField(unique=True)
+    length = peewee.BigIntegerField()  # total bytes announced by the uploader
+    received = peewee.BigIntegerField(default=0)
+    complete = peewee.BooleanField(default=False)
+    media_type = peewee.CharField(default="application/octet-stream")
+    created_at = UtcDateTimeField()
+    completed_at = UtcDateTimeField(null=True)
+
+
+PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, PortalProcedure,
+                 PortalBlob)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_portal_database(url: str | None, default_path) -> peewee.Database:
+    """SQLite file by default, PostgreSQL (or any peewee URL) when given."""
+    database = url_database(url) if url else sqlite_database(default_path)
+    portal_proxy.initialize(database)
+    database.connect(reuse_if_open=True)
+    with database.atomic():
+        database.create_tables(PORTAL_MODELS)
+        if PortalProcedure.select().count() == 0:
+            from sadec_desk.domain.catalogue import procedure_to_data
+            from sadec_desk.services.catalogue import seed_procedures
+
+            for p in seed_procedures():
+                PortalProcedure.create(code=p.code, version=p.version,
+                                       data=json.dumps(procedure_to_data(p), ensure_ascii=False))
+    database.close()
+    return database

@@ -1,0 +1,39 @@
+"""Running the reference portal under waitress (``sadec-desk portal serve``).
+
+waitress is a pure-Python, multi-threaded production WSGI server that runs the same
+on Windows (where commune IT staff rehearse) and Linux, with no C build.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sadec_desk.sync.portal.app import create_app
+from sadec_desk.sync.portal.models import open_portal_database
+from sadec_desk.sync.portal.store import PortalStore
+
+log = logging.getLogger(__name__)
+
+
+def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key: str,
+          token_ttl_seconds: int = 3600, test_hooks: bool = False, threads: int = 8,
+          ready=None) -> None:
+    """Run the portal until interrupted (``sadec-desk portal serve``)."""
+    from waitress import create_server
+
+    database = open_portal_database(database_url, data_dir / "portal.sqlite3")
+    store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl_seconds),
+                        blob_dir=data_dir / "portal-blobs")
+    dropped = store.drop_abandoned_uploads()
+    if dropped:
+        log.info("dropped %d abandoned partial uploads", dropped)
+    app = create_app(store, admin_key=admin_key, test_hooks=test_hooks)
+    server = create_server(app, host=host, port=port, threads=threads,
+                           channel_timeout=60, ident="sadec-desk-portal")
+    if ready is not None:
+        ready(server)
+    try:
+        server.run()
+    finally:
+        server.close()

@@ -1,0 +1,257 @@
+"""The pull: the portal's change feed applied here, page by page, from the stored cursor.
+
+DESIGN.md §5. Pull comes after push: the feed is read from the stored cursor (a number
+the portal issues, never a client clock) and each page is applied in the same
+transaction that stores the new cursor, guarded by a compare-and-set so two workers
+never apply one page twice. A dossier with local changes the portal has not seen is
+never overwritten: it becomes a conflict for a clerk (:mod:`sadec_desk.sync.conflicts`).
+Online dossiers come down whole, with their papers and form (:mod:`online_pages`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import peewee
+
+from sadec_desk.db.models import Citizen, Dossier, DossierSequence, Outbox
+from sadec_desk.db.models import Procedure as ProcedureRow
+from sadec_desk.domain.catalogue import CatalogueError, procedures_from_data
+from sadec_desk.domain.dossier_code import parse_dossier_code
+from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+from sadec_desk.services import catalogue
+from sadec_desk.services.audit import append_event, append_events
+from sadec_desk.sync import online_pages
+from sadec_desk.sync import protocol as P
+from sadec_desk.sync.bulk import update_rows
+from sadec_desk.sync.errors import SyncError, TransientError
+from sadec_desk.sync.outbox_ops import FAILED, PENDING, chunks
+from sadec_desk.sync.state import get_state, set_state, store_conflict
+
+if TYPE_CHECKING:
+    from sadec_desk.services.context import AppContext
+    from sadec_desk.sync.adapters.base import SyncAdapter
+
+log = logging.getLogger(__name__)
+
+#: changes asked for per request
+PULL_PAGE = 500
+
+
+# --- the procedure catalogue ----------------------------------------------------------
+
+
+def refresh_catalogue(ctx: AppContext, adapter: SyncAdapter) -> int:
+    """Adopt newer procedure versions from the portal (source "portal")."""
+    items = adapter.procedures()
+    adopted = 0
+    with ctx.database.atomic():
+        for item in items:
+            try:
+                procedure = procedures_from_data({"format": 1, "procedures": [item["data"]]})[0]
+            except (CatalogueError, KeyError, TypeError) as exc:
+                log.warning("portal procedure %s refused: %s", item.get("code"), exc)
+                continue
+            if catalogue.adopt_procedure(ctx, procedure, "portal"):
+                adopted += 1
+    ctx.forget_cached()
+    return adopted
+
+
+# --- the change feed ------------------------------------------------------------------
+
+
+def _dt(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise P.SchemaError(f"date-time without offset: {text}")
+    return value
+
+
+def _citizen_id(ctx: AppContext, data: dict) -> int:
+    """The applicant of an online dossier; a card read at the counter is never overwritten."""
+    id_number = str(data.get("id_number", "")).strip()
+    if not id_number:
+        raise P.SchemaError("citizen without id_number")
+    dob = data.get("date_of_birth")
+    Citizen.insert(id_number=id_number, full_name=str(data.get("full_name", "")),
+                   date_of_birth=datetime.fromisoformat(dob).date() if dob else None,
+                   gender=str(data.get("gender", "")), address=str(data.get("address", "")),
+                   phone=str(data.get("phone", "")), updated_at=ctx.now()
+                   ).on_conflict_ignore().execute()
+    return Citizen.get(Citizen.id_number == id_number).id
+
+
+class _Page:
+    """One page of the change feed applied with a few bulk statements (bulk.py)."""
+
+    def __init__(self, ctx: AppContext, changes: list[dict], device_id: str, counts: dict):
+        self.ctx, self.device_id, self.counts = ctx, device_id, counts
+        uuids = list({c["dossier"]["uuid"] for c in changes})
+        self.local: dict[str, dict] = {}
+        self.busy: set[str] = set()
+        for chunk in chunks(uuids):
+            for row in (Dossier.select(Dossier.id, Dossier.uuid, Dossier.status, Dossier.due_at,
+                                       Dossier.finished_at, Dossier.portal_version,
+                                       Dossier.sync_state, Dossier.sync_message)
+                        .where(Dossier.uuid.in_(chunk)).dicts()):
+                self.local[row["uuid"]] = row
+            self.busy.update(u for (u,) in Outbox.select(Outbox.dossier_uuid).where(
+                Outbox.dossier_uuid.in_(chunk), Outbox.state.in_([PENDING, FAILED])).tuples())
+        self.updates: dict[int, dict] = {}
+        self.events: list[dict] = []
+
+    def apply(self, change: dict) -> None:
+        copy = change["dossier"]
+        uuid, version = copy["uuid"], copy["version"]
+        local = self.local.get(uuid)
+        if change["origin"] == self.device_id or (
+                local is not None and version <= local["portal_version"]):
+            # our own change coming back, or a page applied before (cursor lost): nothing new
+            if local is not None and version > local["portal_version"]:
+                local["portal_version"] = version
+                self._update(local, portal_version=version)
+            return
+        if copy["status"] not in P.STATUSES:
+            raise P.SchemaError(f"unknown status {copy['status']!r}")
+        if local is None:
+            self._create(copy)
+        elif uuid in self.busy:
+            # never overwrite a change the portal has not seen: a clerk decides (DESIGN.md §5)
+            message = _("Hồ sơ đã được sửa trên cổng trong khi máy này còn thay đổi chưa gửi.")
+            store_conflict(self.ctx, uuid, copy, message)
+            if local["sync_state"] != "conflict":  # not already counted by this run's push
+                self.counts["conflicts"] += 1
+            local["sync_state"] = "conflict"
+            self._update(local, sync_state="conflict", sync_message=message)
+        else:
+            self._overwrite(local, copy, _("Cập nhật từ cổng dịch vụ"))
+            self.counts["pulled"] += 1
+
+    def _update(self, local: dict, **values) -> None:
+        row = self.updates.setdefault(local["id"], {
+            "portal_version": local["portal_version"], "sync_state": local["sync_state"],
+            "sync_message": local.get("sync_message", ""), "status": local["status"],
+            "due_at": local["due_at"],
+            "finished_at": local["finished_at"], "updated_at": self.ctx.now(),
+            "id": local["id"]})
+        row.update(values)
+
+    def _overwrite(self, local: dict, copy: dict, note: str) -> None:
+        values = overwrite_values(self.ctx, local["status"], local["finished_at"], copy)
+        if values["status"] != local["status"] or values["due_at"] != local["due_at"]:
+            self.events.append({"dossier": local["id"], "at": self.ctx.now(), "actor": "portal",
+                                "kind": "status", "from_status": local["status"],
+                                "to_status": values["status"],
+                                "note": copy.get("portal_note") or note, "data": "{}"})
+        local.update(values)
+        self._update(local, **values)
+        online_pages.apply_attachments(self.ctx, local["id"], values["status"], copy,
+                                       self.events)
+
+    def _create(self, copy: dict) -> None:
+        procedure = (ProcedureRow.select().where(ProcedureRow.code == copy["procedure_code"])
+                     .order_by(ProcedureRow.active.desc(), ProcedureRow.version.desc()).first())
+        if procedure is None:
+            raise P.SchemaError(f"procedure {copy['procedure_code']} unknown here")
+        received_at = _dt(copy["received_at"])
+        status = copy["status"]
+        if Dossier.select().where(Dossier.code == copy["code"]).exists():
+            # the portal gave an online dossier a code this office already used: nothing
+            # can be stored under it; the run stops here until the portal corrects it
+            raise SyncError(_("Hồ sơ trực tuyến từ cổng có mã {code} trùng với một hồ sơ đã "
+                              "tiếp nhận tại đây. Báo quản trị cổng để sửa mã; các thay đổi "
+                              "sau nó sẽ được nhận khi đã sửa.").format(code=copy["code"]))
+        _reserve_code(copy["code"])
+        dossier_id = Dossier.insert(
+            uuid=copy["uuid"], code=copy["code"], office=self.ctx.office().id,
+            procedure=procedure.id, citizen=_citizen_id(self.ctx, copy["citizen"]),
+            channel=copy.get("channel") or "online", status=status, received_at=received_at,
+            due_at=_dt(copy["due_at"]), finished_at=_dt(copy.get("finished_at")),
+            fee_vnd=int(copy.get("fee_vnd") or 0), phone=str(copy.get("phone") or ""),
+            received_by=str(copy.get("received_by") or ""), sync_state="synced",
+            portal_version=copy["version"], updated_at=self.ctx.now()).execute()
+        self.events.append({"dossier": dossier_id, "at": received_at, "actor": "portal",
+                            "kind": "received", "from_status": None, "to_status": status,
+                            "note": _("Hồ sơ nộp trực tuyến, nhận từ cổng"), "data": "{}"})
+        online_pages.apply_attachments(self.ctx, dossier_id, status, copy, self.events)
+        self.local[copy["uuid"]] = {
+            "id": dossier_id, "uuid": copy["uuid"], "status": status,
+            "due_at": _dt(copy["due_at"]), "finished_at": _dt(copy.get("finished_at")),
+            "portal_version": copy["version"], "sync_state": "synced"}
+        self.counts["new"] += 1
+        self.counts["pulled"] += 1
+
+    def flush(self) -> None:
+        update_rows(self.ctx.database, Dossier, "id", list(self.updates.values()))
+        append_events(self.ctx.database, self.events)  # chained (services/audit.py)
+
+
+def _reserve_code(code: str) -> None:
+    """Move this office's daily counter past an online dossier's number, so that the
+    next dossier received at the counter never takes the same code (TT 01/2018 Art. 19)."""
+    try:
+        parts = parse_dossier_code(code)
+    except InvalidInput:
+        return  # not in the Art. 19 layout: it cannot collide with our own codes
+    (DossierSequence.insert(agency_code=parts.agency_code, day=parts.day, last=parts.seq)
+     .on_conflict(conflict_target=[DossierSequence.agency_code, DossierSequence.day],
+                  update={DossierSequence.last: peewee.Case(
+                      None, [(DossierSequence.last < parts.seq, parts.seq)],
+                      DossierSequence.last)})
+     .execute())
+
+
+def overwrite_values(ctx: AppContext, status_before: str, finished_before, copy: dict) -> dict:
+    """The local columns that take the portal's copy of a dossier."""
+    status = copy["status"]
+    finished = _dt(copy.get("finished_at"))
+    if finished is None and DossierStatus(status) in FINISHED_STATUSES:
+        finished = finished_before or ctx.now()
+    return {"status": status, "due_at": _dt(copy["due_at"]), "finished_at": finished,
+            "portal_version": copy["version"], "sync_state": "synced", "sync_message": ""}
+
+
+def overwrite_dossier(ctx: AppContext, local: Dossier, copy: dict, note: str) -> None:
+    """One local dossier takes the portal's copy, with its history event, papers and form
+    (a clerk chose the portal's side of a conflict)."""
+    values = overwrite_values(ctx, local.status, local.finished_at, copy)
+    Dossier.update(updated_at=ctx.now(), **values).where(Dossier.id == local.id).execute()
+    if values["status"] != local.status or values["due_at"] != local.due_at:
+        append_event(ctx.database, dossier=local.id, at=ctx.now(), actor="portal",
+                     kind="status", from_status=local.status, to_status=values["status"],
+                     note=copy.get("portal_note") or note)
+    events: list[dict] = []
+    online_pages.apply_attachments(ctx, local.id, values["status"], copy, events)
+    append_events(ctx.database, events)
+
+
+def pull(ctx: AppContext, adapter: SyncAdapter, counts: dict) -> int:
+    """Apply the change feed from the stored cursor; returns the new cursor."""
+    device_id = get_state("device_id")
+    cursor = int(get_state("cursor", "0"))
+    while True:
+        page = adapter.changes(cursor, PULL_PAGE)
+        with ctx.database.atomic():
+            if int(get_state("cursor", "0")) != cursor:
+                # another worker applied this page meanwhile: it is its job now
+                return int(get_state("cursor", "0"))
+            try:
+                applied = _Page(ctx, page["changes"], device_id, counts)
+                for change in page["changes"]:
+                    applied.apply(change)
+                applied.flush()
+            except (P.SchemaError, KeyError, ValueError, TypeError) as exc:
+                raise TransientError(_("Thay đổi từ cổng không dùng được ({error}); chưa áp "
+                                       "dụng trang này.").format(error=exc)) from None
+            set_state(ctx, "cursor", str(page["cursor"]))
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return cursor
+
