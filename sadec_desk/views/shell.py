@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ import ttkbootstrap as ttk
 from sadec_desk.i18n import _, set_language
 from sadec_desk.services import access
 from sadec_desk.services.admin import backup, users
-from sadec_desk.services.printing import jobs
+from sadec_desk.services.printing.worker import PrintRounds, PrintState
 from sadec_desk.views.qr_wedge import WedgeDetector
 from sadec_desk.views.signin import SetupView, SignInView
 from sadec_desk.views.tasks import Periodic, TaskRunner
@@ -29,34 +28,9 @@ log = logging.getLogger(__name__)
 PRINT_INTERVAL_S = 5.0
 #: how often the app asks whether a scheduled backup is due (backup.interval_hours)
 BACKUP_CHECK_INTERVAL_S = 15 * 60
-PRINTER_CHECK_EVERY = 6  # printer status every 6th print-queue round (~30 s)
 SYNC_POLL_MS = 2000
 #: how long "Báo cáo" waits for the worker to answer the screen it replaces
 SWITCH_WAIT_MS = 3000
-
-
-@dataclass(frozen=True)
-class PrintState:
-    printer: str
-    ready: bool | None  # None: not checked yet
-    message: str
-    waiting: int
-    failed: int
-
-
-def print_state(ctx, *, check_printer: bool, last: PrintState | None) -> PrintState:
-    """One round of the print worker: print what is due, count what waits."""
-    jobs.process_queue(ctx)
-    waiting = len(jobs.list_jobs(ctx, status="queued", limit=1000))
-    failed = len(jobs.list_jobs(ctx, status="failed", limit=1000))
-    if check_printer or last is None:
-        try:
-            status = jobs.printer_status(ctx)
-            return PrintState(status.printer, status.reachable and status.online is not False,
-                              status.message, waiting, failed)
-        except Exception as exc:  # a UserError (bad printer set-up) or an OS error
-            return PrintState(ctx.config["printing.printer"], False, str(exc), waiting, failed)
-    return PrintState(last.printer, last.ready, last.message, waiting, failed)
 
 
 def sync_text(status) -> tuple[str, str]:
@@ -152,11 +126,9 @@ class Shell:
         self.kiosk_fullscreen = kiosk_fullscreen
         #: where the counter's "Máy ảnh…" gets frames (None: the webcam through OpenCV)
         self.camera_source_factory = None
-        self._print_state = None
-        self._print_rounds = 0
         self.print_worker = self.backup_worker = None
         if start_workers:
-            self.print_worker = Periodic("sadec-print", self._print_step, PRINT_INTERVAL_S,
+            self.print_worker = Periodic("sadec-print", PrintRounds(ctx), PRINT_INTERVAL_S,
                                          self.tasks, self.on_print_state,
                                          on_thread_exit=self._close_thread_db).start()
             self.backup_worker = Periodic("sadec-backup", partial(backup.backup_if_due, ctx),
@@ -333,13 +305,6 @@ class Shell:
     def _close_thread_db(self) -> None:
         if not self.ctx.database.is_closed():
             self.ctx.database.close()  # this thread's own connection
-
-    def _print_step(self) -> PrintState:
-        self._print_rounds += 1
-        state = print_state(self.ctx, check_printer=self._print_rounds % PRINTER_CHECK_EVERY == 1,
-                            last=self._print_state)
-        self._print_state = state
-        return state
 
     def on_print_state(self, state: PrintState) -> None:
         self.status.show_print(state)

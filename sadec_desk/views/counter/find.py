@@ -1,0 +1,279 @@
+"""The counter's find tab (F9): finding dossiers by code, card number or name, the kiosk
+dossiers waiting for a clerk, a dossier's details and its life-cycle buttons (status
+changes, a new appointment, reprints of the receipt and of the forms Mẫu 01–05).
+
+A part of :class:`sadec_desk.views.counter.screen.CounterView` (see there for how the
+parts share the view): owns ``search``, ``kiosk_button``, ``find_message``, ``results``,
+``detail_text``, ``note``, ``new_due``, ``lifecycle``, ``open_form_button`` and the state
+``found``, ``selected``, ``form_path``. What follows a status change (Mẫu 02/03/04, the
+return slip) is :func:`sadec_desk.services.desk.after_status_change`.
+"""
+
+from __future__ import annotations
+
+import tkinter as tk
+
+import ttkbootstrap as ttk
+
+from sadec_desk.i18n import _
+from sadec_desk.services import desk
+from sadec_desk.services.display import dossier_lines
+from sadec_desk.services.documents import office_forms
+from sadec_desk.services.printing import jobs
+from sadec_desk.services.reception import dossiers, intake
+from sadec_desk.services.reception import papers as dossier_papers
+from sadec_desk.services.reports.text import channel_label
+from sadec_desk.views.widgets import MessageBar, font
+
+
+def short_time(moment) -> str:
+    return moment.strftime("%H:%M %d/%m/%Y") if moment else "—"
+
+
+class FindPanel:
+    """The find tab of the counter view (a mixin of CounterView)."""
+
+    def create_find_tab(self, parent) -> ttk.Frame:
+        tab = ttk.Frame(parent, padding=10)
+        tab.columnconfigure(0, weight=1)
+        tab.rowconfigure(3, weight=1)
+        bar = ttk.Frame(tab)
+        bar.grid(row=0, column=0, sticky="we")
+        ttk.Label(bar, text=_("Mã hồ sơ, số CCCD hoặc họ tên"), font=font(10)).pack(side="left")
+        self.search = ttk.Entry(bar, font=font(12), width=40)
+        self.search.pack(side="left", padx=6, fill="x", expand=True)
+        self.search.bind("<Return>", self.on_search_return)
+        ttk.Button(bar, text=_("Tìm"), bootstyle="primary", command=self.on_search
+                   ).pack(side="left")
+        # dossiers citizens submitted at the kiosk wait here until a clerk takes them up
+        self.kiosk_button = ttk.Button(bar, text=_("Hồ sơ từ kiosk chờ xử lý"),
+                                       bootstyle="warning-outline",
+                                       command=self.on_kiosk_waiting)
+        self.kiosk_button.pack(side="left", padx=(6, 0))
+        self.find_message = MessageBar(tab, wraplength=880)
+        self.find_message.grid(row=1, column=0, sticky="we", pady=4)
+        columns = (("code", _("Mã hồ sơ"), 214), ("name", _("Người nộp"), 135),
+                   ("procedure", _("Thủ tục"), 120), ("status", _("Trạng thái"), 112),
+                   ("due", _("Hẹn trả"), 142), ("sync", _("Đồng bộ"), 88),
+                   ("channel", _("Kênh"), 74))
+        self.results = ttk.Treeview(tab, columns=[c for c, _t, _w in columns],
+                                    show="headings", height=5)
+        # the channel is shown next to the procedure; it is the last value of a row
+        self.results.configure(displaycolumns=("code", "name", "procedure", "channel",
+                                               "status", "due", "sync"))
+        for col, title, width in columns:
+            self.results.heading(col, text=title)
+            self.results.column(col, width=width, stretch=col == "procedure")
+        self.results.tag_configure("kiosk", background="#fff3cd")
+        self.results.grid(row=2, column=0, sticky="nsew")
+        self.results.bind("<<TreeviewSelect>>", lambda _e: self.on_result_selected())
+        detail = ttk.Frame(tab)
+        detail.grid(row=3, column=0, sticky="nsew", pady=(6, 0))
+        detail.columnconfigure(0, weight=1)
+        detail.rowconfigure(1, weight=1)
+        self.papers_box = self.create_papers_box(detail)
+        self.papers_box.grid(row=0, column=0, sticky="we", pady=(0, 4))
+        self.detail_text = tk.Text(detail, height=8, font=font(10), wrap="word",
+                                   state="disabled")
+        self.detail_text.grid(row=1, column=0, sticky="nsew")
+        side = ttk.Frame(detail)
+        side.grid(row=0, column=1, rowspan=2, sticky="n", padx=(8, 0))
+        ttk.Label(side, text=_("Ghi chú / lý do"), font=font(10)).pack(anchor="w")
+        self.note = ttk.Entry(side, font=font(11), width=34)
+        self.note.pack(fill="x")
+        ttk.Label(side, text=_("Hẹn mới (dd/mm/yyyy HH:MM)"), font=font(10)
+                  ).pack(anchor="w", pady=(4, 0))
+        self.new_due = ttk.Entry(side, font=font(11), width=34)
+        self.new_due.pack(fill="x")
+        self.lifecycle = ttk.Frame(side)
+        self.lifecycle.pack(fill="x", pady=(6, 0))
+        # the PDF last saved (a form Mẫu 01-05, the declaration, the pages): opened in
+        # the PDF viewer on request
+        self.form_path = ""
+        self.open_form_button = ttk.Button(side, text=_("Mở tệp PDF vừa lưu"),
+                                           bootstyle="primary-outline", state="disabled",
+                                           command=self.on_open_form)
+        self.open_form_button.pack(fill="x", pady=(6, 0))
+        return tab
+
+    def on_search_return(self, event):
+        if self.shell.scanner.looks_like_scan(event):
+            return None  # the scanner's burst: the window-wide handler takes it
+        self.on_search()
+        return "break"
+
+    def on_search(self) -> None:
+        self.find_message.show(_("Đang tìm…"))
+        self.shell.tasks.submit(intake.find_dossiers, self.ctx, self.search.get(),
+                                on_done=self.on_found,
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_kiosk_count(self, count: int) -> None:
+        if count == getattr(self, "kiosk_count", 0):
+            return
+        self.kiosk_count = count
+        text = _("Hồ sơ từ kiosk chờ xử lý")
+        self.kiosk_button.configure(text=f"{text} ({count})" if count else text,
+                                    bootstyle="warning" if count else "warning-outline")
+
+    def on_kiosk_waiting(self) -> None:
+        self.find_message.show(_("Đang tìm hồ sơ từ kiosk…"))
+        self.shell.tasks.submit(dossier_papers.kiosk_waiting, self.ctx,
+                                on_done=lambda items: self.on_found(items, kiosk=True),
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    @staticmethod
+    def row_values(d) -> tuple:
+        return (d.code, d.citizen.full_name, d.procedure_name, d.status_label,
+                short_time(d.due_at), intake.sync_label(d.sync_state),
+                channel_label(d.channel))
+
+    @staticmethod
+    def row_tags(d) -> tuple:
+        # a kiosk dossier nobody has taken up yet stands out in the list
+        return ("kiosk",) if desk.awaits_clerk(d) else ()
+
+    def on_found(self, items, kiosk: bool = False) -> None:
+        self.found = list(items)
+        self.results.delete(*self.results.get_children())
+        for i, d in enumerate(self.found):
+            self.results.insert("", "end", iid=str(i), values=self.row_values(d),
+                                tags=self.row_tags(d))
+        if not self.found:
+            if kiosk:
+                self.find_message.show(_("Không có hồ sơ nào từ kiosk đang chờ xử lý."), "ok")
+            else:
+                self.find_message.show(_("Không tìm thấy hồ sơ nào."), "warning")
+            self.show_detail(None)
+            return
+        if kiosk:
+            self.find_message.show(_("{n} hồ sơ nộp tại kiosk đang chờ xử lý; hồ sơ chờ lâu "
+                                     "nhất ở trên cùng.").format(n=len(self.found)), "ok")
+        else:
+            self.find_message.show(_("Tìm thấy {n} hồ sơ.").format(n=len(self.found)), "ok")
+        self.results.selection_set("0")
+        self.show_detail(self.found[0])
+
+    def on_result_selected(self) -> None:
+        selection = self.results.selection()
+        if selection and int(selection[0]) < len(self.found):
+            info = self.found[int(selection[0])]
+            if info is not self.selected:  # selection_set after a search: already shown
+                self.show_detail(info)
+
+    def show_detail(self, info) -> None:
+        self.selected = info
+        self.detail_text.configure(state="normal")
+        self.detail_text.delete("1.0", "end")
+        if info is not None:
+            lines = dossier_lines(info)
+            lines.append(_("Đồng bộ: {s}").format(s=intake.sync_label(info.sync_state)))
+            self.detail_text.insert("1.0", "\n".join(lines))
+        self.detail_text.configure(state="disabled")
+        for child in self.lifecycle.winfo_children():
+            child.destroy()
+        self.show_papers(None)
+        if info is None:
+            return
+        self.load_papers(info.code)
+        for i, (status, label, _needs_note) in enumerate(intake.next_statuses(info.status)):
+            ttk.Button(self.lifecycle, text=label, bootstyle="primary-outline",
+                       command=lambda s=status: self.on_advance(s)
+                       ).grid(row=i // 2, column=i % 2, sticky="we", padx=2, pady=2)
+        extra = len(intake.next_statuses(info.status))
+        if desk.can_reschedule(info.status):
+            ttk.Button(self.lifecycle, text=_("Gia hạn (Mẫu 04)"), bootstyle="warning-outline",
+                       command=self.on_reschedule).grid(row=extra // 2 + 1, column=0,
+                                                        sticky="we", padx=2, pady=2)
+        ttk.Button(self.lifecycle, text=_("In lại phiếu hẹn"), bootstyle="info-outline",
+                   command=self.on_reprint).grid(row=extra // 2 + 1, column=1, sticky="we",
+                                                 padx=2, pady=2)
+        # "In lại phiếu": any of the A5 forms Mẫu 01-05 on the office printer
+        reprint = ttk.Menubutton(self.lifecycle, text=_("In lại phiếu (Mẫu 01–05)"),
+                                 bootstyle="info-outline")
+        self.reprint_menu = tk.Menu(reprint, tearoff=False, font=font(10))
+        for number, title in office_forms.form_titles():
+            self.reprint_menu.add_command(
+                label=_("Mẫu {n} – {title}").format(n=number, title=title),
+                command=lambda n=number: self.print_form(info.code, n))
+        reprint.configure(menu=self.reprint_menu)
+        reprint.grid(row=extra // 2 + 2, column=0, columnspan=2, sticky="we", padx=2, pady=2)
+
+    def on_advance(self, status: str) -> None:
+        info = self.selected
+        if info is None:
+            return
+        self.shell.tasks.submit(dossiers.advance_dossier, self.ctx, info.code, status,
+                                note=self.note.get(), on_done=self.on_advanced,
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_advanced(self, info, step: str | None = None) -> None:
+        """After a life-cycle step (``step``: the new status, or "rescheduled")."""
+        self.note.delete(0, "end")
+        self.find_message.show(_("Hồ sơ {code}: {label}.").format(code=info.code,
+                                                                 label=info.status_label), "ok")
+        step = step or info.status
+        form = desk.form_after(step)
+        if form is not None:  # Mẫu 02 / 03 / 04 for the citizen, on the office printer
+            self.find_message.show(_("Hồ sơ {code}: đang in Mẫu {form}…").format(
+                code=info.code, form=form))
+        # what follows the step is the desk's rule: the citizen's form, the return slip
+        self.shell.tasks.submit(desk.after_status_change, self.ctx, info.code, step,
+                                on_done=self.on_followed_up,
+                                on_error=lambda m: self.find_message.show(m, "error"))
+        self.replace_found(info)
+
+    def on_followed_up(self, outcome) -> None:
+        """A life-cycle step's follow-up is done (a :class:`desk.StatusFollowUp`)."""
+        if outcome.form is not None:
+            self.on_form_printed(outcome.form)
+        if outcome.return_slip is not None:
+            self.shell.refresh_print_state()
+        for error in outcome.errors:
+            self.find_message.show(error, "error")
+
+    def replace_found(self, info) -> None:
+        self.found = [info if d.code == info.code else d for d in self.found]
+        index = next(i for i, d in enumerate(self.found) if d.code == info.code)
+        self.results.item(str(index), values=self.row_values(info), tags=self.row_tags(info))
+        self.show_detail(info)
+
+    def on_reschedule(self) -> None:
+        info = self.selected
+        text = self.new_due.get().strip()
+        self.shell.tasks.submit(intake.reschedule_from_form, self.ctx, info.code, text,
+                                self.note.get(),
+                                on_done=lambda i: self.on_advanced(i, "rescheduled"),
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_reprint(self) -> None:
+        info = self.selected
+        self.shell.tasks.submit(jobs.print_receipt, self.ctx, info.code,
+                                on_done=lambda job: self.find_message.show(
+                                    _("Phiếu hẹn {code}: {s}.").format(
+                                        code=info.code, s=job.status_label),
+                                    "ok" if job.status == "printed" else "warning"),
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def print_form(self, code: str, form: str) -> None:
+        """Render (and print, when an office printer is set) Mẫu ``form`` in the worker."""
+        self.print_pdf(_("Hồ sơ {code}: đang in Mẫu {form}…").format(code=code, form=form),
+                       office_forms.print_form_for, code, form)
+
+    def print_pdf(self, busy: str, fn, *args) -> None:
+        """``fn(ctx, *args) -> OfficePrintResult`` in the worker: a PDF for the office
+        printer, only saved when none is set (then offered by «Mở tệp PDF vừa lưu»)."""
+        self.find_message.show(busy)
+        self.shell.tasks.submit(fn, self.ctx, *args, on_done=self.on_form_printed,
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_form_printed(self, result) -> None:
+        kind = {"printed": "ok", "saved": "info"}.get(result.status, "warning")
+        self.find_message.show(result.message, kind)
+        self.form_path = result.path
+        self.open_form_button.configure(state="normal")
+
+    def on_open_form(self) -> None:
+        if self.form_path:
+            self.shell.tasks.submit(office_forms.open_file, self.form_path,
+                                    on_error=lambda m: self.find_message.show(m, "error"))
