@@ -4,7 +4,7 @@
 
 1. Store: one submission of --pages A4 scans at 300 dpi (greyscale PNG, as `scanimage
    --format=png` gives them, each slightly skewed inside a dark scanner border) is
-   normalised and stored through `services.attachments.add_page` (deskew, crop,
+   normalised and stored through `services.pages.dossier_pages.add_page` (deskew, crop,
    downscale, JPEG, content-addressed file + rows): time per page and per submission,
    bytes per page before and after. Baseline in the same run: storing the raw scan
    bytes as they come (SHA-256 + write + fsync + rename), i.e. without normalising.
@@ -108,7 +108,7 @@ def bench_store(workdir: Path, scans: list[bytes]) -> None:
     os.environ["SADEC_DESK_DATA_DIR"] = str(workdir / "store" / "data")
     from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config, save_setting
-    from sadec_desk.services.pages import store
+    from sadec_desk.services.pages import dossier_pages
 
     save_setting("office.agency_code", "000.00.14.H20")
     ctx = open_context(load_config())
@@ -121,14 +121,15 @@ def bench_store(workdir: Path, scans: list[bytes]) -> None:
             started = time.perf_counter()
             for scan in scans:
                 t0 = time.perf_counter()
-                page = store.add_page(ctx, scan, paper_index=1, paper_name="Giấy chứng sinh",
-                                            source="scanner", draft=draft)
+                page = dossier_pages.add_page(ctx, scan, paper_index=1,
+                                              paper_name="Giấy chứng sinh", source="scanner",
+                                              draft=draft)
                 times.append(time.perf_counter() - t0)
                 if r == 0:
                     sizes.append(page.size)
             per_submission.append(time.perf_counter() - started)
             if r < rounds - 1:
-                store.discard_draft(ctx, draft)  # the next round stores afresh
+                dossier_pages.discard_draft(ctx, draft)  # the next round stores afresh
         base_dir = workdir / "raw-store"
         base_times = []
         for _ in range(rounds):
@@ -230,7 +231,7 @@ def bench_upload(workdir: Path, normalised: list[bytes], args) -> None:
             office = syncbench.Office(workdir, name, url, admin, 500)
             from sadec_desk.db.attachment_models import PageBlob
             from sadec_desk.db.models import Dossier
-            from sadec_desk.services.pages import store
+            from sadec_desk.services.pages import dossier_pages
             from sadec_desk.services.reception import dossiers
             from sadec_desk.sync import engine
 
@@ -243,15 +244,15 @@ def bench_upload(workdir: Path, normalised: list[bytes], args) -> None:
                                                      (s + 1) * (args.pages - repeated)]
                 draft = str(uuid.uuid4())  # a kiosk draft id
                 for data in pages:
-                    store.add_page(office.ctx, data, paper_index=1,
-                                         paper_name="Giấy chứng sinh", source="scanner",
-                                         draft=draft)
-                logical += sum(p.size for p in store.draft_pages(office.ctx, draft))
+                    dossier_pages.add_page(office.ctx, data, paper_index=1,
+                                           paper_name="Giấy chứng sinh", source="scanner",
+                                           draft=draft)
+                logical += sum(p.size for p in dossier_pages.draft_pages(office.ctx, draft))
                 with office.ctx.database.atomic():
                     info = dossiers.receive_dossier(office.ctx, procedure_code=PROCEDURE,
                                                     qr_text=card(s), channel="kiosk")
-                    store.attach_draft(office.ctx, draft,
-                                             Dossier.get(Dossier.uuid == info.uuid).id)
+                    dossier_pages.attach_draft(office.ctx, draft,
+                                               Dossier.get(Dossier.uuid == info.uuid).id)
             stored = sum(b.size for b in PageBlob.select(PageBlob.size))
             started = time.perf_counter()
             report = engine.run_once(office.ctx, force=True)

@@ -17,7 +17,7 @@ from sadec_desk.adapters import scanner
 from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages
 
 
 def _kb(size: int) -> str:
@@ -25,7 +25,7 @@ def _kb(size: int) -> str:
 
 
 def cmd_pages_list(args, ctx) -> None:
-    papers = store.papers_of(ctx, args.reference)
+    papers = dossier_pages.papers_of(ctx, args.reference)
 
     def lines():
         out = []
@@ -51,7 +51,7 @@ def _read(path: str) -> bytes:
 
 
 def cmd_pages_add(args, ctx) -> None:
-    papers = store.papers_of(ctx, args.reference)
+    papers = dossier_pages.papers_of(ctx, args.reference)
     chosen = next((p for p in papers if p.index == args.paper - 1), None)
     if chosen is None:
         raise InvalidInput(_("Hồ sơ này không có giấy tờ số {n}; chọn từ 1 đến {last} "
@@ -60,9 +60,9 @@ def cmd_pages_add(args, ctx) -> None:
     added = []
     for path in args.files:  # each page is its own transaction: earlier files stay added
         try:
-            added.append(store.add_page(ctx, _read(path), paper_index=chosen.index,
-                                              paper_name=chosen.name, source="file",
-                                              dossier=args.reference))
+            added.append(dossier_pages.add_page(ctx, _read(path), paper_index=chosen.index,
+                                                paper_name=chosen.name, source="file",
+                                                dossier=args.reference))
         except InvalidInput as exc:
             raise InvalidInput(_("{path}: {error}").format(path=path, error=exc),
                                code=exc.code) from None
@@ -72,17 +72,17 @@ def cmd_pages_add(args, ctx) -> None:
 
 
 def cmd_pages_pdf(args, ctx) -> None:
-    path = store.pages_pdf(ctx, args.reference, out=args.out)
+    path = dossier_pages.pages_pdf(ctx, args.reference, out=args.out)
     emit(args, {"path": str(path)}, lambda: [_("Đã lưu {path}").format(path=path)])
 
 
 def cmd_pages_print(args, ctx) -> None:
-    result = store.print_pages(ctx, args.reference)
+    result = dossier_pages.print_pages(ctx, args.reference)
     emit(args, result, lambda: [result.message])
 
 
 def cmd_pages_purge(args, ctx) -> None:
-    removed = store.purge_stale_drafts(ctx, timedelta(hours=args.hours))
+    removed = dossier_pages.purge_stale_drafts(ctx, timedelta(hours=args.hours))
     emit(args, {"removed_pages": removed}, lambda: [
         _("Đã xoá {n} trang của các lượt nộp dở dang.").format(n=removed)])
 

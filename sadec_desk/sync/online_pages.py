@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.errors import Refused, TransientError
 
@@ -113,13 +113,13 @@ def _apply_papers(ctx: AppContext, dossier_id: int, status: str, papers: list[di
     if rows:
         DossierPage.insert_many(rows).execute()
     store.delete_unused_blobs(ctx, old)
-    manifest = store.pages_manifest(dossier_id)
+    manifest = dossier_pages.pages_manifest(dossier_id)
     counts = [_("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
               for paper in manifest["papers"]]
     events.append({"dossier": dossier_id, "at": now, "actor": "portal", "kind": "pages",
                    "from_status": status, "to_status": status,
                    "note": "; ".join(counts) or _("không còn trang nào"),
-                   "data": store.pages_event_data(manifest)})
+                   "data": dossier_pages.pages_event_data(manifest)})
 
 
 def _apply_form(ctx: AppContext, dossier_id: int, status: str, form, events: list[dict]) -> None:

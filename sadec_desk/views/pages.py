@@ -25,7 +25,7 @@ from PIL import Image
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.documents import office_forms
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
 TOUCH_THUMB = 150  # px, long side of a thumbnail at the kiosk
@@ -203,8 +203,8 @@ class PagesWindow:
         self.window.minsize(800, 520)
         self.window.protocol("WM_DELETE_WINDOW", self.close)
         self.alive = True
-        self.papers: list[store.PaperPages] = []
-        self.pages: list[tuple[store.PaperPages, store.PageInfo]] = []
+        self.papers: list[dossier_pages.PaperPages] = []
+        self.pages: list[tuple[dossier_pages.PaperPages, store.PageInfo]] = []
         self.current = -1  # index into self.pages
         self.image: tk.PhotoImage | None = None
         self._resize_job = None
@@ -218,7 +218,7 @@ class PagesWindow:
         self.window.bind("<Right>", lambda _e: self.on_next())
         self.window.bind("<Escape>", lambda _e: self.close())
         self.message.show(_("Đang tải giấy tờ…"))
-        shell.tasks.submit(store.papers_of, self.ctx, reference,
+        shell.tasks.submit(dossier_pages.papers_of, self.ctx, reference,
                            on_done=self.on_papers, on_error=self.on_error)
 
     # --- building ------------------------------------------------------------------------
@@ -275,7 +275,7 @@ class PagesWindow:
 
     # --- loading -------------------------------------------------------------------------
 
-    def on_papers(self, papers: list[store.PaperPages]) -> None:
+    def on_papers(self, papers: list[dossier_pages.PaperPages]) -> None:
         if not self.alive:
             return
         self.papers = papers
@@ -414,7 +414,7 @@ class PagesWindow:
     def on_print(self) -> None:
         self.print_button.configure(state="disabled")
         self.message.show(_("Đang chuẩn bị bản in…"))
-        self.shell.tasks.submit(store.print_pages, self.ctx, self.reference,
+        self.shell.tasks.submit(dossier_pages.print_pages, self.ctx, self.reference,
                                 on_done=self.on_printed, on_error=self.on_print_failed)
 
     def on_printed(self, result) -> None:
@@ -441,7 +441,7 @@ class PagesWindow:
         if not path:
             return
         self.message.show(_("Đang lưu tệp PDF…"))
-        self.shell.tasks.submit(store.pages_pdf, self.ctx, self.reference, path,
+        self.shell.tasks.submit(dossier_pages.pages_pdf, self.ctx, self.reference, path,
                                 on_done=self.on_saved, on_error=self.on_error)
 
     def on_saved(self, path) -> None:

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from sadec_desk.db.models import Outbox
 from sadec_desk.services.kiosk import submission
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages
 from sadec_desk.services.reception import dossiers
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"),
@@ -183,7 +183,7 @@ def test_supplement_for_a_kiosk_dossier_end_to_end(shell, ctx, tmp_path, monkeyp
     assert shell.tasks.pump(until=lambda: "Đã thêm 1 trang" in counter.find_message.text)
     lifecycle_buttons(counter)["Đang xử lý"].invoke()
     assert shell.tasks.pump(until=lambda: counter.selected.status == "processing")
-    assert [p.pages for p in store.papers_of(ctx, info.code)
+    assert [p.pages for p in dossier_pages.papers_of(ctx, info.code)
             if p.index == 1][0][-1].source == "file"
 
 
@@ -206,7 +206,7 @@ def test_a_required_paper_without_pages_is_marked_and_a_bad_file_is_a_sentence(
     counter.add_file_button.invoke()
     assert shell.tasks.pump(until=lambda: counter.find_message.kind == "error")
     assert "không phải ảnh" in counter.find_message.text
-    assert store.papers_of(ctx, info.code)[0].pages == ()
+    assert dossier_pages.papers_of(ctx, info.code)[0].pages == ()
 
 
 @pytest.mark.skipif(not shutil.which("scanimage"), reason="sane-utils is not installed")
@@ -222,7 +222,7 @@ def test_quet_them_trang_scans_on_the_sane_test_device(shell, ctx):
     assert shell.tasks.pump(until=lambda: "Đã thêm 1 trang" in counter.find_message.text
                             or counter.find_message.kind == "error", timeout=90)
     assert counter.find_message.kind == "ok", counter.find_message.text
-    pages = [p for p in store.papers_of(ctx, info.code) if p.index == 1][0].pages
+    pages = [p for p in dossier_pages.papers_of(ctx, info.code) if p.index == 1][0].pages
     assert [p.source for p in pages] == ["scanner"]
 
 

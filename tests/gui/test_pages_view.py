@@ -11,7 +11,7 @@ from appfixtures import SAMPLE_QR
 from guikit import key, sign_in_clerk
 from pagesamples import encode, on_scanner_bed, text_page
 
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.services.reception import dossiers
 from sadec_desk.views import pages as pages_view
 from sadec_desk.views.pages import PageStrip, PagesWindow, load_thumbnails
@@ -26,10 +26,10 @@ def scan(label: str) -> bytes:
 def dossier_with_pages(ctx) -> str:
     code = dossiers.receive_dossier(ctx, procedure_code=BIRTH, qr_text=SAMPLE_QR).code
     for label in ("TỜ KHAI 1", "TỜ KHAI 2"):
-        store.add_page(ctx, scan(label), paper_index=0, paper_name="Tờ khai",
-                             source="scanner", dossier=code)
-    store.add_page(ctx, scan("GIẤY CHỨNG SINH"), paper_index=1,
-                         paper_name="Giấy chứng sinh", source="file", dossier=code)
+        dossier_pages.add_page(ctx, scan(label), paper_index=0, paper_name="Tờ khai",
+                               source="scanner", dossier=code)
+    dossier_pages.add_page(ctx, scan("GIẤY CHỨNG SINH"), paper_index=1,
+                           paper_name="Giấy chứng sinh", source="file", dossier=code)
     return code
 
 
@@ -148,17 +148,17 @@ def test_an_unknown_dossier_is_a_sentence(tk_root, shell, ctx):
 def test_the_page_strip_removes_and_opens_pages(tk_root, shell, ctx):
     sign_in_clerk(shell, ctx)
     for label in ("A", "B", "C"):
-        store.add_page(ctx, scan(label), paper_index=0, paper_name="Tờ khai",
-                             source="camera", draft="kiosk-strip")
+        dossier_pages.add_page(ctx, scan(label), paper_index=0, paper_name="Tờ khai",
+                               source="camera", draft="kiosk-strip")
     holder = pages_view.ttk.Toplevel(tk_root)
     opened = []
 
     def reload():
-        strip.show(load_thumbnails(ctx, store.draft_pages(ctx, "kiosk-strip"),
+        strip.show(load_thumbnails(ctx, dossier_pages.draft_pages(ctx, "kiosk-strip"),
                                    strip.thumb_size))
 
     def on_remove(page):
-        store.remove_page(ctx, page.id)
+        dossier_pages.remove_page(ctx, page.id)
         reload()
 
     strip = PageStrip(holder, on_remove=on_remove, on_open=opened.append, touch=True)
@@ -167,7 +167,7 @@ def test_the_page_strip_removes_and_opens_pages(tk_root, shell, ctx):
     compact.pack()
     try:
         reload()
-        compact.show(load_thumbnails(ctx, store.draft_pages(ctx, "kiosk-strip"),
+        compact.show(load_thumbnails(ctx, dossier_pages.draft_pages(ctx, "kiosk-strip"),
                                      compact.thumb_size))
         holder.update()
         assert [p.position for p in strip.pages] == [1, 2, 3]
@@ -195,7 +195,7 @@ def test_the_page_strip_removes_and_opens_pages(tk_root, shell, ctx):
 
 def test_a_page_that_cannot_be_shown_gets_a_stand_in_and_the_others_still_show(ctx):
     code = dossier_with_pages(ctx)
-    pages = store.dossier_pages(ctx, code)
+    pages = dossier_pages.dossier_pages(ctx, code)
     lost = store.blob_path(ctx, pages[1].sha256)
     lost.unlink()  # e.g. an online dossier's page still coming from the portal
     for cached in (store.pages_dir(ctx) / "thumbs").rglob(f"{pages[1].sha256}*"):

@@ -271,19 +271,19 @@ def test_blob_upload_api_offsets_limits_and_checks(portal):
 
 
 def test_pages_added_through_the_attachments_service_reach_the_portal(portal):
-    from sadec_desk.services.pages import store
+    from sadec_desk.services.pages import dossier_pages, store
 
     ctx = office(portal, sync__chunk_bytes=CHUNK)
     [uuid] = receive_many(ctx, 1)
     dossier_id = Dossier.get(Dossier.uuid == uuid).id
     for seed in (60, 61):
-        store.add_page(ctx, page_image(seed), paper_index=1, paper_name="Giấy chứng sinh",
-                             source="file", dossier=uuid)
+        dossier_pages.add_page(ctx, page_image(seed), paper_index=1, paper_name="Giấy chứng sinh",
+                               source="file", dossier=uuid)
     assert engine.sync_status(ctx).pages_waiting == 2
     report = engine.run_once(ctx)
     # the second page list holds both pages and replaces the first, which is not sent
     assert (report.error, report.pushed, report.pages_uploaded) == ("", 2, 2)
-    manifest = store.pages_manifest(dossier_id)
+    manifest = dossier_pages.pages_manifest(dossier_id)
     assert _portal_dossier(portal, uuid)["scanned_papers"] == manifest["papers"]
     for page in manifest["papers"][0]["pages"]:
         stored = store.blob_path(ctx, page["sha256"]).read_bytes()

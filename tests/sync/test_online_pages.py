@@ -18,7 +18,7 @@ from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.errors import NotFound
 from sadec_desk.services import audit
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.sync import conflicts, engine
 
 FORM = {"form_id": "tt04-2020/khai-sinh", "form_version": "1",
@@ -326,7 +326,7 @@ def test_a_page_list_changed_on_the_portal_replaces_the_local_one(portal):
                                                        "form": new_form})
     report = engine.run_once(ctx)
     assert (report.error, report.pulled, report.pages_downloaded) == ("", 1, 1)
-    assert store.pages_manifest(dossier_id)["papers"] == changed
+    assert dossier_pages.pages_manifest(dossier_id)["papers"] == changed
     pages = list(DossierPage.select().where(DossierPage.dossier == dossier_id)
                  .order_by(DossierPage.position))
     assert [store.read_page(ctx, p.id) for p in pages] == [first, third]
@@ -348,8 +348,8 @@ def test_a_page_this_office_holds_is_not_downloaded_again(portal):
         ctx = office(portal)
         ctx.config.values["sync.portal_url"] = proxy.url
         [kiosk] = receive_many(ctx, 1)
-        info = store.add_page(ctx, page_image(40), paper_index=0,
-                                    paper_name="Giấy chứng sinh", source="file", dossier=kiosk)
+        info = dossier_pages.add_page(ctx, page_image(40), paper_index=0,
+                                      paper_name="Giấy chứng sinh", source="file", dossier=kiosk)
         mine = store.blob_path(ctx, info.sha256).read_bytes()
         assert engine.run_once(ctx).pages_uploaded == 1  # now the portal holds it too
         shared = {"position": 1, "sha256": info.sha256, "media_type": info.media_type,
@@ -381,19 +381,19 @@ def test_pages_changed_on_both_sides_are_a_conflict_not_overwritten(portal):
     uuid = online["uuid"]
     dossier_id = Dossier.get(Dossier.uuid == uuid).id
     # the clerk adds a page here while the citizen changes the list on the portal
-    store.add_page(ctx, page_image(52), paper_index=1,
-                         paper_name="Giấy chứng nhận kết hôn của cha mẹ", source="file",
-                         dossier=uuid)
-    mine = store.pages_manifest(dossier_id)["papers"]
+    dossier_pages.add_page(ctx, page_image(52), paper_index=1,
+                           paper_name="Giấy chứng nhận kết hôn của cha mẹ", source="file",
+                           dossier=uuid)
+    mine = dossier_pages.pages_manifest(dossier_id)["papers"]
     portal.admin("POST", f"/dossiers/{uuid}/papers", {"scanned_papers": papers[:1]})
     report = engine.run_once(ctx)
     assert report.conflicts == 1
     assert Dossier.get(Dossier.id == dossier_id).sync_state == "conflict"
-    assert store.pages_manifest(dossier_id)["papers"] == mine  # not overwritten
+    assert dossier_pages.pages_manifest(dossier_id)["papers"] == mine  # not overwritten
     assert_audit_clean(ctx)
     # the clerk takes the portal's copy: its page list replaces this machine's
     conflicts.resolve(ctx, uuid, "portal")
-    assert store.pages_manifest(dossier_id)["papers"] == papers[:1]
+    assert dossier_pages.pages_manifest(dossier_id)["papers"] == papers[:1]
     assert engine.run_once(ctx).error == ""
     assert Dossier.get(Dossier.id == dossier_id).sync_state == "synced"
     assert_audit_clean(ctx)

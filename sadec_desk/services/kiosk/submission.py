@@ -43,7 +43,7 @@ from sadec_desk.services.admin.users import UserInfo
 from sadec_desk.services.display import format_datetime
 from sadec_desk.services.due_dates import due_date
 from sadec_desk.services.kiosk import guide
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.reception import dossiers, eforms, intake
 from sadec_desk.services.records import PaperInfo
@@ -241,9 +241,9 @@ def add_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int,
     if not 0 <= paper_index < len(proc.papers):
         raise InvalidInput(_("Giấy tờ số {n} không có trong thủ tục này.").format(
             n=paper_index + 1))
-    return store.add_page(ctx, image, paper_index=paper_index,
-                                paper_name=proc.papers[paper_index].name, source=source,
-                                draft=draft)
+    return dossier_pages.add_page(ctx, image, paper_index=paper_index,
+                                  paper_name=proc.papers[paper_index].name, source=source,
+                                  draft=draft)
 
 
 def scan_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int):
@@ -275,19 +275,19 @@ def camera_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: i
 
 
 def pages(ctx: AppContext, draft: str):
-    return store.draft_pages(ctx, draft)
+    return dossier_pages.draft_pages(ctx, draft)
 
 
 def remove_page(ctx: AppContext, draft: str, page_id: int) -> None:
-    if not any(p.id == page_id for p in store.draft_pages(ctx, draft)):
+    if not any(p.id == page_id for p in dossier_pages.draft_pages(ctx, draft)):
         return  # not this citizen's page: a kiosk never touches another submission
-    store.remove_page(ctx, page_id)
+    dossier_pages.remove_page(ctx, page_id)
 
 
 def missing_papers(ctx: AppContext, draft: str, procedure_code: str) -> list[str]:
     """Names of the required papers that have no page yet."""
     proc = procedure(ctx, procedure_code)
-    have = {p.paper_index for p in store.draft_pages(ctx, draft)}
+    have = {p.paper_index for p in dossier_pages.draft_pages(ctx, draft)}
     return [p.name for p in proc.papers if p.required and p.index not in have]
 
 
@@ -314,7 +314,7 @@ def review(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
     form = _form(ctx, procedure_code)
     card = _applicant(ctx, qr_text)
     info = _procedure(ctx, procedure_code, form)
-    page_list = store.draft_pages(ctx, draft)
+    page_list = dossier_pages.draft_pages(ctx, draft)
     counts: dict[int, int] = {}
     for page in page_list:
         counts[page.paper_index] = counts.get(page.paper_index, 0) + 1
@@ -375,7 +375,7 @@ def submit(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
     with translated_errors():
         _row, proc = catalogue.active_procedure(kctx, procedure_code)
     form_index = _form_paper(eforms.form_for(kctx, procedure_code), proc.papers)
-    page_list = store.draft_pages(kctx, draft)
+    page_list = dossier_pages.draft_pages(kctx, draft)
     have = {p.paper_index for p in page_list}
     # Mẫu 01 lists the papers received (TT 01/2018/TT-VPCP Art. 9): the filled e-form
     # stands for the declaration, the others are the papers with at least one page
@@ -390,7 +390,7 @@ def submit(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
             pages=len(page_list), channel="kiosk", papers=handed)
         dossier_id = _dossier_id(dossier.uuid)
         eforms.save_form(kctx, dossier_id, procedure_code, values)
-        store.attach_draft(kctx, draft, dossier_id)
+        dossier_pages.attach_draft(kctx, draft, dossier_id)
         job = jobs.enqueue_print(kctx, "receipt", {"dossier": dossier.code})
     try:
         printed = jobs.attempt_job(kctx, job.id)
@@ -415,9 +415,9 @@ def _dossier_id(dossier_uuid: str) -> int:
 
 def discard(ctx: AppContext, draft: str) -> int:
     """Forget an unfinished submission: its page rows, and the files nobody else uses."""
-    return store.discard_draft(ctx, draft)
+    return dossier_pages.discard_draft(ctx, draft)
 
 
 def purge_stale(ctx: AppContext) -> int:
     """Drafts left by a crash (the kiosk window was not there to discard them)."""
-    return store.purge_stale_drafts(ctx, STALE_DRAFT_AGE)
+    return dossier_pages.purge_stale_drafts(ctx, STALE_DRAFT_AGE)

@@ -18,7 +18,7 @@ from sadec_desk.db.models import Dossier
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, require_role
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.services.reception import dossiers, eforms
 from sadec_desk.services.records import DossierInfo
 from sadec_desk.services.reports.text import channel_label
@@ -86,7 +86,7 @@ def papers_summary(ctx: AppContext, reference: str) -> DossierPapers:
     scans_expected = info.channel in SCANNED_CHANNELS
     lines = tuple(PaperLine(p.index, p.name, p.required and scans_expected, len(p.pages),
                             e_form=p.index == form_paper)
-                  for p in store.papers_of(ctx, info.code))
+                  for p in dossier_pages.papers_of(ctx, info.code))
     return DossierPapers(code=info.code, channel=info.channel,
                          channel_label=channel_label(info.channel), papers=lines,
                          total_pages=sum(p.pages for p in lines), has_form=filled is not None,
@@ -114,8 +114,8 @@ def kiosk_waiting_count(ctx: AppContext) -> int:
                 .where(Dossier.channel == "kiosk", Dossier.status == "received").count())
 
 
-def _paper(ctx: AppContext, reference: str, paper_index: int) -> store.PaperPages:
-    papers = store.papers_of(ctx, reference)
+def _paper(ctx: AppContext, reference: str, paper_index: int) -> dossier_pages.PaperPages:
+    papers = dossier_pages.papers_of(ctx, reference)
     paper = next((p for p in papers if p.index == paper_index), None)
     if paper is None:
         raise InvalidInput(_("Hồ sơ không có giấy tờ số {n}; chọn lại giấy tờ cần thêm "
@@ -140,9 +140,9 @@ def add_file_pages(ctx: AppContext, reference: str, paper_index: int,
         except OSError as exc:
             raise InvalidInput(_("Không đọc được tệp {path} ({error}).").format(
                 path=path, error=exc.strerror or exc)) from None
-        added.append(store.add_page(ctx, data, paper_index=paper.index,
-                                          paper_name=paper.name, source="file",
-                                          dossier=reference))
+        added.append(dossier_pages.add_page(ctx, data, paper_index=paper.index,
+                                            paper_name=paper.name, source="file",
+                                            dossier=reference))
     return added
 
 
@@ -153,5 +153,5 @@ def add_scanned_page(ctx: AppContext, reference: str, paper_index: int,
 
     paper = _paper(ctx, reference, paper_index)
     image = scanner.scan_page(ctx, device)
-    return store.add_page(ctx, image, paper_index=paper.index, paper_name=paper.name,
-                                source="scanner", dossier=reference)
+    return dossier_pages.add_page(ctx, image, paper_index=paper.index, paper_name=paper.name,
+                                  source="scanner", dossier=reference)

@@ -10,14 +10,14 @@ from appfixtures import SAMPLE_QR, Clock, make_ctx
 from pagesamples import encode, text_page
 
 from sadec_desk.services.admin import backup
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.services.reception import dossiers
 
 
 def _dossier_with_pages(ctx, *labels: str):
     code = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR).code
-    pages = [store.add_page(ctx, encode(text_page(label=label)), paper_index=1,
-                                  paper_name="Giấy chứng sinh", source="scanner", dossier=code)
+    pages = [dossier_pages.add_page(ctx, encode(text_page(label=label)), paper_index=1,
+                                    paper_name="Giấy chứng sinh", source="scanner", dossier=code)
              for label in labels]
     return code, pages
 
@@ -98,7 +98,7 @@ def test_retention_deletes_only_pages_no_kept_backup_holds(tmp_path):
         _code, (kept, gone) = _dossier_with_pages(ctx, "giữ", "bỏ")
         backup.create_backup(ctx)
         assert len(_store_files(tmp_path / "usb")) == 2
-        store.remove_page(ctx, gone.id)  # its file leaves the data dir too
+        dossier_pages.remove_page(ctx, gone.id)  # its file leaves the data dir too
         clock.moment += timedelta(days=1)
         newest = backup.create_backup(ctx)  # retention drops the first backup
         assert [b.name for b in backup.list_backups(ctx)] == [newest.name]

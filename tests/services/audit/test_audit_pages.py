@@ -19,15 +19,15 @@ from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
 from sadec_desk.services import audit
 from sadec_desk.services.display import event_text
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages
 from sadec_desk.services.reception import dossiers, eforms
 
 
 def _dossier_with_pages(ctx):
     info = dossiers.receive_dossier(ctx, procedure_code=BIRTH, qr_text=SAMPLE_QR)
-    pages = [store.add_page(ctx, encode(text_page(label=f"trang {n}")), paper_index=1,
-                                  paper_name="Giấy chứng sinh", source="scanner",
-                                  dossier=info.code) for n in (1, 2)]
+    pages = [dossier_pages.add_page(ctx, encode(text_page(label=f"trang {n}")), paper_index=1,
+                                    paper_name="Giấy chứng sinh", source="scanner",
+                                    dossier=info.code) for n in (1, 2)]
     return info, pages
 
 
@@ -47,7 +47,7 @@ def test_pages_and_form_are_events_of_the_dossier(ctx):
     assert {(e.from_status, e.to_status) for e in events[1:]} == {("received", "received")}
     report = audit.verify_chain(ctx)
     assert report.ok, report.problems
-    store.remove_page(ctx, pages[0].id)
+    dossier_pages.remove_page(ctx, pages[0].id)
     assert dossiers.get_dossier(ctx, info.code).events[-1].note == "Giấy chứng sinh: 1 trang"
     assert audit.verify_chain(ctx).ok
 
@@ -55,8 +55,8 @@ def test_pages_and_form_are_events_of_the_dossier(ctx):
 def test_a_page_swapped_outside_the_software_is_named(clock):
     ctx = make_ctx(clock)
     info, pages = _dossier_with_pages(ctx)
-    other = store.add_page(ctx, encode(text_page(label="khác")), paper_index=0,
-                                 paper_name="Tờ khai", source="file", dossier=info.code)
+    other = dossier_pages.add_page(ctx, encode(text_page(label="khác")), paper_index=0,
+                                   paper_name="Tờ khai", source="file", dossier=info.code)
     ctx.close()
     conn = sqlite3.connect(ctx.config.sqlite_path, isolation_level=None)
     # point page 1 at the other page's image, as someone editing the file would

@@ -17,7 +17,7 @@ from sadec_desk.errors import InvalidInput
 from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import users
 from sadec_desk.services.kiosk import submission
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.services.reception import dossiers, eforms
 
 BIRTH = "1.001193"
@@ -155,13 +155,13 @@ def test_a_failure_in_any_part_leaves_nothing_but_the_draft(ctx, monkeypatch):
     draft = submission.start(ctx)
     values = birth_values(ctx)
     submission.add_page(ctx, draft, BIRTH, 1, page_png(), "camera")
-    real = store.attach_draft
+    real = dossier_pages.attach_draft
 
     def attach_then_fail(*args, **kwargs):
         real(*args, **kwargs)  # the pages moved and their outbox row written...
         raise RuntimeError("disk unplugged")  # ...then the last part fails
 
-    monkeypatch.setattr(store, "attach_draft", attach_then_fail)
+    monkeypatch.setattr(dossier_pages, "attach_draft", attach_then_fail)
     with pytest.raises(RuntimeError):
         submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                 values=values)
@@ -170,7 +170,7 @@ def test_a_failure_in_any_part_leaves_nothing_but_the_draft(ctx, monkeypatch):
     assert Outbox.select().count() == 0
     assert PrintJob.select().count() == 0
     assert [(p.draft, p.dossier_id) for p in DossierPage.select()] == [(draft, None)]
-    monkeypatch.setattr(store, "attach_draft", real)
+    monkeypatch.setattr(dossier_pages, "attach_draft", real)
     receipt = submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
                                       values=values)
     assert receipt.code.endswith("-0001")  # the failed try took no number

@@ -22,7 +22,7 @@ from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import users
 from sadec_desk.services.admin.users import UserInfo
-from sadec_desk.services.pages import store
+from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.services.reception import dossiers
 
 BIRTH = "1.001193"  # Đăng ký khai sinh: tờ khai + giấy chứng sinh
@@ -50,9 +50,9 @@ def pages_ops(ctx) -> list[dict]:
 
 
 def add(ctx, data: bytes, *, paper: int = 0, **owner):
-    return store.add_page(ctx, data, paper_index=paper,
-                                paper_name=["Tờ khai", "Giấy chứng sinh"][paper] if paper < 2
-                                else "Giấy khác", source="scanner", **owner)
+    return dossier_pages.add_page(ctx, data, paper_index=paper,
+                                  paper_name=["Tờ khai", "Giấy chứng sinh"][paper] if paper < 2
+                                  else "Giấy khác", source="scanner", **owner)
 
 
 def test_the_same_image_twice_is_one_file_and_two_rows(ctx, scans):
@@ -86,7 +86,7 @@ def test_each_dossier_change_queues_the_whole_page_list(ctx, scans):
     first_page = ops[-1]["papers"][0]["pages"][0]
     assert first_page == {"position": 1, "sha256": one.sha256, "media_type": one.media_type,
                           "size": one.size, "width": one.width, "height": one.height}
-    store.remove_page(ctx, one.id)
+    dossier_pages.remove_page(ctx, one.id)
     assert [p["index"] for p in pages_ops(ctx)[-1]["papers"]] == [1]
     assert dossiers.get_dossier(ctx, code).sync_state == "pending"
 
@@ -100,7 +100,7 @@ def test_a_failure_in_the_transaction_leaves_neither_page_nor_outbox_row(ctx, sc
         raise RuntimeError("disk full while queueing")
 
     with monkeypatch.context() as patched:
-        patched.setattr(store, "queue_change", broken_outbox)
+        patched.setattr(dossier_pages, "queue_change", broken_outbox)
         with pytest.raises(RuntimeError):
             add(ctx, scans[0], dossier=code)
     assert DossierPage.select().count() == 0 and PageBlob.select().count() == 0
@@ -116,7 +116,7 @@ def test_a_failure_in_the_transaction_leaves_neither_page_nor_outbox_row(ctx, sc
     old = time.time() - 3 * 3600
     for path in page_files(ctx):
         os.utime(path, (old, old))
-    store.purge_stale_drafts(ctx, timedelta(hours=1))
+    dossier_pages.purge_stale_drafts(ctx, timedelta(hours=1))
     assert page_files(ctx) == []
 
 
@@ -126,18 +126,18 @@ def test_discarding_a_draft_removes_only_files_nobody_else_uses(ctx, scans):
     add(ctx, scans[0], draft="kiosk-1")
     own = add(ctx, scans[1], paper=1, draft="kiosk-1")
     other_draft = add(ctx, scans[2], draft="kiosk-2")
-    assert len(store.draft_pages(ctx, "kiosk-1")) == 2
+    assert len(dossier_pages.draft_pages(ctx, "kiosk-1")) == 2
     own_path = store.blob_path(ctx, own.sha256)
-    assert store.discard_draft(ctx, "kiosk-1") == 2
-    assert store.draft_pages(ctx, "kiosk-1") == []
+    assert dossier_pages.discard_draft(ctx, "kiosk-1") == 2
+    assert dossier_pages.draft_pages(ctx, "kiosk-1") == []
     assert not own_path.exists()
     with pytest.raises(NotFound):
         store.blob_path(ctx, own.sha256)
     assert store.blob_path(ctx, shared.sha256).exists()
     assert store.read_page(ctx, shared.id)  # the dossier's page is intact
-    assert [p.id for p in store.draft_pages(ctx, "kiosk-2")] == [other_draft.id]
+    assert [p.id for p in dossier_pages.draft_pages(ctx, "kiosk-2")] == [other_draft.id]
     assert store.blob_path(ctx, other_draft.sha256).exists()
-    assert store.discard_draft(ctx, "kiosk-1") == 0  # twice is harmless
+    assert dossier_pages.discard_draft(ctx, "kiosk-1") == 0  # twice is harmless
 
 
 def test_deleting_one_dossiers_pages_keeps_a_page_another_dossier_uses(ctx, scans):
@@ -145,13 +145,13 @@ def test_deleting_one_dossiers_pages_keeps_a_page_another_dossier_uses(ctx, scan
     add(ctx, scans[0], dossier=first)
     only_first = add(ctx, scans[1], dossier=first)
     both = add(ctx, scans[0], dossier=second)
-    assert store.delete_dossier_pages(ctx, first) == 2
+    assert dossier_pages.delete_dossier_pages(ctx, first) == 2
     assert not any(p.name.startswith(only_first.sha256) for p in page_files(ctx))
-    assert [p.id for p in store.dossier_pages(ctx, second)] == [both.id]
+    assert [p.id for p in dossier_pages.dossier_pages(ctx, second)] == [both.id]
     assert store.read_page(ctx, both.id)
     assert len(page_files(ctx)) == 1
     assert pages_ops(ctx)[-1]["papers"] == []  # the first dossier's list is now empty
-    store.delete_dossier_pages(ctx, second)
+    dossier_pages.delete_dossier_pages(ctx, second)
     assert page_files(ctx) == [] and PageBlob.select().count() == 0
 
 
@@ -162,38 +162,38 @@ def test_attach_draft_moves_the_pages_in_the_callers_transaction(ctx, scans):
     code = receive(ctx)
     dossier_id = dossiers.find_dossier_row(code).id
     with pytest.raises(RuntimeError), ctx.database.atomic():
-        assert store.attach_draft(ctx, "kiosk-7", dossier_id) == 3
+        assert dossier_pages.attach_draft(ctx, "kiosk-7", dossier_id) == 3
         raise RuntimeError("receipt failed")
-    assert len(store.draft_pages(ctx, "kiosk-7")) == 3 and pages_ops(ctx) == []
+    assert len(dossier_pages.draft_pages(ctx, "kiosk-7")) == 3 and pages_ops(ctx) == []
     with ctx.database.atomic():
-        assert store.attach_draft(ctx, "kiosk-7", dossier_id) == 3
-    assert store.draft_pages(ctx, "kiosk-7") == []
-    papers = store.papers_of(ctx, code)
+        assert dossier_pages.attach_draft(ctx, "kiosk-7", dossier_id) == 3
+    assert dossier_pages.draft_pages(ctx, "kiosk-7") == []
+    papers = dossier_pages.papers_of(ctx, code)
     assert [[p.position for p in paper.pages] for paper in papers] == [[1, 2], [1]]
     ops = pages_ops(ctx)
     assert len(ops) == 1 and sum(len(p["pages"]) for p in ops[0]["papers"]) == 3
-    assert store.attach_draft(ctx, "kiosk-7", dossier_id) == 0  # nothing left
+    assert dossier_pages.attach_draft(ctx, "kiosk-7", dossier_id) == 0  # nothing left
     assert len(pages_ops(ctx)) == 1
 
 
 def test_purge_removes_only_drafts_older_than_the_limit(ctx, clock, scans):
     add(ctx, scans[0], draft="crashed")
-    stale_file = store.blob_path(ctx, store.draft_pages(ctx, "crashed")[0].sha256)
+    stale_file = store.blob_path(ctx, dossier_pages.draft_pages(ctx, "crashed")[0].sha256)
     clock.moment += timedelta(hours=3)
     add(ctx, scans[1], draft="in-use")
-    assert store.purge_stale_drafts(ctx, timedelta(hours=1)) == 1
-    assert store.draft_pages(ctx, "crashed") == [] and not stale_file.exists()
-    assert len(store.draft_pages(ctx, "in-use")) == 1
+    assert dossier_pages.purge_stale_drafts(ctx, timedelta(hours=1)) == 1
+    assert dossier_pages.draft_pages(ctx, "crashed") == [] and not stale_file.exists()
+    assert len(dossier_pages.draft_pages(ctx, "in-use")) == 1
 
 
 def test_papers_of_lists_every_paper_of_the_procedure(ctx, scans):
     code = receive(ctx)
-    papers = store.papers_of(ctx, code)
+    papers = dossier_pages.papers_of(ctx, code)
     assert [(p.index, p.required, p.pages) for p in papers] == [(0, True, ()), (1, True, ())]
     assert papers[0].name.startswith("Tờ khai")
     add(ctx, scans[0], paper=1, dossier=code)
     add(ctx, scans[1], paper=4, dossier=code)  # a paper the procedure does not list
-    papers = store.papers_of(ctx, dossiers.get_dossier(ctx, code).uuid)
+    papers = dossier_pages.papers_of(ctx, dossiers.get_dossier(ctx, code).uuid)
     assert [(p.index, len(p.pages)) for p in papers] == [(0, 0), (1, 1), (4, 1)]
     assert papers[2].name == "Giấy khác" and papers[2].kind == ""
 
@@ -201,15 +201,15 @@ def test_papers_of_lists_every_paper_of_the_procedure(ctx, scans):
 def test_remove_and_move_keep_positions_consecutive(ctx, scans):
     code = receive(ctx)
     a, b, c = (add(ctx, s, dossier=code) for s in scans)
-    store.move_page(ctx, c.id, 1)
-    assert [p.id for p in store.dossier_pages(ctx, code)] == [c.id, a.id, b.id]
-    store.remove_page(ctx, a.id)
-    pages = store.dossier_pages(ctx, code)
+    dossier_pages.move_page(ctx, c.id, 1)
+    assert [p.id for p in dossier_pages.dossier_pages(ctx, code)] == [c.id, a.id, b.id]
+    dossier_pages.remove_page(ctx, a.id)
+    pages = dossier_pages.dossier_pages(ctx, code)
     assert [(p.id, p.position) for p in pages] == [(c.id, 1), (b.id, 2)]
     with pytest.raises(InvalidInput):
-        store.move_page(ctx, b.id, 5)
+        dossier_pages.move_page(ctx, b.id, 5)
     with pytest.raises(NotFound):
-        store.remove_page(ctx, a.id)
+        dossier_pages.remove_page(ctx, a.id)
 
 
 def test_an_unusable_image_stores_nothing(ctx):
@@ -218,7 +218,7 @@ def test_an_unusable_image_stores_nothing(ctx):
         add(ctx, b"%PDF-1.4 not a picture", dossier=code)
     assert DossierPage.select().count() == 0 and page_files(ctx) == []
     with pytest.raises(ValueError):
-        store.add_page(ctx, b"x", paper_index=0, paper_name="Tờ khai", source="file")
+        dossier_pages.add_page(ctx, b"x", paper_index=0, paper_name="Tờ khai", source="file")
 
 
 def test_the_page_limit_is_a_sentence(clock, scans):
@@ -254,7 +254,7 @@ def test_thumbnails_are_cached_and_go_with_their_blob(ctx, scans):
     cached = list((store.pages_dir(ctx) / "thumbs").glob("*/*.png"))
     assert len(cached) == 1 and cached[0].read_bytes() == first
     assert store.thumbnail(ctx, page.id, 120) == first
-    store.discard_draft(ctx, "t")
+    dossier_pages.discard_draft(ctx, "t")
     assert not cached[0].exists()
 
 
@@ -268,13 +268,13 @@ def test_roles(ctx, scans):
     draft_page = add(ctx, scans[0], draft="k")
     assert store.read_page(ctx, draft_page.id)
     for call in (lambda: add(ctx, scans[0], dossier=code),
-                 lambda: store.papers_of(ctx, code)):
+                 lambda: dossier_pages.papers_of(ctx, code)):
         with pytest.raises(PermissionDenied):
             call()
     ctx.user = None
     ctx.sign_in_required = True
     with pytest.raises(PermissionDenied):
-        store.draft_pages(ctx, "k")
+        dossier_pages.draft_pages(ctx, "k")
 
 
 def pdf_text(path) -> str:
@@ -300,7 +300,7 @@ def test_the_pdf_has_one_captioned_a4_sheet_per_page(ctx, scans, tmp_path):
     add(ctx, scans[0], dossier=code)
     add(ctx, scans[1], dossier=code)
     add(ctx, scans[2], paper=1, dossier=code)
-    path = store.pages_pdf(ctx, code, out=tmp_path / "giayto.pdf")
+    path = dossier_pages.pages_pdf(ctx, code, out=tmp_path / "giayto.pdf")
     assert path == tmp_path / "giayto.pdf" and pdf_pages(path) == 3
     text = pdf_text(path)
     assert f"Mã hồ sơ {code} — Tờ khai đăng ký khai sinh — trang 2/2" in text
@@ -316,14 +316,14 @@ def test_the_pdf_has_one_captioned_a4_sheet_per_page(ctx, scans, tmp_path):
 def test_a_dossier_without_pages_has_no_pdf(ctx):
     code = receive(ctx)
     with pytest.raises(InvalidInput, match="chưa có trang"):
-        store.pages_pdf(ctx, code)
+        dossier_pages.pages_pdf(ctx, code)
 
 
 @needs_poppler
 def test_without_an_office_printer_the_pages_are_saved(ctx, scans):
     code = receive(ctx)
     add(ctx, scans[0], dossier=code)
-    result = store.print_pages(ctx, code)
+    result = dossier_pages.print_pages(ctx, code)
     assert result.status == "saved" and not result.printed
     assert Path(result.path).parent == ctx.config.data_dir / "forms"
     assert result.path in result.message and "printing.office_printer" in result.message
@@ -339,7 +339,7 @@ def test_the_office_printer_gets_the_pages_through_cups(clock, scans, cups_serve
         try:
             code = receive(ctx)
             add(ctx, scans[0], dossier=code)
-            result = store.print_pages(ctx, code)
+            result = dossier_pages.print_pages(ctx, code)
             assert result.status == "printed", result.message
             assert result.message == f"Đã in giấy tờ của hồ sơ {code} ra máy in VanPhong."
             assert laser.wait_for_jobs(1, timeout=10)[0] == Path(result.path).read_bytes()
@@ -378,7 +378,7 @@ def test_on_postgresql_add_share_and_discard(clock, scans, pg_database):
         kept = add(ctx, scans[0], dossier=code)
         add(ctx, scans[0], draft="pg")
         gone = add(ctx, scans[1], draft="pg")
-        assert store.discard_draft(ctx, "pg") == 2
+        assert dossier_pages.discard_draft(ctx, "pg") == 2
         assert store.blob_path(ctx, kept.sha256).exists()
         assert not any(p.name.startswith(gone.sha256) for p in page_files(ctx))
         assert PageBlob.select().count() == 1
@@ -401,7 +401,7 @@ def test_concurrent_discards_never_take_a_file_another_draft_just_added(ctx):
             for _round in range(rounds):
                 page = add(ctx, image, draft=draft)
                 store.read_page(ctx, page.id)  # NotFound if the other took the file
-                store.discard_draft(ctx, draft)
+                dossier_pages.discard_draft(ctx, draft)
         except Exception as exc:  # reported below, with the round it happened in
             errors.append(f"{draft}: {exc!r}")
         finally:
