@@ -60,14 +60,14 @@ def page_image(title: str) -> bytes:
 def kiosk_dossier(ctx):
     """A birth registration as the kiosk leaves it: channel 'kiosk', two pages of the
     birth certificate, the filled declaration form."""
-    from sadec_desk.services.pages import store
+    from sadec_desk.services.pages import dossier_pages
     from sadec_desk.services.reception import dossiers, eforms
 
     info = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR,
                                     channel="kiosk", phone="0912345678")
     for n in (1, 2):
-        store.add_page(ctx, page_image(f"GIẤY CHỨNG SINH — trang {n}"), paper_index=1,
-                             paper_name="Giấy chứng sinh", source="scanner", dossier=info.code)
+        dossier_pages.add_page(ctx, page_image(f"GIẤY CHỨNG SINH — trang {n}"), paper_index=1,
+                               paper_name="Giấy chứng sinh", source="scanner", dossier=info.code)
     values = eforms.prefill_from_qr(ctx, "1.001193", SAMPLE_QR)
     values.update({"req_relation": "mẹ", "child_name": "Nguyễn Ngọc Hân",
                    "child_birth_date": "20/11/2026", "child_gender": "Nữ",
