@@ -38,7 +38,7 @@ from sadec_desk.printers.profiles import (
     TCVN3_UPPER_PAGE,
     PrinterProfile,
 )
-from sadec_desk.printers.render import Layout, _fill
+from sadec_desk.printers.render import Layout, fill_template
 
 ESC = b"\x1b"
 GS = b"\x1d"
@@ -202,31 +202,31 @@ def encode_text(layout: Layout, data: dict[str, Any], profile: PrinterProfile,
             big = block["size"] >= BIG_TEXT_PT
             raw(ESC + b"a" + _ALIGN[block["align"]] + ESC + b"E" + bytes([block["bold"]]))
             raw(GS + b"!" + (b"\x11" if big else b"\x00"))
-            for line in lines(_fill(block["text"], data), columns // 2 if big else columns):
+            for line in lines(fill_template(block["text"], data), columns // 2 if big else columns):
                 raw(encoder.encode(line) + b"\n")
             raw(GS + b"!\x00" + ESC + b"E\x00" + ESC + b"a\x00")
         elif kind == "field":
-            label, value = _fill(block["label"], data), _fill(block["value"], data)
+            label, value = fill_template(block["label"], data), fill_template(block["value"], data)
             for line in lines(f"{label}: {value}", columns, "  "):
                 raw(encoder.encode(line) + b"\n")
         elif kind == "list":
             items = data.get(block["items"]) or []
             if not items and block["empty"]:
-                raw(encoder.encode(_fill(block["empty"], data)) + b"\n")
+                raw(encoder.encode(fill_template(block["empty"], data)) + b"\n")
             for item in items:
                 extra = item if isinstance(item, dict) else {"item": item}
-                text = f"- {_fill(block['text'], data, extra)}"
+                text = f"- {fill_template(block['text'], data, extra)}"
                 for line in lines(text, columns, "  "):
                     raw(encoder.encode(line) + b"\n")
         elif kind == "qr":
-            payload = _fill(block["data"], data)
+            payload = fill_template(block["data"], data)
             if payload:
                 raw(ESC + b"a\x01")
                 # python-escpos sends native QR even to printers without it (DESIGN.md §4):
                 # ask for native only when the profile says the printer has it.
                 printer.qr(payload, size=4, native=profile.native_qr, center=False)
                 if block["caption"]:
-                    for line in lines(_fill(block["caption"], data), columns):
+                    for line in lines(fill_template(block["caption"], data), columns):
                         raw(encoder.encode(line) + b"\n")
                 raw(ESC + b"a\x00")
         elif kind == "rule":

@@ -159,7 +159,10 @@ class _Canvas:
         return load_font(self.fonts.bold if bold else self.fonts.regular, self.px(size_pt))
 
 
-def _fill(template: str, data: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
+def fill_template(template: str, data: dict[str, Any], extra: dict[str, Any] | None = None
+                  ) -> str:
+    """A layout's text with the slip's fields put in (``{code}``), translated, NFC; the
+    raster drawing here and the text mode of :mod:`.encode` both fill through it."""
     if not template:
         return ""
     values = {**data, **(extra or {})}
@@ -249,7 +252,7 @@ def _draw_lines(canvas: _Canvas, lines: list[str], font, align: str, x0: int,
 
 
 def _text(canvas: _Canvas, block, data) -> None:
-    text = _fill(block["text"], data)
+    text = fill_template(block["text"], data)
     width = canvas.width - 2 * canvas.margin
     font = canvas.font(block["size"], block["bold"])
     if block["fit"]:
@@ -261,8 +264,8 @@ def _text(canvas: _Canvas, block, data) -> None:
 
 
 def _field(canvas: _Canvas, block, data) -> None:
-    label = _fill(block["label"], data)
-    value = _fill(block["value"], data)
+    label = fill_template(block["label"], data)
+    value = fill_template(block["value"], data)
     bold = canvas.font(block["size"], True)
     regular = canvas.font(block["size"])
     width = canvas.width - 2 * canvas.margin
@@ -290,14 +293,14 @@ def _list(canvas: _Canvas, block, data) -> None:
     font = canvas.font(block["size"])
     width = canvas.width - 2 * canvas.margin
     if not items and block["empty"]:
-        _draw_lines(canvas, wrap(_fill(block["empty"], data), font, width), font, "left",
+        _draw_lines(canvas, wrap(fill_template(block["empty"], data), font, width), font, "left",
                     canvas.margin, width)
         return
     bullet = f"{block['bullet']} " if block["bullet"] else ""
     indent = int(_length(font, bullet))
     for item in items:
         extra = item if isinstance(item, dict) else {"item": item}
-        text = _fill(block["text"], data, extra)
+        text = fill_template(block["text"], data, extra)
         lines = wrap(text, font, width - indent)
         if bullet:
             canvas.ops.append(("text", canvas.margin, canvas.y, bullet, font))
@@ -306,7 +309,7 @@ def _list(canvas: _Canvas, block, data) -> None:
 
 
 def _qr(canvas: _Canvas, block, data) -> None:
-    payload = _fill(block["data"], data)
+    payload = fill_template(block["data"], data)
     if not payload:
         return
     modules = qr_matrix(payload).shape[0] + 8
@@ -322,7 +325,7 @@ def _qr(canvas: _Canvas, block, data) -> None:
     if block["caption"]:
         font = canvas.font(block["size"])
         width = canvas.width - 2 * canvas.margin
-        _draw_lines(canvas, wrap(_fill(block["caption"], data), font, width), font,
+        _draw_lines(canvas, wrap(fill_template(block["caption"], data), font, width), font,
                     "center", canvas.margin, width)
 
 
