@@ -13,7 +13,7 @@
 With the setting empty the PDF is only saved and its path returned (the counter offers
 to open it). A failed print is a Vietnamese sentence in the result, never an exception,
 and the PDF stays saved. The thermal slips (receipt, return slip) are
-:mod:`sadec_desk.services.printing.jobs`.
+:mod:`sadec_desk.services.printing.slips`, printed through the job queue.
 """
 
 from __future__ import annotations
