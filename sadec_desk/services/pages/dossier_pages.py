@@ -432,8 +432,8 @@ def pages_pdf(ctx: AppContext, reference: str, out: str | Path | None = None) ->
             code, paper.name, page.position, len(paper.pages), width - 2 * margin))
         sheet.showPage()
     try:
-        with atomic_writer(target) as out:
-            out.write(sheet.getpdfdata())
+        with atomic_writer(target) as handle:
+            handle.write(sheet.getpdfdata())
     except OSError as exc:
         raise InvalidInput(_("Không lưu được tệp PDF {path} ({error}).").format(
             path=target, error=exc)) from None
