@@ -187,10 +187,10 @@ def run(out: Path) -> int:
     from sadec_desk.config import load_config
     from sadec_desk.domain.calendar import VN_TZ
     from sadec_desk.services.admin import users
+    from sadec_desk.services.printing.worker import print_state
     from sadec_desk.services.queue import tickets
     from sadec_desk.services.reception import dossiers
     from sadec_desk.sync.engine import sync_status
-    from sadec_desk.views.shell import print_state
 
     moment = [datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)]
 
