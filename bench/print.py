@@ -13,7 +13,7 @@
 3. Baseline in the same run: the same ticket's text through python-escpos's own
    ``text()`` path (``set()`` + ``text()`` + ``cut()`` on a Dummy printer with
    the same profile), i.e. what a program that ignores Vietnamese would send.
-   Its Vietnamese is wrong on most printers (DESIGN.md §4); it is here to show
+   Its Vietnamese is wrong on most printers (docs/design.md §4); it is here to show
    what raster costs over text.
 4. Also our own text mode (CP1258 with decomposed tone marks) for the ticket.
 

@@ -1,4 +1,4 @@
-"""Benchmark: reading citizen ID card QR codes from distorted photos (DESIGN.md §3.5).
+"""Benchmark: reading citizen ID card QR codes from distorted photos (docs/design.md §3.5).
 
 Generates a deterministic synthetic set of 640×480 card frames (tests/qr_samples.py),
 one group per distortion, and decodes every frame with each method in the same run:

@@ -5,7 +5,7 @@ variable ``SADEC_DESK_CONFIG`` names another path; data (the SQLite database,
 print previews, logs) live in the platform user data dir unless
 ``SADEC_DESK_DATA_DIR`` says otherwise. A broken or partly wrong file gives the
 defaults plus warnings that the CLI and the GUI show — never a crash
-(DESIGN.md §2).
+(docs/design.md §2).
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ SETTINGS: tuple[Setting, ...] = (
             {"received": "1", "processing": "2", "supplement_requested": "3", "done": "4",
              "returned": "5", "refused": "6", "withdrawn": "7"},
             "Gateway TrangThaiHoSo/TrangThai code per dossier status; the codes differ by "
-            "province (DESIGN.md §3.9), check your province's gateway documentation.", str),
+            "province (docs/design.md §3.9), check your province's gateway documentation.", str),
     Setting("backup.dir", str, "",
             "Folder of database backups; empty = 'backups' in the data dir. Prefer another "
             "disk or a USB drive."),

@@ -1,7 +1,7 @@
 """Errors a person can cause (bad QR, bad input, printer off, no network).
 
 They carry a sentence in Vietnamese that says what is wrong and what to do; the
-CLI and the views show ``str(error)`` and never a traceback (DESIGN.md §6.8).
+CLI and the views show ``str(error)`` and never a traceback (docs/design.md §6.8).
 Programming errors are *not* UserError: they are logged with a traceback.
 """
 

@@ -1,4 +1,4 @@
-"""The one translation function for everything a person reads (DESIGN.md §6.4).
+"""The one translation function for everything a person reads (docs/design.md §6.4).
 
 Message ids are the Vietnamese texts themselves: Vietnamese is the default and
 needs no catalogue; other languages (English first) come from gettext catalogues

@@ -1,6 +1,6 @@
 """The distribution installs non-editably, with db/ and printers/ under sadec_desk.
 
-DESIGN.md §2: a non-editable ``pip install .`` in a fresh virtual environment must work,
+docs/design.md §2: a non-editable ``pip install .`` in a fresh virtual environment must work,
 and nothing installs a top-level package called ``db`` or ``printers``.
 
 The fresh venvs are made ``--without-pip`` and filled by this venv's pip through

@@ -7,13 +7,13 @@ Two decoders are used, both behind one function, :func:`decode_qr_image`:
   76 % of the frames on its own against 68 % for pyzbar, 93 % against 84 % with
   the same fallback stages, every tilted card (pyzbar: 68 %), never returned a
   wrong text, and took 1.4 ms per 640×480 frame against 9 ms (p50). This
-  matches DESIGN.md §3.5.
+  matches docs/design.md §3.5.
 - pyzbar (ZBar) is the fallback, tried only when zxing-cpp found nothing in any
   stage: it rescued 1 frame of 300 (a glare spot) and costs nothing when
   zxing-cpp reads the frame. It needs the system library libzbar0; without it
   the module works with zxing-cpp alone and says so in a debug log.
 
-Pitfalls handled here (DESIGN.md §3.5):
+Pitfalls handled here (docs/design.md §3.5):
 
 - The card QR holds UTF-8 bytes in byte mode without an ECI charset marker. ZBar
   guesses the charset (Shift-JIS, Big5, Latin-1 before UTF-8) and pyzbar only

@@ -2,7 +2,7 @@
 
 Calls never overlap or cut each other off: :class:`Announcer` keeps a FIFO queue and
 its single worker waits for the engine to finish one sentence before starting the
-next. Speech is offline only (no network speech service, DESIGN.md §1 offline-first):
+next. Speech is offline only (no network speech service, docs/design.md §1 offline-first):
 
 - Linux and others: ``espeak-ng -v vi`` (Debian package ``espeak-ng``);
 - Windows: the Windows speech API (System.Speech through PowerShell, which ships with

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.records import to_jsonable
@@ -23,7 +23,7 @@ EXIT_PROBLEMS = 1
 
 
 def parse_local_datetime(text: str) -> datetime:
-    """ISO date-time; without an offset it is Vietnam time (DESIGN.md §3.2)."""
+    """ISO date-time; without an offset it is Vietnam time (docs/design.md §3.2)."""
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

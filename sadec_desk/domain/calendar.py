@@ -1,4 +1,4 @@
-"""Working days and public holidays of a commune desk (DESIGN.md §3.2).
+"""Working days and public holidays of a commune desk (docs/design.md §3.2).
 
 Public holidays follow Bộ luật Lao động 2019 Art. 112 as computed by ``holidays.Vietnam``
 (lunar dates, the compensation day for a holiday that falls on a weekend and the
@@ -21,9 +21,6 @@ from typing import Any
 
 import holidays
 
-# Re-exported (the redundant alias says so) while the app's many importers of
-# ``calendar.VN_TZ`` are pointed at sadec_desk.domain.timezone.
-from sadec_desk.domain.timezone import VN_TZ as VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 
@@ -69,7 +66,7 @@ class CalendarSettings:
     opening: time = time(7, 30)
     closing: time = time(17, 0)
     # NĐ 61/2018 Art. 18(2), Luật Hộ tịch 2014 Art. 9: received after 15:00 counts from
-    # the next working day.  The hour is a setting (DESIGN.md §3.2).
+    # the next working day.  The hour is a setting (docs/design.md §3.2).
     cutoff: time = time(15, 0)
     # "Ngày thứ Năm không hẹn": weekdays on which eligible procedures are done the same day.
     same_day_weekdays: frozenset[int] = frozenset()

@@ -1,6 +1,6 @@
 """The procedure catalogue: what a commune desk receives, how long it may take, what it costs.
 
-The catalogue is data, not code (DESIGN.md §3.1): it ships as ``db/seed/procedures.json``,
+The catalogue is data, not code (docs/design.md §3.1): it ships as ``db/seed/procedures.json``,
 is refreshed from the portal and is editable by IT staff, so everything here validates
 its input and names the procedure at fault in Vietnamese.
 """
@@ -34,7 +34,7 @@ FEE_KINDS = frozenset(
 # National TTHC codes look like 1.001193 (national procedures database).
 _CODE_RE = re.compile(r"[0-9]\.[0-9]{6}")
 
-# Facts that the seed may flag as unverified (DESIGN.md: such facts must stay data).
+# Facts that the seed may flag as unverified (docs/design.md: such facts must stay data).
 UNVERIFIABLE_FIELDS = frozenset(
     {
         "name",

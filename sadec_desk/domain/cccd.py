@@ -1,4 +1,4 @@
-"""The QR code on a Vietnamese citizen ID card (CCCD), DESIGN.md §3.5.
+"""The QR code on a Vietnamese citizen ID card (CCCD), docs/design.md §3.5.
 
 ``ID (12 digits) | old CMND (9 digits or empty) | full name | date of birth ddmmyyyy |
 gender (Nam/Nữ) | permanent address | issue date ddmmyyyy`` and, on cards issued from

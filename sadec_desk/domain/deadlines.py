@@ -1,4 +1,4 @@
-"""The due date of a procedure received at the desk (DESIGN.md §3.2).
+"""The due date of a procedure received at the desk (docs/design.md §3.2).
 
 When the time limit starts counting (the cut-off hour, days off), how many working days a
 procedure takes (with or without verification) and the office's "Ngày thứ Năm không hẹn"

@@ -27,7 +27,7 @@ from sadec_desk.i18n import _
 FIELD_TYPES = frozenset(
     {"text", "textarea", "date", "number", "choice", "phone", "id_number", "checkbox"}
 )
-#: the CCCD QR fields a form field can be filled from (DESIGN.md §3.5)
+#: the CCCD QR fields a form field can be filled from (docs/design.md §3.5)
 CCCD_FIELDS = frozenset(
     {"id_number", "old_id_number", "full_name", "date_of_birth", "gender", "address",
      "issue_date"}

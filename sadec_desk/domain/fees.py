@@ -55,7 +55,7 @@ def compute_fee(
 
     ``council_amount_vnd`` is the amount the provincial People's Council set for this
     procedure (an office setting); when it is 0 the rule's own ``amount_vnd`` is used,
-    which is also 0 until someone configures it (DESIGN.md §3.1).
+    which is also 0 until someone configures it (docs/design.md §3.1).
     """
     if (
         not isinstance(council_amount_vnd, int)

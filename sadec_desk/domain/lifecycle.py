@@ -1,4 +1,4 @@
-"""The dossier life cycle and deadline states (DESIGN.md §3.4).
+"""The dossier life cycle and deadline states (docs/design.md §3.4).
 
 Statuses follow the one-stop procedure of NĐ 61/2018 and the forms of Thông tư
 01/2018/TT-VPCP: Mẫu 02 asks for a supplement, Mẫu 03 refuses with a reason.

@@ -4,7 +4,7 @@ Pure functions (no database, no clock): the queue service reads the candidates a
 per-group priority streak from the database inside its transaction and asks
 :func:`choose_next` which ticket to call.
 
-Calling policy (issue #4, DESIGN.md §3.8 context "Ngày thứ Ba và thứ Sáu không chờ"):
+Calling policy (issue #4, docs/design.md §3.8 context "Ngày thứ Ba và thứ Sáu không chờ"):
 
 1. A ticket transferred to one particular counter is called there first (oldest first):
    the citizen already waited once.

@@ -1,4 +1,4 @@
-"""VietQR payloads for paying a fee by bank transfer (DESIGN.md §3.7).
+"""VietQR payloads for paying a fee by bank transfer (docs/design.md §3.7).
 
 The format is NAPAS's VietQR, an EMVCo merchant-presented QR ("EMV QRCPS
 Merchant-Presented Mode") with the NAPAS 247 account transfer service in

@@ -1,4 +1,4 @@
-"""The tamper-evident audit trail of dossier events (DESIGN.md §3.4).
+"""The tamper-evident audit trail of dossier events (docs/design.md §3.4).
 
 Every dossier event is a link of ONE office-wide hash chain:
 
@@ -42,7 +42,7 @@ import peewee
 
 from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier, DossierEvent
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 
 if TYPE_CHECKING:

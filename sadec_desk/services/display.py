@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.catalogue import Paper
 from sadec_desk.domain.fees import format_vnd
 from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus, deadline_label
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.records import DossierInfo, EventInfo
 
@@ -31,6 +31,19 @@ def format_datetime(moment: datetime | None) -> str:
         return ""
     local = moment.astimezone(VN_TZ)
     return f"{local:%H:%M} {weekday_vi(local.date())}, {local:%d/%m/%Y}"
+
+
+def format_time(moment: datetime | None) -> str:
+    """'09:30' in Vietnam time, whatever the machine's time zone."""
+    return f"{moment.astimezone(VN_TZ):%H:%M}" if moment else ""
+
+
+def format_moment(moment: datetime | None, *, empty: str = "—", sep: str = " ") -> str:
+    """'09:30 26/11/2026' in Vietnam time (lists and the board, where the weekday is noise)."""
+    if moment is None:
+        return empty
+    local = moment.astimezone(VN_TZ)
+    return f"{local:%H:%M}{sep}{local:%d/%m/%Y}"
 
 
 def dossier_lines(info: DossierInfo) -> list[str]:

@@ -1,4 +1,4 @@
-"""The one way to queue a change for the portal (DESIGN.md §5).
+"""The one way to queue a change for the portal (docs/design.md §5).
 
 Every service that changes what the portal must know calls :func:`queue_change` inside
 the transaction of the change itself, so the change and its outbox row commit together
@@ -23,7 +23,7 @@ def queue_change(ctx: AppContext, dossier_uuid: str, op: str, payload: dict) -> 
     """Queue the change for the portal; the caller's transaction makes it atomic.
 
     The base version is the portal's version of the dossier as known here, so the
-    portal can answer ``conflict`` when someone else changed it since (DESIGN.md §5).
+    portal can answer ``conflict`` when someone else changed it since (docs/design.md §5).
     """
     if op == "dossier.received":
         base_version = 0

@@ -1,6 +1,6 @@
 """Synchronisation with the portal, one run at a time: push the outbox, then pull changes.
 
-DESIGN.md §5. A run (:func:`run_once`) picks the adapter ``sync.adapter`` names
+docs/design.md §5. A run (:func:`run_once`) picks the adapter ``sync.adapter`` names
 (:func:`make_adapter`: the reference portal or the provincial gateway, both
 :class:`~sadec_desk.sync.adapters.base.SyncAdapter`), pushes the outbox
 (:mod:`sadec_desk.sync.push`), then, where the adapter has a change feed, refreshes the

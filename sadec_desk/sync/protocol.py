@@ -1,4 +1,4 @@
-"""The reference portal protocol shared by the server and the client (DESIGN.md §5).
+"""The reference portal protocol shared by the server and the client (docs/design.md §5).
 
 docs/portal-openapi.json describes the same thing for people; this module holds
 the names both sides use and the checks the client makes on every answer, so a

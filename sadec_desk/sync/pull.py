@@ -1,6 +1,6 @@
 """The pull: the portal's change feed applied here, page by page, from the stored cursor.
 
-DESIGN.md §5. Pull comes after push: the feed is read from the stored cursor (a number
+docs/design.md §5. Pull comes after push: the feed is read from the stored cursor (a number
 the portal issues, never a client clock) and each page is applied in the same
 transaction that stores the new cursor, guarded by a compare-and-set so two workers
 never apply one page twice. A dossier with local changes the portal has not seen is
@@ -123,7 +123,7 @@ class _Page:
         if local is None:
             self._create(copy)
         elif uuid in self.busy:
-            # never overwrite a change the portal has not seen: a clerk decides (DESIGN.md §5)
+            # never overwrite a change the portal has not seen: a clerk decides (docs/design.md §5)
             message = _("Hồ sơ đã được sửa trên cổng trong khi máy này còn thay đổi chưa gửi.")
             store_conflict(self.ctx, uuid, copy, message)
             if local["sync_state"] != "conflict":  # not already counted by this run's push

@@ -1,6 +1,6 @@
 """The push: the outbox sent to the portal exactly once, oldest first, in batches.
 
-DESIGN.md §5. The outbox rows are written by ``services/outbox.queue_change`` in the
+docs/design.md §5. The outbox rows are written by ``services/outbox.queue_change`` in the
 same transaction as each change; this module sends them one batch per request and
 applies the portal's per-operation answers in one local transaction. Exactly-once
 rests on the portal keeping every ``op_id``: when an answer is lost (timeout, dropped

@@ -1,6 +1,6 @@
 """The background sync worker: runs the engine every few seconds in its own thread.
 
-The GUI never touches the database or the network from the Tk thread (DESIGN.md
+The GUI never touches the database or the network from the Tk thread (docs/design.md
 §2): it starts a :class:`SyncWorker`, reads :meth:`SyncWorker.snapshot` or drains
 :attr:`SyncWorker.events` with ``after()``, and stops it on exit.
 """

@@ -1,4 +1,4 @@
-"""Keep the gettext catalogues up to date (DESIGN.md §6.4).
+"""Keep the gettext catalogues up to date (docs/design.md §6.4).
 
 Message ids are the Vietnamese texts of the source; each other language has a catalogue
 ``sadec_desk/locale/<lang>/LC_MESSAGES/sadec_desk.po`` (edited by translators) and its

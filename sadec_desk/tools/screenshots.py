@@ -84,7 +84,7 @@ def report_month(ctx, moment: list) -> None:
     """November's dossiers for the leader's Reports screen: every channel, early, on time
     and late results, a Mẫu 04 reschedule, a refusal, overdue and due-soon dossiers, a
     few ratings; the clock comes back to where it was."""
-    from sadec_desk.domain.calendar import VN_TZ
+    from sadec_desk.domain.timezone import VN_TZ
     from sadec_desk.services.reception import dossiers, feedback
 
     now = moment[0]
@@ -185,7 +185,7 @@ def run(out: Path) -> int:
     from sadec_desk.app import create_root, start_app
     from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config
-    from sadec_desk.domain.calendar import VN_TZ
+    from sadec_desk.domain.timezone import VN_TZ
     from sadec_desk.services.admin import users
     from sadec_desk.services.printing.worker import print_state
     from sadec_desk.services.queue import tickets

@@ -8,11 +8,11 @@ is shown and said once) and said by the shell's announcer.
 from __future__ import annotations
 
 import tkinter as tk
-from zoneinfo import ZoneInfo
 
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
+from sadec_desk.services.display import format_moment
 from sadec_desk.services.queue import board as queue_board
 from sadec_desk.views.widgets import font, release_tk_objects
 
@@ -20,7 +20,6 @@ POLL_MS = 1000
 SCROLL_MS = 40
 SCROLL_STEP = 2
 FLASH_MS = 4000
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")  # the office's time, whatever the machine's zone
 
 
 def notice_text(ctx, status) -> str:
@@ -93,7 +92,7 @@ class BoardWindow:
                      on_error=self.on_error)
         tasks.submit(queue_board.calls_since, self.ctx, self.cursor, on_done=self.on_calls,
                      on_error=self.on_error)
-        self.clock.configure(text=self.ctx.now().astimezone(LOCAL).strftime("%H:%M  %d/%m/%Y"))
+        self.clock.configure(text=format_moment(self.ctx.now(), sep="  "))
         self._jobs.append(self.window.after(POLL_MS, self.on_poll))
 
     def on_error(self, message: str) -> None:

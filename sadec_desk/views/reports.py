@@ -15,17 +15,16 @@ import contextlib
 import tkinter as tk
 import tkinter.font as tkfont
 from tkinter import filedialog
-from zoneinfo import ZoneInfo
 
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
+from sadec_desk.services.display import format_moment
 from sadec_desk.services.documents import office_forms, output
 from sadec_desk.services.reports import build
 from sadec_desk.services.reports.text import channel_label, minutes, pct, period_text
 from sadec_desk.views.widgets import MessageBar, font, set_entry
 
-VN_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 #: rows put into a table per Tk event-loop turn (keeps each turn well under 0.1 s)
 FILL_CHUNK = 300
 DELETE_CHUNK = 2000
@@ -42,10 +41,6 @@ def number(n: int) -> str:
     """'12.345' (Vietnamese thousands separator)."""
     return f"{n:,}".replace(",", ".")
 
-
-def short_time(moment) -> str:
-    """'16:30 26/11/2026' in Vietnam time."""
-    return moment.astimezone(VN_TIME).strftime("%H:%M %d/%m/%Y") if moment else "—"
 
 
 def load_quick(ctx, choice: str):
@@ -344,7 +339,7 @@ class ReportsView(ttk.Frame):
         set_entry(self.date_from, p.date_from.strftime("%d/%m/%Y"))
         set_entry(self.date_to, p.date_to.strftime("%d/%m/%Y"))
         self.period_label.configure(text=_("{period} · lập lúc {t}").format(
-            period=period_text(p), t=short_time(bundle.summary.generated_at)))
+            period=period_text(p), t=format_moment(bundle.summary.generated_at)))
         if bundle.can_export_book:
             self.export_buttons["book"].pack(side="right", padx=(0, 6),
                                              before=self.export_buttons["pdf"])
@@ -389,8 +384,8 @@ class ReportsView(ttk.Frame):
         def row(pair):  # formatted a chunk at a time, as the rows go in
             item, tag = pair
             return (item.code, (states[tag], item.code, item.procedure_name, item.status_label,
-                                short_time(item.due_at),
-                                short_time(item.original_due_at) if item.rescheduled else "",
+                                format_moment(item.due_at),
+                                format_moment(item.original_due_at) if item.rescheduled else "",
                                 number(item.working_days_late) if tag == "overdue" else ""),
                     (tag,))
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _, set_language
 from sadec_desk.services import access
 from sadec_desk.services.admin import backup, users
+from sadec_desk.services.display import format_time
 from sadec_desk.services.printing.worker import PrintRounds, PrintState
 from sadec_desk.views.qr_wedge import WedgeDetector
 from sadec_desk.views.signin import SetupView, SignInView
@@ -52,7 +52,7 @@ def sync_text(status) -> tuple[str, str]:
             mb=f"{status.pages_waiting_bytes / 1e6:.1f}".replace(".", ",")), "warning")
     if status.pending:
         return _("Đồng bộ: đang chờ gửi {n} thay đổi").format(n=status.pending), "warning"
-    when = (status.last_success_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M")
+    when = (format_time(status.last_success_at)
             if status.last_success_at else "—")
     return _("Đồng bộ: đã đồng bộ lúc {t}").format(t=when), "success"
 

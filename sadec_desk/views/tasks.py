@@ -1,4 +1,4 @@
-"""Keeping the window responsive: service calls run in a worker thread (DESIGN.md §6.2).
+"""Keeping the window responsive: service calls run in a worker thread (docs/design.md §6.2).
 
 Only the Tk main thread touches widgets. A :class:`TaskRunner` runs service calls one
 after another in its own thread (database work, printing a slip, hashing a password)

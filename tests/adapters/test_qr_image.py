@@ -1,4 +1,4 @@
-"""Reading QR codes from images (sadec_desk.adapters.qr_image, DESIGN.md §3.5)."""
+"""Reading QR codes from images (sadec_desk.adapters.qr_image, docs/design.md §3.5)."""
 
 import importlib.util
 import io
@@ -113,7 +113,7 @@ def test_pyzbar_path_undoes_zbar_charset_guess(text):
 
 @needs_pyzbar
 def test_plain_pyzbar_really_returns_mojibake_for_this_name():
-    # Documents the pitfall the repair exists for (DESIGN.md §3.5).
+    # Documents the pitfall the repair exists for (docs/design.md §3.5).
     from pyzbar import pyzbar
 
     (code,) = pyzbar.decode(qr_samples.render_qr("Trần Văn Đức"))

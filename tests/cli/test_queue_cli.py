@@ -7,7 +7,7 @@ from appfixtures import AGENCY
 from appfixtures import run_cli as run
 from appfixtures import run_cli_json as run_json
 
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 
 
 @pytest.fixture

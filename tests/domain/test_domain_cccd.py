@@ -178,7 +178,7 @@ def test_bad_name_and_address():
 
 def test_repair_shift_jis_mojibake_from_zbar():
     mojibake = "Trần Văn Đức".encode().decode("shift_jis")
-    assert mojibake == "Tr蘯ｧn Vﾄハ ﾄ雪ｻｩc"  # exactly what DESIGN.md §3.5 reports
+    assert mojibake == "Tr蘯ｧn Vﾄハ ﾄ雪ｻｩc"  # exactly what docs/design.md §3.5 reports
     assert repair_mojibake(mojibake) == "Trần Văn Đức"
     card = parse(fields(name=mojibake))
     assert card.full_name == "Trần Văn Đức"

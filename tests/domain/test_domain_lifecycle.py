@@ -19,7 +19,7 @@ from sadec_desk.domain.lifecycle import (
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 
-# Written out again from DESIGN.md §3.4 rather than imported, so a change to the table
+# Written out again from docs/design.md §3.4 rather than imported, so a change to the table
 # in the module shows up here.
 ALLOWED = {
     "received": {"processing", "done", "supplement_requested", "refused", "withdrawn"},

@@ -9,7 +9,7 @@ from sadec_desk.domain.vietqr import (
 )
 from sadec_desk.errors import InvalidInput
 
-# DESIGN.md §3.7
+# docs/design.md §3.7
 SAMPLE = ("00020101021238570010A00000072701270006970415011300110019324180208QRIBFTTA"
           "530370454061200005802VN62170813ung ho lu lut6304C15C")
 

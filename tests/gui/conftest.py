@@ -1,4 +1,4 @@
-"""GUI tests: one hidden Tk root for the whole session (DESIGN.md §6.9).
+"""GUI tests: one hidden Tk root for the whole session (docs/design.md §6.9).
 
 The tests drive the real windows with ``event_generate`` + ``update()`` and assert
 on what the widgets show and on the database. They need a display: the README's

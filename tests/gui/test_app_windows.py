@@ -342,7 +342,7 @@ def test_kiosk_gives_a_ticket_by_touch_and_only_staff_leave_it(shell, ctx):
 
 
 def test_no_callback_holds_the_window_long(shell, ctx):
-    """DESIGN.md §6.2 / issue #6: nothing on the Tk thread takes more than 100 ms."""
+    """docs/design.md §6.2 / issue #6: nothing on the Tk thread takes more than 100 ms."""
     counter = sign_in_clerk(shell, ctx)
     tickets.take_ticket(ctx, "A", print_ticket=False)
     key(shell.window, "F2")

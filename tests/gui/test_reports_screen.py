@@ -12,6 +12,7 @@ from appfixtures import SAMPLE_QR, vn
 from guikit import _sign_in_through_form, sign_in_clerk, sign_in_it, type_text
 from report_samples import _month
 
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.services.admin import office, users
 from sadec_desk.services.reception import dossiers, feedback
 from sadec_desk.services.reports import build
@@ -112,7 +113,7 @@ def test_overdue_tab_lists_the_late_dossier(shell, ctx, clock):
     values = view.overdue.item(e.code, "values")
     assert values[0] == "Quá hạn" and values[1] == e.code
     assert values[2] == late.procedure_name and values[3] == late.status_label
-    assert values[4] == late.due_at.astimezone(reports_view.VN_TIME).strftime("%H:%M %d/%m/%Y")
+    assert values[4] == late.due_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
     assert values[6] == str(late.working_days_late) and late.working_days_late >= 15
     assert view.overdue.item(e.code, "tags") == ("overdue",)
     listed = set(view.overdue.get_children())

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from appfixtures import SAMPLE_QR
 
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import NotFound
 from sadec_desk.services import desk
 from sadec_desk.services.admin import office

@@ -1,7 +1,7 @@
 """Synthetic photos of citizen ID card (CCCD) QR codes, shared by the tests and bench/qr.py.
 
 Everything is drawn here with qrcode + Pillow + numpy: no network and no files.
-The card QR is encoded the way real cards are (DESIGN.md §3.5): the UTF-8 bytes
+The card QR is encoded the way real cards are (docs/design.md §3.5): the UTF-8 bytes
 of the text in byte mode, *without* an ECI charset marker, which is exactly what
 makes ZBar guess Shift-JIS for some Vietnamese names.
 
@@ -78,7 +78,7 @@ ADDRESSES = (
 #: Nghệ An, Thái Bình, TP HCM, Đồng Tháp, Cần Thơ, Vĩnh Long
 PROVINCE_CODES = ("001", "040", "034", "079", "087", "092", "086")
 
-#: a receipt (Mẫu 01) QR carries the dossier code (DESIGN.md §3.3)
+#: a receipt (Mẫu 01) QR carries the dossier code (docs/design.md §3.3)
 DOSSIER_CODE_EXAMPLE = "000.00.14.H20-200703-0002"
 
 

@@ -1,4 +1,4 @@
-"""Fault injection against the real portal over loopback (DESIGN.md §5, issue #5 item 7).
+"""Fault injection against the real portal over loopback (docs/design.md §5, issue #5 item 7).
 
 Every test ends with the portal and the office holding exactly the same dossiers,
 each local operation applied exactly once (syncfixtures.assert_converged).

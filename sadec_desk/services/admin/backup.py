@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from sadec_desk import __version__
 from sadec_desk.db.migrations import LATEST
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import DatabaseError, InvalidInput, NotFound, UserError
 from sadec_desk.files import atomic_write, fsync_dir
 from sadec_desk.i18n import _

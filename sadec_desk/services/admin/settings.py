@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import tomli_w
 
 from sadec_desk.config import save_setting
-from sadec_desk.domain.calendar import VN_TZ, parse_overrides, weekday_name
+from sadec_desk.domain.calendar import parse_overrides, weekday_name
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.files import atomic_write
 from sadec_desk.i18n import _

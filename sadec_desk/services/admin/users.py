@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.user_models import User
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.access import (

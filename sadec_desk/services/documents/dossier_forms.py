@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier, DossierEvent
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.catalogue import Paper
 from sadec_desk.domain.cccd import mask_id_number
 from sadec_desk.domain.fees import format_vnd
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import require_role

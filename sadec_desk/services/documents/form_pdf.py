@@ -32,7 +32,7 @@ from reportlab.platypus import (
 )
 
 from sadec_desk.domain import eforms as domain
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.documents.pdf import BOLD, REGULAR, nfc
 

@@ -1,7 +1,7 @@
 """PDF output for an office laser printer, with reportlab and a Vietnamese-capable TTF.
 
 * the leader's report (A4): key figures, charts (PNG from charts.py), tables;
-* the forms of Thông tư 01/2018/TT-VPCP Art. 9 (DESIGN.md §3.6): Mẫu 01 receipt and
+* the forms of Thông tư 01/2018/TT-VPCP Art. 9 (docs/design.md §3.6): Mẫu 01 receipt and
   appointment, 02 request to supplement, 03 refusal, 04 apology and new appointment,
   05 processing control sheet — A5; Mẫu 06 dossier tracking book — A4 landscape.
 

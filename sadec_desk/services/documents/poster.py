@@ -27,7 +27,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdfcanvas
 
 from sadec_desk.db.database import translated_errors
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.printers.render import qr_matrix

@@ -1,5 +1,5 @@
 """What the citizens' kiosk shows: procedure cards ("Chạm để biết"), a dossier's status from
-its receipt QR, and satisfaction ratings (DESIGN.md §3.8).
+its receipt QR, and satisfaction ratings (docs/design.md §3.8).
 
 The kiosk is seen by everyone in the hall: a status card carries no personal data beyond
 a masked name (NĐ 13/2023), never the ID number, phone or address.
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.lifecycle import deadline_label
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.printers.render import qr_image

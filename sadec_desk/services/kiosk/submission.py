@@ -31,10 +31,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sadec_desk.db.database import translated_errors
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.cccd import CitizenCard, mask_id_number, parse_cccd_qr
 from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.fees import compute_fee, format_vnd
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue

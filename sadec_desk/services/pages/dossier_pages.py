@@ -8,7 +8,7 @@ images themselves are in the content-addressed store (:mod:`.store`).
 
 Every change of a dossier's pages writes the ``dossier.pages`` outbox row (the whole
 page list, :func:`pages_manifest`) in the transaction of the change
-(docs/kiosk-submission.md, DESIGN.md §5).
+(docs/kiosk-submission.md, docs/design.md §5).
 
 Housekeeping: :func:`purge_stale_drafts` removes submissions a crash or a power cut
 left behind and image files no row names; the app calls it at start-up.

@@ -30,7 +30,7 @@ import peewee
 from sadec_desk.adapters import imaging
 from sadec_desk.db.attachment_models import DossierPage, PageBlob
 from sadec_desk.db.database import translated_errors
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _

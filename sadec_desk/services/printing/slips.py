@@ -73,7 +73,7 @@ def _vietqr(ctx: AppContext, info: DossierInfo) -> tuple[str, str]:
 
 
 def _due_note(ctx: AppContext, info: DossierInfo) -> str:
-    """Why the appointment is when it is, when that is not obvious (DESIGN.md §3.2)."""
+    """Why the appointment is when it is, when that is not obvious (docs/design.md §3.2)."""
     for verification in (False, True):
         try:
             due = due_dates.due_date(ctx, info.procedure_code, info.received_at,
@@ -92,7 +92,7 @@ def _due_note(ctx: AppContext, info: DossierInfo) -> str:
 
 
 def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
-    """Mẫu 01 fields (TT 01/2018/TT-VPCP Art. 9; DESIGN.md §3.6)."""
+    """Mẫu 01 fields (TT 01/2018/TT-VPCP Art. 9; docs/design.md §3.6)."""
     lookup = ctx.config["printing.lookup_url"]
     vietqr, vietqr_caption = _vietqr(ctx, info)
     return {

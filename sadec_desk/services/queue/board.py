@@ -13,8 +13,8 @@ from peewee import fn
 
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.queue_models import Counter, ServiceGroup, Ticket, TicketEvent
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.queue_policy import TicketStatus, check_template, render_announcement
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.queue.records import (

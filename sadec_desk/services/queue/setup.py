@@ -19,8 +19,9 @@ from sadec_desk.config import save_setting
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Procedure
 from sadec_desk.db.queue_models import Counter, CounterGroup, ServiceGroup
-from sadec_desk.domain.calendar import VN_TZ, weekday_name
+from sadec_desk.domain.calendar import weekday_name
 from sadec_desk.domain.queue_policy import validate_prefix
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services.queue.records import CounterInfo, SameDayPolicyInfo, ServiceGroupInfo
@@ -338,7 +339,7 @@ def ensure_default_queue(ctx: AppContext) -> bool:
 
 
 def same_day_policy(ctx: AppContext) -> SameDayPolicyInfo:
-    """"Ngày thứ Năm không hẹn" (DESIGN.md §3.2): on these weekdays eligible procedures
+    """"Ngày thứ Năm không hẹn" (docs/design.md §3.2): on these weekdays eligible procedures
     are due the same day; :func:`sadec_desk.domain.calendar.due_for` applies it."""
     weekdays = tuple(sorted(ctx.calendar.settings.same_day_weekdays))
     today = ctx.now().astimezone(VN_TZ)

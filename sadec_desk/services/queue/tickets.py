@@ -30,7 +30,6 @@ from sadec_desk.db.queue_models import (
     TicketDossier,
     TicketEvent,
 )
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.queue_policy import (
     AT_COUNTER_STATUSES,
@@ -45,6 +44,7 @@ from sadec_desk.domain.queue_policy import (
     streak_after,
     validate_interleave,
 )
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, require_role

@@ -1,7 +1,7 @@
 """Receiving civil-status dossiers and moving them through their life cycle.
 
 Every change writes, in one transaction: the dossier row, an append-only event
-and the outbox row that will carry the change to the portal (DESIGN.md §5).
+and the outbox row that will carry the change to the portal (docs/design.md §5).
 """
 
 from __future__ import annotations

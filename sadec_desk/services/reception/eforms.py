@@ -3,7 +3,7 @@
 The form of a procedure is catalogue data (``domain.eforms``); a dossier's filled form
 is a ``DossierForm`` row holding the form id and version it was filled on, so a later
 catalogue version never changes what a citizen declared. Saving writes the
-``dossier.form`` outbox row in the same transaction (DESIGN.md §5). The filled form
+``dossier.form`` outbox row in the same transaction (docs/design.md §5). The filled form
 prints as the official paper layout (:mod:`sadec_desk.services.documents.form_pdf`) for the
 citizen to sign, on the office printer like Mẫu 01–05.
 """
@@ -23,8 +23,8 @@ from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain import eforms as domain
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.cccd import CitizenCard, parse_cccd_qr
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue

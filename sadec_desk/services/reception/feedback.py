@@ -1,4 +1,4 @@
-"""Recording citizens' satisfaction (DESIGN.md §3.8; NĐ 61/2018 Art. 29, TT 32/2017 Art. 12).
+"""Recording citizens' satisfaction (docs/design.md §3.8; NĐ 61/2018 Art. 29, TT 32/2017 Art. 12).
 
 Three levels, collected per served ticket or dossier on the kiosk or counter screen.
 Ratings are anonymous: no name, no ID number, only the ticket or dossier they rate.

@@ -97,7 +97,7 @@ def check_field(name: str, text: str) -> str:
 
 # --- typing the citizen in by hand (no card QR) ------------------------------------------
 
-#: the fields of the manual entry, in the card QR's order (DESIGN.md §3.5)
+#: the fields of the manual entry, in the card QR's order (docs/design.md §3.5)
 MANUAL_FIELDS = ("id_number", "full_name", "date_of_birth", "gender", "address")
 #: a valid card: each field is checked by putting the typed value in its place and running
 #: the card parser, so typed and scanned citizens follow the same rules

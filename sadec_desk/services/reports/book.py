@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.db.models import Citizen, Dossier, DossierEvent
 from sadec_desk.db.models import Procedure as ProcedureRow
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.documents.pdf import BookRow
 from sadec_desk.services.reports.figures import Period

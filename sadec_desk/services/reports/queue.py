@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sadec_desk.db.queue_models import ServiceGroup, Ticket
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.display import weekday_vi
 from sadec_desk.services.queue.stats import stats_row

@@ -1,4 +1,4 @@
-"""Satisfaction shares over a period (DESIGN.md §3.8)."""
+"""Satisfaction shares over a period (docs/design.md §3.8)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ import peewee
 
 from sadec_desk.db.models import Dossier, DossierEvent
 from sadec_desk.db.models import Procedure as ProcedureRow
-from sadec_desk.domain.calendar import VN_TZ
 from sadec_desk.domain.lifecycle import (
     FINISHED_STATUSES,
     STATUS_LABELS,
@@ -28,6 +27,7 @@ from sadec_desk.domain.lifecycle import (
     DossierStatus,
     deadline_state,
 )
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.services.reports.figures import (
     DeadlineCounts,
     OverdueItem,

@@ -1,6 +1,6 @@
 """Adapter for the provincial gateway (LGSP): the outbox as DongBoHoSoMC / CapNhatTienDoHoSoMC.
 
-DESIGN.md §3.9: a session login first; ``DongBoHoSoMC`` takes dossier records
+docs/design.md §3.9: a session login first; ``DongBoHoSoMC`` takes dossier records
 (``MaHoSo, MaTTHC, TenTTHC, MaLinhVuc, ... DanhSachGiayToKetQua[]``) and
 ``CapNhatTienDoHoSoMC`` progress updates (``MaHoSo, NguoiXuLy, ThoiDiemXuLy,
 NoiDungXuLy, TrangThai``); dates are ``yyyyMMddHHmmss`` in Vietnam time; status
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from sadec_desk.db.models import Dossier
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.adapters.base import check_portal_url, tls_verify
@@ -45,7 +45,7 @@ from sadec_desk.sync.state import get_state
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
-GATEWAY_DATE = "%Y%m%d%H%M%S"  # yyyyMMddHHmmss, local time (DESIGN.md §3.9)
+GATEWAY_DATE = "%Y%m%d%H%M%S"  # yyyyMMddHHmmss, local time (docs/design.md §3.9)
 
 #: the files of one TaiLieuNop entry: *unverified* field names (LGSP samples differ
 #: by province; check them against the province's gateway documentation)

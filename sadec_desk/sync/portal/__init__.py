@@ -1,7 +1,7 @@
 """The reference portal: a real HTTP service that stands in for the central portal.
 
 IT staff rehearse synchronisation against it and the tests run the client against
-it over loopback (DESIGN.md §5). The API is published in docs/portal-openapi.json.
+it over loopback (docs/design.md §5). The API is published in docs/portal-openapi.json.
 
 Framework choice: Flask + waitress (the ``[portal]`` extra). The storage layer is
 peewee, which is synchronous, so a WSGI stack fits it without a thread-pool shim;

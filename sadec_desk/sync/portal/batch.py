@@ -111,7 +111,7 @@ class PushBatch:
                                  "device_id": previous.device_id}}
         if uuid in self.blocked:
             # never apply an op after an earlier op of the same dossier was refused:
-            # that would reorder the dossier's history (DESIGN.md §5)
+            # that would reorder the dossier's history (docs/design.md §5)
             return self._refuse(op, P.CONFLICT, _("Thao tác trước đó của hồ sơ này trong "
                                                   "cùng lượt gửi chưa được áp dụng."),
                                 record=False)

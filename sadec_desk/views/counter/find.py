@@ -17,17 +17,13 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services import desk
-from sadec_desk.services.display import dossier_lines
+from sadec_desk.services.display import dossier_lines, format_moment
 from sadec_desk.services.documents import office_forms
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.reception import dossiers, intake
 from sadec_desk.services.reception import papers as dossier_papers
 from sadec_desk.services.reports.text import channel_label
 from sadec_desk.views.widgets import MessageBar, font
-
-
-def short_time(moment) -> str:
-    return moment.strftime("%H:%M %d/%m/%Y") if moment else "—"
 
 
 class FindPanel:
@@ -125,7 +121,7 @@ class FindPanel:
     @staticmethod
     def row_values(d) -> tuple:
         return (d.code, d.citizen.full_name, d.procedure_name, d.status_label,
-                short_time(d.due_at), intake.sync_label(d.sync_state),
+                format_moment(d.due_at), intake.sync_label(d.sync_state),
                 channel_label(d.channel))
 
     @staticmethod

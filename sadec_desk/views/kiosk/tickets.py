@@ -5,7 +5,7 @@ closing the window is refused, and leaving needs a staff sign-in (the small
 "Cán bộ" button). After :data:`IDLE_MS` without a touch it goes back to the start.
 The start screen also offers the procedure lookup ("Chạm để biết": papers, fee, time
 limit and a QR to the procedure's page), checking a dossier by scanning its receipt QR
-(the handheld scanner works on any kiosk screen) and the satisfaction rating (DESIGN.md
+(the handheld scanner works on any kiosk screen) and the satisfaction rating (docs/design.md
 §3.8), also offered right after a status check for that dossier. "Nộp hồ sơ" opens the
 self-service submission (views/kiosk_submit.py, issue #8) in the same body; going back
 to the start screen, by a button or the idle timer, discards an unfinished submission.

@@ -15,7 +15,7 @@ from appfixtures import SAMPLE_QR, make_ctx
 from cupsserver import CupsServer, cups_server  # noqa: F401 (the fixture)
 from printer_emulator import PrinterEmulator, refusing_port
 
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.admin import office

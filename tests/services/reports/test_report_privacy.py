@@ -12,7 +12,7 @@ from appfixtures import SAMPLE_QR, Clock, make_ctx
 
 from sadec_desk.cli import main
 from sadec_desk.db.print_models import PrintJob
-from sadec_desk.domain.calendar import VN_TZ
+from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.services import audit
 from sadec_desk.services.admin import office
 from sadec_desk.services.context import AppContext
