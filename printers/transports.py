@@ -12,7 +12,7 @@ A printer connection is written as one string in the settings:
 ``file:///dev/usb/lp0``                File (a device node or a plain file)
 =====================================  ==========================================
 
-Every transport is bounded in time (DESIGN.md §4: python-escpos waits 60 s by
+Every transport is bounded in time (docs/design.md §4: python-escpos waits 60 s by
 default): the Network socket gets the configured timeout for connect, send and
 status reads; serial writes get a timeout that allows for the baud rate; ``lp`` is
 killed after twice the timeout; and the whole send runs under a deadline, so a
@@ -257,7 +257,7 @@ def _bounded_lp():
             if done.returncode != 0:
                 said = (done.stderr or done.stdout).decode(errors="replace").strip()
                 raise _cups_failed(self.printer_name, said.removeprefix("lp: "),
-                                   *_lpstat_overview(self.seconds / 2))
+                                   *lpstat_overview(self.seconds / 2))
             log.info("lp: %s", done.stdout.decode(errors="replace").strip())
 
         def close(self) -> None:
@@ -267,7 +267,7 @@ def _bounded_lp():
     return BoundedLP
 
 
-def _lpstat_overview(seconds: float) -> tuple[str, bool | None, list[str] | None]:
+def lpstat_overview(seconds: float) -> tuple[str, bool | None, list[str] | None]:
     """(server, running, queue names) as libcups sees them; None where unknown."""
     try:
         done = subprocess.run(["lpstat", "-H", "-r", "-e"], capture_output=True, text=True,
@@ -335,7 +335,7 @@ def _send_device(conn: Connection, data: bytes, timeout: float, status_check: bo
         raise _open_failed(conn, exc) from None
     try:
         if conn.kind == "serial" and getattr(printer, "device", None) is not None:
-            # bytes take 10 bit times each: 30 KB is 31 s at 9,600 baud (DESIGN.md §4)
+            # bytes take 10 bit times each: 30 KB is 31 s at 9,600 baud (docs/design.md §4)
             baud = int(conn.options.get("baudrate", 9600))
             printer.device.write_timeout = timeout + len(data) * 10 / baud
         paper = "ok"

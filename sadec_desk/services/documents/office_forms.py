@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
+from sadec_desk.printers import transports
 from sadec_desk.services.access import require_role
 from sadec_desk.services.documents import dossier_forms
 from sadec_desk.services.reception.dossiers import get_dossier
@@ -141,7 +142,7 @@ def send_pdf(path: str, printer: str, *, seconds: float) -> str:
     if done.returncode == 0:
         return done.stdout.strip()
     said = (done.stderr or done.stdout).strip().removeprefix("lp: ").removeprefix("Error - ")
-    server, running, queues = _cups_overview(seconds / 2)
+    server, running, queues = transports.lpstat_overview(seconds / 2)
     if running is False:
         raise OfficePrintFailed(_("Không kết nối được dịch vụ in CUPS ({server}); kiểm tra CUPS "
                                   "đang chạy (lệnh lpstat -r).").format(server=server))
@@ -151,20 +152,6 @@ def send_pdf(path: str, printer: str, *, seconds: float) -> str:
                                       name=printer, queues=", ".join(queues) or _("không có")))
     raise OfficePrintFailed(_("CUPS không nhận lệnh in cho máy in '{name}': {said}.").format(
         name=printer, said=said.rstrip(". ")))
-
-
-def _cups_overview(seconds: float) -> tuple[str, bool | None, list[str] | None]:
-    """(server, running, queue names) as lpstat sees them; None where unknown."""
-    try:
-        done = subprocess.run(["lpstat", "-H", "-r", "-e"], capture_output=True, text=True,
-                              timeout=seconds, check=False, env={**os.environ, "LC_ALL": "C"})
-    except (OSError, subprocess.SubprocessError):
-        return "", None, None
-    lines = done.stdout.splitlines()
-    if len(lines) < 2 or not lines[1].startswith("scheduler is"):
-        return (lines[0] if lines else ""), None, None
-    running = lines[1].strip() == "scheduler is running"
-    return lines[0].strip(), running, ([q.strip() for q in lines[2:]] if running else None)
 
 
 def open_file(path: str) -> None:
