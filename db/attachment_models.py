@@ -28,11 +28,13 @@ class DossierPage(BaseModel):
     """One page of one paper of a dossier, or of an unfinished kiosk submission."""
 
     dossier = ForeignKeyField(Dossier, backref="scanned_pages", null=True)
+    dossier_id: ForeignKeyField[int | None]  # the raw ids (see BaseModel)
     draft = CharField(null=True, index=True)  # kiosk submission id until it is submitted
     paper_index = IntegerField()  # position of the paper in the procedure's paper list
     paper_name = CharField()
     position = IntegerField()  # page number within the paper, from 1
     blob = ForeignKeyField(PageBlob, backref="uses")
+    blob_id: ForeignKeyField[int]
     source = CharField(default="file")  # scanner | camera | file
     added_at = UtcDateTimeField()
     added_by = CharField(default="")
@@ -45,6 +47,7 @@ class DossierForm(BaseModel):
     """The filled declaration form (tờ khai) of a dossier, as entered at the kiosk."""
 
     dossier = ForeignKeyField(Dossier, backref="forms", unique=True)
+    dossier_id: ForeignKeyField[int]  # the raw id (see BaseModel)
     form_id = CharField()  # e.g. "tt04-2020/khai-sinh"
     form_version = CharField()
     values = TextField()  # JSON object: field name -> text

@@ -19,6 +19,10 @@ class SatisfactionRating(BaseModel):
     source = CharField(default="counter")  # kiosk | counter
     ticket = ForeignKeyField(Ticket, null=True)
     dossier = ForeignKeyField(Dossier, null=True)
+    # the raw ids (see BaseModel)
+    office_id: ForeignKeyField[int]
+    ticket_id: ForeignKeyField[int | None]
+    dossier_id: ForeignKeyField[int | None]
 
 
 FEEDBACK_MODELS = (SatisfactionRating,)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from peewee import (
+    AutoField,
     BigIntegerField,
     BooleanField,
     CharField,
@@ -21,6 +22,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    ModelSelect,
     TextField,
 )
 
@@ -45,6 +47,12 @@ class UtcDateTimeField(DateTimeField):
 
 
 class BaseModel(Model):
+    # What peewee adds without a declaration, spelled out for the type checker only (a
+    # bare annotation creates no field). ``id`` is the implicit primary key; the tables
+    # with a CompositeKey have none. A foreign key ``x`` also gives ``x_id``, the raw id
+    # (class access: the field itself), declared in each model as ForeignKeyField[int].
+    id: AutoField[int]
+
     class Meta:
         database = database_proxy
         legacy_table_names = False
@@ -101,6 +109,9 @@ class Dossier(BaseModel):
     office = ForeignKeyField(Office, backref="dossiers")
     procedure = ForeignKeyField(Procedure, backref="dossiers")
     citizen = ForeignKeyField(Citizen, backref="dossiers")
+    office_id: ForeignKeyField[int]
+    procedure_id: ForeignKeyField[int]
+    citizen_id: ForeignKeyField[int]
     channel = CharField(default="counter")  # counter | kiosk | online | postal
     status = CharField(default="received")
     received_at = UtcDateTimeField(index=True)
@@ -119,6 +130,10 @@ class Dossier(BaseModel):
     portal_version = IntegerField(default=0)
     updated_at = UtcDateTimeField()
 
+    # backrefs of PaperReceived.dossier and DossierEvent.dossier (reads go through a row)
+    papers: ModelSelect[PaperReceived]
+    events: ModelSelect[DossierEvent]
+
     class Meta:
         indexes = ((("status", "received_at"), False),)
 
@@ -133,6 +148,7 @@ class DossierEvent(BaseModel):
     """
 
     dossier = ForeignKeyField(Dossier, backref="events")
+    dossier_id: ForeignKeyField[int]
     at = UtcDateTimeField()
     actor = CharField(default="")
     kind = CharField()  # received | status | rescheduled | pages | form
@@ -147,6 +163,7 @@ class DossierEvent(BaseModel):
 
 class PaperReceived(BaseModel):
     dossier = ForeignKeyField(Dossier, backref="papers")
+    dossier_id: ForeignKeyField[int]
     name = CharField()
     kind = CharField(default="original")  # original | copy | original_or_copy
     count = IntegerField(default=1)

@@ -25,6 +25,7 @@ from sadec_desk.db.models import BaseModel, Dossier, Office, UtcDateTimeField
 
 class ServiceGroup(BaseModel):
     office = ForeignKeyField(Office, backref="service_groups")
+    office_id: ForeignKeyField[int]  # the raw id (see BaseModel)
     prefix = CharField(max_length=1)  # ticket letter: "A" -> A001, A002...
     name = CharField()
     procedure_codes = TextField(default="[]")  # JSON list of TTHC codes this group receives
@@ -38,6 +39,7 @@ class ServiceGroup(BaseModel):
 
 class Counter(BaseModel):
     office = ForeignKeyField(Office, backref="counters")
+    office_id: ForeignKeyField[int]  # the raw id (see BaseModel)
     number = IntegerField()  # "quầy số 2" in the announcement
     name = CharField()
     active = BooleanField(default=True)
@@ -52,6 +54,9 @@ class CounterGroup(BaseModel):
 
     counter = ForeignKeyField(Counter, backref="group_links", on_delete="CASCADE")
     service_group = ForeignKeyField(ServiceGroup, backref="counter_links", on_delete="CASCADE")
+    # the raw ids (see BaseModel)
+    counter_id: ForeignKeyField[int]
+    service_group_id: ForeignKeyField[int]
 
     class Meta:
         primary_key = CompositeKey("counter", "service_group")
@@ -61,6 +66,7 @@ class TicketSequence(BaseModel):
     """Last ticket number used per group per local day; a new day starts at 1."""
 
     service_group = ForeignKeyField(ServiceGroup)
+    service_group_id: ForeignKeyField[int]  # the raw id (see BaseModel)
     day = DateField()
     last = IntegerField()
 
@@ -76,6 +82,7 @@ class GroupCallState(BaseModel):
     """
 
     service_group = ForeignKeyField(ServiceGroup)
+    service_group_id: ForeignKeyField[int]  # the raw id (see BaseModel)
     day = DateField()
     priority_streak = IntegerField(default=0)
 
@@ -97,6 +104,11 @@ class Ticket(BaseModel):
     # where it is (or was last) served
     counter = ForeignKeyField(Counter, null=True, index=False)
     target_counter = ForeignKeyField(Counter, null=True, index=False)  # transferred here
+    # the raw ids (see BaseModel)
+    office_id: ForeignKeyField[int]
+    service_group_id: ForeignKeyField[int]
+    counter_id: ForeignKeyField[int | None]
+    target_counter_id: ForeignKeyField[int | None]
     issued_at = UtcDateTimeField()
     called_at = UtcDateTimeField(null=True)  # first call: the end of the wait
     last_called_at = UtcDateTimeField(null=True)
@@ -125,6 +137,9 @@ class TicketEvent(BaseModel):
     at = UtcDateTimeField()
     kind = CharField()  # issued | called | recalled | serving | no_show | on_hold | done...
     counter = ForeignKeyField(Counter, null=True, index=False)
+    # the raw ids (see BaseModel)
+    ticket_id: ForeignKeyField[int]
+    counter_id: ForeignKeyField[int | None]
     actor = CharField(default="")
     note = TextField(default="")
 
@@ -134,6 +149,9 @@ class TicketDossier(BaseModel):
 
     ticket = ForeignKeyField(Ticket, backref="dossier_links")
     dossier = ForeignKeyField(Dossier, backref="ticket_links")
+    # the raw ids (see BaseModel)
+    ticket_id: ForeignKeyField[int]
+    dossier_id: ForeignKeyField[int]
     linked_at = UtcDateTimeField()
 
     class Meta:
