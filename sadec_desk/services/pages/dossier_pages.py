@@ -60,6 +60,7 @@ from sadec_desk.services.pages.store import (
     sweep_unnamed_files,
     write_file,
 )
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reception.dossiers import find_dossier_row
 
 if TYPE_CHECKING:
@@ -278,10 +279,9 @@ def attach_draft(ctx: AppContext, draft: str, dossier_id: int) -> int:
         _lock_dossier(ctx, dossier_id)
         _dossier_row(ctx, dossier_id)
         last: dict[int, int] = {}
-        for paper_index, top in (DossierPage.select(DossierPage.paper_index,
-                                                    peewee.fn.MAX(DossierPage.position))
-                                 .where(DossierPage.dossier == dossier_id)
-                                 .group_by(DossierPage.paper_index).tuples()):
+        tops = (DossierPage.select(DossierPage.paper_index, peewee.fn.MAX(DossierPage.position))
+                .where(DossierPage.dossier == dossier_id).group_by(DossierPage.paper_index))
+        for paper_index, top in tuple_rows(tops):
             last[paper_index] = top
         for row in rows:
             last[row.paper_index] = last.get(row.paper_index, 0) + 1
@@ -326,7 +326,8 @@ def purge_stale_drafts(ctx: AppContext, older_than: timedelta) -> int:
                                    .group_by(DossierPage.draft)
                                    # MAX() hides the field: convert the bound as it would
                                    .having(peewee.fn.MAX(DossierPage.added_at)
-                                           < DossierPage.added_at.db_value(cutoff)))]
+                                           < DossierPage.added_at.db_value(cutoff)))
+                 if r.draft is not None]  # never None (the query's IS NOT NULL); for the type
         removed = _discard(ctx, stale) if stale else 0
         # file times come from the OS clock, not the app's (settable) clock
         sweep_unnamed_files(ctx, time.time() - older_than.total_seconds())

@@ -35,6 +35,7 @@ from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _
 from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, require_role
+from sadec_desk.services.query_rows import tuple_rows
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -158,7 +159,7 @@ def sweep_unnamed_files(ctx: AppContext, limit: float) -> None:
     root = pages_dir(ctx)
     if not root.is_dir():
         return
-    known = {sha for (sha,) in PageBlob.select(PageBlob.sha256).tuples()}
+    known = {sha for (sha,) in tuple_rows(PageBlob.select(PageBlob.sha256))}
     for path in root.glob("*/*"):
         if not path.is_file():
             continue

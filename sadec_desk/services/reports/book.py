@@ -11,6 +11,7 @@ from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.documents.pdf import BookRow
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reports.figures import Period
 
 if TYPE_CHECKING:
@@ -22,23 +23,24 @@ _NOTE_KINDS = (DossierStatus.REFUSED.value, DossierStatus.WITHDRAWN.value,
 
 
 def book_rows(ctx: AppContext, period: Period) -> list[BookRow]:
-    rows = list(Dossier.select(Dossier.id, Dossier.code, ProcedureRow.name, Citizen.full_name,
-                               Citizen.address, Dossier.phone, Dossier.received_at,
-                               Dossier.due_at, Dossier.finished_at, Dossier.status)
-                .join(ProcedureRow).switch(Dossier).join(Citizen)
-                .where(Dossier.office == ctx.office().id, Dossier.received_at >= period.start,
-                       Dossier.received_at < period.end)
-                .order_by(Dossier.received_at, Dossier.code).tuples())
+    rows = list(tuple_rows(
+        Dossier.select(Dossier.id, Dossier.code, ProcedureRow.name, Citizen.full_name,
+                       Citizen.address, Dossier.phone, Dossier.received_at,
+                       Dossier.due_at, Dossier.finished_at, Dossier.status)
+        .join(ProcedureRow).switch(Dossier).join(Citizen)
+        .where(Dossier.office == ctx.office().id, Dossier.received_at >= period.start,
+               Dossier.received_at < period.end)
+        .order_by(Dossier.received_at, Dossier.code)))
     ids = [r[0] for r in rows]
     notes: dict[int, list[str]] = {}
     for start in range(0, len(ids), _CHUNK):
-        for dossier_id, kind, to_status, note in (
+        for dossier_id, kind, to_status, note in tuple_rows(
                 DossierEvent.select(DossierEvent.dossier, DossierEvent.kind,
                                     DossierEvent.to_status, DossierEvent.note)
                 .where(DossierEvent.dossier.in_(ids[start:start + _CHUNK]),
                        (DossierEvent.kind == "rescheduled")
                        | DossierEvent.to_status.in_(_NOTE_KINDS))
-                .order_by(DossierEvent.seq).tuples()):
+                .order_by(DossierEvent.seq)):
             label = (_("Hẹn lại (Mẫu 04)") if kind == "rescheduled"
                      else STATUS_LABELS[DossierStatus(to_status)])
             notes.setdefault(dossier_id, []).append(f"{label}: {note}" if note else label)

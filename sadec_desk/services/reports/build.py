@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sadec_desk.db.database import translated_errors
 from sadec_desk.domain.timezone import VN_TZ
@@ -265,18 +265,22 @@ def _require(ctx: AppContext, roles: tuple[str, ...]) -> None:
 
 def _report_tables(summary: SummaryReport, overdue: OverdueReport, queue: QueueReport,
                    satisfaction: SatisfactionReport) -> dict[str, list]:
-    procedures = [[_("Mã TTHC"), _("Thủ tục"), _("Tiếp nhận"), _("Đã giải quyết"),
-                   _("Trước hạn"), _("Đúng hạn"), _("Quá hạn"), _("Tỷ lệ đúng hạn")]]
+    # each table: the header's labels, then rows of values of any kind (cells format them)
+    procedures: list[list[Any]] = [
+        [_("Mã TTHC"), _("Thủ tục"), _("Tiếp nhận"), _("Đã giải quyết"),
+         _("Trước hạn"), _("Đúng hạn"), _("Quá hạn"), _("Tỷ lệ đúng hạn")]]
     procedures += [[p.code, p.name, p.received, p.deadline.resolved, p.deadline.early,
                     p.deadline.on_time, p.deadline.late, p.deadline.on_time_rate]
                    for p in summary.procedures]
-    late = [[_("Mã hồ sơ"), _("Thủ tục"), _("Trạng thái"), _("Hẹn trả"), _("Hẹn ban đầu"),
-             _("Trễ (ngày làm việc)")]]
+    late: list[list[Any]] = [
+        [_("Mã hồ sơ"), _("Thủ tục"), _("Trạng thái"), _("Hẹn trả"), _("Hẹn ban đầu"),
+         _("Trễ (ngày làm việc)")]]
     late += [[i.code, i.procedure_name, i.status_label, i.due_at, i.original_due_at,
               i.working_days_late] for i in overdue.overdue]
-    weekdays = [[_("Thứ"), _("Số ngày"), _("Phiếu"), _("Đã phục vụ"), _("Chờ trung vị (phút)"),
-                 _("Chờ p90 (phút)"), _("Phục vụ trung vị (phút)"), _("Chờ quá hẹn"),
-                 _("Tỷ lệ chờ quá hẹn")]]
+    weekdays: list[list[Any]] = [
+        [_("Thứ"), _("Số ngày"), _("Phiếu"), _("Đã phục vụ"), _("Chờ trung vị (phút)"),
+         _("Chờ p90 (phút)"), _("Phục vụ trung vị (phút)"), _("Chờ quá hẹn"),
+         _("Tỷ lệ chờ quá hẹn")]]
 
     def mins(value):
         return None if value is None else round(value / 60, 1)
@@ -286,7 +290,7 @@ def _report_tables(summary: SummaryReport, overdue: OverdueReport, queue: QueueR
         weekdays.append([w.label + (_(" (ngày không chờ)") if w.no_wait_day else ""), w.days,
                          s.issued, s.served, mins(s.waiting.median_s), mins(s.waiting.p90_s),
                          mins(s.service.median_s), s.over_promise, s.over_promise_share])
-    ratings = [[_("Mức độ"), _("Số lượt"), _("Tỷ lệ")]]
+    ratings: list[list[Any]] = [[_("Mức độ"), _("Số lượt"), _("Tỷ lệ")]]
     ratings += [[x.label, x.count, x.share] for x in satisfaction.levels]
     return {"procedures": procedures, "late": late, "weekdays": weekdays, "ratings": ratings}
 

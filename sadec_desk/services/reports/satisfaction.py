@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from sadec_desk.db.feedback_models import SatisfactionRating
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reception.feedback import LEVELS, SOURCES
 from sadec_desk.services.reports.figures import Period, SatisfactionLine, SatisfactionReport
 
@@ -19,8 +20,8 @@ def satisfaction_report(ctx: AppContext, period: Period) -> SatisfactionReport:
     where = ((R.office == ctx.office().id) & (R.at >= period.start) & (R.at < period.end))
     counts: dict[tuple[str, str], int] = {
         (level, source): n for level, source, n in
-        R.select(R.level, R.source, peewee.fn.COUNT(R.id)).where(where)
-        .group_by(R.level, R.source).tuples()}
+        tuple_rows(R.select(R.level, R.source, peewee.fn.COUNT(R.id)).where(where)
+                   .group_by(R.level, R.source))}
     total = sum(counts.values())
     levels = []
     for level, label in LEVELS.items():

@@ -28,6 +28,7 @@ from sadec_desk.domain.lifecycle import (
     deadline_state,
 )
 from sadec_desk.domain.timezone import VN_TZ
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reports.figures import (
     DeadlineCounts,
     OverdueItem,
@@ -51,9 +52,10 @@ def _original_dues(dossier_ids: list[int]) -> dict[int, tuple[datetime, int]]:
     found: dict[int, tuple[datetime, int]] = {}
     for start in range(0, len(dossier_ids), _CHUNK):
         chunk = dossier_ids[start:start + _CHUNK]
-        rows = (DossierEvent.select(DossierEvent.dossier, DossierEvent.data)
-                .where(DossierEvent.kind == "rescheduled", DossierEvent.dossier.in_(chunk))
-                .order_by(DossierEvent.seq).tuples())
+        rows = tuple_rows(DossierEvent.select(DossierEvent.dossier, DossierEvent.data)
+                          .where(DossierEvent.kind == "rescheduled",
+                                 DossierEvent.dossier.in_(chunk))
+                          .order_by(DossierEvent.seq))
         for dossier_id, data in rows:
             if dossier_id in found:
                 first, count = found[dossier_id]
@@ -101,11 +103,11 @@ def summary(ctx: AppContext, period: Period) -> SummaryReport:
                  & (Dossier.received_at < period.end))
     received: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CHANNELS, 0))
     names: dict[str, str] = {}
-    for code, name, channel, count in (
+    for code, name, channel, count in tuple_rows(
             Dossier.select(ProcedureRow.code, ProcedureRow.name, Dossier.channel,
                            peewee.fn.COUNT(Dossier.id))
             .join(ProcedureRow).where(in_period)
-            .group_by(ProcedureRow.code, ProcedureRow.name, Dossier.channel).tuples()):
+            .group_by(ProcedureRow.code, ProcedureRow.name, Dossier.channel)):
         received[code][channel] = received[code].get(channel, 0) + count
         names.setdefault(code, name)
 
@@ -114,10 +116,10 @@ def summary(ctx: AppContext, period: Period) -> SummaryReport:
                           & (Dossier.finished_at < period.end))
     resolved_rows: dict[str, list] = defaultdict(list)
     refused = withdrawn = 0
-    for dossier_id, code, name, status, due_at, finished_at in (
+    for dossier_id, code, name, status, due_at, finished_at in tuple_rows(
             Dossier.select(Dossier.id, ProcedureRow.code, ProcedureRow.name, Dossier.status,
                            Dossier.due_at, Dossier.finished_at)
-            .join(ProcedureRow).where(finished_in_period).tuples()):
+            .join(ProcedureRow).where(finished_in_period)):
         names.setdefault(code, name)
         if status in RESOLVED:
             resolved_rows[code].append((dossier_id, due_at, finished_at))
@@ -152,16 +154,18 @@ def overdue(ctx: AppContext) -> OverdueReport:
     """Unfinished dossiers past their due time, and those due within 2 working days."""
     now = ctx.now()
     limit = due_soon_limit(ctx, now)
-    rows = list(Dossier.select(Dossier.id, Dossier.code, ProcedureRow.code, ProcedureRow.name,
-                               Dossier.status, Dossier.channel, Dossier.received_at,
-                               Dossier.due_at, Dossier.received_by)
-                .join(ProcedureRow)
-                .where(Dossier.office == ctx.office().id, Dossier.status.in_(_UNFINISHED),
-                       Dossier.due_at < limit)
-                .order_by(Dossier.due_at, Dossier.code).tuples())
+    rows = list(tuple_rows(
+        Dossier.select(Dossier.id, Dossier.code, ProcedureRow.code, ProcedureRow.name,
+                       Dossier.status, Dossier.channel, Dossier.received_at,
+                       Dossier.due_at, Dossier.received_by)
+        .join(ProcedureRow)
+        .where(Dossier.office == ctx.office().id, Dossier.status.in_(_UNFINISHED),
+               Dossier.due_at < limit)
+        .order_by(Dossier.due_at, Dossier.code)))
     originals = _original_dues([r[0] for r in rows])
     today = now.astimezone(VN_TZ).date()
-    late, soon = [], []
+    late: list[OverdueItem] = []
+    soon: list[OverdueItem] = []
     days_late: dict = {}  # due day -> working days late; thousands of dossiers share a day
 
     def working_days_late(due_day) -> int:
