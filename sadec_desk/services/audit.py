@@ -124,9 +124,9 @@ def append_events(database: peewee.Database, rows: list[dict]) -> list[dict]:
             values["from_status"], values["to_status"], values["note"], values["data"], prev)
         stored.append(values)
     fields = [DossierEvent._meta.fields[n] for n in _COLUMNS]
-    values = [tuple(f.db_value(row[n]) for f, n in zip(fields, _COLUMNS, strict=True))
-              for row in stored]
-    database.cursor().executemany(_insert_sql(database), values)
+    db_rows = [tuple(f.db_value(row[n]) for f, n in zip(fields, _COLUMNS, strict=True))
+               for row in stored]
+    database.cursor().executemany(_insert_sql(database), db_rows)
     return stored
 
 

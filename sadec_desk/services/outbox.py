@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import json
 import uuid as uuidlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sadec_desk.db.database import insert_row
 from sadec_desk.db.models import Dossier, Outbox
-from sadec_desk.services.records import to_jsonable
+from sadec_desk.services.records import DossierInfo, to_jsonable
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
 
-def queue_change(ctx: AppContext, dossier_uuid: str, op: str, payload: dict) -> None:
+def queue_change(ctx: AppContext, dossier_uuid: str, op: str,
+                 payload: dict[str, Any] | DossierInfo) -> None:
     """Queue the change for the portal; the caller's transaction makes it atomic.
+
+    ``payload`` is a JSON object, or the received dossier's record (made JSON by
+    :func:`~sadec_desk.services.records.to_jsonable`).
 
     The base version is the portal's version of the dossier as known here, so the
     portal can answer ``conflict`` when someone else changed it since (docs/design.md §5).

@@ -79,6 +79,7 @@ def form_document(ctx: AppContext, reference: str, form: str) -> pdf.FormDocumen
                p=f"{info.procedure_name} ({info.procedure_code})")]
     received = format_datetime(info.received_at)
     clerk = info.received_by or ctx.clerk or ""
+    signatures: tuple[tuple[str, str], ...]  # (role line, name), one or two per form
     if form == "01":
         papers = [[_("STT"), _("Tên giấy tờ"), _("Hình thức"), _("Số lượng")]]
         papers += [[str(n), p.name, Paper(p.name, p.kind, p.count).kind_label_vi, str(p.count)]

@@ -22,6 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import (
+    Flowable,
     HRFlowable,
     KeepTogether,
     Paragraph,
@@ -213,12 +214,13 @@ def write_declaration_pdf(out, doc: DeclarationDocument) -> None:
         story.append(_para(doc.commitment, _style(size, align=TA_JUSTIFY, before=8, after=4)))
     n = len(doc.signers)
     cell = _style(size - 0.5, align=TA_CENTER)
-    rows = [[_para(role.upper(), _style(size, bold=True, align=TA_CENTER)) for role, _n in
-             doc.signers],
-            [_para(_("(Ký, ghi rõ họ, chữ đệm, tên)"), _style(size - 2, align=TA_CENTER))
-             for _s in doc.signers],
-            [Spacer(1, (15 if small else 18) * mm) for _s in doc.signers],
-            [_para(name, _style(size, bold=True, align=TA_CENTER)) for _r, name in doc.signers]]
+    rows: list[list[Flowable]] = [
+        [_para(role.upper(), _style(size, bold=True, align=TA_CENTER)) for role, _n in
+         doc.signers],
+        [_para(_("(Ký, ghi rõ họ, chữ đệm, tên)"), _style(size - 2, align=TA_CENTER))
+         for _s in doc.signers],
+        [Spacer(1, (15 if small else 18) * mm) for _s in doc.signers],
+        [_para(name, _style(size, bold=True, align=TA_CENTER)) for _r, name in doc.signers]]
     column = width / max(n, 2)
     signs = Table(rows, colWidths=[column] * n, hAlign="RIGHT")
     signs.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))

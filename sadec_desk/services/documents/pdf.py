@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -32,6 +33,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdfcanvas
 from reportlab.platypus import (
+    Flowable,
     Image,
     KeepTogether,
     Paragraph,
@@ -77,9 +79,10 @@ def _table(rows: Sequence[Sequence], widths, *, size: float = 8.5, header_rows: 
            align_right_from: int | None = None) -> Table:
     cells = [[_p(c, size, bold=i < header_rows) for c in row] for i, row in enumerate(rows)]
     table = Table(cells, colWidths=widths, repeatRows=header_rows)
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-             ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#e8eaf0"))]
+    style: list[tuple[Any, ...]] = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                    ("BACKGROUND", (0, 0), (-1, header_rows - 1),
+                                     colors.HexColor("#e8eaf0"))]
     if align_right_from is not None:
         style.append(("ALIGN", (align_right_from, 0), (-1, -1), "RIGHT"))
     table.setStyle(TableStyle(style))
@@ -121,12 +124,12 @@ def write_report_pdf(out, *, title: str, office_name: str, period_text: str,
                             topMargin=16 * mm, bottomMargin=16 * mm, title=nfc(title),
                             author=nfc(office_name))
     width = doc.width
-    story = [_p(office_name.upper(), 10, bold=True),
-             _p(_("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"), 9, space_after=8),
-             _p(title, 15, bold=True, align=TA_CENTER, space_after=2),
-             _p(period_text, 10, align=TA_CENTER, space_after=10)]
+    story: list[Flowable] = [_p(office_name.upper(), 10, bold=True),
+                             _p(_("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"), 9, space_after=8),
+                             _p(title, 15, bold=True, align=TA_CENTER, space_after=2),
+                             _p(period_text, 10, align=TA_CENTER, space_after=10)]
     for section in sections:
-        block = [_p(section.title, 12, bold=True, space_after=4)]
+        block: list[Flowable] = [_p(section.title, 12, bold=True, space_after=4)]
         block += [_p(line, 10, space_after=1) for line in section.lines]
         if section.chart:
             block += [Spacer(1, 4), _image(section.chart, width * 0.8)]
