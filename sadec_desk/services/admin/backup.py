@@ -248,6 +248,7 @@ def _sqlite_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
         if problems:
             raise BackupError(_("Bản sao lưu vừa ghi không đạt kiểm tra, đã bỏ: {problems}")
                               .format(problems=" ".join(problems)))
+        assert version is not None  # a file without a schema version has a problem above
         os.replace(partial, dest)
         fsync_dir(dest.parent)
         pages = backup_pages.save(ctx, dest, backup_pages.pages_in_sqlite(dest))

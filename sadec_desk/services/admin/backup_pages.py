@@ -17,7 +17,7 @@ import hashlib
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sadec_desk.files import atomic_write
 from sadec_desk.i18n import _
@@ -109,7 +109,8 @@ def read_sidecar(backup: Path) -> list[Page]:
         text = sidecar(backup).read_text(encoding="ascii")
     except FileNotFoundError:
         return []
-    return [tuple(line.split(" ", 1)) for line in text.splitlines() if line.strip()]
+    # each line "sha media", as _write_sidecar writes them
+    return [cast(Page, tuple(line.split(" ", 1))) for line in text.splitlines() if line.strip()]
 
 
 def save(ctx: AppContext, backup: Path, pages: list[Page]) -> PagesCopy:
@@ -123,6 +124,7 @@ def save(ctx: AppContext, backup: Path, pages: list[Page]) -> PagesCopy:
     total = 0
     for sha, media in pages:
         dest = store / _relative(sha, media)
+        size: int | None  # None: the page's file is missing or damaged
         if dest.is_file():
             size = dest.stat().st_size  # copied and checked by an earlier backup
         else:

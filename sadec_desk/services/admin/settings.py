@@ -394,7 +394,7 @@ def backup_settings(ctx: AppContext) -> BackupSettings:
         count = len(items)
         if items:
             latest = max(items, key=lambda b: b.created_at)
-            when = latest.created_at
+            when: datetime | str = latest.created_at
             if isinstance(when, datetime):
                 when = when.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
             newest = f"{latest.name} ({when})"

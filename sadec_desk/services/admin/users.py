@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -107,6 +107,7 @@ def check_secret(*, password: str | None, pin: str | None) -> tuple[str, str]:
         if not _PIN.match(pin):
             raise InvalidInput(_("Mã PIN phải gồm 4 đến 8 chữ số."))
         return "pin", pin
+    assert password is not None  # exactly one of the two was given, and not the PIN
     if len(password) < MIN_PASSWORD or not password.strip():
         raise InvalidInput(_("Mật khẩu phải có ít nhất {n} ký tự.").format(n=MIN_PASSWORD))
     if len(password) > 256:
@@ -274,8 +275,8 @@ def sign_in(ctx: AppContext, username: str, secret: str) -> UserInfo:
         raise SignInFailed(wrong + " " + _("Còn {n} lần thử trước khi tạm khóa.")
                            .format(n=FREE_ATTEMPTS - failures))
     with translated_errors(), ctx.database.atomic():
-        changes = {User.failed_attempts: 0, User.locked_until: None,
-                   User.last_sign_in_at: now, User.updated_at: now}
+        changes: dict[Any, Any] = {User.failed_attempts: 0, User.locked_until: None,
+                                   User.last_sign_in_at: now, User.updated_at: now}
         if HASHER.check_needs_rehash(row.secret_hash):
             changes[User.secret_hash] = HASHER.hash(secret)
         User.update(changes).where(User.id == row.id).execute()

@@ -113,7 +113,8 @@ def dossier_status(ctx: AppContext, qr_text: str) -> DossierStatusCard:
     """The status of the dossier whose receipt QR was scanned (or whose code was typed)."""
     text = (qr_text or "").strip()
     scan = citizens.classify_qr_text(text) if "|" not in text else None
-    if scan is None or scan.kind != "receipt":
+    # (a receipt always carries its dossier code)
+    if scan is None or scan.kind != "receipt" or scan.dossier_code is None:
         raise InvalidInput(_("Đây không phải mã QR trên phiếu hẹn trả kết quả; hãy quét mã QR "
                              "in trên phiếu hẹn (giấy biên nhận)."))
     info = dossiers.get_dossier(ctx, scan.dossier_code)

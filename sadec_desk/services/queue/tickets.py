@@ -100,8 +100,9 @@ def ticket_info(ticket: Ticket, group: ServiceGroup, numbers: dict[int, int], *,
         id=ticket.id, day=ticket.day, number=ticket.display, sequence=ticket.number,
         group_prefix=group.prefix, group_name=group.name, priority=ticket.priority,
         status=ticket.status, status_label=status_label(ticket.status),
-        counter=numbers.get(ticket.counter_id),
-        target_counter=numbers.get(ticket.target_counter_id),
+        counter=numbers.get(ticket.counter_id) if ticket.counter_id is not None else None,
+        target_counter=(numbers.get(ticket.target_counter_id)
+                        if ticket.target_counter_id is not None else None),
         issued_at=local(ticket.issued_at), called_at=local(ticket.called_at),
         last_called_at=local(ticket.last_called_at), call_count=ticket.call_count,
         serving_at=local(ticket.serving_at), finished_at=local(ticket.finished_at),
@@ -483,6 +484,7 @@ def transfer(ctx: AppContext, ticket: str | int | None = None, *,
                 raise InvalidInput(_("Vé {number} đang ở {counter} rồi.")
                                    .format(number=t.display, counter=dest.name))
             return {**base, Ticket.target_counter: dest.id}
+        assert to_group is not None  # exactly one destination (checked above)
         group = find_group(ctx, to_group)
         if not CounterGroup.select().join(Counter).where(
                 CounterGroup.service_group == group.id, Counter.active).exists():
