@@ -98,6 +98,8 @@ def covers_vietnamese(path: Path) -> bool:
 @functools.cache
 def find_fonts(font_file: str = "", bold_font_file: str = "") -> FontPair:
     """The regular and bold fonts to draw slips with; FontNotFound if there is none."""
+    regular: Path | None  # the font index below may lack a candidate
+    bold: Path | None
     if font_file:
         regular = Path(font_file).expanduser()
         if not regular.is_file():

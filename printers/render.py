@@ -52,7 +52,7 @@ class Layout:
     blocks: tuple[dict[str, Any], ...]
 
 
-_DEFAULTS = {
+_DEFAULTS: dict[str, dict[str, Any]] = {
     "text": {"text": "", "size": 9.0, "bold": False, "align": "left", "fit": False},
     "field": {"label": "", "value": "", "size": 9.0},
     "list": {"items": "", "text": "{item}", "size": 9.0, "bullet": "•", "empty": ""},

@@ -10,6 +10,7 @@ defaults plus warnings that the CLI and the GUI show — never a crash
 
 from __future__ import annotations
 
+import builtins
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -32,10 +33,11 @@ DATA_DIR_ENV = "SADEC_DESK_DATA_DIR"
 @dataclass(frozen=True)
 class Setting:
     name: str  # dotted: "<TOML table>.<key>"
-    type: type
+    # builtins.type: the field named ``type`` hides the builtin inside the class body
+    type: builtins.type
     default: Any
     help: str
-    item_type: type | None = None  # element type of list settings
+    item_type: builtins.type | None = None  # element type of list and dict settings
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -268,10 +270,12 @@ def _coerce(setting: Setting, value: Any) -> Any:
     if setting.type is list:
         if not isinstance(value, list):
             raise ValueError
+        assert setting.item_type is not None  # every list setting names its item type
         return [_coerce(Setting("", setting.item_type, None, ""), v) for v in value]
     if setting.type is dict:
         if not isinstance(value, dict):
             raise ValueError
+        assert setting.item_type is not None  # every dict setting names its item type
         return {str(k): _coerce(Setting("", setting.item_type, None, ""), v)
                 for k, v in value.items()}
     if not isinstance(value, setting.type):

@@ -297,7 +297,7 @@ def _wia_scan(ctx: AppContext, device: str) -> bytes:  # pragma: no cover - Wind
 
 def _hresult(exc: Exception) -> int:  # pragma: no cover - Windows only
     """The WIA error of a pywin32 com_error (its excepinfo's scode, else its hresult)."""
-    args = getattr(exc, "args", ())
+    args: tuple[Any, ...] = getattr(exc, "args", ())
     candidates = []
     if len(args) >= 3 and isinstance(args[2], tuple) and len(args[2]) >= 6:
         candidates.append(args[2][5])
