@@ -89,7 +89,9 @@ def map_back(line: str, base: Path) -> str:
     """Turn the linked tree's paths in one line of mypy's report into real ones."""
     for name, real in LINKED.items():
         linked = base / "sadec_desk" / name
-        for spelling in {str(linked), str(linked.resolve()), shown(linked)}:
+        # longest first: the relative spelling is the tail of the absolute one
+        for spelling in sorted({str(linked), str(linked.resolve()), shown(linked)},
+                               key=len, reverse=True):
             line = line.replace(spelling, shown(real))
     return line
 
@@ -99,8 +101,10 @@ def run(args: Sequence[str]) -> int:
     base = build_tree(TREE)
     env = dict(os.environ)
     env["MYPYPATH"] = os.pathsep.join(filter(None, [str(base), env.get("MYPYPATH")]))
-    command = [sys.executable, "-m", "mypy",
-               "--config-file", str(ROOT / "pyproject.toml"), *rewrite_args(args, base)]
+    # --explicit-package-bases: a file of the linked tree is named from the MYPYPATH entry
+    # (sadec_desk.db.models), not from its nearest folder without __init__.py (db.models)
+    command = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+               "--explicit-package-bases", *rewrite_args(args, base)]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None  # stdout=PIPE
     for line in proc.stdout:
