@@ -1,4 +1,4 @@
-"""Satisfaction ratings (DESIGN.md §3.8; NĐ 61/2018 Art. 29, TT 32/2017 Art. 12).
+"""Satisfaction ratings (docs/design.md §3.8; NĐ 61/2018 Art. 29, TT 32/2017 Art. 12).
 
 One row per rating given on the kiosk or counter screen, optionally tied to the
 served ticket or the dossier. No personal data: the rating is anonymous.

@@ -38,7 +38,7 @@ _ADVISORY_LOCK_KEY = 7270010  # any constant shared by every counter of the offi
 
 
 def _install_append_only_triggers(database: peewee.Database) -> None:
-    """Dossier events are the legal trail (DESIGN.md §3.4): no edits, no deletes."""
+    """Dossier events are the legal trail (docs/design.md §3.4): no edits, no deletes."""
     if is_sqlite(database):
         for action in ("UPDATE", "DELETE"):
             database.execute_sql(

@@ -2,7 +2,7 @@
 
 Timestamps are stored as naive UTC and handed back timezone-aware
 (:class:`UtcDateTimeField`); services convert to Asia/Ho_Chi_Minh for display
-(DESIGN.md §3.2). Tables bind to :data:`database_proxy`, which
+(docs/design.md §3.2). Tables bind to :data:`database_proxy`, which
 :func:`sadec_desk.db.database.open_database` points at SQLite or PostgreSQL.
 """
 
@@ -125,7 +125,7 @@ class Dossier(BaseModel):
     received_by = CharField(default="")
     sync_state = CharField(default="pending")  # pending | synced | conflict | rejected
     sync_message = TextField(default="")
-    # the portal's version of this dossier as last seen here (DESIGN.md §5): outbox rows
+    # the portal's version of this dossier as last seen here (docs/design.md §5): outbox rows
     # carry it as their base version so the portal can tell a conflicting change
     portal_version = IntegerField(default=0)
     updated_at = UtcDateTimeField()

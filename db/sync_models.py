@@ -1,4 +1,4 @@
-"""Office-side tables of the portal synchronisation (DESIGN.md §5).
+"""Office-side tables of the portal synchronisation (docs/design.md §5).
 
 ``SyncState`` holds the pull cursor, the last success/error and the device's
 credentials (in the database, never in the world-readable config file);

@@ -1,6 +1,6 @@
 """Turning a rendered slip into ESC/POS bytes with python-escpos.
 
-Raster mode (the default, DESIGN.md §4): the 1-bit image goes out as ``GS v 0``
+Raster mode (the default, docs/design.md §4): the 1-bit image goes out as ``GS v 0``
 raster blocks through python-escpos ``image(impl="bitImageRaster")``, then a cut.
 
 Text mode (an option for printers whose firmware has a Vietnamese code page):
@@ -222,7 +222,7 @@ def encode_text(layout: Layout, data: dict[str, Any], profile: PrinterProfile,
             payload = fill_template(block["data"], data)
             if payload:
                 raw(ESC + b"a\x01")
-                # python-escpos sends native QR even to printers without it (DESIGN.md §4):
+                # python-escpos sends native QR even to printers without it (docs/design.md §4):
                 # ask for native only when the profile says the printer has it.
                 printer.qr(payload, size=4, native=profile.native_qr, center=False)
                 if block["caption"]:

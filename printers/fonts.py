@@ -1,6 +1,6 @@
 """Finding a font that draws every Vietnamese letter, on Linux, Windows and macOS.
 
-Slips are drawn with Pillow (DESIGN.md §4), so the font decides whether "Nguyễn"
+Slips are drawn with Pillow (docs/design.md §4), so the font decides whether "Nguyễn"
 prints as "Nguyễn" or as "Nguy▯n". A candidate is accepted only if its character
 map covers the whole Vietnamese alphabet (read with fontTools, not guessed from
 the file name). Order: the ``printing.font_file`` setting, then DejaVu Sans and

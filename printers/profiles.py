@@ -1,7 +1,7 @@
 """Printer profiles: paper width in dots, dpi, cutter, native QR, code pages.
 
 Built on python-escpos's capability database (``escpos.capabilities``) plus our
-own entries for printers common in Vietnamese offices. DESIGN.md §4: 80 mm
+own entries for printers common in Vietnamese offices. docs/design.md §4: 80 mm
 rolls print 72 mm = 576 dots at 203 dpi (Epson TM-T88 family: 180 dpi, 512
 dots); 58 mm rolls print 384 dots. python-escpos's ``default`` profile has no
 width, which is why every profile here carries one.
