@@ -33,6 +33,17 @@ _WEEKDAY_NAMES: tuple[Callable[[], str], ...] = (
     lambda: _("thứ Bảy"),
     lambda: _("Chủ nhật"),
 )
+# the same days at the head of a date ("09:30 Thứ Năm, 26/11/2026" on slips and screens);
+# literal _() calls so that xgettext finds them
+_WEEKDAY_TITLES: tuple[Callable[[], str], ...] = (
+    lambda: _("Thứ Hai"),
+    lambda: _("Thứ Ba"),
+    lambda: _("Thứ Tư"),
+    lambda: _("Thứ Năm"),
+    lambda: _("Thứ Sáu"),
+    lambda: _("Thứ Bảy"),
+    lambda: _("Chủ Nhật"),
+)
 
 # Searching for a working day gives up after this many days: with at least one working
 # weekday a match always comes within a week or two, so hitting it means the settings
@@ -41,8 +52,13 @@ _MAX_SEARCH_DAYS = 366 * 2
 
 
 def weekday_name(weekday: int) -> str:
-    """Vietnamese name of a weekday (0 = Monday), e.g. "thứ Năm"."""
+    """Vietnamese name of a weekday (0 = Monday) inside a sentence, e.g. "thứ Năm"."""
     return _WEEKDAY_NAMES[weekday]()
+
+
+def weekday_title(weekday: int) -> str:
+    """Vietnamese name of a weekday (0 = Monday) heading a date, e.g. "Thứ Năm"."""
+    return _WEEKDAY_TITLES[weekday]()
 
 
 def _weekday_set(value: Iterable[int], what: str) -> frozenset[int]:

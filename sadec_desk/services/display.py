@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sadec_desk.domain.calendar import weekday_title
 from sadec_desk.domain.catalogue import Paper
 from sadec_desk.domain.fees import format_vnd
 from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus, deadline_label
@@ -11,14 +12,10 @@ from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.records import DossierInfo, EventInfo
 
-# literal _() calls so that xgettext finds them
-_WEEKDAYS = (lambda: _("Thứ Hai"), lambda: _("Thứ Ba"), lambda: _("Thứ Tư"),
-             lambda: _("Thứ Năm"), lambda: _("Thứ Sáu"), lambda: _("Thứ Bảy"),
-             lambda: _("Chủ Nhật"))
-
 
 def weekday_vi(day: date) -> str:
-    return _WEEKDAYS[day.weekday()]()
+    """'Thứ Năm' (the domain owns the weekday names)."""
+    return weekday_title(day.weekday())
 
 
 def format_date(day: date | None) -> str:
