@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sadec_desk.cli.base import command, emit, export_lines, group
 from sadec_desk.i18n import _
-from sadec_desk.services.display import format_datetime, weekday_vi
+from sadec_desk.services.display import channel_label, format_datetime, weekday_vi
 from sadec_desk.services.reports import build
-from sadec_desk.services.reports.text import channel_label, minutes, pct, period_text
+from sadec_desk.services.reports.text import minutes, pct, period_text
 
 
 def _period_line(period) -> str:

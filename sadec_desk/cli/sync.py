@@ -6,13 +6,16 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.display import format_datetime
 from sadec_desk.sync import api
-from sadec_desk.sync.records import SyncReport
+
+if TYPE_CHECKING:
+    from sadec_desk.sync.api import SyncReport
 
 
 def _age(seconds: int | None) -> str:
@@ -70,9 +73,7 @@ def cmd_run(args, ctx) -> None:
         if report.error:
             sys.exit(1)
         return
-    from sadec_desk.sync.worker import SyncWorker
-
-    worker = SyncWorker(ctx)
+    worker = api.new_worker(ctx)
     print(_("Đang đồng bộ mỗi {n} giây; nhấn Ctrl+C để dừng.").format(
         n=ctx.config["sync.interval_seconds"]), file=sys.stderr)
     try:

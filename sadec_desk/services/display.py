@@ -1,4 +1,5 @@
-"""How dates, money and records read to a Vietnamese clerk (pure functions)."""
+"""How dates, money, labels and records read to a Vietnamese clerk (pure functions): the one
+place the screens, the CLI and the exports take display text from."""
 
 from __future__ import annotations
 
@@ -16,6 +17,25 @@ from sadec_desk.services.records import DossierInfo, EventInfo
 def weekday_vi(day: date) -> str:
     """'Thứ Năm' (the domain owns the weekday names)."""
     return weekday_title(day.weekday())
+
+
+# how a dossier came in (the codes of services.reception.dossiers.CHANNELS)
+CHANNEL_LABELS = {"counter": lambda: _("Tại quầy"), "kiosk": lambda: _("Ki-ốt"),
+                  "online": lambda: _("Trực tuyến"), "postal": lambda: _("Bưu chính")}
+
+
+def channel_label(channel: str) -> str:
+    label = CHANNEL_LABELS.get(channel)
+    return label() if label else channel
+
+
+# a dossier's sync state (sync_state column), as the counter shows it
+SYNC_LABELS = {"pending": "Chờ gửi", "synced": "Đã đồng bộ", "conflict": "Xung đột",
+               "rejected": "Bị từ chối"}
+
+
+def sync_label(state: str) -> str:
+    return _(SYNC_LABELS.get(state, state))
 
 
 def format_date(day: date | None) -> str:

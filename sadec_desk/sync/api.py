@@ -20,6 +20,7 @@ from sadec_desk.sync import engine, transfer
 from sadec_desk.sync.records import ConflictInfo, SyncReport, SyncStatus
 from sadec_desk.sync.state import set_state
 from sadec_desk.sync.transfer import ExportInfo, ImportInfo
+from sadec_desk.sync.worker import SyncWorker
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["ConflictInfo", "ExportInfo", "ImportInfo", "SyncReport", "SyncStatus", "conflicts",
            "enrol", "export_pending", "import_bundle", "resolve", "retry", "run_now",
            "save_gateway_password", "status"]
+
+
+def new_worker(ctx: AppContext) -> SyncWorker:
+    """A sync worker for ``sync run --loop`` (its ``step()`` runs one round when due)."""
+    return SyncWorker(ctx)
 
 
 def status(ctx: AppContext) -> SyncStatus:

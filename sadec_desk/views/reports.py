@@ -19,10 +19,10 @@ from tkinter import filedialog
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
-from sadec_desk.services.display import format_moment
+from sadec_desk.services.display import channel_label, format_moment
 from sadec_desk.services.documents import office_forms, output
 from sadec_desk.services.reports import build
-from sadec_desk.services.reports.text import channel_label, minutes, pct, period_text
+from sadec_desk.services.reports.text import minutes, pct, period_text
 from sadec_desk.views.widgets import MessageBar, font, set_entry
 
 #: rows put into a table per Tk event-loop turn (keeps each turn well under 0.1 s)

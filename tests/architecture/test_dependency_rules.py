@@ -115,6 +115,18 @@ def test_nothing_imports_the_command_line_but_the_command_line(graph):
     assert broken == []
 
 
+def test_the_command_line_reaches_sync_only_through_its_api(graph):
+    """The CLI uses sync.api like the views; the reference portal server is a program of
+    its own that ``sadec-desk portal`` runs, so sync.portal is the one other door."""
+    doors = ("sadec_desk.sync.api", "sadec_desk.sync.portal")
+    broken = sorted(f"{name} imports {target}"
+                    for name, module in graph.items() if layer_of(name) == "cli"
+                    for target in module.imports
+                    if target.startswith("sadec_desk.sync")
+                    and not any(target == d or target.startswith(d + ".") for d in doors))
+    assert broken == []
+
+
 def test_no_module_imports_another_modules_private_name(graph):
     broken = sorted(f"{name} uses {target}.{private}"
                     for name, module in graph.items() for target, private in module.private)

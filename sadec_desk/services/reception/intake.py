@@ -321,11 +321,3 @@ def next_statuses(status: str) -> list[tuple[str, str, bool]]:
     order = list(DossierStatus)
     return [(s.value, STATUS_LABELS[s], requires_note(s))
             for s in sorted(TRANSITIONS[current], key=order.index)]
-
-
-SYNC_LABELS = {"pending": "Chờ gửi", "synced": "Đã đồng bộ", "conflict": "Xung đột",
-               "rejected": "Bị từ chối"}
-
-
-def sync_label(state: str) -> str:
-    return _(SYNC_LABELS.get(state, state))

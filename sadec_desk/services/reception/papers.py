@@ -18,10 +18,10 @@ from sadec_desk.db.models import Dossier
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, require_role
+from sadec_desk.services.display import channel_label
 from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.services.reception import dossiers, eforms
 from sadec_desk.services.records import DossierInfo
-from sadec_desk.services.reports.text import channel_label
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext

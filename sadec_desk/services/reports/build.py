@@ -19,6 +19,7 @@ from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.access import REPORT_ROLES
+from sadec_desk.services.display import channel_label
 from sadec_desk.services.documents import pdf
 from sadec_desk.services.documents.output import (
     ExportInfo,
@@ -40,7 +41,7 @@ from sadec_desk.services.reports.figures import (
     SatisfactionReport,
     SummaryReport,
 )
-from sadec_desk.services.reports.text import channel_label, minutes, pct, period_text
+from sadec_desk.services.reports.text import minutes, pct, period_text
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext

@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from sadec_desk.i18n import _
 
-CHANNEL_LABELS = {"counter": lambda: _("Tại quầy"), "kiosk": lambda: _("Ki-ốt"),
-                  "online": lambda: _("Trực tuyến"), "postal": lambda: _("Bưu chính")}
-
-
-def channel_label(channel: str) -> str:
-    label = CHANNEL_LABELS.get(channel)
-    return label() if label else channel
-
 
 def pct(share: float | None) -> str:
     """'87,5 %' (Vietnamese decimal comma); '—' when there is nothing to divide."""

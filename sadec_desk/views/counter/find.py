@@ -17,12 +17,11 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services import desk
-from sadec_desk.services.display import dossier_lines, format_moment
+from sadec_desk.services.display import channel_label, dossier_lines, format_moment, sync_label
 from sadec_desk.services.documents import office_forms
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.reception import dossiers, intake
 from sadec_desk.services.reception import papers as dossier_papers
-from sadec_desk.services.reports.text import channel_label
 from sadec_desk.views.widgets import MessageBar, font
 
 
@@ -121,7 +120,7 @@ class FindPanel:
     @staticmethod
     def row_values(d) -> tuple:
         return (d.code, d.citizen.full_name, d.procedure_name, d.status_label,
-                format_moment(d.due_at), intake.sync_label(d.sync_state),
+                format_moment(d.due_at), sync_label(d.sync_state),
                 channel_label(d.channel))
 
     @staticmethod
@@ -163,7 +162,7 @@ class FindPanel:
         self.detail_text.delete("1.0", "end")
         if info is not None:
             lines = dossier_lines(info)
-            lines.append(_("Đồng bộ: {s}").format(s=intake.sync_label(info.sync_state)))
+            lines.append(_("Đồng bộ: {s}").format(s=sync_label(info.sync_state)))
             self.detail_text.insert("1.0", "\n".join(lines))
         self.detail_text.configure(state="disabled")
         for child in self.lifecycle.winfo_children():
