@@ -47,7 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image, ImageFilter, UnidentifiedImageError
@@ -477,7 +477,13 @@ def _read_pyzbar(grey: np.ndarray) -> list[tuple[str, bytes]]:
     return found
 
 
-_READERS: dict[str, Callable[[np.ndarray], list[tuple[str, bytes]]]] = {
+class QrReader(Protocol):
+    """One QR library: every QR code in a greyscale picture as (text, raw bytes)."""
+
+    def __call__(self, grey: np.ndarray) -> list[tuple[str, bytes]]: ...
+
+
+_READERS: dict[str, QrReader] = {
     ZXING: _read_zxing,
     PYZBAR: _read_pyzbar,
 }

@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PIL import Image
 
@@ -79,20 +79,53 @@ def _windows() -> bool:
     return sys.platform == "win32"
 
 
+class ScannerDriver(Protocol):
+    """What the app needs of a paper-scanner system: SANE on Linux, WIA on Windows."""
+
+    def available(self, ctx: AppContext) -> list[ScannerInfo]:
+        """The scanners this system sees now (may be empty)."""
+        ...
+
+    def scan(self, ctx: AppContext, device: str) -> bytes:
+        """One page from ``device`` ("" = the first found) as an image file."""
+        ...
+
+
+class SaneDriver:
+    """SANE through Debian's ``scanimage`` (sane-utils)."""
+
+    def available(self, ctx: AppContext) -> list[ScannerInfo]:
+        return _sane_list(ctx)
+
+    def scan(self, ctx: AppContext, device: str) -> bytes:
+        return _sane_scan(ctx, device)
+
+
+class WiaDriver:  # pragma: no cover - Windows only, untested (no Windows machine here)
+    """Windows Image Acquisition through pywin32's COM client."""
+
+    def available(self, ctx: AppContext) -> list[ScannerInfo]:
+        return _wia_list()
+
+    def scan(self, ctx: AppContext, device: str) -> bytes:
+        return _wia_scan(ctx, device)
+
+
+def system_driver() -> ScannerDriver:
+    """The scanner system of this machine."""
+    return WiaDriver() if _windows() else SaneDriver()
+
+
 def list_scanners(ctx: AppContext) -> list[ScannerInfo]:
     """The scanners this machine sees now (may be empty)."""
-    if _windows():  # pragma: no cover - Windows only, untested
-        return _wia_list()
-    return _sane_list(ctx)
+    return system_driver().available(ctx)
 
 
 def scan_page(ctx: AppContext, device: str | None = None) -> bytes:
     """Scan one page on ``device`` (else ``scanning.device``, else the first scanner
     found) and return the image file (PNG from SANE and WIA)."""
     device = (device or ctx.config["scanning.device"] or "").strip()
-    if _windows():  # pragma: no cover - Windows only, untested
-        return _wia_scan(ctx, device)
-    return _sane_scan(ctx, device)
+    return system_driver().scan(ctx, device)
 
 
 # --- SANE (scanimage) ---------------------------------------------------------------------
