@@ -5,12 +5,30 @@ from __future__ import annotations
 
 import sys
 
+from sadec_desk.bootstrap import open_context
 from sadec_desk.cli.base import EXIT_PROBLEMS, command, emit, group
+from sadec_desk.config import load_config
+from sadec_desk.db import database as dbmod
 from sadec_desk.errors import InvalidInput
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, set_language
 from sadec_desk.services import audit
 from sadec_desk.services.admin import backup
+from sadec_desk.services.context import AppContext
 from sadec_desk.services.display import format_datetime
+
+
+def settings_only_context() -> AppContext:
+    """The settings, with the database named but not opened (peewee opens it on first use,
+    without migrating): ``backup list``/``verify`` read only the backup folder, and a
+    restore over a damaged database never reads it, so they work whatever state the live
+    file is in."""
+    config = load_config()
+    set_language(config["ui.language"])
+    database = (dbmod.url_database(config["database.url"]) if config.uses_server_database
+                else dbmod.sqlite_database(config.sqlite_path,
+                                           busy_timeout_ms=config["database.busy_timeout_ms"]))
+    dbmod.bind(database)
+    return AppContext(config=config, database=database)
 
 
 def cmd_audit_verify(args, ctx) -> None:
@@ -69,14 +87,15 @@ def cmd_backup_create(args, ctx) -> None:
                               _backup_line(info)])
 
 
-def cmd_backup_list(args, ctx) -> None:
+def cmd_backup_list(args, _ctx) -> None:
+    ctx = settings_only_context()
     items = backup.list_backups(ctx)
     emit(args, items, lambda: [_("Thư mục sao lưu: {d}").format(d=backup.backup_dir(ctx))]
          + ([_backup_line(b) for b in items] or [_("Chưa có bản sao lưu nào.")]))
 
 
-def cmd_backup_verify(args, ctx) -> None:
-    result = backup.verify_backup(ctx, args.name)
+def cmd_backup_verify(args, _ctx) -> None:
+    result = backup.verify_backup(settings_only_context(), args.name)
     emit(args, result, lambda: (
         [_("Bản sao lưu {name} tốt: toàn vẹn, đúng mã SHA-256 và số dòng.").format(
             name=result.name)] if result.ok else
@@ -86,18 +105,41 @@ def cmd_backup_verify(args, ctx) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
-def cmd_backup_restore(args, ctx) -> None:
+def cmd_backup_restore(args, _ctx) -> None:
     if not args.yes:
         raise InvalidInput(_("Khôi phục sẽ thay dữ liệu hiện tại bằng bản sao lưu {name} (dữ liệu "
-                             "hiện tại được giữ lại thành một bản 'before-restore'). Đóng Sa Đéc "
+                             "hiện tại được giữ lại thành một bản 'before-restore', hoặc nếu tệp "
+                             "đã hỏng thì tệp được đổi tên thành '….damaged-…'). Đóng Sa Đéc "
                              "Desk ở các quầy khác rồi chạy lại với --yes.").format(name=args.name))
-    result = backup.restore_backup(ctx, args.name)
-    emit(args, result, lambda: [
-        _("Đã khôi phục {name} (lúc {when}).").format(
-            name=result.restored.name, when=format_datetime(result.restored.created_at)),
-        _("Dữ liệu trước khi khôi phục được giữ tại: {path}").format(path=result.aside.path),
-        _("Đã chép lại {n} trang ảnh giấy tờ vào thư mục dữ liệu.").format(
-            n=result.pages_restored)])
+    ctx = settings_only_context()
+    try:
+        if not backup.live_database_damage(ctx) and (ctx.config.uses_server_database
+                                                     or ctx.config.sqlite_path.exists()):
+            # a healthy database opens (and migrates) as for any command; its safety backup
+            # is taken first, as always
+            ctx = open_context(ctx.config)
+        result = backup.restore_backup(ctx, args.name)
+    finally:
+        ctx.close()
+
+    def lines():
+        out = [_("Đã khôi phục {name} (lúc {when}).").format(
+            name=result.restored.name, when=format_datetime(result.restored.created_at))]
+        if result.aside is not None:
+            out.append(_("Dữ liệu trước khi khôi phục được giữ tại: {path}").format(
+                path=result.aside.path))
+        elif result.damaged:
+            out.append(_("Cơ sở dữ liệu cũ bị hỏng ({damage}); tệp hỏng được giữ lại, không xoá, "
+                         "tại: {path}").format(damage=" ".join(result.damage),
+                                               path=result.damaged))
+        else:
+            out.append(_("Trước đó chưa có cơ sở dữ liệu; bản sao lưu đã được đặt vào {path}.")
+                       .format(path=ctx.config.sqlite_path))
+        out.append(_("Đã chép lại {n} trang ảnh giấy tờ vào thư mục dữ liệu.").format(
+            n=result.pages_restored))
+        return out
+
+    emit(args, result, lines)
 
 
 def register(sub) -> None:
@@ -106,11 +148,15 @@ def register(sub) -> None:
     p.add_argument("--if-due", action="store_true",
                    help="only when the newest backup is older than backup.interval_hours "
                         "(for cron / Task Scheduler)")
-    command(g, "list", cmd_backup_list, help="list backups, newest first")
-    p = command(g, "verify", cmd_backup_verify, help="check one backup; exit 1 if unusable")
+    # list, verify and restore never need the live database to be readable (needs_db=False:
+    # they make their own context, see settings_only_context)
+    command(g, "list", cmd_backup_list, needs_db=False, help="list backups, newest first")
+    p = command(g, "verify", cmd_backup_verify, needs_db=False,
+                help="check one backup; exit 1 if unusable")
     p.add_argument("name", help="file name from 'backup list'")
-    p = command(g, "restore", cmd_backup_restore,
-                help="restore a verified backup; the current data is kept aside")
+    p = command(g, "restore", cmd_backup_restore, needs_db=False,
+                help="restore a verified backup; the current data (or damaged file) is kept "
+                     "aside")
     p.add_argument("name", help="file name from 'backup list'")
     p.add_argument("--yes", action="store_true", help="really restore")
 

@@ -10,10 +10,14 @@ never deleted), then renamed into place next to a JSON manifest (time, schema, S
 of the file, row counts, the audit chain head).
 
 Restore refuses a damaged backup (integrity check or SHA-256 mismatch) and a backup of a
-newer schema, each with a clear sentence. It first saves the current database aside (a
-verified online backup named ``before-restore-…``), then copies the backup INTO the live
-database with the backup API, so that other counters' open connections see the restored
-data instead of writing into a file that was moved away.
+newer schema, each with a clear sentence. It never needs the current database to be
+readable: a healthy one is first saved aside (a verified online backup named
+``before-restore-…``) and the backup copied INTO the live database with the backup API, so
+that other counters' open connections see the restored data instead of writing into a file
+that was moved away; a damaged one (or one that is not a Sa Đéc Desk database) is moved
+aside under a name that says so and when (``<name>.damaged-YYYYMMDD-HHMMSS.sqlite3``, kept,
+never deleted) and a checked copy of the backup put in its place. Listing and verifying
+backups read only the backup folder.
 
 Scanned pages are files beside the database: every backup also keeps them, once each,
 in a content-addressed store next to the backups (:mod:`sadec_desk.services.admin.backup_pages`).
@@ -43,8 +47,8 @@ from sadec_desk.errors import DatabaseError, InvalidInput, NotFound, UserError
 from sadec_desk.files import atomic_write, fsync_dir
 from sadec_desk.i18n import _
 from sadec_desk.services import audit
-from sadec_desk.services.access import require_role
-from sadec_desk.services.admin import backup_pages
+from sadec_desk.services.access import ANY_ROLE, require_role
+from sadec_desk.services.admin import backup_live, backup_pages
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -95,8 +99,12 @@ class VerifyResult:
 @dataclass(frozen=True)
 class RestoreResult:
     restored: BackupInfo
-    aside: BackupInfo  # the database as it was just before the restore
+    #: a verified backup of the database as it was just before the restore; None when the
+    #: database was damaged (then see ``damaged``) or there was none
+    aside: BackupInfo | None
     pages_restored: int = 0  # page files put back into the data dir
+    damaged: str = ""  # where the damaged database file was moved (kept, never deleted)
+    damage: tuple[str, ...] = ()  # what was wrong with it
 
 
 # --- places -------------------------------------------------------------------------
@@ -386,6 +394,8 @@ def create_backup(ctx: AppContext, *, purpose: str = "manual", folder: Path | No
     A backup holds every citizen's data: IT staff and the leader only — except the
     scheduled one, which the app itself takes whoever is signed in (it writes only into
     the configured backup folder and hands nothing to the user)."""
+    require_role(ctx, *(ANY_ROLE if purpose == "scheduled" and folder is None
+                        and prefix == PREFIX else BACKUP_ROLES))
     if purpose != "scheduled":
         require_role(ctx, *BACKUP_ROLES)
     folder = folder or backup_dir(ctx)
@@ -401,6 +411,7 @@ def create_backup(ctx: AppContext, *, purpose: str = "manual", folder: Path | No
 
 def list_backups(ctx: AppContext) -> list[BackupInfo]:
     """Backups with a manifest, newest first (a file without one was never verified)."""
+    require_role(ctx, *ANY_ROLE)  # names and dates only; the scheduled backup asks
     found = []
     for manifest in backup_dir(ctx).glob("*.json"):
         path = manifest.with_name(manifest.name[:-len(".json")])
@@ -425,6 +436,7 @@ def _find(ctx: AppContext, name: str) -> BackupInfo:
 
 def verify_backup(ctx: AppContext, name: str) -> VerifyResult:
     """SHA-256 against the manifest, integrity check, schema version, row counts."""
+    require_role(ctx, *BACKUP_ROLES)
     info = _find(ctx, name)
     path = Path(info.path)
     problems: list[str] = []
@@ -454,8 +466,20 @@ def verify_backup(ctx: AppContext, name: str) -> VerifyResult:
     return VerifyResult(info.name, not problems, tuple(problems), version, counts)
 
 
+def live_database_damage(ctx: AppContext) -> tuple[str, ...]:
+    """Why the office's SQLite file cannot be read whole: empty when it can, when there is
+    none, or on PostgreSQL. Read-only, safe on any file (IT only, like a restore)."""
+    require_role(ctx, *RESTORE_ROLES)
+    if _is_pg(ctx):
+        return ()
+    return tuple(backup_live.damage(ctx))
+
+
 def restore_backup(ctx: AppContext, name: str) -> RestoreResult:
-    """Put a verified backup back; the current database is first saved aside (IT only)."""
+    """Put a verified backup back (IT only). A healthy current database is first saved
+    aside as a verified backup; a damaged one (or none) is never read: it is moved aside
+    beside the live file, kept, and the backup put in its place. ``ctx`` need not have
+    been able to open the current database."""
     require_role(ctx, *RESTORE_ROLES)
     info = _find(ctx, name)
     check = verify_backup(ctx, name)
@@ -467,6 +491,15 @@ def restore_backup(ctx: AppContext, name: str) -> RestoreResult:
         raise BackupError(_("Bản sao lưu {name} là của cơ sở dữ liệu {kind}, khác loại cơ sở dữ "
                             "liệu đang dùng; không khôi phục.").format(name=info.name,
                                                                       kind=info.kind))
+    damage: tuple[str, ...] = ()
+    if info.kind == "sqlite":
+        live = ctx.config.sqlite_path
+        damage = tuple(backup_live.damage(ctx))
+        if damage or not live.exists():
+            ctx.close()
+            moved = backup_live.replace(ctx, Path(info.path))
+            ctx.database.connect(reuse_if_open=True)
+            return _after_restore(ctx, info, None, damaged=str(moved or ""), damage=damage)
     aside = create_backup(ctx, purpose="before-restore", prefix=ASIDE_PREFIX)
     if info.kind == "postgresql":
         _run_pg(ctx, [_pg_tool(ctx, "pg_restore"), "--clean", "--if-exists",
@@ -494,16 +527,24 @@ def restore_backup(ctx: AppContext, name: str) -> RestoreResult:
             raise DatabaseError(_("Cơ sở dữ liệu sau khôi phục không đạt kiểm tra toàn vẹn; bản "
                                   "trước khi khôi phục vẫn còn: {aside}.").format(aside=aside.path))
         ctx.database.connect(reuse_if_open=True)
+    return _after_restore(ctx, info, aside)
+
+
+def _after_restore(ctx: AppContext, info: BackupInfo, aside: BackupInfo | None, *,
+                   damaged: str = "", damage: tuple[str, ...] = ()) -> RestoreResult:
+    """Caches dropped, the backup's page files back, the restore noted in the anchors."""
     ctx.forget_cached()
     pages = backup_pages.restore(ctx, Path(info.path))
     audit.record_restore(ctx)
-    return RestoreResult(restored=info, aside=aside, pages_restored=pages)
+    return RestoreResult(restored=info, aside=aside, pages_restored=pages, damaged=damaged,
+                         damage=damage)
 
 
 def apply_retention(ctx: AppContext) -> list[str]:
     """Keep the ``backup.keep_last`` newest and the newest of each of the last
     ``backup.keep_monthly`` months; delete the other regular backups. Copies saved
     before a restore are never deleted automatically."""
+    require_role(ctx, *ANY_ROLE)  # runs after every backup, the scheduled one too
     keep_last = max(1, int(ctx.config["backup.keep_last"]))
     keep_monthly = max(0, int(ctx.config["backup.keep_monthly"]))
     regular = [b for b in list_backups(ctx) if b.name.startswith(PREFIX)]
@@ -529,6 +570,7 @@ def apply_retention(ctx: AppContext) -> list[str]:
 
 def backup_if_due(ctx: AppContext) -> BackupInfo | None:
     """The scheduled backup: one when the newest is older than ``backup.interval_hours``."""
+    require_role(ctx, *ANY_ROLE)  # the app's own, whoever is signed in
     hours = int(ctx.config["backup.interval_hours"])
     if hours < 1:
         raise InvalidInput(_("Thiết lập backup.interval_hours phải là số giờ dương."))
