@@ -50,9 +50,12 @@ def cmd_portal_code(args, ctx) -> None:
     database = open_portal_database(args.database, data_dir() / "portal.sqlite3")
     store = PortalStore(database, token_ttl=timedelta(hours=1))
     with database.connection_context():
-        code = store.new_enrolment_code()
-    emit(args, {"code": code}, lambda: [_("Mã đăng ký thiết bị: {code} (dùng một lần, "
-                                          "hết hạn sau 7 ngày)").format(code=code)])
+        code = store.new_enrolment_code(args.agency)  # InvalidInput: not an agency code
+    agency = args.agency.strip().upper()
+    emit(args, {"code": code, "agency": agency}, lambda: [_(
+        "Mã đăng ký thiết bị: {code} (dùng một lần, hết hạn sau 7 ngày) cho cơ quan "
+        "{agency}: thiết bị đăng ký bằng mã này chỉ làm việc với hồ sơ của cơ quan đó."
+    ).format(code=code, agency=agency)])
 
 
 def register(sub) -> None:
@@ -68,5 +71,8 @@ def register(sub) -> None:
     p.add_argument("--test-hooks", action="store_true",
                    help="enable fault injection (/v1/admin/faults); never in production")
     p = command(g, "new-code", cmd_portal_code, needs_db=False,
-                help="create a one-time device enrolment code")
+                help="create a one-time device enrolment code for one office")
+    p.add_argument("--agency", required=True, metavar="CODE",
+                   help="the office's agency code (QCVN 102:2016, e.g. 000.00.14.H20): the "
+                        "device works for that office only")
     p.add_argument("--database", metavar="URL")

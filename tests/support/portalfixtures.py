@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from appfixtures import AGENCY
 
 from sadec_desk.sync.portal.app import create_app
 from sadec_desk.sync.portal.models import open_portal_database
@@ -33,8 +34,10 @@ class RunningPortal:
         response.raise_for_status()
         return response.json()
 
-    def new_code(self) -> str:
-        return self.admin("POST", "/enrolments")["code"]
+    def new_code(self, agency: str = AGENCY) -> str:
+        """A one-time enrolment code for a device of office ``agency`` (by default the
+        one appfixtures' offices have)."""
+        return self.admin("POST", "/enrolments", {"agency": agency})["code"]
 
     def faults(self, **values) -> None:
         self.admin("POST", "/faults", values)

@@ -5,7 +5,7 @@ import hashlib
 import math
 
 import httpx
-from appfixtures import run_cli
+from appfixtures import AGENCY, run_cli
 from portalfixtures import ADMIN_KEY, UploadProxy
 from syncfixtures import add_pages, assert_converged, office, page_image, receive_many, save_form
 
@@ -200,7 +200,8 @@ def test_a_page_file_lost_here_holds_only_its_dossier(portal):
 
 def test_blob_upload_api_offsets_limits_and_checks(portal):
     api = httpx.Client(base_url=portal.url + "/v1", timeout=10)
-    enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x"}).json()
+    enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x",
+                                            "agency_code": AGENCY}).json()
     auth = {"Authorization": f"Bearer {enrolled['token']}"}
     data = page_image(50, size=(200, 150))
     sha = hashlib.sha256(data).hexdigest()
@@ -346,7 +347,8 @@ def test_an_upload_abandoned_for_a_week_is_dropped_by_the_portal(portal):
     from sadec_desk.sync.portal.models import PortalBlob
 
     api = httpx.Client(base_url=portal.url + "/v1", timeout=10)
-    enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x"}).json()
+    enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x",
+                                            "agency_code": AGENCY}).json()
     auth = {"Authorization": f"Bearer {enrolled['token']}"}
     started = {}
     for seed in (60, 61):  # two uploads cut after their first half

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from appfixtures import SAMPLE_QR, Clock, make_ctx
+from appfixtures import AGENCY, SAMPLE_QR, Clock, make_ctx
 
 from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
@@ -38,8 +38,10 @@ def test_auth_enrolment_and_bad_requests(portal):
     assert api.post("/push", json={"ops": []}).status_code == 401
     assert api.get("/admin/dossiers").status_code == 403
     code = portal.new_code()
-    enrolled = api.post("/devices/enrol", json={"code": code, "name": "x"}).json()
-    assert api.post("/devices/enrol", json={"code": code}).status_code == 403  # one use only
+    enrolled = api.post("/devices/enrol", json={"code": code, "name": "x",
+                                                "agency_code": AGENCY}).json()
+    assert api.post("/devices/enrol", json={"code": code, "agency_code": AGENCY}
+                    ).status_code == 403  # one use only
     headers = {"Authorization": f"Bearer {enrolled['token']}"}
     bad = api.post("/push", json={"ops": [{"op_id": 1}]}, headers=headers)
     assert bad.status_code == 400 and "op_id" in bad.json()["error"]
@@ -57,7 +59,8 @@ def test_auth_enrolment_and_bad_requests(portal):
 def test_push_is_idempotent_and_ordered_per_dossier(portal):
     store = portal.store
     with store.database.connection_context():
-        dossier = {"uuid": "u1", "code": "C-1", "procedure_code": "1.001193",
+        dev = store.enrol(store.new_enrolment_code(AGENCY), "x", AGENCY)["device_id"]
+        dossier = {"uuid": "u1", "code": f"{AGENCY}-261126-0001", "procedure_code": "1.001193",
                    "received_at": "2026-11-26T09:00:00+07:00",
                    "due_at": "2026-11-26T17:00:00+07:00", "status": "received",
                    "channel": "counter", "citizen": {"id_number": "034303011829"}}
@@ -67,17 +70,17 @@ def test_push_is_idempotent_and_ordered_per_dossier(portal):
                 "payload": {"to_status": "bogus"}},
                {"op_id": "c", "dossier_uuid": "u1", "op": "dossier.status", "base_version": 0,
                 "payload": {"to_status": "processing"}}]
-        first = store.push("dev", ops)
+        first = store.push(dev, ops)
         assert [r["result"] for r in first] == ["applied", "rejected", "conflict"]
-        again = store.push("dev", ops[:1])
+        again = store.push(dev, ops[:1])
         assert again[0]["result"] == "duplicate" and again[0]["original"]["version"] == 1
         # the refused op may be re-sent: its op_id is kept, its answer worked out again
-        fixed = store.push("dev", ops[2:])
+        fixed = store.push(dev, ops[2:])
         assert fixed[0]["result"] == "applied" and fixed[0]["version"] == 2
         assert store.get_dossier("u1")["status"] == "processing"
-        page = store.changes("dev", 0, 1)
+        page = store.changes(dev, 0, 1)
         assert page["has_more"] and page["cursor"] == page["changes"][0]["seq"]
-        assert store.changes("dev", page["cursor"], 10)["changes"][0]["version"] == 2
+        assert store.changes(dev, page["cursor"], 10)["changes"][0]["version"] == 2
 
 
 def _serve(args, env=None):
@@ -132,7 +135,7 @@ def test_cli_portal_serve_on_postgresql(pg_database):
         admin = httpx.Client(base_url=url + "/v1/admin", headers={"X-Admin-Key": "k"},
                              timeout=10)
         ctx = make_ctx(Clock(), sync__portal_url=url)
-        engine.enrol(ctx, url, admin.post("/enrolments").json()["code"])
+        engine.enrol(ctx, url, admin.post("/enrolments", json={"agency": AGENCY}).json()["code"])
         info = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
         dossiers.advance_dossier(ctx, info.uuid, "processing")
         assert engine.run_once(ctx).pushed == 2

@@ -17,7 +17,7 @@ from typing import Any
 import peewee
 
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.portal.store import BlobError, PortalStore
+from sadec_desk.sync.portal.store import BlobError, EnrolmentRefused, PortalStore
 
 
 class Faults:
@@ -82,11 +82,26 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     def _bad(exc):
         return fail(400, str(exc))
 
+    class _NoOffice(Exception):
+        pass
+
+    @app.errorhandler(_NoOffice)
+    def _no_office(_exc):
+        return fail(403, "this device was enrolled without an office: enrol it again with "
+                         "a code made for its agency")
+
     def device() -> str | None:
+        """The calling device (None without a valid token); ``g.agency`` is its office.
+        A device without one (enrolled before offices) may do nothing: 403."""
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
         g.device_id = store.device_for_token(header[7:].strip())
+        if g.device_id is None:
+            return None
+        g.agency = store.device_agency(g.device_id)
+        if not g.agency:
+            raise _NoOffice()
         return g.device_id
 
     def admin_ok() -> bool:
@@ -100,10 +115,11 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     @app.post(f"{P.API}/devices/enrol")
     def enrol():
         data = body()
-        answer = store.enrol(str(data.get("code", "")), str(data.get("name", "")),
-                             str(data.get("agency_code", "")))
-        if answer is None:
-            return fail(403, "unknown, used or expired enrolment code")
+        try:
+            answer = store.enrol(str(data.get("code", "")), str(data.get("name", "")),
+                                 str(data.get("agency_code", "")))
+        except EnrolmentRefused as exc:
+            return fail(403, str(exc))
         return jsonify(answer)
 
     @app.post(f"{P.API}/devices/token")
@@ -162,6 +178,9 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
             origin = P.verify_bundle(data, store.device_key)
         except P.BundleError as exc:
             return fail(422, str(exc))
+        if store.device_agency(origin) != g.agency:
+            # a file of another office's device: neither its ops nor its pages come in
+            return fail(403, "the file was made by a device of another office")
         ops = check_ops(data["ops"])
         blobs = data.get("blobs") or {}
         if not isinstance(blobs, dict):
@@ -170,7 +189,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         # that need them are applied
         for sha256, text in blobs.items():
             try:
-                store.put_blob(sha256, base64.b64decode(str(text), validate=True))
+                store.put_blob(sha256, base64.b64decode(str(text), validate=True), g.agency)
             except binascii.Error:
                 return fail(400, f"blob {sha256[:12]}... is not valid base64")
             except BlobError as exc:
@@ -203,10 +222,16 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     def dossier(uuid):
         if device() is None:
             return fail(401, "missing or expired token")
-        found = store.get_dossier(uuid)
+        found = store.get_dossier(uuid, g.agency)  # another office's: unknown here
         return jsonify(found) if found else fail(404, "unknown dossier")
 
     # --- blobs: resumable chunked upload (HEAD/PATCH, after the tus core) and download ---
+
+    def caller_office() -> str | None | bool:
+        """A device's office, None for the operator (X-Admin-Key), False for neither."""
+        if device() is not None:
+            return g.agency
+        return None if admin_ok() else False
 
     def upload_answer(status: int, offset: int | None, length: int | None = None,
                       error: str = ""):
@@ -224,14 +249,16 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     def blob(sha256):
         """GET serves a complete blob; HEAD (Flask adds it) tells an uploader where to
         resume: 200 when complete, else 404 with the bytes already held."""
-        if device() is None and not admin_ok():
+        agency = caller_office()
+        if agency is False:
             return fail(401, "missing or expired token")
         if not P.is_sha256(sha256):
             return fail(400, "the blob name must be a lower-case hex SHA-256")
+        # another office's page is, to this one, an upload it has not made
+        complete, held, length = store.blob_view(sha256, agency)
+        if not complete:
+            return upload_answer(404, held, length, error="blob not complete")
         row = store.blob_state(sha256)
-        if row is None or not row.complete:
-            return upload_answer(404, row.received if row else 0,
-                                 row.length if row else None, error="blob not complete")
         response = send_file(store.blob_path(sha256), mimetype=row.media_type, etag=sha256,
                              max_age=0)
         response.headers[P.UPLOAD_OFFSET] = str(row.length)
@@ -243,7 +270,8 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         if test_hooks and faults.take("error_500"):
             return fail(500, "injected failure")
         # the operator uploads the papers of online dossiers it creates
-        if device() is None and not admin_ok():
+        agency = caller_office()
+        if agency is False:
             return fail(401, "missing or expired token")
         try:
             offset = int(request.headers[P.UPLOAD_OFFSET])
@@ -256,7 +284,8 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         if offset < 0:
             return fail(400, "Upload-Offset must not be negative")
         try:
-            received = store.write_chunk(sha256, offset, length, request.stream, size)
+            received = store.write_chunk(sha256, offset, length, request.stream, size,
+                                         agency)
         except BlobError as exc:
             return upload_answer(exc.status, exc.offset, error=str(exc))
         return upload_answer(204, received, length)
@@ -271,7 +300,15 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
 
     @app.post(f"{P.API}/admin/enrolments")
     def new_enrolment():
-        return jsonify({"code": store.new_enrolment_code()})
+        from sadec_desk.errors import UserError
+
+        agency = body().get("agency")
+        if not isinstance(agency, str):
+            return fail(400, "'agency' (the office's QCVN 102:2016 agency code) is required")
+        try:
+            return jsonify({"code": store.new_enrolment_code(agency)})
+        except UserError as exc:
+            return fail(400, str(exc))
 
     @app.get(f"{P.API}/admin/dossiers")
     def all_dossiers():

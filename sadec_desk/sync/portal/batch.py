@@ -19,13 +19,20 @@ from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.bulk import insert_rows, update_rows
 from sadec_desk.sync.portal.models import (
+    BlobGrant,
     Change,
+    Device,
     Operation,
     PortalBlob,
     PortalDossier,
     PortalProcedure,
     portal_proxy,
 )
+
+
+def not_your_office() -> str:
+    """Why an op on another office's dossier is refused."""
+    return _("Hồ sơ này không thuộc cơ quan của thiết bị (not your office).")
 
 
 def agency_of(code: str) -> str:
@@ -38,12 +45,16 @@ class PushBatch:
     """The state one push works on, loaded up front and written back at the end
     (:meth:`sadec_desk.sync.portal.store.PortalStore.push`)."""
 
-    def __init__(self, device_id: str, ops: list[dict], now: datetime):
+    def __init__(self, device_id: str, agency: str, ops: list[dict], now: datetime):
         self.device_id = device_id
+        self.agency = agency  # the device's office: it may touch that office's dossiers only
         self.now = now
         op_ids = [o["op_id"] for o in ops]
         uuids = list({o["dossier_uuid"] for o in ops})
         self.known = {r.op_id: r for r in Operation.select().where(Operation.op_id.in_(op_ids))}
+        # the office of each device that sent one of these op_ids before
+        self.offices = dict(Device.select(Device.device_id, Device.agency).where(
+            Device.device_id.in_({r.device_id for r in self.known.values()})).tuples())
         self.dossiers: dict[str, dict] = {}
         for row in PortalDossier.select().where(PortalDossier.uuid.in_(uuids)):
             self.dossiers[row.uuid] = json.loads(row.data)
@@ -60,9 +71,9 @@ class PushBatch:
         # dossier codes are unique (TT 01/2018/TT-VPCP Art. 19): code -> the dossier holding it
         self.codes = dict(PortalDossier.select(PortalDossier.code, PortalDossier.uuid)
                           .where(PortalDossier.code.in_([c for c in codes if c])).tuples())
-        # complete blobs named by the batch's page lists: sha256 -> length
-        self.blobs = complete_blobs(page["sha256"] for o in ops if o["op"] == "dossier.pages"
-                                     for page in pages_named(o.get("payload")))
+        # complete blobs named by the batch's page lists that the office may name
+        self.blobs = complete_blobs((page["sha256"] for o in ops if o["op"] == "dossier.pages"
+                                     for page in pages_named(o.get("payload"))), agency)
         self.blocked: set[str] = set()
         self.changed: set[str] = set()
         self.new_ops: list[dict] = []
@@ -98,14 +109,27 @@ class PushBatch:
             self._record(op, result, None, message)
         answer = {"op_id": op["op_id"], "result": result, "message": message}
         current = self.dossiers.get(op["dossier_uuid"])
-        if result == P.CONFLICT and current is not None:
+        if result == P.CONFLICT and current is not None \
+                and agency_of(current["code"]) == self.agency:
             answer["dossier"] = current
         return answer
 
     def apply(self, op: dict) -> dict:
         op_id, uuid = op["op_id"], op["dossier_uuid"]
         previous = self.known.get(op_id)
+        current = self.dossiers.get(uuid)
+        if not self.agency or (current is not None
+                               and agency_of(current["code"]) != self.agency):
+            # another office's dossier: refused without its copy, and the answer not
+            # recorded (the op_id may be the owner's, whose answer must not change)
+            return self._refuse(op, P.REJECTED, not_your_office(), record=False)
+        if previous is not None and self.offices.get(previous.device_id) != self.agency:
+            # an op_id another office used: its answer is not this device's to learn
+            return self._refuse(op, P.REJECTED, _("Mã thao tác (op_id) này đã được một "
+                                                  "thiết bị khác dùng."), record=False)
         if previous is not None and previous.result == P.APPLIED:
+            # (a device of the same office may re-send it: an office that enrolled again
+            # and restored a backup sends what its old device had sent)
             return {"op_id": op_id, "result": P.DUPLICATE, "version": previous.version,
                     "original": {"result": previous.result, "version": previous.version,
                                  "device_id": previous.device_id}}
@@ -115,12 +139,14 @@ class PushBatch:
             return self._refuse(op, P.CONFLICT, _("Thao tác trước đó của hồ sơ này trong "
                                                   "cùng lượt gửi chưa được áp dụng."),
                                 record=False)
-        current = self.dossiers.get(uuid)
         kind, payload = op["op"], op["payload"]
         if kind == "dossier.received":
             if current is not None:
                 return self._refuse(op, P.CONFLICT, _("Hồ sơ đã có trên cổng."))
             problem = self._check_received(payload, uuid)
+            if not problem and agency_of(payload["code"]) != self.agency:
+                problem = _("Mã hồ sơ {code} không thuộc cơ quan {agency} của thiết bị này."
+                            ).format(code=payload["code"], agency=self.agency)
             if problem:
                 return self._refuse(op, P.REJECTED, problem)
             current = {k: payload.get(k) for k in (
@@ -241,12 +267,18 @@ def stored_papers(papers: list) -> list[dict]:
             for paper in papers]
 
 
-def complete_blobs(shas) -> dict[str, int]:
+def complete_blobs(shas, agency: str | None = None) -> dict[str, int]:
+    """sha256 -> length of the complete blobs among ``shas`` that office ``agency``
+    may name (None: the operator, every one)."""
     shas = sorted(set(shas))
     found: dict[str, int] = {}
     for start in range(0, len(shas), 500):
-        found.update(PortalBlob.select(PortalBlob.sha256, PortalBlob.length).where(
-            PortalBlob.sha256.in_(shas[start:start + 500]), PortalBlob.complete).tuples())
+        query = PortalBlob.select(PortalBlob.sha256, PortalBlob.length).where(
+            PortalBlob.sha256.in_(shas[start:start + 500]), PortalBlob.complete)
+        if agency is not None:
+            query = query.join(BlobGrant, on=(BlobGrant.sha256 == PortalBlob.sha256)).where(
+                BlobGrant.agency == agency, BlobGrant.complete)
+        found.update(query.tuples())
     return found
 
 

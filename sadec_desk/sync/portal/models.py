@@ -39,6 +39,9 @@ class Device(PortalModel):
 
 class Enrolment(PortalModel):
     code = peewee.CharField(unique=True)
+    # the office the device enrolled with this code will work for, fixed by the operator
+    # ('portal new-code --agency CODE'); an enrolment naming another is refused
+    agency = peewee.CharField(default="")
     created_at = UtcDateTimeField()
     expires_at = UtcDateTimeField()
     used_by = peewee.CharField(null=True)
@@ -112,8 +115,29 @@ class PortalBlob(PortalModel):
     completed_at = UtcDateTimeField(null=True)
 
 
+class BlobGrant(PortalModel):
+    """Which office may read a blob: one that sent its bytes, or whose dossier names it.
+
+    Blobs are shared by content (one copy per SHA-256), access is not: an office that
+    uploads a blob another office already holds proves it has the bytes (each chunk is
+    compared with the stored file, ``received`` is how far it got) before it may read or
+    name it. The operator (agency "") reads every blob.
+    """
+
+    sha256 = peewee.CharField()
+    agency = peewee.CharField()
+    received = peewee.BigIntegerField(default=0)
+    complete = peewee.BooleanField(default=False)
+
+    class Meta:
+        indexes = ((("sha256", "agency"), True),)
+
+
 PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, PortalProcedure,
-                 PortalBlob)
+                 PortalBlob, BlobGrant)
+
+#: columns added after the first release: (table, column, SQL type and default)
+_ADDED_COLUMNS = (("enrolment", "agency", "VARCHAR(255) NOT NULL DEFAULT ''"),)
 
 
 def utcnow() -> datetime:
@@ -127,6 +151,9 @@ def open_portal_database(url: str | None, default_path) -> peewee.Database:
     database.connect(reuse_if_open=True)
     with database.atomic():
         database.create_tables(PORTAL_MODELS)
+        for table, column, kind in _ADDED_COLUMNS:
+            if column not in {c.name for c in database.get_columns(table)}:
+                database.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         if PortalProcedure.select().count() == 0:
             from sadec_desk.domain.catalogue import procedure_to_data
             from sadec_desk.services.catalogue import seed_procedures

@@ -23,6 +23,7 @@ from typing import BinaryIO
 import peewee
 
 from sadec_desk.db.database import is_sqlite
+from sadec_desk.domain.dossier_code import validate_agency_code
 from sadec_desk.files import atomic_write, fsync_dir
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
@@ -37,6 +38,7 @@ from sadec_desk.sync.portal.batch import (
 )
 from sadec_desk.sync.portal.models import (
     ADVISORY_LOCK_KEY,
+    BlobGrant,
     Change,
     Device,
     Enrolment,
@@ -73,6 +75,10 @@ class BlobError(Exception):
         self.offset = offset
 
 
+class EnrolmentRefused(Exception):
+    """An enrolment the portal refuses (unknown, used or expired code, or another office)."""
+
+
 class PortalStore:
     """The portal's rules over its database; the HTTP layer only translates."""
 
@@ -103,11 +109,16 @@ class PortalStore:
 
     # --- devices and tokens -----------------------------------------------------------
 
-    def new_enrolment_code(self, valid_for: timedelta = timedelta(days=7)) -> str:
+    def new_enrolment_code(self, agency: str,
+                           valid_for: timedelta = timedelta(days=7)) -> str:
+        """A one-time code for a device of office ``agency`` (QCVN 102:2016 agency code;
+        InvalidInput when it is not one): the device works for that office only."""
+        agency = validate_agency_code(agency)
         code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
         now = utcnow()
         with self.write():
-            Enrolment.create(code=code, created_at=now, expires_at=now + valid_for)
+            Enrolment.create(code=code, agency=agency, created_at=now,
+                             expires_at=now + valid_for)
         return code
 
     def _issue_token(self, device_id: str) -> dict:
@@ -117,18 +128,32 @@ class PortalStore:
                      device_id=device_id, expires_at=expires)
         return {"token": token, "expires_at": expires.isoformat()}
 
-    def enrol(self, code: str, name: str, agency: str = "") -> dict | None:
+    def enrol(self, code: str, name: str, agency: str) -> dict:
+        """A device identity for a one-time code; EnrolmentRefused when the code is
+        unknown, used or expired, or was made for another office than ``agency``."""
         with self.write():
             enrolment = Enrolment.get_or_none(Enrolment.code == code.strip().upper())
             if (enrolment is None or enrolment.used_by is not None
                     or enrolment.expires_at < utcnow()):
-                return None
+                raise EnrolmentRefused("unknown, used or expired enrolment code")
+            agency = agency.strip().upper()
+            if not enrolment.agency or not hmac.compare_digest(enrolment.agency.encode(),
+                                                               agency.encode()):
+                raise EnrolmentRefused("this enrolment code was made for another office "
+                                       "(agency_code must be the one the operator gave)")
+            agency = enrolment.agency
             device_id = str(uuidlib.uuid4())
             key = secrets.token_urlsafe(32)
             Device.create(device_id=device_id, name=name, key=key, agency=agency,
                           enrolled_at=utcnow())
             Enrolment.update(used_by=device_id).where(Enrolment.id == enrolment.id).execute()
             return {"device_id": device_id, "device_key": key, **self._issue_token(device_id)}
+
+    def device_agency(self, device_id: str) -> str:
+        """The office a device works for ("" for an unknown device, or one enrolled
+        before devices had an office: it may do nothing until enrolled again)."""
+        device = Device.get_or_none(Device.device_id == device_id)
+        return device.agency if device else ""
 
     def device_key(self, device_id: str) -> str | None:
         device = Device.get_or_none(Device.device_id == device_id)
@@ -162,8 +187,9 @@ class PortalStore:
         written with bulk inserts at the end (one query per op would cap a push at a
         few hundred ops per second).
         """
+        agency = self.device_agency(device_id)
         with self.write():
-            batch = PushBatch(device_id, ops, utcnow())
+            batch = PushBatch(device_id, agency, ops, utcnow())
             results = [batch.apply(op) for op in ops]
             batch.flush()
         return results
@@ -207,11 +233,77 @@ class PortalStore:
     def blob_state(self, sha256: str) -> PortalBlob | None:
         return PortalBlob.get_or_none(PortalBlob.sha256 == sha256)
 
+    @staticmethod
+    def may_read_blob(sha256: str, agency: str | None) -> bool:
+        """Whether office ``agency`` (None: the operator) may read or name the blob."""
+        if agency is None:
+            return True
+        return bool(agency) and BlobGrant.select().where(
+            BlobGrant.sha256 == sha256, BlobGrant.agency == agency,
+            BlobGrant.complete).exists()
+
+    def blob_view(self, sha256: str, agency: str | None) -> tuple[bool, int, int | None]:
+        """(complete, bytes held, length) of a blob as office ``agency`` sees it: a blob
+        another office uploaded is, to this one, an upload it has not finished yet."""
+        row = self.blob_state(sha256)
+        if row is None:
+            return False, 0, None
+        if not row.complete:
+            return False, row.received, row.length
+        if self.may_read_blob(sha256, agency):
+            return True, row.length, row.length
+        grant = BlobGrant.get_or_none(BlobGrant.sha256 == sha256, BlobGrant.agency == agency)
+        return False, grant.received if grant else 0, row.length
+
+    def grant_blobs(self, shas, agency: str) -> None:
+        """Office ``agency`` may read these (complete) blobs: a dossier of its names them.
+        Call inside write()."""
+        for sha in set(shas):
+            updated = BlobGrant.update(complete=True).where(
+                BlobGrant.sha256 == sha, BlobGrant.agency == agency).execute()
+            if not updated:
+                BlobGrant.create(sha256=sha, agency=agency, complete=True)
+
+    def _prove_chunk(self, row: PortalBlob, agency: str, offset: int, length: int,
+                     body: BinaryIO, size: int) -> int:
+        """A chunk of a blob the portal holds whole, sent by an office that may not read
+        it yet: the bytes must be the stored ones (nothing is written)."""
+        grant = BlobGrant.get_or_none(BlobGrant.sha256 == row.sha256,
+                                      BlobGrant.agency == agency)
+        held = grant.received if grant is not None else 0
+        if offset != held:
+            raise BlobError(409, f"Upload-Offset must be {held}", held)
+        if offset + size > length:
+            raise BlobError(400, "the chunk goes past Upload-Length", held)
+        same = length == row.length
+        with open(self.blob_path(row.sha256), "rb") as stored:
+            stored.seek(offset)
+            left = size
+            while left:
+                data = body.read(min(left, 1 << 16))
+                if not data:
+                    raise BlobError(400, "the body is shorter than its Content-Length", held)
+                same = same and stored.read(len(data)) == data
+                left -= len(data)
+        received = offset + size if same else 0
+        with self.write():
+            if grant is None:
+                BlobGrant.create(sha256=row.sha256, agency=agency, received=received,
+                                 complete=received == row.length)
+            else:
+                BlobGrant.update(received=received, complete=received == row.length).where(
+                    BlobGrant.id == grant.id).execute()
+        if not same:
+            raise BlobError(422, "the bytes received do not hash to the blob's SHA-256: "
+                            "the upload was dropped, send it again from 0", 0)
+        return received
+
     def write_chunk(self, sha256: str, offset: int, length: int, body: BinaryIO,
-                    size: int) -> int:
-        """Store ``size`` bytes of ``body`` at ``offset`` of the blob; returns the new
-        offset. On the last byte the whole file must hash to ``sha256`` (else 422 and
-        the partial upload is dropped, so the next try starts from 0)."""
+                    size: int, agency: str | None = None) -> int:
+        """Store ``size`` bytes of ``body`` at ``offset`` of the blob for office
+        ``agency`` (None: the operator); returns the new offset. On the last byte the
+        whole file must hash to ``sha256`` (else 422 and the partial upload is dropped,
+        so the next try starts from 0)."""
         if not P.is_sha256(sha256):
             raise BlobError(400, "the blob name must be a lower-case hex SHA-256")
         if length < 1 or length > self.max_blob_bytes:
@@ -222,7 +314,9 @@ class PortalStore:
         with self._blob_lock(sha256):
             row = self.blob_state(sha256)
             if row is not None and row.complete:
-                return row.length  # already here: nothing to add, nothing to check
+                if self.may_read_blob(sha256, agency):
+                    return row.length  # already here: nothing to add, nothing to check
+                return self._prove_chunk(row, agency or "", offset, length, body, size)
             held = row.received if row is not None else 0
             if row is not None and row.length != length:
                 if offset != 0:
@@ -274,22 +368,34 @@ class PortalStore:
                 fsync_dir(part.parent)
                 values.update(complete=True, completed_at=now,
                               media_type=sniff_media_type(head))
-            self._save_blob(sha256, values, now)
+            self._save_blob(sha256, values, now, agency)
             return received
 
-    def _save_blob(self, sha256: str, values: dict, now: datetime) -> None:
+    def _save_blob(self, sha256: str, values: dict, now: datetime,
+                   agency: str | None = None) -> None:
+        """Save the blob's state; the office that sent the bytes may read it once it is
+        complete (so may every office that sent part of this upload)."""
         with self.write():
             updated = PortalBlob.update(values).where(PortalBlob.sha256 == sha256).execute()
             if not updated:
                 PortalBlob.create(sha256=sha256, created_at=now, **values)
+            if agency and not BlobGrant.update(received=values["received"]).where(
+                    BlobGrant.sha256 == sha256, BlobGrant.agency == agency).execute():
+                BlobGrant.create(sha256=sha256, agency=agency, received=values["received"])
+            if values.get("complete"):
+                BlobGrant.update(complete=True, received=values["length"]).where(
+                    BlobGrant.sha256 == sha256).execute()
 
-    def put_blob(self, sha256: str, data: bytes) -> None:
-        """A whole blob at once (from an offline bundle); it must hash to its name."""
+    def put_blob(self, sha256: str, data: bytes, agency: str) -> None:
+        """A whole blob at once (from an offline bundle of office ``agency``); it must
+        hash to its name, so the office proves it holds the bytes."""
         if not P.is_sha256(sha256) or hashlib.sha256(data).hexdigest() != sha256:
             raise BlobError(422, f"blob {sha256[:12]}... does not hash to its name")
         with self._blob_lock(sha256):
             row = self.blob_state(sha256)
             if row is not None and row.complete:
+                with self.write():
+                    self.grant_blobs([sha256], agency)
                 return
             if not 0 < len(data) <= self.max_blob_bytes:
                 raise BlobError(413, f"blob {sha256[:12]}... is too large")
@@ -300,17 +406,16 @@ class PortalStore:
             now = utcnow()
             self._save_blob(sha256, {"length": len(data), "received": len(data),
                                      "complete": True, "completed_at": now,
-                                     "media_type": sniff_media_type(data[:16])}, now)
+                                     "media_type": sniff_media_type(data[:16])}, now, agency)
 
     # --- changes, catalogue, portal-side edits ------------------------------------------
 
     def changes(self, device_id: str, since: int, limit: int) -> dict:
-        """The device's office's changes after ``since`` (a device enrolled without an
-        agency code sees every change, as a provincial test client would)."""
-        device = Device.get_or_none(Device.device_id == device_id)
-        query = Change.select().where(Change.id > since)
-        if device is not None and device.agency:
-            query = query.where(Change.agency == device.agency)
+        """The device's office's changes after ``since`` (a device without an office
+        sees none)."""
+        agency = self.device_agency(device_id)
+        query = Change.select().where(Change.id > since, Change.agency == agency,
+                                      Change.agency != "")
         rows = list(query.order_by(Change.id).limit(limit + 1))
         page = rows[:limit]
         return {
@@ -341,9 +446,14 @@ class PortalStore:
                                                    ensure_ascii=False))
         return {"code": procedure.code, "version": procedure.version}
 
-    def get_dossier(self, uuid: str) -> dict | None:
+    def get_dossier(self, uuid: str, agency: str | None = None) -> dict | None:
+        """A dossier, if office ``agency`` (None: the operator) may read it: another
+        office's dossier is unknown to it."""
         row = PortalDossier.get_or_none(PortalDossier.uuid == uuid)
-        return json.loads(row.data) if row else None
+        if row is None or (agency is not None and (not agency
+                                                   or agency_of(row.code) != agency)):
+            return None
+        return json.loads(row.data)
 
     def all_dossiers(self) -> list[dict]:
         return [json.loads(r.data) for r in PortalDossier.select().order_by(PortalDossier.id)]
@@ -364,7 +474,7 @@ class PortalStore:
         with self.write():
             # an online dossier comes with its scanned papers and its filled form, as
             # on the real portals; the blobs must already be here (admin upload)
-            dossier.update(self._attachments(uuid, data))
+            dossier.update(self._attachments(uuid, data, agency_of(dossier["code"])))
             if not PortalProcedure.select().where(PortalProcedure.code == dossier[
                     "procedure_code"], PortalProcedure.active).exists():
                 raise P.SchemaError(f"procedure {dossier['procedure_code']} is not in the "
@@ -378,9 +488,10 @@ class PortalStore:
                           agency=agency_of(dossier["code"]))
         return dossier
 
-    def _attachments(self, uuid: str, data: dict) -> dict:
+    def _attachments(self, uuid: str, data: dict, agency: str) -> dict:
         """The ``scanned_papers`` and ``form`` of an operator's request, checked (each
-        only when given); P.SchemaError names what is wrong. Call inside write()."""
+        only when given); P.SchemaError names what is wrong. The dossier's office
+        ``agency`` may then read the pages. Call inside write()."""
         out: dict = {}
         if "scanned_papers" in data:
             papers = data["scanned_papers"]
@@ -391,6 +502,9 @@ class PortalStore:
             if problem:
                 raise P.SchemaError(problem)
             out["scanned_papers"] = stored_papers(papers)
+            if agency:
+                self.grant_blobs((page["sha256"] for page in pages_named({"papers": papers})),
+                                 agency)
         if "form" in data:
             form = data["form"]
             problem = form_problem({**form, "uuid": uuid}, uuid) if isinstance(form, dict) \
@@ -408,7 +522,7 @@ class PortalStore:
             row = PortalDossier.get_or_none(PortalDossier.uuid == uuid)
             if row is None:
                 return None
-            changes = self._attachments(uuid, data)
+            changes = self._attachments(uuid, data, agency_of(row.code))
             if not changes:
                 raise P.SchemaError("give 'scanned_papers' and/or 'form'")
             current = json.loads(row.data)
