@@ -15,6 +15,7 @@ pulling in the accounts (and their import chain).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from sadec_desk.errors import UserError
@@ -34,6 +35,9 @@ ADMIN_ROLES = ("it",)
 REPORT_ROLES = ("clerk", "leader", "it")
 #: any signed-in staff member (e.g. opening the kiosk)
 ANY_ROLE = ROLES
+#: reading a citizen's data (a dossier, its pages, a ticket): anyone signed in — with
+#: nobody signed in only the command line (the machine's administrator) may
+READ_ROLES = ANY_ROLE
 
 
 class PermissionDenied(UserError):
@@ -69,3 +73,134 @@ def can(ctx: AppContext, *roles: str) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+def as_machine(ctx: AppContext) -> AppContext:
+    """A private copy of ``ctx`` that acts as the machine's administrator, as the command
+    line does: for the app's own background rounds (sync, printing), never for a request
+    a person makes. The shared context, and whoever is signed in on it, is untouched."""
+    own = dataclasses.replace(ctx, user=None, sign_in_required=False)
+    if "calendar" in vars(ctx):
+        own.__dict__["calendar"] = ctx.calendar  # the same calendar, not a second file read
+    return own
+
+
+# --- the functions that check no role, on purpose --------------------------------------
+#
+# Every public function of ``sadec_desk.services`` and of the sync entry points
+# (``sync.api``, ``sync.engine``, ``sync.state``, ``sync.conflicts``) either calls
+# require_role() first or is named here with the reason it needs none.
+# tests/services/test_roles.py walks them all and fails on any that is neither.
+
+_PURE = "pure: formats, parses or checks the values it is given; reads no stored data"
+_CATALOGUE = ("the public catalogue (procedures, papers, fees, time limits): what the kiosk "
+              "and the poster show to any citizen")
+_HELPER = ("no context: a building block that guarded services (and the sync engine, the "
+           "machine's own) call after their own check; views cannot reach it with a result")
+_PATHS = "a file or folder name from the settings; reads no stored data"
+_RENDER = "draws or writes data the caller already holds (and was checked for)"
+_SETUP_CACHE = ("the queue's groups and counters (no personal data), read inside guarded "
+                "services, by the display board and the kiosk")
+_SIGN_IN = "signing in itself: must work before anyone is signed in"
+_START = "building the context and the database at start-up, before anyone can sign in"
+_DEVICE = "opens a device or a file the person at this screen chose; touches no stored data"
+
+_PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
+    (_PURE, "access", "role_label"),
+    ("the check itself (and the machine's copy the background rounds use)", "access",
+     "require_role can as_machine"),
+    (_PATHS, "admin.backup", "backup_dir"),
+    (_HELPER, "admin.backup", "inspect_sqlite"),
+    ("the restore's own steps on the live file, called by admin.backup.restore_backup after "
+     "its IT check (the module is named for that one caller)", "admin.backup_live",
+     "damage replace"),
+    (_HELPER, "admin.backup_pages",
+     "sidecar pages_in_sqlite pages_in_database read_sidecar verify prune"),
+    (_PURE, "admin.settings", "check_url_template check_office_printer parse_day"),
+    (_PURE, "admin.users", "normalise_username check_role check_secret lock_seconds"),
+    (_SIGN_IN, "admin.users", "has_users sign_in sign_out current_user first_start"),
+    (_PURE, "audit", "event_hash redact"),
+    (_HELPER, "audit", "append_events append_event"),
+    (_PATHS, "audit", "anchors_path"),
+    (_CATALOGUE, "catalogue",
+     "seed_procedures council_fee fee_text to_info active_procedure list_procedures"),
+    (_HELPER, "catalogue", "procedure_from_row"),
+    (_START, "context", "utc_now read_overrides build_calendar"),
+    (_PURE, "desk", "form_after slip_after is_finished can_reschedule awaits_clerk"),
+    (_PURE, "display", "weekday_vi channel_label sync_label format_date format_datetime "
+                       "format_time format_moment dossier_lines event_text"),
+    (_RENDER, "documents.form_pdf", "declaration_document write_declaration_pdf"),
+    (_PATHS, "documents.office_forms", "forms_dir"),
+    (_PURE, "documents.office_forms", "form_for form_titles"),
+    (_DEVICE, "documents.office_forms", "send_pdf open_file"),
+    (_PATHS, "documents.output", "personal_data_path output_path pdf_fonts"),
+    (_RENDER, "documents.output", "write_output"),
+    (_RENDER, "documents.pdf",
+     "register_fonts nfc write_report_pdf write_form_pdf write_book_pdf"),
+    (_PATHS, "documents.poster", "default_path"),
+    (_PURE, "documents.poster", "procedure_url"),
+    (_CATALOGUE, "documents.poster", "poster_data"),
+    (_RENDER, "documents.poster", "layout draw_qr write_poster_pdf"),
+    (_CATALOGUE, "due_dates", "due_date"),
+    (_PURE, "kiosk.guide", "paper_kind time_limit_text mask_name satisfaction_levels"),
+    (_CATALOGUE, "kiosk.guide", "list_procedures procedure_card"),
+    (_PURE, "kiosk.pictures", "card_qr_picture"),
+    (_CATALOGUE, "kiosk.submission", "list_procedures procedure"),
+    (_PURE, "kiosk.submission", "check_phone"),
+    (_PURE, "kiosk.vietnamese_typing", "last_word apply_mark"),
+    (_HELPER, "pages.dossier_pages", "pages_manifest pages_event_data"),
+    (_PATHS, "pages.store", "pages_dir path_for blob_path thumb_dir"),
+    (_PURE, "pages.store", "storage_error placeholder_thumbnail"),
+    (_HELPER, "pages.store", "write_file page_info pages_query page_infos get_page"),
+    (_CATALOGUE, "printing.devices", "list_profiles"),
+    (_PATHS, "printing.devices", "preview_dir timeout_seconds"),
+    (_PATHS, "printing.letterhead", "office_name fonts"),
+    (_RENDER, "printing.slips", "ticket_data receipt_data return_slip_data test_page_data "
+                                "render_job encode_job"),
+    (_HELPER, "query_rows", "tuple_rows"),
+    (_SETUP_CACHE, "queue.setup", "forget_setup office_groups office_counters office_links "
+                                  "is_served group_by_id counter_numbers known_groups "
+                                  "find_group find_counter"),
+    (_PURE, "queue.stats", "stats_row"),
+    (_PURE, "queue.tickets", "local_day ticket_info"),
+    (_HELPER, "queue.tickets", "waiting_query"),
+    (_DEVICE, "reception.camera_session", "open_camera classify_camera_qr start_card_session"),
+    (_PURE, "reception.citizens", "parse_citizen_qr classify_qr_text"),
+    (_DEVICE, "reception.citizens", "scan_image"),
+    (_PURE, "reception.dossiers", "citizen_info normalise_phone"),
+    (_HELPER, "reception.dossiers", "find_dossier_row"),
+    (_CATALOGUE, "reception.eforms", "form_for check"),
+    (_PURE, "reception.eforms", "prefill_from_qr"),
+    (_PURE, "reception.feedback", "level_label"),
+    (_PURE, "reception.intake", "parse_count check_field manual_labels manual_qr_text "
+                                "check_manual_field citizen_from_fields parse_local fold "
+                                "next_statuses"),
+    (_CATALOGUE, "reception.intake", "quote"),
+    (_PURE, "records", "to_jsonable"),
+    (_PURE, "reports.build", "parse_day make_period quick_period parse_screen_day "
+                             "screen_period default_export_path"),
+    (_RENDER, "reports.charts", "deadline_chart channel_chart queue_chart"),
+    (_PURE, "reports.summary", "deadline_counts due_soon_limit"),
+    (_PURE, "reports.text", "pct minutes period_text"),
+    (_RENDER, "reports.xlsx", "write_workbook"),
+)
+
+_SYNC_PUBLIC: dict[str, str] = {
+    "sadec_desk.sync.api.check_portal_url": _PURE,
+    "sadec_desk.sync.state.parse_time": _PURE,
+    "sadec_desk.sync.state.get_state": (
+        "no context: read by the sync engine and its adapters only (the views and the CLI "
+        "reach sync through sync.api alone, checked by tests/architecture)"),
+}
+
+
+def _public() -> dict[str, str]:
+    names = dict(_SYNC_PUBLIC)
+    for reason, module, functions in _PUBLIC_GROUPS:
+        for name in functions.split():
+            names[f"sadec_desk.services.{module}.{name}"] = reason
+    return names
+
+
+#: dotted name of a function -> why it checks no role
+PUBLIC: dict[str, str] = _public()

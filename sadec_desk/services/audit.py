@@ -44,6 +44,7 @@ from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier, DossierEvent
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
+from sadec_desk.services.access import ANY_ROLE, READ_ROLES, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -172,12 +173,14 @@ def anchors_path(ctx: AppContext) -> Path:
 
 
 def chain_head(ctx: AppContext) -> tuple[int, str]:
+    require_role(ctx, *READ_ROLES)
     with translated_errors():
         return _head(ctx.database)
 
 
 def record_anchor(ctx: AppContext, *, reason: str) -> dict:
     """Write the chain head outside the database (called by every backup)."""
+    require_role(ctx, *ANY_ROLE)  # every backup, the scheduled one under a clerk too
     seq, head = chain_head(ctx)
     return _append_anchor(ctx, {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
                                 "hash": head, "reason": reason})
@@ -186,6 +189,7 @@ def record_anchor(ctx: AppContext, *, reason: str) -> dict:
 def record_restore(ctx: AppContext) -> dict:
     """After a restore the chain legitimately ends earlier: anchors taken after the
     restored point no longer apply (the line says so, for whoever reads the file)."""
+    require_role(ctx, "it")
     seq, head = chain_head(ctx)
     return _append_anchor(ctx, {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
                                 "hash": head, "reason": "restore", "restore": True})

@@ -12,6 +12,7 @@ from sadec_desk.domain.catalogue import Procedure, procedure_to_data, procedures
 from sadec_desk.domain.fees import format_vnd
 from sadec_desk.errors import NotFound
 from sadec_desk.i18n import _
+from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.records import PaperInfo, ProcedureInfo
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ def ensure_catalogue(ctx: AppContext) -> None:
     Rows edited by IT staff or refreshed from the portal (source != "seed") are
     never replaced by the seed.
     """
+    require_role(ctx, *ADMIN_ROLES)
     active = {row.code: row for row in ProcedureRow.select().where(ProcedureRow.active)}
     missing = [p for p in seed_procedures()
                if p.code not in active
@@ -127,6 +129,7 @@ def adopt_procedure(ctx: AppContext, procedure: Procedure, source: str) -> bool:
     meeting an older copy changes nothing; returns whether it was adopted. Callers
     hold a transaction and call ``ctx.forget_cached()`` afterwards.
     """
+    require_role(ctx, *ADMIN_ROLES)
     newest = (ProcedureRow.select(ProcedureRow.version).where(ProcedureRow.code == procedure.code)
               .order_by(ProcedureRow.version.desc()).scalar())
     if newest is not None and newest >= procedure.version:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
 from sadec_desk.errors import UserError
+from sadec_desk.services.access import COUNTER_ROLES, require_role
 from sadec_desk.services.documents import office_forms
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.queue import tickets
@@ -68,6 +69,7 @@ def after_receive(ctx: AppContext, code: str, *, ticket: int | str | None = None
     """Link the called ``ticket`` (id or number; None: nobody was called) to the dossier
     just saved, then print its receipt. A ticket that cannot be linked does not keep the
     citizen from the receipt; a receipt that cannot be queued raises the UserError."""
+    require_role(ctx, *COUNTER_ROLES)
     linked, link_error = None, ""
     if ticket is not None:
         try:
@@ -92,6 +94,7 @@ def after_status_change(ctx: AppContext, code: str, step: str) -> StatusFollowUp
     """Carry out what follows ``step`` (the dossier's new status, or "rescheduled") of
     dossier ``code``: its form for the office printer and/or its return slip. Each one's
     failure is a sentence in the result; the other still happens."""
+    require_role(ctx, *COUNTER_ROLES)
     form = form_error = None
     slip = slip_error = None
     number = form_after(step)

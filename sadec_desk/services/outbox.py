@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sadec_desk.db.database import insert_row
 from sadec_desk.db.models import Dossier, Outbox
+from sadec_desk.services.access import ANY_ROLE, require_role
 from sadec_desk.services.records import DossierInfo, to_jsonable
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def queue_change(ctx: AppContext, dossier_uuid: str, op: str,
     The base version is the portal's version of the dossier as known here, so the
     portal can answer ``conflict`` when someone else changed it since (docs/design.md §5).
     """
+    require_role(ctx, *ANY_ROLE)
     if op == "dossier.received":
         base_version = 0
     else:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.access import ADMIN_ROLES, require_role
+from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
 from sadec_desk.sync import conflicts as held  # named apart from conflicts() below
 from sadec_desk.sync import engine, transfer
 from sadec_desk.sync.records import ConflictInfo, SyncReport, SyncStatus
@@ -32,10 +32,12 @@ __all__ = ["ConflictInfo", "ExportInfo", "ImportInfo", "SyncReport", "SyncStatus
 
 def new_worker(ctx: AppContext) -> SyncWorker:
     """A sync worker for ``sync run --loop`` (its ``step()`` runs one round when due)."""
+    require_role(ctx, *ADMIN_ROLES)
     return SyncWorker(ctx)
 
 
 def status(ctx: AppContext) -> SyncStatus:
+    require_role(ctx, *ANY_ROLE)
     return engine.sync_status(ctx)
 
 
@@ -52,6 +54,7 @@ def retry(ctx: AppContext, reference: str | None = None) -> int:
 
 
 def conflicts(ctx: AppContext) -> list[ConflictInfo]:
+    require_role(ctx, *ADMIN_ROLES)
     return held.list_conflicts(ctx)
 
 

@@ -16,6 +16,7 @@ from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.db.sync_models import SyncConflict
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
+from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.reception.dossiers import find_dossier_row
 from sadec_desk.sync.outbox_ops import DISCARDED, FAILED, PENDING
 from sadec_desk.sync.pull import overwrite_dossier
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 def retry(ctx: AppContext, reference: str | None = None) -> int:
     """Send held operations again and end any backoff wait; returns rows re-queued."""
+    require_role(ctx, *ADMIN_ROLES)
     with translated_errors(), ctx.database.atomic():
         query = Outbox.update(state=PENDING, next_try_at=None, attempts=0)
         where = [Outbox.state.in_([PENDING, FAILED])]
@@ -42,6 +44,7 @@ def retry(ctx: AppContext, reference: str | None = None) -> int:
 
 
 def list_conflicts(ctx: AppContext) -> list[ConflictInfo]:
+    require_role(ctx, *ADMIN_ROLES)
     with translated_errors():
         rows = (Dossier.select().where(Dossier.sync_state.in_(["conflict", "rejected"]))
                 .order_by(Dossier.received_at))
@@ -63,6 +66,7 @@ def list_conflicts(ctx: AppContext) -> list[ConflictInfo]:
 def resolve(ctx: AppContext, reference: str, keep: str) -> str:
     """Settle a conflict: keep the local changes (sent again on top of the portal's
     version) or the portal's copy (local unsent changes are dropped, history kept)."""
+    require_role(ctx, *ADMIN_ROLES)
     if keep not in ("local", "portal"):
         raise InvalidInput(_("Chọn --keep local (giữ bản trên máy) hoặc --keep portal "
                              "(giữ bản trên cổng)."))

@@ -24,6 +24,7 @@ from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
+from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
 from sadec_desk.sync import online_pages, pull, push
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.adapters.base import SyncAdapter
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 def make_adapter(ctx: AppContext) -> SyncAdapter:
     """The adapter the ``sync.adapter`` setting names."""
+    require_role(ctx, *ADMIN_ROLES)
     kind = ctx.config["sync.adapter"]
     if kind == "reference":
         return ReferenceAdapter(ctx)
@@ -54,6 +56,7 @@ def make_adapter(ctx: AppContext) -> SyncAdapter:
 
 def enrol(ctx: AppContext, portal_url: str, code: str, name: str = "") -> str:
     """Exchange an enrolment code for a device identity; returns the device id."""
+    require_role(ctx, *ADMIN_ROLES)
     url = portal_url.strip()
     with PortalClient(url, timeout=float(ctx.config["sync.timeout_seconds"]),
                       ca_bundle=ctx.config["sync.ca_bundle"]) as client:
@@ -79,6 +82,7 @@ def enrol(ctx: AppContext, portal_url: str, code: str, name: str = "") -> str:
 def run_once(ctx: AppContext, *, adapter: SyncAdapter | None = None,
              force: bool = False) -> SyncReport:
     """Push then pull once. Network failures end the run with the rows kept."""
+    require_role(ctx, *ADMIN_ROLES)
     counts = {**dict.fromkeys(P.RESULTS, 0), "pulled": 0, "new": 0, "conflicts": 0,
               "pages_uploaded": 0, "page_bytes": 0, "pages_downloaded": 0,
               "page_bytes_received": 0}
@@ -141,6 +145,7 @@ def _report(counts, procedures, *, error="", skipped="") -> SyncReport:
 
 def sync_status(ctx: AppContext) -> SyncStatus:
     """What the IT screens and ``sadec-desk sync status`` show."""
+    require_role(ctx, *ANY_ROLE)
     with translated_errors():
         pending = Outbox.select().where(Outbox.state == PENDING)
         blocked = blocked_dossiers()

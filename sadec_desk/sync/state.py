@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sadec_desk.db.sync_models import SyncConflict, SyncState
+from sadec_desk.services.access import ADMIN_ROLES, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -25,6 +26,7 @@ def get_state(key: str, default: str = "") -> str:
 
 
 def set_state(ctx: AppContext, key: str, value: str) -> None:
+    require_role(ctx, *ADMIN_ROLES)
     (SyncState.insert(key=key, value=value, updated_at=ctx.now())
      .on_conflict(conflict_target=[SyncState.key],
                   update={SyncState.value: value, SyncState.updated_at: ctx.now()})
@@ -38,6 +40,7 @@ def parse_time(text: str) -> datetime | None:
 
 def store_conflict(ctx: AppContext, uuid: str, copy: dict | None, message: str) -> None:
     """Keep (or replace) the portal's copy of a dossier in conflict with local changes."""
+    require_role(ctx, *ADMIN_ROLES)
     version = copy.get("version", 0) if copy else 0
     values = {SyncConflict.server_version: version,
               SyncConflict.server_copy: json.dumps(copy or {}, ensure_ascii=False),

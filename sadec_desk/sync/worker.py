@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from sadec_desk.errors import UserError
+from sadec_desk.services.access import as_machine
 from sadec_desk.sync import engine
 from sadec_desk.sync.records import SyncReport, SyncStatus
 
@@ -68,10 +69,13 @@ class SyncWorker:
     def step(self) -> SyncReport | None:
         """One run and a fresh status; failures are recorded, never raised."""
         report = None
+        # the app's own round, not a request of whoever is signed in: it runs as the
+        # machine (like the CLI), so that a clerk's session still syncs
+        machine = as_machine(self.ctx)
         try:
-            report = engine.run_once(self.ctx)
+            report = engine.run_once(machine)
             self._post(report)
-            status = engine.sync_status(self.ctx)
+            status = engine.sync_status(machine)
             with self._lock:
                 self._status = status
             self._post(status)

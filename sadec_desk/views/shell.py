@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
 
 import ttkbootstrap as ttk
 
@@ -131,7 +130,9 @@ class Shell:
             self.print_worker = Periodic("sadec-print", PrintRounds(ctx), PRINT_INTERVAL_S,
                                          self.tasks, self.on_print_state,
                                          on_thread_exit=self._close_thread_db).start()
-            self.backup_worker = Periodic("sadec-backup", partial(backup.backup_if_due, ctx),
+            # the app's own scheduled backup, before anyone signs in too: as the machine
+            self.backup_worker = Periodic("sadec-backup",
+                                          lambda: backup.backup_if_due(access.as_machine(ctx)),
                                           BACKUP_CHECK_INTERVAL_S, self.tasks,
                                           self.on_backup_done,
                                           on_thread_exit=self._close_thread_db).start()

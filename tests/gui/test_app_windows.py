@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from appfixtures import SAMPLE_QR
+from appfixtures import SAMPLE_QR, sign_in_as
 from guikit import key, sign_in_clerk, type_text
 
 from sadec_desk import cli
@@ -78,7 +78,7 @@ def test_bad_set_up_input_says_what_to_fix(shell):
 def test_sign_in_refuses_a_wrong_pin_and_lets_the_clerk_in(shell, ctx):
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="matkhau-cntt")
-    ctx.user = users.get_user(ctx, "admin")
+    sign_in_as(ctx, "admin")
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
                       pin="2468", counter=1)
     users.sign_out(ctx)
@@ -361,17 +361,19 @@ def test_no_callback_holds_the_window_long(shell, ctx):
 
 def test_the_app_takes_its_scheduled_backup_in_a_worker(tk_root, ctx):
     from sadec_desk.app import start_app
+    from sadec_desk.services.access import as_machine
     from sadec_desk.services.admin import backup
 
     sh, stop = start_app(tk_root, ctx, kiosk_fullscreen=False)  # with its workers
+    machine = as_machine(ctx)  # nobody is signed in: the test looks as the command line
     try:
         deadline = time.monotonic() + 20
-        while not backup.list_backups(ctx) and time.monotonic() < deadline:
+        while not backup.list_backups(machine) and time.monotonic() < deadline:
             sh.tasks.pump()
             time.sleep(0.05)
-        taken = backup.list_backups(ctx)
+        taken = backup.list_backups(machine)
         assert [b.purpose for b in taken] == ["scheduled"]
-        assert backup.verify_backup(ctx, taken[0].name).ok
+        assert backup.verify_backup(machine, taken[0].name).ok
     finally:
         stop()
         sh.close()

@@ -8,7 +8,7 @@ import subprocess
 
 import openpyxl
 import pytest
-from appfixtures import SAMPLE_QR, vn
+from appfixtures import SAMPLE_QR, sign_in_as, vn
 from guikit import _sign_in_through_form, sign_in_clerk, sign_in_it, type_text
 from report_samples import _month
 
@@ -22,7 +22,7 @@ from sadec_desk.views import reports as reports_view
 def sign_in_leader(shell, ctx):
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="matkhau-cntt")
-    ctx.user = users.get_user(ctx, "admin")
+    sign_in_as(ctx, "admin")
     office.init_office(ctx)
     users.create_user(ctx, username="chutich", full_name="Phạm Văn Bình", role="leader",
                       password="matkhau-lanh-dao")

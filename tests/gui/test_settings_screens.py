@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from appfixtures import SAMPLE_QR
+from appfixtures import SAMPLE_QR, sign_in_as
 from guikit import sign_in_it, type_text
 
 from sadec_desk.config import load_config
@@ -277,7 +277,7 @@ def test_a_clerk_cannot_use_the_settings_services(ctx):
                       password="matkhau-cntt")
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
                       pin="2468")
-    ctx.user = users.get_user(ctx, "hoa.nt")
+    sign_in_as(ctx, "hoa.nt")
     for call in (lambda: settings.save_backup_dir(ctx, ""),
                  lambda: settings.save_language(ctx, "en"),
                  lambda: settings.save_office_printer(ctx, "Laser"),

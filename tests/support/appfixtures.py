@@ -55,3 +55,14 @@ def run_cli_json(capsys, *argv):
     code, out, err = run_cli(capsys, *argv, "--json")
     assert code == 0, err
     return json.loads(out)
+
+
+def sign_in_as(ctx: AppContext, username: str):
+    """Put ``username`` on ``ctx`` as the signed-in user, without a password (the tests'
+    shortcut past the sign-in screen). The account is read as the machine's administrator
+    (like the command line): reading accounts is IT's work (issue #14 item 6)."""
+    from sadec_desk.services.access import as_machine
+    from sadec_desk.services.admin import users
+
+    ctx.user = users.get_user(as_machine(ctx), username)
+    return ctx.user

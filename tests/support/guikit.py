@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+from appfixtures import sign_in_as
+
 from sadec_desk.services.admin import office, users
 
 #: keysyms of the characters the tests type (letters and digits are their own keysym)
@@ -49,7 +51,7 @@ def _sign_in_through_form(shell, ctx, username: str, secret: str, screen: str):
 def sign_in_clerk(shell, ctx, *, counter: int = 1):
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="matkhau-cntt")
-    ctx.user = users.get_user(ctx, "admin")
+    sign_in_as(ctx, "admin")
     office.init_office(ctx)  # the default service groups and counters
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
                       pin="2468", counter=counter)
@@ -60,7 +62,7 @@ def sign_in_it(shell, ctx, *, tab: str | None = None):
     """Create the office and an IT account, sign in through the form; the SettingsView."""
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="matkhau-cntt")
-    ctx.user = users.get_user(ctx, "admin")
+    sign_in_as(ctx, "admin")
     office.init_office(ctx)
     _sign_in_through_form(shell, ctx, "admin", "matkhau-cntt", "SettingsView")
     if tab:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, cast
 
 from sadec_desk.files import atomic_write
 from sadec_desk.i18n import _
+from sadec_desk.services.access import ANY_ROLE, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -118,6 +119,7 @@ def save(ctx: AppContext, backup: Path, pages: list[Page]) -> PagesCopy:
 
     A page whose file is missing or damaged in the data dir is left out and reported:
     the database backup is still worth keeping, and the clerk can rescan that page."""
+    require_role(ctx, *ANY_ROLE)
     store = backup.parent / STORE
     kept: list[Page] = []
     missing: list[str] = []
@@ -151,6 +153,7 @@ def verify(backup: Path) -> list[str]:
 
 def restore(ctx: AppContext, backup: Path) -> int:
     """Put back the backup's page files the data dir lacks (or holds damaged); the count."""
+    require_role(ctx, "it")
     store = backup.parent / STORE
     restored = 0
     for sha, media in read_sidecar(backup):

@@ -28,7 +28,7 @@ from sadec_desk.files import atomic_write
 from sadec_desk.i18n import _
 from sadec_desk.printers import profiles as prof
 from sadec_desk.printers import transports as tr
-from sadec_desk.services.access import ADMIN_ROLES, require_role
+from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
 from sadec_desk.services.admin import office
 from sadec_desk.services.printing import devices as printer_devices
 from sadec_desk.services.printing import jobs, slips
@@ -60,6 +60,7 @@ class GeneralSettings:
 
 
 def general_settings(ctx: AppContext) -> GeneralSettings:
+    require_role(ctx, *ADMIN_ROLES)
     return GeneralSettings(office_name=ctx.config["office.name"],
                            agency_code=ctx.config["office.agency_code"],
                            language=ctx.config["ui.language"],
@@ -152,6 +153,7 @@ CUPS_NAME_MAX = 127
 
 def office_printer(ctx: AppContext) -> str:
     """The office laser printer of the A5 forms (a CUPS queue name; "" = save the PDF only)."""
+    require_role(ctx, *ANY_ROLE)
     return (ctx.config["printing.office_printer"] or "").strip()
 
 
@@ -182,6 +184,7 @@ def save_office_printer(ctx: AppContext, name: str) -> str:
 
 def scanner_device(ctx: AppContext) -> str:
     """``scanning.device``: the scanner pages are taken from ("" = the first found)."""
+    require_role(ctx, *ANY_ROLE)
     return (ctx.config["scanning.device"] or "").strip()
 
 
@@ -214,6 +217,7 @@ def test_scan(ctx: AppContext, device: str) -> bytes:
 
 def preview_printer(ctx: AppContext, name: str) -> Path:
     """A PNG of a sample ticket as this printer's model draws it (shown in the window)."""
+    require_role(ctx, *ADMIN_ROLES)
     out = Path(tempfile.gettempdir()) / f"sadec-desk-preview-{os.getpid()}-{name}.png"
     return slips.preview_ticket(ctx, number="A001", service=_("Hộ tịch"), out=out,
                                 waiting_ahead=3, printer=name)
@@ -274,6 +278,7 @@ def _override_entries(ctx: AppContext) -> dict[str, list[dict]]:
 
 def next_holidays(ctx: AppContext, count: int = 8) -> tuple[DayNote, ...]:
     """The next days off (public holidays and the office's own) from today."""
+    require_role(ctx, *ADMIN_ROLES)
     today = ctx.now().astimezone(VN_TZ).date()
     found: list[DayNote] = []
     for i in range(400):
@@ -287,6 +292,7 @@ def next_holidays(ctx: AppContext, count: int = 8) -> tuple[DayNote, ...]:
 
 
 def calendar_settings(ctx: AppContext) -> CalendarSettingsInfo:
+    require_role(ctx, *ADMIN_ROLES)
     entries = _override_entries(ctx)
     return CalendarSettingsInfo(
         working_weekdays=tuple(ctx.config["calendar.working_weekdays"]),
@@ -386,6 +392,7 @@ class BackupSettings:
 
 
 def backup_settings(ctx: AppContext) -> BackupSettings:
+    require_role(ctx, *ADMIN_ROLES)
     from sadec_desk.services.admin import backup
 
     newest, count, error = "", 0, ""
@@ -429,6 +436,7 @@ def save_backup_dir(ctx: AppContext, folder: str) -> BackupSettings:
 
 
 def create_backup_now(ctx: AppContext) -> str:
+    require_role(ctx, "it", "leader")
     from sadec_desk.services.admin import backup
 
     info = backup.create_backup(ctx, purpose="manual")

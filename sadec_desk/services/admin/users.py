@@ -141,6 +141,8 @@ def create_user(ctx: AppContext, *, username: str, full_name: str, role: str,
                 counter: int | None = None) -> UserInfo:
     """Add a staff account. Only IT may, except for the very first account of the office,
     which must be an IT account (the first-start set-up)."""
+    if getattr(ctx, "user", None) is not None:  # nobody signed in: checked below
+        require_role(ctx, *ADMIN_ROLES)
     username = normalise_username(username)
     full_name = _check_full_name(full_name)
     role = check_role(role)
@@ -164,6 +166,7 @@ def create_user(ctx: AppContext, *, username: str, full_name: str, role: str,
 
 
 def list_users(ctx: AppContext) -> list[UserInfo]:
+    require_role(ctx, *ADMIN_ROLES)
     with translated_errors():
         return [_info(u) for u in User.select().order_by(User.role, User.username)]
 
@@ -176,6 +179,7 @@ def _get(username: str) -> User:
 
 
 def get_user(ctx: AppContext, username: str) -> UserInfo:
+    require_role(ctx, *ADMIN_ROLES)
     with translated_errors():
         return _info(_get(username))
 
@@ -184,11 +188,11 @@ def set_secret(ctx: AppContext, username: str, *, password: str | None = None,
                pin: str | None = None) -> UserInfo:
     """Set a new password or PIN: IT for anyone, a signed-in user for themselves.
     Clears a lock-out."""
-    kind, secret = check_secret(password=password, pin=pin)
     username = (username or "").strip().lower()
     user = getattr(ctx, "user", None)
     if user is None or user.username != username:
         require_role(ctx, *ADMIN_ROLES)
+    kind, secret = check_secret(password=password, pin=pin)
     secret_hash = HASHER.hash(secret)
     with translated_errors(), ctx.database.atomic():
         row = _get(username)

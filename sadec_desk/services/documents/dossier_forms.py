@@ -21,7 +21,7 @@ from sadec_desk.domain.fees import format_vnd
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.access import require_role
+from sadec_desk.services.access import READ_ROLES, require_role
 from sadec_desk.services.display import event_text, format_datetime
 from sadec_desk.services.documents import pdf
 from sadec_desk.services.documents.output import ExportInfo, output_path, pdf_fonts, write_output
@@ -65,6 +65,7 @@ def _events(info_uuid: str, kinds: tuple[str, ...] = (), to_status: str | None =
 
 def form_document(ctx: AppContext, reference: str, form: str) -> pdf.FormDocument:
     """The filled form ``01``..``05`` of a dossier (TT 01/2018/TT-VPCP Art. 9)."""
+    require_role(ctx, *READ_ROLES)
     form = (form or "").strip().removeprefix("0").rjust(2, "0")
     if form not in FORMS:
         raise InvalidInput(_("Mẫu '{form}' không có; chọn 01, 02, 03, 04 hoặc 05 (Mẫu 06 là sổ "

@@ -32,6 +32,7 @@ from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.printers.render import qr_matrix
 from sadec_desk.services import catalogue
+from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.documents import pdf
 from sadec_desk.services.documents.output import output_path, pdf_fonts, write_output
 from sadec_desk.services.printing import letterhead
@@ -138,6 +139,7 @@ def poster_data(ctx: AppContext) -> Poster:
 
 def make_poster(ctx: AppContext, out: str | Path | None = None) -> PosterFile:
     """Write the A4 poster PDF (default under ``<data dir>/poster/``)."""
+    require_role(ctx, *ADMIN_ROLES)
     poster = poster_data(ctx)
     if out is None:
         path = default_path(ctx)

@@ -18,6 +18,7 @@ from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.printers.render import qr_image
 from sadec_desk.services import catalogue
+from sadec_desk.services.access import ANY_ROLE, require_role
 from sadec_desk.services.reception import citizens, dossiers, feedback
 from sadec_desk.services.records import ProcedureInfo
 
@@ -111,6 +112,7 @@ def mask_name(full_name: str) -> str:
 
 def dossier_status(ctx: AppContext, qr_text: str) -> DossierStatusCard:
     """The status of the dossier whose receipt QR was scanned (or whose code was typed)."""
+    require_role(ctx, *ANY_ROLE)
     text = (qr_text or "").strip()
     scan = citizens.classify_qr_text(text) if "|" not in text else None
     # (a receipt always carries its dossier code)
@@ -132,5 +134,6 @@ def satisfaction_levels() -> list[tuple[str, str]]:
 
 def rate(ctx: AppContext, level: str, *, dossier: str | None = None) -> str:
     """Record a citizen's rating from the kiosk; returns the thank-you sentence."""
+    require_role(ctx, *ANY_ROLE)
     feedback.record_satisfaction(ctx, level, dossier=dossier, source="kiosk")
     return _("Cảm ơn bạn đã đánh giá: {label}.").format(label=feedback.level_label(level))

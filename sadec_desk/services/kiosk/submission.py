@@ -198,6 +198,7 @@ def read_card(ctx: AppContext, procedure_code: str, qr_text: str) -> dict[str, s
     A receipt QR or anything else scanned at this step gets a sentence that says which
     QR is wanted, instead of the card parser's field-count message.
     """
+    require_role(ctx, *ANY_ROLE)
     text = (qr_text or "").strip()
     if "|" not in text:
         if find_dossier_code(text):
@@ -215,6 +216,7 @@ def manual_card(ctx: AppContext, procedure_code: str,
     """A citizen without their card types what is on it (number, name, date of birth,
     sex, address): checked by the same rules as the counter's manual entry, it stands in
     for the card's QR text. Returns (that text, the form's values filled from it)."""
+    require_role(ctx, *ANY_ROLE)
     qr_text = intake.citizen_from_fields(ctx, fields)
     return qr_text, eforms.prefill_from_qr(ctx, procedure_code, qr_text)
 
@@ -236,6 +238,7 @@ def _applicant(ctx: AppContext, qr_text: str) -> CitizenCard:
 def add_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int,
              image: bytes, source: str):
     """One page for one paper of the draft (scanner, camera or file)."""
+    require_role(ctx, *ANY_ROLE)
     with translated_errors():
         _row, proc = catalogue.active_procedure(ctx, procedure_code)
     if not 0 <= paper_index < len(proc.papers):
@@ -248,6 +251,7 @@ def add_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int,
 
 def scan_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int):
     """Scan one page from the kiosk's scanner into the draft (worker thread)."""
+    require_role(ctx, *ANY_ROLE)
     from sadec_desk.adapters import scanner
 
     image = scanner.scan_page(ctx)
@@ -256,6 +260,7 @@ def scan_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int
 
 def file_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int, path: str):
     """A page from an image file the citizen picked (e.g. from a USB stick)."""
+    require_role(ctx, *ANY_ROLE)
     try:
         with open(path, "rb") as handle:
             image = handle.read()
@@ -268,6 +273,7 @@ def file_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int
 def camera_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int,
                 *, source=None):
     """A still from the kiosk's webcam (``source``: a stand-in camera in tests)."""
+    require_role(ctx, *ANY_ROLE)
     from sadec_desk.adapters import scanner
 
     image = scanner.photo_from_camera(source=source)
@@ -275,10 +281,12 @@ def camera_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: i
 
 
 def pages(ctx: AppContext, draft: str):
+    require_role(ctx, *ANY_ROLE)
     return dossier_pages.draft_pages(ctx, draft)
 
 
 def remove_page(ctx: AppContext, draft: str, page_id: int) -> None:
+    require_role(ctx, *ANY_ROLE)
     if not any(p.id == page_id for p in dossier_pages.draft_pages(ctx, draft)):
         return  # not this citizen's page: a kiosk never touches another submission
     dossier_pages.remove_page(ctx, page_id)
@@ -286,6 +294,7 @@ def remove_page(ctx: AppContext, draft: str, page_id: int) -> None:
 
 def missing_papers(ctx: AppContext, draft: str, procedure_code: str) -> list[str]:
     """Names of the required papers that have no page yet."""
+    require_role(ctx, *ANY_ROLE)
     proc = procedure(ctx, procedure_code)
     have = {p.paper_index for p in dossier_pages.draft_pages(ctx, draft)}
     return [p.name for p in proc.papers if p.required and p.index not in have]
@@ -309,6 +318,7 @@ def review(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
            values: dict[str, str]) -> Review:
     """Everything the review screen shows, the ID number masked (NĐ 13/2023: the kiosk
     screen is seen by everyone in the hall)."""
+    require_role(ctx, *ANY_ROLE)
     with translated_errors():
         _row, proc = catalogue.active_procedure(ctx, procedure_code)
     form = _form(ctx, procedure_code)
@@ -363,6 +373,7 @@ def submit(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
     default printer (``printing.printer``); a printer that is off leaves the job queued
     for the print worker and the code on the screen.
     """
+    require_role(ctx, *ANY_ROLE)
     kctx = _as_kiosk(ctx)
     errors = eforms.check(kctx, procedure_code, values)
     if errors:
@@ -415,9 +426,11 @@ def _dossier_id(dossier_uuid: str) -> int:
 
 def discard(ctx: AppContext, draft: str) -> int:
     """Forget an unfinished submission: its page rows, and the files nobody else uses."""
+    require_role(ctx, *ANY_ROLE)
     return dossier_pages.discard_draft(ctx, draft)
 
 
 def purge_stale(ctx: AppContext) -> int:
     """Drafts left by a crash (the kiosk window was not there to discard them)."""
+    require_role(ctx, *ANY_ROLE)
     return dossier_pages.purge_stale_drafts(ctx, STALE_DRAFT_AGE)

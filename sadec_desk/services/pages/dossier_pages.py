@@ -37,7 +37,13 @@ from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _
-from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, require_role
+from sadec_desk.services.access import (
+    ADMIN_ROLES,
+    ANY_ROLE,
+    COUNTER_ROLES,
+    READ_ROLES,
+    require_role,
+)
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalogue import procedure_from_row
 from sadec_desk.services.documents.office_forms import (
@@ -72,6 +78,9 @@ SOURCES = ("scanner", "camera", "file")
 _DRAFT = re.compile(r"^[0-9A-Za-z._-]{1,64}$")
 #: the result type of print_pages reuses office_print's; its ``form`` names what was printed
 PAGES_FORM = "pages"
+
+#: a draft untouched this long is abandoned: anyone signed in may purge it
+ABANDONED_DRAFT_AGE = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -160,9 +169,9 @@ def add_page(ctx: AppContext, image: bytes, *, paper_index: int, paper_name: str
     """Store one scanned/photographed/chosen page as the next page of paper
     ``paper_index`` of a kiosk submission (``draft``) or of a dossier (its id, code or
     UUID). InvalidInput when the image is unusable (a Vietnamese sentence)."""
+    require_role(ctx, *(ANY_ROLE if draft is not None else COUNTER_ROLES))
     if (draft is None) == (dossier is None):
         raise ValueError("add_page needs exactly one of draft= and dossier=")
-    require_role(ctx, *(ANY_ROLE if draft is not None else COUNTER_ROLES))
     if source not in SOURCES:
         raise InvalidInput(_("Nguồn ảnh '{source}' không hợp lệ; dùng một trong: {known}.")
                            .format(source=source, known=", ".join(SOURCES)))
@@ -217,6 +226,7 @@ def add_page(ctx: AppContext, image: bytes, *, paper_index: int, paper_name: str
 def remove_page(ctx: AppContext, page_id: int) -> None:
     """Take one page out (the later pages of its paper move up); its file goes when no
     other page uses it."""
+    require_role(ctx, *COUNTER_ROLES)
     with translated_errors(), ctx.database.atomic():
         row = get_page(page_id)
         require_page_role(ctx, row)
@@ -234,6 +244,7 @@ def remove_page(ctx: AppContext, page_id: int) -> None:
 
 def move_page(ctx: AppContext, page_id: int, position: int) -> PageInfo:
     """Put a page at ``position`` (from 1) within its paper; the others shift."""
+    require_role(ctx, *COUNTER_ROLES)
     with translated_errors(), ctx.database.atomic():
         row = get_page(page_id)
         require_page_role(ctx, row)
@@ -315,9 +326,12 @@ def purge_stale_drafts(ctx: AppContext, older_than: timedelta) -> int:
     (older than that too, so a file being added right now stays). Returns the number of
     pages removed.
 
-    Housekeeping that removes only abandoned data, so no role is needed: the app calls
-    it at start-up, before anyone signs in (e.g. from ``app.start_app``, or from the
-    kiosk's start with ``timedelta(hours=1)``)."""
+    Housekeeping that removes only abandoned data: anyone signed in (the kiosk's start
+    purges drafts two hours old) may, but only IT (or the command line) may say "younger
+    than :data:`ABANDONED_DRAFT_AGE`" — that could remove a citizen's submission in
+    progress."""
+    require_role(ctx, *(ANY_ROLE if isinstance(older_than, timedelta)
+                        and older_than >= ABANDONED_DRAFT_AGE else ADMIN_ROLES))
     cutoff = ctx.now() - older_than
     with translated_errors():
         stale = [r.draft for r in (DossierPage.select(DossierPage.draft)
@@ -364,6 +378,7 @@ def papers_of(ctx: AppContext, reference: str) -> list[PaperPages]:
 
 def dossier_pages(ctx: AppContext, reference: str) -> list[PageInfo]:
     """All pages of a dossier, by paper then page."""
+    require_role(ctx, *READ_ROLES)
     return [page for paper in papers_of(ctx, reference) for page in paper.pages]
 
 
@@ -389,6 +404,7 @@ def delete_dossier_pages(ctx: AppContext, reference: str) -> int:
 def pages_pdf(ctx: AppContext, reference: str, out: str | Path | None = None) -> Path:
     """An A4 PDF of the dossier's pages, one image per sheet, fitted, with a caption
     "Mã hồ sơ … — <paper> — trang n/N"; saved to ``out`` or ``<data dir>/forms``."""
+    require_role(ctx, *READ_ROLES)
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.lib.utils import ImageReader
@@ -460,6 +476,7 @@ def print_pages(ctx: AppContext, reference: str) -> OfficePrintResult:
     """The dossier's pages on the office printer (``printing.office_printer``), as the
     forms are printed (services/office_print.py); with no printer set the PDF is only
     saved. A printer problem is a sentence in the result; the PDF stays."""
+    require_role(ctx, *READ_ROLES)
     path = str(pages_pdf(ctx, reference))
     with translated_errors():
         code = find_dossier_row(reference).code

@@ -34,7 +34,7 @@ from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _
-from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, require_role
+from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.query_rows import tuple_rows
 
 if TYPE_CHECKING:
@@ -139,6 +139,7 @@ def _remove_files(ctx: AppContext, sha: str, media_type: str) -> None:
 def delete_unused_blobs(ctx: AppContext, blob_ids) -> int:
     """Delete the blob rows (and files) of ``blob_ids`` that no page row uses; call inside
     the transaction that deleted the page rows. Returns how many went."""
+    require_role(ctx, *ANY_ROLE)
     removed = 0
     for blob in PageBlob.select().where(PageBlob.id.in_(sorted(set(blob_ids)))):
         if DossierPage.select().where(DossierPage.blob == blob.id).exists():
@@ -156,6 +157,7 @@ def delete_unused_blobs(ctx: AppContext, blob_ids) -> int:
 def sweep_unnamed_files(ctx: AppContext, limit: float) -> None:
     """Remove files under the pages folder (and thumbnails) that no blob row names, and
     leftover temp files, when last changed before ``limit`` (a ``time.time()`` value)."""
+    require_role(ctx, *ANY_ROLE)
     root = pages_dir(ctx)
     if not root.is_dir():
         return
@@ -209,7 +211,9 @@ def get_page(page_id: int) -> DossierPage:
 
 def require_page_role(ctx: AppContext, row: DossierPage) -> None:
     """A dossier's page is the counter's; a kiosk submission's page anyone signed in may touch."""
-    require_role(ctx, *(COUNTER_ROLES if row.dossier_id is not None else ANY_ROLE))
+    require_role(ctx, *ANY_ROLE)
+    if row.dossier_id is not None:
+        require_role(ctx, *COUNTER_ROLES)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -217,6 +221,7 @@ def require_page_role(ctx: AppContext, row: DossierPage) -> None:
 
 def read_page(ctx: AppContext, page_id: int) -> bytes:
     """The stored image of a page (checked against its hash)."""
+    require_role(ctx, *ANY_ROLE)  # and the page's own rule below, once it is read
     with translated_errors():
         row = get_page(page_id)
     require_page_role(ctx, row)
@@ -225,6 +230,7 @@ def read_page(ctx: AppContext, page_id: int) -> bytes:
 
 def read_blob(ctx: AppContext, sha: str, media_type: str) -> bytes:
     """The bytes of a stored image, checked against its hash; NotFound says why not."""
+    require_role(ctx, *READ_ROLES)
     path = path_for(ctx, sha, media_type)
     try:
         data = path.read_bytes()
@@ -259,6 +265,7 @@ def placeholder_thumbnail(size: int = 160) -> bytes:
 def thumbnail(ctx: AppContext, page_id: int, size: int = 160) -> bytes:
     """A greyscale PNG of the page at most ``size`` px on its long side, cached on disk
     under ``pages/thumbs`` (the image of a hash never changes)."""
+    require_role(ctx, *ANY_ROLE)  # and the page's own rule below, once it is read
     if not 16 <= size <= 2000:
         raise InvalidInput(_("Cỡ ảnh thu nhỏ {size} không hợp lệ (16-2000).").format(size=size))
     with translated_errors():

@@ -15,6 +15,7 @@ from sadec_desk.errors import NotFound
 from sadec_desk.i18n import _
 from sadec_desk.printers import profiles as prof
 from sadec_desk.printers import transports as tr
+from sadec_desk.services.access import ANY_ROLE, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -70,6 +71,7 @@ def _printers(ctx: AppContext) -> dict[str, str]:
 
 
 def list_printers(ctx: AppContext) -> list[PrinterInfo]:
+    require_role(ctx, *ANY_ROLE)
     default = ctx.config["printing.printer"]
     return [PrinterInfo(name=name, connection=text, profile=_profile_name(ctx, name),
                         default=name == default) for name, text in _printers(ctx).items()]
@@ -81,6 +83,7 @@ def _profile_name(ctx: AppContext, printer: str) -> str:
 
 def resolve_printer(ctx: AppContext, name: str | None
                     ) -> tuple[str, tr.Connection, prof.PrinterProfile]:
+    require_role(ctx, *ANY_ROLE)
     name = name or ctx.config["printing.printer"] or PREVIEW_PRINTER
     printers = _printers(ctx)
     if name not in printers:
@@ -102,6 +105,7 @@ def timeout_seconds(ctx: AppContext) -> float:
 
 
 def printer_status(ctx: AppContext, name: str | None = None) -> PrinterStatusInfo:
+    require_role(ctx, *ANY_ROLE)
     name, conn, _profile = resolve_printer(ctx, name)
     status = tr.read_status(conn, timeout=timeout_seconds(ctx))
     return PrinterStatusInfo(printer=name, connection=conn.text, reachable=status.reachable,

@@ -32,6 +32,7 @@ from sadec_desk.db.print_models import PrintJob
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
 from sadec_desk.printers import transports as tr
+from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, COUNTER_ROLES, require_role
 from sadec_desk.services.printing.devices import preview_dir, resolve_printer, timeout_seconds
 from sadec_desk.services.printing.slips import (
     encode_job,
@@ -155,6 +156,7 @@ def _finish(ctx: AppContext, job_id: int, token: str, *, error: str | None) -> P
 
 def attempt_job(ctx: AppContext, job_id: int) -> PrintJobInfo:
     """Print one job now (if nobody else is printing it); never raises for printer trouble."""
+    require_role(ctx, *ANY_ROLE)
     token = uuid.uuid4().hex
     if not _claim(ctx, job_id, token):
         return _job_info(_get(job_id))
@@ -196,6 +198,7 @@ def enqueue_print(ctx: AppContext, kind: str, data: dict[str, Any], *,
     Ticket data: office_name, number, service_name, issued_at (ISO), waiting_ahead,
     priority. Receipt and return slip data: {"dossier": code or UUID}.
     """
+    require_role(ctx, *ANY_ROLE)
     name, _conn, _profile = resolve_printer(ctx, printer)
     if kind == "ticket":
         slip = ticket_data(ctx, number=data["number"], service=data["service_name"],
@@ -216,6 +219,7 @@ def enqueue_print(ctx: AppContext, kind: str, data: dict[str, Any], *,
 def print_ticket(ctx: AppContext, *, number: str | int, service: str, waiting_ahead: int = 0,
                  priority: bool = False, printer: str | None = None,
                  attempt: bool = True) -> PrintJobInfo:
+    require_role(ctx, *ANY_ROLE)
     data = ticket_data(ctx, number=number, service=service, waiting_ahead=waiting_ahead,
                        priority=priority)
     return _submit(ctx, "ticket", data, printer, _("Số {n}").format(n=data["number"]),
@@ -224,6 +228,7 @@ def print_ticket(ctx: AppContext, *, number: str | int, service: str, waiting_ah
 
 def print_receipt(ctx: AppContext, reference: str, *, printer: str | None = None,
                   attempt: bool = True) -> PrintJobInfo:
+    require_role(ctx, *COUNTER_ROLES)
     info = dossiers.get_dossier(ctx, reference)
     return _submit(ctx, "receipt", receipt_data(ctx, info), printer, info.code, info.code,
                    attempt)
@@ -231,12 +236,14 @@ def print_receipt(ctx: AppContext, reference: str, *, printer: str | None = None
 
 def print_return_slip(ctx: AppContext, reference: str, *, printer: str | None = None,
                       attempt: bool = True) -> PrintJobInfo:
+    require_role(ctx, *COUNTER_ROLES)
     info = dossiers.get_dossier(ctx, reference)
     return _submit(ctx, "return_slip", return_slip_data(ctx, info), printer, info.code,
                    info.code, attempt)
 
 
 def print_test_page(ctx: AppContext, printer: str | None = None) -> PrintJobInfo:
+    require_role(ctx, *ADMIN_ROLES)
     name, conn, profile = resolve_printer(ctx, printer)
     return _submit(ctx, "test_page", test_page_data(ctx, name, conn, profile), name,
                    _("Trang in thử"), name, True)
@@ -244,6 +251,7 @@ def print_test_page(ctx: AppContext, printer: str | None = None) -> PrintJobInfo
 
 def list_jobs(ctx: AppContext, *, status: str | None = None, limit: int = 50
               ) -> list[PrintJobInfo]:
+    require_role(ctx, *ADMIN_ROLES)
     if status is not None and status not in STATUSES:
         raise InvalidInput(_("Trạng thái lệnh in '{s}' không có; dùng một trong: {all}.").format(
             s=status, all=", ".join(STATUSES)))
@@ -255,12 +263,14 @@ def list_jobs(ctx: AppContext, *, status: str | None = None, limit: int = 50
 
 
 def get_job(ctx: AppContext, job_id: int) -> PrintJobInfo:
+    require_role(ctx, *ADMIN_ROLES)
     with dbmod.translated_errors():
         return _job_info(_get(job_id))
 
 
 def reprint_job(ctx: AppContext, job_id: int, *, printer: str | None = None) -> PrintJobInfo:
     """A new job with the same slip (a lost ticket, a second copy of a receipt)."""
+    require_role(ctx, *ADMIN_ROLES)
     with dbmod.translated_errors():
         old = _get(job_id)
     name, _conn, _profile = resolve_printer(ctx, printer or old.printer)
@@ -271,6 +281,7 @@ def reprint_job(ctx: AppContext, job_id: int, *, printer: str | None = None) -> 
 
 def retry_job(ctx: AppContext, job_id: int, *, printer: str | None = None) -> PrintJobInfo:
     """Try a waiting or failed job now (even past its attempt limit); a printed one is reprinted."""
+    require_role(ctx, *ADMIN_ROLES)
     with dbmod.translated_errors():
         job = _get(job_id)
     if job.status == "printed" or printer and printer != job.printer:
@@ -281,6 +292,7 @@ def retry_job(ctx: AppContext, job_id: int, *, printer: str | None = None) -> Pr
 def process_queue(ctx: AppContext, *, limit: int = 20) -> list[PrintJobInfo]:
     """Attempt every job that is due: new ones, failed ones whose backoff has passed,
     and ones a crashed process left half-printed. Oldest first."""
+    require_role(ctx, *ANY_ROLE)
     now = ctx.now()
     stale = now - _stale_after(ctx)
     with dbmod.translated_errors():

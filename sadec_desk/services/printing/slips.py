@@ -22,6 +22,7 @@ from sadec_desk.printers import profiles as prof
 from sadec_desk.printers import render as rnd
 from sadec_desk.printers import transports as tr
 from sadec_desk.services import due_dates
+from sadec_desk.services.access import ADMIN_ROLES, READ_ROLES, require_role
 from sadec_desk.services.display import deadline_label, format_datetime
 from sadec_desk.services.printing.devices import resolve_printer
 from sadec_desk.services.printing.letterhead import fonts, office_name
@@ -193,6 +194,7 @@ def _preview_profile(ctx: AppContext, profile: str | None, printer: str | None):
 def preview_ticket(ctx: AppContext, *, number: str | int, service: str, out: Path,
                    waiting_ahead: int = 0, priority: bool = False, profile: str | None = None,
                    printer: str | None = None) -> Path:
+    require_role(ctx, *ADMIN_ROLES)
     data = ticket_data(ctx, number=number, service=service, waiting_ahead=waiting_ahead,
                        priority=priority)
     return _write_png(render_job(ctx, "ticket", data, _preview_profile(ctx, profile, printer)),
@@ -201,6 +203,7 @@ def preview_ticket(ctx: AppContext, *, number: str | int, service: str, out: Pat
 
 def preview_dossier(ctx: AppContext, kind: str, reference: str, *, out: Path,
                     profile: str | None = None, printer: str | None = None) -> Path:
+    require_role(ctx, *READ_ROLES)
     info = dossiers.get_dossier(ctx, reference)
     if kind == "receipt":
         data = receipt_data(ctx, info)

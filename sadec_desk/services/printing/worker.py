@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sadec_desk.services.access import ANY_ROLE, as_machine, require_role
 from sadec_desk.services.printing import devices as printer_devices
 from sadec_desk.services.printing import jobs
 
@@ -35,6 +36,7 @@ class PrintState:
 def print_state(ctx: AppContext, *, check_printer: bool, last: PrintState | None
                 ) -> PrintState:
     """One round of the print worker: print what is due, count what waits."""
+    require_role(ctx, *ANY_ROLE)
     jobs.process_queue(ctx)
     waiting = len(jobs.list_jobs(ctx, status="queued", limit=1000))
     failed = len(jobs.list_jobs(ctx, status="failed", limit=1000))
@@ -61,6 +63,9 @@ class PrintRounds:
 
     def __call__(self) -> PrintState:
         self.rounds += 1
-        self.last = print_state(self.ctx, check_printer=self.rounds % self.check_every == 1,
+        # the app's own round (the shell's print worker), not a request of whoever is
+        # signed in: it prints as the machine, like the CLI's ``print process``
+        self.last = print_state(as_machine(self.ctx),
+                                check_printer=self.rounds % self.check_every == 1,
                                 last=self.last)
         return self.last

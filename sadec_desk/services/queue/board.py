@@ -17,6 +17,7 @@ from sadec_desk.domain.queue_policy import TicketStatus, check_template, render_
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
+from sadec_desk.services.access import ANY_ROLE, require_role
 from sadec_desk.services.queue.records import (
     CallInfo,
     CounterStatus,
@@ -59,6 +60,7 @@ def calls_since(ctx: AppContext, cursor: int | None, *, limit: int = 50
 
     ``cursor=None`` starts from now: the board announces only calls made after it opened.
     """
+    require_role(ctx, *ANY_ROLE)
     template = check_template(ctx.config["queue.announce_template"])
     with translated_errors():
         if cursor is None:
@@ -71,6 +73,7 @@ def calls_since(ctx: AppContext, cursor: int | None, *, limit: int = 50
 
 def announcement(ctx: AppContext, ticket: TicketInfo) -> tuple[str, str]:
     """(text shown, text spoken) of the call of a ticket that is at a counter."""
+    require_role(ctx, *ANY_ROLE)
     template = check_template(ctx.config["queue.announce_template"])
     if ticket.counter is None:
         raise InvalidInput(_("Vé {number} chưa được gọi đến quầy nào.")
@@ -83,12 +86,14 @@ def announcement(ctx: AppContext, ticket: TicketInfo) -> tuple[str, str]:
 
 
 def latest_cursor(ctx: AppContext) -> int:
+    require_role(ctx, *ANY_ROLE)
     with translated_errors():
         return TicketEvent.select(fn.MAX(TicketEvent.id)).scalar() or 0
 
 
 def queue_status(ctx: AppContext, *, recent: int = 5, next_count: int = 3) -> QueueStatus:
     """What the display board and the counter screens show right now."""
+    require_role(ctx, *ANY_ROLE)
     template = check_template(ctx.config["queue.announce_template"])
     day = local_day(ctx)
     with translated_errors():

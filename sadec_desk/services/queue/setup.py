@@ -24,6 +24,7 @@ from sadec_desk.domain.queue_policy import validate_prefix
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
+from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
 from sadec_desk.services.queue.records import CounterInfo, SameDayPolicyInfo, ServiceGroupInfo
 
 if TYPE_CHECKING:
@@ -131,6 +132,7 @@ def _group_info(group: ServiceGroup, counters_of: dict[int, list[int]]) -> Servi
 
 
 def list_groups(ctx: AppContext) -> list[ServiceGroupInfo]:
+    require_role(ctx, *ANY_ROLE)
     with translated_errors():
         numbers = {c.id: c.number for c in office_counters(ctx)}
         counters_of: dict[int, list[int]] = {}
@@ -140,6 +142,7 @@ def list_groups(ctx: AppContext) -> list[ServiceGroupInfo]:
 
 
 def list_counters(ctx: AppContext) -> list[CounterInfo]:
+    require_role(ctx, *ANY_ROLE)
     with translated_errors():
         prefixes = {g.id: g.prefix for g in office_groups(ctx)}
         groups_of: dict[int, list[str]] = {}
@@ -216,6 +219,7 @@ def _set_links(*, counter_ids: Iterable[int] | None = None, group_ids: Iterable[
 
 def create_group(ctx: AppContext, *, prefix: str, name: str, procedure_codes: Sequence[str] = (),
                  counters: Sequence[str | int] = ()) -> ServiceGroupInfo:
+    require_role(ctx, *ADMIN_ROLES)
     prefix = validate_prefix(prefix)
     name = _check_name(name, _("nhóm dịch vụ"))
     forget_setup(ctx)
@@ -245,6 +249,7 @@ def update_group(ctx: AppContext, ref: str, *, name: str | None = None, prefix: 
                  counters: Sequence[str | int] | None = None,
                  active: bool | None = None) -> ServiceGroupInfo:
     """Change a group; a new letter applies to tickets issued from now on."""
+    require_role(ctx, *ADMIN_ROLES)
     forget_setup(ctx)
     with translated_errors(), ctx.database.atomic():
         group = find_group(ctx, ref, active_only=False)
@@ -272,6 +277,7 @@ def update_group(ctx: AppContext, ref: str, *, name: str | None = None, prefix: 
 
 def create_counter(ctx: AppContext, *, number: int, name: str | None = None,
                    groups: Sequence[str] = ()) -> CounterInfo:
+    require_role(ctx, *ADMIN_ROLES)
     if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= 99:
         raise InvalidInput(_("Số quầy phải là số từ 1 đến 99 (đang là {n}).").format(n=number))
     name = _check_name(name if name is not None else _("Quầy {n}").format(n=number),
@@ -292,6 +298,7 @@ def create_counter(ctx: AppContext, *, number: int, name: str | None = None,
 def update_counter(ctx: AppContext, ref: str, *, name: str | None = None,
                    groups: Sequence[str] | None = None, active: bool | None = None
                    ) -> CounterInfo:
+    require_role(ctx, *ADMIN_ROLES)
     forget_setup(ctx)
     with translated_errors(), ctx.database.atomic():
         counter = find_counter(ctx, ref, active_only=False)
@@ -313,6 +320,7 @@ def ensure_default_queue(ctx: AppContext) -> bool:
     Called by ``sadec-desk init``; an office that already set up (or deleted) its own
     groups is left alone.
     """
+    require_role(ctx, *ADMIN_ROLES)
     forget_setup(ctx)
     with translated_errors(), ctx.database.atomic():
         office = ctx.office()
@@ -341,6 +349,7 @@ def ensure_default_queue(ctx: AppContext) -> bool:
 def same_day_policy(ctx: AppContext) -> SameDayPolicyInfo:
     """"Ngày thứ Năm không hẹn" (docs/design.md §3.2): on these weekdays eligible procedures
     are due the same day; :func:`sadec_desk.domain.calendar.due_for` applies it."""
+    require_role(ctx, *ANY_ROLE)
     weekdays = tuple(sorted(ctx.calendar.settings.same_day_weekdays))
     today = ctx.now().astimezone(VN_TZ)
     procedures = tuple((r.code, r.name) for r in Procedure.select(Procedure.code, Procedure.name)
@@ -362,6 +371,7 @@ def _parse_weekdays(values: Iterable[int]) -> list[int]:
 
 def set_same_day_weekdays(ctx: AppContext, weekdays: Iterable[int]) -> SameDayPolicyInfo:
     """Save the office's "không hẹn" weekdays (config ``calendar.same_day_weekdays``)."""
+    require_role(ctx, *ADMIN_ROLES)
     days = _parse_weekdays(weekdays)
     save_setting("calendar.same_day_weekdays", days, ctx.config.path)
     ctx.reload_config()

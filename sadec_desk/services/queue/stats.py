@@ -18,6 +18,7 @@ from sadec_desk.domain.queue_policy import TicketStatus, summarise
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
+from sadec_desk.services.access import REPORT_ROLES, require_role
 from sadec_desk.services.queue.records import QueueStats, StatsRow
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def stats_row(key: str, label: str, tickets: list, promise_s: float, horizon: da
 
 def queue_stats(ctx: AppContext, day: date | None = None) -> QueueStats:
     """Statistics of ``day`` (default: today, so far)."""
+    require_role(ctx, *REPORT_ROLES)
     today = ctx.now().astimezone(VN_TZ).date()
     day = day or today
     if day > today:

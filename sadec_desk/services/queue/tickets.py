@@ -47,7 +47,7 @@ from sadec_desk.domain.queue_policy import (
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
-from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, require_role
+from sadec_desk.services.access import ANY_ROLE, COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.queue.records import TicketInfo
 from sadec_desk.services.queue.setup import (
@@ -224,6 +224,7 @@ def _today_check(ctx: AppContext, ticket: Ticket) -> None:
 
 def find_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> Ticket:
     """Today's ticket by number ("A012") or any ticket by id (refused if not today's)."""
+    require_role(ctx, *READ_ROLES)
     today = day or local_day(ctx)
     office = ctx.office()
     if isinstance(ref, int):  # the views keep ids; people type numbers like A012
@@ -258,6 +259,7 @@ def find_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> 
 
 
 def get_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> TicketInfo:
+    require_role(ctx, *READ_ROLES)
     with translated_errors():
         return _load_info(ctx, find_ticket(ctx, ref, day=day).id)
 
@@ -407,6 +409,7 @@ def _act(ctx: AppContext, action: QueueAction, ticket_ref: str | int | None,
 
 
 def current_ticket_row(ctx: AppContext, counter: Counter) -> Ticket:
+    require_role(ctx, *READ_ROLES)
     ticket = (Ticket.select().where(Ticket.counter == counter.id, Ticket.day == local_day(ctx),
                                     Ticket.status.in_([TicketStatus.CALLED.value,
                                                        TicketStatus.SERVING.value]))
@@ -419,6 +422,7 @@ def current_ticket_row(ctx: AppContext, counter: Counter) -> Ticket:
 
 def call_ticket(ctx: AppContext, ticket: str | int, counter: str | int) -> TicketInfo:
     """Call one ticket by number: a citizen back from a hold or after being skipped."""
+    require_role(ctx, *COUNTER_ROLES)
     if counter is None:
         raise InvalidInput(_("Gọi vé cần cho biết quầy (--counter)."))
     return _act(ctx, QueueAction.CALL, ticket, counter, event="called",
@@ -428,6 +432,7 @@ def call_ticket(ctx: AppContext, ticket: str | int, counter: str | int) -> Ticke
 def recall(ctx: AppContext, ticket: str | int | None = None, *,
            counter: str | int | None = None) -> TicketInfo:
     """Call the same ticket again (the citizen did not come up yet)."""
+    require_role(ctx, *COUNTER_ROLES)
     now = ctx.now()
     return _act(ctx, QueueAction.RECALL, ticket, counter, event="recalled",
                 changes_fn=lambda t, c: {Ticket.last_called_at: now,
@@ -436,6 +441,7 @@ def recall(ctx: AppContext, ticket: str | int | None = None, *,
 
 def serve(ctx: AppContext, ticket: str | int | None = None, *,
           counter: str | int | None = None) -> TicketInfo:
+    require_role(ctx, *COUNTER_ROLES)
     now = ctx.now()
     return _act(ctx, QueueAction.SERVE, ticket, counter, event="serving",
                 changes_fn=lambda t, c: {Ticket.status: TicketStatus.SERVING.value,
@@ -445,6 +451,7 @@ def serve(ctx: AppContext, ticket: str | int | None = None, *,
 def skip(ctx: AppContext, ticket: str | int | None = None, *,
          counter: str | int | None = None) -> TicketInfo:
     """No-show: the citizen did not come after the calls."""
+    require_role(ctx, *COUNTER_ROLES)
     now = ctx.now()
     return _act(ctx, QueueAction.SKIP, ticket, counter, event="no_show",
                 changes_fn=lambda t, c: {Ticket.status: TicketStatus.NO_SHOW.value,
@@ -454,6 +461,7 @@ def skip(ctx: AppContext, ticket: str | int | None = None, *,
 def hold(ctx: AppContext, ticket: str | int | None = None, *,
          counter: str | int | None = None, note: str = "") -> TicketInfo:
     """Put aside (e.g. the citizen fetches a missing paper); call it again by number later."""
+    require_role(ctx, *COUNTER_ROLES)
     now = ctx.now()
     return _act(ctx, QueueAction.HOLD, ticket, counter, event="on_hold", note=note,
                 changes_fn=lambda t, c: {Ticket.status: TicketStatus.ON_HOLD.value,
@@ -462,6 +470,7 @@ def hold(ctx: AppContext, ticket: str | int | None = None, *,
 
 def finish(ctx: AppContext, ticket: str | int | None = None, *,
            counter: str | int | None = None) -> TicketInfo:
+    require_role(ctx, *COUNTER_ROLES)
     now = ctx.now()
     return _act(ctx, QueueAction.DONE, ticket, counter, event="done",
                 changes_fn=lambda t, c: {Ticket.status: TicketStatus.DONE.value,
@@ -473,6 +482,7 @@ def transfer(ctx: AppContext, ticket: str | int | None = None, *,
              to_group: str | None = None, note: str = "") -> TicketInfo:
     """Send the ticket to another counter (called there first) or another group's queue
     (keeping its place by issue time)."""
+    require_role(ctx, *COUNTER_ROLES)
     if (to_counter is None) == (to_group is None):
         raise InvalidInput(_("Chuyển vé cần đúng một nơi đến: --to-counter hoặc --to-group."))
     now = ctx.now()
@@ -500,6 +510,7 @@ def transfer(ctx: AppContext, ticket: str | int | None = None, *,
 
 def link_dossier(ctx: AppContext, ticket: str | int, dossier: str) -> TicketInfo:
     """Record that the citizen holding ``ticket`` handed in ``dossier`` (code or UUID)."""
+    require_role(ctx, *COUNTER_ROLES)
     text = (dossier or "").strip()
     code = find_dossier_code(text)
     with translated_errors(), ctx.database.atomic():
@@ -516,6 +527,7 @@ def link_dossier(ctx: AppContext, ticket: str | int, dossier: str) -> TicketInfo
 
 
 def tickets_of_dossier(ctx: AppContext, dossier_code: str) -> list[TicketInfo]:
+    require_role(ctx, *READ_ROLES)
     with translated_errors():
         ids = [link.ticket_id for link in TicketDossier.select().join(Dossier)
                .where(Dossier.code == dossier_code)]

@@ -46,7 +46,7 @@ from sadec_desk.domain.lifecycle import (
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
-from sadec_desk.services.access import COUNTER_ROLES, require_role
+from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalogue import active_procedure, council_fee
 from sadec_desk.services.outbox import queue_change
@@ -233,6 +233,7 @@ def find_dossier_row(reference: str) -> Dossier:
 
 def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
     """A dossier by code, UUID or the text of its receipt QR, with papers and history."""
+    require_role(ctx, *READ_ROLES)
     with translated_errors():
         dossier = find_dossier_row(reference)
         papers = tuple(PaperInfo(p.name, p.kind, p.count)
@@ -248,6 +249,7 @@ def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
 def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50,
                   offset: int = 0) -> list[DossierInfo]:
     """Newest first; papers and history are left out (see :func:`get_dossier`)."""
+    require_role(ctx, *READ_ROLES)
     _check_count("limit", limit, 1, 10000)
     query = _dossier_query()
     if status:

@@ -28,7 +28,7 @@ from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
-from sadec_desk.services.access import require_role
+from sadec_desk.services.access import COUNTER_ROLES, require_role
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.outbox import queue_change
 
@@ -219,6 +219,7 @@ def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
 def update_form(ctx: AppContext, reference: str, values: dict[str, str]) -> FilledForm:
     """The counter fills or corrects a dossier's form (any channel): the given values
     replace those stored, the others stay."""
+    require_role(ctx, *COUNTER_ROLES)
     from sadec_desk.services.reception.dossiers import find_dossier_row
 
     with translated_errors():
@@ -256,6 +257,7 @@ def form_to_fill(ctx: AppContext, reference: str) -> tuple[FormInfo, dict[str, s
 
 def check_for(ctx: AppContext, reference: str, values: dict[str, str]) -> dict[str, str]:
     """Like :func:`check`, on the form a dossier is (or will be) filled on."""
+    require_role(ctx, *READ_ROLES)
     from sadec_desk.services.reception.dossiers import find_dossier_row
 
     with translated_errors():
@@ -351,6 +353,7 @@ def print_declaration(ctx: AppContext, reference: str) -> OfficePrintResult:
     """The filled declaration form on the office printer (``printing.office_printer``),
     like Mẫu 01–05; with no printer set it is only saved. A printer problem is a sentence
     in the result and the PDF stays."""
+    require_role(ctx, *READ_ROLES)
     from sadec_desk.services.documents import office_forms
 
     path = str(declaration_pdf(ctx, reference))

@@ -14,6 +14,7 @@ from sadec_desk.db.feedback_models import SatisfactionRating
 from sadec_desk.db.queue_models import Ticket
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
+from sadec_desk.services.access import ANY_ROLE, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -34,6 +35,7 @@ def level_label(level: str) -> str:
 def record_satisfaction(ctx: AppContext, level: str, ticket: int | None = None,
                         dossier: str | None = None, *, source: str = "counter") -> None:
     """Store one rating; ``ticket`` is a ticket id, ``dossier`` a dossier code or UUID."""
+    require_role(ctx, *ANY_ROLE)
     if level not in LEVELS:
         raise InvalidInput(_("Mức hài lòng '{level}' không có; chọn một trong: {known}.")
                            .format(level=level, known=", ".join(

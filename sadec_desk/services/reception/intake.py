@@ -24,7 +24,7 @@ from sadec_desk.domain.lifecycle import STATUS_LABELS, TRANSITIONS, DossierStatu
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
-from sadec_desk.services.access import COUNTER_ROLES, require_role
+from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.catalogue import active_procedure, council_fee
 from sadec_desk.services.reception import dossiers
 from sadec_desk.services.records import DossierInfo, PaperInfo
@@ -250,6 +250,7 @@ def parse_local(text: str, what: str) -> datetime:
 
 def reschedule_from_form(ctx: AppContext, reference: str, new_due: str, reason: str
                          ) -> DossierInfo:
+    require_role(ctx, *COUNTER_ROLES)
     return dossiers.reschedule_dossier(ctx, reference, parse_local(new_due, _("Hẹn mới")),
                                        _text(reason, _("Lý do")))
 
@@ -265,6 +266,7 @@ def name_index(ctx: AppContext) -> dict[int, str]:
     """Citizen id -> folded name, kept on the context and refreshed with the rows changed
     since the last look (``updated_at``). SQLite has no unaccent, so names are folded in
     Python; folding 100,000 names takes about a second, once (bench/startup.py)."""
+    require_role(ctx, *READ_ROLES)
     index = ctx.name_index
     if index is None:
         index = ctx.name_index = {"names": {}, "since": None}
@@ -282,6 +284,7 @@ def name_index(ctx: AppContext) -> dict[int, str]:
 
 def warm_up(ctx: AppContext) -> int:
     """Build the name index ahead of the first search (the counter screen calls it)."""
+    require_role(ctx, *READ_ROLES)
     with translated_errors():
         return len(name_index(ctx))
 
@@ -289,6 +292,7 @@ def warm_up(ctx: AppContext) -> int:
 def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50) -> list[DossierInfo]:
     """By dossier code (or the receipt QR's text), 12-digit ID number, or the applicant's
     name without caring about diacritics ("nguyen van a" finds "Nguyễn Văn A")."""
+    require_role(ctx, *READ_ROLES)
     query = _text(text, _("Tìm kiếm"))
     if not query:
         raise InvalidInput(_("Nhập mã hồ sơ, số CCCD hoặc họ tên để tìm (hoặc quét mã QR "

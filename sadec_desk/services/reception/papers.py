@@ -17,7 +17,7 @@ from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.access import COUNTER_ROLES, require_role
+from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.display import channel_label
 from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.services.reception import dossiers, eforms
@@ -78,6 +78,7 @@ class DossierPapers:
 
 def papers_summary(ctx: AppContext, reference: str) -> DossierPapers:
     """The dossier's papers with their page counts, and whether it has a filled form."""
+    require_role(ctx, *READ_ROLES)
     info = dossiers.get_dossier(ctx, reference)
     filled = eforms.form_of(ctx, info.code)
     form_paper = filled.form.paper_index if filled is not None else None
@@ -127,6 +128,7 @@ def add_file_pages(ctx: AppContext, reference: str, paper_index: int,
                    paths: list[str] | tuple[str, ...]) -> list[store.PageInfo]:
     """Add image files (photos or scans a citizen brought) as the next pages of a paper
     of the dossier; each page writes the dossier's ``dossier.pages`` outbox row."""
+    require_role(ctx, *COUNTER_ROLES)
     paper = _paper(ctx, reference, paper_index)
     added = []
     for name in paths:
@@ -149,6 +151,7 @@ def add_file_pages(ctx: AppContext, reference: str, paper_index: int,
 def add_scanned_page(ctx: AppContext, reference: str, paper_index: int,
                      device: str | None = None) -> store.PageInfo:
     """Scan one page on the office scanner and add it to a paper of the dossier."""
+    require_role(ctx, *COUNTER_ROLES)
     from sadec_desk.adapters import scanner
 
     paper = _paper(ctx, reference, paper_index)

@@ -10,6 +10,7 @@ from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
+from sadec_desk.services.access import REPORT_ROLES, require_role
 from sadec_desk.services.documents.pdf import BookRow
 from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reports.figures import Period
@@ -23,6 +24,7 @@ _NOTE_KINDS = (DossierStatus.REFUSED.value, DossierStatus.WITHDRAWN.value,
 
 
 def book_rows(ctx: AppContext, period: Period) -> list[BookRow]:
+    require_role(ctx, *REPORT_ROLES)
     rows = list(tuple_rows(
         Dossier.select(Dossier.id, Dossier.code, ProcedureRow.name, Citizen.full_name,
                        Citizen.address, Dossier.phone, Dossier.received_at,

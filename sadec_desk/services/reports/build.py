@@ -314,6 +314,7 @@ def export_report(ctx: AppContext, date_from, date_to, *, fmt: str, out: str | P
     phones) as a sheet: leader/IT only, and the file name says it holds personal data.
     The PDF book is :func:`export_book`.
     """
+    _require(ctx, PERSONAL_EXPORT_ROLES if book else REPORT_ROLES)
     from sadec_desk.services.reports import charts  # matplotlib: loaded when a chart is drawn
 
     if fmt not in ("pdf", "xlsx"):
@@ -322,7 +323,6 @@ def export_report(ctx: AppContext, date_from, date_to, *, fmt: str, out: str | P
     if book and fmt == "pdf":
         raise InvalidInput(_("Sổ theo dõi hồ sơ (Mẫu 06) dạng PDF là một tệp riêng (khổ A4 "
                              "ngang): dùng 'sadec-desk report book'."))
-    _require(ctx, PERSONAL_EXPORT_ROLES if book else REPORT_ROLES)
     path = output_path(out, fmt, book)
     period = make_period(date_from, date_to)
     with translated_errors():

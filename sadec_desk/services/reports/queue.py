@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sadec_desk.db.queue_models import ServiceGroup, Ticket
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
+from sadec_desk.services.access import REPORT_ROLES, require_role
 from sadec_desk.services.display import weekday_vi
 from sadec_desk.services.queue.stats import stats_row
 from sadec_desk.services.reports.figures import Period, QueueReport, WeekdayLine
@@ -42,6 +43,7 @@ def _stats(key, label, tickets, promise_s, now):
 
 
 def queue_report(ctx: AppContext, period: Period) -> QueueReport:
+    require_role(ctx, *REPORT_ROLES)
     now = ctx.now()
     promise_min = ctx.config["queue.wait_promise_minutes"]
     promise_s = promise_min * 60.0

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from sadec_desk.db.feedback_models import SatisfactionRating
+from sadec_desk.services.access import REPORT_ROLES, require_role
 from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reception.feedback import LEVELS, SOURCES
 from sadec_desk.services.reports.figures import Period, SatisfactionLine, SatisfactionReport
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 
 def satisfaction_report(ctx: AppContext, period: Period) -> SatisfactionReport:
+    require_role(ctx, *REPORT_ROLES)
     R = SatisfactionRating
     where = ((R.office == ctx.office().id) & (R.at >= period.start) & (R.at < period.end))
     counts: dict[tuple[str, str], int] = {

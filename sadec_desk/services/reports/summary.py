@@ -28,6 +28,7 @@ from sadec_desk.domain.lifecycle import (
     deadline_state,
 )
 from sadec_desk.domain.timezone import VN_TZ
+from sadec_desk.services.access import REPORT_ROLES, require_role
 from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reports.figures import (
     DeadlineCounts,
@@ -97,6 +98,7 @@ def due_soon_limit(ctx: AppContext, now: datetime, working_days: int = 2) -> dat
 
 
 def summary(ctx: AppContext, period: Period) -> SummaryReport:
+    require_role(ctx, *REPORT_ROLES)
     now = ctx.now()
     office_id = ctx.office().id
     in_period = ((Dossier.office == office_id) & (Dossier.received_at >= period.start)
@@ -152,6 +154,7 @@ def summary(ctx: AppContext, period: Period) -> SummaryReport:
 
 def overdue(ctx: AppContext) -> OverdueReport:
     """Unfinished dossiers past their due time, and those due within 2 working days."""
+    require_role(ctx, *REPORT_ROLES)
     now = ctx.now()
     limit = due_soon_limit(ctx, now)
     rows = list(tuple_rows(

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import argon2
 import pytest
-from appfixtures import SAMPLE_QR, make_ctx
+from appfixtures import SAMPLE_QR, make_ctx, sign_in_as
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +33,7 @@ def cheap_hashes(monkeypatch):
 def _staff(ctx):
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="mật khẩu dài")
-    ctx.user = users.get_user(ctx, "admin")
+    sign_in_as(ctx, "admin")
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
                       pin="2468", counter=1)
     users.create_user(ctx, username="lanh.dao", full_name="Trần Lãnh Đạo", role="leader",
@@ -108,7 +108,7 @@ def test_unknown_and_disabled_accounts(ctx):
     _staff(ctx)
     with pytest.raises(SignInFailed, match="không đúng"):
         users.sign_in(ctx, "nobody", "whatever")
-    ctx.user = users.get_user(ctx, "admin")
+    sign_in_as(ctx, "admin")
     users.set_active(ctx, "hoa.nt", False)
     with pytest.raises(InvalidInput, match="CNTT cuối cùng"):
         users.set_active(ctx, "admin", False)

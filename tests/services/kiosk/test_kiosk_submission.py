@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from appfixtures import SAMPLE_QR
+from appfixtures import SAMPLE_QR, sign_in_as
 from PIL import Image, ImageDraw
 
 from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
@@ -53,7 +53,7 @@ def kiosk_signed_in(ctx):
     """The kiosk as it runs: opened by an IT officer (not a counter role), GUI rules on."""
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="matkhau-cntt")
-    ctx.user = users.get_user(ctx, "admin")
+    sign_in_as(ctx, "admin")
     ctx.sign_in_required = True
 
 
