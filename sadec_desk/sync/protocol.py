@@ -135,7 +135,8 @@ def verify_bundle(bundle: dict, key_for: Callable[[str], str | None]) -> str:
     if key is None:
         raise BundleError("unknown device")
     expected = hmac.new(key.encode(), _canonical(bundle), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
+    # bytes on both sides: a signature with non-ASCII characters is simply wrong
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         raise BundleError("the signature does not match: the file was changed or not "
                           "made by this device")
     return device_id

@@ -55,12 +55,13 @@ class RunningPortal:
         assert not self.thread.is_alive(), "portal thread did not stop"
 
 
-def start_portal(path: Path, *, token_ttl: int = 3600) -> RunningPortal:
+def start_portal(path: Path, *, token_ttl: int = 3600, test_hooks: bool = True
+                 ) -> RunningPortal:
     from waitress import create_server
 
     database = open_portal_database(None, path)
     store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl))
-    app = create_app(store, admin_key=ADMIN_KEY, test_hooks=True)
+    app = create_app(store, admin_key=ADMIN_KEY, test_hooks=test_hooks)
     server = create_server(app, host="127.0.0.1", port=0, threads=4,
                            asyncore_loop_timeout=0.2)
     failure: list[str] = []

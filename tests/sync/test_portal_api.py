@@ -17,6 +17,7 @@ from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
 from sadec_desk.sync.portal.app import create_app
 
+OP_A, OP_B, OP_C = "op-a", "op-b", "op-c"
 DOC = Path(__file__).resolve().parents[2] / "docs" / "portal-openapi.json"
 
 
@@ -60,15 +61,16 @@ def test_push_is_idempotent_and_ordered_per_dossier(portal):
     store = portal.store
     with store.database.connection_context():
         dev = store.enrol(store.new_enrolment_code(AGENCY), "x", AGENCY)["device_id"]
-        dossier = {"uuid": "u1", "code": f"{AGENCY}-261126-0001", "procedure_code": "1.001193",
+        u1 = "0b6f1c1e-4a8e-4f7e-9d52-1f0e6c1a0001"
+        dossier = {"uuid": u1, "code": f"{AGENCY}-261126-0001", "procedure_code": "1.001193",
                    "received_at": "2026-11-26T09:00:00+07:00",
                    "due_at": "2026-11-26T17:00:00+07:00", "status": "received",
                    "channel": "counter", "citizen": {"id_number": "034303011829"}}
-        ops = [{"op_id": "a", "dossier_uuid": "u1", "op": "dossier.received", "base_version": 0,
+        ops = [{"op_id": OP_A, "dossier_uuid": u1, "op": "dossier.received", "base_version": 0,
                 "payload": dossier},
-               {"op_id": "b", "dossier_uuid": "u1", "op": "dossier.status", "base_version": 0,
+               {"op_id": OP_B, "dossier_uuid": u1, "op": "dossier.status", "base_version": 0,
                 "payload": {"to_status": "bogus"}},
-               {"op_id": "c", "dossier_uuid": "u1", "op": "dossier.status", "base_version": 0,
+               {"op_id": OP_C, "dossier_uuid": u1, "op": "dossier.status", "base_version": 0,
                 "payload": {"to_status": "processing"}}]
         first = store.push(dev, ops)
         assert [r["result"] for r in first] == ["applied", "rejected", "conflict"]
@@ -77,7 +79,7 @@ def test_push_is_idempotent_and_ordered_per_dossier(portal):
         # the refused op may be re-sent: its op_id is kept, its answer worked out again
         fixed = store.push(dev, ops[2:])
         assert fixed[0]["result"] == "applied" and fixed[0]["version"] == 2
-        assert store.get_dossier("u1")["status"] == "processing"
+        assert store.get_dossier(u1)["status"] == "processing"
         page = store.changes(dev, 0, 1)
         assert page["has_more"] and page["cursor"] == page["changes"][0]["seq"]
         assert store.changes(dev, page["cursor"], 10)["changes"][0]["version"] == 2

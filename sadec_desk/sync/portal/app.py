@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import json
 import threading
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import peewee
 
 from sadec_desk.sync import protocol as P
+from sadec_desk.sync.portal import validate as V
 from sadec_desk.sync.portal.store import BlobError, EnrolmentRefused, PortalStore
 
 
@@ -69,18 +71,36 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         if not store.database.is_closed():
             store.database.close()
 
-    def body() -> dict:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise _BadRequest("the body must be a JSON object")
-        return data
-
     class _BadRequest(Exception):
-        pass
+        status = 400
+
+    class _TooLarge(_BadRequest):
+        status = 413
 
     @app.errorhandler(_BadRequest)
     def _bad(exc):
-        return fail(400, str(exc))
+        return fail(exc.status, str(exc))
+
+    def body(limit: int = V.MAX_SMALL_BODY) -> dict:
+        """The request's JSON object: at most ``limit`` bytes (413), nested at most
+        V.MAX_JSON_DEPTH deep (400); read only once its size is known to fit."""
+        size = request.content_length
+        if size is not None and size > limit:
+            raise _TooLarge(f"the body may be at most {limit} bytes here")
+        raw = request.stream.read(limit + 1)
+        if len(raw) > limit:
+            raise _TooLarge(f"the body may be at most {limit} bytes here")
+        try:
+            data = json.loads(raw)
+        except RecursionError:
+            raise _BadRequest(f"the body nests deeper than {V.MAX_JSON_DEPTH} levels") from None
+        except ValueError:  # includes bad UTF-8
+            raise _BadRequest("the body is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise _BadRequest("the body must be a JSON object")
+        if not V.json_depth_ok(data):
+            raise _BadRequest(f"the body nests deeper than {V.MAX_JSON_DEPTH} levels")
+        return data
 
     class _NoOffice(Exception):
         pass
@@ -132,17 +152,12 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         return jsonify(answer)
 
     def check_ops(ops: Any) -> list[dict]:
-        if not isinstance(ops, list) or not ops or len(ops) > 5000:
-            raise _BadRequest("'ops' must be a list of 1 to 5000 operations")
+        if not isinstance(ops, list) or not ops or len(ops) > V.MAX_OPS:
+            raise _BadRequest(f"'ops' must be a list of 1 to {V.MAX_OPS} operations")
         for o in ops:
-            if not isinstance(o, dict):
-                raise _BadRequest("each operation must be an object")
-            for key, kind in (("op_id", str), ("dossier_uuid", str), ("op", str),
-                              ("base_version", int), ("payload", dict)):
-                if not isinstance(o.get(key), kind):
-                    raise _BadRequest(f"operation field {key!r} is missing or of the wrong type")
-            if o["op"] not in P.OPS:
-                raise _BadRequest(f"unknown operation {o['op']!r}")
+            problem = V.operation_problem(o)
+            if problem:
+                raise _BadRequest(problem)
         return ops
 
     def push_answer(results):
@@ -165,7 +180,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         device_id = device()
         if device_id is None:
             return fail(401, "missing or expired token")
-        ops = check_ops(body().get("ops"))
+        ops = check_ops(body(V.MAX_PUSH_BODY).get("ops"))
         return push_answer(store.push(device_id, ops))
 
     @app.post(f"{P.API}/bundles")
@@ -173,7 +188,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         """An offline export file brought in by another machine (sadec-desk sync import)."""
         if device() is None:
             return fail(401, "missing or expired token")
-        data = body()
+        data = body(V.MAX_BUNDLE_BODY)
         try:
             origin = P.verify_bundle(data, store.device_key)
         except P.BundleError as exc:
@@ -188,6 +203,8 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         # the pages the bundle's ops name travel inside it: stored before the ops
         # that need them are applied
         for sha256, text in blobs.items():
+            if not P.is_sha256(sha256) or not isinstance(text, str):
+                return fail(400, "'blobs' must map SHA-256 names to base64 data")
             try:
                 store.put_blob(sha256, base64.b64decode(str(text), validate=True), g.agency)
             except binascii.Error:
@@ -205,9 +222,11 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
             return fail(401, "missing or expired token")
         try:
             since = int(request.args.get("since", "0"))
-            limit = min(max(int(request.args.get("limit", "500")), 1), 5000)
+            limit = int(request.args.get("limit", "500"))
         except ValueError:
             return fail(400, "since and limit must be integers")
+        if not (0 <= since <= V.MAX_CURSOR and 1 <= limit <= V.MAX_PAGE):
+            return fail(400, f"since must be 0 to {V.MAX_CURSOR}, limit 1 to {V.MAX_PAGE}")
         if test_hooks and faults.take("garbage_changes"):
             return Response("{not json", status=200, mimetype="application/json")
         return jsonify(store.changes(device_id, since, limit))
@@ -316,7 +335,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
 
     @app.post(f"{P.API}/admin/dossiers")
     def online_dossier():
-        data = body()
+        data = body(V.MAX_ADMIN_BODY)
         try:
             return jsonify(store.create_online_dossier(data))
         except (KeyError, TypeError, P.SchemaError) as exc:
@@ -327,7 +346,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     @app.post(f"{P.API}/admin/dossiers/<uuid>/papers")
     def portal_papers(uuid):
         try:
-            found = store.portal_attachments_change(uuid, body())
+            found = store.portal_attachments_change(uuid, body(V.MAX_ADMIN_BODY))
         except (KeyError, TypeError, P.SchemaError) as exc:
             return fail(422, f"bad papers or form: {exc}")
         return jsonify(found) if found else fail(404, "unknown dossier")
@@ -335,9 +354,11 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     @app.post(f"{P.API}/admin/dossiers/<uuid>/status")
     def portal_status(uuid):
         data = body()
+        if not isinstance(data.get("note", ""), str) or not V.is_text(data.get("note", "")):
+            return fail(400, f"'note' must be text of at most {V.MAX_TEXT} characters")
         try:
             found = store.portal_status_change(uuid, str(data.get("status")),
-                                               str(data.get("note", "")))
+                                               data.get("note", ""))
         except ValueError as exc:
             return fail(400, str(exc))
         return jsonify(found) if found else fail(404, "unknown dossier")
@@ -347,8 +368,8 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         from sadec_desk.errors import UserError
 
         try:
-            return jsonify(store.publish_procedure(body()))
-        except (ValueError, UserError) as exc:
+            return jsonify(store.publish_procedure(body(V.MAX_ADMIN_BODY)))
+        except (ValueError, KeyError, TypeError, AttributeError, UserError) as exc:
             return fail(400, str(exc))
 
     @app.post(f"{P.API}/admin/tokens/expire")

@@ -28,6 +28,7 @@ from sadec_desk.sync.portal.models import (
     PortalProcedure,
     portal_proxy,
 )
+from sadec_desk.sync.portal.validate import payload_problem
 
 
 def not_your_office() -> str:
@@ -140,6 +141,9 @@ class PushBatch:
                                                   "cùng lượt gửi chưa được áp dụng."),
                                 record=False)
         kind, payload = op["op"], op["payload"]
+        problem = payload_problem(kind, payload)
+        if problem:  # malformed: refused with the reason, never in the feed
+            return self._refuse(op, P.REJECTED, problem)
         if kind == "dossier.received":
             if current is not None:
                 return self._refuse(op, P.CONFLICT, _("Hồ sơ đã có trên cổng."))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sadec_desk.sync.portal.app import create_app
 from sadec_desk.sync.portal.models import open_portal_database
 from sadec_desk.sync.portal.store import PortalStore
+from sadec_desk.sync.portal.validate import MAX_BUNDLE_BODY
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,10 @@ def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key
         log.info("dropped %d abandoned partial uploads", dropped)
     app = create_app(store, admin_key=admin_key, test_hooks=test_hooks)
     server = create_server(app, host=host, port=port, threads=threads,
-                           channel_timeout=60, ident="sadec-desk-portal")
+                           channel_timeout=60, ident="sadec-desk-portal",
+                           # waitress answers 413 itself past the largest body any
+                           # endpoint takes (each endpoint then checks its own limit)
+                           max_request_body_size=MAX_BUNDLE_BODY)
     if ready is not None:
         ready(server)
     try:

@@ -48,6 +48,7 @@ from sadec_desk.sync.portal.models import (
     Token,
     utcnow,
 )
+from sadec_desk.sync.portal.validate import dossier_problem
 
 #: largest chunk one PATCH may carry, and largest blob; bigger ones get 413
 MAX_CHUNK_BYTES = P.MAX_CHUNK_BYTES
@@ -470,7 +471,9 @@ class PortalStore:
             "pages": 0, "copies": 1, "phone": data.get("phone", ""),
             "received_by": "portal", "citizen": data["citizen"], "version": 1,
         }
-        P.check_dossier(dossier)
+        problem = dossier_problem(dossier)
+        if problem:  # nothing malformed enters the feed
+            raise P.SchemaError(problem)
         with self.write():
             # an online dossier comes with its scanned papers and its filled form, as
             # on the real portals; the blobs must already be here (admin upload)
