@@ -8,9 +8,14 @@ work is done, not only by hiding a button.
 Nobody signed in: the command line acts as the machine's administrator (anyone who
 can run ``sadec-desk`` on this machine can open the database file anyway), while the
 desktop app sets ``ctx.sign_in_required`` and is refused everything until a user
-signs in. Accounts and sign-in live in :mod:`sadec_desk.services.admin.users`; this
-module imports nothing of the services, so any service can check a role without
-pulling in the accounts (and their import chain).
+signs in. The app's own background rounds (sync, printing, the scheduled backup) act
+as the machine through :func:`as_machine`, whoever is signed in. A public function that
+checks no role is named in :data:`PUBLIC` with the reason (tests/services/test_roles.py
+holds every function to one or the other).
+
+Accounts and sign-in live in :mod:`sadec_desk.services.admin.users`; this module
+imports nothing of the services, so any service can check a role without pulling in the
+accounts (and their import chain).
 """
 
 from __future__ import annotations

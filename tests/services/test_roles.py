@@ -237,3 +237,27 @@ def test_only_the_first_account_is_made_without_a_role(ctx):
     with pytest.raises(PermissionDenied):
         users.create_user(ctx, username="mallory", full_name="Mallory", role="it",
                           password="mật-khẩu-dài-2")
+
+
+def test_the_background_rounds_run_as_the_machine_under_a_clerk(as_clerk):
+    """The sync and print workers share the GUI's context: with a clerk signed in they
+    still run (as the machine), while the clerk's own calls to the same engine are refused."""
+    import socket
+
+    from sadec_desk.services.printing.worker import PrintRounds
+    from sadec_desk.sync import engine, state
+    from sadec_desk.sync.worker import SyncWorker
+
+    ctx = as_clerk
+    with socket.socket() as s:  # a port nobody listens on: the round fails on the network
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctx.config.values["sync.portal_url"] = f"http://127.0.0.1:{port}"
+    state_before = state.get_state("last_attempt_at", "")
+    report = SyncWorker(ctx).step()
+    assert report is not None  # no PermissionDenied swallowed in the log
+    assert state.get_state("last_attempt_at", "") != state_before
+    assert PrintRounds(ctx)().failed == 0
+    assert ctx.user.username == "mallory" and ctx.sign_in_required is True
+    with pytest.raises(PermissionDenied):
+        engine.run_once(ctx, force=True)
