@@ -21,23 +21,41 @@ from sadec_desk.services.catalogue import ensure_catalogue
 from sadec_desk.services.context import AppContext, utc_now
 
 
-def open_database(config: Config) -> peewee.Database:
+def database_for(config: Config) -> peewee.Database:
+    """The configured database, bound to the models but not opened (peewee connects on
+    first use, without migrating)."""
     if config.uses_server_database:
         database = dbmod.url_database(config["database.url"])
     else:
-        # a sqlite:/// URL only moves the file: it keeps the durable pragmas below
+        # a sqlite:/// URL only moves the file: it keeps the durable pragmas
+        database = dbmod.sqlite_database(config.sqlite_path,
+                                         busy_timeout_ms=config["database.busy_timeout_ms"])
+    dbmod.bind(database)
+    return database
+
+
+def open_database(config: Config) -> peewee.Database:
+    if not config.uses_server_database:
         path = config.sqlite_path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseError(_("Không tạo được thư mục dữ liệu {path} ({error})."
                                   ).format(path=path.parent, error=exc)) from None
-        database = dbmod.sqlite_database(path, busy_timeout_ms=config["database.busy_timeout_ms"])
-    dbmod.bind(database)
+    database = database_for(config)
     with dbmod.translated_errors():
         database.connect(reuse_if_open=True)
         migrate(database)
     return database
+
+
+def settings_context(config: Config | None = None) -> AppContext:
+    """The settings, with the database named but not opened: for the tasks that must work
+    whatever state the live file is in (``backup list``/``verify``, and a restore over a
+    damaged database, which never reads it)."""
+    config = config or load_config()
+    set_language(config["ui.language"])
+    return AppContext(config=config, database=database_for(config))
 
 
 def open_context(config: Config | None = None, *,

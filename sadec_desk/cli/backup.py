@@ -5,30 +5,13 @@ from __future__ import annotations
 
 import sys
 
-from sadec_desk.bootstrap import open_context
+from sadec_desk.bootstrap import open_context, settings_context
 from sadec_desk.cli.base import EXIT_PROBLEMS, command, emit, group
-from sadec_desk.config import load_config
-from sadec_desk.db import database as dbmod
 from sadec_desk.errors import InvalidInput
-from sadec_desk.i18n import _, set_language
+from sadec_desk.i18n import _
 from sadec_desk.services import audit
 from sadec_desk.services.admin import backup
-from sadec_desk.services.context import AppContext
 from sadec_desk.services.display import format_datetime
-
-
-def settings_only_context() -> AppContext:
-    """The settings, with the database named but not opened (peewee opens it on first use,
-    without migrating): ``backup list``/``verify`` read only the backup folder, and a
-    restore over a damaged database never reads it, so they work whatever state the live
-    file is in."""
-    config = load_config()
-    set_language(config["ui.language"])
-    database = (dbmod.url_database(config["database.url"]) if config.uses_server_database
-                else dbmod.sqlite_database(config.sqlite_path,
-                                           busy_timeout_ms=config["database.busy_timeout_ms"]))
-    dbmod.bind(database)
-    return AppContext(config=config, database=database)
 
 
 def cmd_audit_verify(args, ctx) -> None:
@@ -88,14 +71,14 @@ def cmd_backup_create(args, ctx) -> None:
 
 
 def cmd_backup_list(args, _ctx) -> None:
-    ctx = settings_only_context()
+    ctx = settings_context()
     items = backup.list_backups(ctx)
     emit(args, items, lambda: [_("Thư mục sao lưu: {d}").format(d=backup.backup_dir(ctx))]
          + ([_backup_line(b) for b in items] or [_("Chưa có bản sao lưu nào.")]))
 
 
 def cmd_backup_verify(args, _ctx) -> None:
-    result = backup.verify_backup(settings_only_context(), args.name)
+    result = backup.verify_backup(settings_context(), args.name)
     emit(args, result, lambda: (
         [_("Bản sao lưu {name} tốt: toàn vẹn, đúng mã SHA-256 và số dòng.").format(
             name=result.name)] if result.ok else
@@ -111,7 +94,7 @@ def cmd_backup_restore(args, _ctx) -> None:
                              "hiện tại được giữ lại thành một bản 'before-restore', hoặc nếu tệp "
                              "đã hỏng thì tệp được đổi tên thành '….damaged-…'). Đóng Sa Đéc "
                              "Desk ở các quầy khác rồi chạy lại với --yes.").format(name=args.name))
-    ctx = settings_only_context()
+    ctx = settings_context()
     try:
         if not backup.live_database_damage(ctx) and (ctx.config.uses_server_database
                                                      or ctx.config.sqlite_path.exists()):
@@ -149,7 +132,7 @@ def register(sub) -> None:
                    help="only when the newest backup is older than backup.interval_hours "
                         "(for cron / Task Scheduler)")
     # list, verify and restore never need the live database to be readable (needs_db=False:
-    # they make their own context, see settings_only_context)
+    # they make their own context, see bootstrap.settings_context)
     command(g, "list", cmd_backup_list, needs_db=False, help="list backups, newest first")
     p = command(g, "verify", cmd_backup_verify, needs_db=False,
                 help="check one backup; exit 1 if unusable")
