@@ -17,6 +17,7 @@ from typing import Any
 
 import peewee
 
+from sadec_desk.errors import UserError
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.portal import validate as V
 from sadec_desk.sync.portal.store import BlobError, EnrolmentRefused, PortalStore
@@ -319,8 +320,6 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
 
     @app.post(f"{P.API}/admin/enrolments")
     def new_enrolment():
-        from sadec_desk.errors import UserError
-
         agency = body().get("agency")
         if not isinstance(agency, str):
             return fail(400, "'agency' (the office's QCVN 102:2016 agency code) is required")
@@ -365,8 +364,6 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
 
     @app.post(f"{P.API}/admin/procedures")
     def publish():
-        from sadec_desk.errors import UserError
-
         try:
             return jsonify(store.publish_procedure(body(V.MAX_ADMIN_BODY)))
         except (ValueError, KeyError, TypeError, AttributeError, UserError) as exc:
