@@ -186,6 +186,7 @@ def run(out: Path) -> int:
     from sadec_desk.bootstrap import open_context
     from sadec_desk.config import load_config
     from sadec_desk.domain.timezone import VN_TZ
+    from sadec_desk.services.access import as_machine
     from sadec_desk.services.admin import users
     from sadec_desk.services.printing.worker import print_state
     from sadec_desk.services.queue import tickets
@@ -237,8 +238,8 @@ def run(out: Path) -> int:
         tickets.take_ticket(ctx, group, priority=priority, print_ticket=False)
         later()
     counter = shell.screen
-    shell.on_print_state(print_state(ctx, check_printer=True, last=None))
-    shell.status.show_sync(sync_status(ctx))
+    shell.on_print_state(print_state(as_machine(ctx), check_printer=True, last=None))
+    shell.status.show_sync(sync_status(as_machine(ctx)))  # as the sync worker does
     later(5)
     counter.on_queue_action("next")
     settle()
@@ -255,8 +256,8 @@ def run(out: Path) -> int:
     counter.on_save()
     tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text
                or "chưa in" in counter.receive_message.text, timeout=20)
-    shell.on_print_state(print_state(ctx, check_printer=False, last=None))
-    shell.status.show_sync(sync_status(ctx))
+    shell.on_print_state(print_state(as_machine(ctx), check_printer=False, last=None))
+    shell.status.show_sync(sync_status(as_machine(ctx)))  # as the sync worker does
     settle()
     grab(win, out / "05-da-tiep-nhan.png")
 
