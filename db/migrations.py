@@ -22,9 +22,6 @@ from sadec_desk.db.schema import ALL_MODELS
 from sadec_desk.errors import DatabaseError
 from sadec_desk.i18n import _
 
-LATEST = 2
-
-
 def _add_attachments(database: peewee.Database) -> None:
     """2: scanned pages and e-forms of kiosk submissions (issue #8)."""
     database.create_tables(ATTACHMENT_MODELS)
@@ -33,6 +30,9 @@ def _add_attachments(database: peewee.Database) -> None:
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
 UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments}
+
+#: the schema version a new database is created at
+LATEST = max(UPGRADES)
 
 _ADVISORY_LOCK_KEY = 7270010  # any constant shared by every counter of the office
 
@@ -88,7 +88,7 @@ def migrate(database: peewee.Database) -> int:
             _install_append_only_triggers(database)
             _stamp(LATEST)
         else:
-            for version in range(before + 1, LATEST + 1):
+            for version in sorted(v for v in UPGRADES if v > before):
                 UPGRADES[version](database)
                 _stamp(version)
     return before

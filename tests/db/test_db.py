@@ -156,7 +156,7 @@ def test_released_schema_1_database_upgrades_and_keeps_its_dossiers():
     ctx = open_context(load_config())
     try:
         assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] \
-            == list(range(1, migrations.LATEST + 1))
+            == [1, *sorted(migrations.UPGRADES)]
         assert set(ctx.database.get_tables()) >= {t._meta.table_name for t in ALL_MODELS}
         old = dossiers.list_dossiers(ctx)
         assert [d.procedure_code for d in old] == ["1.001193"]
