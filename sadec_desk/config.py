@@ -170,22 +170,49 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sync.backoff_base_seconds", int, 5,
             "First wait after a network/server failure; doubles each time (with jitter)."),
     Setting("sync.backoff_max_seconds", int, 900, "Longest wait between two failed tries."),
-    Setting("sync.gateway_url", str, "", "Base URL of the provincial gateway (LGSP)."),
+    Setting("sync.gateway_envelope", str, "service-in-body",
+            "How the provincial gateway takes DongBoHoSoMC / CapNhatTienDoHoSoMC "
+            "(docs/sync.md 'Kết nối LGSP / DVCQG'): 'service-in-body' (one endpoint "
+            "sync.gateway_url, service/session/madonvi in the body), 'url-per-service' "
+            "(sync.gateway_create_url/_update_url/_progress_url, bare arrays) or 'query' "
+            "(sync.gateway_url is the DongBoHoSoMC path; MaDinhDanhDV and isUpdating in "
+            "the query)."),
+    Setting("sync.gateway_url", str, "",
+            "The provincial gateway (LGSP): the one endpoint ('service-in-body') or the "
+            "DongBoHoSoMC path ('query')."),
+    Setting("sync.gateway_auth_url", str, "",
+            "Gateway login URL (body {username, password}, answer session); empty = no "
+            "login (gateways that trust the office's network)."),
+    Setting("sync.gateway_create_url", str, "", "'url-per-service': URL that creates dossiers."),
+    Setting("sync.gateway_update_url", str, "", "'url-per-service': URL that updates dossiers."),
+    Setting("sync.gateway_progress_url", str, "",
+            "'url-per-service': URL of CapNhatTienDoHoSoMC (progress entries)."),
+    Setting("sync.gateway_dstcode", str, "",
+            "Value of the 'dstcode' header the province gives; empty = no header."),
     Setting("sync.gateway_username", str, "", "Gateway account; its password is stored "
-            "in the database by 'sadec-desk sync gateway-login --password-stdin'."),
-    Setting("sync.gateway_unit", str, "",
-            "DonViXuLy sent to the gateway; empty = office.agency_code."),
-    Setting("sync.gateway_field_codes", dict, {"Hộ tịch": "G01"},
-            "MaLinhVuc per procedure field (TenLinhVuc) for the gateway; unverified "
-            "default, use your province's codes.", str),
+            "by 'sadec-desk sync gateway-login --password-stdin'."),
+    Setting("sync.gateway_unit_code", str, "",
+            "Unit code sent as madonvi / MaDinhDanhDV; empty = office.agency_code."),
+    Setting("sync.gateway_file_base_url", str, "",
+            "File store the gateway downloads scanned pages from (DuongDanTaiTepTin): the "
+            "reference portal's address; empty = scanned pages are not sent to the gateway."),
+    Setting("sync.gateway_subject_id", str, "none",
+            "What MaDoiTuong carries: 'none' (empty, as OpenCPS and Thanh Hóa send for desk "
+            "dossiers) or 'id_number' (the CCCD number, as the Hà Giang client sends)."),
+    Setting("sync.gateway_field_codes", dict, {},
+            "Fallback MaLinhVuc per field name (TenLinhVuc) when the gateway's LayThuTuc "
+            "does not answer for a procedure; codes look like G03-GD09.", str),
     Setting("sync.gateway_channel_map", dict,
             {"counter": "1", "kiosk": "1", "online": "2", "postal": "3"},
-            "HinhThuc code per channel for the gateway (unverified, province-specific).", str),
+            "KenhThucHien per channel (national codes 1 desk, 2 online, 3 public post); "
+            "whether the kiosk counts as 1 or 2 is unverified.", str),
     Setting("sync.gateway_status_map", dict,
-            {"received": "1", "processing": "2", "supplement_requested": "3", "done": "4",
-             "returned": "5", "refused": "6", "withdrawn": "7"},
-            "Gateway TrangThaiHoSo/TrangThai code per dossier status; the codes differ by "
-            "province (docs/design.md §3.9), check your province's gateway documentation.", str),
+            {"received": "2", "processing": "4", "supplement_requested": "5", "done": "9",
+             "returned": "10", "refused": "3", "refused_after_processing": "8",
+             "withdrawn": "7"},
+            "TrangThaiHoSo / TrangThai per dossier status: the national list (2 received, "
+            "3 refused at reception, 4 processing, 5 supplement, 7 withdrawn, 8 stopped, "
+            "9 processed, 10 returned).", str),
     Setting("backup.dir", str, "",
             "Folder of database backups; empty = 'backups' in the data dir. Prefer another "
             "disk or a USB drive."),
