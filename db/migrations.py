@@ -27,9 +27,16 @@ def _add_attachments(database: peewee.Database) -> None:
     database.create_tables(ATTACHMENT_MODELS)
 
 
+def _add_quarantine(database: peewee.Database) -> None:
+    """3: changes from the portal's feed kept aside instead of blocking the pull (issue #14)."""
+    from sadec_desk.db.sync_models import QuarantinedChange
+
+    database.create_tables([QuarantinedChange])
+
+
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
-UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments}
+UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)
