@@ -7,9 +7,20 @@ Vietnamese labels are drawn with the same font the slips use (printers/fonts.py)
 from __future__ import annotations
 
 import io
+import os
+import sys
 from pathlib import Path
 
-import matplotlib
+from sadec_desk.config import data_dir
+
+# matplotlib's font cache kept in the app's data folder (issue #19): its default, the home
+# folder's .matplotlib, may be unwritable for a Windows service account, and a frozen
+# build (PyInstaller sets a new temporary folder at each start) would rebuild the cache at
+# every report. Set before matplotlib is imported: it reads the variable once.
+if getattr(sys, "frozen", False) or not os.environ.get("MPLCONFIGDIR"):
+    os.environ["MPLCONFIGDIR"] = str(data_dir() / "matplotlib")
+
+import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")  # before pyplot: worker threads and servers have no display
 
