@@ -106,6 +106,12 @@ def cmd_dossier_reschedule(args, ctx: AppContext) -> None:
         code=info.code, due=format_datetime(info.due_at))])
 
 
+def cmd_dossier_void(args, ctx: AppContext) -> None:
+    info = dossiers.void_dossier(ctx, args.reference, args.reason or "")
+    emit(args, info, lambda: [_("Hồ sơ {code}: {label}").format(
+        code=info.code, label=info.status_label)])
+
+
 def register(sub) -> None:
     g = group(sub, "citizen", "citizen ID card (CCCD) QR")
     p = command(g, "parse-qr", cmd_citizen_parse, needs_db=False, help="parse CCCD QR text")
@@ -143,3 +149,7 @@ def register(sub) -> None:
     p.add_argument("reference", metavar="CODE")
     p.add_argument("--due", required=True, help="new ISO date-time due")
     p.add_argument("--reason", required=True)
+    p = command(g, "void", cmd_dossier_void,
+                help="void a dossier created by mistake (Hủy do nhập nhầm)")
+    p.add_argument("reference", metavar="CODE")
+    p.add_argument("--reason", help="what the mistake was (required)")

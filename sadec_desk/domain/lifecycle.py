@@ -2,6 +2,11 @@
 
 Statuses follow the one-stop procedure of NĐ 61/2018 and the forms of Thông tư
 01/2018/TT-VPCP: Mẫu 02 asks for a supplement, Mẫu 03 refuses with a reason.
+
+``voided`` ("Hủy do nhập nhầm") is not a step of the procedure: it ends a record the
+counter made by mistake (a duplicate, the wrong citizen or procedure). No form goes to the
+citizen, the dossier counts in no report, and it needs a reason; who may void what is the
+service's rule (services/reception/dossiers.void_dossier).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class DossierStatus(StrEnum):
     RETURNED = "returned"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    VOIDED = "voided"
 
 
 _S = DossierStatus
@@ -31,21 +37,29 @@ _S = DossierStatus
 TRANSITIONS: Mapping[DossierStatus, frozenset[DossierStatus]] = {
     # A simple case can be done at once from the counter (Luật Hộ tịch 2014 Art. 9).
     _S.RECEIVED: frozenset({_S.PROCESSING, _S.DONE, _S.SUPPLEMENT_REQUESTED, _S.REFUSED,
-                           _S.WITHDRAWN}),
-    _S.PROCESSING: frozenset({_S.DONE, _S.SUPPLEMENT_REQUESTED, _S.REFUSED, _S.WITHDRAWN}),
+                           _S.WITHDRAWN, _S.VOIDED}),
+    _S.PROCESSING: frozenset({_S.DONE, _S.SUPPLEMENT_REQUESTED, _S.REFUSED, _S.WITHDRAWN,
+                              _S.VOIDED}),
     # After a supplement (Mẫu 02) the dossier goes back to processing, never straight to done.
-    _S.SUPPLEMENT_REQUESTED: frozenset({_S.PROCESSING, _S.REFUSED, _S.WITHDRAWN}),
+    _S.SUPPLEMENT_REQUESTED: frozenset({_S.PROCESSING, _S.REFUSED, _S.WITHDRAWN, _S.VOIDED}),
+    # Once a result exists the record was no mistake: it can no longer be voided.
     _S.DONE: frozenset({_S.RETURNED}),
     _S.RETURNED: frozenset(),
     _S.REFUSED: frozenset(),
     _S.WITHDRAWN: frozenset(),
+    _S.VOIDED: frozenset(),
 }
 
-FINISHED_STATUSES = frozenset({_S.DONE, _S.RETURNED, _S.REFUSED, _S.WITHDRAWN})
+FINISHED_STATUSES = frozenset({_S.DONE, _S.RETURNED, _S.REFUSED, _S.WITHDRAWN, _S.VOIDED})
+
+#: records that never were a real dossier: reports, counts and deadline rates leave them out
+VOID_STATUSES = frozenset({_S.VOIDED})
+#: the status values a report counts (every status but the voided ones)
+REPORTED_STATUSES = tuple(s.value for s in DossierStatus if s not in VOID_STATUSES)
 
 # A refusal (Mẫu 03) and a supplement request (Mẫu 02) must state the reason on the
-# form; a withdrawal records the citizen's reason.
-_NOTE_REQUIRED = frozenset({_S.REFUSED, _S.WITHDRAWN, _S.SUPPLEMENT_REQUESTED})
+# form; a withdrawal records the citizen's reason; a void says what the mistake was.
+_NOTE_REQUIRED = frozenset({_S.REFUSED, _S.WITHDRAWN, _S.SUPPLEMENT_REQUESTED, _S.VOIDED})
 
 _LABELS: dict[DossierStatus, Callable[[], str]] = {
     _S.RECEIVED: lambda: _("Đã tiếp nhận"),
@@ -55,6 +69,7 @@ _LABELS: dict[DossierStatus, Callable[[], str]] = {
     _S.RETURNED: lambda: _("Đã trả kết quả"),
     _S.REFUSED: lambda: _("Từ chối"),
     _S.WITHDRAWN: lambda: _("Rút hồ sơ"),
+    _S.VOIDED: lambda: _("Hủy do nhập nhầm"),
 }
 
 
@@ -160,10 +175,11 @@ def deadline_label(state: DeadlineState | str) -> str:
 
 def dossier_deadline_state(status: str, due_at: datetime, finished_at: datetime | None,
                            now: datetime) -> DeadlineState:
-    """:func:`deadline_state` of a dossier in ``status``: refused and withdrawn ones are
-    not counted (a refusal answers within the time limit by law, a withdrawal ends the
-    case at the citizen's wish; neither is a result delivered early or late)."""
-    if status in (DossierStatus.REFUSED, DossierStatus.WITHDRAWN):
+    """:func:`deadline_state` of a dossier in ``status``: refused, withdrawn and voided
+    ones are not counted (a refusal answers within the time limit by law, a withdrawal
+    ends the case at the citizen's wish, a voided record never was a dossier; none is a
+    result delivered early or late)."""
+    if status in (DossierStatus.REFUSED, DossierStatus.WITHDRAWN, DossierStatus.VOIDED):
         return DeadlineState.NOT_COUNTED
     return deadline_state(due_at, finished_at, now)
 

@@ -5,7 +5,9 @@ import pytest
 
 from sadec_desk.domain.lifecycle import (
     FINISHED_STATUSES,
+    REPORTED_STATUSES,
     STATUS_LABELS,
+    VOID_STATUSES,
     DeadlineState,
     DossierStatus,
     IllegalTransition,
@@ -22,13 +24,15 @@ from sadec_desk.errors import InvalidInput
 # Written out again from docs/design.md §3.4 rather than imported, so a change to the table
 # in the module shows up here.
 ALLOWED = {
-    "received": {"processing", "done", "supplement_requested", "refused", "withdrawn"},
-    "processing": {"done", "supplement_requested", "refused", "withdrawn"},
-    "supplement_requested": {"processing", "refused", "withdrawn"},
+    "received": {"processing", "done", "supplement_requested", "refused", "withdrawn",
+                 "voided"},
+    "processing": {"done", "supplement_requested", "refused", "withdrawn", "voided"},
+    "supplement_requested": {"processing", "refused", "withdrawn", "voided"},
     "done": {"returned"},
     "returned": set(),
     "refused": set(),
     "withdrawn": set(),
+    "voided": set(),
 }
 
 LABELS = {
@@ -39,19 +43,22 @@ LABELS = {
     "returned": "Đã trả kết quả",
     "refused": "Từ chối",
     "withdrawn": "Rút hồ sơ",
+    "voided": "Hủy do nhập nhầm",
 }
 
 
 def test_statuses_and_labels():
     assert {s.value for s in DossierStatus} == set(ALLOWED)
     assert {s.value: STATUS_LABELS[s] for s in DossierStatus} == LABELS
-    assert len(STATUS_LABELS) == 7
+    assert len(STATUS_LABELS) == 8
     assert STATUS_LABELS["done"] == "Đã có kết quả"
     assert "archived" not in STATUS_LABELS and "done" in STATUS_LABELS
     assert FINISHED_STATUSES == {
         DossierStatus.DONE, DossierStatus.RETURNED, DossierStatus.REFUSED,
-        DossierStatus.WITHDRAWN,
+        DossierStatus.WITHDRAWN, DossierStatus.VOIDED,
     }
+    assert VOID_STATUSES == {DossierStatus.VOIDED}
+    assert set(REPORTED_STATUSES) == set(ALLOWED) - {"voided"}
 
 
 @pytest.mark.parametrize("current, target", list(product(ALLOWED, ALLOWED)))
@@ -75,7 +82,8 @@ def test_message_of_a_refused_transition():
     assert str(info.value) == (
         "Không thể chuyển hồ sơ từ «Yêu cầu bổ sung (supplement_requested)» sang "
         "«Đã có kết quả (done)»; từ trạng thái này chỉ chuyển được sang: "
-        "Đang xử lý (processing), Từ chối (refused), Rút hồ sơ (withdrawn)."
+        "Đang xử lý (processing), Từ chối (refused), Rút hồ sơ (withdrawn), "
+        "Hủy do nhập nhầm (voided)."
     )
     with pytest.raises(IllegalTransition) as info:
         check_transition("returned", "processing")
@@ -86,7 +94,8 @@ def test_message_of_a_refused_transition():
     "text, status",
     [("processing", DossierStatus.PROCESSING), (" DONE ", DossierStatus.DONE),
      ("Đang xử lý", DossierStatus.PROCESSING), ("rút hồ sơ", DossierStatus.WITHDRAWN),
-     ("Yêu cầu bổ sung", DossierStatus.SUPPLEMENT_REQUESTED)],
+     ("Yêu cầu bổ sung", DossierStatus.SUPPLEMENT_REQUESTED),
+     ("hủy do nhập nhầm", DossierStatus.VOIDED), ("voided", DossierStatus.VOIDED)],
 )
 def test_parse_status(text, status):
     assert parse_status(text) is status
@@ -112,7 +121,7 @@ def test_unknown_status_in_check_transition():
 
 def test_requires_note():
     assert {s.value for s in DossierStatus if requires_note(s)} == {
-        "refused", "withdrawn", "supplement_requested",
+        "refused", "withdrawn", "supplement_requested", "voided",
     }
     assert requires_note("refused")
 
@@ -163,7 +172,7 @@ def test_deadline_labels():
     assert deadline_label(DeadlineState.NOT_COUNTED) == "Không tính hạn"
 
 
-@pytest.mark.parametrize("status", ["refused", "withdrawn"])
+@pytest.mark.parametrize("status", ["refused", "withdrawn", "voided"])
 def test_refused_and_withdrawn_dossiers_are_neither_early_nor_late(status):
     late_now = vn(2025, 7, 1)
     assert dossier_deadline_state(status, DUE, vn(2025, 6, 11), late_now) is (

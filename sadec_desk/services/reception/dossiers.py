@@ -27,6 +27,7 @@ from sadec_desk.db.models import (
     PaperReceived,
 )
 from sadec_desk.db.models import Procedure as ProcedureRow
+from sadec_desk.db.search_index import fold_name
 from sadec_desk.domain.cccd import CitizenCard, parse_cccd_qr
 from sadec_desk.domain.deadlines import compute_due
 from sadec_desk.domain.dossier_code import (
@@ -37,6 +38,7 @@ from sadec_desk.domain.fees import compute_fee
 from sadec_desk.domain.lifecycle import (
     FINISHED_STATUSES,
     STATUS_LABELS,
+    VOID_STATUSES,
     DossierStatus,
     check_transition,
     dossier_deadline_state,
@@ -46,7 +48,7 @@ from sadec_desk.domain.lifecycle import (
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
-from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
+from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, PermissionDenied, require_role
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalogue import active_procedure, council_fee
 from sadec_desk.services.outbox import queue_change
@@ -100,13 +102,14 @@ def _next_sequence(ctx: AppContext, agency_code: str, day) -> int:
         sql, (agency_code, DossierSequence.day.db_value(day))).fetchone()[0]
 
 
-_CITIZEN_COLUMNS = ("id_number", "old_id_number", "full_name", "date_of_birth", "gender",
-                    "address", "issue_date", "updated_at", "phone")
+_CITIZEN_COLUMNS = ("id_number", "old_id_number", "full_name", "folded_name", "date_of_birth",
+                    "gender", "address", "issue_date", "updated_at", "phone")
 
 
 def _upsert_citizen(ctx: AppContext, card: CitizenCard, phone: str) -> int:
     """The card read today is the freshest copy of the citizen's data; returns the row id.
-    An empty phone keeps the one on file."""
+    An empty phone keeps the one on file. The folded name goes in the same statement, and
+    the search index follows it in this transaction (db/search_index.py)."""
     columns = _CITIZEN_COLUMNS
     updated = [c for c in columns[1:] if c != "phone" or phone]
     sql = sql_text(ctx.database, f"dossiers.upsert_citizen.{bool(phone)}",
@@ -114,7 +117,8 @@ def _upsert_citizen(ctx: AppContext, card: CitizenCard, phone: str) -> int:
                    f"VALUES ({', '.join('?' * len(columns))}) ON CONFLICT (id_number) DO UPDATE "
                    f"SET {', '.join(f'{c} = excluded.{c}' for c in updated)} RETURNING id")
     row = {"id_number": card.id_number, "old_id_number": card.old_id_number,
-           "full_name": card.full_name, "date_of_birth": card.date_of_birth,
+           "full_name": card.full_name, "folded_name": fold_name(card.full_name),
+           "date_of_birth": card.date_of_birth,
            "gender": card.gender, "address": card.address, "issue_date": card.issue_date,
            "updated_at": ctx.now(), "phone": phone}
     fields = Citizen._meta.fields
@@ -274,6 +278,10 @@ def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
     """Move a dossier to ``to``; illegal moves are refused naming the allowed ones."""
     require_role(ctx, *COUNTER_ROLES)
     target = parse_status(to)
+    if target in VOID_STATUSES:
+        # a void has its own rules (who, until when): void_dossier below
+        raise InvalidInput(_("Hủy hồ sơ do nhập nhầm có thao tác riêng: nút «Hủy do nhập "
+                             "nhầm» ở quầy, hoặc lệnh «sadec-desk dossier void MÃ --reason …»."))
     note = (note or "").strip()
     if requires_note(target) and not note:
         raise InvalidInput(_("Chuyển sang '{label}' cần ghi rõ lý do (--note).")
@@ -329,3 +337,55 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
                       "new_due": new_due, "reason": reason, "at": now, "actor": actor})
     return get_dossier(ctx, dossier.uuid)
 
+
+
+def _void_problem(ctx: AppContext, dossier: Dossier) -> str:
+    """Why the signed-in person may not void ``dossier`` ("" when they may).
+
+    A void corrects the counter's own mistake, so it belongs to whoever made it while the
+    mistake is fresh (the receiving clerk, the same day) or to a leader, who answers for
+    the office's records. The command line with nobody signed in is the machine's
+    administrator, as everywhere else (services/access.py)."""
+    user = getattr(ctx, "user", None)
+    if user is None or user.role == "leader":
+        return ""
+    received_day = dossier.received_at.astimezone(VN_TZ).date()
+    if dossier.received_by != ctx.clerk:
+        return _("Chỉ cán bộ đã tiếp nhận hồ sơ {code} ({who}) hoặc lãnh đạo mới được hủy "
+                 "hồ sơ này.").format(code=dossier.code, who=dossier.received_by or "—")
+    if received_day != ctx.now().astimezone(VN_TZ).date():
+        return _("Hồ sơ {code} được tiếp nhận ngày {day}; sau ngày tiếp nhận chỉ lãnh đạo mới "
+                 "được hủy hồ sơ nhập nhầm.").format(code=dossier.code,
+                                                     day=received_day.strftime("%d/%m/%Y"))
+    return ""
+
+
+def void_dossier(ctx: AppContext, reference: str, reason: str) -> DossierInfo:
+    """End a dossier made by mistake ("Hủy do nhập nhầm"): the reason recorded in its
+    events, the change sent to the portal; no form for the citizen, no report counts it."""
+    require_role(ctx, *COUNTER_ROLES)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Hủy hồ sơ do nhập nhầm cần ghi rõ lý do (ví dụ: «trùng hồ sơ "
+                             "vừa lưu», «chọn nhầm thủ tục»)."))
+    if len(reason) > 500:
+        raise InvalidInput(_("Lý do hủy dài quá 500 ký tự; hãy viết ngắn gọn hơn."))
+    target = DossierStatus.VOIDED
+    with translated_errors(), ctx.database.atomic():
+        dossier = _locked(ctx, reference)
+        current = DossierStatus(dossier.status)
+        check_transition(current, target)
+        problem = _void_problem(ctx, dossier)
+        if problem:
+            raise PermissionDenied(problem)
+        now, actor = ctx.now(), ctx.clerk
+        Dossier.update({Dossier.status: target.value, Dossier.updated_at: now,
+                        Dossier.finished_at: now, Dossier.sync_state: "pending"}
+                       ).where(Dossier.id == dossier.id).execute()
+        append_event(ctx.database, dossier=dossier.id, at=now, actor=actor, kind="status",
+                     from_status=current.value, to_status=target.value, note=reason)
+        # the portal takes it as any other status change (sync/protocol.py STATUSES)
+        queue_change(ctx, dossier.uuid, "dossier.status",
+                     {"uuid": dossier.uuid, "code": dossier.code, "from_status": current.value,
+                      "to_status": target.value, "at": now, "actor": actor, "note": reason})
+    return get_dossier(ctx, dossier.uuid)
