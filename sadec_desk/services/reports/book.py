@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.db.models import Citizen, Dossier, DossierEvent
 from sadec_desk.db.models import Procedure as ProcedureRow
-from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
+from sadec_desk.domain.lifecycle import REPORTED_STATUSES, STATUS_LABELS, DossierStatus
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.access import REPORT_ROLES, require_role
@@ -31,7 +31,7 @@ def book_rows(ctx: AppContext, period: Period) -> list[BookRow]:
                        Dossier.due_at, Dossier.finished_at, Dossier.status)
         .join(ProcedureRow).switch(Dossier).join(Citizen)
         .where(Dossier.office == ctx.office().id, Dossier.received_at >= period.start,
-               Dossier.received_at < period.end)
+               Dossier.received_at < period.end, Dossier.status.in_(REPORTED_STATUSES))
         .order_by(Dossier.received_at, Dossier.code)))
     ids = [r[0] for r in rows]
     notes: dict[int, list[str]] = {}

@@ -22,6 +22,7 @@ from sadec_desk.db.models import Dossier, DossierEvent
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.lifecycle import (
     FINISHED_STATUSES,
+    REPORTED_STATUSES,
     STATUS_LABELS,
     DeadlineState,
     DossierStatus,
@@ -102,7 +103,8 @@ def summary(ctx: AppContext, period: Period) -> SummaryReport:
     now = ctx.now()
     office_id = ctx.office().id
     in_period = ((Dossier.office == office_id) & (Dossier.received_at >= period.start)
-                 & (Dossier.received_at < period.end))
+                 & (Dossier.received_at < period.end)
+                 & Dossier.status.in_(REPORTED_STATUSES))  # a voided record is no dossier
     received: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CHANNELS, 0))
     names: dict[str, str] = {}
     for code, name, channel, count in tuple_rows(

@@ -1,7 +1,7 @@
 """Voiding a dossier made by mistake (issue #17 item 1): «Hủy do nhập nhầm»."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from appfixtures import SAMPLE_QR, run_cli, sign_in_as, vn
@@ -15,6 +15,7 @@ from sadec_desk.services.access import PermissionDenied, as_machine
 from sadec_desk.services.admin import users
 from sadec_desk.services.audit import verify_chain
 from sadec_desk.services.reception import dossiers
+from sadec_desk.services.reports.figures import Period
 from sadec_desk.sync import engine
 
 
@@ -112,3 +113,18 @@ def test_the_reference_portal_accepts_the_void(tmp_path):
     finally:
         portal.stop()
 
+
+
+def test_reports_leave_voided_dossiers_out(ctx):
+    from sadec_desk.services.reports.book import book_rows
+    from sadec_desk.services.reports.summary import summary
+
+    kept = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+    mistake = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+    dossiers.void_dossier(ctx, mistake.code, "Trùng hồ sơ")
+    period = Period(date(2026, 11, 26), date(2026, 11, 26), vn(2026, 11, 26),
+                    vn(2026, 11, 27))
+    report = summary(ctx, period)
+    assert report.received == 1 and report.overdue_now == 0
+    assert (report.refused, report.withdrawn, report.deadline.resolved) == (0, 0, 0)
+    assert [row.code for row in book_rows(ctx, period)] == [kept.code]
