@@ -182,6 +182,9 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
                                 "next_statuses"),
     (_CATALOGUE, "reception.intake", "quote"),
     (_PURE, "records", "to_jsonable"),
+    (_HELPER, "secrets", "read_secret write_secret audit_key existing_audit_key"),
+    (_PATHS, "secrets", "key_file_path where_kept"),
+    (_START, "secrets", "move_secrets_out"),
     (_PURE, "reports.build", "parse_day make_period quick_period parse_screen_day "
                              "screen_period default_export_path"),
     (_RENDER, "reports.charts", "deadline_chart channel_chart queue_chart"),
