@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 import peewee
 
 from sadec_desk import __version__
+from sadec_desk.db import search_index
 from sadec_desk.db.attachment_models import ATTACHMENT_MODELS
 from sadec_desk.db.database import is_sqlite
 from sadec_desk.db.models import SchemaVersion
 from sadec_desk.db.schema import ALL_MODELS
 from sadec_desk.errors import DatabaseError
 from sadec_desk.i18n import _
+
 
 def _add_attachments(database: peewee.Database) -> None:
     """2: scanned pages and e-forms of kiosk submissions (issue #8)."""
@@ -34,9 +36,28 @@ def _add_quarantine(database: peewee.Database) -> None:
     database.create_tables([QuarantinedChange])
 
 
+def _add_search_index(database: peewee.Database) -> None:
+    """4: the citizens' folded names, indexed for finding dossiers by name (issue #16)."""
+    search_index.upgrade(database)
+
+
+def _add_result_delivery(database: peewee.Database) -> None:
+    """5: how the citizen wants the result (office / post) and the provincial gateway's
+    LayThuTuc cache (issue #15)."""
+    from sadec_desk.db.models import GatewayProcedure
+
+    # plain ALTER TABLE (both engines): playhouse's SQLite migrator rebuilds the table for
+    # a NOT NULL column, which the dossier's foreign keys and triggers refuse
+    database.execute_sql("ALTER TABLE dossier ADD COLUMN result_delivery VARCHAR(255) "
+                         "NOT NULL DEFAULT 'office'")
+    database.create_tables([GatewayProcedure])
+
+
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
-UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine}
+UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine,
+                                                          4: _add_search_index,
+                                                          5: _add_result_delivery}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)
@@ -93,6 +114,7 @@ def migrate(database: peewee.Database) -> int:
         if before == 0:
             database.create_tables(ALL_MODELS)
             _install_append_only_triggers(database)
+            search_index.install_name_index(database)
             _stamp(LATEST)
         else:
             for version in sorted(v for v in UPGRADES if v > before):

@@ -93,13 +93,16 @@ class Procedure(BaseModel):
 
 class Citizen(BaseModel):
     id_number = CharField(unique=True)  # 12-digit CCCD number
-    old_id_number = CharField(null=True)
+    old_id_number = CharField(null=True, index=True)  # 9-digit CMND: found by it too
     full_name = CharField()
+    # full_name folded for search (db/search_index.py fold_name), written with the name;
+    # the substring index over it is db/search_index.py's
+    folded_name = CharField(default="", index=True)
     date_of_birth = DateField(null=True)
     gender = CharField(default="")
     address = TextField(default="")
     issue_date = DateField(null=True)
-    phone = CharField(default="")
+    phone = CharField(default="", index=True)
     updated_at = UtcDateTimeField()
 
 
@@ -113,6 +116,9 @@ class Dossier(BaseModel):
     procedure_id: ForeignKeyField[int]
     citizen_id: ForeignKeyField[int]
     channel = CharField(default="counter")  # counter | kiosk | online | postal
+    # how the citizen wants the result: "office" (at the desk) or "post" (public post,
+    # QĐ 45/2016/QĐ-TTg); the gateway's HinhThuc (0 / 1)
+    result_delivery = CharField(default="office")
     status = CharField(default="received")
     received_at = UtcDateTimeField(index=True)
     due_at = UtcDateTimeField()
@@ -121,7 +127,7 @@ class Dossier(BaseModel):
     pages = IntegerField(default=0)
     copies = IntegerField(default=1)
     fee_vnd = IntegerField(default=0)
-    phone = CharField(default="")
+    phone = CharField(default="", index=True)  # dossiers are found by phone
     received_by = CharField(default="")
     sync_state = CharField(default="pending")  # pending | synced | conflict | rejected
     sync_message = TextField(default="")
@@ -205,7 +211,22 @@ class Outbox(BaseModel):
     last_error = TextField(default="")
 
 
+class GatewayProcedure(BaseModel):
+    """What the provincial gateway's ``LayThuTuc`` said of one procedure code (TenTTHC,
+    the field MaLinhVuc / TenLinhVuc, the fee code), kept so records need no call each;
+    refreshed daily by sync/adapters/gateway/catalogue.py. ``found`` False = the gateway
+    did not know the code when asked (the hand-kept table is used until the next ask)."""
+
+    code = CharField(unique=True)
+    name = CharField(default="")
+    field_code = CharField(default="")
+    field_name = CharField(default="")
+    fee_code = CharField(default="")
+    found = BooleanField(default=False)
+    fetched_at = UtcDateTimeField()
+
+
 MODELS = (
     SchemaVersion, Office, Procedure, Citizen, Dossier, DossierEvent, PaperReceived,
-    DossierSequence, Setting, Outbox,
+    DossierSequence, Setting, Outbox, GatewayProcedure,
 )
