@@ -116,6 +116,9 @@ class Dossier(BaseModel):
     procedure_id: ForeignKeyField[int]
     citizen_id: ForeignKeyField[int]
     channel = CharField(default="counter")  # counter | kiosk | online | postal
+    # how the citizen wants the result: "office" (at the desk) or "post" (public post,
+    # QĐ 45/2016/QĐ-TTg); the gateway's HinhThuc (0 / 1)
+    result_delivery = CharField(default="office")
     status = CharField(default="received")
     received_at = UtcDateTimeField(index=True)
     due_at = UtcDateTimeField()
@@ -208,7 +211,22 @@ class Outbox(BaseModel):
     last_error = TextField(default="")
 
 
+class GatewayProcedure(BaseModel):
+    """What the provincial gateway's ``LayThuTuc`` said of one procedure code (TenTTHC,
+    the field MaLinhVuc / TenLinhVuc, the fee code), kept so records need no call each;
+    refreshed daily by sync/adapters/gateway/catalogue.py. ``found`` False = the gateway
+    did not know the code when asked (the hand-kept table is used until the next ask)."""
+
+    code = CharField(unique=True)
+    name = CharField(default="")
+    field_code = CharField(default="")
+    field_name = CharField(default="")
+    fee_code = CharField(default="")
+    found = BooleanField(default=False)
+    fetched_at = UtcDateTimeField()
+
+
 MODELS = (
     SchemaVersion, Office, Procedure, Citizen, Dossier, DossierEvent, PaperReceived,
-    DossierSequence, Setting, Outbox,
+    DossierSequence, Setting, Outbox, GatewayProcedure,
 )
