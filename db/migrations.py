@@ -41,10 +41,23 @@ def _add_search_index(database: peewee.Database) -> None:
     search_index.upgrade(database)
 
 
+def _add_result_delivery(database: peewee.Database) -> None:
+    """5: how the citizen wants the result (office / post) and the provincial gateway's
+    LayThuTuc cache (issue #15)."""
+    from sadec_desk.db.models import GatewayProcedure
+
+    # plain ALTER TABLE (both engines): playhouse's SQLite migrator rebuilds the table for
+    # a NOT NULL column, which the dossier's foreign keys and triggers refuse
+    database.execute_sql("ALTER TABLE dossier ADD COLUMN result_delivery VARCHAR(255) "
+                         "NOT NULL DEFAULT 'office'")
+    database.create_tables([GatewayProcedure])
+
+
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
 UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine,
-                                                          4: _add_search_index}
+                                                          4: _add_search_index,
+                                                          5: _add_result_delivery}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)
