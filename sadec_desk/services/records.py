@@ -94,6 +94,7 @@ class DossierInfo:
     citizen: CitizenInfo
     papers: tuple[PaperInfo, ...] = ()
     events: tuple[EventInfo, ...] = ()
+    result_delivery: str = "office"  # office | post: how the citizen wants the result
 
 
 @dataclass(frozen=True)

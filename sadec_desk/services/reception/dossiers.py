@@ -63,6 +63,8 @@ if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
 CHANNELS = ("counter", "kiosk", "online", "postal")
+#: how the citizen wants the result: at the desk, or by public post (QĐ 45/2016/QĐ-TTg)
+RESULT_DELIVERIES = ("office", "post")
 _PHONE = re.compile(r"^(?:\+84|0)\d{9,10}$")
 
 
@@ -138,6 +140,7 @@ def receive_dossier(
     needs_verification: bool = False,
     on_time: bool = True,
     channel: str = "counter",
+    result_delivery: str = "office",
     received_at: datetime | None = None,
     papers: tuple[PaperInfo, ...] | None = None,
 ) -> DossierInfo:
@@ -150,6 +153,10 @@ def receive_dossier(
     if channel not in CHANNELS:
         raise InvalidInput(_("Kênh tiếp nhận '{channel}' không hợp lệ; chọn một trong: {known}.")
                            .format(channel=channel, known=", ".join(CHANNELS)))
+    if result_delivery not in RESULT_DELIVERIES:
+        raise InvalidInput(_("Cách nhận kết quả '{value}' không hợp lệ: chọn 'office' (tại bộ "
+                             "phận một cửa) hoặc 'post' (qua bưu chính công ích).")
+                           .format(value=result_delivery))
     phone = normalise_phone(phone)
     _check_count(_("Số bản sao"), copies, 1, 1000)
     _check_count(_("Số trang"), pages, 0, 10000)
@@ -174,6 +181,7 @@ def receive_dossier(
             dossier = Dossier(
                 uuid=dossier_uuid, code=code, office=office.id, procedure=procedure_row.id,
                 citizen=_upsert_citizen(ctx, card, phone), channel=channel,
+                result_delivery=result_delivery,
                 status=DossierStatus.RECEIVED.value, received_at=received_at, due_at=due_at,
                 needs_verification=needs_verification, pages=pages, copies=copies, fee_vnd=fee,
                 phone=phone, received_by=ctx.clerk, updated_at=ctx.now(),
@@ -197,7 +205,8 @@ def _info(ctx: AppContext, dossier: Dossier, procedure: ProcedureRow, citizen: C
     return DossierInfo(
         code=dossier.code, uuid=dossier.uuid, procedure_code=procedure.code,
         procedure_name=procedure.name, status=status.value, status_label=STATUS_LABELS[status],
-        channel=dossier.channel, received_at=dossier.received_at.astimezone(VN_TZ),
+        channel=dossier.channel, result_delivery=dossier.result_delivery,
+        received_at=dossier.received_at.astimezone(VN_TZ),
         due_at=dossier.due_at.astimezone(VN_TZ),
         finished_at=dossier.finished_at.astimezone(VN_TZ) if dossier.finished_at else None,
         deadline_state=dossier_deadline_state(dossier.status, dossier.due_at, dossier.finished_at,
