@@ -143,9 +143,24 @@ def receive_dossier(
     result_delivery: str = "office",
     received_at: datetime | None = None,
     papers: tuple[PaperInfo, ...] | None = None,
+    dossier_uuid: str | None = None,
+    note: str = "",
 ) -> DossierInfo:
-    """Receive one dossier: code, due date and fee, stored durably with its outbox row."""
+    """Receive one dossier: code, due date and fee, stored durably with its outbox row.
+
+    ``dossier_uuid``: the identity the counter's form chose when it opened; saving the
+    same form twice (a second F10, a double press) returns the dossier already saved
+    instead of making a second one. ``note``: recorded on the "received" event (e.g. why
+    a dossier missing a paper was still received)."""
     require_role(ctx, *COUNTER_ROLES)
+    if dossier_uuid is not None:
+        try:
+            dossier_uuid = str(uuidlib.UUID(str(dossier_uuid)))
+        except ValueError:
+            raise InvalidInput(_("Mã định danh biểu mẫu không hợp lệ; hãy bấm «Hồ sơ mới» "
+                                 "rồi nhập lại.")) from None
+        if Dossier.select().where(Dossier.uuid == dossier_uuid).exists():
+            return get_dossier(ctx, dossier_uuid)
     if card is None:
         if not qr_text:
             raise InvalidInput(_("Thiếu thông tin người nộp: hãy quét mã QR trên thẻ CCCD."))
@@ -177,7 +192,7 @@ def receive_dossier(
         with ctx.database.atomic():
             code = format_dossier_code(office.agency_code, local_day,
                                        _next_sequence(ctx, office.agency_code, local_day))
-            dossier_uuid = str(uuidlib.uuid4())
+            dossier_uuid = dossier_uuid or str(uuidlib.uuid4())
             dossier = Dossier(
                 uuid=dossier_uuid, code=code, office=office.id, procedure=procedure_row.id,
                 citizen=_upsert_citizen(ctx, card, phone), channel=channel,
@@ -191,7 +206,8 @@ def receive_dossier(
                         [{"dossier": dossier.id, "name": p.name, "kind": p.kind, "count": p.count}
                          for p in paper_list])
             append_event(ctx.database, dossier=dossier.id, at=received_at, actor=ctx.clerk,
-                         kind="received", to_status=DossierStatus.RECEIVED.value)
+                         kind="received", to_status=DossierStatus.RECEIVED.value,
+                         note=(note or "").strip())
             info = _info(ctx, dossier, procedure_row, citizen_info(card, phone),
                          papers=tuple(paper_list))
             queue_change(ctx, dossier_uuid, "dossier.received", info)

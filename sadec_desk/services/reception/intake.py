@@ -11,16 +11,25 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from peewee import IntegrityError
 
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Citizen, Dossier
+from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.cccd import CccdQrError, ScannerMangledError, parse_cccd_qr
 from sadec_desk.domain.deadlines import compute_due
 from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.fees import compute_fee, format_vnd
-from sadec_desk.domain.lifecycle import STATUS_LABELS, TRANSITIONS, DossierStatus, requires_note
+from sadec_desk.domain.lifecycle import (
+    STATUS_LABELS,
+    TRANSITIONS,
+    VOID_STATUSES,
+    DossierStatus,
+    requires_note,
+)
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
@@ -208,34 +217,129 @@ def quote(ctx: AppContext, procedure_code: str, *, pages: str = "0", copies: str
                  same_day=local_due.date() == received_at.astimezone(VN_TZ).date())
 
 
-def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, phone: str = "",
-                      pages: str = "0", copies: str = "1", needs_verification: bool = False,
-                      late: bool = False, papers: list[FormPaper] | tuple = (),
-                      manual: dict[str, str] | None = None) -> DossierInfo:
-    """Save the receive form: the citizen from the card's QR (or, without a QR, from the
-    fields the clerk typed in ``manual``), the ticked papers."""
-    require_role(ctx, *COUNTER_ROLES)
+#: what the clerk chose for a dossier missing a required paper
+MISSING_ACTIONS = ("supplement", "accept")
+
+
+class PossibleDuplicate(InvalidInput):
+    code = "possible_duplicate"
+
+
+@dataclass(frozen=True)
+class SaveCheck:
+    """What the counter must ask before saving the form (nothing when both are empty)."""
+
+    same_day_codes: tuple[str, ...]  # today's dossiers of this citizen and procedure
+    missing: tuple[str, ...]  # required papers not ticked
+
+
+def _form_citizen(ctx: AppContext, qr_text: str, manual: dict[str, str] | None) -> str:
     if manual is not None:
         qr_text = citizen_from_fields(ctx, manual)
     qr = _text(qr_text, _("Mã QR thẻ CCCD"))
     if not qr:
         raise InvalidInput(_("Chưa có thông tin người nộp: hãy quét mã QR trên thẻ CCCD "
                              "(hoặc mở ảnh chụp thẻ)."))
+    return qr
+
+
+def _form_procedure(procedure_code: str) -> str:
     code = _text(procedure_code, _("Thủ tục"))
     if not code:
         raise InvalidInput(_("Hãy chọn thủ tục hành chính."))
+    return code
+
+
+def same_day_receipts(ctx: AppContext, id_number: str, procedure_code: str) -> tuple[str, ...]:
+    """Codes of the dossiers received today (Vietnam time) for this ID number and
+    procedure, voided ones left out: a second one is usually a stray key press."""
+    require_role(ctx, *READ_ROLES)
+    today = ctx.now().astimezone(VN_TZ)
+    start = today.replace(hour=0, minute=0, second=0, microsecond=0)
+    with translated_errors():
+        return tuple(code for (code,) in Dossier.select(Dossier.code)
+                     .join(Citizen, on=Dossier.citizen == Citizen.id)
+                     .switch(Dossier).join(ProcedureRow, on=Dossier.procedure == ProcedureRow.id)
+                     .where(Citizen.id_number == id_number, ProcedureRow.code == procedure_code,
+                            Dossier.received_at >= start,
+                            Dossier.received_at < start + timedelta(days=1),
+                            Dossier.status.not_in([s.value for s in VOID_STATUSES]))
+                     .order_by(Dossier.id).tuples())
+
+
+def check_before_save(ctx: AppContext, *, qr_text: str, procedure_code: str,
+                      papers: list[FormPaper] | tuple = (),
+                      manual: dict[str, str] | None = None) -> SaveCheck:
+    """What the counter asks before :func:`receive_from_form`: a same-day dossier of the
+    same citizen and procedure, the required papers not ticked. Bad input raises the same
+    sentence the save would."""
+    require_role(ctx, *COUNTER_ROLES)
+    card = parse_cccd_qr(_form_citizen(ctx, qr_text, manual))
+    code = _form_procedure(procedure_code)
+    return SaveCheck(same_day_receipts(ctx, card.id_number, code),
+                     tuple(_text(p.name, _("Giấy tờ")) for p in papers if not p.received))
+
+
+def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, phone: str = "",
+                      pages: str = "0", copies: str = "1", needs_verification: bool = False,
+                      late: bool = False, papers: list[FormPaper] | tuple = (),
+                      manual: dict[str, str] | None = None, form_id: str | None = None,
+                      same_day_confirmed: bool = False, missing_action: str = "",
+                      missing_reason: str = "") -> DossierInfo:
+    """Save the receive form: the citizen from the card's QR (or, without a QR, from the
+    fields the clerk typed in ``manual``), the ticked papers.
+
+    ``form_id``: the form's identity (the dossier's UUID to be): the same form saved twice
+    is one dossier. A second dossier of the same citizen and procedure the same day needs
+    ``same_day_confirmed``. A required paper not ticked needs ``missing_action``:
+    "supplement" receives the dossier and asks for the papers at once (Mẫu 02, NĐ 61/2018
+    Art. 15.2.b: the clerk says in writing what to complete), "accept" receives it as it
+    is with ``missing_reason`` recorded in its history."""
+    require_role(ctx, *COUNTER_ROLES)
+    qr = _form_citizen(ctx, qr_text, manual)
+    code = _form_procedure(procedure_code)
     ticked = tuple(PaperInfo(_text(p.name, _("Giấy tờ")), p.kind,
                              parse_count(str(p.count), _("Số lượng giấy tờ"), 1, 100))
                    for p in papers if p.received)
-    if papers and not ticked:
-        raise InvalidInput(_("Chưa đánh dấu giấy tờ nào đã nhận; hãy đánh dấu các giấy tờ "
-                             "công dân đã nộp."))
-    return dossiers.receive_dossier(
-        ctx, procedure_code=code, qr_text=qr, phone=_text(phone, _("Số điện thoại")),
-        pages=parse_count(pages, _("Số trang"), 0, 10000),
-        copies=parse_count(copies, _("Số bản sao"), 1, 1000),
-        needs_verification=bool(needs_verification), on_time=not late,
-        papers=ticked or None)
+    missing = [_text(p.name, _("Giấy tờ")) for p in papers if not p.received]
+    reason = _text(missing_reason, _("Lý do"))
+    if missing and missing_action not in MISSING_ACTIONS:
+        raise InvalidInput(_("Còn thiếu giấy tờ: {papers}. Hãy đánh dấu giấy tờ đã nhận, in "
+                             "Mẫu 02 (yêu cầu bổ sung) hoặc chọn «Vẫn tiếp nhận» và ghi lý do.")
+                           .format(papers=", ".join(missing)))
+    if missing and missing_action == "accept" and not reason:
+        raise InvalidInput(_("Vẫn tiếp nhận hồ sơ còn thiếu giấy tờ cần ghi rõ lý do."))
+    if form_id and Dossier.select().where(Dossier.uuid == str(form_id).lower()).exists():
+        return dossiers.get_dossier(ctx, str(form_id))  # this form is saved already
+    if not same_day_confirmed:
+        earlier = same_day_receipts(ctx, parse_cccd_qr(qr).id_number, code)
+        if earlier:
+            raise PossibleDuplicate(_("Hôm nay công dân này đã có hồ sơ {codes} cùng thủ tục; "
+                                      "hãy xác nhận trước khi tiếp nhận thêm một hồ sơ.")
+                                    .format(codes=", ".join(earlier)))
+    note = ""
+    if missing:
+        note = _("Thiếu giấy tờ: {papers}.").format(papers=", ".join(missing))
+        if missing_action == "accept":
+            note += " " + _("Vẫn tiếp nhận, lý do: {reason}").format(reason=reason)
+    fields = dict(procedure_code=code, qr_text=qr, phone=_text(phone, _("Số điện thoại")),
+                  pages=parse_count(pages, _("Số trang"), 0, 10000),
+                  copies=parse_count(copies, _("Số bản sao"), 1, 1000),
+                  needs_verification=bool(needs_verification), on_time=not late,
+                  papers=ticked if papers else None, dossier_uuid=form_id, note=note)
+    try:
+        if not (missing and missing_action == "supplement"):
+            return dossiers.receive_dossier(ctx, **fields)
+        with ctx.database.atomic():  # received and sent back for the papers, or neither
+            info = dossiers.receive_dossier(ctx, **fields)
+            return dossiers.advance_dossier(
+                ctx, info.code, DossierStatus.SUPPLEMENT_REQUESTED.value,
+                note=_("Cần bổ sung: {papers}").format(papers=", ".join(missing)))
+    except IntegrityError:
+        # the same form saved at the same moment by another thread: its dossier, not a 2nd
+        if form_id and Dossier.select().where(Dossier.uuid == str(form_id).lower()).exists():
+            return dossiers.get_dossier(ctx, str(form_id))
+        raise
 
 
 def parse_local(text: str, what: str) -> datetime:
@@ -315,13 +419,20 @@ def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50) -> list[Dossie
     return [dossiers.get_dossier(ctx, c) for c in codes]
 
 
-def next_statuses(status: str) -> list[tuple[str, str, bool]]:
-    """(status, label, needs a note) a dossier in ``status`` may move to (life-cycle
-    buttons)."""
+#: steps the counter asks about first: they end the dossier and cannot be undone
+CONFIRMED_STEPS = frozenset({DossierStatus.REFUSED, DossierStatus.WITHDRAWN,
+                             DossierStatus.VOIDED})
+
+
+def next_statuses(status: str) -> list[tuple[str, str, bool, bool, bool]]:
+    """The counter's life-cycle buttons, always the same ones in the same order (a button
+    that moves after each step sends the pointer to the wrong one): (status, label, needs
+    a note, allowed from ``status`` now, asks for a confirmation first). The void ("Hủy do
+    nhập nhầm") is the last one; who may void is checked by the service."""
     try:
         current = DossierStatus(status)
     except ValueError:
-        return []
-    order = list(DossierStatus)
-    return [(s.value, STATUS_LABELS[s], requires_note(s))
-            for s in sorted(TRANSITIONS[current], key=order.index)]
+        current = None
+    allowed = TRANSITIONS[current] if current is not None else frozenset()
+    return [(s.value, STATUS_LABELS[s], requires_note(s), s in allowed, s in CONFIRMED_STEPS)
+            for s in DossierStatus if s is not DossierStatus.RECEIVED]
