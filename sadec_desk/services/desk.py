@@ -26,6 +26,7 @@ from sadec_desk.services.access import COUNTER_ROLES, require_role
 from sadec_desk.services.documents import office_forms
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.queue import tickets
+from sadec_desk.services.reception.dossiers import get_dossier
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -43,9 +44,12 @@ class ReceiveFollowUp:
     """What followed the save of dossier ``code`` at the counter."""
 
     code: str
-    receipt: PrintJobInfo  # the receipt's print job (printed, or waiting for the printer)
+    receipt: PrintJobInfo | None  # the receipt's print job (printed, or waiting); None when
+    #                               the dossier went straight to a supplement request
     ticket: TicketInfo | None = None  # the ticket linked to the dossier, if one was called
     link_error: str = ""  # why the ticket could not be linked (the receipt still printed)
+    form: OfficePrintResult | None = None  # Mẫu 02 instead of the receipt
+    form_error: str = ""  # why Mẫu 02 could not be made
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,11 @@ def after_receive(ctx: AppContext, code: str, *, ticket: int | str | None = None
                   ) -> ReceiveFollowUp:
     """Link the called ``ticket`` (id or number; None: nobody was called) to the dossier
     just saved, then print its receipt. A ticket that cannot be linked does not keep the
-    citizen from the receipt; a receipt that cannot be queued raises the UserError."""
+    citizen from the receipt; a receipt that cannot be queued raises the UserError.
+
+    A dossier saved straight into a supplement request (a required paper missing) gets
+    Mẫu 02 instead of the receipt: TT 01/2018/TT-VPCP Art. 9 gives the citizen the
+    request to complete the dossier, not an appointment for a result."""
     require_role(ctx, *COUNTER_ROLES)
     linked, link_error = None, ""
     if ticket is not None:
@@ -76,6 +84,13 @@ def after_receive(ctx: AppContext, code: str, *, ticket: int | str | None = None
             linked = tickets.link_dossier(ctx, ticket, code)
         except UserError as exc:
             link_error = str(exc)
+    if get_dossier(ctx, code).status == DossierStatus.SUPPLEMENT_REQUESTED:
+        form, form_error = None, ""
+        try:
+            form = office_forms.print_form_for(ctx, code, "02")
+        except UserError as exc:
+            form_error = str(exc)
+        return ReceiveFollowUp(code, None, linked, link_error, form, form_error)
     receipt = jobs.print_receipt(ctx, code)
     return ReceiveFollowUp(code, receipt, linked, link_error)
 
@@ -112,8 +127,8 @@ def after_status_change(ctx: AppContext, code: str, step: str) -> StatusFollowUp
 
 
 def is_finished(status: str) -> bool:
-    """Done, returned, refused or withdrawn: nothing more happens to the dossier, so it
-    can no longer get a new appointment (Mẫu 04)."""
+    """Done, returned, refused, withdrawn or voided: nothing more happens to the dossier,
+    so it can no longer get a new appointment (Mẫu 04)."""
     return status in FINISHED_STATUSES
 
 

@@ -108,3 +108,15 @@ def test_lifecycle_buttons_keep_their_places():
     assert allowed["done"] == ["returned"] and allowed["voided"] == []
     assert "voided" in allowed["received"] and allowed["nonsense"] == []
     assert {r[0] for r in rows["received"] if r[4]} == {"refused", "withdrawn", "voided"}
+
+
+def test_a_supplement_at_reception_gets_mau_02_not_a_receipt(ctx):
+    from sadec_desk.services import desk
+
+    info = intake.receive_from_form(ctx, qr_text=OTHER_QR, procedure_code="1.001193",
+                                    papers=PAPERS, missing_action="supplement")
+    outcome = desk.after_receive(ctx, info.code)
+    assert outcome.receipt is None and outcome.form_error == ""
+    assert outcome.form.form == "02" and outcome.form.status == "saved"
+    complete = intake.receive_from_form(ctx, qr_text=SAMPLE_QR, procedure_code="1.001193")
+    assert desk.after_receive(ctx, complete.code).receipt.kind == "receipt"
