@@ -5,7 +5,13 @@ prints as "Nguyễn" or as "Nguy▯n". A candidate is accepted only if its chara
 map covers the whole Vietnamese alphabet (read with fontTools, not guessed from
 the file name). Order: the ``printing.font_file`` setting, then DejaVu Sans and
 Noto Sans (Debian: fonts-dejavu-core), then the Windows fonts that carry
-Vietnamese (Arial, Tahoma, Segoe UI), then macOS Arial.
+Vietnamese (Arial, Tahoma, Segoe UI), then macOS Arial, and last the DejaVu Sans
+shipped inside the package (``font_files/``, with its licence), so a PC whose system
+fonts all lack a letter or the ★ of the slips (Windows' Arial, Tahoma and Segoe UI
+have no ★) still prints.
+
+``SADEC_DESK_FONT_DIRS`` (folders separated by ``os.pathsep``; empty = none) replaces
+the system's font folders: a test, or an office that keeps its fonts elsewhere.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import functools
 import os
 import sys
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from fontTools.ttLib import TTFont, TTLibError
@@ -39,6 +46,11 @@ class FontPair:
     bold: Path
 
 
+#: replaces the system's font folders when set (os.pathsep-separated; "" = no folder)
+FONT_DIRS_ENV = "SADEC_DESK_FONT_DIRS"
+#: the fonts shipped inside the package (DejaVu Sans 2.37, licence beside them)
+SHIPPED = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+
 _LINUX_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 # (regular, bold) file names, best first
 _CANDIDATES = (
@@ -54,7 +66,10 @@ _CANDIDATES = (
 
 def _font_dirs() -> list[Path]:
     dirs: list[Path] = []
-    if sys.platform == "win32":
+    override = os.environ.get(FONT_DIRS_ENV)
+    if override is not None:
+        dirs = [Path(d).expanduser() for d in override.split(os.pathsep) if d.strip()]
+    elif sys.platform == "win32":
         windir = os.environ.get("WINDIR", r"C:\Windows")
         dirs.append(Path(windir) / "Fonts")
         local = os.environ.get("LOCALAPPDATA")
@@ -66,6 +81,15 @@ def _font_dirs() -> list[Path]:
     else:
         dirs += [Path(d).expanduser() for d in _LINUX_DIRS]
     return [d for d in dirs if d.is_dir()]
+
+
+def shipped_fonts() -> FontPair | None:
+    """The DejaVu Sans pair inside the package, None if the installation lost it."""
+    folder = resources.files(__package__ or "sadec_desk.printers") / "font_files"
+    regular, bold = (Path(str(folder / name)) for name in SHIPPED)
+    if not regular.is_file() or missing_chars(regular):
+        return None
+    return FontPair(regular, bold if bold.is_file() and not missing_chars(bold) else regular)
 
 
 @functools.cache
@@ -123,6 +147,9 @@ def find_fonts(font_file: str = "", bold_font_file: str = "") -> FontPair:
         if bold is None or missing_chars(bold):
             bold = regular
         return FontPair(regular, bold)
+    shipped = shipped_fonts()
+    if shipped is not None:
+        return shipped
     raise FontNotFound(_(
         "Không tìm thấy phông chữ có đủ chữ tiếng Việt để in. Trên Debian/Ubuntu hãy cài "
         "gói fonts-dejavu-core; hoặc đặt printing.font_file là đường dẫn tới một tệp .ttf "

@@ -7,7 +7,7 @@ A printer connection is written as one string in the settings:
 ``tcp://HOST[:PORT]``                  Network (raw TCP, port 9100 by default)
 ``usb://VID:PID[?in_ep=..&out_ep=..]`` Usb (pyusb; Linux needs a udev rule)
 ``serial://DEVICE[?baudrate=9600]``    Serial (pyserial), e.g. serial:///dev/ttyUSB0, serial://COM3
-``win32:PRINTER NAME``                 Win32Raw (Windows spooler, raw)
+``win32:PRINTER NAME``                 Windows spooler, raw (printers/win32.py)
 ``cups:NAME`` / ``lp:NAME``            CUPS (pycups if installed, else the ``lp`` command)
 ``file:///dev/usb/lp0``                File (a device node or a plain file)
 =====================================  ==========================================
@@ -43,23 +43,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from escpos.constants import RT_STATUS_ONLINE, RT_STATUS_PAPER
 from PIL import Image
 
-from sadec_desk.errors import InvalidInput, UserError
+from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
+from sadec_desk.printers.failures import PrintFailed
+from sadec_desk.printers.win32 import Win32Spooler
 
 log = logging.getLogger(__name__)
 
 KINDS = ("preview", "tcp", "usb", "serial", "win32", "cups", "lp", "file")
 STATUS_KINDS = ("tcp", "usb", "serial")  # transports that can read the printer's answers
-
-
-class PrintFailed(UserError):
-    """The printer could not print the job now; the job stays in the queue."""
-
-    code = "print_failed"
-
-    def __init__(self, message: str, *, reason: str = "error"):
-        super().__init__(message)
-        self.reason = reason  # offline | refused | timeout | no_paper | closed | driver | error
 
 
 @dataclass(frozen=True)
@@ -194,7 +186,9 @@ def _escpos_printer(conn: Connection, timeout: float, size: int):
         baudrate = int(conn.options.get("baudrate", 9600))
         return p.Serial(conn.target, baudrate=baudrate, timeout=timeout)
     if conn.kind == "win32":
-        return p.Win32Raw(conn.target)
+        # not escpos' Win32Raw: it fails with a RuntimeError without pywin32 and loses the
+        # errors of EndDocPrinter, which decides whether the spooler took the job
+        return Win32Spooler(conn.target)
     if conn.kind == "cups" and p.CupsPrinter.is_usable():
         import cups
 
@@ -359,6 +353,9 @@ def _send_device(conn: Connection, data: bytes, timeout: float, status_check: bo
         if check:
             # The printer answers DLE EOT only after reading everything sent before it.
             paper = _require_ready(printer, timeout)
+        if conn.kind == "win32":  # what Windows can tell of a raw job, no more
+            return _("Hàng đợi in của Windows đã nhận lệnh in (máy in {name}).").format(
+                name=conn.target)
         return _("Đã gửi tới máy in.") + (_(" Giấy sắp hết.") if paper == "low" else "")
     except OSError as exc:
         raise PrintFailed(_("Lỗi khi gửi tới máy in: {error}. Lệnh in vẫn chờ trong hàng đợi."

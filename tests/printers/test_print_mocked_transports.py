@@ -1,9 +1,9 @@
-"""USB and Win32Raw printers: the only transports tested with stand-ins.
+"""USB printers: tested with a stand-in for pyusb's device lookup.
 
-A USB receipt printer cannot be attached to this machine and the Windows spooler does
-not exist on Linux, so these tests replace exactly those two things — pyusb's device
-lookup and the ``win32print`` module — and drive everything else for real: our
-connection parsing, python-escpos's printer classes, status reads and the job bytes.
+A USB receipt printer cannot be attached to this machine, so these tests replace exactly
+that — pyusb's device lookup — and drive everything else for real: our connection
+parsing, python-escpos's printer classes, status reads and the job bytes. The Windows
+spooler's stand-in is in test_print_win32.py.
 """
 
 from __future__ import annotations
@@ -93,73 +93,3 @@ def test_usb_printer_not_plugged_in_is_a_sentence(usb_device):
     with pytest.raises(tr.PrintFailed) as failure:
         tr.send(tr.parse_connection("usb://04b8:0e15"), JOB, timeout=1)
     assert "Traceback" not in str(failure.value) and "máy in" in str(failure.value).lower()
-
-
-class FakeWin32Print(types.ModuleType):
-    """The part of pywin32's win32print that python-escpos's Win32Raw calls."""
-
-    PRINTER_ENUM_NAME = 8
-
-    def __init__(self, printers):
-        super().__init__("win32print")
-        self.printers = printers
-        self.calls: list[tuple] = []
-        self.data = bytearray()
-
-    def EnumPrinters(self, flags, name, level):  # noqa: N802 - pywin32's names
-        return [{"pPrinterName": p} for p in self.printers]
-
-    def GetDefaultPrinter(self):  # noqa: N802
-        return self.printers[0]
-
-    def OpenPrinter(self, name):  # noqa: N802
-        self.calls.append(("open", name))
-        return f"handle:{name}"
-
-    def StartDocPrinter(self, handle, level, info):  # noqa: N802
-        self.calls.append(("doc", handle, info[2]))
-        return 1
-
-    def StartPagePrinter(self, handle):  # noqa: N802
-        self.calls.append(("page", handle))
-
-    def WritePrinter(self, handle, data):  # noqa: N802
-        self.data += data
-        return len(data)
-
-    def EndPagePrinter(self, handle):  # noqa: N802
-        self.calls.append(("endpage", handle))
-
-    def EndDocPrinter(self, handle):  # noqa: N802
-        self.calls.append(("enddoc", handle))
-
-    def ClosePrinter(self, handle):  # noqa: N802
-        self.calls.append(("close", handle))
-
-
-@pytest.fixture
-def win32print(monkeypatch):
-    from escpos.printer import win32raw
-
-    fake = FakeWin32Print(["EPSON TM-T82 Receipt", "Microsoft Print to PDF"])
-    pywintypes = types.ModuleType("pywintypes")
-    pywintypes.error = type("error", (Exception,), {})
-    monkeypatch.setattr(win32raw, "win32print", fake, raising=False)
-    monkeypatch.setattr(win32raw, "pywintypes", pywintypes, raising=False)
-    monkeypatch.setattr(win32raw, "_DEP_WIN32PRINT", True)
-    return fake
-
-
-def test_win32raw_sends_a_raw_document_to_the_named_spooler_queue(win32print):
-    tr.send(tr.parse_connection("win32:EPSON TM-T82 Receipt"), JOB, timeout=1)
-    assert bytes(win32print.data) == JOB
-    handle = "handle:EPSON TM-T82 Receipt"
-    assert ("doc", handle, "RAW") in win32print.calls  # raw: the spooler adds nothing
-    assert win32print.calls[-1] == ("close", handle)
-
-
-def test_win32raw_unknown_printer_is_a_sentence(win32print):
-    with pytest.raises(tr.PrintFailed) as failure:
-        tr.send(tr.parse_connection("win32:Không có"), JOB, timeout=1)
-    assert "Traceback" not in str(failure.value)
-    assert bytes(win32print.data) == b""
