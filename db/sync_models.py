@@ -33,7 +33,8 @@ class QuarantinedChange(BaseModel):
     status, a procedure or code it cannot take): kept whole with the reason, the cursor
     moved past it, until the IT officer applies it again or dismisses it with a reason."""
 
-    seq = IntegerField(unique=True)  # the change's place in the portal's feed
+    # the change's place in the portal's feed (None when the change does not say)
+    seq = IntegerField(null=True, unique=True)
     dossier_uuid = CharField(default="", index=True)  # "" when the change names none
     change = TextField()  # the change as received (JSON text, cut to a bounded size)
     reason = TextField()

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sadec_desk.cli.base import command, emit, group
+from sadec_desk.cli.base import EXIT_PROBLEMS, command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.display import format_datetime
@@ -93,19 +93,58 @@ def cmd_retry(args, ctx) -> None:
             n=count)])
 
 
+def _quarantined_line(q) -> str:
+    line = f"#{q.id}  " + _("thay đổi {seq} của cổng, hồ sơ {code}: {reason}").format(
+        seq=q.seq if q.seq is not None else "?", code=q.code or q.dossier_uuid or "?",
+        reason=q.reason)
+    if q.state != "open":
+        line += "  " + _("[{state} lúc {at} bởi {who}{note}]").format(
+            state=_("đã áp dụng") if q.state == "applied" else _("đã bỏ qua"),
+            at=format_datetime(q.settled_at) or "—", who=q.settled_by,
+            note=f": {q.note}" if q.note else "")
+    return line
+
+
 def cmd_conflicts(args, ctx) -> None:
     items = api.conflicts(ctx)
+    kept = api.quarantined(ctx)
 
     def lines():
+        out = []
         if not items:
-            return [_("Không có hồ sơ nào bị xung đột hoặc bị cổng từ chối.")]
+            out.append(_("Không có hồ sơ nào bị xung đột hoặc bị cổng từ chối."))
         label = {"conflict": _("xung đột"), "rejected": _("bị từ chối")}
-        return [f"{c.code}  [{label.get(c.state, c.state)}]  "
+        out += [f"{c.code}  [{label.get(c.state, c.state)}]  "
                 + _("máy: {local}, cổng: {portal}; {n} thao tác chờ. {msg}").format(
                     local=c.local_status, portal=c.portal_status or "—",
                     n=c.pending_operations, msg=c.message) for c in items]
+        if kept:
+            out.append(_("Thay đổi từ cổng để riêng vì không áp dụng được ({n}); xử lý bằng "
+                         "'sadec-desk sync quarantine apply|dismiss':").format(n=len(kept)))
+            out += ["  " + _quarantined_line(q) for q in kept]
+        return out
 
-    emit(args, items, lines)
+    emit(args, {"conflicts": items, "quarantined": kept}, lines)
+
+
+def cmd_quarantine_list(args, ctx) -> None:
+    kept = api.quarantined(ctx, settled=args.all)
+    emit(args, kept, lambda: [_quarantined_line(q) for q in kept] or [
+        _("Không có thay đổi nào từ cổng bị để riêng.")])
+
+
+def cmd_quarantine_apply(args, ctx) -> None:
+    applied, problems = api.apply_quarantined(ctx, args.id)
+    emit(args, {"applied": applied, "problems": problems}, lambda: [
+        _("Đã áp dụng {n} thay đổi để riêng.").format(n=applied), *problems])
+    if problems:
+        sys.exit(EXIT_PROBLEMS)
+
+
+def cmd_quarantine_dismiss(args, ctx) -> None:
+    info = api.dismiss_quarantined(ctx, args.id, args.reason)
+    emit(args, info, lambda: [_("Đã bỏ qua thay đổi số {id} (lý do đã được ghi lại).").format(
+        id=info.id)])
 
 
 def cmd_resolve(args, ctx) -> None:
@@ -164,6 +203,15 @@ def register(sub) -> None:
     p = command(g, "resolve", cmd_resolve, help="settle a conflict")
     p.add_argument("dossier", metavar="DOSSIER")
     p.add_argument("--keep", required=True, choices=("local", "portal"))
+    q = group(g, "quarantine", "portal changes set aside because they could not be applied")
+    p = command(q, "list", cmd_quarantine_list, help="the changes set aside")
+    p.add_argument("--all", action="store_true", help="also those applied or dismissed")
+    p = command(q, "apply", cmd_quarantine_apply,
+                help="apply set-aside changes again (after an update)")
+    p.add_argument("id", nargs="?", type=int, metavar="ID", help="only this one (default: all)")
+    p = command(q, "dismiss", cmd_quarantine_dismiss, help="give up on a set-aside change")
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--reason", required=True, help="why (recorded with your name and the time)")
     p = command(g, "enrol", cmd_enrol, help="register this machine with the portal")
     p.add_argument("--portal", required=True, metavar="URL")
     p.add_argument("--code", required=True, help="enrolment code from the portal operator")

@@ -17,7 +17,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
 from sadec_desk.sync import conflicts as held  # named apart from conflicts() below
 from sadec_desk.sync import engine, transfer
-from sadec_desk.sync.records import ConflictInfo, SyncReport, SyncStatus
+from sadec_desk.sync.records import ConflictInfo, QuarantinedInfo, SyncReport, SyncStatus
 from sadec_desk.sync.state import set_state
 from sadec_desk.sync.transfer import ExportInfo, ImportInfo
 from sadec_desk.sync.worker import SyncWorker
@@ -25,8 +25,9 @@ from sadec_desk.sync.worker import SyncWorker
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
-__all__ = ["ConflictInfo", "ExportInfo", "ImportInfo", "SyncReport", "SyncStatus", "conflicts",
-           "enrol", "export_pending", "import_bundle", "resolve", "retry", "run_now",
+__all__ = ["ConflictInfo", "ExportInfo", "ImportInfo", "QuarantinedInfo", "SyncReport",
+           "SyncStatus", "apply_quarantined", "conflicts", "dismiss_quarantined", "enrol",
+           "export_pending", "import_bundle", "quarantined", "resolve", "retry", "run_now",
            "save_gateway_password", "status"]
 
 
@@ -61,6 +62,24 @@ def conflicts(ctx: AppContext) -> list[ConflictInfo]:
 def resolve(ctx: AppContext, reference: str, keep: str) -> str:
     require_role(ctx, *ADMIN_ROLES)
     return held.resolve(ctx, reference, keep)
+
+
+def quarantined(ctx: AppContext, *, settled: bool = False) -> list[QuarantinedInfo]:
+    """Changes from the portal set aside because they could not be applied here."""
+    require_role(ctx, *ADMIN_ROLES)
+    return held.list_quarantined(ctx, settled=settled)
+
+
+def apply_quarantined(ctx: AppContext, ident: int | None = None) -> tuple[int, list[str]]:
+    """Apply set-aside changes again (one by its number, or all): (applied, problems)."""
+    require_role(ctx, *ADMIN_ROLES)
+    return held.apply_quarantined(ctx, ident)
+
+
+def dismiss_quarantined(ctx: AppContext, ident: int, reason: str) -> QuarantinedInfo:
+    """Give up on a set-aside change, with the reason recorded."""
+    require_role(ctx, *ADMIN_ROLES)
+    return held.dismiss_quarantined(ctx, ident, reason)
 
 
 def check_portal_url(url: str) -> str:

@@ -1,26 +1,30 @@
-"""Operations the portal held back, and what the IT officer does about them.
+"""Operations the portal held back, changes set aside, and what the IT officer does.
 
 A refused operation (``rejected``) or one the portal's newer copy contradicts
 (``conflict``) stops its dossier's queue (:mod:`sadec_desk.sync.push`); here it is sent
 again (:func:`retry`), listed (:func:`list_conflicts`) or settled by keeping one side
-(:func:`resolve`).
+(:func:`resolve`). A change of the portal's feed this office could not apply was set
+aside by the pull (:func:`sadec_desk.sync.pull.quarantine`): it is listed
+(:func:`list_quarantined`), applied again after an update (:func:`apply_quarantined`)
+or dismissed with a recorded reason (:func:`dismiss_quarantined`).
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import TYPE_CHECKING
 
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier, Outbox
-from sadec_desk.db.sync_models import SyncConflict
+from sadec_desk.db.sync_models import QuarantinedChange, SyncConflict
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.reception.dossiers import find_dossier_row
 from sadec_desk.sync.outbox_ops import DISCARDED, FAILED, PENDING
-from sadec_desk.sync.pull import overwrite_dossier
-from sadec_desk.sync.records import ConflictInfo
+from sadec_desk.sync.pull import apply_kept, overwrite_dossier
+from sadec_desk.sync.records import ConflictInfo, QuarantinedInfo
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -92,3 +96,100 @@ def resolve(ctx: AppContext, reference: str, keep: str) -> str:
             overwrite_dossier(ctx, dossier, copy, note=_("Giải quyết xung đột: giữ bản trên cổng"))
         SyncConflict.delete().where(SyncConflict.id == conflict.id).execute()
     return dossier.code
+
+
+# --- changes from the portal set aside ------------------------------------------------
+
+OPEN, APPLIED, DISMISSED = "open", "applied", "dismissed"
+
+
+def _quarantined_info(row: QuarantinedChange) -> QuarantinedInfo:
+    code = ""
+    try:
+        dossier = json.loads(row.change).get("dossier")
+        code = dossier.get("code") if isinstance(dossier, dict) else ""
+    except (ValueError, AttributeError):
+        pass  # kept cut or not an object: named by its uuid only
+    return QuarantinedInfo(id=row.id, seq=row.seq, dossier_uuid=row.dossier_uuid,
+                           code=code if isinstance(code, str) else "", reason=row.reason,
+                           received_at=row.received_at, state=row.state,
+                           settled_at=row.settled_at, settled_by=row.settled_by, note=row.note)
+
+
+def list_quarantined(ctx: AppContext, *, settled: bool = False) -> list[QuarantinedInfo]:
+    """The changes set aside and still open (with ``settled``, also those applied or
+    dismissed since, with who did it and why), oldest first."""
+    require_role(ctx, *ADMIN_ROLES)
+    with translated_errors():
+        query = QuarantinedChange.select().order_by(QuarantinedChange.id)
+        if not settled:
+            query = query.where(QuarantinedChange.state == OPEN)
+        return [_quarantined_info(row) for row in query]
+
+
+def _open_row(ident: int) -> QuarantinedChange:
+    row = QuarantinedChange.get_or_none(QuarantinedChange.id == ident)
+    if row is None:
+        raise NotFound(_("Không có thay đổi nào số {id} trong danh sách để riêng.").format(
+            id=ident))
+    if row.state != OPEN:
+        raise InvalidInput(_("Thay đổi số {id} đã được xử lý ({state}) lúc {at}.").format(
+            id=ident, state=_("áp dụng") if row.state == APPLIED else _("bỏ qua"),
+            at=row.settled_at.isoformat(timespec="minutes") if row.settled_at else "—"))
+    return row
+
+
+def _settle(ctx: AppContext, row: QuarantinedChange, state: str, note: str = "") -> None:
+    user = getattr(ctx, "user", None)
+    QuarantinedChange.update(state=state, settled_at=ctx.now(), note=note,
+                             settled_by=user.username if user else "admin (CLI)").where(
+        QuarantinedChange.id == row.id).execute()
+
+
+def apply_quarantined(ctx: AppContext, ident: int | None = None) -> tuple[int, list[str]]:
+    """Apply set-aside changes again (one, or every open one, oldest first), as the pull
+    would now — after the app, its catalogue or the portal's copy was corrected. Returns
+    how many applied and, for each one that still cannot be, why (it stays open with
+    the new reason)."""
+    require_role(ctx, *ADMIN_ROLES)
+    applied, problems = 0, []
+    with translated_errors():
+        if ident is None:
+            rows = list(QuarantinedChange.select().where(QuarantinedChange.state == OPEN)
+                        .order_by(QuarantinedChange.id))
+        else:
+            rows = [_open_row(ident)]
+        for row in rows:
+            with ctx.database.atomic():
+                try:
+                    change = json.loads(row.change)
+                except ValueError:
+                    problem = _("bản lưu không còn đọc được (quá dài, đã bị cắt)")
+                else:
+                    problem = apply_kept(ctx, change)
+                if problem:
+                    QuarantinedChange.update(reason=problem[:2000]).where(
+                        QuarantinedChange.id == row.id).execute()
+                    problems.append(_("Thay đổi số {id}: {reason}").format(id=row.id,
+                                                                           reason=problem))
+                else:
+                    _settle(ctx, row, APPLIED)
+                    applied += 1
+    return applied, problems
+
+
+def dismiss_quarantined(ctx: AppContext, ident: int, reason: str) -> QuarantinedInfo:
+    """Give up on a set-aside change, with the reason recorded (who, when, why); the
+    portal's later changes of the same dossier still come as usual."""
+    require_role(ctx, *ADMIN_ROLES)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 3:
+        raise InvalidInput(_("Hãy ghi lý do bỏ qua thay đổi này (ít nhất vài chữ)."))
+    if len(reason) > 500:
+        raise InvalidInput(_("Lý do bỏ qua dài quá 500 ký tự."))
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in reason):
+        raise InvalidInput(_("Lý do bỏ qua có ký tự điều khiển; hãy gõ lại bằng chữ."))
+    with translated_errors(), ctx.database.atomic():
+        row = _open_row(ident)
+        _settle(ctx, row, DISMISSED, reason)
+        return _quarantined_info(QuarantinedChange.get_by_id(row.id))

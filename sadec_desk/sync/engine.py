@@ -22,6 +22,7 @@ from sadec_desk.config import save_setting
 from sadec_desk.db.attachment_models import DossierPage, PageBlob
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier, Outbox
+from sadec_desk.db.sync_models import QuarantinedChange
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
@@ -85,7 +86,7 @@ def run_once(ctx: AppContext, *, adapter: SyncAdapter | None = None,
     require_role(ctx, *ADMIN_ROLES)
     counts = {**dict.fromkeys(P.RESULTS, 0), "pulled": 0, "new": 0, "conflicts": 0,
               "pages_uploaded": 0, "page_bytes": 0, "pages_downloaded": 0,
-              "page_bytes_received": 0}
+              "page_bytes_received": 0, "quarantined": 0}
     procedures = 0
     error = ""
     own_adapter = adapter is None
@@ -137,7 +138,8 @@ def _report(counts, procedures, *, error="", skipped="") -> SyncReport:
                       pages_uploaded=counts["pages_uploaded"],
                       page_bytes_sent=counts["page_bytes"],
                       pages_downloaded=counts["pages_downloaded"],
-                      page_bytes_received=counts["page_bytes_received"])
+                      page_bytes_received=counts["page_bytes_received"],
+                      quarantined=counts["quarantined"])
 
 
 # --- status --------------------------------------------------------------------------
@@ -169,6 +171,8 @@ def sync_status(ctx: AppContext) -> SyncStatus:
             last_error=get_state("last_error"),
             last_error_at=parse_time(get_state("last_error_at")),
             cursor=int(get_state("cursor", "0") or 0),
+            quarantined=QuarantinedChange.select().where(
+                QuarantinedChange.state == "open").count(),
             **_pages_waiting(),
         )
 

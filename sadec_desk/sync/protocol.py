@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import uuid as uuidlib
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from sadec_desk.domain.lifecycle import DossierStatus
@@ -84,14 +86,67 @@ def check_dossier(d: Any) -> dict:
 
 
 def check_changes_page(page: Any) -> dict:
-    changes = _need(page, "changes", list, "changes page")
-    _need(page, "cursor", int, "changes page")
+    """The page's frame only: each change is checked on its own (:func:`change_problem`),
+    so one the client cannot use is set aside and the rest of the page applies."""
+    _need(page, "changes", list, "changes page")
+    if _need(page, "cursor", int, "changes page") < 0:
+        raise SchemaError("changes page: negative cursor")
     _need(page, "has_more", bool, "changes page")
-    for c in changes:
-        _need(c, "seq", int, "change")
-        _need(c, "origin", str, "change")
-        check_dossier(_need(c, "dossier", dict, "change"))
     return page
+
+
+def _moment_problem(d: dict, key: str, *, required: bool) -> str:
+    value = d.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        return f"dossier: '{key}' must be an ISO date-time"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return f"dossier: '{key}' is not an ISO date-time: {value[:40]!r}"
+    if moment.tzinfo is None:
+        return f"dossier: '{key}' has no UTC offset: {value[:40]!r}"
+    return ""
+
+
+def change_problem(change: Any) -> str:
+    """Why one change of the feed cannot be applied as it is ("" when it can): the
+    fields the client reads, with their types, formats and enums."""
+    try:
+        if not isinstance(change, dict):
+            raise SchemaError("change: not a JSON object")
+        _need(change, "seq", int, "change")
+        _need(change, "origin", str, "change")
+        d = check_dossier(_need(change, "dossier", dict, "change"))
+        try:
+            uuidlib.UUID(d["uuid"])
+        except ValueError:
+            return f"dossier: 'uuid' is not a UUID: {d['uuid'][:40]!r}"
+        if d["version"] < 1:
+            return "dossier: 'version' must be 1 or more"
+        if d["status"] not in STATUSES:
+            return f"dossier: unknown status {d['status'][:40]!r}"
+        for key, required in (("received_at", True), ("due_at", True),
+                              ("finished_at", False)):
+            problem = _moment_problem(d, key, required=required)
+            if problem:
+                return problem
+        citizen = d["citizen"]
+        if not isinstance(citizen.get("id_number"), str) or not citizen["id_number"].strip():
+            return "dossier: citizen without 'id_number'"
+        born = citizen.get("date_of_birth")
+        if born is not None:
+            try:
+                date.fromisoformat(born)
+            except (TypeError, ValueError):
+                return f"dossier: citizen's 'date_of_birth' is not an ISO date: {born!r:.40}"
+        fee = d.get("fee_vnd", 0)
+        if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool) or fee < 0):
+            return "dossier: 'fee_vnd' must be a non-negative whole number"
+    except SchemaError as exc:
+        return str(exc)
+    return ""
 
 
 def check_procedures(answer: Any) -> list[dict]:

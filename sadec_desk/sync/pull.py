@@ -10,7 +10,9 @@ Online dossiers come down whole, with their papers and form (:mod:`online_pages`
 
 from __future__ import annotations
 
+import json
 import logging
+from copy import deepcopy
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -19,17 +21,19 @@ import peewee
 from sadec_desk.db.models import Citizen, Dossier, DossierSequence, Outbox
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.db.search_index import fold_name
+from sadec_desk.db.sync_models import QuarantinedChange
 from sadec_desk.domain.catalogue import CatalogueError, procedures_from_data
 from sadec_desk.domain.dossier_code import parse_dossier_code
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
+from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.audit import append_event, append_events
 from sadec_desk.sync import online_pages
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.bulk import update_rows
-from sadec_desk.sync.errors import SyncError, TransientError
+from sadec_desk.sync.errors import SyncError
 from sadec_desk.sync.outbox_ops import FAILED, PENDING, chunks
 from sadec_desk.sync.state import get_state, set_state, store_conflict
 
@@ -41,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: changes asked for per request
 PULL_PAGE = 500
+#: the longest change kept aside whole (a page of the feed is bounded by the portal)
+MAX_KEPT_CHARS = 1_000_000
 
 
 # --- the procedure catalogue ----------------------------------------------------------
@@ -94,6 +100,7 @@ class _Page:
     """One page of the change feed applied with a few bulk statements (bulk.py)."""
 
     def __init__(self, ctx: AppContext, changes: list[dict], device_id: str, counts: dict):
+        """``changes``: those of the page that passed :func:`protocol.change_problem`."""
         self.ctx, self.device_id, self.counts = ctx, device_id, counts
         uuids = list({c["dossier"]["uuid"] for c in changes})
         self.local: dict[str, dict] = {}
@@ -108,6 +115,34 @@ class _Page:
                 Outbox.dossier_uuid.in_(chunk), Outbox.state.in_([PENDING, FAILED])).tuples())
         self.updates: dict[int, dict] = {}
         self.events: list[dict] = []
+
+    def apply_or_keep_aside(self, change: dict) -> str:
+        """Apply one change; when it cannot be applied here, undo what it did (a
+        savepoint for the database, a copy for this page's pending writes) and return
+        why ("" when it applied)."""
+        uuid = change["dossier"]["uuid"]
+        local = self.local.get(uuid)
+        saved = (deepcopy(local), len(self.events), dict(self.counts),
+                 deepcopy(self.updates.get(local["id"])) if local else None)
+        try:
+            with self.ctx.database.atomic():  # a savepoint inside the page's transaction
+                self.apply(change)
+            return ""
+        except (P.SchemaError, SyncError, InvalidInput, KeyError, ValueError, TypeError,
+                peewee.IntegrityError) as exc:
+            before, events, counts, update = saved
+            if before is None:
+                self.local.pop(uuid, None)
+            else:
+                self.local[uuid] = before
+                if update is None:
+                    self.updates.pop(before["id"], None)
+                else:
+                    self.updates[before["id"]] = update
+            del self.events[events:]
+            self.counts.clear()
+            self.counts.update(counts)
+            return str(exc) or type(exc).__name__
 
     def apply(self, change: dict) -> None:
         copy = change["dossier"]
@@ -166,10 +201,10 @@ class _Page:
         status = copy["status"]
         if Dossier.select().where(Dossier.code == copy["code"]).exists():
             # the portal gave an online dossier a code this office already used: nothing
-            # can be stored under it; the run stops here until the portal corrects it
+            # can be stored under it; it waits aside until the portal corrects it
             raise SyncError(_("Hồ sơ trực tuyến từ cổng có mã {code} trùng với một hồ sơ đã "
-                              "tiếp nhận tại đây. Báo quản trị cổng để sửa mã; các thay đổi "
-                              "sau nó sẽ được nhận khi đã sửa.").format(code=copy["code"]))
+                              "tiếp nhận tại đây. Báo quản trị cổng để sửa mã rồi áp dụng "
+                              "lại.").format(code=copy["code"]))
         _reserve_code(copy["code"])
         dossier_id = Dossier.insert(
             uuid=copy["uuid"], code=copy["code"], office=self.ctx.office().id,
@@ -234,8 +269,44 @@ def overwrite_dossier(ctx: AppContext, local: Dossier, copy: dict, note: str) ->
     append_events(ctx.database, events)
 
 
+def quarantine(ctx: AppContext, change, reason: str) -> None:
+    """Keep a change this office cannot apply aside, with the reason (issue #14 item 3):
+    the cursor moves past it and the IT officer applies it again or dismisses it
+    (:mod:`sadec_desk.sync.conflicts`). The same change served again (a cursor lost
+    with a restored backup) is kept once."""
+    require_role(ctx, *ADMIN_ROLES)
+    seq = change.get("seq") if isinstance(change, dict) else None
+    seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+    dossier = change.get("dossier") if isinstance(change, dict) else None
+    uuid = dossier.get("uuid") if isinstance(dossier, dict) else None
+    text = json.dumps(change, ensure_ascii=False)
+    if len(text) > MAX_KEPT_CHARS:
+        text = text[:MAX_KEPT_CHARS]  # no longer JSON: it can be read and dismissed only
+    log.warning("portal change %s set aside: %s", seq, reason)
+    (QuarantinedChange.insert(seq=seq, dossier_uuid=uuid if isinstance(uuid, str) else "",
+                              change=text, reason=reason[:2000], received_at=ctx.now())
+     .on_conflict_ignore().execute())
+
+
+def apply_kept(ctx: AppContext, change: dict) -> str:
+    """Apply a change that was set aside, as the pull would now (after an update of the
+    app or of the catalogue); returns why it still cannot be ("" when it applied).
+    Call inside a transaction."""
+    problem = P.change_problem(change)
+    if problem:
+        return problem
+    counts = {"pulled": 0, "new": 0, "conflicts": 0}
+    page = _Page(ctx, [change], get_state("device_id"), counts)
+    problem = page.apply_or_keep_aside(change)
+    if not problem:
+        page.flush()
+    return problem
+
+
 def pull(ctx: AppContext, adapter: SyncAdapter, counts: dict) -> int:
-    """Apply the change feed from the stored cursor; returns the new cursor."""
+    """Apply the change feed from the stored cursor; returns the new cursor. A change
+    that cannot be applied here is set aside (:func:`quarantine`), never a reason to
+    stop: the rest of the feed goes on."""
     device_id = get_state("device_id")
     cursor = int(get_state("cursor", "0"))
     while True:
@@ -244,16 +315,21 @@ def pull(ctx: AppContext, adapter: SyncAdapter, counts: dict) -> int:
             if int(get_state("cursor", "0")) != cursor:
                 # another worker applied this page meanwhile: it is its job now
                 return int(get_state("cursor", "0"))
-            try:
-                applied = _Page(ctx, page["changes"], device_id, counts)
-                for change in page["changes"]:
-                    applied.apply(change)
-                applied.flush()
-            except (P.SchemaError, KeyError, ValueError, TypeError) as exc:
-                raise TransientError(_("Thay đổi từ cổng không dùng được ({error}); chưa áp "
-                                       "dụng trang này.").format(error=exc)) from None
-            set_state(ctx, "cursor", str(page["cursor"]))
+            problems = [P.change_problem(change) for change in page["changes"]]
+            applied = _Page(ctx, [c for c, problem in zip(page["changes"], problems,
+                                                          strict=True) if not problem],
+                            device_id, counts)
+            for change, problem in zip(page["changes"], problems, strict=True):
+                if problem:
+                    reason = _("Thay đổi từ cổng không đúng định dạng: {problem}").format(
+                        problem=problem)
+                else:
+                    reason = applied.apply_or_keep_aside(change)
+                if reason:
+                    quarantine(ctx, change, reason)
+                    counts["quarantined"] = counts.get("quarantined", 0) + 1
+            applied.flush()
+            set_state(ctx, "cursor", str(max(cursor, page["cursor"])))
+        if not page["has_more"] or page["cursor"] <= cursor:
+            return max(cursor, page["cursor"])
         cursor = page["cursor"]
-        if not page["has_more"]:
-            return cursor
-

@@ -26,6 +26,8 @@ class SyncStatus:
     # scanned pages of dossiers still to be sent that the portal does not hold yet
     pages_waiting: int = 0
     pages_waiting_bytes: int = 0
+    # changes from the portal set aside because they could not be applied here
+    quarantined: int = 0
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class SyncReport:
     page_bytes_sent: int = 0
     pages_downloaded: int = 0  # page files of online dossiers fetched from the portal
     page_bytes_received: int = 0
+    quarantined: int = 0  # portal changes set aside this run (sync conflicts lists them)
 
 
 @dataclass(frozen=True)
@@ -57,3 +60,19 @@ class ConflictInfo:
     portal_version: int | None
     pending_operations: int
     detected_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QuarantinedInfo:
+    """A change from the portal set aside because it could not be applied here."""
+
+    id: int  # what ``sync quarantine apply|dismiss`` and the IT tab name it by
+    seq: int | None  # its place in the portal's feed
+    dossier_uuid: str
+    code: str  # the dossier code it names, "" when it names none readable
+    reason: str
+    received_at: datetime
+    state: str  # open | applied | dismissed
+    settled_at: datetime | None
+    settled_by: str
+    note: str

@@ -9,7 +9,7 @@ from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.services import catalogue
 from sadec_desk.services.reception import dossiers
-from sadec_desk.sync import engine
+from sadec_desk.sync import conflicts, engine
 from sadec_desk.sync.conflicts import list_conflicts, resolve
 
 
@@ -82,7 +82,7 @@ def test_pull_brings_online_dossiers_status_changes_and_catalogue(portal):
     assert_converged(ctx, portal)
 
 
-def test_online_dossier_with_a_code_used_here_stops_the_pull(portal):
+def test_online_dossier_with_a_code_used_here_is_set_aside(portal):
     ctx = office(portal)
     [mine] = receive_many(ctx, 1)
     code = Dossier.get(Dossier.uuid == mine).code
@@ -94,8 +94,12 @@ def test_online_dossier_with_a_code_used_here_stops_the_pull(portal):
     # ours is refused at the portal (codes are unique) and theirs cannot come down
     assert report.rejected == 1 and "đã được dùng" in Dossier.get(
         Dossier.uuid == mine).sync_message
-    assert code in report.error and "trùng" in report.error
-    assert engine.sync_status(ctx).cursor == 0 and Dossier.select().count() == 1
+    # theirs is set aside with the reason, the feed goes on past it (issue #14 item 3)
+    assert report.error == "" and report.quarantined == 1
+    [kept] = conflicts.list_quarantined(ctx)
+    assert code in kept.reason and "trùng" in kept.reason and kept.code == code
+    assert engine.sync_status(ctx).cursor > 0 and Dossier.select().count() == 1
+    assert engine.sync_status(ctx).quarantined == 1
     # the portal refuses a second dossier under a code it already holds
     import httpx
 

@@ -69,7 +69,9 @@ def test_cli_retry_and_conflicts_json(portal, capsys):
     ctx.close()
     capsys.readouterr()
     assert main(["sync", "conflicts", "--json"]) == 0
-    [item] = json.loads(capsys.readouterr().out)
+    shown = json.loads(capsys.readouterr().out)
+    [item] = shown["conflicts"]
+    assert shown["quarantined"] == []
     assert item["code"] == refused.code and item["state"] == "rejected"
     assert main(["sync", "retry", refused.code, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"requeued": 1}

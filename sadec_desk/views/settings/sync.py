@@ -1,5 +1,6 @@
 """The IT tab for the portal: sync status, sync now, enrolment, file transfer when there
-is no network, and the conflicts and rejected dossiers to resolve."""
+is no network, the conflicts and rejected dossiers to resolve, and the portal's changes
+set aside because they could not be applied here (apply again, or dismiss with a reason)."""
 
 from __future__ import annotations
 
@@ -73,12 +74,32 @@ class SyncTab(Tab):
         self.keep_portal = ttk.Button(cb, text=_("Giữ bản trên cổng"), bootstyle="secondary",
                                       command=lambda: self.on_resolve("portal"))
         self.keep_portal.pack(side="left")
+        ttk.Label(right, text=_("Thay đổi từ cổng để riêng (không áp dụng được)"),
+                  font=font(12, "bold")).pack(anchor="w", pady=(12, 0))
+        self.quarantined = create_tree(right, (("id", _("Số"), 50),
+                                               ("code", _("Mã hồ sơ"), 190),
+                                               ("received", _("Nhận lúc"), 130),
+                                               ("reason", _("Lý do"), 290)), height=5)
+        self.quarantined.pack(anchor="w")
+        qb = ttk.Frame(right)
+        qb.pack(anchor="w", fill="x", pady=(4, 0))
+        self.apply_kept = ttk.Button(qb, text=_("Áp dụng lại"), bootstyle="secondary",
+                                     command=self.on_apply_kept)
+        self.apply_kept.pack(side="left", padx=(0, 4))
+        ttk.Label(qb, text=_("Lý do bỏ qua"), font=font(11)).pack(side="left", padx=(8, 4))
+        self.dismiss_reason = ttk.Entry(qb, width=28, font=font(11))
+        self.dismiss_reason.pack(side="left")
+        self.dismiss_kept = ttk.Button(qb, text=_("Bỏ qua"), bootstyle="secondary",
+                                       command=self.on_dismiss_kept)
+        self.dismiss_kept.pack(side="left", padx=4)
         self.on_reload()
 
     def on_reload(self) -> None:
         self.shell.tasks.submit(api.status, self.ctx, on_done=self.on_status,
                                 on_error=lambda m: self.message.show(m, "error"))
         self.shell.tasks.submit(api.conflicts, self.ctx, on_done=self.on_conflicts,
+                                on_error=lambda m: self.message.show(m, "error"))
+        self.shell.tasks.submit(api.quarantined, self.ctx, on_done=self.on_quarantined,
                                 on_error=lambda m: self.message.show(m, "error"))
 
     def on_status(self, s) -> None:
@@ -88,7 +109,8 @@ class SyncTab(Tab):
             _("Cổng: {v}").format(v=s.portal_url or _("chưa cấu hình (làm việc ngoại tuyến)")),
             _("Máy đã đăng ký: {v}").format(v=_("có") if s.enrolled else _("chưa")),
             _("Chờ gửi: {n} thao tác; bị giữ lại: {h}").format(n=s.pending, h=s.held),
-            _("Xung đột: {c}; bị từ chối: {r}").format(c=s.conflicts, r=s.rejected),
+            _("Xung đột: {c}; bị từ chối: {r}; thay đổi để riêng: {q}").format(
+                c=s.conflicts, r=s.rejected, q=s.quarantined),
             _("Lần đồng bộ được gần nhất: {t}").format(t=_when(s.last_success_at)),
             _("Lỗi gần nhất: {e}").format(e=s.last_error or _("không có")),
         ]
@@ -103,6 +125,47 @@ class SyncTab(Tab):
             self.conflicts.insert("", "end", iid=c.code, values=(
                 c.code, _("xung đột") if c.state == "conflict" else _("bị từ chối"),
                 c.local_status, c.portal_status or "—", c.message[:80]))
+
+    def on_quarantined(self, items) -> None:
+        chosen = self.quarantined.selection()  # kept across a reload while still listed
+        self.quarantined.delete(*self.quarantined.get_children())
+        for q in items:
+            self.quarantined.insert("", "end", iid=str(q.id), values=(
+                q.id, q.code or q.dossier_uuid or "—", _when(q.received_at), q.reason[:120]))
+        self.quarantined.selection_set([i for i in chosen if self.quarantined.exists(i)])
+
+    def _chosen_kept(self) -> int | None:
+        chosen = self.quarantined.selection()
+        if not chosen:
+            self.message.show(_("Hãy chọn một thay đổi trong danh sách để riêng."), "error")
+            return None
+        return int(chosen[0])
+
+    def on_apply_kept(self) -> None:
+        ident = self._chosen_kept()
+        if ident is None:
+            return
+
+        def done(result) -> None:
+            applied, problems = result
+            if problems:
+                self.message.show(_("Chưa áp dụng được: {why}").format(why=problems[0]),
+                                  "error")
+            else:
+                self.ok(_("Đã áp dụng thay đổi số {id}.").format(id=ident))
+            self.on_reload()
+
+        self.submit(api.apply_quarantined, ident, on_done=done)
+
+    def on_dismiss_kept(self) -> None:
+        ident = self._chosen_kept()
+        if ident is None:
+            return
+        self.submit(api.dismiss_quarantined, ident, self.dismiss_reason.get(),
+                    on_done=lambda info: (
+                        self.ok(_("Đã bỏ qua thay đổi số {id}; lý do đã được ghi lại.").format(
+                            id=info.id)), set_entry(self.dismiss_reason, ""),
+                        self.on_reload()))
 
     def on_run(self) -> None:
         self.message.show(_("Đang đồng bộ…"), "info")
