@@ -78,6 +78,7 @@ class GatewayAdapter:
         self.uploads_blobs = bool(self.file_base)
         self.session = GatewaySession(ctx, get_state("gateway_password"))
         self._file_store: Any = None
+        self._held_by_gateway: set[str] = set()  # dossiers (uuid) sent in this run
 
     def close(self) -> None:
         self.session.close()
@@ -122,6 +123,8 @@ class GatewayAdapter:
     def _known(self, dossier_uuid: str, code: str) -> bool:
         """Does the gateway hold the dossier? Yes once its create went through from here;
         else the gateway is asked (TraCuuHoSo) where the envelope has that service."""
+        if dossier_uuid in self._held_by_gateway:
+            return True
         if Outbox.select().where(Outbox.dossier_uuid == dossier_uuid,
                                  Outbox.op == "dossier.received", Outbox.state == DONE).exists():
             return True
@@ -148,6 +151,8 @@ class GatewayAdapter:
         code = facts.info.code
         known = self._known(op["dossier_uuid"], code)
         answer = self._send_record(record, updating=known)
+        if answer.ok:
+            self._held_by_gateway.add(op["dossier_uuid"])
         entries = []
         if kind == "dossier.received" or not known:
             entries.append(received_entry(facts.info, self.codes))

@@ -149,7 +149,7 @@ def fee_items(info: DossierInfo, catalogue: CatalogueEntry) -> list[dict]:
     """DanhSachLePhi: the fee line, only above 0 (as the Thanh Hóa client sends)."""
     if info.fee_vnd <= 0:
         return []
-    return [{"TenPhiLePhi": _("Lệ phí {procedure}").format(procedure=catalogue.name)[:500],
+    return [{"TenPhiLePhi": _("Phí, lệ phí {procedure}").format(procedure=catalogue.name)[:500],
              "MaPhiLePhi": catalogue.fee_code or "1",
              "HinhThucThu": FEE_COLLECTED_AT_RECEPTION, "Gia": str(info.fee_vnd),
              "LoaiPhiLePhi": FEE_KIND_ORDINARY}]
