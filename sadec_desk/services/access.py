@@ -131,7 +131,7 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
      "seed_procedures council_fee fee_text to_info active_procedure list_procedures"),
     (_HELPER, "catalogue", "procedure_from_row"),
     (_START, "context", "utc_now read_overrides build_calendar"),
-    (_PURE, "desk", "form_after slip_after is_finished can_reschedule awaits_clerk"),
+    (_PURE, "desk", "form_after slip_after is_finished is_void can_reschedule awaits_clerk"),
     (_PURE, "display", "weekday_vi channel_label sync_label format_date format_datetime "
                        "format_time format_moment dossier_lines event_text"),
     (_RENDER, "documents.form_pdf", "declaration_document write_declaration_pdf"),
