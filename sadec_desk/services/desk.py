@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
+from sadec_desk.domain.lifecycle import FINISHED_STATUSES, VOID_STATUSES, DossierStatus
 from sadec_desk.errors import UserError
 from sadec_desk.services.access import COUNTER_ROLES, require_role
 from sadec_desk.services.documents import office_forms
@@ -130,6 +130,11 @@ def is_finished(status: str) -> bool:
     """Done, returned, refused, withdrawn or voided: nothing more happens to the dossier,
     so it can no longer get a new appointment (Mẫu 04)."""
     return status in FINISHED_STATUSES
+
+
+def is_void(status: str) -> bool:
+    """A record voided as made by mistake (or the step that voids one)."""
+    return status in VOID_STATUSES
 
 
 def can_reschedule(status: str) -> bool:
