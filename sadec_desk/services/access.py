@@ -127,6 +127,8 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PURE, "audit", "event_hash redact"),
     (_HELPER, "audit", "append_events append_event"),
     (_PATHS, "audit", "anchors_path"),
+    (_PATHS, "audit_seal", "audit_dir anchors_file head_file backup_folder"),
+    (_HELPER, "audit_seal", "seal write_head forget_head append_anchor seal_backup read_all"),
     (_CATALOGUE, "catalogue",
      "seed_procedures council_fee fee_text to_info active_procedure list_procedures"),
     (_HELPER, "catalogue", "procedure_from_row"),
@@ -178,7 +180,7 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PURE, "reception.eforms", "prefill_from_qr"),
     (_PURE, "reception.feedback", "level_label"),
     (_PURE, "reception.intake", "parse_count check_field manual_labels manual_qr_text "
-                                "check_manual_field citizen_from_fields parse_local fold "
+                                "check_manual_field citizen_from_fields parse_local "
                                 "next_statuses"),
     (_CATALOGUE, "reception.intake", "quote"),
     (_PURE, "records", "to_jsonable"),
