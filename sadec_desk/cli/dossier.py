@@ -11,7 +11,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services import due_dates
 from sadec_desk.services.context import AppContext
 from sadec_desk.services.display import deadline_label, dossier_lines, format_date, format_datetime
-from sadec_desk.services.reception import citizens, dossiers
+from sadec_desk.services.reception import citizens, dossiers, search
 
 
 def cmd_citizen_parse(args, ctx: AppContext | None) -> None:
@@ -80,17 +80,23 @@ def cmd_dossier_show(args, ctx: AppContext) -> None:
     emit(args, info, lambda: dossier_lines(info))
 
 
+def _one_line_each(items, empty: str) -> list[str]:
+    if not items:
+        return [empty]
+    return [f"{d.code}  {d.procedure_code}  {d.citizen.full_name}  {d.status_label}  "
+            + _("hẹn {due}").format(due=format_datetime(d.due_at))
+            + f"  {deadline_label(d.deadline_state)}" for d in items]
+
+
 def cmd_dossier_list(args, ctx: AppContext) -> None:
     items = dossiers.list_dossiers(ctx, status=args.status, limit=args.limit)
+    emit(args, items, lambda: _one_line_each(items, _("Chưa có hồ sơ nào.")))
 
-    def lines():
-        if not items:
-            return [_("Chưa có hồ sơ nào.")]
-        return [f"{d.code}  {d.procedure_code}  {d.citizen.full_name}  {d.status_label}  "
-                + _("hẹn {due}").format(due=format_datetime(d.due_at))
-                + f"  {deadline_label(d.deadline_state)}" for d in items]
 
-    emit(args, items, lines)
+def cmd_dossier_find(args, ctx: AppContext) -> None:
+    items = search.find_dossiers(ctx, args.text, limit=args.limit, status=args.status,
+                                 date_from=args.date_from, date_to=args.date_to)
+    emit(args, items, lambda: _one_line_each(items, _("Không tìm thấy hồ sơ nào.")))
 
 
 def cmd_dossier_advance(args, ctx: AppContext) -> None:
@@ -141,6 +147,15 @@ def register(sub) -> None:
     p = command(g, "list", cmd_dossier_list, help="list dossiers, newest first")
     p.add_argument("--status", help="only this status")
     p.add_argument("--limit", type=int, default=50)
+    p = command(g, "find", cmd_dossier_find,
+                help="find dossiers by code or receipt QR, ID number, phone or name "
+                     "(no diacritics needed), newest first")
+    p.add_argument("text", help="what to look for, e.g. 'nguyen van an' or 034303011829")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (1-1000)")
+    p.add_argument("--status", help="only this status")
+    p.add_argument("--from", dest="date_from", metavar="DAY",
+                   help="received on or after this day (dd/mm/yyyy or yyyy-mm-dd)")
+    p.add_argument("--to", dest="date_to", metavar="DAY", help="received on or before this day")
     p = command(g, "advance", cmd_dossier_advance, help="move a dossier to another status")
     p.add_argument("reference", metavar="CODE")
     p.add_argument("--to", required=True, metavar="STATUS")

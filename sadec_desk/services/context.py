@@ -50,9 +50,8 @@ class AppContext:
     user: Any = None
     sign_in_required: bool = False
     #: caches the services keep for the life of the context, declared here so that each
-    #: is visible: the counter's folded-name index (services.reception.intake) and the
-    #: queue's groups/counters/links (services.queue)
-    name_index: dict | None = None
+    #: is visible: the queue's groups/counters/links (services.queue). (The name search
+    #: has no cache: its index is in the database, db/search_index.py.)
     queue_setup: Any = None
 
     def now(self) -> datetime:

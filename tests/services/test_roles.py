@@ -201,12 +201,12 @@ def test_a_clerk_is_refused_the_set_up_and_the_engine(as_clerk, tmp_path):
 def test_nobody_signed_in_reads_no_dossier(ctx):
     from appfixtures import SAMPLE_QR
 
-    from sadec_desk.services.reception import dossiers, intake
+    from sadec_desk.services.reception import dossiers, search
     info = dossiers.receive_dossier(ctx, procedure_code=_any_procedure(ctx), qr_text=SAMPLE_QR)
     ctx.sign_in_required = True  # the GUI, nobody signed in
     for attempt in (lambda: dossiers.get_dossier(ctx, info.code),
                     lambda: dossiers.list_dossiers(ctx),
-                    lambda: intake.find_dossiers(ctx, "Nguyễn")):
+                    lambda: search.find_dossiers(ctx, "Nguyễn")):
         with pytest.raises(PermissionDenied, match="đăng nhập"):
             attempt()
     ctx.sign_in_required = False  # the command line: the machine's administrator

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.domain.lifecycle import deadline_label
 from sadec_desk.domain.timezone import VN_TZ
-from sadec_desk.errors import InvalidInput
+from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.printers.render import qr_image
 from sadec_desk.services import catalogue
 from sadec_desk.services.access import ANY_ROLE, require_role
-from sadec_desk.services.reception import citizens, dossiers, feedback
+from sadec_desk.services.reception import citizens, feedback, search
 from sadec_desk.services.records import ProcedureInfo
 
 if TYPE_CHECKING:
@@ -119,7 +119,13 @@ def dossier_status(ctx: AppContext, qr_text: str) -> DossierStatusCard:
     if scan is None or scan.kind != "receipt" or scan.dossier_code is None:
         raise InvalidInput(_("Đây không phải mã QR trên phiếu hẹn trả kết quả; hãy quét mã QR "
                              "in trên phiếu hẹn (giấy biên nhận)."))
-    info = dossiers.get_dossier(ctx, scan.dossier_code)
+    # the search the counter uses, given only the code: a kiosk open to anyone never
+    # finds a dossier by a name, an ID or a phone
+    found = search.find_dossiers(ctx, scan.dossier_code, limit=1)
+    if not found:
+        raise NotFound(_("Không tìm thấy hồ sơ {code}. Xin mời hỏi cán bộ tại quầy tiếp "
+                         "nhận.").format(code=scan.dossier_code))
+    info = found[0]
     return DossierStatusCard(
         code=info.code, procedure_name=info.procedure_name, status=info.status,
         status_label=info.status_label, received_at=info.received_at, due_at=info.due_at,

@@ -275,6 +275,30 @@ def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
                      papers=papers, events=events)
 
 
+def dossier_infos(ctx: AppContext, dossier_ids: list[int]) -> list[DossierInfo]:
+    """The records of these dossiers in the order given, with papers and history, as
+    :func:`get_dossier` gives them, in three queries whatever their number (the search's
+    results: services/reception/search.py)."""
+    require_role(ctx, *READ_ROLES)
+    if not dossier_ids:
+        return []
+    with translated_errors():
+        rows = {d.id: d for d in _dossier_query().where(Dossier.id.in_(dossier_ids))}
+        papers: dict[int, list[PaperInfo]] = {i: [] for i in rows}
+        for p in PaperReceived.select().where(PaperReceived.dossier.in_(dossier_ids)
+                                              ).order_by(PaperReceived.id):
+            papers[p.dossier_id].append(PaperInfo(p.name, p.kind, p.count))
+        events: dict[int, list[EventInfo]] = {i: [] for i in rows}
+        for e in DossierEvent.select().where(DossierEvent.dossier.in_(dossier_ids)
+                                             ).order_by(DossierEvent.id):
+            events[e.dossier_id].append(EventInfo(e.at.astimezone(VN_TZ), e.actor, e.kind,
+                                                  e.from_status, e.to_status, e.note))
+        return [_info(ctx, rows[i], rows[i].procedure,
+                      _citizen_from_row(rows[i].citizen, rows[i].phone),
+                      papers=tuple(papers[i]), events=tuple(events[i]))
+                for i in dossier_ids if i in rows]
+
+
 def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50,
                   offset: int = 0) -> list[DossierInfo]:
     """Newest first; papers and history are left out (see :func:`get_dossier`)."""

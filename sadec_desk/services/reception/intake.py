@@ -21,7 +21,6 @@ from sadec_desk.db.models import Citizen, Dossier
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.cccd import CccdQrError, ScannerMangledError, parse_cccd_qr
 from sadec_desk.domain.deadlines import compute_due
-from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.fees import compute_fee, format_vnd
 from sadec_desk.domain.lifecycle import (
     STATUS_LABELS,
@@ -357,66 +356,6 @@ def reschedule_from_form(ctx: AppContext, reference: str, new_due: str, reason: 
     require_role(ctx, *COUNTER_ROLES)
     return dossiers.reschedule_dossier(ctx, reference, parse_local(new_due, _("Hẹn mới")),
                                        _text(reason, _("Lý do")))
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics: "Nguyễn Văn Á" -> "nguyen van a" (đ -> d)."""
-    decomposed = unicodedata.normalize("NFD", (text or "").casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.replace("đ", "d").split())
-
-
-def name_index(ctx: AppContext) -> dict[int, str]:
-    """Citizen id -> folded name, kept on the context and refreshed with the rows changed
-    since the last look (``updated_at``). SQLite has no unaccent, so names are folded in
-    Python; folding 100,000 names takes about a second, once (bench/startup.py)."""
-    require_role(ctx, *READ_ROLES)
-    index = ctx.name_index
-    if index is None:
-        index = ctx.name_index = {"names": {}, "since": None}
-    query = Citizen.select(Citizen.id, Citizen.full_name, Citizen.updated_at)
-    if index["since"] is not None:
-        query = query.where(Citizen.updated_at >= index["since"])
-    since = index["since"]
-    for cid, name, updated in query.tuples().iterator():
-        index["names"][cid] = fold(name)
-        if updated is not None:
-            since = updated if since is None else max(since, updated)
-    index["since"] = since
-    return index["names"]
-
-
-def warm_up(ctx: AppContext) -> int:
-    """Build the name index ahead of the first search (the counter screen calls it)."""
-    require_role(ctx, *READ_ROLES)
-    with translated_errors():
-        return len(name_index(ctx))
-
-
-def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50) -> list[DossierInfo]:
-    """By dossier code (or the receipt QR's text), 12-digit ID number, or the applicant's
-    name without caring about diacritics ("nguyen van a" finds "Nguyễn Văn A")."""
-    require_role(ctx, *READ_ROLES)
-    query = _text(text, _("Tìm kiếm"))
-    if not query:
-        raise InvalidInput(_("Nhập mã hồ sơ, số CCCD hoặc họ tên để tìm (hoặc quét mã QR "
-                             "trên phiếu hẹn)."))
-    code = find_dossier_code(query)
-    with translated_errors():
-        if code is not None:
-            return [dossiers.get_dossier(ctx, code)]
-        if re.fullmatch(r"\d{9,12}", query):
-            citizen_ids = [c.id for c in Citizen.select(Citizen.id).where(
-                (Citizen.id_number == query) | (Citizen.old_id_number == query))]
-        else:
-            wanted = fold(query)
-            citizen_ids = [cid for cid, name in name_index(ctx).items() if wanted in name]
-        if not citizen_ids:
-            return []
-        codes = [d.code for d in Dossier.select(Dossier.code)
-                 .where(Dossier.citizen.in_(citizen_ids[:1000]))
-                 .order_by(Dossier.received_at.desc()).limit(limit)]
-    return [dossiers.get_dossier(ctx, c) for c in codes]
 
 
 #: steps the counter asks about first: they end the dossier and cannot be undone

@@ -20,7 +20,7 @@ from sadec_desk.services import desk
 from sadec_desk.services.display import channel_label, dossier_lines, format_moment, sync_label
 from sadec_desk.services.documents import office_forms
 from sadec_desk.services.printing import jobs
-from sadec_desk.services.reception import dossiers, intake
+from sadec_desk.services.reception import dossiers, intake, search
 from sadec_desk.services.reception import papers as dossier_papers
 from sadec_desk.views.widgets import MessageBar, font
 
@@ -99,7 +99,7 @@ class FindPanel:
 
     def on_search(self) -> None:
         self.find_message.show(_("Đang tìm…"))
-        self.shell.tasks.submit(intake.find_dossiers, self.ctx, self.search.get(),
+        self.shell.tasks.submit(search.find_dossiers, self.ctx, self.search.get(),
                                 on_done=self.on_found,
                                 on_error=lambda m: self.find_message.show(m, "error"))
 

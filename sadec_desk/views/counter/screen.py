@@ -27,8 +27,7 @@ from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
 from sadec_desk.services.queue import setup as queue_setup
-from sadec_desk.services.reception import citizens, intake
-from sadec_desk.views.counter.find import FindPanel
+from sadec_desk.services.reception import citizensfrom sadec_desk.views.counter.find import FindPanel
 from sadec_desk.views.counter.papers import PapersBox
 from sadec_desk.views.counter.queue_panel import QUEUE_ACTIONS, QueuePanel
 from sadec_desk.views.counter.receive import ReceiveForm
@@ -102,8 +101,6 @@ class CounterView(QueuePanel, ReceiveForm, FindPanel, PapersBox, ttk.Frame):
     def on_setup_loaded(self, value) -> None:
         counters, groups = value
         self.show_counters(counters, groups)
-        # after the screen has its data: makes the first find by name quick
-        self.shell.tasks.submit(intake.warm_up, self.ctx)
 
     # --- scans ---------------------------------------------------------------------------
 

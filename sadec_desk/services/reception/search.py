@@ -1,0 +1,194 @@
+"""Finding dossiers: the counter's find box, ``sadec-desk dossier find`` and the kiosk.
+
+One text says what is looked for (issue #16): a dossier code or the text of the receipt's
+QR (a portal URL carrying the code), a 12-digit CCCD or 9-digit CMND number, a phone
+number, or the applicant's name typed without diacritics ("nguyen van an", any case,
+``đ`` = ``d``), any part of it. Results are the newest first over *all* matches, filtered
+in SQL by status and the local days received; ``%`` and ``_`` are plain characters.
+
+The name goes through the index kept in the database (db/search_index.py): the citizens
+whose folded name contains the text come from the FTS5 trigram table (SQLite) or the
+pg_trgm index (PostgreSQL), then their dossiers through ``dossier.citizen_id``. A text
+that half the office's citizens share ("nguyen") would make that list huge, while their
+newest dossiers are among the newest of all: then the search walks the dossiers from the
+newest by the ``received_at`` index and stops at the ``limit``-th match. Which of the
+two is cheaper is decided by counting the matching citizens up to :data:`MANY_CITIZENS`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from sadec_desk.db.database import is_sqlite, translated_errors
+from sadec_desk.db.models import Dossier
+from sadec_desk.db.search_index import FTS_TABLE, fold_name, has_name_index
+from sadec_desk.domain.dossier_code import find_dossier_code
+from sadec_desk.domain.lifecycle import parse_status
+from sadec_desk.domain.timezone import VN_TZ
+from sadec_desk.errors import InvalidInput
+from sadec_desk.i18n import _
+from sadec_desk.services.access import READ_ROLES, require_role
+from sadec_desk.services.reception.dossiers import dossier_infos
+from sadec_desk.services.records import DossierInfo
+
+if TYPE_CHECKING:
+    import peewee
+
+    from sadec_desk.services.context import AppContext
+
+MAX_TEXT = 200  # longer than any name, code or receipt URL
+MAX_LIMIT = 1000
+#: above this many citizens matching a name, walking the newest dossiers is cheaper
+MANY_CITIZENS = 2000
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
+
+
+def _parse_day(value: date | str | None, what: str) -> date | None:
+    """A day given as a date, ``YYYY-MM-DD`` or ``dd/mm/yyyy``; None stays None."""
+    if value is None or isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise InvalidInput(_("«{what}» = «{text}» không phải ngày hợp lệ; hãy ghi dạng "
+                         "dd/mm/yyyy hoặc yyyy-mm-dd, ví dụ 30/11/2026.")
+                       .format(what=what, text=text[:40]))
+
+
+def _where_filters(database: peewee.Database, status: str | None, day_from: date | None,
+                   day_to: date | None) -> tuple[str, list]:
+    """SQL conditions on ``d`` (the dossier) and their parameters."""
+    clauses, params = [], []
+    if status:
+        clauses.append("d.status = ?")
+        params.append(parse_status(status).value)
+    if day_from is not None:
+        clauses.append("d.received_at >= ?")
+        params.append(Dossier.received_at.db_value(
+            datetime.combine(day_from, time(), tzinfo=VN_TZ)))
+    if day_to is not None:
+        clauses.append("d.received_at < ?")
+        params.append(Dossier.received_at.db_value(
+            datetime.combine(day_to + timedelta(days=1), time(), tzinfo=VN_TZ)))
+    text = "".join(f" AND {c}" for c in clauses).replace("?", database.param)
+    return text, params
+
+
+def _newest(database: peewee.Database, match: str, params: list, filters: tuple[str, list],
+            limit: int, *, join_citizen: bool = False, by_index: bool = False) -> list[int]:
+    """Ids of the newest ``limit`` dossiers ``d`` meeting ``match`` and the filters.
+
+    ``by_index``: the match names few dossiers found through an index on them, so the
+    ordering must not make the database walk ``received_at`` instead (SQLite would pick
+    that index for the ORDER BY ... LIMIT; ``+`` hides it)."""
+    order = "+d.received_at DESC, +d.id DESC" if by_index and is_sqlite(database) else \
+        "d.received_at DESC, d.id DESC"
+    join = " JOIN citizen c ON c.id = d.citizen_id" if join_citizen else ""
+    sql = (f"SELECT d.id FROM dossier d{join} WHERE {match.replace('?', database.param)}"
+           f"{filters[0]} ORDER BY {order} LIMIT {int(limit)}")
+    return [row[0] for row in database.execute_sql(sql, (*params, *filters[1])).fetchall()]
+
+
+def _citizens_named(database: peewee.Database, folded: str) -> list[int] | None:
+    """Ids of the citizens whose folded name contains ``folded`` through the substring
+    index, or None when there are more than :data:`MANY_CITIZENS` (or no usable index)."""
+    if len(folded) < 3 or not has_name_index(database):
+        return None  # trigrams need three characters
+    if is_sqlite(database):
+        # an FTS5 string: the whole text is one phrase, whose trigrams must follow each
+        # other, i.e. a substring; a double quote is doubled inside it
+        sql = (f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?")
+        params: tuple = ('"' + folded.replace('"', '""') + '"', MANY_CITIZENS + 1)
+    else:
+        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        sql = "SELECT id FROM citizen WHERE folded_name LIKE %s ESCAPE '\\' LIMIT %s"
+        params = (f"%{escaped}%", MANY_CITIZENS + 1)
+    ids = [row[0] for row in database.execute_sql(sql, params).fetchall()]
+    return ids if len(ids) <= MANY_CITIZENS else None
+
+
+def _by_name(database: peewee.Database, folded: str, filters, limit: int) -> list[int]:
+    citizen_ids = _citizens_named(database, folded)
+    if citizen_ids is not None:
+        if not citizen_ids:
+            return []
+        marks = ", ".join("?" * len(citizen_ids))
+        return _newest(database, f"d.citizen_id IN ({marks})", citizen_ids, filters, limit,
+                       by_index=True)
+    # many citizens share the text (or it is too short for trigrams): the newest
+    # dossiers, checked one by one, reach ``limit`` matches soon
+    position = "instr(c.folded_name, ?) > 0" if is_sqlite(database) else \
+        "strpos(c.folded_name, ?) > 0"
+    return _newest(database, position, [folded], filters, limit, join_citizen=True)
+
+
+def _phones(text: str) -> list[str] | None:
+    """The ways a phone number may be on file (as typed at the receipt: 0… or +84…)."""
+    cleaned = re.sub(r"[\s.\-()]", "", text)
+    match = _PHONE.match(cleaned)
+    if not match or (cleaned.isdigit() and len(cleaned) == 12 and cleaned.startswith("0")):
+        return None  # (a 12-digit text from 0 is a CCCD number)
+    return ["0" + match.group(1), "+84" + match.group(1)]
+
+
+def _matching_ids(database: peewee.Database, text: str, filters, limit: int) -> list[int]:
+    code = find_dossier_code(text)
+    if code is not None:
+        return _newest(database, "d.code = ?", [code], filters, limit)
+    if _UUID.match(text.lower()):
+        return _newest(database, "d.uuid = ?", [text.lower()], filters, limit)
+    if re.fullmatch(r"\d{12}", text):
+        return _newest(database, "d.citizen_id IN (SELECT id FROM citizen WHERE id_number = ?)",
+                       [text], filters, limit, by_index=True)
+    if re.fullmatch(r"\d{9}", text):
+        return _newest(database,
+                       "d.citizen_id IN (SELECT id FROM citizen WHERE old_id_number = ?)",
+                       [text], filters, limit, by_index=True)
+    phones = _phones(text)
+    if phones is not None:
+        return _newest(database, "(d.phone IN (?, ?) OR d.citizen_id IN "
+                       "(SELECT id FROM citizen WHERE phone IN (?, ?)))",
+                       [*phones, *phones], filters, limit, by_index=True)
+    return _by_name(database, fold_name(text), filters, limit)
+
+
+def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50, status: str | None = None,
+                  date_from: date | str | None = None, date_to: date | str | None = None
+                  ) -> list[DossierInfo]:
+    """Dossiers matching ``text`` (code or receipt QR, CCCD/CMND number, phone, name
+    without diacritics), the newest first, at most ``limit``; ``status`` and the local
+    days ``date_from``..``date_to`` (inclusive) narrow them."""
+    require_role(ctx, *READ_ROLES)
+    query = unicodedata.normalize("NFC", "" if text is None else str(text)).strip()
+    if not query:
+        raise InvalidInput(_("Nhập mã hồ sơ, số CCCD, số điện thoại hoặc họ tên để tìm "
+                             "(hoặc quét mã QR trên phiếu hẹn)."))
+    if any(unicodedata.category(c) == "Cc" for c in query):
+        raise InvalidInput(_("Nội dung tìm kiếm có ký tự điều khiển; hãy gõ lại mã hồ sơ, số "
+                             "CCCD, số điện thoại hoặc họ tên."))
+    if len(query) > MAX_TEXT:
+        raise InvalidInput(_("Nội dung tìm kiếm dài quá {n} ký tự; hãy nhập mã hồ sơ, số "
+                             "CCCD, số điện thoại hoặc họ tên.").format(n=MAX_TEXT))
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(_("Số kết quả tối đa phải từ 1 đến {high} (đang là {value}).")
+                           .format(high=MAX_LIMIT, value=limit))
+    day_from = _parse_day(date_from, _("Từ ngày"))
+    day_to = _parse_day(date_to, _("Đến ngày"))
+    if day_from and day_to and day_from > day_to:
+        raise InvalidInput(_("«Từ ngày» ({start}) phải trước hoặc bằng «Đến ngày» ({end}).")
+                           .format(start=day_from.strftime("%d/%m/%Y"),
+                                   end=day_to.strftime("%d/%m/%Y")))
+    database = ctx.database
+    with translated_errors():
+        filters = _where_filters(database, status, day_from, day_to)
+        ids = _matching_ids(database, query, filters, limit)
+    return dossier_infos(ctx, ids)
