@@ -27,7 +27,8 @@ from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
 from sadec_desk.services.queue import setup as queue_setup
-from sadec_desk.services.reception import citizensfrom sadec_desk.views.counter.find import FindPanel
+from sadec_desk.services.reception import citizens
+from sadec_desk.views.counter.find import FindPanel
 from sadec_desk.views.counter.papers import PapersBox
 from sadec_desk.views.counter.queue_panel import QUEUE_ACTIONS, QueuePanel
 from sadec_desk.views.counter.receive import ReceiveForm
