@@ -88,7 +88,9 @@ def start_app(root, ctx, *, start_workers: bool = True, on_close=None, **shell_o
 
 def run_app() -> None:
     from sadec_desk.bootstrap import open_context
+    from sadec_desk.files import set_private_umask
 
+    set_private_umask()  # the database, PDFs, previews and the log are the user's only
     root = create_root()
     try:
         ctx = open_context()

@@ -16,9 +16,11 @@ from sadec_desk.config import Config, load_config
 from sadec_desk.db import database as dbmod
 from sadec_desk.db.migrations import migrate
 from sadec_desk.errors import DatabaseError
+from sadec_desk.files import make_private, private_dir
 from sadec_desk.i18n import _, set_language
 from sadec_desk.services.catalogue import ensure_catalogue
 from sadec_desk.services.context import AppContext, utc_now
+from sadec_desk.services.secrets import move_secrets_out
 
 
 def database_for(config: Config) -> peewee.Database:
@@ -38,7 +40,7 @@ def open_database(config: Config) -> peewee.Database:
     if not config.uses_server_database:
         path = config.sqlite_path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
         except OSError as exc:
             raise DatabaseError(_("Không tạo được thư mục dữ liệu {path} ({error})."
                                   ).format(path=path.parent, error=exc)) from None
@@ -46,6 +48,10 @@ def open_database(config: Config) -> peewee.Database:
     with dbmod.translated_errors():
         database.connect(reuse_if_open=True)
         migrate(database)
+    if not config.uses_server_database:
+        # citizens' data: the user's only, even for a file an older version made 0644
+        for suffix in ("", "-wal", "-shm"):
+            make_private(config.sqlite_path.with_name(config.sqlite_path.name + suffix))
     return database
 
 
@@ -67,4 +73,6 @@ def open_context(config: Config | None = None, *,
                      warnings=list(config.warnings))
     with dbmod.translated_errors():
         ensure_catalogue(ctx)
+        # secrets an older version kept in the database go to the secret store (#14 item 9)
+        move_secrets_out(database)
     return ctx

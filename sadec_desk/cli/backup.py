@@ -25,6 +25,7 @@ def cmd_audit_verify(args, ctx) -> None:
             out = [_("PHÁT HIỆN {n} vấn đề trong nhật ký hồ sơ ({m} sự kiện đã kiểm tra):")
                    .format(n=len(report.problems), m=report.events_checked)]
             out += [f"  - {p.message}" for p in report.problems]
+        out += [_("Cảnh báo: {w}").format(w=w) for w in report.warnings]
         out.append(_("Mã băm cuối: {h}").format(h=report.head_hash))
         if report.anchors_checked:
             out.append(_("Đã đối chiếu {n} mốc kiểm tra ghi khi sao lưu.").format(

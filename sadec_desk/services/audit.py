@@ -17,9 +17,11 @@ its budget (bench/receive.py).
 
 What the chain proves, honestly: edits or deletions made with the triggers dropped or
 with a raw SQLite editor are detected and named, unless the editor also recomputes
-every later hash. That last case is caught by *anchors*: each backup records the chain
-head (seq + hash) in ``<data dir>/audit/anchors.jsonl`` and in the backup's manifest,
-outside the database; ``audit verify`` checks that the chain still holds every anchor.
+every later hash. That last case, and a chain cut short or lengthened, is caught by the records
+kept outside the database and sealed with a key the database never holds
+(:mod:`sadec_desk.services.audit_seal`): the newest events this machine wrote, the chain
+head at every backup (``<data dir>/audit/anchors.jsonl``) and in the newest backup's
+manifest; ``audit verify`` checks that the chain still agrees with each of them.
 
 All inserts of ``DossierEvent`` go through :func:`append_events` — nothing else may
 write that table.
@@ -31,7 +33,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +45,7 @@ from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier, DossierEvent
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
+from sadec_desk.services import audit_seal
 from sadec_desk.services.access import ANY_ROLE, READ_ROLES, require_role
 
 if TYPE_CHECKING:
@@ -106,7 +108,7 @@ def append_events(database: peewee.Database, rows: list[dict]) -> list[dict]:
         # SQLite's BEGIN IMMEDIATE already holds the write lock; PostgreSQL writers would
         # otherwise read the same head and fork the chain
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_CHAIN_LOCK_KEY,))
-    seq, prev = _head(database)
+    seq, prev = start_seq, start_hash = _head(database)
     stored = []
     for row in rows:
         unknown = set(row) - set(_FIELDS)
@@ -128,6 +130,8 @@ def append_events(database: peewee.Database, rows: list[dict]) -> list[dict]:
     db_rows = [tuple(f.db_value(row[n]) for f, n in zip(fields, _COLUMNS, strict=True))
                for row in stored]
     database.cursor().executemany(_insert_sql(database), db_rows)
+    # the new head outside the database, before the commit (audit_seal: never behind it)
+    audit_seal.write_head(seq, prev, start_seq, start_hash, _utc_text(stored[-1]["at"]))
     return stored
 
 
@@ -142,7 +146,7 @@ def append_event(database: peewee.Database, **row) -> dict:
 @dataclass(frozen=True)
 class AuditProblem:
     kind: str  # edited | deleted | relinked | orphan | no_history | status_mismatch |
-    #            pages_mismatch | anchor
+    #            pages_mismatch | anchor | appended | truncated
     message: str  # one Vietnamese sentence naming the event
     seq: int | None = None
     event_id: int | None = None
@@ -156,6 +160,8 @@ class AuditReport:
     head_hash: str
     anchors_checked: int
     problems: tuple[AuditProblem, ...]
+    #: what could not be checked, or cannot be told from an accident (never silence)
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -169,7 +175,7 @@ def _describe(seq, event_id, code, kind, at) -> str:
 
 
 def anchors_path(ctx: AppContext) -> Path:
-    return ctx.config.data_dir / "audit" / "anchors.jsonl"
+    return audit_seal.anchors_file()
 
 
 def chain_head(ctx: AppContext) -> tuple[int, str]:
@@ -179,49 +185,22 @@ def chain_head(ctx: AppContext) -> tuple[int, str]:
 
 
 def record_anchor(ctx: AppContext, *, reason: str) -> dict:
-    """Write the chain head outside the database (called by every backup)."""
+    """Write the chain head outside the database, sealed (called by every backup)."""
     require_role(ctx, *ANY_ROLE)  # every backup, the scheduled one under a clerk too
     seq, head = chain_head(ctx)
-    return _append_anchor(ctx, {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
-                                "hash": head, "reason": reason})
+    return audit_seal.append_anchor({"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
+                                     "hash": head, "reason": reason})
 
 
 def record_restore(ctx: AppContext) -> dict:
     """After a restore the chain legitimately ends earlier: anchors taken after the
-    restored point no longer apply (the line says so, for whoever reads the file)."""
+    restored point no longer apply (the line says so, for whoever reads the file), and the
+    next write records the new head."""
     require_role(ctx, "it")
     seq, head = chain_head(ctx)
-    return _append_anchor(ctx, {"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
-                                "hash": head, "reason": "restore", "restore": True})
-
-
-def _append_anchor(ctx: AppContext, anchor: dict) -> dict:
-    """One more line in the anchors file, on disk before the caller goes on."""
-    path = anchors_path(ctx)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as out:
-        out.write(json.dumps(anchor) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    return anchor
-
-
-def _read_anchors(ctx: AppContext) -> list[dict]:
-    path = anchors_path(ctx)
-    if not path.is_file():
-        return []
-    anchors: list[dict] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            anchor = json.loads(line)
-            entry = {"seq": int(anchor["seq"]), "hash": str(anchor["hash"]),
-                     "at": str(anchor.get("at", ""))}
-        except (ValueError, KeyError, TypeError):
-            continue  # a torn last line after a power cut: the others still count
-        if anchor.get("restore"):
-            anchors = [a for a in anchors if a["seq"] <= entry["seq"]]
-        anchors.append(entry)
-    return anchors
+    audit_seal.forget_head()
+    return audit_seal.append_anchor({"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
+                                     "hash": head, "reason": "restore", "restore": True})
 
 
 def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
@@ -243,8 +222,11 @@ def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
     expected_seq, prev_hash, prev_desc = 1, GENESIS, None
     count = 0
     hashes_at: dict[int, str] = {}
-    anchors = _read_anchors(ctx)
+    outside = audit_seal.read_all(ctx.config)
+    anchors = outside.anchors
     wanted = {a["seq"] for a in anchors}
+    if outside.head:
+        wanted |= {outside.head["seq"], outside.head["prev_seq"]}
     with translated_errors(), _read_snapshot(ctx.database):
         for (seq, event_id, dossier_id, code, at, actor, kind, from_status, to_status, note,
              data, stored_prev, stored_hash) in query.iterator():
@@ -286,9 +268,44 @@ def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
                 "Mốc kiểm tra lúc {at} (sự kiện số {seq}) không còn khớp: nhật ký đã bị viết "
                 "lại hoặc cắt bớt sau mốc đó.").format(at=anchor["at"], seq=anchor["seq"]),
                 seq=anchor["seq"]))
+    for message in outside.problems:
+        add(AuditProblem("anchor", message))
+    warnings = list(outside.warnings)
+    _check_head(outside.head, hashes_at, head_seq, is_sqlite(ctx.database), add, warnings)
     return AuditReport(events_checked=count, head_seq=head_seq, head_hash=head_hash,
                        anchors_checked=len([a for a in anchors if a["seq"]]),
-                       problems=tuple(problems))
+                       problems=tuple(problems), warnings=tuple(warnings))
+
+
+def _check_head(head: dict | None, hashes_at: dict[int, str], chain_end: int,
+                single_writer: bool, add, warnings: list[str]) -> None:
+    """The chain against the newest events this machine wrote (audit_seal's head)."""
+    if head is None:
+        if chain_end:
+            warnings.append(_("Chưa có bản ghi sự kiện mới nhất ngoài cơ sở dữ liệu (các sự kiện "
+                              "do phiên bản trước ghi): phần cuối nhật ký được đối chiếu từ lần "
+                              "ghi tới."))
+        return
+    seq, prev_seq = head["seq"], head["prev_seq"]
+    if hashes_at.get(seq) == head["hash"]:
+        if single_writer and chain_end > seq:
+            add(AuditProblem("appended", _(
+                "Sự kiện số {first}–{last} không do phần mềm ghi (sự kiện cuối phần mềm đã ghi "
+                "là số {seq}): đã bị thêm vào nhật ký từ bên ngoài.").format(
+                    first=seq + 1, last=chain_end, seq=seq), seq=seq + 1))
+        return
+    intact_before = prev_seq == 0 or hashes_at.get(prev_seq) == head["prev_hash"]
+    if intact_before and (chain_end == prev_seq or not single_writer):
+        warnings.append(_(
+            "Sự kiện số {first}–{last} ghi lúc {at} (UTC) không có trong nhật ký: hoặc lần lưu "
+            "đó không hoàn tất (mất điện, lỗi), hoặc các sự kiện ấy đã bị xoá ngay sau khi ghi. "
+            "Nếu lúc đó không có sự cố, nhật ký đã bị cắt bớt.").format(
+                first=prev_seq + 1, last=seq, at=head["at"]))
+        return
+    add(AuditProblem("truncated", _(
+        "Nhật ký không còn sự kiện số {seq} mà phần mềm đã ghi lúc {at} (UTC) (nhật ký hiện "
+        "dừng ở số {end}): các sự kiện mới nhất đã bị xoá hoặc viết lại.").format(
+            seq=seq, at=head["at"], end=chain_end), seq=seq))
 
 
 @contextlib.contextmanager

@@ -44,9 +44,9 @@ from sadec_desk import __version__
 from sadec_desk.db.migrations import LATEST
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import DatabaseError, InvalidInput, NotFound, UserError
-from sadec_desk.files import atomic_write, fsync_dir
+from sadec_desk.files import atomic_write, fsync_dir, new_private_file, private_dir
 from sadec_desk.i18n import _
-from sadec_desk.services import audit
+from sadec_desk.services import audit, audit_seal
 from sadec_desk.services.access import ANY_ROLE, require_role
 from sadec_desk.services.admin import backup_live, backup_pages
 
@@ -111,10 +111,9 @@ class RestoreResult:
 
 
 def backup_dir(ctx: AppContext) -> Path:
-    configured = ctx.config["backup.dir"]
-    folder = Path(configured).expanduser() if configured else ctx.config.data_dir / "backups"
+    folder = audit_seal.backup_folder(ctx.config)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)  # every citizen's data: the user's only
     except OSError as exc:
         raise BackupError(_("Không tạo được thư mục sao lưu {path} ({error}). Kiểm tra thiết lập "
                             "backup.dir và quyền ghi.").format(path=folder, error=exc)) from None
@@ -207,7 +206,10 @@ def inspect_sqlite(path: Path) -> tuple[list[str], int | None, dict[str, int]]:
 
 
 def _online_copy(source: Path, dest: Path) -> None:
-    """SQLite online backup of ``source`` into a new file ``dest``, flushed to disk."""
+    """SQLite online backup of ``source`` into a new file ``dest`` (0600), flushed to disk."""
+    with contextlib.suppress(FileNotFoundError):
+        dest.unlink()  # left by a backup that was interrupted
+    new_private_file(dest)
     src = sqlite3.connect(source, timeout=30)
     try:
         dst = sqlite3.connect(dest)
@@ -330,6 +332,9 @@ def _pg_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
     partial = dest.with_name(dest.name + ".partial")
     try:
         anchor_seq, anchor_hash = audit.chain_head(ctx)
+        with contextlib.suppress(FileNotFoundError):
+            partial.unlink()
+        new_private_file(partial)  # pg_dump writes into it, keeping its 0600
         _run_pg(ctx, [_pg_tool(ctx, "pg_dump"), "--format=custom", f"--file={partial}",
                       f"--dbname={ctx.config['database.url']}"], _("pg_dump"))
         with open(partial, "rb+") as out:
@@ -368,6 +373,8 @@ def _register(ctx: AppContext, dest: Path, *, kind: str, version: int, counts: d
             "audit_seq": anchor[0], "audit_hash": anchor[1], "purpose": purpose,
             "source": source, "pages": pages.count, "pages_bytes": pages.bytes,
             "pages_missing": list(pages.missing)}
+    # the chain head sealed with the key kept outside the database (audit verify checks it)
+    info["audit_mac"] = audit_seal.seal_backup(dest.name, info)
     _write_manifest(dest, info)
     return _info_from_manifest(dest, info)
 

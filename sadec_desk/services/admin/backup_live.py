@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import DatabaseError
-from sadec_desk.files import fsync_dir
+from sadec_desk.files import fsync_dir, new_private_file
 from sadec_desk.i18n import _
 from sadec_desk.services.access import require_role
 
@@ -82,7 +82,8 @@ def _damaged_name(live: Path, stamp: str) -> Path:
 
 
 def _checked_copy(backup: Path, dest: Path) -> None:
-    """The backup copied into a new file ``dest`` (backup API), checked and on disk."""
+    """The backup copied into a new file ``dest`` (0600, backup API), checked and on disk."""
+    new_private_file(dest)
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True, timeout=30)
     try:
         dst = sqlite3.connect(dest)
