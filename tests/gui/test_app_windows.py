@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from appfixtures import SAMPLE_QR, sign_in_as
-from guikit import key, sign_in_clerk, type_text
+from guikit import key, sign_in_clerk, tick_papers, type_text
 
 from sadec_desk import cli
 from sadec_desk.config import load_config
@@ -148,9 +148,10 @@ def test_receive_a_dossier_from_a_scanned_card_and_print_the_receipt(shell, ctx)
     shell.on_scan(SAMPLE_QR)  # what the wedge detector calls with a card's text
     assert counter.citizen_entries["full_name"].get() == "Nguyễn Thị Hoa"
     assert counter.citizen_entries["date_of_birth"].get() == "21/03/2003"
-    key(shell.window, "F10")  # no procedure yet
+    key(shell.window, "F10")  # no procedure yet: said beside the procedure box
     shell.tasks.pump()
-    assert "chọn thủ tục" in counter.receive_message.text
+    assert "chọn thủ tục" in counter.procedure_error.cget("text")
+    assert Dossier.select().count() == 0
     index = [p.code for p in counter.procedures].index("2.000815")
     counter.procedure_box.current(index)
     counter.procedure_box.event_generate("<<ComboboxSelected>>")
@@ -170,6 +171,8 @@ def test_receive_a_dossier_from_a_scanned_card_and_print_the_receipt(shell, ctx)
     counter.phone.delete(0, "end")
     type_text(counter.phone, "0912345678")
     assert counter.phone_error.cget("text") == ""
+    for check in counter.papers_frame.winfo_children():  # papers start unticked
+        check.invoke()
     key(shell.window, "F10")
     key(shell.window, "F10")  # pressed twice: still one dossier
     assert shell.tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text)
@@ -223,9 +226,13 @@ def test_find_by_name_without_diacritics_and_move_it_on(shell, ctx):
     assert counter.results.item("0")["values"][1] == "Nguyễn Thị Hoa"
     assert "Chờ gửi" in counter.results.item("0")["values"][5]
     buttons = {b.cget("text"): b for b in counter.lifecycle.winfo_children()}
-    buttons["Từ chối"].invoke()  # needs a reason
+    buttons["Từ chối"].invoke()  # asks first, with the reason
+    assert counter.dialog.winfo_exists()
+    counter.dialog.buttons["Từ chối"].invoke()  # no reason typed: said in the window
+    assert "lý do" in counter.dialog.reason_error.cget("text")
+    counter.dialog.buttons["Quay lại"].invoke()
     shell.tasks.pump()
-    assert "lý do" in counter.find_message.text
+    assert Dossier.get(Dossier.code == info.code).status == "received"
     buttons["Đang xử lý"].invoke()
     shell.tasks.pump()
     assert Dossier.get(Dossier.code == info.code).status == "processing"
@@ -237,8 +244,12 @@ def test_find_by_name_without_diacritics_and_move_it_on(shell, ctx):
         shell.tasks.pump()
     assert Dossier.get(Dossier.code == info.code).status == "returned"
     assert PrintJob.get(PrintJob.kind == "return_slip").status == "printed"
-    assert [b.cget("text") for b in counter.lifecycle.winfo_children()] == [
+    # the buttons stay where they were; only the ones that apply are enabled
+    states = {b.cget("text"): str(b.cget("state")) for b in counter.lifecycle.winfo_children()}
+    assert [t for t, state in states.items() if state != "disabled"] == [
         "In lại phiếu hẹn", "In lại phiếu (Mẫu 01–05)"]
+    assert list(states)[:7] == ["Đang xử lý", "Yêu cầu bổ sung", "Đã có kết quả",
+                                "Đã trả kết quả", "Từ chối", "Rút hồ sơ", "Hủy do nhập nhầm"]
     other = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
     counter.search.delete(0, "end")
     type_text(counter.search, other.code, enter=True)
@@ -349,6 +360,7 @@ def test_no_callback_holds_the_window_long(shell, ctx):
     shell.on_scan(SAMPLE_QR)
     counter.choose_procedure("2.000635")
     shell.tasks.pump(until=lambda: "Lệ phí" in counter.quote_label.cget("text"))
+    tick_papers(counter)
     key(shell.window, "F10")
     assert shell.tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text)
     key(shell.window, "F9")

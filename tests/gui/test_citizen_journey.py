@@ -9,7 +9,7 @@ and rates the service. Services are only read (the database) for the assertions.
 from __future__ import annotations
 
 from appfixtures import SAMPLE_QR
-from guikit import key, sign_in_clerk, type_text
+from guikit import key, sign_in_clerk, tick_papers, type_text
 
 from sadec_desk.db.feedback_models import SatisfactionRating
 from sadec_desk.db.models import Dossier
@@ -46,6 +46,7 @@ def test_a_citizen_from_ticket_to_rating(shell, ctx):
     assert counter.citizen_entries["date_of_birth"].get() == "21/03/2003"
     counter.choose_procedure("2.000635")
     assert shell.tasks.pump(until=lambda: "Lệ phí" in counter.quote_label.cget("text"))
+    tick_papers(counter)
     key(shell.window, "F10")
     assert shell.tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text)
     code = counter.result_label.cget("text")

@@ -32,6 +32,9 @@ def test_refuse_and_reschedule_give_mau_03_and_04(shell, ctx):
     assert str(counter.open_form_button.cget("state")) == "disabled"
     counter.note.insert(0, "Hồ sơ không thuộc thẩm quyền giải quyết của phường")
     buttons(counter)["Từ chối"].invoke()
+    # asked first; the reason comes from the note field
+    assert counter.dialog.reason.get() == "Hồ sơ không thuộc thẩm quyền giải quyết của phường"
+    counter.dialog.buttons["Từ chối"].invoke()
     assert shell.tasks.pump(until=lambda: "Đã lưu Mẫu 03" in counter.find_message.text)
     path = forms / f"{info.code}.mau03.du-lieu-ca-nhan.pdf"
     assert str(path) in counter.find_message.text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guikit import key, sign_in_clerk, type_text
+from guikit import key, sign_in_clerk, tick_papers, type_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +16,8 @@ def test_manual_entry_is_checked_as_typed_and_saves_the_dossier(shell, ctx):
     fields = counter.citizen_entries
     assert str(fields["id_number"].cget("state")) == "readonly"
     counter.manual_button.invoke()
-    assert all(str(e.cget("state")) == "normal" for e in fields.values())
+    assert all(str(e.cget("state")) == "normal" for k, e in fields.items() if k != "gender")
+    assert str(fields["gender"].cget("state")) == "readonly"  # the Nam / Nữ buttons set it
     type_text(fields["id_number"], "08709900")
     assert counter.citizen_error.cget("text") == "Số CCCD phải gồm đúng 12 chữ số."
     type_text(fields["id_number"], "1234")
@@ -35,10 +36,12 @@ def test_manual_entry_is_checked_as_typed_and_saves_the_dossier(shell, ctx):
     fields["date_of_birth"].delete(0, "end")
     type_text(fields["date_of_birth"], "05/06/1999")
     assert counter.citizen_error.cget("text") == ""
-    type_text(fields["gender"], "Nu")
-    assert counter.citizen_error.cget("text") == "Giới tính là «Nam» hoặc «Nữ»."
-    fields["gender"].delete(0, "end")
-    type_text(fields["gender"], "Nam")
+    type_text(fields["gender"], "Nu")  # no free text: the Nam / Nữ buttons
+    assert fields["gender"].get() == ""
+    counter.gender_buttons["Nữ"].invoke()
+    assert fields["gender"].get() == "Nữ"
+    counter.gender_buttons["Nam"].invoke()
+    assert fields["gender"].get() == "Nam"
     index = [p.code for p in counter.procedures].index("2.000635")
     counter.procedure_box.current(index)
     counter.procedure_box.event_generate("<<ComboboxSelected>>")
@@ -49,6 +52,7 @@ def test_manual_entry_is_checked_as_typed_and_saves_the_dossier(shell, ctx):
     assert not Dossier.select().exists()
     assert fields["full_name"].get() == "Trần Văn Đức"  # nothing typed is lost
     fields["address"].insert(0, "Phường 1, Sa Đéc, Đồng Tháp")
+    tick_papers(counter)
     key(shell.window, "F10")
     assert shell.tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text)
     citizen = Citizen.get(Citizen.id_number == "087099001234")

@@ -83,3 +83,9 @@ def find(shell, counter, code: str) -> None:
     type_text(counter.search, code, enter=True)
     assert shell.tasks.pump(until=lambda: counter.selected is not None
                             and counter.selected.code == code)
+
+
+def tick_papers(counter) -> None:
+    """Tick every paper of the chosen procedure (they start unticked, issue #17 item 1)."""
+    for check in counter.papers_frame.winfo_children():
+        check.invoke()

@@ -12,6 +12,7 @@ return slip) is :func:`sadec_desk.services.desk.after_status_change`.
 from __future__ import annotations
 
 import tkinter as tk
+from pathlib import Path
 
 import ttkbootstrap as ttk
 
@@ -22,6 +23,7 @@ from sadec_desk.services.documents import office_forms
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.reception import dossiers, intake, search
 from sadec_desk.services.reception import papers as dossier_papers
+from sadec_desk.views.dialogs import AskDialog, Choice
 from sadec_desk.views.widgets import MessageBar, font
 
 
@@ -82,6 +84,7 @@ class FindPanel:
         self.new_due.pack(fill="x")
         self.lifecycle = ttk.Frame(side)
         self.lifecycle.pack(fill="x", pady=(6, 0))
+        self.create_lifecycle_buttons()
         # the PDF last saved (a form Mẫu 01-05, the declaration, the pages): opened in
         # the PDF viewer on request
         self.form_path = ""
@@ -165,42 +168,99 @@ class FindPanel:
             lines.append(_("Đồng bộ: {s}").format(s=sync_label(info.sync_state)))
             self.detail_text.insert("1.0", "\n".join(lines))
         self.detail_text.configure(state="disabled")
-        for child in self.lifecycle.winfo_children():
-            child.destroy()
         self.show_papers(None)
-        if info is None:
-            return
-        self.load_papers(info.code)
-        for i, (status, label, _needs_note) in enumerate(intake.next_statuses(info.status)):
-            ttk.Button(self.lifecycle, text=label, bootstyle="primary-outline",
-                       command=lambda s=status: self.on_advance(s)
-                       ).grid(row=i // 2, column=i % 2, sticky="we", padx=2, pady=2)
-        extra = len(intake.next_statuses(info.status))
-        if desk.can_reschedule(info.status):
-            ttk.Button(self.lifecycle, text=_("Gia hạn (Mẫu 04)"), bootstyle="warning-outline",
-                       command=self.on_reschedule).grid(row=extra // 2 + 1, column=0,
-                                                        sticky="we", padx=2, pady=2)
-        ttk.Button(self.lifecycle, text=_("In lại phiếu hẹn"), bootstyle="info-outline",
-                   command=self.on_reprint).grid(row=extra // 2 + 1, column=1, sticky="we",
-                                                 padx=2, pady=2)
-        # "In lại phiếu": any of the A5 forms Mẫu 01-05 on the office printer
-        reprint = ttk.Menubutton(self.lifecycle, text=_("In lại phiếu (Mẫu 01–05)"),
-                                 bootstyle="info-outline")
-        self.reprint_menu = tk.Menu(reprint, tearoff=False, font=font(10))
+        self.update_lifecycle_buttons(info)
+        if info is not None:
+            self.load_papers(info.code)
+
+    def create_lifecycle_buttons(self) -> None:
+        """Every button in a fixed place, disabled when it does not apply: the pointer
+        never lands on another step than the one the clerk aimed at (#17 item 5)."""
+        self.step_buttons = {}
+        steps = intake.next_statuses("")
+        for i, (status, label, _note, _allowed, confirm) in enumerate(steps):
+            style = "danger-outline" if confirm else "primary-outline"
+            button = ttk.Button(self.lifecycle, text=label, bootstyle=style, state="disabled",
+                                command=lambda s=status: self.on_step(s))
+            button.grid(row=i // 2, column=i % 2, sticky="we", padx=2, pady=2)
+            self.step_buttons[status] = button
+        row = (len(steps) + 1) // 2
+        self.reschedule_button = ttk.Button(self.lifecycle, text=_("Gia hạn (Mẫu 04)"),
+                                            bootstyle="warning-outline", state="disabled",
+                                            command=self.on_reschedule)
+        self.reschedule_button.grid(row=row, column=0, sticky="we", padx=2, pady=2)
+        self.reprint_button = ttk.Button(self.lifecycle, text=_("In lại phiếu hẹn"),
+                                         bootstyle="info-outline", state="disabled",
+                                         command=self.on_reprint)
+        self.reprint_button.grid(row=row, column=1, sticky="we", padx=2, pady=2)
+        # "In lại phiếu": any of the A5 forms Mẫu 01-05 (office printer, or saved)
+        self.reprint_forms = ttk.Menubutton(self.lifecycle, text=_("In lại phiếu (Mẫu 01–05)"),
+                                            bootstyle="info-outline", state="disabled")
+        self.reprint_menu = tk.Menu(self.reprint_forms, tearoff=False, font=font(10))
         for number, title in office_forms.form_titles():
             self.reprint_menu.add_command(
                 label=_("Mẫu {n} – {title}").format(n=number, title=title),
-                command=lambda n=number: self.print_form(info.code, n))
-        reprint.configure(menu=self.reprint_menu)
-        reprint.grid(row=extra // 2 + 2, column=0, columnspan=2, sticky="we", padx=2, pady=2)
+                command=lambda n=number: self.print_form(self.selected.code, n))
+        self.reprint_forms.configure(menu=self.reprint_menu)
+        self.reprint_forms.grid(row=row + 1, column=0, columnspan=2, sticky="we", padx=2,
+                                pady=2)
 
-    def on_advance(self, status: str) -> None:
+    def update_lifecycle_buttons(self, info) -> None:
+        status = info.status if info is not None else ""
+        for step, _label, _note, allowed, _confirm in intake.next_statuses(status):
+            self.step_buttons[step].configure(state="normal" if allowed else "disabled")
+        live = info is not None and not desk.is_void(info.status)
+        self.reschedule_button.configure(
+            state="normal" if live and desk.can_reschedule(info.status) else "disabled")
+        # a voided record gives the citizen nothing: no receipt, no form
+        for widget in (self.reprint_button, self.reprint_forms):
+            widget.configure(state="normal" if live else "disabled")
+
+    def on_step(self, status: str) -> None:
         info = self.selected
         if info is None:
             return
+        step = next(s for s in intake.next_statuses(info.status) if s[0] == status)
+        _status, label, _needs_note, _allowed, confirm = step
+        if not confirm:
+            self.on_advance(status)
+            return
+        questions = {
+            "refused": _("Từ chối hồ sơ {code}? Công dân nhận Mẫu 03 ghi lý do; không hoàn "
+                         "tác được."),
+            "withdrawn": _("Ghi nhận công dân rút hồ sơ {code}? Không hoàn tác được."),
+            "voided": _("Hủy hồ sơ {code} do nhập nhầm? Hồ sơ không được tính vào báo cáo, "
+                        "không in phiếu nào cho công dân; không hoàn tác được."),
+        }
+        self.dialog = AskDialog(
+            self, title=label, message=questions[status].format(code=info.code),
+            choices=[Choice(_("Quay lại"), lambda _r: None),
+                     Choice(label, lambda r: self.on_advance(status, r), style="danger",
+                            needs_reason=True)],
+            reason_label=_("Lý do"))
+        if self.dialog.reason is not None and self.note.get().strip():
+            self.dialog.reason.insert(0, self.note.get().strip())
+
+    def on_advance(self, status: str, reason: str | None = None) -> None:
+        info = self.selected
+        if info is None:
+            return
+        note = self.note.get() if reason is None else reason
+        if desk.is_void(status):
+            self.shell.tasks.submit(dossiers.void_dossier, self.ctx, info.code, note,
+                                    on_done=self.on_voided,
+                                    on_error=lambda m: self.find_message.show(m, "error"))
+            return
         self.shell.tasks.submit(dossiers.advance_dossier, self.ctx, info.code, status,
-                                note=self.note.get(), on_done=self.on_advanced,
+                                note=note, on_done=self.on_advanced,
                                 on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_voided(self, info) -> None:
+        """Nothing follows a void: no form, no slip (the citizen gets nothing)."""
+        self.note.delete(0, "end")
+        self.find_message.show(_("Hồ sơ {code}: {label}. Không in phiếu nào cho công dân.")
+                               .format(code=info.code, label=info.status_label), "ok")
+        self.replace_found(info)
 
     def on_advanced(self, info, step: str | None = None) -> None:
         """After a life-cycle step (``step``: the new status, or "rescheduled")."""
@@ -265,8 +325,8 @@ class FindPanel:
     def on_form_printed(self, result) -> None:
         kind = {"printed": "ok", "saved": "info"}.get(result.status, "warning")
         self.find_message.show(result.message, kind)
-        self.form_path = result.path
-        self.open_form_button.configure(state="normal")
+        self.form_path = result.path if result.path and Path(result.path).is_file() else ""
+        self.open_form_button.configure(state="normal" if self.form_path else "disabled")
 
     def on_open_form(self) -> None:
         if self.form_path:

@@ -5,25 +5,39 @@ and due date quoted while the clerk types; saving the dossier.
 A part of :class:`sadec_desk.views.counter.screen.CounterView` (see there for how the
 parts share the view): owns ``citizen_entries``, ``phone``, ``procedure_box``, ``pages``,
 ``copies``, ``papers_frame``, ``quote_label``, ``save_button``, ``result_label``,
-``receive_message`` and the state ``procedures``, ``citizen``, ``qr_text``,
-``paper_vars``, ``manual_mode``. What follows a save (the called ticket linked, the
-receipt printed) is :func:`sadec_desk.services.desk.after_receive`.
+``receive_message``, ``gender_buttons``, ``procedure_error`` and the state
+``procedures``, ``citizen``, ``qr_text``, ``paper_vars``, ``manual_mode``. Saving (the
+questions asked first, the form locked after it) is :mod:`.save_flow`.
 """
 
 from __future__ import annotations
 
 import tkinter as tk
-from tkinter import filedialog
+import unicodedata
 
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
-from sadec_desk.services import desk
 from sadec_desk.services.display import format_datetime
 from sadec_desk.services.reception import citizens, intake
+from sadec_desk.views.file_dialog import ask_open_file
 from sadec_desk.views.widgets import MessageBar, font, set_entry, watch
 
 QUOTE_DELAY_MS = 150
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for matching what the clerk types ("khai sinh"
+    finds "Đăng ký khai sinh")."""
+    decomposed = unicodedata.normalize("NFD", (text or "").casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
+
+
+def title_name(text: str) -> str:
+    """"le thi HOA" -> "Le Thi Hoa", "nguyễn văn á" -> "Nguyễn Văn Á": each word's first
+    letter upper case, the rest lower case (Vietnamese letters included, NFC)."""
+    words = unicodedata.normalize("NFC", text or "").split()
+    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
 
 
 class ReceiveForm:
@@ -51,15 +65,30 @@ class ReceiveForm:
         labels = (("id_number", _("Số CCCD")), ("full_name", _("Họ tên")),
                   ("date_of_birth", _("Ngày sinh")), ("gender", _("Giới tính")),
                   ("address", _("Địa chỉ thường trú")))
+        self.gender_buttons = {}
         for i, (key, label) in enumerate(labels):
             r, c = 1 + i // 2, (i % 2) * 2
             ttk.Label(tab, text=label, font=font(10)).grid(row=r, column=c, sticky="w",
                                                            pady=3, padx=(0, 6))
-            entry = ttk.Entry(tab, font=font(11), state="readonly")
-            entry.grid(row=r, column=c + 1, sticky="we", pady=3, padx=(0, 12),
-                       columnspan=3 if key == "address" else 1)
+            holder = tab
+            if key == "gender":  # typed entry: Nam / Nữ buttons, never free text
+                holder = ttk.Frame(tab)
+                holder.grid(row=r, column=c + 1, sticky="we", pady=3, padx=(0, 12))
+                for value in (_("Nam"), _("Nữ")):
+                    button = ttk.Button(holder, text=value, width=5, state="disabled",
+                                        bootstyle="secondary-outline",
+                                        command=lambda v=value: self.on_gender(v))
+                    button.pack(side="right", padx=(4, 0))
+                    self.gender_buttons[value] = button
+            entry = ttk.Entry(holder, font=font(11), state="readonly")
+            if key == "gender":
+                entry.pack(side="left", fill="x", expand=True)
+            else:
+                entry.grid(row=r, column=c + 1, sticky="we", pady=3, padx=(0, 12),
+                           columnspan=3 if key == "address" else 1)
             self.citizen_entries[key] = entry
             watch(entry, lambda k=key: self.on_citizen_typed(k))
+        self.citizen_entries["full_name"].bind("<FocusOut>", lambda _e: self.on_name_left())
         ttk.Label(tab, text=_("Điện thoại"), font=font(10)).grid(row=4, column=0, sticky="w")
         self.phone = ttk.Entry(tab, font=font(11))
         self.phone.grid(row=4, column=1, sticky="we", padx=(0, 12))
@@ -72,12 +101,19 @@ class ReceiveForm:
 
         ttk.Label(tab, text=_("Thủ tục"), font=font(10)).grid(row=6, column=0, sticky="w",
                                                               pady=(6, 0))
-        self.procedure_box = ttk.Combobox(tab, state="readonly", font=font(11))
+        # type part of a code or name (without diacritics) to narrow the list; Enter or
+        # Down takes the first match
+        self.procedure_box = ttk.Combobox(tab, font=font(11))
         self.procedure_box.grid(row=6, column=1, columnspan=3, sticky="we", pady=(6, 0))
         self.procedure_box.bind("<<ComboboxSelected>>", lambda _e: self.on_procedure_chosen())
+        self.procedure_box.bind("<KeyRelease>", self.on_procedure_typed)
+        self.procedure_typed = ""  # the box's text the list was last narrowed for
+        self.procedure_box.bind("<Return>", self.on_procedure_return)
+        self.procedure_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
+        self.procedure_error.grid(row=7, column=1, columnspan=3, sticky="w")
 
-        options = ttk.Frame(tab)
-        options.grid(row=7, column=0, columnspan=4, sticky="we", pady=(8, 0))
+        options = self.options_frame = ttk.Frame(tab)
+        options.grid(row=8, column=0, columnspan=4, sticky="we", pady=(8, 0))
         ttk.Label(options, text=_("Số trang"), font=font(10)).pack(side="left")
         self.pages = ttk.Spinbox(options, from_=0, to=10000, width=6, font=font(11))
         self.pages.set("0")
@@ -95,46 +131,94 @@ class ReceiveForm:
         for spin, name in ((self.pages, "pages"), (self.copies, "copies")):
             watch(spin, lambda n=name: self.on_field_typed(n))
         self.count_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
-        self.count_error.grid(row=8, column=0, columnspan=4, sticky="w")
+        self.count_error.grid(row=9, column=0, columnspan=4, sticky="w")
 
         self.papers_frame = ttk.Labelframe(tab, text=_("Giấy tờ đã nhận"), padding=6)
-        self.papers_frame.grid(row=9, column=0, columnspan=4, sticky="we", pady=(4, 0))
+        self.papers_frame.grid(row=10, column=0, columnspan=4, sticky="we", pady=(4, 0))
         self.quote_label = ttk.Label(tab, text="", font=font(13, "bold"), bootstyle="info")
-        self.quote_label.grid(row=10, column=0, columnspan=4, sticky="w", pady=(8, 0))
+        self.quote_label.grid(row=11, column=0, columnspan=4, sticky="w", pady=(8, 0))
         bottom = ttk.Frame(tab)
-        bottom.grid(row=11, column=0, columnspan=4, sticky="we", pady=(8, 0))
+        bottom.grid(row=12, column=0, columnspan=4, sticky="we", pady=(8, 0))
         self.save_button = ttk.Button(bottom, text=_("Lưu và in phiếu hẹn (F10)"),
                                       bootstyle="success", command=self.on_save)
         self.save_button.pack(side="left")
-        ttk.Button(bottom, text=_("Làm mới biểu mẫu"), bootstyle="info-outline",
-                   command=self.on_clear_form).pack(side="left", padx=8)
+        # "Hồ sơ mới" once the form is saved and locked (save_flow.lock_form)
+        self.clear_button = ttk.Button(bottom, text=_("Làm mới biểu mẫu"),
+                                       bootstyle="info-outline", command=self.on_clear_form)
+        self.clear_button.pack(side="left", padx=8)
         self.result_label = ttk.Label(bottom, text="", font=font(14, "bold"),
                                       bootstyle="success")
         self.result_label.pack(side="left", padx=12)
         self.receive_message = MessageBar(tab, wraplength=880)
-        self.receive_message.grid(row=12, column=0, columnspan=4, sticky="we", pady=(6, 0))
+        self.receive_message.grid(row=13, column=0, columnspan=4, sticky="we", pady=(6, 0))
         return tab
+
+    @staticmethod
+    def procedure_label(p) -> str:
+        return f"{p.code} — {p.name}"
 
     def on_procedures_loaded(self, procedures) -> None:
         self.procedures = list(procedures)
-        self.procedure_box.configure(values=[f"{p.code} — {p.name}" for p in self.procedures])
+        self.procedure_box.configure(values=[self.procedure_label(p) for p in self.procedures])
+
+    def procedure_matches(self, text: str) -> list:
+        wanted = fold(text).split()
+        return [p for p in self.procedures
+                if all(w in fold(self.procedure_label(p)) for w in wanted)]
+
+    def on_procedure_typed(self, _event) -> None:
+        text = self.procedure_box.get()
+        if text == self.procedure_typed:
+            return  # a key that typed nothing (F10, the arrows...)
+        self.procedure_typed = text
+        matches = self.procedure_matches(text)
+        self.procedure_box.configure(values=[self.procedure_label(p) for p in matches])
+        if self.procedure is None and self.paper_vars:
+            self.show_papers_of(None)  # what was typed is no procedure any more
+        self.procedure_error.configure(
+            text="" if matches else _("Không có thủ tục nào khớp «{text}».").format(
+                text=self.procedure_box.get()[:40]))
+
+    def on_procedure_return(self, _event):
+        if self.procedure is None:
+            matches = self.procedure_matches(self.procedure_box.get())
+            if matches:
+                self.choose_procedure(matches[0].code)
+        return "break"
 
     def set_manual(self, on: bool) -> None:
         self.manual_mode = on
-        for entry in self.citizen_entries.values():
-            entry.configure(state="normal" if on else "readonly")
+        for key, entry in self.citizen_entries.items():
+            entry.configure(state="normal" if on and key != "gender" else "readonly")
+        for button in self.gender_buttons.values():
+            button.configure(state="normal" if on else "disabled")
         self.citizen_error.configure(text="")
+
+    def on_gender(self, value: str) -> None:
+        set_entry(self.citizen_entries["gender"], value)
+        for label, button in self.gender_buttons.items():
+            button.configure(bootstyle="secondary" if label == value else "secondary-outline")
+        self.on_citizen_typed("gender")
+
+    def on_name_left(self) -> None:
+        entry = self.citizen_entries["full_name"]
+        if self.manual_mode and entry.get().strip():
+            titled = title_name(entry.get())
+            if titled != entry.get():
+                set_entry(entry, titled)
 
     def on_manual_entry(self) -> None:
         """No card QR (an old ID card, a damaged chip): the clerk types the citizen in."""
         self.notebook.select(self.receive_tab)
+        if self.locked:
+            self.new_form()
         self.citizen, self.qr_text = None, ""
         self.set_manual(True)
         for entry in self.citizen_entries.values():
             set_entry(entry, "")
         self.citizen_entries["id_number"].focus_set()
         self.receive_message.show(_("Nhập thông tin công dân theo thẻ: số CCCD, họ tên, ngày "
-                                    "sinh (ngày/tháng/năm), giới tính, địa chỉ thường trú."))
+                                    "sinh (ngày/tháng/năm), giới tính (Nam/Nữ), địa chỉ."))
 
     def on_citizen_typed(self, key: str) -> None:
         if not self.manual_mode:
@@ -144,6 +228,8 @@ class ReceiveForm:
         self.citizen_error.configure(text=next((p for p in problems if p), ""))
 
     def fill_citizen(self, citizen, qr_text: str) -> None:
+        if self.locked:  # a new card after a save: a new dossier
+            self.new_form()
         self.set_manual(False)
         self.citizen, self.qr_text = citizen, qr_text
         values = {"id_number": citizen.id_number, "full_name": citizen.full_name,
@@ -153,8 +239,12 @@ class ReceiveForm:
         for key, entry in self.citizen_entries.items():
             set_entry(entry, values[key])
         self.result_label.configure(text="")
+        self.citizen_error.configure(text="")
         self.receive_message.show(_("Đã đọc thẻ CCCD của {name}. Chọn thủ tục và đánh dấu "
                                     "giấy tờ đã nhận.").format(name=citizen.full_name), "ok")
+        if self.procedure is None:  # next: the procedure, typed to search
+            self.procedure_box.focus_set()
+            self.procedure_box.select_range(0, "end")
 
     def on_open_camera(self) -> None:
         """Webcam capture (optional extra): the window decodes in the service's workers."""
@@ -167,9 +257,11 @@ class ReceiveForm:
                                           source_factory=self.shell.camera_source_factory)
 
     def on_open_image(self) -> None:
-        path = filedialog.askopenfilename(
-            parent=self, title=_("Chọn ảnh chụp thẻ CCCD"),
-            filetypes=[(_("Ảnh"), "*.png *.jpg *.jpeg *.bmp *.webp"), (_("Tất cả"), "*")])
+        ask_open_file(self, title=_("Chọn ảnh chụp thẻ CCCD"),
+                      patterns=("*.png", "*.jpg", "*.jpeg", "*.bmp", "*.webp"),
+                      on_chosen=self.on_image_chosen)
+
+    def on_image_chosen(self, path: str) -> None:
         if path:
             self.receive_message.show(_("Đang đọc mã QR trong ảnh…"))
             self.shell.tasks.submit(citizens.scan_image, path, on_done=self.on_scan_result,
@@ -177,25 +269,32 @@ class ReceiveForm:
 
     @property
     def procedure(self):
-        index = self.procedure_box.current()
-        return self.procedures[index] if 0 <= index < len(self.procedures) else None
+        text = self.procedure_box.get()
+        return next((p for p in self.procedures if self.procedure_label(p) == text), None)
 
     def choose_procedure(self, code: str) -> None:
-        for i, p in enumerate(self.procedures):
+        for p in self.procedures:
             if p.code == code:
-                self.procedure_box.current(i)
+                self.procedure_box.set(self.procedure_label(p))
                 self.on_procedure_chosen()
                 return
 
     def on_procedure_chosen(self) -> None:
+        self.procedure_typed = self.procedure_box.get()
+        self.procedure_error.configure(text="")
+        self.procedure_box.configure(values=[self.procedure_label(p) for p in self.procedures])
+        self.show_papers_of(self.procedure)
+
+    def show_papers_of(self, procedure) -> None:
         for child in self.papers_frame.winfo_children():
             child.destroy()
         self.paper_vars = []
-        procedure = self.procedure
         if procedure is None:
+            self.quote_label.configure(text="")
             return
         for i, paper in enumerate(procedure.papers):
-            var = tk.BooleanVar(value=True)
+            # unticked: the clerk ticks what the citizen really handed over (#17 item 1)
+            var = tk.BooleanVar(value=False)
             label = paper.name
             if paper.count > 1:
                 label += f" (×{paper.count})"
@@ -236,65 +335,25 @@ class ReceiveForm:
             text += "  " + _("(trả trong ngày)")
         self.quote_label.configure(text=text, bootstyle="info")
 
-    def on_save(self) -> None:
-        if str(self.save_button.cget("state")) == "disabled":
-            return  # F10 pressed again while the first save is running: one dossier only
-        procedure = self.procedure
-        papers = [intake.FormPaper(p.name, p.kind, p.count, var.get())
-                  for p, var in self.paper_vars]
-        self.save_button.configure(state="disabled")
-        self.receive_message.show(_("Đang lưu hồ sơ…"))
-        self.shell.tasks.submit(
-            intake.receive_from_form, self.ctx, qr_text=self.qr_text,
-            manual=({k: e.get() for k, e in self.citizen_entries.items()}
-                    if self.manual_mode else None),
-            procedure_code=procedure.code if procedure else "", phone=self.phone.get(),
-            pages=self.pages.get(), copies=self.copies.get(),
-            needs_verification=self.verification.get(), late=self.late.get(), papers=papers,
-            on_done=self.on_saved, on_error=self.on_save_failed)
-
-    def on_save_failed(self, message: str) -> None:
-        self.save_button.configure(state="normal")
-        self.receive_message.show(message, "error")
-
-    def on_saved(self, info) -> None:
-        self.save_button.configure(state="normal")
-        self.result_label.configure(text=info.code)
-        self.receive_message.show(_("Đã tiếp nhận hồ sơ {code}. Đang in phiếu hẹn…")
-                                  .format(code=info.code), "ok")
-        # what follows a save is the desk's rule: the called ticket linked, the receipt
-        ticket = self.current_ticket.id if self.current_ticket is not None else None
-        self.shell.tasks.submit(desk.after_receive, self.ctx, info.code, ticket=ticket,
-                                on_done=self.on_printed,
-                                on_error=lambda m: self.receive_message.show(m, "error"))
-
-    def on_printed(self, outcome) -> None:
-        """The save's follow-up is done (a :class:`desk.ReceiveFollowUp`)."""
-        code, job = outcome.code, outcome.receipt
-        if outcome.link_error:
-            self.shell.show_error(outcome.link_error)
-        if job.status == "printed":
-            self.receive_message.show(_("Đã tiếp nhận hồ sơ {code} và in phiếu hẹn.")
-                                      .format(code=code), "ok")
-        else:
-            self.receive_message.show(
-                _("Đã tiếp nhận hồ sơ {code}, nhưng chưa in được phiếu hẹn: {error} "
-                  "Phiếu sẽ được in lại tự động khi máy in sẵn sàng.")
-                .format(code=code, error=job.last_error or job.status_label), "warning")
-        self.shell.refresh_print_state()
-
-    def on_clear_form(self) -> None:
+    def clear_inputs(self) -> None:
+        """Everything the clerk entered goes: citizen, phone, procedure, counts, ticks."""
         self.citizen, self.qr_text = None, ""
         self.set_manual(False)
         for entry in self.citizen_entries.values():
             set_entry(entry, "")
-        for widget in (self.phone,):
-            widget.delete(0, "end")
+        for button in self.gender_buttons.values():
+            button.configure(bootstyle="secondary-outline")
+        self.phone.delete(0, "end")
+        self.procedure_box.set("")
+        self.procedure_typed = ""
+        self.procedure_box.configure(values=[self.procedure_label(p) for p in self.procedures])
+        self.show_papers_of(None)
         self.pages.set("0")
         self.copies.set("1")
         self.verification.set(False)
         self.late.set(False)
         self.result_label.configure(text="")
         self.receive_message.clear()
-        self.phone_error.configure(text="")
-        self.count_error.configure(text="")
+        for label in (self.phone_error, self.count_error, self.citizen_error,
+                      self.procedure_error):
+            label.configure(text="")

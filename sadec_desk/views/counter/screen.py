@@ -3,7 +3,8 @@
 :class:`CounterView` is one frame put together from its parts, one module each:
 
 - :mod:`.queue_panel` — the ticket queue on the left and the keys F2–F7;
-- :mod:`.receive` — the receive form (tab F8, F10 saves);
+- :mod:`.receive` — the receive form (tab F8);
+- :mod:`.save_flow` — saving it (F10): the questions first, the form locked after;
 - :mod:`.find` — finding dossiers (tab F9), their details and life-cycle buttons;
 - :mod:`.papers` — the selected dossier's scanned papers (inside the find tab).
 
@@ -20,6 +21,7 @@ Every service call goes through ``shell.tasks`` (a worker thread); the callbacks
 from __future__ import annotations
 
 import tkinter as tk
+import uuid
 
 import ttkbootstrap as ttk
 
@@ -32,10 +34,11 @@ from sadec_desk.views.counter.find import FindPanel
 from sadec_desk.views.counter.papers import PapersBox
 from sadec_desk.views.counter.queue_panel import QUEUE_ACTIONS, QueuePanel
 from sadec_desk.views.counter.receive import ReceiveForm
+from sadec_desk.views.counter.save_flow import SaveFlow
 from sadec_desk.views.widgets import set_entry
 
 
-class CounterView(QueuePanel, ReceiveForm, FindPanel, PapersBox, ttk.Frame):
+class CounterView(QueuePanel, ReceiveForm, SaveFlow, FindPanel, PapersBox, ttk.Frame):
     """The counter clerk's screen: the queue panel beside a notebook of the receive and
     find tabs."""
 
@@ -51,6 +54,11 @@ class CounterView(QueuePanel, ReceiveForm, FindPanel, PapersBox, ttk.Frame):
         self.citizen = None  # CitizenInfo from the last card scan
         self.qr_text = ""
         self.paper_vars: list[tuple[object, tk.BooleanVar]] = []
+        self.form_id = str(uuid.uuid4())  # the receive form's identity (save_flow)
+        self.saving = False  # a save is running: F10 does nothing
+        self.locked = False  # saved: read-only until "Hồ sơ mới" or a new card
+        self.saved = None  # DossierInfo the locked form shows
+        self.dialog = None  # the question window open (dialogs.AskDialog), if any
         self.found = []  # DossierInfo results of the last search
         self.selected = None  # DossierInfo shown in the detail pane
         self.papers = None  # DossierPapers of the selected dossier, once loaded
