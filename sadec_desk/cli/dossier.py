@@ -10,7 +10,13 @@ from sadec_desk.domain.fees import format_vnd
 from sadec_desk.i18n import _
 from sadec_desk.services import due_dates
 from sadec_desk.services.context import AppContext
-from sadec_desk.services.display import deadline_label, dossier_lines, format_date, format_datetime
+from sadec_desk.services.display import (
+    deadline_label,
+    dossier_lines,
+    format_date,
+    format_datetime,
+    result_delivery_label,
+)
 from sadec_desk.services.reception import citizens, dossiers, search
 
 
@@ -64,7 +70,7 @@ def cmd_dossier_receive(args, ctx: AppContext) -> None:
     info = dossiers.receive_dossier(
         ctx, procedure_code=args.procedure, qr_text=args.qr, phone=args.phone or "",
         pages=args.pages, copies=args.copies, needs_verification=args.verification,
-        on_time=not args.late, channel=args.channel,
+        on_time=not args.late, channel=args.channel, result_delivery=args.delivery,
         received_at=parse_local_datetime(args.received) if args.received else None,
     )
     emit(args, info, lambda: [
@@ -72,6 +78,7 @@ def cmd_dossier_receive(args, ctx: AppContext) -> None:
         _("UUID:    {v}").format(v=info.uuid),
         _("Hẹn trả: {v}").format(v=format_datetime(info.due_at)),
         _("Lệ phí:  {v}").format(v=format_vnd(info.fee_vnd)),
+        _("Nhận kết quả: {v}").format(v=result_delivery_label(info.result_delivery)),
     ])
 
 
@@ -141,6 +148,8 @@ def register(sub) -> None:
     p.add_argument("--verification", action="store_true", help="verification is needed")
     p.add_argument("--late", action="store_true", help="registration is past its legal time")
     p.add_argument("--channel", default="counter", choices=dossiers.CHANNELS)
+    p.add_argument("--delivery", default="office", choices=dossiers.RESULT_DELIVERIES,
+                   help="how the citizen wants the result: at the office or by public post")
     p.add_argument("--received", help="ISO date-time received (default: now)")
     p = command(g, "show", cmd_dossier_show, help="show one dossier")
     p.add_argument("reference", metavar="CODE_OR_UUID")

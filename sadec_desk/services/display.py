@@ -29,6 +29,16 @@ def channel_label(channel: str) -> str:
     return label() if label else channel
 
 
+# how the citizen wants the result (services.reception.dossiers.RESULT_DELIVERIES)
+RESULT_DELIVERY_LABELS = {"office": lambda: _("Tại Bộ phận một cửa"),
+                          "post": lambda: _("Qua dịch vụ bưu chính công ích")}
+
+
+def result_delivery_label(value: str) -> str:
+    label = RESULT_DELIVERY_LABELS.get(value)
+    return label() if label else value
+
+
 # a dossier's sync state (sync_state column), as the counter shows it
 SYNC_LABELS = {"pending": "Chờ gửi", "synced": "Đã đồng bộ", "conflict": "Xung đột",
                "rejected": "Bị từ chối"}
@@ -77,6 +87,7 @@ def dossier_lines(info: DossierInfo) -> list[str]:
         _("Điện thoại:    {v}").format(v=info.phone or "—"),
         _("Tiếp nhận lúc: {v}").format(v=format_datetime(info.received_at)),
         _("Hẹn trả:       {v}").format(v=format_datetime(info.due_at)),
+        _("Nhận kết quả:  {v}").format(v=result_delivery_label(info.result_delivery)),
         _("Lệ phí:        {v}").format(v=format_vnd(info.fee_vnd)),
         _("Trạng thái:    {label} ({status}) — {deadline}").format(
             label=info.status_label, status=info.status,

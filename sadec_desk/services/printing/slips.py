@@ -23,7 +23,7 @@ from sadec_desk.printers import render as rnd
 from sadec_desk.printers import transports as tr
 from sadec_desk.services import due_dates
 from sadec_desk.services.access import ADMIN_ROLES, READ_ROLES, require_role
-from sadec_desk.services.display import deadline_label, format_datetime
+from sadec_desk.services.display import deadline_label, format_datetime, result_delivery_label
 from sadec_desk.services.printing.devices import resolve_printer
 from sadec_desk.services.printing.letterhead import fonts, office_name
 from sadec_desk.services.reception import dossiers
@@ -107,6 +107,7 @@ def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
         "received_at": format_datetime(info.received_at),
         "due_at": format_datetime(info.due_at),
         "due_note": _due_note(ctx, info),
+        "result_delivery": result_delivery_label(info.result_delivery),
         "fee": format_vnd(info.fee_vnd) if info.fee_vnd else _("Miễn lệ phí"),
         "officer": info.received_by or ctx.clerk or "—",
         "lookup_data": lookup.format(code=info.code) if lookup else info.code,
