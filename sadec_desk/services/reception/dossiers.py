@@ -10,7 +10,10 @@ import json
 import re
 import uuid as uuidlib
 from datetime import datetime
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
+
+from peewee import AutoField, CharField, IntegerField, TextField
 
 from sadec_desk.db.database import (
     insert_row,
@@ -214,7 +217,8 @@ def receive_dossier(
     return info
 
 
-def _info(ctx: AppContext, dossier: Dossier, procedure: ProcedureRow, citizen: CitizenInfo,
+def _info(ctx: AppContext, dossier: Dossier | SimpleNamespace,
+          procedure: ProcedureRow | SimpleNamespace, citizen: CitizenInfo,
           *, papers: tuple[PaperInfo, ...] = (), events: tuple[EventInfo, ...] = ()
           ) -> DossierInfo:
     status = DossierStatus(dossier.status)
@@ -233,7 +237,7 @@ def _info(ctx: AppContext, dossier: Dossier, procedure: ProcedureRow, citizen: C
     )
 
 
-def _citizen_from_row(row: Citizen, phone: str) -> CitizenInfo:
+def _citizen_from_row(row: Citizen | SimpleNamespace, phone: str) -> CitizenInfo:
     return CitizenInfo(id_number=row.id_number, full_name=row.full_name,
                        date_of_birth=row.date_of_birth, gender=row.gender, address=row.address,
                        old_id_number=row.old_id_number, issue_date=row.issue_date,
@@ -275,28 +279,61 @@ def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
                      papers=papers, events=events)
 
 
+def _plain_rows(model, rows) -> list[SimpleNamespace]:
+    """Rows of all ``model``'s columns as attribute bags (by field name), values converted
+    as peewee would (dates, booleans) but without building model instances: that was most
+    of a search's time (bench/search.py)."""
+    fields = model._meta.sorted_fields
+    convert = [(i, f.python_value) for i, f in enumerate(fields)
+               if not isinstance(f, CharField | TextField | IntegerField | AutoField)]
+    names = [f.name for f in fields]
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, python_value in convert:
+            values[i] = python_value(values[i])
+        out.append(SimpleNamespace(**dict(zip(names, values, strict=True))))
+    return out
+
+
 def dossier_infos(ctx: AppContext, dossier_ids: list[int]) -> list[DossierInfo]:
     """The records of these dossiers in the order given, with papers and history, as
-    :func:`get_dossier` gives them, in three queries whatever their number (the search's
-    results: services/reception/search.py)."""
+    :func:`get_dossier` gives them, in three plain queries whatever their number (the
+    search's results: services/reception/search.py)."""
     require_role(ctx, *READ_ROLES)
     if not dossier_ids:
         return []
+    wanted = ", ".join(str(int(i)) for i in dossier_ids)  # our own integer ids
+    d_cols = [f.column_name for f in Dossier._meta.sorted_fields]
+    c_cols = [f.column_name for f in Citizen._meta.sorted_fields]
+    db = ctx.database
     with translated_errors():
-        rows = {d.id: d for d in _dossier_query().where(Dossier.id.in_(dossier_ids))}
+        cursor = db.execute_sql(
+            f"SELECT {', '.join('d.' + c for c in d_cols)}, p.code, p.name, "
+            f"{', '.join('c.' + c for c in c_cols)} FROM dossier d "
+            "JOIN procedure p ON p.id = d.procedure_id JOIN citizen c ON c.id = d.citizen_id "
+            f"WHERE d.id IN ({wanted})")
+        raw = cursor.fetchall()
+        n = len(d_cols)
+        dossier_rows = _plain_rows(Dossier, [r[:n] for r in raw])
+        citizen_rows = _plain_rows(Citizen, [r[n + 2:] for r in raw])
+        rows = {d.id: (d, SimpleNamespace(code=r[n], name=r[n + 1]), c)
+                for d, c, r in zip(dossier_rows, citizen_rows, raw, strict=True)}
         papers: dict[int, list[PaperInfo]] = {i: [] for i in rows}
-        for p in PaperReceived.select().where(PaperReceived.dossier.in_(dossier_ids)
-                                              ).order_by(PaperReceived.id):
-            papers[p.dossier_id].append(PaperInfo(p.name, p.kind, p.count))
+        for dossier_id, name, kind, count in db.execute_sql(
+                "SELECT dossier_id, name, kind, count FROM paper_received "
+                f"WHERE dossier_id IN ({wanted}) ORDER BY id").fetchall():
+            papers[dossier_id].append(PaperInfo(name, kind, count))
         events: dict[int, list[EventInfo]] = {i: [] for i in rows}
-        for e in DossierEvent.select().where(DossierEvent.dossier.in_(dossier_ids)
-                                             ).order_by(DossierEvent.id):
-            events[e.dossier_id].append(EventInfo(e.at.astimezone(VN_TZ), e.actor, e.kind,
-                                                  e.from_status, e.to_status, e.note))
-        return [_info(ctx, rows[i], rows[i].procedure,
-                      _citizen_from_row(rows[i].citizen, rows[i].phone),
-                      papers=tuple(papers[i]), events=tuple(events[i]))
-                for i in dossier_ids if i in rows]
+        at_value = DossierEvent.at.python_value
+        for dossier_id, at, actor, kind, from_status, to_status, note in db.execute_sql(
+                "SELECT dossier_id, at, actor, kind, from_status, to_status, note "
+                f"FROM dossier_event WHERE dossier_id IN ({wanted}) ORDER BY id").fetchall():
+            events[dossier_id].append(EventInfo(at_value(at).astimezone(VN_TZ), actor, kind,
+                                                from_status, to_status, note))
+    return [_info(ctx, rows[i][0], rows[i][1], _citizen_from_row(rows[i][2], rows[i][0].phone),
+                  papers=tuple(papers[i]), events=tuple(events[i]))
+            for i in dossier_ids if i in rows]
 
 
 def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50,
