@@ -284,9 +284,11 @@ def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, pho
                       late: bool = False, papers: list[FormPaper] | tuple = (),
                       manual: dict[str, str] | None = None, form_id: str | None = None,
                       same_day_confirmed: bool = False, missing_action: str = "",
-                      missing_reason: str = "") -> DossierInfo:
+                      missing_reason: str = "", result_delivery: str = "office"
+                      ) -> DossierInfo:
     """Save the receive form: the citizen from the card's QR (or, without a QR, from the
-    fields the clerk typed in ``manual``), the ticked papers.
+    fields the clerk typed in ``manual``), the ticked papers, how the citizen wants the
+    result (``result_delivery``: "office" or "post", by public post).
 
     ``form_id``: the form's identity (the dossier's UUID to be): the same form saved twice
     is one dossier. A second dossier of the same citizen and procedure the same day needs
@@ -325,6 +327,7 @@ def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, pho
                   pages=parse_count(pages, _("Số trang"), 0, 10000),
                   copies=parse_count(copies, _("Số bản sao"), 1, 1000),
                   needs_verification=bool(needs_verification), on_time=not late,
+                  result_delivery=_text(result_delivery, _("Cách nhận kết quả")) or "office",
                   papers=ticked if papers else None, dossier_uuid=form_id, note=note)
     try:
         if not (missing and missing_action == "supplement"):

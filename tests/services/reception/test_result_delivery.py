@@ -42,3 +42,16 @@ def test_cli_receive_takes_delivery(capsys):
         run(capsys, "dossier", "receive", "--procedure", "1.001193", "--qr", SAMPLE_QR,
             "--delivery", "ship")
     assert stop.value.code == 2 and "office" in capsys.readouterr().err
+
+
+def test_the_receive_form_passes_the_choice_and_refuses_nonsense():
+    from sadec_desk.services.reception import intake
+
+    ctx = make_ctx()
+    info = intake.receive_from_form(ctx, qr_text=SAMPLE_QR, procedure_code="1.001193",
+                                    result_delivery="post")
+    assert info.result_delivery == "post"
+    with pytest.raises(InvalidInput, match="bưu chính công ích"):
+        intake.receive_from_form(ctx, qr_text=SAMPLE_QR, procedure_code="2.000815",
+                                 result_delivery="<script>")
+    ctx.close()
