@@ -19,6 +19,7 @@ from sadec_desk.cli import (
     backup,
     dossier,
     forms,
+    gateway,
     gui,
     office,
     pages,
@@ -38,8 +39,8 @@ from sadec_desk.services.audit import PersonalDataFilter
 log = logging.getLogger("sadec_desk")
 
 #: the command families, in the order ``sadec-desk --help`` lists them
-COMMAND_MODULES = (office, dossier, sync, portal, printing, queue, users, gui, reports, forms,
-                   backup, pages)
+COMMAND_MODULES = (office, dossier, sync, gateway, portal, printing, queue, users, gui, reports,
+                   forms, backup, pages)
 
 
 def build_parser() -> argparse.ArgumentParser:
