@@ -80,9 +80,12 @@ def test_push_is_idempotent_and_ordered_per_dossier(portal):
         fixed = store.push(dev, ops[2:])
         assert fixed[0]["result"] == "applied" and fixed[0]["version"] == 2
         assert store.get_dossier(u1)["status"] == "processing"
-        page = store.changes(dev, 0, 1)
+        # another device of the office reads them (the pusher is not sent its own back)
+        reader = store.enrol(store.new_enrolment_code(AGENCY), "y", AGENCY)["device_id"]
+        assert store.changes(dev, 0, 1)["changes"] == []
+        page = store.changes(reader, 0, 1)
         assert page["has_more"] and page["cursor"] == page["changes"][0]["seq"]
-        assert store.changes(dev, page["cursor"], 10)["changes"][0]["version"] == 2
+        assert store.changes(reader, page["cursor"], 10)["changes"][0]["version"] == 2
 
 
 def _serve(args, env=None):

@@ -20,12 +20,28 @@ GOOD_DOSSIER = {
                                                               "full_name": "Nguyễn Văn A"}}
 
 
-@pytest.fixture
-def device(portal):
+def _enrolled(portal) -> httpx.Client:
     api = httpx.Client(base_url=portal.url + "/v1", timeout=20)
     enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x",
                                                 "agency_code": AGENCY}).json()
     api.headers["Authorization"] = f"Bearer {enrolled['token']}"
+    return api
+
+
+@pytest.fixture
+def device(portal):
+    api = _enrolled(portal)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@pytest.fixture
+def reader(portal):
+    """A second device of the same office: the feed shows it what ``device`` pushed
+    (a device is not sent its own changes back, issue #14 item 5)."""
+    api = _enrolled(portal)
     try:
         yield api
     finally:
@@ -54,7 +70,8 @@ def received(**changes):
     ({"citizen": {"id_number": "1", "x": {"nested": 1}}}, "citizen"),
     ({"uuid": "0"}, "UUID"),
 ])
-def test_a_malformed_received_dossier_is_rejected_with_its_reason(portal, device, changes,
+def test_a_malformed_received_dossier_is_rejected_with_its_reason(portal, device, reader,
+                                                                  changes,
                                                                   reason):
     op = received(**changes)
     if changes.get("uuid"):
@@ -65,13 +82,13 @@ def test_a_malformed_received_dossier_is_rejected_with_its_reason(portal, device
     bad, good = answer.json()["results"]
     assert bad["result"] == "rejected" and reason in bad["message"], bad
     assert good["result"] == "applied"  # one bad op does not block the others
-    feed = device.get("/changes").json()["changes"]
+    feed = reader.get("/changes").json()["changes"]
     assert [c["dossier"]["uuid"] for c in feed] == [fine["dossier_uuid"]]
     for change in feed:
         P.check_dossier(change["dossier"])
 
 
-def test_malformed_status_and_reschedule_are_rejected(portal, device):
+def test_malformed_status_and_reschedule_are_rejected(portal, device, reader):
     op = received()
     assert device.post("/push", json={"ops": [op]}).json()["results"][0]["result"] == "applied"
     uuid = op["dossier_uuid"]
@@ -85,7 +102,7 @@ def test_malformed_status_and_reschedule_are_rejected(portal, device):
             "op_id": str(uuidlib.uuid4()), "dossier_uuid": uuid, "op": kind,
             "base_version": 1, "payload": payload}]}).json()["results"][0]
         assert r["result"] == "rejected" and reason in r["message"], (kind, r)
-    assert [c["version"] for c in device.get("/changes").json()["changes"]] == [1]
+    assert [c["version"] for c in reader.get("/changes").json()["changes"]] == [1]
 
 
 def test_malformed_operations_are_a_400(device):

@@ -124,16 +124,21 @@ class PushBatch:
             # another office's dossier: refused without its copy, and the answer not
             # recorded (the op_id may be the owner's, whose answer must not change)
             return self._refuse(op, P.REJECTED, not_your_office(), record=False)
-        if previous is not None and self.offices.get(previous.device_id) != self.agency:
-            # an op_id another office used: its answer is not this device's to learn
-            return self._refuse(op, P.REJECTED, _("Mã thao tác (op_id) này đã được một "
-                                                  "thiết bị khác dùng."), record=False)
+        if previous is not None and previous.device_id != self.device_id:
+            # an op_id another device used (issue #18): neither that device nor the
+            # answer it got is this one's to learn, and the owner's answer must not
+            # change. Of another office: refused. Of this office (it enrolled again and
+            # restored a backup): a conflict with the portal's copy, which the office
+            # may read anyway, so that keeping the portal's side settles it
+            if self.offices.get(previous.device_id) != self.agency:
+                return self._refuse(op, P.REJECTED, _("Mã thao tác (op_id) này đã được "
+                                                      "một thiết bị khác dùng."), record=False)
+            return self._refuse(op, P.CONFLICT, _(
+                "Mã thao tác (op_id) này đã được một thiết bị khác dùng; giữ bản trên cổng "
+                "để tiếp tục."), record=False)
         if previous is not None and previous.result == P.APPLIED:
-            # (a device of the same office may re-send it: an office that enrolled again
-            # and restored a backup sends what its old device had sent)
             return {"op_id": op_id, "result": P.DUPLICATE, "version": previous.version,
-                    "original": {"result": previous.result, "version": previous.version,
-                                 "device_id": previous.device_id}}
+                    "original": {"result": previous.result, "version": previous.version}}
         if uuid in self.blocked:
             # never apply an op after an earlier op of the same dossier was refused:
             # that would reorder the dossier's history (docs/design.md §5)
@@ -157,6 +162,8 @@ class PushBatch:
                 "uuid", "code", "procedure_code", "procedure_name", "channel", "status",
                 "received_at", "due_at", "finished_at", "fee_vnd", "pages", "copies", "phone",
                 "received_by", "citizen")}
+            # optional (issue #15): how the citizen wants the result; older clients omit it
+            current["result_delivery"] = payload.get("result_delivery") or "office"
             current["version"] = 1
             self.dossiers[uuid] = current
         else:

@@ -413,17 +413,26 @@ class PortalStore:
 
     def changes(self, device_id: str, since: int, limit: int) -> dict:
         """The device's office's changes after ``since`` (a device without an office
-        sees none)."""
+        sees none), without the ones this device pushed itself (no echo, issue #14
+        item 5: after a large push the office does not download it all again). The
+        cursor still moves past those, so a device whose feed is all its own changes
+        is never left behind them; another device of the office gets them as usual."""
         agency = self.device_agency(device_id)
-        query = Change.select().where(Change.id > since, Change.agency == agency,
-                                      Change.agency != "")
-        rows = list(query.order_by(Change.id).limit(limit + 1))
+        office = (Change.agency == agency) & (Change.agency != "")
+        # the newest change first: the writers are serialised (write()), so every change
+        # up to it is committed and the rows read next hold all of them
+        newest = Change.select(peewee.fn.MAX(Change.id)).where(office).scalar() or 0
+        rows = list(Change.select().where(office, Change.id > since, Change.id <= newest,
+                                          Change.origin != device_id)
+                    .order_by(Change.id).limit(limit + 1))
         page = rows[:limit]
+        more = len(rows) > limit
         return {
             "changes": [{"seq": r.id, "origin": r.origin, "version": r.version,
                          "dossier": json.loads(r.snapshot)} for r in page],
-            "cursor": page[-1].id if page else since,
-            "has_more": len(rows) > limit,
+            # a full page: up to its last change; else past the device's own as well
+            "cursor": page[-1].id if more else max(since, newest),
+            "has_more": more,
         }
 
     def procedures(self) -> list[dict]:
