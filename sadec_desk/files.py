@@ -31,6 +31,9 @@ from typing import IO
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 
+#: the largest file a person may pick as a page or a picture to decode (a 600 dpi colour
+#: A4 scan is about 25 MB); read_bounded never reads more
+INPUT_FILE_LIMIT = 40 * 1024 * 1024
 #: files and folders the app creates are the user's only (POSIX)
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -142,7 +145,8 @@ def read_bounded(path: Path | str, limit: int) -> bytes:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise InvalidInput(_("Không có tệp {path}.").format(path=path)) from None
+        raise InvalidInput(_("Không đọc được tệp {path} (không có tệp này).").format(
+            path=path)) from None
     except IsADirectoryError:
         raise InvalidInput(_("{path} là một thư mục, không phải tệp; hãy chọn một tệp."
                              ).format(path=path)) from None

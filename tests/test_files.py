@@ -150,5 +150,5 @@ def test_a_fifo_is_refused_without_hanging(tmp_path):
 def test_a_directory_and_a_missing_file_get_a_sentence(tmp_path):
     with pytest.raises(InvalidInput, match="là một thư mục"):
         files.read_bounded(tmp_path, 1024)
-    with pytest.raises(InvalidInput, match="Không có tệp"):
+    with pytest.raises(InvalidInput, match="không có tệp này"):
         files.read_bounded(tmp_path / "none.png", 1024)

@@ -53,6 +53,7 @@ import numpy as np
 from PIL import Image, ImageFilter, UnidentifiedImageError
 
 from sadec_desk.errors import InvalidInput
+from sadec_desk.files import INPUT_FILE_LIMIT, read_bounded
 from sadec_desk.i18n import _
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def to_grey(source: Any) -> np.ndarray:
                 ).format(path=path)
             )
         try:
-            data = path.read_bytes()
+            data = read_bounded(path, INPUT_FILE_LIMIT)  # a FIFO, a device, 3 GB: a sentence
         except OSError as exc:
             raise QrImageError(
                 _(

@@ -16,6 +16,7 @@ from pathlib import Path
 from sadec_desk.adapters import scanner
 from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
+from sadec_desk.files import INPUT_FILE_LIMIT, read_bounded
 from sadec_desk.i18n import _
 from sadec_desk.services.pages import dossier_pages
 
@@ -43,11 +44,7 @@ def cmd_pages_list(args, ctx) -> None:
 
 
 def _read(path: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(_("Không đọc được tệp {path} ({error}).").format(
-            path=path, error=exc.strerror or exc)) from None
+    return read_bounded(path, INPUT_FILE_LIMIT)  # a FIFO, a device, 3 GB: a sentence
 
 
 def cmd_pages_add(args, ctx) -> None:

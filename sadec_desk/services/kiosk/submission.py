@@ -36,6 +36,7 @@ from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.fees import compute_fee, format_vnd
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
+from sadec_desk.files import INPUT_FILE_LIMIT, read_bounded
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
 from sadec_desk.services.access import ANY_ROLE, require_role
@@ -261,12 +262,7 @@ def scan_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int
 def file_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int, path: str):
     """A page from an image file the citizen picked (e.g. from a USB stick)."""
     require_role(ctx, *ANY_ROLE)
-    try:
-        with open(path, "rb") as handle:
-            image = handle.read()
-    except OSError as exc:
-        raise InvalidInput(_("Không đọc được tệp {path} ({error}); hãy chọn tệp khác.")
-                           .format(path=path, error=exc.strerror or exc)) from None
+    image = read_bounded(path, INPUT_FILE_LIMIT)  # a FIFO, a device, 3 GB: a sentence
     return add_page(ctx, draft, procedure_code, paper_index, image, "file")
 
 

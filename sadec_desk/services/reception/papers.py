@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier
 from sadec_desk.errors import InvalidInput
+from sadec_desk.files import read_bounded
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.display import channel_label
@@ -133,15 +134,7 @@ def add_file_pages(ctx: AppContext, reference: str, paper_index: int,
     added = []
     for name in paths:
         path = Path(name)
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise InvalidInput(_("Tệp {path} lớn quá {mb} MB; hãy chọn ảnh nhỏ hơn hoặc "
-                                     "quét lại ở độ phân giải thấp hơn.").format(
-                                         path=path, mb=MAX_FILE_BYTES // (1024 * 1024)))
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInput(_("Không đọc được tệp {path} ({error}).").format(
-                path=path, error=exc.strerror or exc)) from None
+        data = read_bounded(path, MAX_FILE_BYTES)  # stat first, never more than the limit
         added.append(dossier_pages.add_page(ctx, data, paper_index=paper.index,
                                             paper_name=paper.name, source="file",
                                             dossier=reference))
