@@ -174,3 +174,32 @@ def test_pages_without_a_file_store_stay_here_and_never_hold_the_queue():
         assert fake.records[info.code]["TrangThaiHoSo"] == "4"
     finally:
         fake.stop()
+
+
+def test_the_reference_portal_keeps_the_result_delivery(portal):
+    """The reference portal's dossier carries the choice too (optional: older clients
+    send none and read as 'office'); nonsense is refused with a sentence."""
+    from syncfixtures import office
+
+    ctx = office(portal)
+    post = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR,
+                                    result_delivery="post")
+    desk = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=OTHER_QR)
+    assert engine.run_once(ctx).pushed == 2
+    kept = {d["code"]: d["result_delivery"] for d in portal.dossiers()}
+    assert kept == {post.code: "post", desk.code: "office"}
+    store = portal.store
+    with store.database.connection_context():
+        device = store.enrol(store.new_enrolment_code("000.00.14.H20"), "x",
+                             "000.00.14.H20")["device_id"]
+        payload = {"uuid": "0b6f1c1e-4a8e-4f7e-9d52-1f0e6c1a0009",
+                   "code": "000.00.14.H20-261126-0099", "procedure_code": "1.001193",
+                   "received_at": "2026-11-26T09:00:00+07:00",
+                   "due_at": "2026-11-26T17:00:00+07:00", "status": "received",
+                   "channel": "counter", "citizen": {"id_number": "034303011829"},
+                   "result_delivery": "drone"}
+        [answer] = store.push(device, [{"op_id": "0b6f1c1e-4a8e-4f7e-9d52-1f0e6c1a00aa",
+                                        "dossier_uuid": payload["uuid"],
+                                        "op": "dossier.received", "base_version": 0,
+                                        "payload": payload}])
+    assert answer["result"] == "rejected" and "Cách nhận kết quả" in answer["message"]

@@ -112,6 +112,9 @@ def dossier_problem(d: dict, *, need_uuid: bool = True) -> str:
     if d.get("channel", "counter") not in CHANNELS:
         return _("Kênh tiếp nhận '{channel}' không hợp lệ.").format(
             channel=str(d.get("channel"))[:40])
+    if d.get("result_delivery") not in (None, "office", "post"):
+        return _("Cách nhận kết quả '{value}' không hợp lệ (office hoặc post).").format(
+            value=str(d.get("result_delivery"))[:40])
     for key in ("fee_vnd", "pages", "copies"):
         if d.get(key) is not None and not is_int(d[key], 0, 10**12):
             return _("Trường '{field}' phải là số nguyên không âm.").format(field=key)
