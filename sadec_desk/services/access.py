@@ -128,6 +128,9 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_HELPER, "audit", "append_events append_event"),
     (_PATHS, "audit", "anchors_path"),
     (_PATHS, "audit_seal", "audit_dir anchors_file head_file backup_folder"),
+    (_PATHS, "issued_numbers", "mark_file"),
+    (_HELPER, "issued_numbers", "read_marks note_codes note_counters note_database "
+                                "raise_counters"),
     (_HELPER, "audit_seal", "seal write_head forget_head append_anchor seal_backup read_all"),
     (_CATALOGUE, "catalogue",
      "seed_procedures council_fee fee_text to_info active_procedure list_procedures"),
