@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -30,8 +31,9 @@ from sadec_desk.cli import (
     sync,
     users,
 )
-from sadec_desk.cli.base import COMMON, EXIT_BUG, EXIT_USER_ERROR
+from sadec_desk.cli.base import COMMON, EXIT_BUG, EXIT_USER_ERROR, check_arguments
 from sadec_desk.config import data_dir, load_config
+from sadec_desk.db.database import translated_errors
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.audit import PersonalDataFilter
@@ -66,13 +68,49 @@ def setup_logging() -> str:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(PersonalDataFilter())  # no ID numbers in the log, tracebacks included
     root = logging.getLogger()
+    for old in root.handlers:
+        old.close()  # main() may run many times in one process (tests): no leaked files
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     return where
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def use_utf8_streams() -> None:
+    """Vietnamese output whatever the console or redirect: a Windows ``> out.txt`` is
+    cp1252 by default and would fail on the first "ệ" (issue #19); a letter that cannot be
+    written (an undecodable byte given on the command line) becomes "?" instead of a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(encoding="utf-8", errors="replace")
+        except (ValueError, OSError):
+            # a stream already read from or detached: at least never crash on a letter
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+
+
+def silence_stdout() -> None:
+    """The reader of our output went away (``sadec-desk catalog list | head -1``): what
+    is left to print has nobody to read it. Point stdout at the null device so that the
+    interpreter's last flush does not raise BrokenPipeError again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass  # no file descriptor (an in-memory stream): nothing will flush it later
+
+
+def main(argv: Sequence[str] | None = None, *,
+         parser: argparse.ArgumentParser | None = None) -> int:
+    """Run one command; ``parser`` lets a caller that runs thousands (the property test)
+    build the tree once (building it is most of a quick command's time)."""
+    use_utf8_streams()
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         # no arguments: the desktop app (with no display it says to use `sadec-desk demo`)
@@ -83,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log_file = setup_logging()
     ctx = None
     try:
+        check_arguments(args)
         if args.needs_db:
             ctx = open_context()
             for warning in ctx.warnings:
@@ -90,8 +129,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             for warning in load_config().warnings:
                 print(_("Cảnh báo: {w}").format(w=warning), file=sys.stderr)
-        args.handler(args, ctx)
+        # database errors raised while reading rows (a damaged page met by a cursor) come
+        # out of the handler, not out of a service's own translation
+        with translated_errors():
+            args.handler(args, ctx)
+        sys.stdout.flush()
         return 0
+    except BrokenPipeError:
+        silence_stdout()
+        return 0
+    except UnicodeDecodeError:
+        # the only text the commands decode is what a person gives them: standard input
+        # (a secret, a QR) or a file; the bytes were not UTF-8
+        print(_("Lỗi: dữ liệu đọc vào (đầu vào chuẩn hoặc tệp) không phải văn bản UTF-8; "
+                "hãy lưu lại tệp ở dạng UTF-8 hoặc gõ lại."), file=sys.stderr)
+        return EXIT_USER_ERROR
     except UserError as exc:
         print(_("Lỗi: {message}").format(message=exc), file=sys.stderr)
         return EXIT_USER_ERROR

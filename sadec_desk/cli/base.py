@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable
 from datetime import datetime
 
+from sadec_desk.domain.limits import check_moment
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
@@ -22,15 +24,50 @@ EXIT_BUG = 70
 EXIT_PROBLEMS = 1
 
 
-def parse_local_datetime(text: str) -> datetime:
-    """ISO date-time; without an offset it is Vietnam time (docs/design.md §3.2)."""
+def parse_local_datetime(text: str, field: str | None = None) -> datetime:
+    """ISO date-time; without an offset it is Vietnam time (docs/design.md §3.2). Years
+    outside 1900-2100 are refused here: year 1 or 9999 breaks every date computation."""
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+        check_moment(moment, field=field or _("Ngày giờ"))
+    except (ValueError, OverflowError):
         raise InvalidInput(_("'{text}' không phải ngày giờ hợp lệ. Dùng dạng ISO, ví dụ "
                              "2026-11-26T09:30 hoặc 2026-11-26T09:30+07:00.").format(text=text)
                            ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+    return moment
+
+
+#: the largest whole number a command takes: what SQLite and C ints hold (a job number, a
+#: limit, a port); anything bigger is a typing mistake
+MAX_INT = 2**31 - 1
+#: the largest number of hours, seconds... a command takes (about a century of hours)
+MAX_FLOAT = 1e6
+
+
+def _option_name(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """What argparse lets through but no command can use: bytes that are not UTF-8 (they
+    reach Python as lone surrogates and fail when stored or printed) and numbers too large
+    for the database or for date arithmetic. One sentence naming the option."""
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and any("\ud800" <= ch <= "\udfff" for ch in item):
+                raise InvalidInput(_("Giá trị của {option} có byte không phải chữ UTF-8; hãy "
+                                     "gõ lại (đặt bảng mã của cửa sổ lệnh là UTF-8).")
+                                   .format(option=_option_name(dest)))
+            if isinstance(item, bool):
+                continue
+            if isinstance(item, int) and abs(item) > MAX_INT:
+                raise InvalidInput(_("Số {value} của {option} quá lớn.")
+                                   .format(value=str(item)[:30], option=_option_name(dest)))
+            if isinstance(item, float) and not (math.isfinite(item) and abs(item) <= MAX_FLOAT):
+                raise InvalidInput(_("Số {value} của {option} không dùng được (cần một số "
+                                     "hữu hạn, không quá {max:g}).")
+                                   .format(value=item, option=_option_name(dest), max=MAX_FLOAT))
 
 
 def emit(args: argparse.Namespace, value, lines: Callable[[], list[str]]) -> None:

@@ -48,6 +48,16 @@ from sadec_desk.domain.lifecycle import (
     parse_status,
     requires_note,
 )
+from sadec_desk.domain.limits import (
+    ADDRESS_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    QR_MAX,
+    check_moment,
+    check_received_at,
+    clean_card_qr,
+    clean_text,
+)
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
@@ -85,6 +95,12 @@ def normalise_phone(phone: str) -> str:
         raise InvalidInput(_("Số điện thoại '{phone}' không hợp lệ: cần 10 chữ số bắt đầu bằng 0 "
                              "(hoặc +84).").format(phone=phone))
     return cleaned
+
+
+def check_card_limits(card: CitizenCard) -> None:
+    """A card built by code (the kiosk, a form) meets the same limits as a scanned one."""
+    clean_text(card.full_name, field=_("Họ tên"), max_length=NAME_MAX, required=True)
+    clean_text(card.address, field=_("Địa chỉ"), max_length=ADDRESS_MAX)
 
 
 def _check_count(name: str, value: int, low: int, high: int) -> int:
@@ -167,7 +183,9 @@ def receive_dossier(
     if card is None:
         if not qr_text:
             raise InvalidInput(_("Thiếu thông tin người nộp: hãy quét mã QR trên thẻ CCCD."))
-        card = parse_cccd_qr(qr_text)
+        card = parse_cccd_qr(clean_card_qr(qr_text))
+    else:
+        check_card_limits(card)
     if channel not in CHANNELS:
         raise InvalidInput(_("Kênh tiếp nhận '{channel}' không hợp lệ; chọn một trong: {known}.")
                            .format(channel=channel, known=", ".join(CHANNELS)))
@@ -181,9 +199,17 @@ def receive_dossier(
     received_at = received_at or ctx.now()
     if received_at.tzinfo is None:
         raise InvalidInput(_("Thời điểm tiếp nhận phải có múi giờ (ví dụ 2026-11-26T09:30+07:00)."))
+    check_received_at(received_at, ctx.now(), date_of_birth=card.date_of_birth)
+    note = clean_text(note, field=_("Ghi chú"), max_length=NOTE_MAX, multiline=True)
 
     with translated_errors():
         procedure_row, procedure = active_procedure(ctx, procedure_code)
+        if procedure.fee.kind == "certified_copy" and pages < 1:
+            # the fee of a certified copy is per page (TT 226/2016 Art. 4): 0 pages is a
+            # forgotten field, not a free copy
+            raise InvalidInput(_("Thủ tục {code} tính lệ phí theo số trang: hãy cho biết số "
+                                 "trang mỗi bản (ô «Số trang»; trên dòng lệnh: --pages N).")
+                               .format(code=procedure.code))
         fee = compute_fee(procedure.fee, pages=pages, copies=copies, on_time=on_time,
                           council_amount_vnd=council_fee(ctx, procedure.code))
         due_at = compute_due(procedure, received_at, ctx.calendar,
@@ -253,7 +279,7 @@ def _dossier_query():
 def find_dossier_row(reference: str) -> Dossier:
     """The dossier's row (for services only: views get :func:`get_dossier`'s record) by
     code, UUID or the text of its receipt QR; a sentence if there is none."""
-    text = (reference or "").strip()
+    text = clean_text(reference, field=_("Mã hồ sơ"), max_length=QR_MAX)
     code = find_dossier_code(text)
     wanted = (Dossier.code == (code or text.upper())) | (Dossier.uuid == text.lower())
     dossier = _dossier_query().where(wanted).first()
@@ -368,7 +394,7 @@ def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
         # a void has its own rules (who, until when): void_dossier below
         raise InvalidInput(_("Hủy hồ sơ do nhập nhầm có thao tác riêng: nút «Hủy do nhập "
                              "nhầm» ở quầy, hoặc lệnh «sadec-desk dossier void MÃ --reason …»."))
-    note = (note or "").strip()
+    note = clean_text(note, field=_("Ghi chú"), max_length=NOTE_MAX, multiline=True)
     if requires_note(target) and not note:
         raise InvalidInput(_("Chuyển sang '{label}' cần ghi rõ lý do (--note).")
                            .format(label=STATUS_LABELS[target]))
@@ -397,7 +423,8 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
     require_role(ctx, *COUNTER_ROLES)
     if new_due.tzinfo is None:
         raise InvalidInput(_("Ngày hẹn mới phải có múi giờ (ví dụ 2026-12-01T10:00+07:00)."))
-    reason = (reason or "").strip()
+    check_moment(new_due, field=_("Ngày hẹn mới"))
+    reason = clean_text(reason, field=_("Lý do"), max_length=NOTE_MAX, multiline=True)
     if not reason:
         raise InvalidInput(_("Gia hạn hồ sơ cần ghi rõ lý do (Mẫu 04)."))
     actor = ctx.clerk if actor is None else actor
@@ -450,7 +477,7 @@ def void_dossier(ctx: AppContext, reference: str, reason: str) -> DossierInfo:
     """End a dossier made by mistake ("Hủy do nhập nhầm"): the reason recorded in its
     events, the change sent to the portal; no form for the citizen, no report counts it."""
     require_role(ctx, *COUNTER_ROLES)
-    reason = (reason or "").strip()
+    reason = clean_text(reason, field=_("Lý do hủy"), max_length=500, multiline=True)
     if not reason:
         raise InvalidInput(_("Hủy hồ sơ do nhập nhầm cần ghi rõ lý do (ví dụ: «trùng hồ sơ "
                              "vừa lưu», «chọn nhầm thủ tục»)."))
