@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 from datetime import timedelta
@@ -20,11 +21,17 @@ def _admin_key(args) -> str:
 
 
 def cmd_portal_serve(args, ctx) -> None:
+    # Flask and waitress are imported only when the server starts: look for them first, so a
+    # missing extra is this sentence and not a ModuleNotFoundError (exit 70) later
+    missing = [name for name in ("flask", "waitress") if importlib.util.find_spec(name) is None]
     try:
         from sadec_desk.sync.portal.serve import serve
     except ImportError:
-        raise InvalidInput(_("Chưa cài máy chủ cổng thử nghiệm: pip install "
-                             "'sadec-desk[portal]'.")) from None
+        missing = missing or ["sadec_desk.sync.portal"]
+    if missing:
+        raise InvalidInput(_("Chưa cài máy chủ cổng thử nghiệm (thiếu {names}): cài gói tùy chọn "
+                             "«portal»: pip install 'sadec-desk[portal]'. Bản cài đặt cho "
+                             "Windows không kèm máy chủ này.").format(names=", ".join(missing)))
     admin_key = _admin_key(args)
     if not admin_key:
         admin_key = secrets.token_urlsafe(24)
