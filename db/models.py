@@ -218,9 +218,9 @@ class GatewayProcedure(BaseModel):
     did not know the code when asked (the hand-kept table is used until the next ask)."""
 
     code = CharField(unique=True)
-    name = CharField(default="")
+    name = TextField(default="")  # procedure names can pass 255 characters
     field_code = CharField(default="")
-    field_name = CharField(default="")
+    field_name = TextField(default="")
     fee_code = CharField(default="")
     found = BooleanField(default=False)
     fetched_at = UtcDateTimeField()

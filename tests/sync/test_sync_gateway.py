@@ -183,11 +183,11 @@ def test_dstcode_header_and_unit_code(gateway):
     assert engine.run_once(ctx).pushed == 1 and gateway.problems == []
     ctx = gateway_office(gateway, sync__gateway_dstcode="DT-87",
                          sync__gateway_unit_code="000.00.99.H20")
-    receive_many(ctx, 1)
-    report = engine.run_once(ctx)  # a unit the gateway does not know: kept, and said why
-    assert report.pushed == 0 and "Sai mã đơn vị" in report.error
-    assert Outbox.select().where(Outbox.state == "pending").count() == 1
-    assert gateway.problems == ["madonvi '000.00.99.H20'"]
+    [uuid] = receive_many(ctx, 1)
+    report = engine.run_once(ctx)  # a unit the gateway does not know: refused, and said why
+    assert (report.pushed, report.rejected) == (0, 1)
+    assert "Sai mã đơn vị" in Dossier.get(Dossier.uuid == uuid).sync_message
+    assert set(gateway.problems) == {"madonvi '000.00.99.H20'"}
 
 
 @pytest.mark.parametrize("gateway", ["url-per-service"], indirect=True)
@@ -254,3 +254,18 @@ def test_procedure_names_and_field_codes_come_from_laythutuc_cached_a_day(gatewa
     record = gateway.records[code_of(uuid)]
     assert (record["MaLinhVuc"], record["TenLinhVuc"]) == ("HAND", "Hộ tịch")
     assert record["TenTTHC"] == Dossier.get(Dossier.uuid == uuid).procedure.name
+
+
+HOSTILE = {"1.001193": {"TENTTHC": 12, "LINHVUCTHUCHIEN": "G01",
+                        "CACHTHUCTHUCHIEN": [5, {"KENH": 1, "THOIGIAN": 7},
+                                             {"THOIGIAN": [{"PHILEPHI": {"MAPHILEPHI": 1}}]}]}}
+
+
+@pytest.mark.parametrize("gateway", [{"catalogue": HOSTILE}], indirect=True)
+def test_a_malformed_laythutuc_answer_falls_back_to_the_local_catalogue(gateway):
+    ctx = gateway_office(gateway, sync__gateway_field_codes={"Hộ tịch": "HAND"})
+    [uuid] = receive_many(ctx, 1)
+    assert engine.run_once(ctx).pushed == 1 and gateway.problems == []
+    record = gateway.records[code_of(uuid)]
+    assert (record["TenTTHC"], record["MaLinhVuc"]) == (
+        Dossier.get(Dossier.uuid == uuid).procedure.name, "HAND")

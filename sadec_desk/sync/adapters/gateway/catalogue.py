@@ -30,20 +30,25 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _dicts(items: Any) -> list[dict]:
+    """The objects of a list in an answer; anything else in its place reads as none."""
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
 def _first(items: Any) -> dict:
-    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
+    found = _dicts(items)
+    return found[0] if found else {}
 
 
 def _fee_code(entry: dict) -> str:
     """The first MAPHILEPHI of the desk channel (KENH 1), else of any channel."""
-    ways = [w for w in entry.get("CACHTHUCTHUCHIEN") or [] if isinstance(w, dict)]
-    ways.sort(key=lambda w: str(w.get("KENH")) != "1")
+    ways = sorted(_dicts(entry.get("CACHTHUCTHUCHIEN")), key=lambda w: str(w.get("KENH")) != "1")
     for way in ways:
-        for time in way.get("THOIGIAN") or []:
-            for fee in (time.get("PHILEPHI") or []) if isinstance(time, dict) else []:
-                code = _text(fee.get("MAPHILEPHI")) if isinstance(fee, dict) else ""
+        for time in _dicts(way.get("THOIGIAN")):
+            for fee in _dicts(time.get("PHILEPHI")):
+                code = _text(fee.get("MAPHILEPHI"))
                 if code:
-                    return code
+                    return code[:255]
     return ""
 
 
@@ -53,7 +58,7 @@ def parse_procedure(answer: Answer) -> dict | None:
     if not answer.ok or not entry:
         return None
     field = _first(entry.get("LINHVUCTHUCHIEN"))
-    return {"name": _text(entry.get("TENTTHC")), "field_code": _text(field.get("MALINHVUC")),
+    return {"name": _text(entry.get("TENTTHC")), "field_code": _text(field.get("MALINHVUC"))[:255],
             "field_name": _text(field.get("TENLINHVUC")), "fee_code": _fee_code(entry)}
 
 

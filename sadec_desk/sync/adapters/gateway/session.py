@@ -253,12 +253,10 @@ class GatewaySession:
         return self._service("TraCuuHoSo", mahoso=code)
 
     def find_dossier(self, code: str) -> bool:
-        """Does the gateway hold this MaHoSo (a non-empty ``result``)?"""
-        answer = self.lookup_dossier(code)
-        if not answer.ok:
-            raise TransientError(_("Cổng trục không tra cứu được hồ sơ {code}: {why}").format(
-                code=code, why=answer.refusal()))
-        return bool(answer.result)
+        """Does the gateway hold this MaHoSo (a non-empty ``result``)? A refused lookup
+        (a gateway without TraCuuHoSo, say) counts as no: the create that follows is
+        answered "đã tồn tại" if the dossier is there after all."""
+        return bool(self.lookup_dossier(code).result)
 
     def procedure(self, code: str) -> Answer:
         """LayThuTuc: the national catalogue's entry of a procedure (``result[0]``)."""
