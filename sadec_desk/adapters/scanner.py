@@ -9,8 +9,13 @@ One interface, two drivers:
   a virtual device, ``test:0``), including the busy/jammed/no-paper answers it can be
   told to give.
 - Windows: WIA 2.0 through its scripting objects (``WIA.DeviceManager`` via pywin32's
-  ``win32com``, imported only there). **Untested**: no Windows machine here; without
-  pywin32 it says so in a sentence.
+  ``win32com``, imported only there). Every WIA call runs on a thread of its own that
+  initialises COM itself (``pythoncom.CoInitialize``; a COM object may not cross threads,
+  and the GUI's shared worker must never hang on a driver) and is abandoned after
+  ``scanning.timeout_seconds``. The page is asked for as BMP, the one format every WIA
+  driver must deliver, and handed on as PNG. Tested with stand-ins for pywin32's
+  ``win32com.client`` and ``pythoncom`` (no Windows machine here); without pywin32 it
+  says so in a sentence.
 
 Every failure a person meets (no scanner, scanner busy, cover open, no paper, a hang)
 is :class:`ScannerUnavailable`, whose sentence ends by telling the citizen to take a
@@ -30,6 +35,8 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -101,14 +108,15 @@ class SaneDriver:
         return _sane_scan(ctx, device)
 
 
-class WiaDriver:  # pragma: no cover - Windows only, untested (no Windows machine here)
-    """Windows Image Acquisition through pywin32's COM client."""
+class WiaDriver:
+    """Windows Image Acquisition through pywin32's COM client, each call on its own thread."""
 
     def available(self, ctx: AppContext) -> list[ScannerInfo]:
-        return _wia_list()
+        return _wia_call(_wia_list, min(LIST_TIMEOUT_SECONDS,
+                                        ctx.config["scanning.timeout_seconds"]))
 
     def scan(self, ctx: AppContext, device: str) -> bytes:
-        return _wia_scan(ctx, device)
+        return _wia_call(lambda: _wia_scan(ctx, device), ctx.config["scanning.timeout_seconds"])
 
 
 def system_driver() -> ScannerDriver:
@@ -240,10 +248,11 @@ def _sane_reason(said: str, device: str) -> str:
 
 
 # --- WIA (Windows) ------------------------------------------------------------------------
-# Untested here (no Windows): written against the WIA Automation Layer documentation.
+# Written against the WIA Automation Layer documentation; tested with stand-ins.
 
 _WIA_SCANNER = 1  # WiaDeviceType.ScannerDeviceType
-_WIA_FORMAT_PNG = "{B96B3CAF-0728-11D3-9D7B-0000F81EF32E}"
+# wiaFormatBMP: the one transfer format every WIA driver supports (many refuse PNG)
+_WIA_FORMAT_BMP = "{B96B3CAB-0728-11D3-9D7B-0000F81EF32E}"
 _WIA_INTENT, _WIA_XRES, _WIA_YRES = 6146, 6147, 6148  # WIA_IPS_CUR_INTENT, _XRES, _YRES
 _WIA_INTENT_GREY = 2  # WIA_INTENT_IMAGE_TYPE_GRAYSCALE
 _WIA_ERRORS = {
@@ -254,7 +263,53 @@ _WIA_ERRORS = {
 }
 
 
-def _wia_manager():  # pragma: no cover - Windows only
+def _wia_call(call: Callable[[], Any], seconds: float) -> Any:
+    """Run ``call`` on a new thread with COM initialised there; give up after ``seconds``
+    (a WIA driver that hangs keeps only its own thread, never the caller's)."""
+    try:
+        import pythoncom  # pywin32, a dependency on Windows
+    except ImportError:
+        raise ScannerUnavailable(_("Máy này thiếu thư viện pywin32 để dùng máy quét (WIA); "
+                                   "hãy báo cán bộ CNTT."), code="scanner_missing") from None
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        pythoncom.CoInitialize()  # this thread's own single-threaded apartment
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+        finally:
+            pythoncom.CoUninitialize()
+
+    worker = threading.Thread(target=run, name="wia-scan", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        log.warning("WIA call still running after %.0f s; abandoned", seconds)
+        raise ScannerUnavailable(_("Máy quét không trả lời sau {s} giây (có thể máy đang bận "
+                                   "hoặc bị treo); hãy tắt máy quét, bật lại rồi thử lại.")
+                                 .format(s=f"{seconds:g}"), code="scanner_timeout")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def as_png(data: bytes) -> bytes:
+    """The scanned picture as PNG (WIA delivers BMP); a sentence if it is no picture."""
+    if data.startswith(PNG_SIGNATURE):
+        return data
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            out = io.BytesIO()
+            picture.save(out, "PNG")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise ScannerUnavailable(_("Máy quét gửi về dữ liệu không phải ảnh."),
+                                 code="scanner_failed") from None
+    return out.getvalue()
+
+
+def _wia_manager():
     try:
         import win32com.client  # pywin32, a dependency on Windows
     except ImportError:
@@ -267,14 +322,14 @@ def _wia_manager():  # pragma: no cover - Windows only
                                    ).format(error=exc), code="scanner_missing") from None
 
 
-def _wia_property(properties: Any, name: str) -> str:  # pragma: no cover - Windows only
+def _wia_property(properties: Any, name: str) -> str:
     try:
         return str(properties(name).Value)
     except Exception:
         return ""
 
 
-def _wia_list() -> list[ScannerInfo]:  # pragma: no cover - Windows only
+def _wia_list() -> list[ScannerInfo]:
     manager = _wia_manager()
     found = []
     for index in range(1, manager.DeviceInfos.Count + 1):
@@ -288,7 +343,7 @@ def _wia_list() -> list[ScannerInfo]:  # pragma: no cover - Windows only
     return found
 
 
-def _wia_scan(ctx: AppContext, device: str) -> bytes:  # pragma: no cover - Windows only
+def _wia_scan(ctx: AppContext, device: str) -> bytes:
     manager = _wia_manager()
     scanners = _wia_list()
     chosen = next((s for s in scanners if not device or s.device == device), None)
@@ -309,8 +364,8 @@ def _wia_scan(ctx: AppContext, device: str) -> bytes:  # pragma: no cover - Wind
                 item.Properties(str(prop)).Value = value
             except Exception:  # a driver without this property keeps its default
                 log.info("WIA property %s not set", prop)
-        picture = item.Transfer(_WIA_FORMAT_PNG)
-        return bytes(picture.FileData.BinaryData)
+        picture = item.Transfer(_WIA_FORMAT_BMP)
+        return as_png(bytes(picture.FileData.BinaryData))
     except ScannerUnavailable:
         raise
     except Exception as exc:
@@ -328,7 +383,7 @@ def _wia_scan(ctx: AppContext, device: str) -> bytes:  # pragma: no cover - Wind
         raise ScannerUnavailable(reason.format(device=chosen.label), code=code) from None
 
 
-def _hresult(exc: Exception) -> int:  # pragma: no cover - Windows only
+def _hresult(exc: Exception) -> int:
     """The WIA error of a pywin32 com_error (its excepinfo's scode, else its hresult)."""
     args: tuple[Any, ...] = getattr(exc, "args", ())
     candidates = []
