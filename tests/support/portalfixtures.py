@@ -155,10 +155,13 @@ def _pump_down(upstream, client, dropping: threading.Event | None = None) -> Non
 class DroppingProxy(_LoopbackListener):
     """Loopback TCP proxy in front of the portal that drops the connection carrying
     the answer to the ``drop_push``-th push request (1-based): the portal has
-    committed that batch, the client never hears of it."""
+    committed that batch, the client never hears of it. ``request`` names another
+    request to count instead (e.g. ``b"POST /v1/devices/enrol"``)."""
 
-    def __init__(self, target_port: int, drop_push: int = 0):
+    def __init__(self, target_port: int, drop_push: int = 0,
+                 request: bytes = b"POST /v1/push"):
         self.drop_push = drop_push
+        self.request = request
         self.pushes = 0
         self.lock = threading.Lock()
         super().__init__(target_port)
@@ -171,7 +174,7 @@ class DroppingProxy(_LoopbackListener):
         def pump_up():
             try:
                 while data := client.recv(65536):
-                    if data.startswith(b"POST /v1/push"):
+                    if data.startswith(self.request):
                         with self.lock:
                             self.pushes += 1
                             if self.pushes == self.drop_push:
