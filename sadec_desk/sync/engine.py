@@ -12,6 +12,9 @@ IT screens show; held operations are handled in :mod:`sadec_desk.sync.conflicts`
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 import socket
 from datetime import UTC
 from typing import TYPE_CHECKING
@@ -40,6 +43,10 @@ if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
 
+#: sync_state key of an enrolment whose answer has not come yet: {"for": hash, "nonce"}
+ENROL_PENDING = "enrol_pending"
+
+
 def make_adapter(ctx: AppContext) -> SyncAdapter:
     """The adapter the ``sync.adapter`` setting names."""
     require_role(ctx, *ADMIN_ROLES)
@@ -55,15 +62,35 @@ def make_adapter(ctx: AppContext) -> SyncAdapter:
 # --- enrolment ------------------------------------------------------------------------
 
 
+def _enrol_nonce(ctx: AppContext, url: str, code: str) -> str:
+    """The nonce sent with this code to this portal: the one kept from an attempt whose
+    answer never came (so the portal returns the same device), else a new one, stored
+    before it is sent. The code itself is kept only as a hash."""
+    which = hashlib.sha256(f"{url}\n{code}".encode()).hexdigest()
+    try:
+        pending = json.loads(get_state(ENROL_PENDING) or "{}")
+    except ValueError:
+        pending = {}
+    if isinstance(pending, dict) and pending.get("for") == which \
+            and P.is_enrol_nonce(pending.get("nonce")):
+        return pending["nonce"]
+    nonce = secrets.token_urlsafe(32)
+    with translated_errors(), ctx.database.atomic():
+        set_state(ctx, ENROL_PENDING, json.dumps({"for": which, "nonce": nonce}))
+    return nonce
+
+
 def enrol(ctx: AppContext, portal_url: str, code: str, name: str = "") -> str:
-    """Exchange an enrolment code for a device identity; returns the device id."""
+    """Exchange an enrolment code for a device identity; returns the device id.
+    Retry-safe: when the answer is lost, the same command again gets the same device."""
     require_role(ctx, *ADMIN_ROLES)
-    url = portal_url.strip()
+    url, code = portal_url.strip(), code.strip()
     with PortalClient(url, timeout=float(ctx.config["sync.timeout_seconds"]),
                       ca_bundle=ctx.config["sync.ca_bundle"]) as client:
+        nonce = _enrol_nonce(ctx, url, code)
         try:
-            answer = client.enrol(code.strip(), name or socket.gethostname(),
-                                  ctx.config["office.agency_code"])
+            answer = client.enrol(code, name or socket.gethostname(),
+                                  ctx.config["office.agency_code"], nonce)
         except Refused as exc:
             raise SyncError(_("Cổng dịch vụ từ chối mã đăng ký '{code}' ({error}). Xin mã mới "
                               "từ quản trị cổng.").format(code=code, error=exc)) from None
@@ -72,6 +99,7 @@ def enrol(ctx: AppContext, portal_url: str, code: str, name: str = "") -> str:
             set_state(ctx, key, answer[key])
         set_state(ctx, "token_expires_at", answer["expires_at"])
         set_state(ctx, "portal_url", url)
+        set_state(ctx, ENROL_PENDING, "")  # the answer came: nothing left to repeat
     save_setting("sync.portal_url", url, ctx.config.path)
     ctx.reload_config()
     return answer["device_id"]

@@ -45,6 +45,12 @@ def is_sha256(value: Any) -> bool:
             and all(c in "0123456789abcdef" for c in value))
 
 
+def is_enrol_nonce(value: Any) -> bool:
+    """The nonce a device sends with its enrolment code (URL-safe base64, 16-128)."""
+    return (isinstance(value, str) and 16 <= len(value) <= 128
+            and all(c.isascii() and (c.isalnum() or c in "-_") for c in value))
+
+
 class SchemaError(ValueError):
     """An answer from the portal does not have the agreed shape."""
 

@@ -100,9 +100,12 @@ class PortalClient:
             raise TransientError(_("Cổng dịch vụ trả lời sai định dạng ({error}).").format(
                 error=exc)) from None
 
-    def enrol(self, code: str, name: str, agency_code: str = "") -> dict:
+    def enrol(self, code: str, name: str, agency_code: str = "", nonce: str = "") -> dict:
+        """Exchange the code for a device identity; ``nonce`` makes a repeat after a
+        lost answer return the same device (portal: same code, same nonce)."""
         answer = self._call("POST", "/devices/enrol", auth=False,
-                            json={"code": code, "name": name, "agency_code": agency_code})
+                            json={"code": code, "name": name, "agency_code": agency_code,
+                                  "nonce": nonce})
         for key in ("device_id", "device_key", "token", "expires_at"):
             if not isinstance(answer.get(key), str):
                 raise TransientError(_("Cổng dịch vụ trả lời đăng ký thiết bị sai định dạng."))

@@ -136,9 +136,12 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     @app.post(f"{P.API}/devices/enrol")
     def enrol():
         data = body()
+        nonce = data.get("nonce", "")
+        if not (isinstance(nonce, str) and (nonce == "" or P.is_enrol_nonce(nonce))):
+            return fail(400, "'nonce' must be 16 to 128 letters, digits, '-' or '_'")
         try:
             answer = store.enrol(str(data.get("code", "")), str(data.get("name", "")),
-                                 str(data.get("agency_code", "")))
+                                 str(data.get("agency_code", "")), nonce)
         except EnrolmentRefused as exc:
             return fail(403, str(exc))
         return jsonify(answer)

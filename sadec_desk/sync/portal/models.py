@@ -45,6 +45,10 @@ class Enrolment(PortalModel):
     created_at = UtcDateTimeField()
     expires_at = UtcDateTimeField()
     used_by = peewee.CharField(null=True)
+    used_at = UtcDateTimeField(null=True)
+    # SHA-256 of the nonce the device sent with the code: the same code and nonce again
+    # (the answer was lost) get the same device back, any other nonce is refused
+    nonce_hash = peewee.CharField(default="")
 
 
 class Token(PortalModel):
@@ -137,7 +141,9 @@ PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, Por
                  PortalBlob, BlobGrant)
 
 #: columns added after the first release: (table, column, SQL type and default)
-_ADDED_COLUMNS = (("enrolment", "agency", "VARCHAR(255) NOT NULL DEFAULT ''"),)
+_ADDED_COLUMNS = (("enrolment", "agency", "VARCHAR(255) NOT NULL DEFAULT ''"),
+                  ("enrolment", "used_at", "TIMESTAMP NULL"),
+                  ("enrolment", "nonce_hash", "VARCHAR(255) NOT NULL DEFAULT ''"))
 
 
 def utcnow() -> datetime:

@@ -55,6 +55,8 @@ MAX_CHUNK_BYTES = P.MAX_CHUNK_BYTES
 MAX_BLOB_BYTES = 64 * 1024 * 1024
 #: an upload unfinished this long after it started is dropped when the portal starts
 ABANDONED_UPLOAD_AGE = timedelta(days=7)
+#: how long after a code was used the same code and nonce get the same device back
+ENROL_RETRY_WINDOW = timedelta(days=1)
 
 
 def sniff_media_type(head: bytes) -> str:
@@ -129,25 +131,44 @@ class PortalStore:
                      device_id=device_id, expires_at=expires)
         return {"token": token, "expires_at": expires.isoformat()}
 
-    def enrol(self, code: str, name: str, agency: str) -> dict:
+    def enrol(self, code: str, name: str, agency: str, nonce: str = "") -> dict:
         """A device identity for a one-time code; EnrolmentRefused when the code is
-        unknown, used or expired, or was made for another office than ``agency``."""
+        unknown, used or expired, or was made for another office than ``agency``.
+
+        Retry-safe (issue #14 item 4): the device sends a ``nonce`` it keeps until the
+        answer arrives. The same code with the same nonce, within
+        :data:`ENROL_RETRY_WINDOW` of its use, answers with the same device (its key and
+        a fresh token), so a lost answer leaves no device nobody holds the key of; a
+        spent code with any other nonce (or none) is refused as before."""
+        now = utcnow()
         with self.write():
             enrolment = Enrolment.get_or_none(Enrolment.code == code.strip().upper())
-            if (enrolment is None or enrolment.used_by is not None
-                    or enrolment.expires_at < utcnow()):
+            if enrolment is None:
                 raise EnrolmentRefused("unknown, used or expired enrolment code")
             agency = agency.strip().upper()
             if not enrolment.agency or not hmac.compare_digest(enrolment.agency.encode(),
                                                                agency.encode()):
                 raise EnrolmentRefused("this enrolment code was made for another office "
                                        "(agency_code must be the one the operator gave)")
-            agency = enrolment.agency
+            nonce_hash = hashlib.sha256(nonce.encode()).hexdigest() if nonce else ""
+            if enrolment.used_by is not None:
+                device = Device.get_or_none(Device.device_id == enrolment.used_by)
+                if (nonce_hash and enrolment.nonce_hash and device is not None
+                        and hmac.compare_digest(enrolment.nonce_hash.encode(),
+                                                nonce_hash.encode())
+                        and enrolment.used_at is not None
+                        and now <= enrolment.used_at + ENROL_RETRY_WINDOW):
+                    return {"device_id": device.device_id, "device_key": device.key,
+                            **self._issue_token(device.device_id)}
+                raise EnrolmentRefused("unknown, used or expired enrolment code")
+            if enrolment.expires_at < now:
+                raise EnrolmentRefused("unknown, used or expired enrolment code")
             device_id = str(uuidlib.uuid4())
             key = secrets.token_urlsafe(32)
-            Device.create(device_id=device_id, name=name, key=key, agency=agency,
-                          enrolled_at=utcnow())
-            Enrolment.update(used_by=device_id).where(Enrolment.id == enrolment.id).execute()
+            Device.create(device_id=device_id, name=name, key=key, agency=enrolment.agency,
+                          enrolled_at=now)
+            Enrolment.update(used_by=device_id, used_at=now, nonce_hash=nonce_hash).where(
+                Enrolment.id == enrolment.id).execute()
             return {"device_id": device_id, "device_key": key, **self._issue_token(device_id)}
 
     def device_agency(self, device_id: str) -> str:
