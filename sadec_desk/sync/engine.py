@@ -182,8 +182,10 @@ def sync_status(ctx: AppContext) -> SyncStatus:
         oldest = pending.select(peewee.fn.MIN(Outbox.created_at)).scalar()
         if oldest is not None and oldest.tzinfo is None:
             oldest = oldest.replace(tzinfo=UTC)
+        # the gateway's address: its one endpoint, or the create URL (url-per-service)
+        gateway = ctx.config["sync.gateway_url"] or ctx.config["sync.gateway_create_url"]
         return SyncStatus(
-            online=bool(ctx.config["sync.portal_url"] or ctx.config["sync.gateway_url"]),
+            online=bool(ctx.config["sync.portal_url"] or gateway),
             adapter=ctx.config["sync.adapter"], portal_url=ctx.config["sync.portal_url"],
             enrolled=bool(get_state("device_id")),
             pending=pending.where(Outbox.dossier_uuid.not_in(blocked)).count(),

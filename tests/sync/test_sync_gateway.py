@@ -194,6 +194,7 @@ def test_dstcode_header_and_unit_code(gateway):
 def test_progress_goes_ten_entries_a_call(gateway):
     ctx = gateway_office(gateway)
     receive_many(ctx, 12)
+    assert engine.sync_status(ctx).online  # no sync.gateway_url in this envelope
     assert engine.run_once(ctx).pushed == 12
     assert gateway.problems == []
     progress_calls = [c for c in gateway.calls if c[0] == "CapNhatTienDoHoSoMC"]
