@@ -13,9 +13,7 @@ operations back (never reordered) while other dossiers go on; the page files a
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -44,11 +42,6 @@ from sadec_desk.sync.state import set_state, store_conflict
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
     from sadec_desk.sync.adapters.base import SyncAdapter
-
-#: test hook: "after_push_answer" makes the process SIGKILL itself after the portal
-#: answered a push and before the local commit (tests/sync/test_sync_faults.py)
-TEST_KILL_ENV = "SADEC_DESK_SYNC_TEST_KILL"
-
 
 # --- backoff after a failure ----------------------------------------------------------
 
@@ -271,8 +264,6 @@ def push(ctx: AppContext, adapter: SyncAdapter, counts: dict) -> None:
             except (TransientError, AuthExpired) as exc:
                 _note_failure(ctx, rows, str(exc))
                 raise
-            if os.environ.get(TEST_KILL_ENV) == "after_push_answer":
-                os.kill(os.getpid(), signal.SIGKILL)
         answered = send + [row for row, _answer in refused]
         if answered:
             for key, value in apply_push_answers(

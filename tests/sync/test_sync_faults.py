@@ -24,7 +24,7 @@ from syncfixtures import (
 
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.services.reception import dossiers
-from sadec_desk.sync import conflicts, engine, push, state
+from sadec_desk.sync import conflicts, engine, state
 
 
 def test_connection_dropped_mid_batch(portal):
@@ -73,17 +73,40 @@ def test_timeout_after_the_portal_committed(portal):
     assert_converged(ctx, portal)
 
 
+#: imported by the child Python before anything else (a sitecustomize on its PYTHONPATH):
+#: the process kills itself once the portal's answer to a push is in its hands, before
+#: the local transaction that records it. The test hook lives here, not in the app
+KILL_AFTER_PUSH_ANSWER = """
+import os
+import signal
+
+from sadec_desk.sync import push
+
+
+def _killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+push.apply_push_answers = _killed
+"""
+
+
 @pytest.mark.slow
-def test_client_killed_after_answer_before_local_commit(portal):
+def test_client_killed_after_answer_before_local_commit(portal, tmp_path):
     ctx = office(portal)
     receive_many(ctx, 5)
     ctx.close()
-    env = {**os.environ, push.TEST_KILL_ENV: "after_push_answer"}
+    hook = tmp_path / "kill-hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(KILL_AFTER_PUSH_ANSWER)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(hook), *filter(None, [os.environ.get("PYTHONPATH")])])}
     cmd = [sys.executable, "-m", "sadec_desk", "sync", "run", "--once", "--json"]
     killed = subprocess.run(cmd, env=env, capture_output=True, timeout=60)
-    assert killed.returncode == -signal.SIGKILL
-    assert len(portal.dossiers()) == 5
-    env.pop(push.TEST_KILL_ENV)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert len(portal.dossiers()) == 5  # the portal committed and answered
+    assert Outbox.select().where(Outbox.state == "pending").count() == 5  # not recorded
+    env = dict(os.environ)
     done = subprocess.run(cmd, env=env, capture_output=True, timeout=60, text=True)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
