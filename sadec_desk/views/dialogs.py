@@ -39,6 +39,7 @@ class AskDialog(tk.Toplevel):
         self.transient(parent.winfo_toplevel())
         self.resizable(False, False)
         self.choices = choices
+        self.message = message
         body = ttk.Frame(self, padding=16)
         body.pack(fill="both", expand=True)
         ttk.Label(body, text=message, font=font(11), wraplength=520, justify="left"

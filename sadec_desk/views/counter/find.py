@@ -84,7 +84,7 @@ class FindPanel:
         self.new_due.pack(fill="x")
         self.lifecycle = ttk.Frame(side)
         self.lifecycle.pack(fill="x", pady=(6, 0))
-        self.create_lifecycle_buttons()
+        self.step_buttons = {}  # built with the first dossier shown (start-up stays quick)
         # the PDF last saved (a form Mẫu 01-05, the declaration, the pages): opened in
         # the PDF viewer on request
         self.form_path = ""
@@ -206,6 +206,10 @@ class FindPanel:
                                 pady=2)
 
     def update_lifecycle_buttons(self, info) -> None:
+        if not self.step_buttons:
+            if info is None:
+                return
+            self.create_lifecycle_buttons()
         status = info.status if info is not None else ""
         for step, _label, _note, allowed, _confirm in intake.next_statuses(status):
             self.step_buttons[step].configure(state="normal" if allowed else "disabled")

@@ -106,7 +106,7 @@ class ReceiveForm:
         self.procedure_box = ttk.Combobox(tab, font=font(11))
         self.procedure_box.grid(row=6, column=1, columnspan=3, sticky="we", pady=(6, 0))
         self.procedure_box.bind("<<ComboboxSelected>>", lambda _e: self.on_procedure_chosen())
-        self.procedure_box.bind("<KeyRelease>", self.on_procedure_typed)
+        watch(self.procedure_box, self.on_procedure_typed)
         self.procedure_typed = ""  # the box's text the list was last narrowed for
         self.procedure_box.bind("<Return>", self.on_procedure_return)
         self.procedure_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
@@ -166,7 +166,7 @@ class ReceiveForm:
         return [p for p in self.procedures
                 if all(w in fold(self.procedure_label(p)) for w in wanted)]
 
-    def on_procedure_typed(self, _event) -> None:
+    def on_procedure_typed(self) -> None:
         text = self.procedure_box.get()
         if text == self.procedure_typed:
             return  # a key that typed nothing (F10, the arrows...)
