@@ -6,7 +6,11 @@ next. Speech is offline only (no network speech service, docs/design.md §1 offl
 
 - Linux and others: ``espeak-ng -v vi`` (Debian package ``espeak-ng``);
 - Windows: the Windows speech API (System.Speech through PowerShell, which ships with
-  Windows; a Vietnamese voice is used when one is installed).
+  Windows), started without a console window (``CREATE_NO_WINDOW``: no black window
+  flashes over the board at every call). Only a Vietnamese (vi-VN) voice is used: an
+  English voice reading Vietnamese is gibberish to the hall, so without one nothing is
+  said and :data:`NO_VIETNAMESE_VOICE` (how to add one) is logged and kept in
+  ``Announcer.problem`` for the screens. Tested with a stand-in runner (no Windows here).
 
 With no engine the announcement is skipped with a log line; the board still shows it.
 """
@@ -24,7 +28,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from sadec_desk.i18n import _
+
 log = logging.getLogger(__name__)
+
+#: subprocess.CREATE_NO_WINDOW (defined only on Windows): the child gets no console window
+CREATE_NO_WINDOW = 0x08000000
+#: the PowerShell script's exit code when Windows has no vi-VN voice
+NO_VOICE_EXIT = 3
+
+
+def no_vietnamese_voice() -> str:
+    return _("Windows chưa có giọng đọc tiếng Việt nên lời gọi số chỉ hiện trên màn hình. Cách "
+             "thêm: Settings (Cài đặt) > Time & language > Speech > Add voices, chọn Tiếng Việt "
+             "(Microsoft An), rồi mở lại Sa Đéc Desk.")
+
+
+class NoVietnameseVoice(RuntimeError):
+    """The engine runs but has no Vietnamese voice; ``str()`` says how to add one."""
 
 #: longest one sentence may take to say before the engine is considered stuck
 SPEAK_TIMEOUT_S = 30.0
@@ -72,7 +93,8 @@ _SAPI_SCRIPT = (
     "$s = New-Object System.Speech.Synthesis.SpeechSynthesizer; "
     "$v = $s.GetInstalledVoices() | Where-Object { $_.VoiceInfo.Culture.Name -eq 'vi-VN' } "
     "| Select-Object -First 1; "
-    "if ($v) { $s.SelectVoice($v.VoiceInfo.Name) }; "
+    "if (-not $v) { exit " + str(NO_VOICE_EXIT) + " }; "
+    "$s.SelectVoice($v.VoiceInfo.Name); "
     "$s.Speak($env:SADEC_DESK_SAY)"
 )
 
@@ -89,9 +111,16 @@ class WindowsSpeechEngine:
         import os
 
         env = {**os.environ, "SADEC_DESK_SAY": text}
-        self.runner([self.executable, "-NoProfile", "-NonInteractive", "-Command", _SAPI_SCRIPT],
-                    check=True, timeout=SPEAK_TIMEOUT_S, env=env,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            self.runner([self.executable, "-NoProfile", "-NonInteractive", "-WindowStyle",
+                         "Hidden", "-Command", _SAPI_SCRIPT],
+                        check=True, timeout=SPEAK_TIMEOUT_S, env=env,
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE, creationflags=CREATE_NO_WINDOW)
+        except subprocess.CalledProcessError as exc:
+            if exc.returncode == NO_VOICE_EXIT:
+                raise NoVietnameseVoice(no_vietnamese_voice()) from None
+            raise
 
 
 def find_engine(*, voice: str = "vi", platform: str | None = None,
@@ -122,6 +151,7 @@ class Announcer:
         self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
         self._thread.start()
         self.spoken = 0  # sentences handed to the engine (for the status line)
+        self.problem: str | None = None  # why nothing is said (a sentence), if known
         if engine is None:
             log.info("no speech engine found: calls will be shown but not spoken")
 
@@ -165,6 +195,11 @@ class Announcer:
             try:
                 self.engine.speak(text)
                 self.spoken += 1
+            except NoVietnameseVoice as exc:
+                if self.problem is None:
+                    log.warning("%s", exc)
+                self.problem = str(exc)
+                return
             except (OSError, subprocess.SubprocessError) as exc:
                 detail = getattr(exc, "stderr", b"") or b""
                 log.warning("speech engine %s failed on %r: %s %s", self.engine.name, text, exc,
