@@ -20,6 +20,7 @@ from sadec_desk.files import make_private, private_dir
 from sadec_desk.i18n import _, set_language
 from sadec_desk.services.catalogue import ensure_catalogue
 from sadec_desk.services.context import AppContext, utc_now
+from sadec_desk.services.issued_numbers import note_database
 from sadec_desk.services.secrets import move_secrets_out
 
 
@@ -75,4 +76,6 @@ def open_context(config: Config | None = None, *,
         ensure_catalogue(ctx)
         # secrets an older version kept in the database go to the secret store (#14 item 9)
         move_secrets_out(database)
+        # the day's counters outside the database, so that a restore never rewinds them
+        note_database(database)
     return ctx

@@ -45,7 +45,7 @@ from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier, DossierEvent
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
-from sadec_desk.services import audit_seal
+from sadec_desk.services import audit_seal, issued_numbers
 from sadec_desk.services.access import ANY_ROLE, READ_ROLES, require_role
 
 if TYPE_CHECKING:
@@ -130,6 +130,12 @@ def append_events(database: peewee.Database, rows: list[dict]) -> list[dict]:
     db_rows = [tuple(f.db_value(row[n]) for f, n in zip(fields, _COLUMNS, strict=True))
                for row in stored]
     database.cursor().executemany(_insert_sql(database), db_rows)
+    received = [row["dossier"] for row in stored if row["kind"] == "received"]
+    if received:
+        # the numbers issued, outside the database: a restore never issues them again (#18)
+        issued_numbers.note_codes(code for (code,) in database.execute_sql(
+            f"SELECT code FROM dossier WHERE id IN ({', '.join([database.param] * len(received))})",
+            received).fetchall())
     # the new head outside the database, before the commit (audit_seal: never behind it)
     audit_seal.write_head(seq, prev, start_seq, start_hash, _utc_text(stored[-1]["at"]))
     return stored

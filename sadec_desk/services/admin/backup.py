@@ -46,7 +46,7 @@ from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import DatabaseError, InvalidInput, NotFound, UserError
 from sadec_desk.files import atomic_write, fsync_dir, new_private_file, private_dir
 from sadec_desk.i18n import _
-from sadec_desk.services import audit, audit_seal
+from sadec_desk.services import audit, audit_seal, issued_numbers
 from sadec_desk.services.access import ANY_ROLE, require_role
 from sadec_desk.services.admin import backup_live, backup_pages
 
@@ -499,6 +499,7 @@ def restore_backup(ctx: AppContext, name: str) -> RestoreResult:
                             "liệu đang dùng; không khôi phục.").format(name=info.name,
                                                                       kind=info.kind))
     damage: tuple[str, ...] = ()
+    backup_live.note_counters(ctx, pg=_is_pg(ctx))
     if info.kind == "sqlite":
         live = ctx.config.sqlite_path
         damage = tuple(backup_live.damage(ctx))
@@ -539,7 +540,9 @@ def restore_backup(ctx: AppContext, name: str) -> RestoreResult:
 
 def _after_restore(ctx: AppContext, info: BackupInfo, aside: BackupInfo | None, *,
                    damaged: str = "", damage: tuple[str, ...] = ()) -> RestoreResult:
-    """Caches dropped, the backup's page files back, the restore noted in the anchors."""
+    """Caches dropped, the day counters raised to the numbers already issued (#18), the
+    backup's page files back, the restore noted in the anchors."""
+    issued_numbers.raise_counters(ctx.database)
     ctx.forget_cached()
     pages = backup_pages.restore(ctx, Path(info.path))
     audit.record_restore(ctx)

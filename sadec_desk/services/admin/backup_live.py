@@ -22,6 +22,7 @@ from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import DatabaseError
 from sadec_desk.files import fsync_dir, new_private_file
 from sadec_desk.i18n import _
+from sadec_desk.services import issued_numbers
 from sadec_desk.services.access import require_role
 
 if TYPE_CHECKING:
@@ -149,3 +150,28 @@ def replace(ctx: AppContext, backup: Path) -> Path | None:
                               "quầy rồi thử lại.").format(path=live, error=exc, aside=aside)
                             ) from None
     return aside if had_file else None
+
+
+def note_counters(ctx: AppContext, *, pg: bool) -> None:
+    """The live database's day counters (and, if its counter table is what broke, its
+    dossier codes) noted outside it before a restore replaces it (#18): best effort, a
+    damaged file gives what it still can."""
+    require_role(ctx, *ROLES)
+    if pg:
+        issued_numbers.note_database(ctx.database)
+        return
+    live = ctx.config.sqlite_path
+    if not live.is_file():
+        return
+    try:
+        conn = sqlite3.connect(f"file:{live}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return
+    try:
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            issued_numbers.note_counters(conn.execute(issued_numbers.COUNTERS_SQL))
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            issued_numbers.note_codes(code for (code,) in conn.execute(
+                "SELECT code FROM dossier"))
+    finally:
+        conn.close()

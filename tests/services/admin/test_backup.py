@@ -117,8 +117,8 @@ def test_restore_keeps_the_current_database_aside():
     aside.close()
     # the restored chain is whole; the later anchor no longer applies after the restore
     assert audit.verify_chain(ctx).ok
-    # the app goes on: the next dossier takes the number after the restored ones
-    assert _receive(ctx)[0].endswith("0003")
+    # the app goes on, and never issues again the number 0003 the later dossier took (#18)
+    assert _receive(ctx)[0].endswith("0004")
 
 
 def test_damaged_backup_is_refused_and_nothing_changes():

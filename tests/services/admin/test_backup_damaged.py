@@ -105,7 +105,8 @@ def test_service_restore_moves_the_damaged_file_aside(kind):
     assert sorted(d.code for d in Dossier.select()) == sorted(first)
     assert backup.live_database_damage(ctx) == ()
     assert audit.verify_chain(ctx).ok
-    assert _receive(ctx)[0].endswith("0003")
+    # 0003 was issued after the backup, before the damage: never issued again (#18)
+    assert _receive(ctx)[0].endswith("0004")
     _backup_untouched(saved)
     assert backup.verify_backup(ctx, saved.name).ok
     # no copy of the damaged file pretends to be a backup; nothing half-written is left

@@ -1,0 +1,97 @@
+"""The highest dossier number issued per office and day, kept outside the database (#18).
+
+A dossier code (``<agency>-<YYMMDD>-<NNNN>``) may already be on a citizen's receipt and at
+the portal. Restoring a backup puts back the day's counter (``dossier_sequence``) as it was
+when the backup was taken, and the next receipt would be given a number already issued. So
+every receipt also notes its number here, in ``<data dir>/audit/issued.json`` (beside the
+audit anchors, outside the file a restore replaces), before its transaction commits; a
+restore then raises every counter to at least what this file, the live database just before
+the restore and the restored backup say (:func:`raise_counters`). A number noted for a save
+that did not complete is skipped, never issued twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import peewee
+
+from sadec_desk.config import data_dir
+from sadec_desk.domain.dossier_code import parse_dossier_code
+from sadec_desk.files import atomic_write, private_dir
+
+
+def mark_file() -> Path:
+    return data_dir() / "audit" / "issued.json"
+
+
+def _key(agency_code: str, day_iso: str) -> str:
+    return f"{agency_code}|{day_iso}"
+
+
+def read_marks() -> dict[str, int]:
+    """``"<agency>|<YYYY-MM-DD>" -> highest number``; an unreadable file counts as empty
+    (the database's own counters still hold)."""
+    try:
+        data = json.loads(mark_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
+
+
+def _merge(found: Iterable[tuple[str, str, int]]) -> int:
+    marks = read_marks()
+    changed = 0
+    for agency_code, day_iso, seq in found:
+        key = _key(agency_code, day_iso)
+        if seq > marks.get(key, 0):
+            marks[key] = seq
+            changed += 1
+    if changed:
+        private_dir(mark_file().parent)
+        atomic_write(mark_file(), json.dumps(marks, sort_keys=True, indent=0))
+    return changed
+
+
+def note_codes(codes: Iterable[str]) -> None:
+    """Remember the numbers of dossier codes just issued (called before the commit)."""
+    found = []
+    for code in codes:
+        parts = parse_dossier_code(code)
+        if parts.seq:
+            found.append((parts.agency_code, parts.day.isoformat(), parts.seq))
+    _merge(found)
+
+
+COUNTERS_SQL = "SELECT agency_code, day, last FROM dossier_sequence"
+
+
+def note_counters(rows: Iterable[tuple]) -> int:
+    """Take in ``(agency_code, day, last)`` rows of a ``dossier_sequence`` table; returns
+    how many marks rose."""
+    return _merge((str(a), str(d)[:10], int(n)) for a, d, n in rows)
+
+
+def note_database(database: peewee.Database) -> int:
+    """Take in every counter of an open database (at start-up: receipts of an older
+    version, or of other counters sharing a PostgreSQL database)."""
+    return note_counters(database.execute_sql(COUNTERS_SQL).fetchall())
+
+
+def raise_counters(database: peewee.Database) -> int:
+    """Every day's counter at least its mark (after a restore); returns how many rose."""
+    raised = 0
+    with database.atomic():
+        for key, seq in read_marks().items():
+            agency_code, _sep, day_iso = key.partition("|")
+            cursor = database.execute_sql(
+                "INSERT INTO dossier_sequence (agency_code, day, last) VALUES (?, ?, ?) "
+                "ON CONFLICT (agency_code, day) DO UPDATE SET last = excluded.last "
+                "WHERE dossier_sequence.last < excluded.last".replace(
+                    "?", database.param), (agency_code, day_iso, seq))
+            raised += max(cursor.rowcount, 0)
+    return raised
