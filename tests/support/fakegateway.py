@@ -152,6 +152,7 @@ class FakeGateway:
         self.problems: list[str] = []
         self.catalogue = catalogue if catalogue is not None else {}
         self.refuse_progress_of: set[str] = set()  # MaHoSo whose progress is refused
+        self.deny = False  # every session refused; the other envelopes answer HTTP 401
         app = Flask("fake_gateway")
 
         def answer(code=success_code, message="Thành công", **extra):
@@ -165,6 +166,8 @@ class FakeGateway:
 
         def dong_bo(records, updating: str):
             self.calls.append(("DongBoHoSoMC", updating))
+            if self.deny and envelope != "service-in-body":
+                return jsonify({"message": "Unauthorized"}), 401
             if updating not in ("True", "False") or not isinstance(records, list):
                 self.problems.append(f"isUpdating {updating!r} / data {type(records)}")
                 return answer("2", "Sai cấu trúc dữ liệu")
@@ -220,7 +223,7 @@ class FakeGateway:
             body = request.get_json(silent=True)
             if not headers_ok() or not isinstance(body, dict):
                 return answer("2", "Sai yêu cầu")
-            if body.get("session") not in self.sessions:
+            if body.get("session") not in self.sessions or self.deny:
                 return answer("-1", "Session không hợp lệ hoặc đã hết hạn")
             if body.get("madonvi") != unit_code:
                 self.problems.append(f"madonvi {body.get('madonvi')!r}")

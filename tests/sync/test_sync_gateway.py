@@ -270,3 +270,17 @@ def test_a_malformed_laythutuc_answer_falls_back_to_the_local_catalogue(gateway)
     record = gateway.records[code_of(uuid)]
     assert (record["TenTTHC"], record["MaLinhVuc"]) == (
         Dossier.get(Dossier.uuid == uuid).procedure.name, "HAND")
+
+
+@pytest.mark.parametrize("gateway", ["service-in-body", "query"], indirect=True)
+def test_a_gateway_that_refuses_this_office_stops_the_run_and_keeps_everything(gateway):
+    ctx = gateway_office(gateway)
+    receive_many(ctx, 2)
+    gateway.deny = True
+    report = engine.run_once(ctx)
+    assert report.pushed == 0 and report.rejected == 0
+    assert ("không hợp lệ ngay sau" in report.error if gateway.envelope == "service-in-body"
+            else "HTTP 401" in report.error)
+    assert Outbox.select().where(Outbox.state == "pending").count() == 2
+    gateway.deny = False
+    assert engine.run_once(ctx).pushed == 2

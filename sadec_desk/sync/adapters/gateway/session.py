@@ -194,7 +194,13 @@ class GatewaySession:
         except httpx.HTTPError as exc:
             raise TransientError(_("Không kết nối được cổng trục ({error}).").format(
                 error=type(exc).__name__)) from None
-        return read_answer(response)
+        answer = read_answer(response)
+        if answer.session_invalid and not self.logs_in:
+            # no login in this envelope: the gateway refuses this office, not one dossier
+            raise SyncError(_("Cổng trục từ chối truy cập (HTTP {code}): hỏi đơn vị vận hành "
+                              "trục tỉnh xem máy này có được phép gửi không.").format(
+                                  code=answer.code))
+        return answer
 
     def login(self) -> None:
         answer = self._post(self.auth_url, {"username": self.username, "password": self.password})
@@ -222,6 +228,10 @@ class GatewaySession:
         if answer.session_invalid:
             self.session = ""
             answer = self._post(self.url, body())
+            if answer.session_invalid:  # a fresh session refused too: nothing will go
+                raise SyncError(_("Cổng trục vẫn báo phiên đăng nhập không hợp lệ ngay sau "
+                                  "khi đăng nhập lại ({message}).").format(
+                                      message=answer.message[:200]))
         return answer
 
     # --- the services ---
