@@ -73,8 +73,10 @@ def format_moment(moment: datetime | None, *, empty: str = "—", sep: str = " "
     return f"{local:%H:%M}{sep}{local:%d/%m/%Y}"
 
 
-def dossier_lines(info: DossierInfo) -> list[str]:
-    """The dossier as the counter would read it aloud."""
+def dossier_lines(info: DossierInfo, *, technical: bool = True) -> list[str]:
+    """The dossier as the counter would read it aloud. ``technical``: also the status's
+    English code and the sync UUID (the command line, where they are typed); the counter
+    screen leaves them out (#17 low items)."""
     citizen = info.citizen
     lines = [
         _("Mã hồ sơ:      {v}").format(v=info.code),
@@ -94,6 +96,9 @@ def dossier_lines(info: DossierInfo) -> list[str]:
             deadline=deadline_label(info.deadline_state)),
         _("Mã đồng bộ:    {v} ({state})").format(v=info.uuid, state=info.sync_state),
     ]
+    if not technical:
+        lines[-2:] = [_("Trạng thái:    {label} — {deadline}").format(
+            label=info.status_label, deadline=deadline_label(info.deadline_state))]
     if info.papers:
         lines.append(_("Giấy tờ đã nhận:"))
         lines += [f"  - {Paper(p.name, p.kind, p.count).label_vi}" for p in info.papers]

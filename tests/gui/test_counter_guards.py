@@ -206,3 +206,21 @@ def test_typed_names_are_title_cased(shell, ctx):
     name.insert(0, "lê thị HOA")
     name.event_generate("<FocusOut>")
     assert name.get() == "Lê Thị Hoa"
+
+
+def test_open_pdf_only_when_there_is_one_and_a_sentence_without_a_viewer(shell, ctx, tmp_path,
+                                                                       monkeypatch):
+    counter = sign_in_clerk(shell, ctx)
+    info = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
+    find(shell, counter, info.code)
+    assert str(counter.open_form_button.cget("state")) == "disabled"
+    details = counter.detail_text.get("1.0", "end")
+    assert info.uuid not in details and "(received)" not in details  # no technical codes
+    counter.print_form(info.code, "01")
+    assert shell.tasks.pump(until=lambda: counter.form_path)
+    assert str(counter.open_form_button.cget("state")) == "normal"
+    monkeypatch.setenv("PATH", str(tmp_path))  # no xdg-open on this machine
+    counter.open_form_button.invoke()
+    assert shell.tasks.pump(until=lambda: "chưa có chương trình mở tệp PDF"
+                            in counter.find_message.text)
+    assert "Errno" not in counter.find_message.text

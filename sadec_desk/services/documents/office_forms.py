@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -163,9 +164,13 @@ def open_file(path: str) -> None:
             os.startfile(path)
         else:
             opener = "open" if sys.platform == "darwin" else "xdg-open"
+            if shutil.which(opener) is None:
+                raise InvalidInput(_("Máy này chưa có chương trình mở tệp PDF. Tệp đã được lưu "
+                                     "tại {path}; hãy nhờ bộ phận CNTT cài một trình đọc PDF.")
+                                   .format(path=path))
             subprocess.Popen([opener, path], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
-    except OSError as exc:
-        raise InvalidInput(_("Không mở được tệp {path} ({error}); hãy mở bằng chương trình "
-                             "đọc PDF.").format(path=path, error=exc)) from None
+    except OSError:
+        raise InvalidInput(_("Không mở được tệp {path}; hãy mở bằng chương trình đọc PDF "
+                             "hoặc nhờ bộ phận CNTT.").format(path=path)) from None

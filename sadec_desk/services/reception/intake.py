@@ -148,6 +148,8 @@ def manual_qr_text(fields: dict[str, str]) -> str:
         text = _text(fields.get(name, ""), manual_labels()[name])
         if "|" in text:
             raise InvalidInput(_("Các ô thông tin công dân không được chứa dấu «|»."))
+        if name == "full_name":  # "le thi HOA" typed: saved as "Le Thi Hoa"
+            text = " ".join(w[:1].upper() + w[1:].lower() for w in text.split())
         values.append(_date_digits(text) if name == "date_of_birth" else text)
     id_number, full_name, dob, gender, address = values
     return "|".join([id_number, "", full_name, dob, gender, address, ""])
@@ -211,8 +213,10 @@ def quote(ctx: AppContext, procedure_code: str, *, pages: str = "0", copies: str
         due = compute_due(procedure, received_at, ctx.calendar,
                           needs_verification=needs_verification)
     local_due = due.astimezone(VN_TZ)
+    # "Miễn lệ phí", the wording of Luật Hộ tịch 2014 Art. 11 for a fee waived by law (the
+    # catalogue and the receipt say the same): "miễn phí" would read as a favour
     return Quote(procedure_code=procedure.code, fee_vnd=fee,
-                 fee_text=format_vnd(fee) if fee else _("Miễn phí"), due_at=local_due,
+                 fee_text=format_vnd(fee) if fee else _("Miễn lệ phí"), due_at=local_due,
                  same_day=local_due.date() == received_at.astimezone(VN_TZ).date())
 
 

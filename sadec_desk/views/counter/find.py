@@ -164,7 +164,7 @@ class FindPanel:
         self.detail_text.configure(state="normal")
         self.detail_text.delete("1.0", "end")
         if info is not None:
-            lines = dossier_lines(info)
+            lines = dossier_lines(info, technical=False)
             lines.append(_("Đồng bộ: {s}").format(s=sync_label(info.sync_state)))
             self.detail_text.insert("1.0", "\n".join(lines))
         self.detail_text.configure(state="disabled")

@@ -120,3 +120,12 @@ def test_a_supplement_at_reception_gets_mau_02_not_a_receipt(ctx):
     assert outcome.form.form == "02" and outcome.form.status == "saved"
     complete = intake.receive_from_form(ctx, qr_text=SAMPLE_QR, procedure_code="1.001193")
     assert desk.after_receive(ctx, complete.code).receipt.kind == "receipt"
+
+
+def test_typed_names_are_saved_title_cased_and_waived_fees_use_the_legal_wording(ctx):
+    info = intake.receive_from_form(
+        ctx, qr_text="", procedure_code="1.001193",
+        manual={"id_number": "087099001234", "full_name": "lê thị HOA",
+                "date_of_birth": "05/06/1999", "gender": "Nữ", "address": "Sa Đéc"})
+    assert info.citizen.full_name == "Lê Thị Hoa"
+    assert intake.quote(ctx, "1.001193").fee_text == "Miễn lệ phí"
