@@ -68,3 +68,22 @@ def test_check_with_another_envelope_says_it_cannot_query(capsys):
         assert code == 0 and "không có dịch vụ LayThuTuc" in out
     finally:
         fake.stop()
+
+
+def test_done_when_an_office_pushes_through_the_cli(gateway, capsys, monkeypatch):
+    """Issue #15 'Done when': gateway settings, gateway-login, a dossier received at the
+    counter (by post), 'sync run --once': the record and its progress are at the gateway."""
+    from appfixtures import SAMPLE_QR
+
+    make_ctx(Clock(), **gateway.settings()).close()
+    assert _login(capsys, monkeypatch, "mật-khẩu") == 0
+    info = run_json(capsys, "dossier", "receive", "--procedure", "1.001193", "--qr", SAMPLE_QR,
+                    "--delivery", "post")
+    run_json(capsys, "dossier", "advance", info["code"], "--to", "processing")
+    report = run_json(capsys, "sync", "run", "--once")
+    assert report["pushed"] == 2 and report["error"] == ""
+    record = gateway.records[info["code"]]
+    assert (record["HinhThuc"], record["TrangThaiHoSo"], record["TenLinhVuc"]) == (
+        "1", "4", "Hộ tịch")
+    assert [p["TrangThai"] for p in gateway.progress] == ["2", "4"]
+    assert gateway.problems == []
