@@ -9,6 +9,7 @@ that two writers never deadlock on a lock upgrade.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from pathlib import Path
 
 import peewee
@@ -81,7 +82,17 @@ def translated_errors():
             peewee.DatabaseError) as exc:
         if isinstance(exc, peewee.IntegrityError | peewee.ProgrammingError):
             raise
-        raise DatabaseError(explain_operational_error(exc)) from exc
+        raise DatabaseError(explain_operational_error(first_failure(exc))) from exc
+
+
+def first_failure(exc: BaseException) -> BaseException:
+    """The error that started it. On a full disk (SQLITE_FULL) or an I/O error SQLite rolls
+    the transaction back by itself; peewee's own ROLLBACK then fails with "cannot rollback -
+    no transaction is active", which hides the real cause ("database or disk is full")."""
+    while ("no transaction is active" in str(exc)
+           and isinstance(exc.__context__, peewee.DatabaseError | sqlite3.Error)):
+        exc = exc.__context__
+    return exc
 
 
 # --- plain SQL for the hot paths ------------------------------------------------------

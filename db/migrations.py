@@ -102,10 +102,16 @@ def _stamp(version: int) -> None:
 
 def migrate(database: peewee.Database) -> int:
     """Bring the schema to ``LATEST``; return the version it was at before."""
+    # A plain read first: when nothing is due (every start but the first after an update)
+    # opening needs no write lock, so `dossier list` works while another counter or a
+    # backup holds it (issue #18). The check is repeated under the lock below.
+    before = current_version(database)
+    if before == LATEST:
+        return before
     with database.atomic():
         if not is_sqlite(database):
             database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_KEY,))
-        before = current_version(database)
+        before = current_version(database)  # another counter may have migrated meanwhile
         if before > LATEST:
             raise DatabaseError(_(
                 "Cơ sở dữ liệu được tạo bởi phiên bản Sa Đéc Desk mới hơn (lược đồ {found}, "
