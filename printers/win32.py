@@ -15,7 +15,14 @@ sentence:
   succeed (:meth:`Win32Spooler.flush`): otherwise the job failed and will be sent again.
 
 Success still means "the spooler took the job": Windows does not tell a raw job's fate on
-the paper. Tested here with a stand-in for pywin32's ``win32print`` (no Windows machine).
+the paper.
+
+:func:`print_pdf` prints the office forms (A5/A4 PDFs) on the *named* office printer: each
+page rendered with pypdfium2 and drawn through GDI (win32ui), so neither a PDF viewer nor
+the default printer is involved.
+
+Tested here with stand-ins for pywin32's ``win32print`` and ``win32ui`` (no Windows
+machine); the PDF rendering is real.
 """
 
 from __future__ import annotations
@@ -55,6 +62,14 @@ def _win32print() -> Any:
     except ImportError:
         return None
     return win32print
+
+
+def _win32ui() -> Any:
+    try:
+        import win32ui  # pywin32's MFC device contexts (GDI printing)
+    except ImportError:
+        return None
+    return win32ui
 
 
 def is_usable() -> bool:
@@ -201,3 +216,89 @@ class Win32Spooler:
         finally:
             self._doc = self._page = False
             win32print.ClosePrinter(handle)
+
+
+# --- A5/A4 PDFs on a named office printer (GDI) ----------------------------------------------
+
+# GetDeviceCaps indexes (wingdi.h)
+_HORZRES, _VERTRES, _LOGPIXELSX, _LOGPIXELSY = 8, 10, 88, 90
+#: pages are rendered at most this sharp; GDI stretches them to the printer's resolution
+RENDER_DPI = 300
+
+
+def draw_on_dc(handle: Any, image: Any, rect: tuple[int, int, int, int]) -> None:
+    """Draw a Pillow image onto a Windows device context (StretchDIBits through Pillow)."""
+    from PIL import ImageWin
+
+    ImageWin.Dib(image).draw(handle, rect)
+
+
+def fit(page_px: tuple[int, int], area: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The rectangle (left, top, right, bottom) of a page scaled to fit the printable area,
+    its shape kept, centred."""
+    scale = min(area[0] / page_px[0], area[1] / page_px[1])
+    width, height = round(page_px[0] * scale), round(page_px[1] * scale)
+    left, top = (area[0] - width) // 2, (area[1] - height) // 2
+    return left, top, left + width, top + height
+
+
+def print_pdf(path: str, printer: str, *, document: str = "Sa Đéc Desk") -> int:
+    """Print every page of the PDF on the Windows printer named ``printer`` (not the
+    default one): each page is rendered with pypdfium2 and drawn through GDI, scaled to the
+    printable area. Returns the number of pages; a UserError sentence when it cannot."""
+    win32print, win32ui = _win32print(), _win32ui()
+    if win32print is None or win32ui is None:
+        raise missing_pywin32()
+    try:
+        import pypdfium2  # type: ignore[import-untyped]  # no stubs; Windows only at run time
+    except ImportError:
+        raise UserError(_("Thiếu thư viện pypdfium2 để in tệp PDF ra máy in văn phòng; hãy cài "
+                          "lại Sa Đéc Desk."), code="print_failed") from None
+    known = spooler_printers()
+    if printer.lower() not in {name.lower() for name in known}:
+        raise UserError(_("Windows không có máy in '{name}' (các máy in hiện có: {known}); sửa "
+                          "printing.office_printer.").format(
+                              name=printer, known=", ".join(known) or _("không có")),
+                        code="print_failed")
+    try:
+        pdf = pypdfium2.PdfDocument(path)
+    except Exception as exc:  # pypdfium2.PdfiumError, OSError
+        raise UserError(_("Không đọc được tệp PDF {path} ({error}).").format(
+            path=path, error=exc), code="print_failed") from None
+    dc = None
+    started = False
+    try:
+        dc = win32ui.CreateDC()
+        dc.CreatePrinterDC(printer)
+        area = (dc.GetDeviceCaps(_HORZRES), dc.GetDeviceCaps(_VERTRES))
+        dpi = min(dc.GetDeviceCaps(_LOGPIXELSX), dc.GetDeviceCaps(_LOGPIXELSY), RENDER_DPI)
+        dc.StartDoc(document)
+        started = True
+        pages = len(pdf)
+        for index in range(pages):
+            page = pdf[index]
+            image = page.render(scale=dpi / 72).to_pil()
+            dc.StartPage()
+            draw_on_dc(dc.GetHandleOutput(), image, fit(image.size, area))
+            dc.EndPage()
+        dc.EndDoc()
+        started = False
+        return pages
+    except UserError:
+        raise
+    except Exception as exc:  # win32ui.error, pywintypes.error, a rendering failure
+        log.warning("printing %s on %s failed", path, printer, exc_info=True)
+        raise UserError(_("Windows không in được tệp PDF ra máy in '{name}' ({error}).").format(
+            name=printer, error=_said(exc)), code="print_failed") from None
+    finally:
+        if dc is not None:
+            if started:
+                try:
+                    dc.AbortDoc()
+                except Exception:
+                    log.debug("AbortDoc failed", exc_info=True)
+            try:
+                dc.DeleteDC()
+            except Exception:
+                log.debug("DeleteDC failed", exc_info=True)
+        pdf.close()
