@@ -7,8 +7,9 @@
 - Linux/macOS: a CUPS queue, ``lp -d NAME FILE``, killed after twice
   ``printing.timeout_seconds``; lp's exit status is checked and, when it fails,
   ``lpstat -r -e`` (bounded too) tells a stopped scheduler from a wrong queue name;
-- Windows: ``os.startfile(path, "print")``, i.e. the PDF viewer's print verb on the
-  *default* Windows printer (any non-empty setting turns it on). Not tested here.
+- Windows: the printer of that name in the Windows spooler, each page drawn through GDI
+  (:func:`sadec_desk.printers.win32.print_pdf`: no PDF viewer, never the default printer
+  by mistake). Tested with stand-ins for pywin32, not on Windows.
 
 With the setting empty the PDF is only saved and its path returned (the counter offers
 to open it). A failed print is a Vietnamese sentence in the result, never an exception,
@@ -27,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sadec_desk.errors import InvalidInput
+from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
-from sadec_desk.printers import transports
+from sadec_desk.printers import transports, win32
 from sadec_desk.services.access import require_role
 from sadec_desk.services.documents import dossier_forms
 from sadec_desk.services.reception.dossiers import get_dossier
@@ -120,13 +121,11 @@ class OfficePrintFailed(Exception):
 
 def send_pdf(path: str, printer: str, *, seconds: float) -> str:
     """Hand a PDF to the office printer; lp's answer (request id) or "" on Windows."""
-    if sys.platform == "win32":  # pragma: no cover - Windows only
+    if sys.platform == "win32":
         try:
-            os.startfile(path, "print")  # the viewer's print verb, default printer
-        except OSError as exc:
-            raise OfficePrintFailed(_("Windows không in được tệp PDF ({error}); cần một "
-                                      "chương trình đọc PDF có lệnh In.").format(error=exc)
-                                    ) from None
+            win32.print_pdf(path, printer, document=Path(path).name)
+        except UserError as exc:
+            raise OfficePrintFailed(str(exc)) from None
         return ""
     command = ["lp", "-d", printer, "-t", "sadec-desk", path]
     env = {**os.environ, "LC_ALL": "C"}
