@@ -99,7 +99,7 @@ SETTINGS: tuple[Setting, ...] = (
             "cups:NAME, lp:NAME (Linux), file:///dev/usb/lp0, preview:.", str),
     Setting("printing.office_printer", str, "",
             "Office (laser) printer of the A5 forms Mẫu 01-05: a CUPS queue name on "
-            "Linux/macOS (lp -d NAME); on Windows any value prints on the default printer; "
+            "Linux/macOS (lp -d NAME), a printer name of the Windows spooler on Windows; "
             "empty = the form is only saved in the data dir's 'forms' folder."),
     Setting("printing.profile", str, "generic-80",
             "Printer model (paper width, dpi, cutter); see 'sadec-desk printer list-profiles'."),
