@@ -131,14 +131,15 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PATHS, "issued_numbers", "mark_file"),
     (_HELPER, "issued_numbers", "read_marks note_codes note_counters note_database "
                                 "raise_counters"),
-    (_HELPER, "audit_seal", "seal write_head forget_head append_anchor seal_backup read_all"),
+    (_HELPER, "audit_seal", "seal write_head reset_head append_anchor seal_backup read_all"),
     (_CATALOGUE, "catalogue",
      "seed_procedures council_fee fee_text to_info active_procedure list_procedures"),
     (_HELPER, "catalogue", "procedure_from_row"),
     (_START, "context", "utc_now read_overrides build_calendar"),
     (_PURE, "desk", "form_after slip_after is_finished is_void can_reschedule awaits_clerk"),
     (_PURE, "display", "weekday_vi channel_label sync_label format_date format_datetime "
-                       "format_time format_moment dossier_lines event_text"),
+                       "format_time format_moment dossier_lines event_text "
+                       "result_delivery_label"),
     (_RENDER, "documents.form_pdf", "declaration_document write_declaration_pdf"),
     (_PATHS, "documents.office_forms", "forms_dir"),
     (_PURE, "documents.office_forms", "form_for form_titles"),
