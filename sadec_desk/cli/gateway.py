@@ -11,11 +11,11 @@ import argparse
 
 from sadec_desk.cli.base import command, emit, group
 from sadec_desk.i18n import _
-from sadec_desk.sync.adapters.gateway.check import check_gateway
+from sadec_desk.sync import api
 
 
 def cmd_gateway_check(args, ctx) -> None:
-    result = check_gateway(ctx, args.procedure.strip(), (args.dossier or "").strip())
+    result = api.gateway_check(ctx, args.procedure.strip(), (args.dossier or "").strip())
 
     def lines() -> list[str]:
         out = [_("Kiểu kết nối:      {v}").format(v=result.envelope)]

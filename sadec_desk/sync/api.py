@@ -17,6 +17,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
 from sadec_desk.sync import conflicts as held  # named apart from conflicts() below
 from sadec_desk.sync import engine, transfer
+from sadec_desk.sync.adapters.gateway.check import GatewayCheck, check_gateway
 from sadec_desk.sync.records import ConflictInfo, QuarantinedInfo, SyncReport, SyncStatus
 from sadec_desk.sync.state import set_state
 from sadec_desk.sync.transfer import ExportInfo, ImportInfo
@@ -25,10 +26,10 @@ from sadec_desk.sync.worker import SyncWorker
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
-__all__ = ["ConflictInfo", "ExportInfo", "ImportInfo", "QuarantinedInfo", "SyncReport",
-           "SyncStatus", "apply_quarantined", "conflicts", "dismiss_quarantined", "enrol",
-           "export_pending", "import_bundle", "quarantined", "resolve", "retry", "run_now",
-           "save_gateway_password", "status"]
+__all__ = ["ConflictInfo", "ExportInfo", "GatewayCheck", "ImportInfo", "QuarantinedInfo",
+           "SyncReport", "SyncStatus", "apply_quarantined", "conflicts", "dismiss_quarantined",
+           "enrol", "export_pending", "gateway_check", "import_bundle", "quarantined", "resolve",
+           "retry", "run_now", "save_gateway_password", "status"]
 
 
 def new_worker(ctx: AppContext) -> SyncWorker:
@@ -110,6 +111,13 @@ def save_gateway_password(ctx: AppContext, password: str) -> None:
     require_role(ctx, *ADMIN_ROLES)
     with ctx.database.atomic():
         set_state(ctx, "gateway_password", password)
+
+
+def gateway_check(ctx: AppContext, procedure_code: str, dossier_code: str = "") -> GatewayCheck:
+    """``sync gateway-check``: log in to the provincial gateway, ask LayThuTuc and
+    TraCuuHoSo, and say what came back (nothing is sent or stored)."""
+    require_role(ctx, *ADMIN_ROLES)
+    return check_gateway(ctx, procedure_code, dossier_code)
 
 
 def _file(path: str | Path, what: str) -> Path:
