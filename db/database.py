@@ -78,9 +78,12 @@ def translated_errors():
     """Turn driver errors a person can fix into :class:`DatabaseError`."""
     try:
         yield
-    except (peewee.OperationalError, peewee.InterfaceError,
-            peewee.DatabaseError) as exc:
-        if isinstance(exc, peewee.IntegrityError | peewee.ProgrammingError):
+    except (peewee.OperationalError, peewee.InterfaceError, peewee.DatabaseError,
+            sqlite3.DatabaseError) as exc:
+        # sqlite3's own errors reach here from rows fetched through a raw cursor (a damaged
+        # page met while iterating: "database disk image is malformed")
+        if isinstance(exc, peewee.IntegrityError | peewee.ProgrammingError
+                      | sqlite3.IntegrityError | sqlite3.ProgrammingError):
             raise
         raise DatabaseError(explain_operational_error(first_failure(exc))) from exc
 
