@@ -86,7 +86,26 @@ def start_app(root, ctx, *, start_workers: bool = True, on_close=None, **shell_o
     return shell, stop
 
 
-def run_app() -> None:
+#: the windows a Start-menu shortcut can ask for (``sadec-desk gui --open kiosk``)
+START_WINDOWS = ("counter", "kiosk", "board")
+
+
+def open_after_sign_in(shell, which: str) -> None:
+    """Open the kiosk or the display board each time staff sign in: the shortcut of a
+    kiosk PC or of the hall's screen (both need a signed-in member of staff to start)."""
+    if which not in ("kiosk", "board"):
+        return
+    signed_in = shell.on_signed_in
+    opener = shell.on_open_kiosk if which == "kiosk" else shell.on_open_board
+
+    def then_open(user) -> None:
+        signed_in(user)
+        opener()
+
+    shell.on_signed_in = then_open
+
+
+def run_app(open_window: str = "counter") -> None:
     from sadec_desk.bootstrap import open_context
     from sadec_desk.files import set_private_umask
 
@@ -101,6 +120,7 @@ def run_app() -> None:
         root.destroy()
         raise
     shell, stop = start_app(root, ctx, on_close=root.quit)
+    open_after_sign_in(shell, open_window)
     for warning in ctx.warnings:
         shell.message.show(_("Cảnh báo: {w}").format(w=warning), "warning")
     try:
