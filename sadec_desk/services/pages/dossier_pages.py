@@ -81,6 +81,10 @@ PAGES_FORM = "pages"
 
 #: a draft untouched this long is abandoned: anyone signed in may purge it
 ABANDONED_DRAFT_AGE = timedelta(hours=1)
+#: pages this young are never purged, whatever age IT asks for: a citizen at the kiosk may
+#: still be filling the form long after the last scan (the idle prompt only resets after
+#: kiosk.form_idle_seconds without a touch)
+IN_PROGRESS_DRAFT_AGE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -328,10 +332,16 @@ def purge_stale_drafts(ctx: AppContext, older_than: timedelta) -> int:
 
     Housekeeping that removes only abandoned data: anyone signed in (the kiosk's start
     purges drafts two hours old) may, but only IT (or the command line) may say "younger
-    than :data:`ABANDONED_DRAFT_AGE`" — that could remove a citizen's submission in
-    progress."""
+    than :data:`ABANDONED_DRAFT_AGE`" — and nothing younger than
+    :data:`IN_PROGRESS_DRAFT_AGE` is removed, whatever age is asked: that could be a
+    citizen's submission in progress."""
     require_role(ctx, *(ANY_ROLE if isinstance(older_than, timedelta)
                         and older_than >= ABANDONED_DRAFT_AGE else ADMIN_ROLES))
+    if older_than < timedelta(0):
+        raise InvalidInput(_("Số giờ phải không âm (đang là {hours:g}).")
+                           .format(hours=older_than.total_seconds() / 3600))
+    # whatever age is asked (even 0), a submission in progress keeps its pages (issue #18)
+    older_than = max(older_than, IN_PROGRESS_DRAFT_AGE)
     cutoff = ctx.now() - older_than
     with translated_errors():
         stale = [r.draft for r in (DossierPage.select(DossierPage.draft)
