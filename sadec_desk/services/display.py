@@ -31,7 +31,7 @@ def channel_label(channel: str) -> str:
 
 # how the citizen wants the result (services.reception.dossiers.RESULT_DELIVERIES)
 RESULT_DELIVERY_LABELS = {"office": lambda: _("Tại Bộ phận một cửa"),
-                          "post": lambda: _("Qua dịch vụ bưu chính công ích")}
+                          "post": lambda: _("Qua bưu chính công ích")}
 
 
 def result_delivery_label(value: str) -> str:

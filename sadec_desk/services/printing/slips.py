@@ -108,6 +108,7 @@ def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
         "due_at": format_datetime(info.due_at),
         "due_note": _due_note(ctx, info),
         "result_delivery": result_delivery_label(info.result_delivery),
+        "by_post": info.result_delivery == "post",
         "fee": format_vnd(info.fee_vnd) if info.fee_vnd else _("Miễn lệ phí"),
         "officer": info.received_by or ctx.clerk or "—",
         "lookup_data": lookup.format(code=info.code) if lookup else info.code,

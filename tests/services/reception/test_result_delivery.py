@@ -20,11 +20,15 @@ def test_the_choice_is_kept_and_printed_on_the_receipt():
     assert dossiers.get_dossier(ctx, by_post.code).result_delivery == "post"
     assert at_desk.result_delivery == "office"  # the default, as every receipt before
     data = slips.receipt_data(ctx, by_post)
-    assert data["result_delivery"] == "Qua dịch vụ bưu chính công ích"
+    assert data["result_delivery"] == "Qua bưu chính công ích"
     assert slips.receipt_data(ctx, at_desk)["result_delivery"] == "Tại Bộ phận một cửa"
     drawn = slips.render_job(ctx, "receipt", data, get_profile("generic-80")).texts
-    text = " ".join(drawn)  # a long value wraps over two lines
-    assert "Nhận kết quả" in text and "bưu chính" in text and "công ích" in text
+    assert "Qua bưu chính công ích" in drawn and "Nhận kết quả" in " ".join(drawn)
+    assert any("gửi qua bưu chính" in t for t in drawn)  # not "come and collect"
+    assert not any("mang theo giấy này" in t for t in drawn)
+    at_desk_drawn = slips.render_job(ctx, "receipt", slips.receipt_data(ctx, at_desk),
+                                     get_profile("generic-80")).texts
+    assert any("mang theo giấy này" in t for t in at_desk_drawn)
     with pytest.raises(InvalidInput, match="Cách nhận kết quả"):
         dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR,
                                  result_delivery="drone")
