@@ -161,3 +161,55 @@ def test_pip_install_dot_with_dependencies_in_fresh_venv(
     assert script.is_file()
     if (source_tree / "sadec_desk" / "cli.py").exists():
         run(python, "-c", "import sadec_desk.cli", timeout=60)
+
+
+def test_wheel_holds_the_data_files_and_nothing_of_the_repository(wheel: Path) -> None:
+    """Issue #19 item 6: the compiled catalogues, the seed, the slip layouts and the shipped
+    fonts (with their licence) are in the wheel; tests, bench and packaging are not."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    mo_sources = sorted((REPO / "sadec_desk" / "locale").glob("*/LC_MESSAGES/*.mo"))
+    assert mo_sources, "no compiled catalogue in the source tree"
+    for mo in mo_sources:
+        assert f"sadec_desk/{mo.relative_to(REPO / 'sadec_desk').as_posix()}" in names, mo
+    assert not [n for n in names if n.endswith((".po", ".pot"))]
+    for seed in (REPO / "db" / "seed").iterdir():
+        assert f"sadec_desk/db/seed/{seed.name}" in names, seed
+    for layout in (REPO / "printers" / "layouts").glob("*.toml"):
+        assert f"sadec_desk/printers/layouts/{layout.name}" in names, layout
+    for font in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE-DejaVu.txt"):
+        assert f"sadec_desk/printers/font_files/{font}" in names, font
+    tops = {n.split("/")[0] for n in names}
+    assert tops == {"sadec_desk", "sadec_desk-0.1.0.dist-info"}, sorted(tops)
+    assert not [n for n in names if "/tests/" in n or n.startswith(("tests/", "bench/"))]
+    # every module of the source tree is there (nothing lost by the package list)
+    for source_dir, installed in (("sadec_desk", "sadec_desk"), ("db", "sadec_desk/db"),
+                                  ("printers", "sadec_desk/printers")):
+        for module in (REPO / source_dir).rglob("*.py"):
+            if "__pycache__" in module.parts:
+                continue
+            name = f"{installed}/{module.relative_to(REPO / source_dir).as_posix()}"
+            assert name in names, name
+    with zipfile.ZipFile(wheel) as archive:
+        entry_points = archive.read("sadec_desk-0.1.0.dist-info/entry_points.txt").decode()
+        metadata = archive.read("sadec_desk-0.1.0.dist-info/METADATA").decode()
+    assert "sadec-desk-gui = sadec_desk.cli.windowed:main" in entry_points
+    assert "Requires-Dist: tzdata" in metadata
+    assert 'Requires-Dist: pywin32>=306; sys_platform == "win32"' in metadata
+
+
+def test_wheel_builds_without_setuptools_warnings(source_tree: Path, tmp_path: Path) -> None:
+    """The data folders are declared: setuptools has nothing to warn about."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path),
+         str(source_tree)], capture_output=True, text=True, timeout=240, env=PIP_ENV,
+        cwd="/", check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = done.stdout + done.stderr
+    warnings = [line.strip() for line in said.splitlines()
+                if ("Warning" in line or "warning:" in line.lower())
+                and "byte-compiling is disabled" not in line
+                and "Location 'file:" not in line]
+    assert not warnings, "\n".join(warnings)
