@@ -9,7 +9,7 @@
    an apology slip), the other eleven copied from it in SQL with shifted dates.
 2. Times the monthly summary (``report summary`` for one month) — target <= 1 s — and,
    as baseline in the same run, the bare SQL that counts a month's dossiers by procedure
-   and channel (sqlite3).
+   and channel (sqlite3); prints the ratio of their medians (target <= 5x, issue #16).
 3. Times the Mẫu 06 tracking book PDF of one month — target <= 10 s — and the report PDF
    with its charts.
 4. Pads the database to --backup-mb with a filler table, then times ``backup create``
@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +187,9 @@ def main() -> int:
         print(describe("summary_report, one month (service)", times))
         print(describe("baseline: bare GROUP BY of the month (sqlite3)", raw_times))
         p99_summary = percentile(times, 0.99)
+        ratio = statistics.median(times) / statistics.median(raw_times)
+        print(f"monthly summary / bare GROUP BY of the same month (medians): {ratio:.1f}x "
+              f"(target <= 5x: {'met' if ratio <= 5 else 'NOT met'})")
 
         t0 = time.perf_counter()
         late = build.overdue_report(ctx)

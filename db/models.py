@@ -122,7 +122,7 @@ class Dossier(BaseModel):
     status = CharField(default="received")
     received_at = UtcDateTimeField(index=True)
     due_at = UtcDateTimeField()
-    finished_at = UtcDateTimeField(null=True)
+    finished_at = UtcDateTimeField(null=True, index=True)  # the reports' period of results
     needs_verification = BooleanField(default=False)
     pages = IntegerField(default=0)
     copies = IntegerField(default=1)
@@ -165,6 +165,11 @@ class DossierEvent(BaseModel):
     seq = BigIntegerField(unique=True)
     prev_hash = CharField(max_length=64)
     hash = CharField(max_length=64)
+
+
+# the few rescheduled dossiers, found without reading every event (reports/summary.py)
+DossierEvent.add_index(DossierEvent.index(DossierEvent.dossier, name="dossier_event_rescheduled",
+                                          where=(DossierEvent.kind == "rescheduled")))
 
 
 class PaperReceived(BaseModel):

@@ -136,7 +136,8 @@ def fill_folded_names(database: peewee.Database,
 def upgrade(database: peewee.Database,
             progress: Callable[[int, int], None] | None = stderr_progress) -> None:
     """Schema step 4 (db/migrations.py): the folded-name column, filled from the names on
-    file, the lookup indexes (folded name, old ID number, phones) and the substring index.
+    file, the lookup indexes (folded name, old ID number, phones) and the substring index;
+    and the two indexes the reports read by (results by day, rescheduled dossiers).
     Plain DDL: a NOT NULL column with a constant default is added in place by SQLite and
     PostgreSQL alike (peewee's SQLite migrator would copy the whole table)."""
     database.execute_sql("ALTER TABLE citizen ADD COLUMN folded_name VARCHAR(255) NOT NULL "
@@ -144,7 +145,11 @@ def upgrade(database: peewee.Database,
     fill_folded_names(database, progress)
     # the names peewee gives the same indexes on a new database (table_column)
     for table, column in (("citizen", "folded_name"), ("citizen", "old_id_number"),
-                          ("citizen", "phone"), ("dossier", "phone")):
+                          ("citizen", "phone"), ("dossier", "phone"),
+                          ("dossier", "finished_at")):
         database.execute_sql(
             f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table} ({column})")
+    # the reports' rescheduled dossiers (db/models.py declares the same partial index)
+    database.execute_sql("CREATE INDEX IF NOT EXISTS dossier_event_rescheduled ON "
+                         "dossier_event (dossier_id) WHERE kind = 'rescheduled'")
     install_name_index(database)

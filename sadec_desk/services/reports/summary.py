@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import peewee
 
+from sadec_desk.db.database import is_sqlite
 from sadec_desk.db.models import Dossier, DossierEvent
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.lifecycle import (
@@ -98,6 +99,74 @@ def due_soon_limit(ctx: AppContext, now: datetime, working_days: int = 2) -> dat
     return datetime.combine(last + timedelta(days=1), time(), tzinfo=VN_TZ)
 
 
+def _add(a: DeadlineCounts | None, b: DeadlineCounts) -> DeadlineCounts:
+    """Two sets of counts as one (the rate recomputed)."""
+    if a is None:
+        a = DeadlineCounts(0, 0, 0, 0, None, 0, 0)
+    resolved = a.resolved + b.resolved
+    early, on_time = a.early + b.early, a.on_time + b.on_time
+    return DeadlineCounts(resolved=resolved, early=early, on_time=on_time, late=a.late + b.late,
+                          on_time_rate=((early + on_time) / resolved) if resolved else None,
+                          rescheduled=a.rescheduled + b.rescheduled,
+                          rescheduled_met_new_due=(a.rescheduled_met_new_due
+                                                   + b.rescheduled_met_new_due))
+
+
+def _local_day(database, column: str) -> str:
+    """SQL for the Vietnam-local calendar day of a stored (naive UTC) moment; Vietnam has
+    kept UTC+7 without daylight saving since 1975."""
+    offset = datetime(2026, 1, 1, tzinfo=VN_TZ).utcoffset()
+    assert offset is not None  # a ZoneInfo always has one
+    hours = int(offset.total_seconds() // 3600)
+    if is_sqlite(database):
+        return f"date({column}, '+{hours} hours')"
+    return f"CAST({column} + INTERVAL '{hours} hours' AS DATE)"
+
+
+_RESCHEDULED = ("EXISTS (SELECT 1 FROM dossier_event e WHERE e.dossier_id = d.id "
+                "AND e.kind = 'rescheduled')")
+
+
+def _finished_where(database) -> str:
+    return ("d.office_id = ? AND d.finished_at >= ? AND d.finished_at < ?"
+            .replace("?", database.param))
+
+
+def _period_params(office_id: int, period: Period) -> tuple:
+    return (office_id, Dossier.finished_at.db_value(period.start),
+            Dossier.finished_at.db_value(period.end))
+
+
+def _finished_groups(ctx: AppContext, office_id: int, period: Period) -> list[tuple]:
+    """(procedure code, name, status, count, count never rescheduled, early, on time) of
+    the dossiers finished in the period, by procedure and status. Early / on time are
+    counted in SQL by the rule of lifecycle.deadline_state for the dossiers never
+    rescheduled (their due time is the one on the receipt)."""
+    db = ctx.database
+    early = f"{_local_day(db, 'd.finished_at')} < {_local_day(db, 'd.due_at')}"
+    sql = (f"SELECT p.code, p.name, d.status, COUNT(*), "
+           f"SUM(CASE WHEN {_RESCHEDULED} THEN 0 ELSE 1 END), "
+           f"SUM(CASE WHEN {_RESCHEDULED} THEN 0 WHEN {early} THEN 1 ELSE 0 END), "
+           f"SUM(CASE WHEN {_RESCHEDULED} OR {early} THEN 0 "
+           f"WHEN d.finished_at <= d.due_at THEN 1 ELSE 0 END) "
+           f"FROM dossier d JOIN procedure p ON p.id = d.procedure_id "
+           f"WHERE {_finished_where(db)} GROUP BY p.code, p.name, d.status")
+    return [tuple(r) for r in db.execute_sql(sql, _period_params(office_id, period))]
+
+
+def _rescheduled_resolved(ctx: AppContext, office_id: int, period: Period) -> list[tuple]:
+    """(id, procedure code, due_at, finished_at) of the resolved dossiers finished in the
+    period that had an apology slip."""
+    rows = ctx.database.execute_sql(
+        f"SELECT d.id, p.code, d.due_at, d.finished_at FROM dossier d JOIN procedure p "
+        f"ON p.id = d.procedure_id WHERE {_finished_where(ctx.database)} "
+        f"AND d.status IN ({', '.join([ctx.database.param] * len(RESOLVED))}) "
+        f"AND {_RESCHEDULED}",
+        (*_period_params(office_id, period), *RESOLVED)).fetchall()
+    convert = Dossier.due_at.python_value
+    return [(i, code, convert(due), convert(finished)) for i, code, due, finished in rows]
+
+
 def summary(ctx: AppContext, period: Period) -> SummaryReport:
     require_role(ctx, *REPORT_ROLES)
     now = ctx.now()
@@ -115,33 +184,40 @@ def summary(ctx: AppContext, period: Period) -> SummaryReport:
         received[code][channel] = received[code].get(channel, 0) + count
         names.setdefault(code, name)
 
-    finished_in_period = ((Dossier.office == office_id)
-                          & (Dossier.finished_at >= period.start)
-                          & (Dossier.finished_at < period.end))
-    resolved_rows: dict[str, list] = defaultdict(list)
+    resolved: dict[str, DeadlineCounts] = {}
     refused = withdrawn = 0
-    for dossier_id, code, name, status, due_at, finished_at in tuple_rows(
-            Dossier.select(Dossier.id, ProcedureRow.code, ProcedureRow.name, Dossier.status,
-                           Dossier.due_at, Dossier.finished_at)
-            .join(ProcedureRow).where(finished_in_period)):
+    for code, name, status, count, plain, early, on_time in _finished_groups(
+            ctx, office_id, period):
         names.setdefault(code, name)
         if status in RESOLVED:
-            resolved_rows[code].append((dossier_id, due_at, finished_at))
+            resolved[code] = _add(resolved.get(code), DeadlineCounts(
+                resolved=plain, early=early, on_time=on_time, late=plain - early - on_time,
+                on_time_rate=None, rescheduled=0, rescheduled_met_new_due=0))
         elif status == DossierStatus.REFUSED.value:
-            refused += 1
+            refused += count
         elif status == DossierStatus.WITHDRAWN.value:
-            withdrawn += 1
+            withdrawn += count
+    # a rescheduled dossier is judged against the due time on its receipt, kept in its
+    # apology event: the few of them go through deadline_counts
+    rescheduled: dict[str, list] = defaultdict(list)
+    for dossier_id, code, due_at, finished_at in _rescheduled_resolved(ctx, office_id, period):
+        rescheduled[code].append((dossier_id, due_at, finished_at))
+    for code, rows in rescheduled.items():
+        resolved[code] = _add(resolved.get(code), deadline_counts(rows, now))
 
+    empty = deadline_counts([], now)
     lines = []
-    for code in sorted(set(received) | set(resolved_rows)):
+    for code in sorted(set(received) | set(resolved)):
         channels = received.get(code) or dict.fromkeys(CHANNELS, 0)
         lines.append(ProcedureLine(
             code=code, name=names[code], received=sum(channels.values()),
             by_channel=tuple((c, channels.get(c, 0)) for c in CHANNELS),
-            deadline=deadline_counts(resolved_rows.get(code, []), now)))
+            deadline=_add(resolved.get(code), empty)))
     by_channel = tuple((c, sum(dict(line.by_channel)[c] for line in lines)) for c in CHANNELS)
     total = sum(n for _c, n in by_channel)
-    all_resolved = [r for rows in resolved_rows.values() for r in rows]
+    overall = empty
+    for line in lines:
+        overall = _add(overall, line.deadline)
 
     unfinished = (Dossier.office == office_id) & Dossier.status.in_(_UNFINISHED)
     overdue_now = Dossier.select().where(unfinished & (Dossier.due_at < now)).count()
@@ -150,7 +226,7 @@ def summary(ctx: AppContext, period: Period) -> SummaryReport:
     return SummaryReport(
         period=period, generated_at=now, received=total, by_channel=by_channel,
         online_share=(dict(by_channel)["online"] / total) if total else None,
-        procedures=tuple(lines), deadline=deadline_counts(all_resolved, now),
+        procedures=tuple(lines), deadline=overall,
         refused=refused, withdrawn=withdrawn, overdue_now=overdue_now, due_soon=due_soon)
 
 
