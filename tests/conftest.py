@@ -26,6 +26,20 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SADEC_DESK_DATA_DIR", str(tmp_path / "data"))
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The production argon2 cost (about 0.7 s of CPU per hash, on purpose) would make every
+    test that creates an account slow: tests hash with argon2's cheapest parameters.
+    tests/services/admin/test_sign_in_rules.py checks the production parameters."""
+    import argon2
+
+    from sadec_desk.services.admin import users
+
+    monkeypatch.setattr(users, "HASHER",
+                        argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST))
+    monkeypatch.setattr(users, "_DUMMY_HASH", None)
+
+
 @pytest.fixture
 def clock() -> Clock:
     """A settable clock, Thursday 26 Nov 2026 09:00 Vietnam time."""
