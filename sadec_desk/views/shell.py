@@ -101,6 +101,7 @@ class Shell:
         self.root, self.ctx = root, ctx
         self.announcer = announcer
         self.sync_snapshot = sync_snapshot
+        self._last_snapshot = None  # the worker's status last shown (on_sync_poll)
         self._on_close = on_close
         ctx.sign_in_required = True  # nobody signed in = nothing allowed (services check)
         self.window = ttk.Toplevel(root)
@@ -198,7 +199,10 @@ class Shell:
         if user.role in access.COUNTER_ROLES:
             self.board_button.pack(side="right", padx=6)
             self.kiosk_button.pack(side="right")
-        self.on_open_home()
+        if user.role == "leader":  # a leader's day starts with the figures (#17 low items)
+            self.on_open_reports()
+        else:
+            self.on_open_home()
 
     def home_text(self, user) -> str:
         """The header button that leaves the Reports screen: the user's own screen."""
@@ -319,8 +323,21 @@ class Shell:
             self.print_worker.wake()
 
     def on_sync_poll(self) -> None:
-        self.status.show_sync(self.sync_snapshot())
+        snapshot = self.sync_snapshot()
+        # the worker's status changes after each of its rounds only: between two rounds
+        # the fresher count refresh_sync_state read after a change stays on screen
+        if snapshot is not self._last_snapshot:
+            self._last_snapshot = snapshot
+            self.status.show_sync(snapshot)
         self._sync_job = self.window.after(SYNC_POLL_MS, self.on_sync_poll)
+
+    def refresh_sync_state(self) -> None:
+        """After a change that waits for the portal (a save, a status change): the pending
+        count read now, not at the sync worker's next round (#17 low items)."""
+        from sadec_desk.sync import api as sync_api
+
+        self.tasks.submit(sync_api.status, self.ctx, on_done=self.status.show_sync,
+                          on_error=lambda _m: None)
 
     def close(self) -> None:
         if self._sync_job is not None:

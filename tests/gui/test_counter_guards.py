@@ -224,3 +224,30 @@ def test_open_pdf_only_when_there_is_one_and_a_sentence_without_a_viewer(shell, 
     assert shell.tasks.pump(until=lambda: "chưa có chương trình mở tệp PDF"
                             in counter.find_message.text)
     assert "Errno" not in counter.find_message.text
+
+
+def test_the_status_bar_counts_a_change_at_once(shell, ctx):
+    counter = sign_in_clerk(shell, ctx)
+    scan_and_choose(shell, counter)
+    tick_papers(counter)
+    key(shell.window, "F10")
+    assert saved(shell, counter)
+    assert shell.tasks.pump(until=lambda: "1" in shell.status.sync.cget("text"))
+    assert shell.status.sync_status.pending == 1
+
+
+def test_a_leader_lands_on_reports_and_the_role_box_starts_over(shell, ctx):
+    from guikit import _sign_in_through_form, sign_in_it
+
+    tab = sign_in_it(shell, ctx, tab="users").users
+    tab.new_username.insert(0, "sep")
+    tab.new_name.insert(0, "Võ Văn Sếp")
+    tab.new_role.current(1)  # Lãnh đạo
+    tab.new_role.event_generate("<<ComboboxSelected>>")
+    tab.new_pin.insert(0, "9753")
+    tab.add_button.invoke()
+    assert shell.tasks.pump(until=lambda: "Đã tạo tài khoản sep" in tab.message.text)
+    assert tab.new_role.current() == 0  # the next account does not inherit "Lãnh đạo"
+    screen = _sign_in_through_form(shell, ctx, "sep", "9753", "ReportsView")
+    assert type(screen).__name__ == "ReportsView"
+    assert shell.home_button.cget("text") == "Quầy tiếp nhận"

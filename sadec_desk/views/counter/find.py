@@ -292,6 +292,7 @@ class FindPanel:
             self.find_message.show(error, "error")
 
     def replace_found(self, info) -> None:
+        self.shell.refresh_sync_state()  # the change waits for the portal: count it now
         self.found = [info if d.code == info.code else d for d in self.found]
         index = next(i for i, d in enumerate(self.found) if d.code == info.code)
         self.results.item(str(index), values=self.row_values(info), tags=self.row_tags(info))

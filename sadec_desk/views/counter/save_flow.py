@@ -184,6 +184,7 @@ class SaveFlow:
         self.receive_message.show(self.summary(info) + " " + _("Đang in…"), "ok")
         if already:
             return  # the same form's answer twice: its receipt is on its way already
+        self.shell.refresh_sync_state()
         # what follows a save is the desk's rule: the called ticket linked, the receipt
         ticket = self.current_ticket.id if self.current_ticket is not None else None
         self.shell.tasks.submit(desk.after_receive, self.ctx, info.code, ticket=ticket,

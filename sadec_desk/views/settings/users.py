@@ -86,6 +86,8 @@ class UsersTab(Tab):
                                                                 role=user.role_label))
         for entry in (self.new_username, self.new_name, self.new_pin, self.new_counter):
             entry.delete(0, "end")
+        # back to the first role: the next account is not made IT or leader by a leftover
+        self.new_role.current(0)
         self.on_reload()
 
     def on_set_active(self, active: bool) -> None:
