@@ -116,7 +116,7 @@ class GatewayAdapter:
             return None
         info = get_dossier(self.ctx, dossier_uuid)
         return DossierFacts(info=info, result_delivery=row.result_delivery,
-                            office_name=self.ctx.office().name,
+                            office_name=self.ctx.office().name or self.ctx.config["office.name"],
                             catalogue=catalogue_entry(self.ctx, self.session, info.procedure_code),
                             pages=self._pages(row.id))
 
