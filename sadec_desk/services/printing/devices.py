@@ -15,7 +15,8 @@ from sadec_desk.errors import NotFound
 from sadec_desk.i18n import _
 from sadec_desk.printers import profiles as prof
 from sadec_desk.printers import transports as tr
-from sadec_desk.services.access import ANY_ROLE, require_role
+from sadec_desk.printers import win32
+from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -111,3 +112,10 @@ def printer_status(ctx: AppContext, name: str | None = None) -> PrinterStatusInf
     return PrinterStatusInfo(printer=name, connection=conn.text, reachable=status.reachable,
                              online=status.online, paper=status.paper, message=status.message)
 
+
+def windows_printers(ctx: AppContext) -> list[str]:
+    """The printers the Windows spooler knows, for the IT screen's picker (``win32:NAME``
+    for a receipt printer, the name itself for the office printer); a sentence where there
+    is no Windows spooler (no pywin32)."""
+    require_role(ctx, *ADMIN_ROLES)
+    return win32.spooler_printers()

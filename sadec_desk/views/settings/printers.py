@@ -4,6 +4,7 @@ document scanner's box (:mod:`sadec_desk.views.settings.scanner`)."""
 
 from __future__ import annotations
 
+import sys
 import tkinter as tk
 
 import ttkbootstrap as ttk
@@ -35,6 +36,16 @@ class PrintersTab(ScannerBox, Tab):
         self.p_name = create_row(form, 0, _("Tên (ví dụ quay1)"), width=32)
         self.p_connection = create_row(form, 2, _("Kết nối (tcp://IP:9100, usb://…)"),
                                              width=32)
+        # Windows: pick a printer of the spooler instead of typing win32:NAME
+        self.windows_picker: ttk.Combobox | None = None
+        self.office_picker: ttk.Combobox | None = None
+        if sys.platform == "win32":
+            ttk.Label(form, text=_("Máy in của Windows"), font=font(11)).grid(
+                row=3, column=0, sticky="w")
+            self.windows_picker = ttk.Combobox(form, state="readonly", font=font(11), width=30)
+            self.windows_picker.grid(row=3, column=1, sticky="we")
+            self.windows_picker.bind("<<ComboboxSelected>>", lambda _e: set_entry(
+                self.p_connection, "win32:" + self.windows_picker.get()))
         ttk.Label(form, text=_("Mẫu máy in"), font=font(11)).grid(row=4, column=0, sticky="w")
         self.p_profile = ttk.Combobox(form, state="readonly", font=font(11), width=30)
         self.p_profile.grid(row=4, column=1, sticky="we")
@@ -80,13 +91,22 @@ class PrintersTab(ScannerBox, Tab):
         office_box = ttk.Labelframe(side, text=_("Máy in văn phòng (phiếu A5, Mẫu 01–05)"),
                                     padding=8)
         office_box.pack(anchor="w", fill="x", pady=(12, 0))
-        self.office_printer = create_row(office_box, 0, _("Hàng đợi CUPS"), width=28)
+        self.office_printer = create_row(
+            office_box, 0, _("Tên máy in Windows") if sys.platform == "win32"
+            else _("Hàng đợi CUPS"), width=28)
         ttk.Label(office_box, text=_("Để trống: phiếu chỉ được lưu thành tệp PDF."),
                   font=font(10), bootstyle="secondary").grid(row=1, column=1, sticky="w")
         self.office_printer_button = ttk.Button(office_box, text=_("Lưu máy in văn phòng"),
                                                 bootstyle="primary",
                                                 command=self.on_save_office_printer)
         self.office_printer_button.grid(row=2, column=1, sticky="w", pady=(6, 0))
+        if sys.platform == "win32":
+            self.office_picker = ttk.Combobox(office_box, state="readonly", font=font(11),
+                                              width=26)
+            self.office_picker.grid(row=3, column=1, sticky="we", pady=(6, 0))
+            self.office_picker.bind("<<ComboboxSelected>>", lambda _e: set_entry(
+                self.office_printer, self.office_picker.get()))
+            self.submit(printer_devices.windows_printers, on_done=self.on_windows_printers)
         self.create_scanner_box(side)
         self.submit(settings.office_printer, on_done=self.on_office_printer)
         self.submit(settings.scanner_device, on_done=self.on_scanner_device)
@@ -99,6 +119,11 @@ class PrintersTab(ScannerBox, Tab):
         if names and not self.p_profile.get():
             default = self.ctx.config["printing.profile"]
             self.p_profile.set(default if default in names else names[0])
+
+    def on_windows_printers(self, names) -> None:
+        for picker in (self.windows_picker, self.office_picker):
+            if picker is not None:
+                picker.configure(values=names)
 
     def on_reload(self) -> None:
         self.shell.tasks.submit(printer_devices.list_printers, self.ctx, on_done=self.on_printers)
