@@ -97,7 +97,7 @@ def normalise_phone(phone: str) -> str:
     return cleaned
 
 
-def check_card_limits(card: CitizenCard) -> None:
+def _check_card_limits(card: CitizenCard) -> None:
     """A card built by code (the kiosk, a form) meets the same limits as a scanned one."""
     clean_text(card.full_name, field=_("Họ tên"), max_length=NAME_MAX, required=True)
     clean_text(card.address, field=_("Địa chỉ"), max_length=ADDRESS_MAX)
@@ -185,7 +185,7 @@ def receive_dossier(
             raise InvalidInput(_("Thiếu thông tin người nộp: hãy quét mã QR trên thẻ CCCD."))
         card = parse_cccd_qr(clean_card_qr(qr_text))
     else:
-        check_card_limits(card)
+        _check_card_limits(card)
     if channel not in CHANNELS:
         raise InvalidInput(_("Kênh tiếp nhận '{channel}' không hợp lệ; chọn một trong: {known}.")
                            .format(channel=channel, known=", ".join(CHANNELS)))
