@@ -28,9 +28,16 @@ def _download(portal, sha):
 
 
 def _held_at_portal(portal, sha):
+    """(bytes held, complete) of the blob or of the (one) upload of it under way."""
+    from sadec_desk.sync.portal.models import BlobUpload
+
     with portal.store.database.connection_context():
         row = portal.store.blob_state(sha)
-        return None if row is None else (row.received, row.complete)
+        if row is not None:
+            return row.length, True
+        uploads = list(BlobUpload.select().where(BlobUpload.sha256 == sha))
+        assert len(uploads) <= 1
+        return (uploads[0].received, False) if uploads else None
 
 
 def _sync_state(uuid):
@@ -344,7 +351,7 @@ def test_sync_status_shows_the_pages_waiting(ctx, capsys):
 def test_an_upload_abandoned_for_a_week_is_dropped_by_the_portal(portal):
     from datetime import timedelta
 
-    from sadec_desk.sync.portal.models import PortalBlob
+    from sadec_desk.sync.portal.models import BlobUpload
 
     api = httpx.Client(base_url=portal.url + "/v1", timeout=10)
     enrolled = api.post("/devices/enrol", json={"code": portal.new_code(), "name": "x",
@@ -359,14 +366,15 @@ def test_an_upload_abandoned_for_a_week_is_dropped_by_the_portal(portal):
         assert reply.status_code == 204
         started[seed] = sha
     old, fresh = started[60], started[61]
-    with portal.store.write():  # the first one began eight days ago
-        began = PortalBlob.get(PortalBlob.sha256 == old).created_at
-        PortalBlob.update(created_at=began - timedelta(days=8)).where(
-            PortalBlob.sha256 == old).execute()
-    assert portal.store.blob_path(old, part=True).exists()
+    device_id = enrolled["device_id"]
+    with portal.store.write():  # the first one's last chunk came eight days ago
+        began = BlobUpload.get(BlobUpload.sha256 == old).updated_at
+        BlobUpload.update(updated_at=began - timedelta(days=8)).where(
+            BlobUpload.sha256 == old).execute()
+    assert portal.store.upload_path(old, device_id).exists()
     assert portal.store.drop_abandoned_uploads() == 1
-    assert not portal.store.blob_path(old, part=True).exists()
-    assert portal.store.blob_state(old) is None
+    assert not portal.store.upload_path(old, device_id).exists()
+    assert portal.store.upload_state(old, device_id) is None
     gone = api.head(f"/blobs/{old}", headers=auth)
     assert (gone.status_code, gone.headers["Upload-Offset"]) == (404, "0")  # starts again
     kept = api.head(f"/blobs/{fresh}", headers=auth)

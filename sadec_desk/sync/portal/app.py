@@ -20,6 +20,7 @@ import peewee
 from sadec_desk.errors import UserError
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.portal import validate as V
+from sadec_desk.sync.portal.blobs import OPERATOR
 from sadec_desk.sync.portal.store import BlobError, EnrolmentRefused, PortalStore
 
 
@@ -251,9 +252,12 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     # --- blobs: resumable chunked upload (HEAD/PATCH, after the tus core) and download ---
 
     def caller_office() -> str | None | bool:
-        """A device's office, None for the operator (X-Admin-Key), False for neither."""
+        """A device's office, None for the operator (X-Admin-Key), False for neither;
+        ``g.uploader`` names whose upload the request is about (its own only)."""
         if device() is not None:
+            g.uploader = g.device_id
             return g.agency
+        g.uploader = OPERATOR
         return None if admin_ok() else False
 
     def upload_answer(status: int, offset: int | None, length: int | None = None,
@@ -278,7 +282,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         if not P.is_sha256(sha256):
             return fail(400, "the blob name must be a lower-case hex SHA-256")
         # another office's page is, to this one, an upload it has not made
-        complete, held, length = store.blob_view(sha256, agency)
+        complete, held, length = store.blob_view(sha256, agency, g.uploader)
         if not complete:
             return upload_answer(404, held, length, error="blob not complete")
         row = store.blob_state(sha256)
@@ -308,7 +312,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
             return fail(400, "Upload-Offset must not be negative")
         try:
             received = store.write_chunk(sha256, offset, length, request.stream, size,
-                                         agency)
+                                         agency, g.uploader)
         except BlobError as exc:
             return upload_answer(exc.status, exc.offset, error=str(exc))
         return upload_answer(204, received, length)

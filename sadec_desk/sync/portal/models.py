@@ -103,11 +103,9 @@ class PortalProcedure(PortalModel):
 
 
 class PortalBlob(PortalModel):
-    """A stored file (scanned page) named by the SHA-256 of its bytes.
-
-    The bytes live in the blob dir: ``<sha[:2]>/<sha>`` once complete, ``<sha>.part``
-    while an upload is under way; ``received`` is the offset the next chunk must
-    start at (bytes of the .part file past it were never confirmed and are cut).
+    """A complete stored file (scanned page) named by the SHA-256 of its bytes, in the
+    blob dir at ``<sha[:2]>/<sha>``. Uploads under way are :class:`BlobUpload` rows
+    (rows with ``complete`` false are left by releases before them, and dropped).
     """
 
     sha256 = peewee.CharField(unique=True)
@@ -137,8 +135,26 @@ class BlobGrant(PortalModel):
         indexes = ((("sha256", "agency"), True),)
 
 
+class BlobUpload(PortalModel):
+    """One uploader's upload of a blob, under way (issue #18: uploads are per uploader,
+    so another device can neither add to nor restart this one). The bytes are in its own
+    ``.part`` file (``PortalStore.upload_path``); ``received`` is where its next chunk
+    starts. Gone once the blob is complete (by anyone) or abandoned."""
+
+    sha256 = peewee.CharField()
+    uploader = peewee.CharField()  # a device id, or "operator"
+    agency = peewee.CharField(default="")  # the uploader's office ("" for the operator)
+    length = peewee.BigIntegerField()
+    received = peewee.BigIntegerField(default=0)
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("sha256", "uploader"), True),)
+
+
 PORTAL_MODELS = (Device, Enrolment, Token, PortalDossier, Operation, Change, PortalProcedure,
-                 PortalBlob, BlobGrant)
+                 PortalBlob, BlobGrant, BlobUpload)
 
 #: columns added after the first release: (table, column, SQL type and default)
 _ADDED_COLUMNS = (("enrolment", "agency", "VARCHAR(255) NOT NULL DEFAULT ''"),

@@ -12,19 +12,16 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import threading
 import uuid as uuidlib
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
 
 import peewee
 
 from sadec_desk.db.database import is_sqlite
 from sadec_desk.domain.dossier_code import validate_agency_code
-from sadec_desk.files import atomic_write, fsync_dir
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.portal.batch import (
@@ -36,13 +33,17 @@ from sadec_desk.sync.portal.batch import (
     papers_problem,
     stored_papers,
 )
+from sadec_desk.sync.portal.blobs import (
+    MAX_BLOB_BYTES,
+    MAX_CHUNK_BYTES,
+    BlobError,
+    BlobStore,
+)
 from sadec_desk.sync.portal.models import (
     ADVISORY_LOCK_KEY,
-    BlobGrant,
     Change,
     Device,
     Enrolment,
-    PortalBlob,
     PortalDossier,
     PortalProcedure,
     Token,
@@ -50,39 +51,17 @@ from sadec_desk.sync.portal.models import (
 )
 from sadec_desk.sync.portal.validate import dossier_problem
 
-#: largest chunk one PATCH may carry, and largest blob; bigger ones get 413
-MAX_CHUNK_BYTES = P.MAX_CHUNK_BYTES
-MAX_BLOB_BYTES = 64 * 1024 * 1024
-#: an upload unfinished this long after it started is dropped when the portal starts
-ABANDONED_UPLOAD_AGE = timedelta(days=7)
+__all__ = ["BlobError", "EnrolmentRefused", "PortalStore"]
+
 #: how long after a code was used the same code and nonce get the same device back
 ENROL_RETRY_WINDOW = timedelta(days=1)
-
-
-def sniff_media_type(head: bytes) -> str:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    return "application/octet-stream"
-
-
-class BlobError(Exception):
-    """An upload request the portal refuses: HTTP status, reason, the offset it holds."""
-
-    def __init__(self, status: int, message: str, offset: int | None = None):
-        super().__init__(message)
-        self.status = status
-        self.offset = offset
 
 
 class EnrolmentRefused(Exception):
     """An enrolment the portal refuses (unknown, used or expired code, or another office)."""
 
 
-class PortalStore:
+class PortalStore(BlobStore):
     """The portal's rules over its database; the HTTP layer only translates."""
 
     def __init__(self, database: peewee.Database, *, token_ttl: timedelta,
@@ -216,219 +195,16 @@ class PortalStore:
             batch.flush()
         return results
 
-    # --- blobs (scanned pages) ---------------------------------------------------------
-
-    def blob_path(self, sha256: str, *, part: bool = False) -> Path:
-        if self.blob_dir is None:
-            raise RuntimeError("this portal store was opened without a blob dir")
-        folder = self.blob_dir / sha256[:2]
-        return folder / (f"{sha256}.part" if part else sha256)
+    # --- blobs (scanned pages): sync/portal/blobs.py --------------------------------------
 
     @contextlib.contextmanager
-    def _blob_lock(self, sha256: str):
-        """One writer per blob: two devices (or two workers) uploading the same page
-        take turns, and the second finds the offset moved or the blob complete."""
+    def blob_lock(self, sha256: str):
+        """One writer per blob: two uploads of the same page (by two uploaders, or one
+        uploader's two workers) take turns, and the second finds where things stand."""
         with self._blob_locks_guard:
             lock = self._blob_locks.setdefault(sha256, threading.Lock())
         with lock:
             yield
-
-    def drop_abandoned_uploads(self, older_than: timedelta = ABANDONED_UPLOAD_AGE) -> int:
-        """Forget uploads started long ago and never finished (an office reinstalled, a
-        page removed before it went up): their ``.part`` files would otherwise stay on
-        the portal's disk for ever. An office still holding the page starts it again."""
-        cutoff = utcnow() - older_than
-        stale = [b.sha256 for b in PortalBlob.select(PortalBlob.sha256).where(
-            ~PortalBlob.complete, PortalBlob.created_at < cutoff)]
-        dropped = 0
-        for sha in stale:
-            # the blob's lock first, as an upload takes it: a chunk arriving now waits
-            with self._blob_lock(sha), self.write():
-                gone = PortalBlob.delete().where(PortalBlob.sha256 == sha,
-                                                 ~PortalBlob.complete).execute()
-            if gone:
-                with contextlib.suppress(FileNotFoundError):
-                    self.blob_path(sha, part=True).unlink()
-                dropped += 1
-        return dropped
-
-    def blob_state(self, sha256: str) -> PortalBlob | None:
-        return PortalBlob.get_or_none(PortalBlob.sha256 == sha256)
-
-    @staticmethod
-    def may_read_blob(sha256: str, agency: str | None) -> bool:
-        """Whether office ``agency`` (None: the operator) may read or name the blob."""
-        if agency is None:
-            return True
-        return bool(agency) and BlobGrant.select().where(
-            BlobGrant.sha256 == sha256, BlobGrant.agency == agency,
-            BlobGrant.complete).exists()
-
-    def blob_view(self, sha256: str, agency: str | None) -> tuple[bool, int, int | None]:
-        """(complete, bytes held, length) of a blob as office ``agency`` sees it: a blob
-        another office uploaded is, to this one, an upload it has not finished yet."""
-        row = self.blob_state(sha256)
-        if row is None:
-            return False, 0, None
-        if not row.complete:
-            return False, row.received, row.length
-        if self.may_read_blob(sha256, agency):
-            return True, row.length, row.length
-        grant = BlobGrant.get_or_none(BlobGrant.sha256 == sha256, BlobGrant.agency == agency)
-        return False, grant.received if grant else 0, row.length
-
-    def grant_blobs(self, shas, agency: str) -> None:
-        """Office ``agency`` may read these (complete) blobs: a dossier of its names them.
-        Call inside write()."""
-        for sha in set(shas):
-            updated = BlobGrant.update(complete=True).where(
-                BlobGrant.sha256 == sha, BlobGrant.agency == agency).execute()
-            if not updated:
-                BlobGrant.create(sha256=sha, agency=agency, complete=True)
-
-    def _prove_chunk(self, row: PortalBlob, agency: str, offset: int, length: int,
-                     body: BinaryIO, size: int) -> int:
-        """A chunk of a blob the portal holds whole, sent by an office that may not read
-        it yet: the bytes must be the stored ones (nothing is written)."""
-        grant = BlobGrant.get_or_none(BlobGrant.sha256 == row.sha256,
-                                      BlobGrant.agency == agency)
-        held = grant.received if grant is not None else 0
-        if offset != held:
-            raise BlobError(409, f"Upload-Offset must be {held}", held)
-        if offset + size > length:
-            raise BlobError(400, "the chunk goes past Upload-Length", held)
-        same = length == row.length
-        with open(self.blob_path(row.sha256), "rb") as stored:
-            stored.seek(offset)
-            left = size
-            while left:
-                data = body.read(min(left, 1 << 16))
-                if not data:
-                    raise BlobError(400, "the body is shorter than its Content-Length", held)
-                same = same and stored.read(len(data)) == data
-                left -= len(data)
-        received = offset + size if same else 0
-        with self.write():
-            if grant is None:
-                BlobGrant.create(sha256=row.sha256, agency=agency, received=received,
-                                 complete=received == row.length)
-            else:
-                BlobGrant.update(received=received, complete=received == row.length).where(
-                    BlobGrant.id == grant.id).execute()
-        if not same:
-            raise BlobError(422, "the bytes received do not hash to the blob's SHA-256: "
-                            "the upload was dropped, send it again from 0", 0)
-        return received
-
-    def write_chunk(self, sha256: str, offset: int, length: int, body: BinaryIO,
-                    size: int, agency: str | None = None) -> int:
-        """Store ``size`` bytes of ``body`` at ``offset`` of the blob for office
-        ``agency`` (None: the operator); returns the new offset. On the last byte the
-        whole file must hash to ``sha256`` (else 422 and the partial upload is dropped,
-        so the next try starts from 0)."""
-        if not P.is_sha256(sha256):
-            raise BlobError(400, "the blob name must be a lower-case hex SHA-256")
-        if length < 1 or length > self.max_blob_bytes:
-            raise BlobError(413 if length > 0 else 400,
-                            f"Upload-Length must be 1 to {self.max_blob_bytes} bytes")
-        if size > self.max_chunk_bytes:
-            raise BlobError(413, f"a chunk may carry at most {self.max_chunk_bytes} bytes")
-        with self._blob_lock(sha256):
-            row = self.blob_state(sha256)
-            if row is not None and row.complete:
-                if self.may_read_blob(sha256, agency):
-                    return row.length  # already here: nothing to add, nothing to check
-                return self._prove_chunk(row, agency or "", offset, length, body, size)
-            held = row.received if row is not None else 0
-            if row is not None and row.length != length:
-                if offset != 0:
-                    # only a fresh start (offset 0) may replace the other partial copy
-                    raise BlobError(409, "Upload-Length differs from the upload in progress",
-                                    0)
-                held = 0  # a fresh start with another length replaces the old partial
-            if offset != held:
-                raise BlobError(409, f"Upload-Offset must be {held}", held)
-            if offset + size > length:
-                raise BlobError(400, "the chunk goes past Upload-Length", held)
-            part = self.blob_path(sha256, part=True)
-            part.parent.mkdir(parents=True, exist_ok=True)
-            # not sadec_desk.files' temp-and-rename: the .part file is the resumable
-            # upload itself, written in place at the confirmed offset across requests
-            # (and across portal restarts); only the finished file is renamed into place
-            with open(part, "r+b" if part.exists() else "w+b") as handle:
-                # bytes past the confirmed offset come from a write never recorded
-                handle.truncate(offset)
-                handle.seek(offset)
-                left = size
-                while left:
-                    data = body.read(min(left, 1 << 16))
-                    if not data:
-                        break
-                    handle.write(data)
-                    left -= len(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if left:
-                raise BlobError(400, "the body is shorter than its Content-Length", held)
-            received = offset + size
-            now = utcnow()
-            values = {"length": length, "received": received, "complete": False}
-            if received == length:
-                digest = hashlib.sha256()
-                with open(part, "rb") as handle:
-                    head = handle.read(16)
-                    digest.update(head)
-                    while data := handle.read(1 << 20):
-                        digest.update(data)
-                if digest.hexdigest() != sha256:
-                    part.unlink(missing_ok=True)
-                    self._save_blob(sha256, {"length": length, "received": 0,
-                                             "complete": False}, now)
-                    raise BlobError(422, "the bytes received do not hash to the blob's "
-                                    "SHA-256: the upload was dropped, send it again from 0", 0)
-                os.replace(part, self.blob_path(sha256))
-                fsync_dir(part.parent)
-                values.update(complete=True, completed_at=now,
-                              media_type=sniff_media_type(head))
-            self._save_blob(sha256, values, now, agency)
-            return received
-
-    def _save_blob(self, sha256: str, values: dict, now: datetime,
-                   agency: str | None = None) -> None:
-        """Save the blob's state; the office that sent the bytes may read it once it is
-        complete (so may every office that sent part of this upload)."""
-        with self.write():
-            updated = PortalBlob.update(values).where(PortalBlob.sha256 == sha256).execute()
-            if not updated:
-                PortalBlob.create(sha256=sha256, created_at=now, **values)
-            if agency and not BlobGrant.update(received=values["received"]).where(
-                    BlobGrant.sha256 == sha256, BlobGrant.agency == agency).execute():
-                BlobGrant.create(sha256=sha256, agency=agency, received=values["received"])
-            if values.get("complete"):
-                BlobGrant.update(complete=True, received=values["length"]).where(
-                    BlobGrant.sha256 == sha256).execute()
-
-    def put_blob(self, sha256: str, data: bytes, agency: str) -> None:
-        """A whole blob at once (from an offline bundle of office ``agency``); it must
-        hash to its name, so the office proves it holds the bytes."""
-        if not P.is_sha256(sha256) or hashlib.sha256(data).hexdigest() != sha256:
-            raise BlobError(422, f"blob {sha256[:12]}... does not hash to its name")
-        with self._blob_lock(sha256):
-            row = self.blob_state(sha256)
-            if row is not None and row.complete:
-                with self.write():
-                    self.grant_blobs([sha256], agency)
-                return
-            if not 0 < len(data) <= self.max_blob_bytes:
-                raise BlobError(413, f"blob {sha256[:12]}... is too large")
-            path = self.blob_path(sha256)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, data)
-            self.blob_path(sha256, part=True).unlink(missing_ok=True)
-            now = utcnow()
-            self._save_blob(sha256, {"length": len(data), "received": len(data),
-                                     "complete": True, "completed_at": now,
-                                     "media_type": sniff_media_type(data[:16])}, now, agency)
 
     # --- changes, catalogue, portal-side edits ------------------------------------------
 
