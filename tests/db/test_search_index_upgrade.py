@@ -4,24 +4,15 @@ index serves the search at once; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
-from appfixtures import make_ctx
+import both_databases
 
 from sadec_desk.db import migrations, search_index
 from sadec_desk.db.database import is_sqlite
 from sadec_desk.services.reception import dossiers, search
 
+any_ctx = both_databases.any_ctx  # the fixture: SQLite, then PostgreSQL
+
 NAMES = ["Nguyễn Thị Hoa", "Đặng Văn Đức", "Trần Ánh Dương", "Lê Văn Đạt"]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_ctx(request, clock):
-    if request.param == "sqlite":
-        context = make_ctx(clock)
-    else:
-        context = make_ctx(clock, database__url=request.getfixturevalue("pg_database"))
-    yield context
-    context.close()
 
 
 def _as_before_step_4(db) -> None:

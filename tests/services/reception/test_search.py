@@ -10,12 +10,15 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import both_databases
 import pytest
-from appfixtures import SAMPLE_QR, Clock, make_ctx
+from appfixtures import SAMPLE_QR, Clock
 
 from sadec_desk.db.search_index import FTS_TABLE, fold_name, has_name_index
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services.reception import dossiers, search
+
+any_ctx = both_databases.any_ctx  # the fixture: SQLite, then PostgreSQL
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Đặng", "Võ", "Huỳnh"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Ngọc", "Minh"]
@@ -24,16 +27,6 @@ GIVEN = ["An", "Hoa", "Đức", "Ánh", "Dũng", "Hương", "Đạt", "Yến"]
 
 def card(i: int, name: str, old_id: str = "") -> str:
     return f"087{i:09d}|{old_id}|{name}|05061999|Nam|Phường 1, Sa Đéc, Đồng Tháp|01022022"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_ctx(request, clock):
-    if request.param == "sqlite":
-        context = make_ctx(clock)
-    else:
-        context = make_ctx(clock, database__url=request.getfixturevalue("pg_database"))
-    yield context
-    context.close()
 
 
 def _fill(ctx, clock: Clock, count: int, seed: int) -> None:

@@ -9,25 +9,18 @@ import random
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
+import both_databases
 import pytest
-from appfixtures import make_ctx, vn
+from appfixtures import vn
 
 from sadec_desk.domain.lifecycle import REPORTED_STATUSES, DeadlineState, deadline_state
 from sadec_desk.services.reception import dossiers
 from sadec_desk.services.reports import build
 
+any_ctx = both_databases.any_ctx  # the fixture: SQLite, then PostgreSQL
+
 PROCEDURES = ["1.004873", "2.000815", "1.001193", "1.000656"]
 CHANNELS = ["counter", "kiosk", "online", "postal"]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_ctx(request, clock):
-    if request.param == "sqlite":
-        context = make_ctx(clock)
-    else:
-        context = make_ctx(clock, database__url=request.getfixturevalue("pg_database"))
-    yield context
-    context.close()
 
 
 def _random_month(ctx, clock, rng: random.Random, count: int) -> None:
