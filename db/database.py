@@ -53,7 +53,7 @@ def is_sqlite(database: peewee.Database) -> bool:
     return isinstance(database, peewee.SqliteDatabase)
 
 
-def explain_operational_error(exc: Exception) -> str:
+def explain_operational_error(exc: BaseException) -> str:
     """One Vietnamese sentence for a database failure a person can act on."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:

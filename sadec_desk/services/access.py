@@ -64,6 +64,9 @@ def require_role(ctx: AppContext, *roles: str) -> None:
         if getattr(ctx, "sign_in_required", False):
             raise PermissionDenied(_("Hãy đăng nhập trước khi làm việc này."))
         return
+    if getattr(user, "must_change_secret", False):
+        # signed in with a PIN shorter than today's minimum (issue #18): the new PIN first
+        raise PermissionDenied(_("Hãy đặt mã PIN mới (ít nhất 6 chữ số) trước khi làm việc."))
     if user.role not in roles:
         raise PermissionDenied(
             _("Việc này cần vai trò {needed}; bạn ({name}) đang đăng nhập với vai trò {role}.")

@@ -90,10 +90,60 @@ class SignInView(ttk.Frame):
     def on_sign_in(self) -> None:
         self.button.configure(state="disabled")
         self.message.show(_("Đang kiểm tra…"))
-        # argon2 takes tens of milliseconds on purpose: off the Tk thread
+        # the secret stays in memory only until a short PIN has been replaced
+        self.typed_secret = self.secret.get()
+        # argon2 costs most of a second on purpose (issue #18): off the Tk thread
         self.shell.tasks.submit(users.sign_in, self.shell.ctx, self.username.get(),
-                                self.secret.get(), on_done=self.shell.on_signed_in,
+                                self.typed_secret, on_done=self.on_signed_in,
                                 on_error=self.on_failed)
+
+    def on_signed_in(self, user) -> None:
+        if not user.must_change_secret:
+            self.typed_secret = ""
+            self.shell.on_signed_in(user)
+            return
+        # a PIN shorter than today's minimum (issue #18): a new one before any work
+        self.user = user
+        self.create_new_pin_form()
+
+    def create_new_pin_form(self) -> None:
+        box = self.secret.master
+        self.button.grid_remove()
+        self.username.configure(state="disabled")
+        self.secret.delete(0, "end")
+        self.secret.configure(state="disabled")
+        self.message.show(_("Mã PIN của bạn quá ngắn. Hãy đặt mã PIN mới từ {n} đến 8 chữ số "
+                            "để tiếp tục.").format(n=users.MIN_PIN), "warning")
+        self.new_pin, _e1 = create_field(box, 8, _("Mã PIN mới"), width=28, show="•")
+        self.new_pin2, _e2 = create_field(box, 10, _("Nhập lại mã PIN mới"), width=28, show="•")
+        self.change_button = ttk.Button(box, text=_("Đổi mã PIN"), bootstyle="primary",
+                                        width=16, command=self.on_change_pin)
+        self.change_button.grid(row=12, column=1, sticky="e", pady=(12, 0))
+        self.message.grid(row=13, column=0, columnspan=2, sticky="we", pady=(10, 0))
+        self.new_pin.bind("<Return>", lambda _e: self.new_pin2.focus_set())
+        self.new_pin2.bind("<Return>", lambda _e: self.on_change_pin())
+        self.new_pin.focus_set()
+
+    def on_change_pin(self) -> None:
+        if self.new_pin.get() != self.new_pin2.get():
+            self.on_change_failed(_("Hai lần nhập mã PIN mới không giống nhau; hãy nhập lại."))
+            return
+        self.change_button.configure(state="disabled")
+        self.message.show(_("Đang lưu…"))
+        self.shell.tasks.submit(users.set_secret, self.shell.ctx, self.user.username,
+                                pin=self.new_pin.get(), current=self.typed_secret,
+                                on_done=self.on_pin_changed, on_error=self.on_change_failed)
+
+    def on_pin_changed(self, user) -> None:
+        self.typed_secret = ""
+        self.shell.on_signed_in(user)
+
+    def on_change_failed(self, message: str) -> None:
+        self.change_button.configure(state="normal")
+        self.new_pin.delete(0, "end")
+        self.new_pin2.delete(0, "end")
+        self.message.show(message, "error")
+        self.new_pin.focus_set()
 
     def on_failed(self, message: str) -> None:
         self.button.configure(state="normal")

@@ -11,9 +11,9 @@ or trying at another counter does not reset it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -39,11 +39,26 @@ FIRST_LOCK_SECONDS = 30
 MAX_LOCK_SECONDS = 15 * 60
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
-_PIN = re.compile(r"^\d{4,8}$")
+#: a new PIN has at least 6 digits (a million guesses); accounts made with a shorter one
+#: (4 digits were allowed before) still sign in, and are asked to change it at once
+MIN_PIN = 6
+_PIN = re.compile(rf"^\d{{{MIN_PIN},8}}$")
 MIN_PASSWORD = 8
 
-#: the hasher; tests swap in cheaper parameters (argon2.profiles.CHEAPEST)
-HASHER = argon2.PasswordHasher()
+# argon2id cost: whoever copies the database file can guess offline, so one guess must
+# cost at least 0.5 s of CPU on an office PC. Measured on this project's 2-core reference
+# machine (bench/argon2_cost.py, docs/benchmarks.md): argon2-cffi's defaults (t=3, 64 MiB,
+# p=4) cost 0.34 s of CPU per guess; t=3 with 128 MiB costs about 0.6-0.7 s, so a 6-digit
+# PIN takes about a week of one core to exhaust, and a sign-in waits well under a second
+# (two lanes use both cores).
+TIME_COST = 3
+MEMORY_COST_KIB = 128 * 1024
+PARALLELISM = 2
+#: the production hasher, never replaced (tests check its parameters)
+PRODUCTION_HASHER = argon2.PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB,
+                                          parallelism=PARALLELISM)
+#: the hasher in use; tests swap in cheaper parameters (argon2.profiles.CHEAPEST)
+HASHER = PRODUCTION_HASHER
 # verified against when the username is unknown, so a wrong name costs the same time
 # as a wrong password and does not tell which names exist
 _DUMMY_HASH = None
@@ -68,6 +83,8 @@ class UserInfo:
     counter: int | None
     active: bool
     last_sign_in_at: datetime | None
+    #: signed in with a PIN shorter than :data:`MIN_PIN`: must set a new one before working
+    must_change_secret: bool = False
 
 
 def _info(row: User) -> UserInfo:
@@ -105,7 +122,7 @@ def check_secret(*, password: str | None, pin: str | None) -> tuple[str, str]:
         raise InvalidInput(_("Hãy đặt một mật khẩu hoặc một mã PIN (chỉ một trong hai)."))
     if pin is not None:
         if not _PIN.match(pin):
-            raise InvalidInput(_("Mã PIN phải gồm 4 đến 8 chữ số."))
+            raise InvalidInput(_("Mã PIN phải gồm {low} đến 8 chữ số.").format(low=MIN_PIN))
         return "pin", pin
     assert password is not None  # exactly one of the two was given, and not the PIN
     if len(password) < MIN_PASSWORD or not password.strip():
@@ -185,20 +202,32 @@ def get_user(ctx: AppContext, username: str) -> UserInfo:
 
 
 def set_secret(ctx: AppContext, username: str, *, password: str | None = None,
-               pin: str | None = None) -> UserInfo:
-    """Set a new password or PIN: IT for anyone, a signed-in user for themselves.
-    Clears a lock-out."""
+               pin: str | None = None, current: str | None = None) -> UserInfo:
+    """Set a new password or PIN: IT for anyone, a signed-in user for themselves — with
+    their ``current`` secret, so that a counter left signed in does not let a passer-by
+    take the account. A wrong current secret counts as a failed sign-in (the same
+    lock-out). Clears a lock-out."""
     username = (username or "").strip().lower()
     user = getattr(ctx, "user", None)
-    if user is None or user.username != username:
+    own = user is not None and user.username == username
+    if not own:
         require_role(ctx, *ADMIN_ROLES)
     kind, secret = check_secret(password=password, pin=pin)
+    if own:
+        with translated_errors():
+            row = _get(username)
+        if not (current and len(current) <= 256 and _verify(row.secret_hash, current)):
+            _refuse_after_failure(ctx, row, _("Mật khẩu/mã PIN hiện tại không đúng; hãy nhập "
+                                              "lại để đổi."))
     secret_hash = HASHER.hash(secret)
     with translated_errors(), ctx.database.atomic():
         row = _get(username)
         User.update(secret_kind=kind, secret_hash=secret_hash, failed_attempts=0,
                     locked_until=None, updated_at=ctx.now()).where(User.id == row.id).execute()
-        return _info(User.get_by_id(row.id))
+        info = _info(User.get_by_id(row.id))
+    if own:
+        ctx.user = info  # the new secret meets the rules: nothing left to change
+    return info
 
 
 def set_active(ctx: AppContext, username: str, active: bool) -> UserInfo:
@@ -254,30 +283,19 @@ def sign_in(ctx: AppContext, username: str, secret: str) -> UserInfo:
         raise SignInFailed(wrong)  # no account has such a name or secret
     with translated_errors():
         row = User.get_or_none(User.username == name) if name else None
-    if row is None or not row.active:
+    if row is None:
         _dummy_verify(secret)
-        if row is not None:
-            raise SignInFailed(_("Tài khoản '{name}' đã bị khóa; hãy liên hệ cán bộ CNTT.")
-                               .format(name=name))
         raise SignInFailed(wrong)
     if row.locked_until is not None and row.locked_until > now:
         raise SignInLocked(_locked_message(row.locked_until, now))
     ok = bool(secret) and _verify(row.secret_hash, secret)
     if not ok:
-        with translated_errors(), ctx.database.atomic():
-            # count in SQL: two counters failing at once both count
-            User.update(failed_attempts=User.failed_attempts + 1, updated_at=now
-                        ).where(User.id == row.id).execute()
-            failures = User.select(User.failed_attempts).where(User.id == row.id).scalar()
-            wait = lock_seconds(failures)
-            until = now + timedelta(seconds=wait)
-            if wait:
-                User.update(locked_until=until).where(User.id == row.id).execute()
-        # raised after the commit: the failure must count
-        if wait:
-            raise SignInLocked(_locked_message(until, now))
-        raise SignInFailed(wrong + " " + _("Còn {n} lần thử trước khi tạm khóa.")
-                           .format(n=FREE_ATTEMPTS - failures))
+        # a disabled account answers exactly like an active one until the secret is right:
+        # a guess must not learn which accounts exist or are disabled
+        _refuse_after_failure(ctx, row, wrong)
+    if not row.active:
+        raise SignInFailed(_("Tài khoản '{name}' đã bị khóa; hãy liên hệ cán bộ CNTT.")
+                           .format(name=name))
     with translated_errors(), ctx.database.atomic():
         changes: dict[Any, Any] = {User.failed_attempts: 0, User.locked_until: None,
                                    User.last_sign_in_at: now, User.updated_at: now}
@@ -285,8 +303,29 @@ def sign_in(ctx: AppContext, username: str, secret: str) -> UserInfo:
             changes[User.secret_hash] = HASHER.hash(secret)
         User.update(changes).where(User.id == row.id).execute()
         info = _info(User.get_by_id(row.id))
+    if row.secret_kind == "pin" and len(secret) < MIN_PIN:
+        info = replace(info, must_change_secret=True)
     ctx.user = info
     return info
+
+
+def _refuse_after_failure(ctx: AppContext, row: User, message: str) -> NoReturn:
+    """Count a wrong secret for ``row`` (in SQL: two counters failing at once both count),
+    lock the account for a while after :data:`FREE_ATTEMPTS`, and refuse."""
+    now = ctx.now()
+    with translated_errors(), ctx.database.atomic():
+        User.update(failed_attempts=User.failed_attempts + 1, updated_at=now
+                    ).where(User.id == row.id).execute()
+        failures = User.select(User.failed_attempts).where(User.id == row.id).scalar()
+        wait = lock_seconds(failures)
+        until = now + timedelta(seconds=wait)
+        if wait:
+            User.update(locked_until=until).where(User.id == row.id).execute()
+    # raised after the commit: the failure must count
+    if wait:
+        raise SignInLocked(_locked_message(until, now))
+    raise SignInFailed(message + " " + _("Còn {n} lần thử trước khi tạm khóa.")
+                       .format(n=FREE_ATTEMPTS - failures))
 
 
 def sign_out(ctx: AppContext) -> None:
