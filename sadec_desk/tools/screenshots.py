@@ -225,12 +225,12 @@ def run(out: Path) -> int:
     grab(win, out / "02-quan-tri-cntt.png")
 
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
-                      pin="2468", counter=1)
+                      pin="246810", counter=1)
     shell.on_sign_out()
     settle()
     shell.screen.username.insert(0, "hoa.nt")
     grab(win, out / "03-dang-nhap.png")
-    shell.screen.secret.insert(0, "2468")
+    shell.screen.secret.insert(0, "246810")
     shell.screen.on_sign_in()
     settle()
 

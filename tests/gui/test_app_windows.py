@@ -53,8 +53,8 @@ def test_first_start_asks_for_the_office_and_the_first_it_account(shell, ctx):
     type_text(it_home.new_pin, "12")
     it_home.add_button.invoke()
     shell.tasks.pump()
-    assert "4 đến 8 chữ số" in it_home.message.text
-    type_text(it_home.new_pin, "34")
+    assert "6 đến 8 chữ số" in it_home.message.text
+    type_text(it_home.new_pin, "3456")
     type_text(it_home.new_counter, "2")
     it_home.add_button.invoke()
     shell.tasks.pump()
@@ -80,7 +80,7 @@ def test_sign_in_refuses_a_wrong_pin_and_lets_the_clerk_in(shell, ctx):
                       password="matkhau-cntt")
     sign_in_as(ctx, "admin")
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
-                      pin="2468", counter=1)
+                      pin="246810", counter=1)
     users.sign_out(ctx)
     shell.on_sign_out()
     shell.tasks.pump()
@@ -90,7 +90,7 @@ def test_sign_in_refuses_a_wrong_pin_and_lets_the_clerk_in(shell, ctx):
     shell.tasks.pump()
     assert "không đúng" in view.message.text and "Còn 4 lần thử" in view.message.text
     assert view.secret.get() == ""
-    type_text(view.secret, "2468", enter=True)
+    type_text(view.secret, "246810", enter=True)
     assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "CounterView")
     assert "Nguyễn Thị Hoa (Cán bộ tiếp nhận)" in shell.status.user.cget("text")
     assert ctx.user.username == "hoa.nt"
@@ -341,7 +341,7 @@ def test_kiosk_gives_a_ticket_by_touch_and_only_staff_leave_it(shell, ctx):
     shell.tasks.pump()
     assert kiosk.alive and "không đúng" in kiosk.staff_message.cget("text")
     kiosk.staff_secret.delete(0, "end")
-    kiosk.staff_secret.insert(0, "2468")
+    kiosk.staff_secret.insert(0, "246810")
     kiosk.on_staff_sign_in()
     assert shell.tasks.pump(until=lambda: not kiosk.alive)
     assert shell.kiosk is None and type(shell.screen).__name__ == "CounterView"

@@ -200,7 +200,7 @@ def test_users_tab_locks_unlocks_and_sets_a_new_pin(shell, ctx):
     tab = view.users
     type_text(tab.new_username, "hoa.nt")
     tab.new_name.insert(0, "Nguyễn Thị Hoa")
-    type_text(tab.new_pin, "2468")
+    type_text(tab.new_pin, "246810")
     click(shell, tab.add_button)
     row = next(i for i in tab.tree.get_children() if tab.tree.item(i)["values"][0] == "hoa.nt")
     click(shell, tab.lock_button)
@@ -218,9 +218,9 @@ def test_users_tab_locks_unlocks_and_sets_a_new_pin(shell, ctx):
                                 if tab.tree.item(i)["values"][0] == "hoa.nt"))
     fill(tab.reset_secret, "12")
     click(shell, tab.reset_button)
-    assert "4 đến 8 chữ số" in tab.message.text
+    assert "6 đến 8 chữ số" in tab.message.text
     old_hash = User.get(User.username == "hoa.nt").secret_hash
-    fill(tab.reset_secret, "1357")
+    fill(tab.reset_secret, "135711")
     click(shell, tab.reset_button)
     assert tab.message.text == "Đã đặt PIN/mật khẩu mới cho hoa.nt."
     assert User.get(User.username == "hoa.nt").secret_hash != old_hash
@@ -276,7 +276,7 @@ def test_a_clerk_cannot_use_the_settings_services(ctx):
     users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
                       password="matkhau-cntt")
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
-                      pin="2468")
+                      pin="246810")
     sign_in_as(ctx, "hoa.nt")
     for call in (lambda: settings.save_backup_dir(ctx, ""),
                  lambda: settings.save_language(ctx, "en"),

@@ -54,8 +54,8 @@ def sign_in_clerk(shell, ctx, *, counter: int = 1):
     sign_in_as(ctx, "admin")
     office.init_office(ctx)  # the default service groups and counters
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
-                      pin="2468", counter=counter)
-    return _sign_in_through_form(shell, ctx, "hoa.nt", "2468", "CounterView")
+                      pin="246810", counter=counter)
+    return _sign_in_through_form(shell, ctx, "hoa.nt", "246810", "CounterView")
 
 
 def sign_in_it(shell, ctx, *, tab: str | None = None):

@@ -52,7 +52,7 @@ class UsersTab(Tab):
                                      values=[access.role_label(r) for r in access.ROLES])
         self.new_role.current(0)
         self.new_role.grid(row=4, column=1, sticky="we", pady=(6, 0))
-        self.new_pin = create_row(form, 6, _("Mã PIN (4–8 số) hoặc mật khẩu"),
+        self.new_pin = create_row(form, 6, _("Mã PIN (6–8 số) hoặc mật khẩu"),
                                          width=24, show="•")
         self.new_counter = create_row(form, 8, _("Quầy (số, có thể để trống)"),
                                              width=24)
