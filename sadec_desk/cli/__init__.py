@@ -35,6 +35,7 @@ from sadec_desk.cli.base import COMMON, EXIT_BUG, EXIT_USER_ERROR, check_argumen
 from sadec_desk.config import data_dir, load_config
 from sadec_desk.db.database import translated_errors
 from sadec_desk.errors import UserError
+from sadec_desk.files import make_private, private_dir, set_private_umask
 from sadec_desk.i18n import _
 from sadec_desk.services.audit import PersonalDataFilter
 
@@ -59,9 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 def setup_logging() -> str:
     log_dir = data_dir() / "logs"
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(log_dir)
         handler: logging.Handler = logging.FileHandler(log_dir / "sadec-desk.log",
                                                        encoding="utf-8")
+        make_private(log_dir / "sadec-desk.log")  # one an older version made 0644
         where = str(log_dir / "sadec-desk.log")
     except OSError:
         handler, where = logging.StreamHandler(sys.stderr), "stderr"
@@ -109,6 +111,7 @@ def main(argv: Sequence[str] | None = None, *,
          parser: argparse.ArgumentParser | None = None) -> int:
     """Run one command; ``parser`` lets a caller that runs thousands (the property test)
     build the tree once (building it is most of a quick command's time)."""
+    set_private_umask()  # every file this run creates is the user's only (#14 item 9)
     use_utf8_streams()
     parser = parser or build_parser()
     args = parser.parse_args(argv)
