@@ -48,10 +48,10 @@ MIN_PASSWORD = 8
 # argon2id cost: whoever copies the database file can guess offline, so one guess must
 # cost at least 0.5 s of CPU on an office PC. Measured on this project's 2-core reference
 # machine (bench/argon2_cost.py, docs/benchmarks.md): argon2-cffi's defaults (t=3, 64 MiB,
-# p=4) cost 0.34 s of CPU per guess; t=3 with 128 MiB costs about 0.6-0.7 s, so a 6-digit
-# PIN takes about a week of one core to exhaust, and a sign-in waits well under a second
-# (two lanes use both cores).
-TIME_COST = 3
+# p=4) cost 0.25-0.34 s of CPU per guess; t=3 with 128 MiB 0.55-0.73 s, too close to the
+# target; t=4 with 128 MiB about 0.75-0.9 s, so half of the 6-digit PINs take about five
+# days of one core, and a sign-in waits about half a second (two lanes use both cores).
+TIME_COST = 4
 MEMORY_COST_KIB = 128 * 1024
 PARALLELISM = 2
 #: the production hasher, never replaced (tests check its parameters)
