@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
 
+def _current_office(ctx: AppContext) -> Office | None:
+    """The office row this machine works for: the configured code's, else the one office of
+    the database (a database holds one office)."""
+    office = Office.get_or_none(Office.agency_code == ctx.config["office.agency_code"])
+    if office is None and Office.select().count() == 1:
+        office = Office.select().get()
+    return office
+
+
 def init_office(ctx: AppContext, *, agency_code: str | None = None,
                 office_name: str | None = None) -> OfficeInfo:
     """Create (or rename) the office; given values are also saved in the config file.
@@ -31,6 +40,13 @@ def init_office(ctx: AppContext, *, agency_code: str | None = None,
         raise InvalidInput(_("Tên cơ quan không được để trống."))
     with translated_errors(), ctx.database.atomic():
         office = Office.get_or_none(Office.agency_code == code)
+        if office is None:
+            # a new agency code for the same office (a typo fixed, a commune merged): the
+            # office keeps its row, queue and dossiers; only new dossier codes change
+            office = _current_office(ctx)
+            if office is not None:
+                Office.update(agency_code=code).where(Office.id == office.id).execute()
+                office.agency_code = code
         if office is None:
             office = Office.create(agency_code=code, name=name,
                                    province=ctx.config["office.province"], created_at=ctx.now())
