@@ -88,6 +88,13 @@ def due_for(
     due_day = calendar.add_working_days(start.date(), limit)
     start_time = start.timetz().replace(tzinfo=None)
     due_time = min(max(start_time, s.opening), s.closing)
+    if due_time == s.opening:
+        # Counted from the opening (received after the cut-off, on a day off or before
+        # opening), N working days end at the next opening: "07:30" on the receipt, while
+        # a same-day result reads "17:00". Both are the same working time; the close of the
+        # working day before is the one the citizen reads the same way ("by the end of a
+        # working day"), so every appointment counted from an opening ends at a closing.
+        due_day, due_time = calendar.previous_working_day(due_day), s.closing
     return DueDate(
         due_at=_at(due_day, due_time), start_at=start, same_day=False, policy_applied=False
     )

@@ -59,8 +59,9 @@ def test_parse_qr_errors_are_one_line_without_traceback(capsys, text, fragment):
 def test_calendar_due(capsys, office):
     data = run_json(capsys, "calendar", "due", "--procedure", "1.004873",
                     "--received", "2026-11-26T16:00")
-    # after the 15:00 cut-off: counted from Friday 27/11 07:30, + 3 working days
-    assert data["due_at"] == "2026-12-02T07:30:00+07:00"
+    # after the 15:00 cut-off: counted from Friday 27/11 07:30, + 3 working days, i.e. by
+    # the close of Tuesday 1/12 (an appointment counted from an opening ends at a closing)
+    assert data["due_at"] == "2026-12-01T17:00:00+07:00"
     code, _out, err = run(capsys, "calendar", "due", "--procedure", "1.004873",
                           "--received", "2026-02-30T10:00")
     assert code == 2 and "2026-02-30" in err

@@ -42,7 +42,8 @@ def test_after_cutoff_counts_from_next_working_day():
     assert compute_due(BIRTH, vn(2025, 6, 10, 15, 0), CAL) == vn(2025, 6, 10, 17, 0)
     due = due_for(MARITAL_STATUS, vn(2025, 6, 10, 15, 30), CAL)
     assert due.start_at == vn(2025, 6, 11, 7, 30)
-    assert due.due_at == vn(2025, 6, 16, 7, 30)  # Thu, Fri, Mon
+    # Thu, Fri, Mon from Wed 07:30 end at Mon 07:30, read as the close of Fri (#17)
+    assert due.due_at == vn(2025, 6, 13, 17, 0)
     assert due.note == ""
 
 
@@ -65,13 +66,13 @@ def test_saturday_kiosk_receipt_starts_monday_morning():
     due = due_for(BIRTH, vn(2025, 6, 14, 10, 0), CAL)
     assert due.start_at == vn(2025, 6, 16, 7, 30)
     assert due.due_at == vn(2025, 6, 16, 17, 0)
-    assert compute_due(MARITAL_STATUS, vn(2025, 6, 14, 10, 0), CAL) == vn(2025, 6, 19, 7, 30)
+    assert compute_due(MARITAL_STATUS, vn(2025, 6, 14, 10, 0), CAL) == vn(2025, 6, 18, 17, 0)
 
 
 def test_receipt_before_opening_counts_from_opening():
     due = due_for(MARITAL_STATUS, vn(2025, 6, 16, 6, 0), CAL)
     assert due.start_at == vn(2025, 6, 16, 7, 30)
-    assert due.due_at == vn(2025, 6, 19, 7, 30)
+    assert due.due_at == vn(2025, 6, 18, 17, 0)
 
 
 def test_due_keeps_the_time_of_day_received():
@@ -123,7 +124,7 @@ def test_no_appointment_thursday_only_for_eligible_procedures_on_that_day():
     assert due.policy_applied and due.due_at == vn(2025, 6, 12, 17, 0)
     # Thursday after the cut-off counts from Friday: it does not (Mon, Tue, Wed).
     assert compute_due(MARITAL_STATUS, vn(2025, 6, 12, 15, 30), THURSDAY_CAL) == vn(
-        2025, 6, 18, 7, 30
+        2025, 6, 17, 17, 0
     )
 
 
