@@ -45,6 +45,17 @@ class RunningPortal:
     def dossiers(self) -> list[dict]:
         return self.admin("GET", "/dossiers")["dossiers"]
 
+    def device_client(self, agency: str = AGENCY) -> httpx.Client:
+        """An HTTP client holding the token of a device newly enrolled for office
+        ``agency`` (the caller closes it): a second device of an office, or an attacker's
+        device of another one, talking to the API directly."""
+        api = httpx.Client(base_url=self.url + "/v1", timeout=10)
+        answer = api.post("/devices/enrol", json={"code": self.new_code(agency),
+                                                  "name": "x", "agency_code": agency})
+        assert answer.status_code == 200, answer.text
+        api.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+        return api
+
     def stop(self) -> None:
         from waitress import wasyncore
 
