@@ -55,4 +55,22 @@ class DossierForm(BaseModel):
     updated_at = UtcDateTimeField()
 
 
-ATTACHMENT_MODELS = (PageBlob, DossierPage, DossierForm)
+class DossierResult(BaseModel):
+    """A result document of a dossier (e.g. the signed "Trích lục khai sinh"), attached by
+    the office as a scanned image or a PDF once it is being processed or is done; its file
+    is a :class:`PageBlob` like a page's (media type image/jpeg, image/png or
+    application/pdf; a PDF's width and height are 0). Sent to the portal in the
+    ``dossier.pages`` operation's ``results`` and to the provincial gateway in
+    ``DanhSachGiayToKetQua`` (issue #15)."""
+
+    dossier = ForeignKeyField(Dossier, backref="results")
+    dossier_id: ForeignKeyField[int]  # the raw id (see BaseModel)
+    blob = ForeignKeyField(PageBlob, backref="results")
+    blob_id: ForeignKeyField[int]
+    name = CharField()  # TenGiayTo, e.g. "Trích lục khai sinh"
+    result_code = CharField(default="")  # MaGiayToKetQua when the catalogue knows it
+    added_at = UtcDateTimeField()
+    added_by = CharField(default="")
+
+
+ATTACHMENT_MODELS = (PageBlob, DossierPage, DossierForm, DossierResult)

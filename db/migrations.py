@@ -53,11 +53,19 @@ def _add_result_delivery(database: peewee.Database) -> None:
     database.create_tables([GatewayProcedure])
 
 
+def _add_results(database: peewee.Database) -> None:
+    """9: result documents the office attaches to a dossier (issue #15)."""
+    from sadec_desk.db.attachment_models import DossierResult
+
+    database.create_tables([DossierResult])
+
+
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
 UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine,
                                                           4: _add_search_index,
-                                                          5: _add_result_delivery}
+                                                          5: _add_result_delivery,
+                                                          9: _add_results}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)
