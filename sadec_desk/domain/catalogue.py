@@ -161,6 +161,11 @@ class Procedure:
     unverified: tuple[str, ...] = ()
     #: the declaration form (tờ khai) the citizen fills, None when the procedure has none
     form: FormDefinition | None = None
+    #: the result document's name and code (e.g. "Trích lục khai sinh"), "" when the
+    #: catalogue does not say: the default name of an attached result, and the gateway's
+    #: MaGiayToKetQua (issue #15)
+    result_name: str = ""
+    result_code: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.code, str) or not _CODE_RE.fullmatch(self.code):
@@ -344,7 +349,16 @@ def _procedure_from_data(index: int, raw: Any) -> Procedure:
         legal_basis=raw.get("legal_basis", ""),
         unverified=_string_tuple(where, raw.get("unverified", []), "unverified"),
         form=form,
+        result_name=_optional_text(where, raw, "result_name"),
+        result_code=_optional_text(where, raw, "result_code"),
     )
+
+
+def _optional_text(where: str, raw: dict, key: str) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str) or len(value) > 255:
+        raise _fail(where, _("«{key}» phải là chữ, nhiều nhất 255 ký tự.").format(key=key))
+    return value.strip()
 
 
 def procedures_from_data(data: dict) -> list[Procedure]:
@@ -398,6 +412,8 @@ def procedure_to_data(p: Procedure) -> dict:
         "legal_basis": p.legal_basis,
         "unverified": list(p.unverified),
         **({"form": form_to_data(p.form)} if p.form is not None else {}),
+        **({"result_name": p.result_name} if p.result_name else {}),
+        **({"result_code": p.result_code} if p.result_code else {}),
     }
 
 
