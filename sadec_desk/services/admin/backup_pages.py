@@ -46,9 +46,9 @@ def sidecar(backup: Path) -> Path:
 def _relative(sha: str, media_type: str) -> str:
     # imported here: the shell imports the backups at start-up, and attachments pulls in
     # the printing and PDF code the sign-in screen does not need
-    from sadec_desk.services.pages.store import MEDIA_EXTENSIONS
+    from sadec_desk.services.pages.store import FILE_EXTENSIONS
 
-    return f"{sha[:2]}/{sha}.{MEDIA_EXTENSIONS.get(media_type, 'bin')}"
+    return f"{sha[:2]}/{sha}.{FILE_EXTENSIONS.get(media_type, 'bin')}"
 
 
 def _pages_dir(ctx: AppContext) -> Path:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from sadec_desk.adapters import imaging
-from sadec_desk.db.attachment_models import DossierPage, PageBlob
+from sadec_desk.db.attachment_models import DossierPage, DossierResult, PageBlob
 from sadec_desk.db.database import translated_errors
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound, UserError
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 #: (sadec_desk/sync/online_pages.py fetches its file after the dossier)
 PORTAL_SOURCE = "portal"
 MEDIA_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png"}
+#: the files of the store: page images and result documents (a result may be a PDF)
+FILE_EXTENSIONS = {**MEDIA_EXTENSIONS, "application/pdf": "pdf"}
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -84,7 +86,7 @@ def _check_sha(sha256: str) -> str:
 
 
 def path_for(ctx: AppContext, sha: str, media_type: str) -> Path:
-    return pages_dir(ctx) / sha[:2] / f"{sha}.{MEDIA_EXTENSIONS[media_type]}"
+    return pages_dir(ctx) / sha[:2] / f"{sha}.{FILE_EXTENSIONS[media_type]}"
 
 
 def blob_path(ctx: AppContext, sha256: str) -> Path:
@@ -142,8 +144,9 @@ def delete_unused_blobs(ctx: AppContext, blob_ids) -> int:
     require_role(ctx, *ANY_ROLE)
     removed = 0
     for blob in PageBlob.select().where(PageBlob.id.in_(sorted(set(blob_ids)))):
-        if DossierPage.select().where(DossierPage.blob == blob.id).exists():
-            continue  # another dossier or submission uses this image: keep it
+        if (DossierPage.select().where(DossierPage.blob == blob.id).exists()
+                or DossierResult.select().where(DossierResult.blob == blob.id).exists()):
+            continue  # another dossier or submission uses this image, or a result: keep it
         try:
             with ctx.database.atomic():  # a savepoint: a concurrent new use keeps the row
                 PageBlob.delete().where(PageBlob.id == blob.id).execute()
