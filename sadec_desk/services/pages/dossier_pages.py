@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import peewee
 
 from sadec_desk.adapters import imaging
-from sadec_desk.db.attachment_models import DossierPage, PageBlob
+from sadec_desk.db.attachment_models import DossierPage, DossierResult, PageBlob
 from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier
 from sadec_desk.db.models import Procedure as ProcedureRow
@@ -108,7 +108,16 @@ def pages_manifest(dossier_id: int) -> dict:
         paper["pages"].append({"position": row.position, "sha256": row.blob.sha256,
                                "media_type": row.blob.media_type, "size": row.blob.size,
                                "width": row.blob.width, "height": row.blob.height})
-    return {"uuid": dossier_uuid, "papers": [papers[i] for i in sorted(papers)]}
+    manifest = {"uuid": dossier_uuid, "papers": [papers[i] for i in sorted(papers)]}
+    # the result documents (services/pages/results.py), only when there are any: the
+    # payload of a dossier without one stays as older portals know it
+    results = [{"sha256": r.blob.sha256, "media_type": r.blob.media_type, "size": r.blob.size,
+                "name": r.name, "result_code": r.result_code}
+               for r in DossierResult.select(DossierResult, PageBlob).join(PageBlob)
+               .where(DossierResult.dossier == dossier_id).order_by(DossierResult.id)]
+    if results:
+        manifest["results"] = results
+    return manifest
 
 
 def pages_event_data(manifest: dict) -> str:
