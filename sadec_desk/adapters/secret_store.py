@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -35,7 +37,13 @@ class SecretStore(Protocol):
 
 def working_keyring():
     """The keyring backend in use, or None when none works here (keyring's own
-    ``fail``/``null`` backends, or keyring not importable)."""
+    ``fail``/``null`` backends, or keyring not importable).
+
+    On Linux the only keyring is a desktop session's Secret Service, reached over D-Bus:
+    without a session bus there is none, and probing for it costs about a second (every
+    command that writes an event would pay it), so it is not probed."""
+    if sys.platform.startswith("linux") and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return None
     try:
         import keyring
         from keyring.backends import fail, null

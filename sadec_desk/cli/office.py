@@ -46,9 +46,22 @@ def cmd_catalog_list(args, ctx: AppContext) -> None:
 
 
 def cmd_config_show(args, ctx: AppContext | None) -> None:
+    import re
+
+    def masked(value):
+        """A password inside a URL (``postgresql://user:secret@host/db``) shown as ***:
+        the output lands in terminals, tickets and screenshots (#14 item 9)."""
+        if isinstance(value, str):
+            return re.sub(r"(?<=://)([^/@:\s]*):[^/\s]*@", r"\1:***@", value)
+        if isinstance(value, list):
+            return [masked(v) for v in value]
+        if isinstance(value, dict):
+            return {k: masked(v) for k, v in value.items()}
+        return value
+
     config = load_config()
-    rows = [{"name": s.name, "value": config[s.name], "default": s.default, "help": s.help}
-            for s in SETTINGS]
+    rows = [{"name": s.name, "value": masked(config[s.name]), "default": masked(s.default),
+             "help": s.help} for s in SETTINGS]
     value = {"path": str(config.path), "data_dir": str(data_dir()), "settings": rows,
              "warnings": list(config.warnings)}
 

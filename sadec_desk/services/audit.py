@@ -137,7 +137,8 @@ def append_events(database: peewee.Database, rows: list[dict]) -> list[dict]:
             f"SELECT code FROM dossier WHERE id IN ({', '.join([database.param] * len(received))})",
             received).fetchall())
     # the new head outside the database, before the commit (audit_seal: never behind it)
-    audit_seal.write_head(seq, prev, start_seq, start_hash, _utc_text(stored[-1]["at"]))
+    audit_seal.write_head(seq, prev, start_seq, start_hash, _utc_text(stored[-1]["at"]),
+                          single_writer=is_sqlite(database))
     return stored
 
 
@@ -204,7 +205,7 @@ def record_restore(ctx: AppContext) -> dict:
     next write records the new head."""
     require_role(ctx, "it")
     seq, head = chain_head(ctx)
-    audit_seal.forget_head()
+    audit_seal.reset_head(seq, head, _utc_text(ctx.now()))
     return audit_seal.append_anchor({"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
                                      "hash": head, "reason": "restore", "restore": True})
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sadec_desk.config import Config, data_dir
-from sadec_desk.files import atomic_write, private_dir
+from sadec_desk.files import atomic_write, fsync_dir, private_dir
 from sadec_desk.i18n import _
 from sadec_desk.services import secrets
 
@@ -78,27 +78,99 @@ def _sealed(fields: list, mac: object, key: bytes | None) -> bool:
 # --- the head -------------------------------------------------------------------------
 
 
+#: the head record is one 4 KiB block (a page, a modern disk's sector) overwritten in place
+#: and flushed with fdatasync: one disk flush per write, where a temp file and a rename cost
+#: three (bench/audit_seal.py)
+HEAD_BLOCK = 4096
+#: anomalies noticed at write time kept in the record (sticky: the next write cannot hide
+#: them); when full, the oldest unexplained loss makes room
+MAX_NOTICED = 8
+
+
 def _head_fields(record: dict) -> list:
     return ["head", record["seq"], record["hash"], record["prev_seq"], record["prev_hash"],
-            record["at"]]
+            record["at"], record.get("noticed", [])]
 
 
-def write_head(seq: int, chain_hash: str, prev_seq: int, prev_hash: str, at: str) -> None:
-    """Called inside the writing transaction, before it commits: on disk first, so that a
-    commit is never ahead of this record (a crash leaves it ahead, never behind)."""
-    record = {"seq": seq, "hash": chain_hash, "prev_seq": prev_seq, "prev_hash": prev_hash,
-              "at": at}
-    record["mac"] = seal(_head_fields(record))
-    private_dir(audit_dir())
-    atomic_write(head_file(), json.dumps(record))
-
-
-def forget_head() -> None:
-    """After a restore the chain legitimately ends elsewhere: the next write records it."""
+def _load_head(key: bytes | None) -> tuple[dict | None, bool]:
+    """(the record, whether it is intact); (None, True) when there is none."""
     try:
-        os.unlink(head_file())
+        text = head_file().read_bytes().decode("utf-8").strip()
     except FileNotFoundError:
-        pass
+        return None, True
+    except (OSError, UnicodeDecodeError):
+        return None, False
+    try:
+        record = json.loads(text)
+        return record, _sealed(_head_fields(record), record.get("mac"), key)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, False
+
+
+def _store_head(record: dict) -> None:
+    data = json.dumps(record, separators=(",", ":")).encode("utf-8")
+    if len(data) > HEAD_BLOCK:
+        raise ValueError("audit head record over one block")
+    path = head_file()
+    if not hasattr(os, "pwrite"):  # Windows: the temp file and the rename
+        atomic_write(path, data)
+        return
+    created = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.pwrite(fd, data.ljust(HEAD_BLOCK), 0)
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        fsync_dir(path.parent)
+
+
+def write_head(seq: int, chain_hash: str, prev_seq: int, prev_hash: str, at: str, *,
+               single_writer: bool) -> None:
+    """Called inside the writing transaction, before it commits: on disk first, so that a
+    commit is never ahead of this record (a crash leaves it ahead, never behind).
+
+    With one writer (SQLite) the chain must start this write where the previous record
+    left it — at its head (committed) or where it stood before it (that save did not
+    complete). Anything else means the chain was cut or added to outside the software since:
+    noted in the record for good, so that later writes cannot hide it."""
+    key = secrets.audit_key()
+    old, intact = _load_head(key)
+    noticed = list(old.get("noticed", [])) if old and intact else []
+    if not intact:
+        noticed.append(["head", at, 0, prev_seq])
+    elif old is None and prev_seq and single_writer:
+        noticed.append(["missing", at, 0, prev_seq])
+    elif old is not None and single_writer:
+        if [prev_seq, prev_hash] == [old["prev_seq"], old["prev_hash"]] != [old["seq"],
+                                                                           old["hash"]]:
+            # the previous write's events are not there: its save did not complete, or they
+            # were deleted right after it (nothing tells the two apart)
+            noticed.append(["lost", old["at"], old["prev_seq"] + 1, old["seq"]])
+        elif [prev_seq, prev_hash] != [old["seq"], old["hash"]]:
+            noticed.append(["changed", at, old["seq"], prev_seq])
+    while len(noticed) > MAX_NOTICED:
+        lost = [n for n in noticed if n[0] == "lost"]
+        noticed.remove(lost[0] if lost else noticed[-1])
+    record = {"seq": seq, "hash": chain_hash, "prev_seq": prev_seq, "prev_hash": prev_hash,
+              "at": at, "noticed": noticed}
+    record["mac"] = seal(_head_fields(record), key)
+    private_dir(audit_dir())
+    _store_head(record)
+
+
+def reset_head(seq: int, chain_hash: str, at: str) -> None:
+    """After a restore the chain legitimately ends elsewhere: the record starts from the
+    restored head (what was noticed before is kept)."""
+    key = secrets.audit_key()
+    old, intact = _load_head(key)
+    noticed = list(old.get("noticed", [])) if old and intact else []
+    record = {"seq": seq, "hash": chain_hash, "prev_seq": seq, "prev_hash": chain_hash,
+              "at": at, "noticed": noticed}
+    record["mac"] = seal(_head_fields(record), key)
+    private_dir(audit_dir())
+    _store_head(record)
 
 
 @dataclass
@@ -113,20 +185,36 @@ class Findings:
 
 
 def _read_head(found: Findings, key: bytes | None) -> None:
-    path = head_file()
-    if not path.exists():
-        return
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        fields = _head_fields(record)
-        intact = _sealed(fields, record.get("mac"), key)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        intact = False
+    record, intact = _load_head(key)
     if not intact:
         found.problems.append(_("Tệp đầu chuỗi {path} đã bị sửa, thay hoặc hỏng (mã xác thực "
                                 "không khớp): không còn biết sự kiện mới nhất phần mềm đã ghi."
-                                ).format(path=path))
+                                ).format(path=head_file()))
         return
+    if record is None:
+        return
+    for kind, at, before, then in record.get("noticed", []):
+        if kind == "changed":
+            found.problems.append(_(
+                "Lúc {at} (UTC), khi ghi sự kiện mới, phần mềm thấy nhật ký không còn như lần "
+                "ghi trước (lần trước dừng ở sự kiện số {before}, lúc đó ở số {then}): nhật ký đã "
+                "bị cắt bớt hoặc thêm sự kiện từ bên ngoài.").format(
+                    at=at, before=before, then=then))
+        elif kind == "head":
+            found.problems.append(_(
+                "Lúc {at} (UTC), khi ghi sự kiện mới, tệp đầu chuỗi đã bị sửa hoặc hỏng.").format(
+                    at=at))
+        elif kind == "lost":
+            found.warnings.append(_(
+                "Sự kiện số {first}–{last} ghi lúc {at} (UTC) không có trong nhật ký ở lần ghi "
+                "sau: hoặc lần lưu đó không hoàn tất (mất điện, lỗi), hoặc các sự kiện ấy đã bị "
+                "xoá ngay sau khi ghi. Nếu lúc đó không có sự cố, nhật ký đã bị cắt bớt.").format(
+                    first=before, last=then, at=at))
+        else:
+            found.warnings.append(_(
+                "Lúc {at} (UTC) chưa có bản ghi đầu chuỗi (nhật ký đến sự kiện số {then} do phiên "
+                "bản trước ghi, hoặc tệp đã bị xoá): phần trước đó chỉ được đối chiếu với các "
+                "mốc sao lưu.").format(at=at, then=then))
     found.head = {k: record[k] for k in ("seq", "hash", "prev_seq", "prev_hash", "at")}
 
 

@@ -13,6 +13,7 @@ that did not complete is skipped, never issued twice.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import peewee
 
 from sadec_desk.config import data_dir
 from sadec_desk.domain.dossier_code import parse_dossier_code
-from sadec_desk.files import atomic_write, private_dir
+from sadec_desk.files import private_dir
 
 
 def mark_file() -> Path:
@@ -53,8 +54,21 @@ def _merge(found: Iterable[tuple[str, str, int]]) -> int:
             changed += 1
     if changed:
         private_dir(mark_file().parent)
-        atomic_write(mark_file(), json.dumps(marks, sort_keys=True, indent=0))
+        _rewrite(mark_file(), json.dumps(marks, sort_keys=True, indent=0).encode("utf-8"))
     return changed
+
+
+def _rewrite(path: Path, data: bytes) -> None:
+    """Overwritten in place, not flushed: a receipt must not pay for another file's disk
+    flush. Writers are serialised by the database's write lock (this runs inside the
+    receipt's transaction); a file torn by a power cut reads as empty, and the live
+    database still holds its counters, which a restore reads too."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        os.write(fd, data)
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
 
 
 def note_codes(codes: Iterable[str]) -> None:

@@ -48,7 +48,9 @@ class MemoryKeyring(KeyringBackend):
 
 
 @pytest.fixture
-def memory_keyring():
+def memory_keyring(monkeypatch):
+    # a desktop session's bus: without one, Linux has no keyring and none is probed
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
@@ -107,8 +109,9 @@ def test_with_a_keyring_the_secrets_go_there_and_no_file_is_written(ctx, memory_
         u.split("/", 1)[1] for _s, u in memory_keyring.entries}
 
 
-def test_a_key_file_written_before_the_keyring_appeared_is_still_read(ctx):
+def test_a_key_file_written_before_the_keyring_appeared_is_still_read(ctx, monkeypatch):
     set_state(ctx, "device_key", "old-file-key")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
     try:

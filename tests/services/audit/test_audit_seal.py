@@ -235,3 +235,62 @@ def test_a_copied_database_elsewhere_is_verified_with_warnings_not_silence(tmp_p
         assert any("phiên bản trước" in w for w in report.warnings)
     finally:
         copy.close()
+
+
+def test_an_appended_event_stays_caught_after_the_next_receipt():
+    """The next legitimate write would make the forged event part of a valid chain: the
+    write notices the chain moved since the last one and keeps that in its sealed record."""
+    clock = Clock()
+    ctx = make_ctx(clock)
+    _history(ctx, clock)
+    conn = _raw(ctx)
+    _forge_next_event(conn, 1, "done")
+    conn.close()
+    ctx = _reopen(ctx)
+    dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
+    report = audit.verify_chain(ctx)
+    assert _kinds(report) == ["anchor"]
+    assert "lần trước dừng ở sự kiện số 6, lúc đó ở số 7" in report.problems[0].message
+
+
+def test_deleted_newest_events_stay_caught_after_the_next_receipt():
+    clock = Clock()
+    ctx = make_ctx(clock)
+    codes = _history(ctx, clock)
+    conn = _raw(ctx)
+    conn.execute("DELETE FROM dossier_event WHERE seq IN (5, 6)")
+    _reset_statuses(conn)
+    conn.close()
+    ctx = _reopen(ctx)
+    dossiers.advance_dossier(ctx, codes[0], "done")  # events 5 and 6 again, other ones
+    report = audit.verify_chain(ctx)
+    assert _kinds(report) == ["anchor"]
+    assert "lần trước dừng ở sự kiện số 6, lúc đó ở số 4" in report.problems[0].message
+
+
+def test_only_the_newest_write_deleted_stays_a_warning_after_the_next_receipt():
+    clock = Clock()
+    ctx = make_ctx(clock)
+    codes = _history(ctx, clock)
+    conn = _raw(ctx)
+    conn.execute("DELETE FROM dossier_event WHERE seq = 6")
+    _reset_statuses(conn)
+    conn.close()
+    ctx = _reopen(ctx)
+    dossiers.advance_dossier(ctx, codes[0], "done")
+    report = audit.verify_chain(ctx)
+    assert report.ok
+    assert any("số 6–6" in w and "ở lần ghi sau" in w for w in report.warnings)
+
+
+def test_a_restore_starts_the_head_record_afresh_without_a_false_alarm():
+    clock = Clock()
+    ctx = make_ctx(clock)
+    _history(ctx, clock)
+    saved = backup.create_backup(ctx)
+    clock.moment += timedelta(minutes=5)
+    dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
+    backup.restore_backup(ctx, saved.name)
+    dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR)
+    report = audit.verify_chain(ctx)
+    assert report.ok and report.warnings == (), (report.problems, report.warnings)
