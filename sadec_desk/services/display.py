@@ -118,6 +118,8 @@ def event_text(event: EventInfo) -> str:
         text = _("Giấy tờ đã quét")
     elif event.kind == "form":
         text = _("Tờ khai điện tử")
+    elif event.kind == "result":  # services/pages/results.py; the note names the document
+        text = _("Đính kèm kết quả")
     else:
         labels = [STATUS_LABELS[DossierStatus(s)] for s in (event.from_status, event.to_status)
                   if s]

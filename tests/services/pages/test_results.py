@@ -198,3 +198,13 @@ def test_an_old_database_gets_the_results_table(tmp_path):
         assert results.add_result(ctx, code, make_pdf()).name == "Kết quả giải quyết"
     finally:
         ctx.close()
+
+
+def test_the_history_line_says_a_result_was_attached(ctx):
+    from sadec_desk.services.display import event_text
+
+    code = processing(ctx)
+    results.add_result(ctx, code, make_pdf(), name="Trích lục khai sinh")
+    last = dossiers.get_dossier(ctx, code).events[-1]
+    assert event_text(last).startswith("Đính kèm kết quả")
+    assert event_text(last).endswith("— Trích lục khai sinh")
