@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import math
 
-import httpx
 import pytest
 from appfixtures import AGENCY
 from portalfixtures import UploadProxy
@@ -22,15 +21,6 @@ OTHER = "000.00.15.H20"
 CHUNK = 16 * 1024
 
 
-def device(portal, agency: str) -> httpx.Client:
-    api = httpx.Client(base_url=portal.url + "/v1", timeout=10)
-    answer = api.post("/devices/enrol", json={"code": portal.new_code(agency), "name": "x",
-                                              "agency_code": agency})
-    assert answer.status_code == 200, answer.text
-    api.headers["Authorization"] = f"Bearer {answer.json()['token']}"
-    return api
-
-
 def patch(api, sha, offset, body, length):
     return api.patch(f"/blobs/{sha}", content=body, headers={
         P.UPLOAD_OFFSET: str(offset), P.UPLOAD_LENGTH: str(length)})
@@ -42,7 +32,7 @@ def offset_of(api, sha) -> str:
 
 @pytest.fixture(params=[OTHER, AGENCY], ids=["another office", "same office"])
 def owner_and_intruder(portal, request):
-    owner, intruder = device(portal, AGENCY), device(portal, request.param)
+    owner, intruder = portal.device_client(AGENCY), portal.device_client(request.param)
     try:
         yield owner, intruder
     finally:
@@ -75,7 +65,7 @@ def test_another_device_cannot_restart_or_feed_an_upload_in_progress(portal,
 
 
 def test_starting_an_upload_gives_no_right_to_read_the_page(portal):
-    owner, intruder = device(portal, AGENCY), device(portal, OTHER)
+    owner, intruder = portal.device_client(AGENCY), portal.device_client(OTHER)
     try:
         data = page_image(71, size=(300, 200))
         sha = hashlib.sha256(data).hexdigest()
@@ -106,7 +96,7 @@ def test_the_office_syncs_its_page_although_another_device_interferes(portal):
     data = page_image(73, size=(800, 600))
     sha = hashlib.sha256(data).hexdigest()
     assert math.ceil(len(data) / CHUNK) >= 4
-    intruder = device(portal, OTHER)
+    intruder = portal.device_client(OTHER)
     proxy = UploadProxy(portal.server.effective_port, cut_patch=2, cut_after=CHUNK // 2)
     try:
         ctx = office(portal, sync__chunk_bytes=CHUNK)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from contextlib import closing
 
-import httpx
 import pytest
-from appfixtures import AGENCY
 from syncfixtures import assert_converged, office, receive_many
 
 from sadec_desk.db.models import Dossier, Outbox
@@ -19,16 +17,6 @@ from sadec_desk.sync.adapters.reference import ReferenceAdapter
 from sadec_desk.sync.portal.models import Change, Operation
 
 OTHER = "000.00.15.H20"
-
-
-def device(portal, agency: str = AGENCY) -> httpx.Client:
-    """An HTTP client holding the token of a newly enrolled device of ``agency``."""
-    api = httpx.Client(base_url=portal.url + "/v1", timeout=10)
-    answer = api.post("/devices/enrol", json={"code": portal.new_code(agency), "name": "2",
-                                              "agency_code": agency})
-    assert answer.status_code == 200, answer.text
-    api.headers["Authorization"] = f"Bearer {answer.json()['token']}"
-    return api
 
 
 def newest_change(portal) -> int:
@@ -72,7 +60,7 @@ def test_a_second_device_of_the_office_still_gets_them(portal):
     ctx = office(portal)
     uuids = receive_many(ctx, 5)
     engine.run_once(ctx)
-    second = device(portal)
+    second = portal.device_client()
     try:
         feed = second.get("/changes", params={"since": 0}).json()
         assert sorted(c["dossier"]["uuid"] for c in feed["changes"]) == sorted(uuids)
@@ -135,7 +123,7 @@ def test_another_devices_op_id_tells_nothing_of_it(portal):
     engine.run_once(ctx)
     with portal.store.database.connection_context():
         owner = Operation.get(Operation.dossier_uuid == mine)
-    same_office, other_office = device(portal), device(portal, OTHER)
+    same_office, other_office = portal.device_client(), portal.device_client(OTHER)
     try:
         dossier = same_office.get(f"/dossiers/{mine}").json()
         for api in (same_office, other_office):
