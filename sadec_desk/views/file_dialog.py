@@ -25,8 +25,8 @@ MAX_ENTRIES = 2000  # a folder of thousands of scans: the first ones, then a sen
 
 class FileDialog(tk.Toplevel):
     def __init__(self, parent, *, title: str, patterns: Sequence[str], on_chosen:
-                 Callable[[str], None], save: bool = False, folder: str | Path | None = None,
-                 file_name: str = ""):
+                 Callable, save: bool = False, folder: str | Path | None = None,
+                 file_name: str = "", multiple: bool = False, suffix: str = ""):
         super().__init__(parent)
         self.withdraw()
         self.title(title)
@@ -34,6 +34,8 @@ class FileDialog(tk.Toplevel):
         self.patterns = tuple(patterns) or ("*",)
         self.on_chosen = on_chosen
         self.save = save
+        self.multiple = multiple  # open: several files at once (on_chosen gets a list)
+        self.suffix = suffix  # save: added when the name typed has none
         start = Path(folder).expanduser() if folder else Path.home()
         self.folder = start if start.is_dir() else Path.home()
         body = ttk.Frame(self, padding=12)
@@ -46,7 +48,8 @@ class FileDialog(tk.Toplevel):
                    command=self.go_up).pack(side="left")
         self.folder_label = ttk.Label(bar, text="", font=font(10))
         self.folder_label.pack(side="left", padx=8)
-        self.listing = ttk.Treeview(body, columns=("kind",), show="tree headings", height=14)
+        self.listing = ttk.Treeview(body, columns=("kind",), show="tree headings", height=14,
+                                    selectmode="extended" if multiple else "browse")
         self.listing.heading("#0", text=_("Tên"))
         self.listing.heading("kind", text=_("Loại"))
         self.listing.column("#0", width=420)
@@ -68,12 +71,12 @@ class FileDialog(tk.Toplevel):
         buttons = ttk.Frame(body)
         buttons.grid(row=4, column=0, sticky="we", pady=(6, 0))
         ttk.Button(buttons, text=_("Hủy"), bootstyle="secondary-outline",
-                   command=lambda: self.finish("")).pack(side="left")
+                   command=self.cancel).pack(side="left")
         self.ok_button = ttk.Button(buttons, text=_("Lưu") if save else _("Mở"),
                                     bootstyle="primary", command=self.on_ok)
         self.ok_button.pack(side="right")
-        self.protocol("WM_DELETE_WINDOW", lambda: self.finish(""))
-        self.bind("<Escape>", lambda _e: self.finish(""))
+        self.protocol("WM_DELETE_WINDOW", self.cancel)
+        self.bind("<Escape>", lambda _e: self.cancel())
         self.show_folder(self.folder)
         self.update_idletasks()
         top = parent.winfo_toplevel()
@@ -141,15 +144,20 @@ class FileDialog(tk.Toplevel):
             if not name or "/" in name or "\\" in name:
                 self.message.show(_("Hãy nhập tên tệp (không có dấu / hay \\)."), "error")
                 return
+            if self.suffix and not name.lower().endswith(self.suffix.lower()):
+                name += self.suffix
             self.finish(str(self.folder / name))
             return
-        path = self.selected()
-        if path is None or path.is_dir():
+        files = [Path(i) for i in self.listing.selection() if Path(i).is_file()]
+        if not files:
             self.message.show(_("Hãy chọn một tệp trong danh sách."), "error")
             return
-        self.finish(str(path))
+        self.finish([str(f) for f in files] if self.multiple else str(files[0]))
 
-    def finish(self, path: str) -> None:
+    def cancel(self) -> None:
+        self.finish([] if self.multiple else "")
+
+    def finish(self, path) -> None:
         try:
             self.grab_release()
         except tk.TclError:
@@ -166,10 +174,18 @@ def ask_open_file(parent, *, title: str, patterns: Sequence[str],
     return parent.file_dialog
 
 
+def ask_open_files(parent, *, title: str, patterns: Sequence[str],
+                   on_chosen: Callable[[list[str]], None], folder: str | Path | None = None
+                   ) -> FileDialog:
+    parent.file_dialog = FileDialog(parent, title=title, patterns=patterns,
+                                    on_chosen=on_chosen, folder=folder, multiple=True)
+    return parent.file_dialog
+
+
 def ask_save_file(parent, *, title: str, patterns: Sequence[str],
                   on_chosen: Callable[[str], None], folder: str | Path | None = None,
-                  file_name: str = "") -> FileDialog:
+                  file_name: str = "", suffix: str = "") -> FileDialog:
     parent.file_dialog = FileDialog(parent, title=title, patterns=patterns,
                                     on_chosen=on_chosen, save=True, folder=folder,
-                                    file_name=file_name)
+                                    file_name=file_name, suffix=suffix)
     return parent.file_dialog

@@ -17,7 +17,6 @@ import io
 import tkinter as tk
 from collections.abc import Callable
 from functools import partial
-from tkinter import filedialog
 
 import ttkbootstrap as ttk
 from PIL import Image
@@ -26,6 +25,7 @@ from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.documents import office_forms
 from sadec_desk.services.pages import dossier_pages, store
+from sadec_desk.views.file_dialog import ask_save_file
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
 TOUCH_THUMB = 150  # px, long side of a thumbnail at the kiosk
@@ -434,10 +434,10 @@ class PagesWindow:
 
     def on_save_pdf(self, path: str | None = None) -> None:
         if path is None:
-            path = filedialog.asksaveasfilename(
-                parent=self.window, title=_("Lưu giấy tờ thành tệp PDF"),
-                defaultextension=".pdf", initialfile=f"{self.reference}.giayto.pdf",
-                filetypes=[(_("Tệp PDF"), "*.pdf")])
+            ask_save_file(self.window, title=_("Lưu giấy tờ thành tệp PDF"),
+                          patterns=("*.pdf",), file_name=f"{self.reference}.giayto.pdf",
+                          suffix=".pdf", on_chosen=self.on_save_pdf)
+            return
         if not path:
             return
         self.message.show(_("Đang lưu tệp PDF…"))

@@ -14,7 +14,6 @@ import base64
 import contextlib
 import tkinter as tk
 import tkinter.font as tkfont
-from tkinter import filedialog
 
 import ttkbootstrap as ttk
 
@@ -23,6 +22,7 @@ from sadec_desk.services.display import channel_label, format_moment
 from sadec_desk.services.documents import office_forms, output
 from sadec_desk.services.reports import build
 from sadec_desk.services.reports.text import minutes, pct, period_text
+from sadec_desk.views.file_dialog import ask_save_file
 from sadec_desk.views.widgets import MessageBar, font, set_entry
 
 #: rows put into a table per Tk event-loop turn (keeps each turn well under 0.1 s)
@@ -488,14 +488,10 @@ class ReportsView(ttk.Frame):
 
     def ask_path(self, kind: str, default) -> None:
         suffix = ".xlsx" if kind == "xlsx" else ".pdf"
-        types = ([(_("Bảng tính Excel"), "*.xlsx")] if kind == "xlsx"
-                 else [(_("Tài liệu PDF"), "*.pdf")])
-        path = filedialog.asksaveasfilename(
-            parent=self, title=_("Lưu {what}").format(what=EXPORT_KINDS[kind]()),
-            initialdir=str(default.parent), initialfile=default.name,
-            defaultextension=suffix, filetypes=types)
-        if path:
-            self.on_export(kind, path)
+        ask_save_file(self, title=_("Lưu {what}").format(what=EXPORT_KINDS[kind]()),
+                      patterns=(f"*{suffix}",), folder=default.parent,
+                      file_name=default.name, suffix=suffix,
+                      on_chosen=lambda path: path and self.on_export(kind, path))
 
     def on_export_failed(self, message: str) -> None:
         self.exporting = False

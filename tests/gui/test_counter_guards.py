@@ -161,7 +161,7 @@ def test_void_from_the_find_tab_asks_and_prints_nothing(shell, ctx):
 def test_another_clerk_cannot_void_and_is_told_why(shell, ctx):
     counter = sign_in_clerk(shell, ctx)
     sign_in_as(ctx, "admin")
-    users.create_user(ctx, username="lan", full_name="Trần Thị Lan", role="clerk", pin="1357")
+    users.create_user(ctx, username="lan", full_name="Trần Thị Lan", role="clerk", pin="135799")
     sign_in_as(ctx, "lan")
     info = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
     sign_in_as(ctx, "hoa.nt")
@@ -244,10 +244,25 @@ def test_a_leader_lands_on_reports_and_the_role_box_starts_over(shell, ctx):
     tab.new_name.insert(0, "Võ Văn Sếp")
     tab.new_role.current(1)  # Lãnh đạo
     tab.new_role.event_generate("<<ComboboxSelected>>")
-    tab.new_pin.insert(0, "9753")
+    tab.new_pin.insert(0, "975311")
     tab.add_button.invoke()
     assert shell.tasks.pump(until=lambda: "Đã tạo tài khoản sep" in tab.message.text)
     assert tab.new_role.current() == 0  # the next account does not inherit "Lãnh đạo"
-    screen = _sign_in_through_form(shell, ctx, "sep", "9753", "ReportsView")
+    screen = _sign_in_through_form(shell, ctx, "sep", "975311", "ReportsView")
     assert type(screen).__name__ == "ReportsView"
     assert shell.home_button.cget("text") == "Quầy tiếp nhận"
+
+
+def test_the_result_by_post_is_chosen_at_reception(shell, ctx):
+    counter = sign_in_clerk(shell, ctx)
+    scan_and_choose(shell, counter)
+    tick_papers(counter)
+    post = next(r for r in counter.delivery_frame.winfo_children()
+                if r.winfo_class() == "TRadiobutton" and "bưu chính" in r.cget("text"))
+    post.invoke()
+    key(shell.window, "F10")
+    assert saved(shell, counter)
+    assert Dossier.get().result_delivery == "post"
+    assert str(post.cget("state")) == "disabled"  # locked with the rest of the form
+    counter.clear_button.invoke()
+    assert counter.result_delivery.get() == "office"

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 from appfixtures import OTHER_QR, SAMPLE_QR
-from guikit import find, pdf_text, sign_in_clerk
+from guikit import choose_files, find, pdf_text, sign_in_clerk
 from PIL import Image, ImageDraw
 
 from sadec_desk.db.models import Outbox
@@ -132,10 +132,10 @@ def test_kiosk_dossier_in_the_counter_pages_declaration_added_page_and_accept(
     # "Thêm trang": a page the citizen brings on a USB stick, added to the birth certificate
     extra = tmp_path / "trang-bo-sung.png"
     extra.write_bytes(page_png("trang bo sung"))
-    monkeypatch.setattr("tkinter.filedialog.askopenfilenames", lambda **kw: (str(extra),))
     counter.add_paper_box.current(1)
     before = outbox_ops(ctx, first.uuid)
     counter.add_file_button.invoke()
+    choose_files(counter, extra)
     assert shell.tasks.pump(until=lambda: "Đã thêm 1 trang" in counter.find_message.text)
     assert shell.tasks.pump(until=lambda: counter.papers is not None
                             and counter.papers.total_pages == 3)
@@ -176,10 +176,10 @@ def test_supplement_for_a_kiosk_dossier_end_to_end(shell, ctx, tmp_path, monkeyp
     # the citizen comes back with a clear copy: the clerk adds it and takes the dossier up
     clear = tmp_path / "ban-ro.png"
     clear.write_bytes(page_png("ban ro"))
-    monkeypatch.setattr("tkinter.filedialog.askopenfilenames", lambda **kw: (str(clear),))
     assert shell.tasks.pump(until=lambda: counter.papers is not None)
     counter.add_paper_box.current(1)
     counter.add_file_button.invoke()
+    choose_files(counter, clear)
     assert shell.tasks.pump(until=lambda: "Đã thêm 1 trang" in counter.find_message.text)
     lifecycle_buttons(counter)["Đang xử lý"].invoke()
     assert shell.tasks.pump(until=lambda: counter.selected.status == "processing")
@@ -202,8 +202,8 @@ def test_a_required_paper_without_pages_is_marked_and_a_bad_file_is_a_sentence(
 
     broken = tmp_path / "hong.jpg"
     broken.write_bytes(b"not a picture at all")
-    monkeypatch.setattr("tkinter.filedialog.askopenfilenames", lambda **kw: (str(broken),))
     counter.add_file_button.invoke()
+    choose_files(counter, broken)
     assert shell.tasks.pump(until=lambda: counter.find_message.kind == "error")
     assert "không phải ảnh" in counter.find_message.text
     assert dossier_pages.papers_of(ctx, info.code)[0].pages == ()
@@ -238,9 +238,9 @@ def test_a_counter_dossier_lists_no_missing_scans_but_can_take_pages(shell, ctx,
     assert not counter.papers.missing
     scan = tmp_path / "ban-chinh.png"
     scan.write_bytes(page_png("ban chinh"))
-    monkeypatch.setattr("tkinter.filedialog.askopenfilenames", lambda **kw: (str(scan),))
     counter.add_paper_box.current(0)
     counter.add_file_button.invoke()
+    choose_files(counter, scan)
     assert shell.tasks.pump(until=lambda: counter.papers is not None
                             and counter.papers.total_pages == 1)
     assert paper_texts(counter)[0].endswith(": 1 trang")

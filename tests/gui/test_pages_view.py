@@ -112,9 +112,13 @@ def test_print_without_an_office_printer_saves_the_pdf_and_save_as_writes_one(
         assert window.open_button.winfo_ismapped()
 
         target = tmp_path / "ho-so.pdf"
-        monkeypatch.setattr(pages_view.filedialog, "asksaveasfilename",
-                            lambda **options: str(target))
-        window.save_button.invoke()
+        window.save_button.invoke()  # our own Vietnamese save window (views/file_dialog.py)
+        dialog = window.window.file_dialog
+        assert dialog.name.get() == f"{window.reference}.giayto.pdf"
+        dialog.show_folder(tmp_path)
+        dialog.name.delete(0, "end")
+        dialog.name.insert(0, "ho-so")  # the suffix is added
+        dialog.ok_button.invoke()
         assert shell.tasks.pump(until=lambda: window.saved_pdf == str(target))
         assert pdf_pages(target) == 3
         assert window.message.text == f"Đã lưu {target}."

@@ -89,3 +89,14 @@ def tick_papers(counter) -> None:
     """Tick every paper of the chosen procedure (they start unticked, issue #17 item 1)."""
     for check in counter.papers_frame.winfo_children():
         check.invoke()
+
+
+def choose_files(owner, *paths) -> None:
+    """Pick ``paths`` (one folder) in the open/save window ``owner`` opened
+    (views/file_dialog.py) and press its OK button, as a clerk would click them."""
+    from pathlib import Path
+
+    dialog = owner.file_dialog
+    dialog.show_folder(Path(paths[0]).parent)
+    dialog.listing.selection_set([str(p) for p in paths])
+    dialog.ok_button.invoke()

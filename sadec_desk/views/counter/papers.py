@@ -11,14 +11,13 @@ buttons in ``paper_widgets`` and the state ``papers``; reads ``selected`` and wr
 
 from __future__ import annotations
 
-from tkinter import filedialog
-
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services.pages import dossier_pages
 from sadec_desk.services.reception import eforms
 from sadec_desk.services.reception import papers as dossier_papers
+from sadec_desk.views.file_dialog import ask_open_files
 from sadec_desk.views.widgets import font
 
 
@@ -172,10 +171,13 @@ class PapersBox:
         paper, info = self.chosen_paper(), self.selected
         if paper is None or info is None:
             return
-        paths = filedialog.askopenfilenames(
-            parent=self, title=_("Chọn ảnh các trang của «{paper}»").format(paper=paper.name),
-            filetypes=[(_("Ảnh"), "*.png *.jpg *.jpeg *.tif *.tiff *.bmp *.webp"),
-                       (_("Tất cả"), "*")])
+        ask_open_files(self, title=_("Chọn ảnh các trang của «{paper}»").format(
+                           paper=paper.name),
+                       patterns=("*.png", "*.jpg", "*.jpeg", "*.tif", "*.tiff", "*.bmp",
+                                 "*.webp"),
+                       on_chosen=lambda paths: self.on_page_files(paper, info, paths))
+
+    def on_page_files(self, paper, info, paths: list[str]) -> None:
         if not paths:
             return
         self.find_message.show(_("Đang thêm {n} trang…").format(n=len(paths)))

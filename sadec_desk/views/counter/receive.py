@@ -133,12 +133,22 @@ class ReceiveForm:
         self.count_error = ttk.Label(tab, text="", bootstyle="danger", font=font(9))
         self.count_error.grid(row=9, column=0, columnspan=4, sticky="w")
 
+        # how the citizen wants the result: at the one-stop desk or by the public postal
+        # service (QĐ 45/2016/QĐ-TTg); the counter asks at reception
+        delivery = self.delivery_frame = ttk.Frame(tab)
+        delivery.grid(row=10, column=0, columnspan=4, sticky="w", pady=(2, 0))
+        ttk.Label(delivery, text=_("Nhận kết quả:"), font=font(10)).pack(side="left")
+        self.result_delivery = tk.StringVar(value="office")
+        for value, label in (("office", _("tại bộ phận một cửa")),
+                             ("post", _("qua dịch vụ bưu chính công ích"))):
+            ttk.Radiobutton(delivery, text=label, value=value,
+                            variable=self.result_delivery).pack(side="left", padx=(8, 0))
         self.papers_frame = ttk.Labelframe(tab, text=_("Giấy tờ đã nhận"), padding=6)
-        self.papers_frame.grid(row=10, column=0, columnspan=4, sticky="we", pady=(4, 0))
+        self.papers_frame.grid(row=11, column=0, columnspan=4, sticky="we", pady=(4, 0))
         self.quote_label = ttk.Label(tab, text="", font=font(13, "bold"), bootstyle="info")
-        self.quote_label.grid(row=11, column=0, columnspan=4, sticky="w", pady=(8, 0))
+        self.quote_label.grid(row=12, column=0, columnspan=4, sticky="w", pady=(8, 0))
         bottom = ttk.Frame(tab)
-        bottom.grid(row=12, column=0, columnspan=4, sticky="we", pady=(8, 0))
+        bottom.grid(row=13, column=0, columnspan=4, sticky="we", pady=(8, 0))
         self.save_button = ttk.Button(bottom, text=_("Lưu và in phiếu hẹn (F10)"),
                                       bootstyle="success", command=self.on_save)
         self.save_button.pack(side="left")
@@ -150,7 +160,7 @@ class ReceiveForm:
                                       bootstyle="success")
         self.result_label.pack(side="left", padx=12)
         self.receive_message = MessageBar(tab, wraplength=880)
-        self.receive_message.grid(row=13, column=0, columnspan=4, sticky="we", pady=(6, 0))
+        self.receive_message.grid(row=14, column=0, columnspan=4, sticky="we", pady=(6, 0))
         return tab
 
     @staticmethod
@@ -352,6 +362,7 @@ class ReceiveForm:
         self.copies.set("1")
         self.verification.set(False)
         self.late.set(False)
+        self.result_delivery.set("office")
         self.result_label.configure(text="")
         self.receive_message.clear()
         for label in (self.phone_error, self.count_error, self.citizen_error,

@@ -55,8 +55,9 @@ class SaveFlow:
         for widget in (self.phone, self.pages, self.copies, self.procedure_box):
             widget.configure(state=state)
         for child in (*self.options_frame.winfo_children(),
+                      *self.delivery_frame.winfo_children(),
                       *self.papers_frame.winfo_children()):
-            if child.winfo_class() in ("TCheckbutton", "TSpinbox", "TEntry"):
+            if child.winfo_class() in ("TCheckbutton", "TRadiobutton", "TSpinbox", "TEntry"):
                 child.configure(state=state)
         self.save_button.configure(state=state)
 
@@ -213,5 +214,5 @@ class SaveFlow:
         self.shell.refresh_print_state()
 
     def delivery_choice(self) -> dict:
-        """The result-delivery answer (item 3), once the receive service takes it."""
-        return {}
+        """Where the citizen receives the result: "office" or "post"."""
+        return {"result_delivery": self.result_delivery.get()}
