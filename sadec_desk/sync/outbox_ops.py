@@ -80,9 +80,11 @@ def page_file(ctx: AppContext, blob: PageBlob) -> Path:
 
 
 def named_pages(payload: dict) -> list[str]:
-    """The distinct SHA-256 names a ``dossier.pages`` payload uses, in order."""
+    """The distinct SHA-256 names a ``dossier.pages`` payload uses, in order: its pages,
+    then its result documents (services/pages/results.py), uploaded the same way."""
     shas = [page.get("sha256") for paper in payload.get("papers") or []
             for page in paper.get("pages") or []]
+    shas += [result.get("sha256") for result in payload.get("results") or []]
     return list(dict.fromkeys(s for s in shas if isinstance(s, str)))
 
 
