@@ -192,6 +192,11 @@ class PushBatch:
                     return self._refuse(op, P.REJECTED, problem)
                 # the op carries the whole page list after the change: it replaces ours
                 current["scanned_papers"] = stored_papers(payload["papers"])
+                # and the result documents the office attached (issue #15), when any
+                if payload.get("results"):
+                    current["results"] = stored_results(payload["results"])
+                else:
+                    current.pop("results", None)
             elif kind == "dossier.form":
                 problem = form_problem(payload, uuid)
                 if problem:
@@ -212,7 +217,8 @@ class PushBatch:
         papers = payload.get("papers")
         if not isinstance(papers, list):
             return _("Thiếu danh sách giấy tờ (papers).")
-        return papers_problem(papers, self.blobs)
+        return papers_problem(papers, self.blobs) or results_problem(
+            payload.get("results", []), self.blobs)
 
     def _check_received(self, payload: dict, uuid: str) -> str:
         for key in ("code", "procedure_code", "received_at", "due_at", "status"):
@@ -237,12 +243,16 @@ def _is_int(value: Any) -> bool:
 
 
 def pages_named(payload: Any) -> list[dict]:
-    """The page entries of a ``dossier.pages`` payload, whatever its shape (checked later)."""
+    """The page entries of a ``dossier.pages`` payload, whatever its shape (checked later),
+    and its result documents (each names its file the same way)."""
     papers = payload.get("papers") if isinstance(payload, dict) else None
-    return [page for paper in papers if isinstance(paper, dict)
-            and isinstance(paper.get("pages"), list)
-            for page in paper["pages"] if isinstance(page, dict)
-            and isinstance(page.get("sha256"), str)] if isinstance(papers, list) else []
+    results = payload.get("results") if isinstance(payload, dict) else None
+    pages = [page for paper in papers if isinstance(paper, dict)
+             and isinstance(paper.get("pages"), list)
+             for page in paper["pages"] if isinstance(page, dict)
+             and isinstance(page.get("sha256"), str)] if isinstance(papers, list) else []
+    return pages + ([r for r in results if isinstance(r, dict)
+                     and isinstance(r.get("sha256"), str)] if isinstance(results, list) else [])
 
 
 def papers_problem(papers: list, blobs: dict[str, int]) -> str:
@@ -269,6 +279,44 @@ def papers_problem(papers: list, blobs: dict[str, int]) -> str:
                 return _("Trang {sha}… ghi {size} byte nhưng tệp trên cổng có {length} byte."
                          ).format(sha=page["sha256"][:12], size=page["size"], length=length)
     return ""
+
+
+#: what the portal keeps of a result document (services/pages/results.py on the office)
+RESULT_FIELDS = ("sha256", "media_type", "size", "name", "result_code")
+RESULT_MEDIA_TYPES = ("image/jpeg", "image/png", "application/pdf")
+MAX_RESULTS = 20
+
+
+def results_problem(results: Any, blobs: dict[str, int]) -> str:
+    """Why a result list cannot be stored ("" when it can): optional; each result names a
+    complete blob of the right size, an image or PDF media type and a name."""
+    if not isinstance(results, list) or len(results) > MAX_RESULTS:
+        return _("Danh sách kết quả (results) phải là một danh sách, nhiều nhất {n} giấy tờ."
+                 ).format(n=MAX_RESULTS)
+    for result in results:
+        if not (isinstance(result, dict) and P.is_sha256(result.get("sha256"))
+                and result.get("media_type") in RESULT_MEDIA_TYPES
+                and _is_int(result.get("size"))
+                and isinstance(result.get("name"), str) and 0 < len(result["name"]) <= 255
+                and isinstance(result.get("result_code", ""), str)
+                and len(result.get("result_code", "")) <= 255):
+            return _("Mỗi giấy tờ kết quả cần sha256, media_type (ảnh JPEG/PNG hoặc PDF), "
+                     "size, name (1-255 ký tự) và result_code.")
+        length = blobs.get(result["sha256"])
+        if length is None:
+            return _("Cổng chưa có đủ tệp kết quả {sha}… «{name}»: máy trạm phải tải tệp lên "
+                     "(/v1/blobs) trước rồi gửi lại.").format(sha=result["sha256"][:12],
+                                                             name=result["name"])
+        if length != result["size"]:
+            return _("Kết quả {sha}… ghi {size} byte nhưng tệp trên cổng có {length} byte."
+                     ).format(sha=result["sha256"][:12], size=result["size"], length=length)
+    return ""
+
+
+def stored_results(results: list) -> list[dict]:
+    """A checked result list as the dossier JSON keeps it (only the agreed fields)."""
+    return [{"sha256": r["sha256"], "media_type": r["media_type"], "size": r["size"],
+             "name": r["name"], "result_code": r.get("result_code", "")} for r in results]
 
 
 def stored_papers(papers: list) -> list[dict]:
