@@ -266,3 +266,22 @@ def test_the_result_by_post_is_chosen_at_reception(shell, ctx):
     assert str(post.cget("state")) == "disabled"  # locked with the rest of the form
     counter.clear_button.invoke()
     assert counter.result_delivery.get() == "office"
+
+
+def test_without_an_office_printer_a_form_is_previewed_or_sent_to_the_default_printer(
+        shell, ctx, monkeypatch):
+    counter = sign_in_clerk(shell, ctx)
+    info = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
+    find(shell, counter, info.code)
+    assert str(counter.preview_button.cget("state")) == "disabled"
+    counter.print_form(info.code, "01")
+    assert shell.tasks.pump(until=lambda: counter.form_path)
+    assert str(counter.preview_button.cget("state")) == "normal"
+    counter.preview_button.invoke()
+    assert shell.tasks.pump(until=lambda: getattr(counter, "preview", None) is not None)
+    assert len(counter.preview.images) == 1 and counter.preview.images[0].width() > 100
+    counter.preview.destroy()
+    monkeypatch.setenv("CUPS_SERVER", "127.0.0.1:9")  # no scheduler there: no default printer
+    counter.default_print_button.invoke()
+    assert shell.tasks.pump(until=lambda: counter.find_message.kind == "error")
+    assert "máy in mặc định" in counter.find_message.text or "CUPS" in counter.find_message.text

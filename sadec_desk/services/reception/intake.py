@@ -34,6 +34,7 @@ from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.catalogue import active_procedure, council_fee
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reception import dossiers
 from sadec_desk.services.records import DossierInfo, PaperInfo
 
@@ -260,14 +261,14 @@ def same_day_receipts(ctx: AppContext, id_number: str, procedure_code: str) -> t
     today = ctx.now().astimezone(VN_TZ)
     start = today.replace(hour=0, minute=0, second=0, microsecond=0)
     with translated_errors():
-        return tuple(code for (code,) in Dossier.select(Dossier.code)
+        return tuple(code for (code,) in tuple_rows(Dossier.select(Dossier.code)
                      .join(Citizen, on=Dossier.citizen == Citizen.id)
                      .switch(Dossier).join(ProcedureRow, on=Dossier.procedure == ProcedureRow.id)
                      .where(Citizen.id_number == id_number, ProcedureRow.code == procedure_code,
                             Dossier.received_at >= start,
                             Dossier.received_at < start + timedelta(days=1),
                             Dossier.status.not_in([s.value for s in VOID_STATUSES]))
-                     .order_by(Dossier.id).tuples())
+                     .order_by(Dossier.id)))
 
 
 def check_before_save(ctx: AppContext, *, qr_text: str, procedure_code: str,
@@ -327,17 +328,23 @@ def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, pho
         note = _("Thiếu giấy tờ: {papers}.").format(papers=", ".join(missing))
         if missing_action == "accept":
             note += " " + _("Vẫn tiếp nhận, lý do: {reason}").format(reason=reason)
-    fields = dict(procedure_code=code, qr_text=qr, phone=_text(phone, _("Số điện thoại")),
-                  pages=parse_count(pages, _("Số trang"), 0, 10000),
-                  copies=parse_count(copies, _("Số bản sao"), 1, 1000),
-                  needs_verification=bool(needs_verification), on_time=not late,
-                  result_delivery=_text(result_delivery, _("Cách nhận kết quả")) or "office",
-                  papers=ticked if papers else None, dossier_uuid=form_id, note=note)
+    phone_text = _text(phone, _("Số điện thoại"))
+    pages_n = parse_count(pages, _("Số trang"), 0, 10000)
+    copies_n = parse_count(copies, _("Số bản sao"), 1, 1000)
+    delivery = _text(result_delivery, _("Cách nhận kết quả")) or "office"
+
+    def receive() -> DossierInfo:
+        return dossiers.receive_dossier(
+            ctx, procedure_code=code, qr_text=qr, phone=phone_text, pages=pages_n,
+            copies=copies_n, needs_verification=bool(needs_verification), on_time=not late,
+            result_delivery=delivery, papers=ticked if papers else None,
+            dossier_uuid=form_id, note=note)
+
     try:
         if not (missing and missing_action == "supplement"):
-            return dossiers.receive_dossier(ctx, **fields)
+            return receive()
         with ctx.database.atomic():  # received and sent back for the papers, or neither
-            info = dossiers.receive_dossier(ctx, **fields)
+            info = receive()
             return dossiers.advance_dossier(
                 ctx, info.code, DossierStatus.SUPPLEMENT_REQUESTED.value,
                 note=_("Cần bổ sung: {papers}").format(papers=", ".join(missing)))

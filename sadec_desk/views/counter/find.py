@@ -19,7 +19,7 @@ import ttkbootstrap as ttk
 from sadec_desk.i18n import _
 from sadec_desk.services import desk
 from sadec_desk.services.display import channel_label, dossier_lines, format_moment, sync_label
-from sadec_desk.services.documents import office_forms
+from sadec_desk.services.documents import default_print, office_forms
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.reception import dossiers, intake, search
 from sadec_desk.services.reception import papers as dossier_papers
@@ -92,6 +92,18 @@ class FindPanel:
                                            bootstyle="primary-outline", state="disabled",
                                            command=self.on_open_form)
         self.open_form_button.pack(fill="x", pady=(6, 0))
+        # no office printer set: the saved form on this computer's default printer, or
+        # its pages shown here first
+        spare = ttk.Frame(side)
+        spare.pack(fill="x", pady=(4, 0))
+        self.preview_button = ttk.Button(spare, text=_("Xem trước"), state="disabled",
+                                         bootstyle="secondary-outline",
+                                         command=self.on_preview_form)
+        self.preview_button.pack(side="left", fill="x", expand=True)
+        self.default_print_button = ttk.Button(spare, text=_("In (máy in mặc định)"),
+                                               state="disabled", bootstyle="secondary-outline",
+                                               command=self.on_print_default)
+        self.default_print_button.pack(side="left", fill="x", expand=True, padx=(4, 0))
         return tab
 
     def on_search_return(self, event):
@@ -332,6 +344,26 @@ class FindPanel:
         self.find_message.show(result.message, kind)
         self.form_path = result.path if result.path and Path(result.path).is_file() else ""
         self.open_form_button.configure(state="normal" if self.form_path else "disabled")
+        spare = "normal" if self.form_path and result.status == "saved" else "disabled"
+        for button in (self.preview_button, self.default_print_button):
+            button.configure(state=spare)
+
+    def on_print_default(self) -> None:
+        self.shell.tasks.submit(default_print.print_on_default_printer, self.ctx,
+                                self.form_path,
+                                on_done=lambda m: self.find_message.show(m, "ok"),
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def on_preview_form(self) -> None:
+        title = Path(self.form_path).name
+        self.shell.tasks.submit(default_print.preview_pages, self.ctx, self.form_path,
+                                on_done=lambda pages: self.show_preview(title, pages),
+                                on_error=lambda m: self.find_message.show(m, "error"))
+
+    def show_preview(self, title: str, pages: list[bytes]) -> None:
+        from sadec_desk.views.pdf_preview import PdfPreview
+
+        self.preview = PdfPreview(self, title=title, pages=pages)
 
     def on_open_form(self) -> None:
         if self.form_path:
