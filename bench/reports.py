@@ -118,6 +118,8 @@ def main() -> int:
     parser.add_argument("--backup-mb", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--receipts", type=int, default=2000)
+    parser.add_argument("--summary-only", action="store_true",
+                        help="stop after the summary and overdue reports (no PDFs, no backup)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="sadec-bench-reports-"))
@@ -195,6 +197,8 @@ def main() -> int:
         late = build.overdue_report(ctx)
         print(f"overdue_report over the year: {time.perf_counter() - t0:.3f} s "
               f"({len(late.overdue)} overdue, {len(late.due_soon)} due soon)")
+        if args.summary_only:
+            return 0
 
         # --- PDFs
         t0 = time.perf_counter()

@@ -141,7 +141,9 @@ class Dossier(BaseModel):
     events: ModelSelect[DossierEvent]
 
     class Meta:
-        indexes = ((("status", "received_at"), False),)
+        # (status, due_at): the reports count unfinished dossiers past or near their due
+        # time from the index alone
+        indexes = ((("status", "received_at"), False), (("status", "due_at"), False))
 
 
 class DossierEvent(BaseModel):

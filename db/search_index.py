@@ -149,6 +149,8 @@ def upgrade(database: peewee.Database,
                           ("dossier", "finished_at")):
         database.execute_sql(
             f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table} ({column})")
+    database.execute_sql("CREATE INDEX IF NOT EXISTS dossier_status_due_at ON dossier "
+                         "(status, due_at)")
     # the reports' rescheduled dossiers (db/models.py declares the same partial index)
     database.execute_sql("CREATE INDEX IF NOT EXISTS dossier_event_rescheduled ON "
                          "dossier_event (dossier_id) WHERE kind = 'rescheduled'")

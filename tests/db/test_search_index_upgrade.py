@@ -24,7 +24,8 @@ def _as_before_step_4(db) -> None:
     else:
         db.execute_sql(f"DROP INDEX {search_index.TRGM_INDEX}")
     for index in ("citizen_folded_name", "citizen_old_id_number", "citizen_phone",
-                  "dossier_phone", "dossier_finished_at", "dossier_event_rescheduled"):
+                  "dossier_phone", "dossier_finished_at", "dossier_event_rescheduled",
+                  "dossier_status_due_at"):
         db.execute_sql(f"DROP INDEX {index}")
     db.execute_sql("ALTER TABLE citizen DROP COLUMN folded_name")
 
