@@ -139,7 +139,8 @@ def fill(ctx, total: int, seed_count: int, rng: random.Random) -> None:
             local_day = (received + timedelta(hours=7)).strftime("%y%m%d")
             per_day[local_day] = per_day.get(local_day, 0) + 1
             values = dict(zip(d_cols, d_base, strict=True))
-            values.update(uuid=f"bench-{n:08d}", code=f"{agency}-{local_day}-{per_day[local_day]:04d}",
+            code = f"{agency}-{local_day}-{per_day[local_day]:04d}"
+            values.update(uuid=f"bench-{n:08d}", code=code,
                           citizen_id=first_citizen + rng.randrange(citizens),
                           received_at=as_db(received), due_at=as_db(received + timedelta(days=3)),
                           finished_at=as_db(received + timedelta(days=2)),
@@ -159,7 +160,7 @@ def fill(ctx, total: int, seed_count: int, rng: random.Random) -> None:
 
 def name_queries(db, count: int, rng: random.Random) -> list[str]:
     names = [r[0] for r in db.execute_sql(
-        "SELECT folded_name FROM citizen WHERE id % 97 = 3 LIMIT 20000").fetchall()]
+        "SELECT folded_name FROM citizen WHERE MOD(id, 97) = 3 LIMIT 20000").fetchall()]
     queries = []
     for _ in range(count):
         words = rng.choice(names).split()
@@ -215,13 +216,13 @@ def measure(ctx, label: str, total: int, args, rng: random.Random) -> bool:
           f"(median), p99 {ms(times, 0.99):.1f} ms, max {1000 * max(times):.1f} ms; LIKE over "
           f"{len(like_queries)} of them, p95 {ms(like_times, 0.95):.1f} ms")
     ids = [r[0] for r in db.execute_sql(
-        "SELECT id_number FROM citizen WHERE id % 101 = 7 LIMIT ?".replace("?", db.param),
+        "SELECT id_number FROM citizen WHERE MOD(id, 101) = 7 LIMIT ?".replace("?", db.param),
         (args.queries,)).fetchall()]
     id_times, _found = timed(lambda q: search.find_dossiers(ctx, q), ids)
     print(f"[{label}] find by ID number over {total} dossiers: median {ms(id_times):.1f} ms "
           f"p95 {ms(id_times, 0.95):.1f} ms")
     codes_list = [r[0] for r in db.execute_sql(
-        "SELECT code FROM dossier WHERE id % 1009 = 5 LIMIT ?".replace("?", db.param),
+        "SELECT code FROM dossier WHERE MOD(id, 1009) = 5 LIMIT ?".replace("?", db.param),
         (args.queries,)).fetchall()]
     code_times, code_found = timed(lambda q: search.find_dossiers(ctx, q), codes_list)
     assert all(len(f) == 1 for f in code_found)
