@@ -253,9 +253,17 @@ def run(out: Path) -> int:
     settle()
     tasks.pump(until=lambda: bool(counter.quote_label.cget("text")))
     grab(win, out / "04-quay-tiep-nhan.png")
+    # papers start unticked: saved as it is, the counter asks first (#17 item 1)
+    counter.on_save()
+    tasks.pump(until=lambda: counter.dialog is not None, timeout=20)
+    settle()
+    grab(win, out / "25-quay-thieu-giay-to.png")
+    counter.dialog.choose(counter.dialog.choices[0])
+    for _paper, var in counter.paper_vars:
+        var.set(True)
     counter.on_save()
     tasks.pump(until=lambda: "in phiếu hẹn." in counter.receive_message.text
-               or "chưa in" in counter.receive_message.text, timeout=20)
+               or "Chưa in" in counter.receive_message.text, timeout=20)
     shell.on_print_state(print_state(as_machine(ctx), check_printer=False, last=None))
     shell.status.show_sync(sync_status(as_machine(ctx)))  # as the sync worker does
     settle()
@@ -272,9 +280,10 @@ def run(out: Path) -> int:
     counter.on_clear_form()
     counter.on_manual_entry()
     for key, value in (("id_number", "087099001234"), ("full_name", "Trần Văn Đức"),
-                       ("date_of_birth", "31/02/1999"), ("gender", "Nam"),
+                       ("date_of_birth", "31/02/1999"),
                        ("address", "Phường 1, Sa Đéc, Đồng Tháp")):
         counter.citizen_entries[key].insert(0, value)
+    counter.on_gender("Nam")  # the Nam / Nữ buttons
     settle()
     grab(win, out / "10-quay-nhap-tay.png")
     counter.on_clear_form()
