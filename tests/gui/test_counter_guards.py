@@ -33,6 +33,7 @@ def test_after_a_save_the_form_is_locked_and_f10_makes_no_second_dossier(shell, 
     counter = sign_in_clerk(shell, ctx)
     scan_and_choose(shell, counter)
     tick_papers(counter)
+    type_text(counter.phone, "0912345678")
     # a double press 80 ms apart
     shell.window.event_generate("<KeyPress>", keysym="F10", time=10_000)
     shell.window.event_generate("<KeyPress>", keysym="F10", time=10_080)
@@ -57,6 +58,7 @@ def test_after_a_save_the_form_is_locked_and_f10_makes_no_second_dossier(shell, 
     assert counter.procedure_box.get() == "" and counter.paper_vars == []
     assert counter.citizen_entries["full_name"].get() == "" and counter.result_label.cget(
         "text") == ""
+    assert (counter.phone.get(), counter.pages.get(), counter.copies.get()) == ("", "0", "1")
     assert str(counter.procedure_box.cget("state")) == "normal"
 
 

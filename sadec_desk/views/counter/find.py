@@ -88,22 +88,19 @@ class FindPanel:
         # the PDF last saved (a form Mẫu 01-05, the declaration, the pages): opened in
         # the PDF viewer on request
         self.form_path = ""
-        self.open_form_button = ttk.Button(side, text=_("Mở tệp PDF vừa lưu"),
-                                           bootstyle="primary-outline", state="disabled",
-                                           command=self.on_open_form)
-        self.open_form_button.pack(fill="x", pady=(6, 0))
-        # no office printer set: the saved form on this computer's default printer, or
-        # its pages shown here first
-        spare = ttk.Frame(side)
-        spare.pack(fill="x", pady=(4, 0))
-        self.preview_button = ttk.Button(spare, text=_("Xem trước"), state="disabled",
-                                         bootstyle="secondary-outline",
-                                         command=self.on_preview_form)
-        self.preview_button.pack(side="left", fill="x", expand=True)
-        self.default_print_button = ttk.Button(spare, text=_("In (máy in mặc định)"),
-                                               state="disabled", bootstyle="secondary-outline",
-                                               command=self.on_print_default)
-        self.default_print_button.pack(side="left", fill="x", expand=True, padx=(4, 0))
+        # no office printer set: the saved form also on this computer's default printer,
+        # or its pages shown here first; one row, so that the side fits 1366x740
+        files = ttk.Frame(side)
+        files.pack(fill="x", pady=(6, 0))
+        files.columnconfigure((0, 1, 2), weight=1)
+        for column, (name, label, command) in enumerate((
+                ("open_form_button", _("Mở tệp PDF"), self.on_open_form),
+                ("preview_button", _("Xem trước"), self.on_preview_form),
+                ("default_print_button", _("In mặc định"), self.on_print_default))):
+            button = ttk.Button(files, text=label, state="disabled", command=command, width=1,
+                                bootstyle="primary-outline")
+            button.grid(row=0, column=column, sticky="we", padx=(0 if column == 0 else 4, 0))
+            setattr(self, name, button)
         return tab
 
     def on_search_return(self, event):

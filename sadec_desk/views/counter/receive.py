@@ -74,7 +74,7 @@ class ReceiveForm:
             if key == "gender":  # typed entry: Nam / Nữ buttons, never free text
                 holder = ttk.Frame(tab)
                 holder.grid(row=r, column=c + 1, sticky="we", pady=3, padx=(0, 12))
-                for value in (_("Nam"), _("Nữ")):
+                for value in (_("Nữ"), _("Nam")):  # packed from the right: Nam, Nữ
                     button = ttk.Button(holder, text=value, width=5, state="disabled",
                                         bootstyle="secondary-outline",
                                         command=lambda v=value: self.on_gender(v))

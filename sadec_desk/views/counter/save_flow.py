@@ -35,8 +35,8 @@ class SaveFlow:
         self.form_id = str(uuid.uuid4())
         self.locked = False
         self.saved = None
+        self.set_form_state("normal")  # first: a disabled entry ignores being cleared
         self.clear_inputs()
-        self.set_form_state("normal")
         self.clear_button.configure(text=_("Làm mới biểu mẫu"), bootstyle="info-outline")
 
     def on_clear_form(self) -> None:
