@@ -40,8 +40,12 @@ class AskDialog(tk.Toplevel):
         self.resizable(False, False)
         self.choices = choices
         self.message = message
+        # a visible edge and the title inside: without a window manager's frame (or with
+        # a thin one) the question must not melt into the screen behind it
+        self.configure(borderwidth=2, relief="solid")
         body = ttk.Frame(self, padding=16)
         body.pack(fill="both", expand=True)
+        ttk.Label(body, text=title, font=font(12, "bold")).pack(anchor="w", pady=(0, 8))
         ttk.Label(body, text=message, font=font(11), wraplength=520, justify="left"
                   ).pack(anchor="w")
         self.reason = None
