@@ -403,18 +403,25 @@ def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
         dossier = _locked(ctx, reference)
         current = DossierStatus(dossier.status)
         check_transition(current, target)
-        now = ctx.now()
-        changes = {Dossier.status: target.value, Dossier.updated_at: now,
-                   Dossier.sync_state: "pending"}
-        if target in FINISHED_STATUSES and dossier.finished_at is None:
-            changes[Dossier.finished_at] = now
-        Dossier.update(changes).where(Dossier.id == dossier.id).execute()
-        append_event(ctx.database, dossier=dossier.id, at=now, actor=actor, kind="status",
-                     from_status=current.value, to_status=target.value, note=note)
-        queue_change(ctx, dossier.uuid, "dossier.status",
-                     {"uuid": dossier.uuid, "code": dossier.code, "from_status": current.value,
-                      "to_status": target.value, "at": now, "actor": actor, "note": note})
+        _record_status(ctx, dossier, current, target, note, actor)
     return get_dossier(ctx, dossier.uuid)
+
+
+def _record_status(ctx: AppContext, dossier: Dossier, current: DossierStatus,
+                   target: DossierStatus, note: str, actor: str) -> None:
+    """The row, its event and its outbox op of one status change (in the caller's
+    transaction)."""
+    now = ctx.now()
+    changes = {Dossier.status: target.value, Dossier.updated_at: now,
+               Dossier.sync_state: "pending"}
+    if target in FINISHED_STATUSES and dossier.finished_at is None:
+        changes[Dossier.finished_at] = now
+    Dossier.update(changes).where(Dossier.id == dossier.id).execute()
+    append_event(ctx.database, dossier=dossier.id, at=now, actor=actor, kind="status",
+                 from_status=current.value, to_status=target.value, note=note)
+    queue_change(ctx, dossier.uuid, "dossier.status",
+                 {"uuid": dossier.uuid, "code": dossier.code, "from_status": current.value,
+                  "to_status": target.value, "at": now, "actor": actor, "note": note})
 
 
 def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reason: str,
@@ -491,14 +498,6 @@ def void_dossier(ctx: AppContext, reference: str, reason: str) -> DossierInfo:
         problem = _void_problem(ctx, dossier)
         if problem:
             raise PermissionDenied(problem)
-        now, actor = ctx.now(), ctx.clerk
-        Dossier.update({Dossier.status: target.value, Dossier.updated_at: now,
-                        Dossier.finished_at: now, Dossier.sync_state: "pending"}
-                       ).where(Dossier.id == dossier.id).execute()
-        append_event(ctx.database, dossier=dossier.id, at=now, actor=actor, kind="status",
-                     from_status=current.value, to_status=target.value, note=reason)
         # the portal takes it as any other status change (sync/protocol.py STATUSES)
-        queue_change(ctx, dossier.uuid, "dossier.status",
-                     {"uuid": dossier.uuid, "code": dossier.code, "from_status": current.value,
-                      "to_status": target.value, "at": now, "actor": actor, "note": reason})
+        _record_status(ctx, dossier, current, target, reason, ctx.clerk)
     return get_dossier(ctx, dossier.uuid)
