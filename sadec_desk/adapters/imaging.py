@@ -16,6 +16,7 @@ Pillow/libjpeg versions, which only costs a second copy of a page.
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -113,16 +114,26 @@ def to_grey(image: Image.Image) -> Image.Image:
         image = image.convert("RGBA")
         white = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, image)
+    if image.mode == "L":
+        return image  # already what is needed: no copy of a 9-megapixel page
     return image.convert("L")
 
 
-def _small(image: Image.Image, side: int = ANALYSIS_SIDE) -> tuple[np.ndarray, float]:
-    """A reduced copy as an array and its scale (small / full)."""
-    scale = min(1.0, side / max(image.size))
-    if scale < 1.0:
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(size, Image.Resampling.BOX)
-    return np.asarray(image, dtype=np.uint8), scale
+def _analysis_copy(image: Image.Image, side: int = ANALYSIS_SIDE
+                   ) -> tuple[np.ndarray, float, float]:
+    """A reduced copy (long side about ``side``) as an array, and its scale per axis
+    (small / full). An integer ``reduce`` does most of the shrinking: it reads every
+    pixel once, unlike a BOX resize to an arbitrary size of the whole page."""
+    small = image
+    factor = max(image.size) // side
+    if factor > 1:
+        small = image.reduce(factor)
+    if max(small.size) > side:
+        scale = side / max(small.size)
+        small = small.resize((max(1, round(small.width * scale)),
+                              max(1, round(small.height * scale))), Image.Resampling.BOX)
+    return (np.asarray(small, dtype=np.uint8), small.width / image.width,
+            small.height / image.height)
 
 
 def _paper_threshold(pixels: np.ndarray) -> int:
@@ -139,29 +150,26 @@ def _paper_threshold(pixels: np.ndarray) -> int:
     return int(np.argmax(between))
 
 
-def crop_dark_border(image: Image.Image) -> Image.Image:
-    """Cut off the dark band a flatbed scan or a photo on a desk shows around the paper.
+def _dark_border_box(pixels: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The paper inside the dark band a flatbed scan or a photo on a desk shows around
+    it, as (left, top, right, bottom) in ``pixels``; None when there is nothing to cut.
 
     Edge rows/columns where most pixels are dark are outside the paper; they are trimmed
     from each side inwards until a row/column is mostly paper.
     """
-    pixels, scale = _small(image)
     if pixels.mean() < 60:  # a dark picture, not a paper on a dark bed: leave it
-        return image
+        return None
     dark = pixels < min(_paper_threshold(pixels), 110)
     rows, cols = dark.mean(axis=1), dark.mean(axis=0)
     top, bottom = _trim(rows, 0.6), len(rows) - _trim(rows[::-1], 0.6)
     left, right = _trim(cols, 0.6), len(cols) - _trim(cols[::-1], 0.6)
     if bottom - top < len(rows) * 0.3 or right - left < len(cols) * 0.3:
-        return image  # what would remain is not a page
+        return None  # what would remain is not a page
     if (top, bottom, left, right) == (0, len(rows), 0, len(cols)):
-        return image
+        return None
     # one more analysis pixel on each side: the paper's edge pixels mix with the bed
-    box = (min(image.width, round((left + (left > 0)) / scale)),
-           min(image.height, round((top + (top > 0)) / scale)),
-           max(0, round((right - (right < len(cols))) / scale)),
-           max(0, round((bottom - (bottom < len(rows))) / scale)))
-    return image.crop(box)
+    return (left + (left > 0), top + (top > 0), right - (right < len(cols)),
+            bottom - (bottom < len(rows)))
 
 
 def _trim(profile: np.ndarray, limit: float) -> int:
@@ -172,57 +180,61 @@ def _trim(profile: np.ndarray, limit: float) -> int:
     return int(np.argmin(above))
 
 
-def crop_blank_margin(image: Image.Image, *, keep: float = 0.03) -> Image.Image:
-    """Trim white margin down to ``keep`` × the long side around the ink."""
-    pixels, scale = _small(image)
+def _ink_box(pixels: np.ndarray, *, keep: float = 0.03
+             ) -> tuple[float, float, float, float] | None:
+    """The ink with a margin of ``keep`` × the long side around it, as (left, top, right,
+    bottom) in ``pixels``; None for a blank page (it stays as it is)."""
     threshold = min(_paper_threshold(pixels), 200)
     ink = pixels < threshold
     # an isolated speck of dust is not content: a row/column needs a few ink pixels
     rows = np.flatnonzero(ink.sum(axis=1) >= 2)
     cols = np.flatnonzero(ink.sum(axis=0) >= 2)
     if len(rows) == 0 or len(cols) == 0:
-        return image  # a blank page stays as it is
+        return None
     margin = keep * max(pixels.shape)
-    top = max(0, rows[0] - margin)
-    bottom = min(pixels.shape[0], rows[-1] + 1 + margin)
-    left = max(0, cols[0] - margin)
-    right = min(pixels.shape[1], cols[-1] + 1 + margin)
-    box = (int(left / scale), int(top / scale),
-           min(image.width, int(np.ceil(right / scale))),
-           min(image.height, int(np.ceil(bottom / scale))))
-    if box == (0, 0, image.width, image.height):
-        return image
-    return image.crop(box)
-
-
-def _profile_score(ink: Image.Image, angle: float) -> float:
-    rotated = ink.rotate(angle, resample=Image.Resampling.NEAREST, expand=False, fillcolor=0)
-    rows = np.asarray(rotated, dtype=np.float32).sum(axis=1)
-    return float(np.square(np.diff(rows)).sum())
+    return (max(0.0, cols[0] - margin), max(0.0, rows[0] - margin),
+            min(float(pixels.shape[1]), cols[-1] + 1 + margin),
+            min(float(pixels.shape[0]), rows[-1] + 1 + margin))
 
 
 def find_skew(image: Image.Image) -> float:
-    """The angle (degrees, counter-clockwise) that makes the text lines horizontal.
+    """The angle (degrees, counter-clockwise) that makes the text lines horizontal; see
+    :func:`_skew_of`, run on a reduced copy of ``image``."""
+    return _skew_of(_analysis_copy(image)[0])
 
-    Projection profiles: rotating the ink to the right angle makes the row sums jump
-    sharply between text lines and gaps; searched over ±MAX_SKEW_DEGREES in 0.5° steps,
-    then 0.1° around the best. Measured: ~0.1-0.3 s for the search on this 2-core test
-    machine. Returns 0.0 when nothing is clearly better than level.
+
+def _skew_of(pixels: np.ndarray) -> float:
+    """The skew of the text lines of a reduced page copy (long side ~ANALYSIS_SIDE).
+
+    Projection profiles: turning the ink by the right angle makes the row sums jump
+    sharply between text lines and gaps. The profile at an angle is a histogram of the
+    ink pixels' turned row positions (no image is rotated), searched over
+    ±MAX_SKEW_DEGREES in 0.5° steps, then 0.1° around the best. Returns 0.0 when nothing
+    is clearly better than level.
     """
-    pixels, _scale = _small(image)
     threshold = min(_paper_threshold(pixels), 200)
-    ink_share = float((pixels < threshold).mean())
+    ink = pixels < threshold
+    ink_share = float(ink.mean())
     if not 0.002 < ink_share < 0.5:
         return 0.0  # a blank page or a photo: no text lines to level
-    ink = Image.fromarray(np.where(pixels < threshold, 255, 0).astype(np.uint8), "L")
-    level = _profile_score(ink, 0.0)
-    # the coarse pass on a half-size copy (a quarter of the pixels), the fine one on all
-    half = ink.reduce(2)
+    height, width = pixels.shape
+    ys, xs = np.nonzero(ink)
+    dx = xs.astype(np.float32) - (width - 1) / 2
+    dy = ys.astype(np.float32) - (height - 1) / 2
+
+    def score(angle: float) -> float:
+        turn = math.radians(angle)
+        rows = np.floor(dy * math.cos(turn) - dx * math.sin(turn) + height / 2)
+        rows = rows[(rows >= 0) & (rows < height)].astype(np.intp)
+        profile = np.bincount(rows, minlength=height).astype(np.float64)
+        return float(np.square(np.diff(profile)).sum())
+
+    level = score(0.0)
     coarse = [i * 0.5 for i in range(-int(MAX_SKEW_DEGREES * 2), int(MAX_SKEW_DEGREES * 2) + 1)]
-    best = max(coarse, key=lambda a: (_profile_score(half, a), -abs(a)))
+    best = max(coarse, key=lambda a: (score(a), -abs(a)))
     fine = [round(best + i * 0.1, 1) for i in range(-4, 5)]
-    best = max(fine, key=lambda a: (_profile_score(ink, a), -abs(a)))
-    if abs(best) < MIN_SKEW_DEGREES or _profile_score(ink, best) < level * 1.15:
+    best = max(fine, key=lambda a: (score(a), -abs(a)))
+    if abs(best) < MIN_SKEW_DEGREES or score(best) < level * 1.15:
         return 0.0
     return best
 
@@ -253,23 +265,15 @@ def normalise_page(data: bytes, *, max_long_side: int = DEFAULT_MAX_LONG_SIDE,
     that is not a usable image."""
     image = open_image(data, long_side=max_long_side)
     try:
-        image = ImageOps.exif_transpose(image)
+        ImageOps.exif_transpose(image, in_place=True)
     except (OSError, ValueError, SyntaxError):
         pass  # a broken EXIF block: keep the picture as it is
     grey = to_grey(image)
-    # work on at most twice the final size: the analysis and the rotation stay cheap
+    # work on at most twice the final size: the analysis and the resampling stay cheap
     if max(grey.size) > 2 * max_long_side:
         factor = max(grey.size) // max_long_side
         grey = grey.reduce(factor)
-    grey = crop_dark_border(grey)
-    grey = _fit(grey, max_long_side)  # before rotating: fewer pixels to turn
-    if deskew:
-        angle = find_skew(grey)
-        if angle:
-            grey = grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True,
-                               fillcolor=255)
-    grey = crop_blank_margin(grey)
-    grey = _fit(grey, max_long_side)
+    grey = _straighten_and_crop(grey, max_long_side, deskew=deskew)
     if _is_bilevel(grey):
         png = _encode_png(grey.point(lambda v: 255 if v >= 128 else 0).convert("1"))
         if len(png) <= max_bytes:
@@ -285,6 +289,70 @@ def normalise_page(data: bytes, *, max_long_side: int = DEFAULT_MAX_LONG_SIDE,
             # a bound this small is a setting error; the smallest readable page it is
             return NormalisedPage(jpeg, "image/jpeg", grey.width, grey.height)
         grey = _fit(grey, int(max(grey.size) * 0.8))
+
+
+def _straighten_and_crop(grey: Image.Image, max_long_side: int, *, deskew: bool
+                         ) -> Image.Image:
+    """The page cut out of the scanner bed, levelled, its blank margin trimmed and fitted
+    into ``max_long_side``.
+
+    Every decision is taken on one reduced copy (dark border, skew, ink box); the full
+    pixels are then resampled once, straight to the output: a resize of just the region
+    that ends up on the page, and for a skewed page one rotation at the output scale.
+    """
+    small, scale_x, scale_y = _analysis_copy(grey)
+    border = _dark_border_box(small)
+    if border is None:
+        border = (0, 0, small.shape[1], small.shape[0])
+        crop = (0, 0, grey.width, grey.height)
+    else:
+        crop = (min(grey.width, round(border[0] / scale_x)),
+                min(grey.height, round(border[1] / scale_y)),
+                max(0, round(border[2] / scale_x)), max(0, round(border[3] / scale_y)))
+    page = small[border[1]:border[3], border[0]:border[2]]
+    crop_w, crop_h = crop[2] - crop[0], crop[3] - crop[1]
+    angle = _skew_of(page) if deskew else 0.0
+    turned = page
+    if angle:
+        turned = np.asarray(Image.fromarray(page, "L").rotate(
+            angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255))
+    ink = _ink_box(turned) or (0.0, 0.0, float(turned.shape[1]), float(turned.shape[0]))
+    # the kept region in full-resolution pixels, relative to the centre of the turned page
+    per_x, per_y = page.shape[1] / crop_w, page.shape[0] / crop_h
+    left = (ink[0] - turned.shape[1] / 2) / per_x
+    top = (ink[1] - turned.shape[0] / 2) / per_y
+    right = (ink[2] - turned.shape[1] / 2) / per_x
+    bottom = (ink[3] - turned.shape[0] / 2) / per_y
+    zoom = min(1.0, max_long_side / max(crop_w, crop_h))
+    zoom = min(zoom, max_long_side / max((right - left), (bottom - top)))
+    size = (max(1, round((right - left) * zoom)), max(1, round((bottom - top) * zoom)))
+    centre_x, centre_y = (crop[0] + crop[2]) / 2, (crop[1] + crop[3]) / 2
+    if not angle:
+        box = (max(crop[0], centre_x + left), max(crop[1], centre_y + top),
+               min(crop[2], centre_x + right), min(crop[3], centre_y + bottom))
+        if zoom == 1.0:
+            return grey.crop(tuple(round(v) for v in box))
+        return grey.resize(size, Image.Resampling.LANCZOS, box=box)
+    return _turned_region(grey, crop, angle, (left, top, right, bottom), size)
+
+
+def _turned_region(grey: Image.Image, crop: tuple[int, int, int, int], angle: float,
+                   region: tuple[float, float, float, float], size: tuple[int, int]
+                   ) -> Image.Image:
+    """``region`` (relative to the centre of ``crop`` turned by ``angle`` degrees
+    counter-clockwise) of ``grey``, at ``size``: what rotating the cropped page with
+    Pillow (expand=True) and cutting the region out of it would give, white outside the
+    page, in one resampling pass that computes only the kept pixels."""
+    theta = -math.radians(angle)  # as Pillow's rotate(): output -> input coordinates
+    cos, sin = math.cos(theta), math.sin(theta)
+    left, top, right, bottom = region
+    step_x, step_y = (right - left) / size[0], (bottom - top) / size[1]
+    centre_x, centre_y = (crop[0] + crop[2]) / 2 - crop[0], (crop[1] + crop[3]) / 2 - crop[1]
+    matrix = (cos * step_x, sin * step_y, centre_x + cos * left + sin * top,
+              -sin * step_x, cos * step_y, centre_y - sin * left + cos * top)
+    page = grey if crop == (0, 0, grey.width, grey.height) else grey.crop(crop)
+    return page.transform(size, Image.Transform.AFFINE, matrix, resample=Image.Resampling.BICUBIC,
+                          fillcolor=255)
 
 
 def _fit(image: Image.Image, long_side: int) -> Image.Image:

@@ -162,3 +162,91 @@ def test_thumbnail_is_a_small_png():
     page = imaging.normalise_page(encode(text_page()))
     thumb = Image.open(io.BytesIO(imaging.thumbnail_png(page.data, 120)))
     assert thumb.format == "PNG" and max(thumb.size) == 120
+
+
+# --- the faster pipeline (issue #16.5) gives the pages the old one gave -------------------
+# page_reference.reference_normalise_page is the algorithm as it was before the pipeline
+# was made to decide everything on one reduced copy and resample the page once.
+
+
+def _coarse_difference(new: Image.Image, old: Image.Image) -> float:
+    """Mean grey difference of the two pages at 1/8 scale, once aligned: the two
+    pipelines place the margin box from copies of different resolution, so the pages may
+    be offset by a few pixels; what is compared is the content, not that offset. The
+    offset (up to 12 px each way) is the one that best matches the row and column
+    profiles."""
+    a = np.asarray(new.convert("L"), dtype=np.float32)
+    b = np.asarray(old.convert("L"), dtype=np.float32)
+
+    def offset(pa: np.ndarray, pb: np.ndarray) -> int:
+        n = min(len(pa), len(pb)) - 24
+        return min(range(-12, 13), key=lambda d: float(np.abs(pa[12:12 + n]
+                                                               - pb[12 + d:12 + d + n]).mean()))
+
+    dy = offset(a.mean(axis=1), b.mean(axis=1))
+    dx = offset(a.mean(axis=0), b.mean(axis=0))
+    h, w = min(a.shape[0], b.shape[0]) - 24, min(a.shape[1], b.shape[1]) - 24
+    a, b = a[12:12 + h, 12:12 + w], b[12 + dy:12 + dy + h, 12 + dx:12 + dx + w]
+    h, w = h // 8 * 8, w // 8 * 8
+    a = a[:h, :w].reshape(h // 8, 8, w // 8, 8).mean(axis=(1, 3))
+    b = b[:h, :w].reshape(h // 8, 8, w // 8, 8).mean(axis=(1, 3))
+    return float(np.abs(a - b).mean())
+
+
+def _sharpness(image: Image.Image) -> float:
+    pixels = np.asarray(image.convert("L"), dtype=np.float32)
+    return float(np.abs(np.diff(pixels, axis=1)).mean() + np.abs(np.diff(pixels, axis=0)).mean())
+
+
+def _phone_photo() -> bytes:
+    upright = text_page(1500, 2120, lines=28, label="TRÊN CÙNG")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    return encode(askew(upright, -2.0).rotate(90, expand=True).convert("RGB"), "JPEG",
+                  quality=90, exif=exif.tobytes())
+
+
+QUALITY_SAMPLES = {
+    "A4 300 dpi on the scanner bed, 1.4° askew (PNG)":
+        lambda: encode(on_scanner_bed(askew(text_page(2320, 3280, lines=40), 1.4), border=80)),
+    "150 dpi, 3° askew the other way (PNG)":
+        lambda: encode(on_scanner_bed(askew(text_page(), -3.0), border=60)),
+    "4.6° askew, near the search limit (PNG)":
+        lambda: encode(askew(text_page(), 4.6)),
+    "level page (RGB JPEG)": lambda: encode(text_page().convert("RGB"), "JPEG", quality=92),
+    "phone photo turned by EXIF, 2° askew (JPEG)": _phone_photo,
+    "black-and-white text (bilevel PNG)":
+        lambda: encode(text_page(paper=255, ink=0).point(lambda v: 255 if v > 128 else 0)),
+}
+
+
+@pytest.mark.parametrize("name", list(QUALITY_SAMPLES))
+def test_the_fast_pipeline_gives_the_page_the_old_one_gave(name):
+    from page_reference import reference_normalise_page
+
+    data = QUALITY_SAMPLES[name]()
+    new, old = imaging.normalise_page(data), reference_normalise_page(data)
+    assert new.media_type == old.media_type
+    new_image, old_image = decode(new), decode(old)
+    assert new_image.mode == old_image.mode
+    # same size within a few pixels (the margin is placed from a 700-pixel copy)
+    assert abs(new.width - old.width) <= max(6, old.width // 100)
+    assert abs(new.height - old.height) <= max(6, old.height // 100)
+    # as level as the old page, measured independently of find_skew
+    new_angle, old_angle = _text_line_angle(new_image), _text_line_angle(old_image)
+    assert abs(new_angle) <= 0.3 and abs(new_angle - old_angle) <= 0.2
+    # the same content, and not blurrier
+    assert _coarse_difference(new_image, old_image) <= 6.0
+    assert _sharpness(new_image) >= 0.93 * _sharpness(old_image)
+
+
+def test_the_page_comparison_tells_a_different_page_apart():
+    """The tolerance above is not so loose that a page left askew would pass."""
+    from page_reference import reference_normalise_page
+
+    data = QUALITY_SAMPLES["150 dpi, 3° askew the other way (PNG)"]()
+    levelled = decode(reference_normalise_page(data))
+    left_askew = decode(reference_normalise_page(data, deskew=False))
+    assert _coarse_difference(left_askew, levelled) > 12.0
+    other_page = decode(reference_normalise_page(encode(askew(text_page(lines=12), -3.0))))
+    assert _coarse_difference(other_page, levelled) > 12.0
