@@ -218,9 +218,28 @@ def test_cjk_from_first_decoder_gives_the_other_decoder_its_turn(monkeypatch):
 
     monkeypatch.setitem(qr_image._READERS, ZXING, mojibake_zxing)
 
-    qr = decode_first(qr_samples.render_qr("Trần Văn Đức"))
+    (qr,) = decode_qr_image(qr_samples.render_qr("Trần Văn Đức"), decoders=(ZXING, PYZBAR))
 
     assert (qr.text, qr.decoder) == ("Trần Văn Đức", PYZBAR)
+
+
+@needs_pyzbar
+def test_cjk_from_zxing_gives_zbar_its_turn_in_the_fast_pipeline(monkeypatch):
+    image = qr_samples.render_qr("Trần Văn Đức")
+    mojibake = "Tr蘯ｧn Vﾄハ ﾄ雪ｻｩc"
+    calls = []
+
+    def mojibake_zxing(grey, *, downscale=True):
+        # located (the whole picture) and "read" with a failed charset guess
+        calls.append(grey.shape)
+        return [(mojibake, mojibake.encode(), (0, 0, grey.shape[1] - 1, grey.shape[0] - 1))]
+
+    monkeypatch.setattr(qr_image, "_scan_zxing", mojibake_zxing)
+
+    (qr,) = decode_qr_image(image)
+
+    assert (qr.text, qr.decoder) == ("Trần Văn Đức", PYZBAR)
+    assert len(calls) > 3  # the whole-frame passes and the region's before ZBar
 
 
 def test_receipt_code_decodes():
@@ -423,3 +442,31 @@ def test_missing_libzbar_is_logged_at_debug_level(monkeypatch, caplog):
     assert any(
         r.levelno == logging.DEBUG and "zxing-cpp only" in r.getMessage() for r in caplog.records
     )
+
+
+# ------------------------------------------------------------ fast pipeline
+
+
+def test_a_frame_with_no_finder_pattern_stops_after_the_whole_frame_passes(monkeypatch):
+    frame = qr_samples.make_sample("desk", 3, blank=True).image
+    scans, zbar = [], []
+    real_scan, real_read = qr_image._scan_zxing, qr_image.read_with
+    monkeypatch.setattr(qr_image, "_scan_zxing",
+                        lambda image, **kw: scans.append(image.shape) or real_scan(image, **kw))
+    monkeypatch.setattr(qr_image, "read_with",
+                        lambda *a, **kw: zbar.append(a[0]) or real_read(*a, **kw))
+
+    assert decode_qr_image(frame) == []
+    # grey, stretch, local contrast, 2× upscale: nothing located, so no region stage
+    # and no ZBar pass
+    assert len(scans) == len(qr_image.WHOLE_FRAME_STAGES)
+    assert zbar == []
+
+
+def test_a_code_too_small_to_read_as_it_is_is_read_by_zxing_after_upscaling():
+    frame = _small(CARD, 1.3)  # ~1.3 px per module
+    assert decode_qr_image(frame, max_stages=1) == []
+
+    (qr,) = decode_qr_image(frame)
+
+    assert (qr.text, qr.decoder, qr.stage) == (CARD, ZXING, "upscale2x")
