@@ -18,9 +18,11 @@ from sadec_desk.db.migrations import migrate
 from sadec_desk.errors import DatabaseError
 from sadec_desk.files import make_private, private_dir
 from sadec_desk.i18n import _, set_language
+from sadec_desk.services.access import as_machine
 from sadec_desk.services.catalogue import ensure_catalogue
 from sadec_desk.services.context import AppContext, utc_now
 from sadec_desk.services.issued_numbers import note_database
+from sadec_desk.services.queue.end_of_day import close_past_days
 from sadec_desk.services.secrets import move_secrets_out
 
 
@@ -78,4 +80,6 @@ def open_context(config: Config | None = None, *,
         move_secrets_out(database)
         # the day's counters outside the database, so that a restore never rewinds them
         note_database(database)
+    # the first start of a new day closes the queue of the days before (issue #18)
+    close_past_days(as_machine(ctx))
     return ctx

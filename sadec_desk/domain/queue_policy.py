@@ -38,6 +38,8 @@ class TicketStatus(enum.StrEnum):
     ON_HOLD = "on_hold"
     # waiting again after a transfer: at a named counter, or in another group's queue
     TRANSFERRED = "transferred"
+    # not served by the end of its day: closed at the first start of the next day
+    EXPIRED = "expired"
 
 
 STATUS_LABELS = {
@@ -48,6 +50,7 @@ STATUS_LABELS = {
     TicketStatus.NO_SHOW: "Vắng mặt",
     TicketStatus.ON_HOLD: "Tạm hoãn",
     TicketStatus.TRANSFERRED: "Đã chuyển",
+    TicketStatus.EXPIRED: "Hết ngày, chưa phục vụ",
 }
 
 
@@ -60,6 +63,8 @@ WAITING_STATUSES = frozenset({TicketStatus.WAITING, TicketStatus.TRANSFERRED})
 #: statuses in which a ticket belongs to a counter ("now serving" on the board)
 AT_COUNTER_STATUSES = frozenset({TicketStatus.CALLED, TicketStatus.SERVING,
                                  TicketStatus.ON_HOLD})
+#: statuses a ticket may still leave; left at the end of its day, it expires
+OPEN_STATUSES = WAITING_STATUSES | AT_COUNTER_STATUSES
 
 
 class QueueAction(enum.StrEnum):

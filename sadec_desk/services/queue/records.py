@@ -122,6 +122,7 @@ class StatsRow:
     service: Durations  # first call -> done, seconds
     over_promise: int  # tickets waiting longer than the promise (called late or never)
     over_promise_share: float | None
+    expired: int = 0  # not served by the end of their day (closed the next morning)
 
 
 @dataclass(frozen=True)

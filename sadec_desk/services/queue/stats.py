@@ -1,10 +1,11 @@
 """Queue statistics of one day: what keeps "Ngày thứ Ba và thứ Sáu không chờ" honest.
 
 Per day, per service group and per counter: tickets issued, called, served (done),
-no-shows, still waiting; waiting time (issue -> first call) and service time (first
-call -> done) as median, p90 (nearest rank) and max; and the tickets that waited
-longer than the promise (``queue.wait_promise_minutes``): called after it, or not
-called although the promise ran out before the end of the day (or now, for today).
+no-shows, still waiting, expired (not served by the end of their day); waiting time
+(issue -> first call) and service time (first call -> done) as median, p90 (nearest
+rank) and max; and the tickets that waited longer than the promise
+(``queue.wait_promise_minutes``): called after it, or not called although the promise
+ran out before the end of the day (or now, for today).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def stats_row(key: str, label: str, tickets: list, promise_s: float, horizon: da
     """The figures of ``tickets``; ``horizon`` is when the never-called ones stopped waiting
     (the end of their day, or now)."""
     waits, services = [], []
-    over = called = served = no_shows = waiting = 0
+    over = called = served = no_shows = waiting = expired = 0
     for t in tickets:
         if t.called_at is not None:
             called += 1
@@ -47,10 +48,13 @@ def stats_row(key: str, label: str, tickets: list, promise_s: float, horizon: da
                 services.append((t.finished_at - t.called_at).total_seconds())
         elif t.status == TicketStatus.NO_SHOW.value:
             no_shows += 1
+        elif t.status == TicketStatus.EXPIRED.value:
+            expired += 1
     return StatsRow(key=key, label=label, issued=len(tickets), called=called, served=served,
                     no_shows=no_shows, still_waiting=waiting, waiting=summarise(waits),
                     service=summarise(services), over_promise=over,
-                    over_promise_share=(over / len(tickets)) if tickets else None)
+                    over_promise_share=(over / len(tickets)) if tickets else None,
+                    expired=expired)
 
 
 def queue_stats(ctx: AppContext, day: date | None = None) -> QueueStats:
