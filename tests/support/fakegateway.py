@@ -116,6 +116,12 @@ def record_problems(record) -> list[str]:
         if isinstance(item, dict) and not re.match(r"https?://", str(item.get(
                 "DuongDanTaiTepTin", ""))):
             problems.append(f"TaiLieuNop without a download URL: {item}")
+    for item in record.get("DanhSachGiayToKetQua") or []:
+        # §3.3: a result document is a file the gateway downloads, named, with its id
+        if isinstance(item, dict) and not (
+                re.match(r"https?://", str(item.get("DuongDanTepTinKetQua", "")))
+                and str(item.get("TenGiayTo", "")).strip() and item.get("GiayToId")):
+            problems.append(f"DanhSachGiayToKetQua item without a name, id or URL: {item}")
     for item in record.get("DanhSachLePhi") or []:
         if isinstance(item, dict) and not (str(item.get("Gia", "")).isdigit()
                                            and int(item["Gia"]) > 0):

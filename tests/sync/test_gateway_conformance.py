@@ -203,3 +203,53 @@ def test_the_reference_portal_keeps_the_result_delivery(portal):
                                         "op": "dossier.received", "base_version": 0,
                                         "payload": payload}])
     assert answer["result"] == "rejected" and "Cách nhận kết quả" in answer["message"]
+
+
+@pytest.mark.parametrize("envelope", ["service-in-body", "url-per-service", "query"])
+def test_attached_results_go_in_danh_sach_giay_to_ket_qua(portal, envelope):
+    """Issue #15 item 4: each result document the office attaches is an item of
+    DanhSachGiayToKetQua (gateway-facts.md §3.3) whose file the gateway can download."""
+    import json
+
+    from resultsamples import make_pdf
+    from syncfixtures import office
+
+    from sadec_desk.services.pages import results
+
+    fake = FakeGateway(envelope)
+    try:
+        extra = ({"sync__gateway_progress_url": fake.base + "/progress"}
+                 if envelope == "query" else {})
+        ctx = office(portal, **fake.settings(), **extra,
+                     sync__gateway_file_base_url=portal.url + "/v1/blobs/")
+        with ctx.database.atomic():
+            state.set_state(ctx, "gateway_password", "mật-khẩu")
+        row = ProcedureRow.get(ProcedureRow.code == "1.001193")
+        data = {**json.loads(row.data), "result_code": "KQ.HT.01"}
+        ProcedureRow.update(data=json.dumps(data)).where(ProcedureRow.id == row.id).execute()
+        info = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+        assert engine.run_once(ctx).error == ""
+        assert fake.records[info.code]["DanhSachGiayToKetQua"] == []
+        dossiers.advance_dossier(ctx, info.code, "processing")
+        dossiers.advance_dossier(ctx, info.code, "done")
+        pdf = make_pdf("TRICH LUC KHAI SINH")
+        extract = results.add_result(ctx, info.code, pdf, name="Trích lục khai sinh")
+        scan = results.add_result(ctx, info.code, page_image(5, size=(200, 280)))
+        report = engine.run_once(ctx)
+        assert (report.error, fake.problems, report.pages_uploaded) == ("", [], 2)
+        record = fake.records[info.code]
+        assert record["TrangThaiHoSo"] == "9"
+        assert record["DanhSachGiayToKetQua"] == [
+            {"TenGiayTo": name, "MaThanhPhanHoSo": "", "GiayToId": sha,
+             "DuongDanTepTinKetQua": f"{portal.url}/v1/blobs/{sha}", "MaGiayToKetQua": "KQ.HT.01"}
+            for name, sha in (("Trích lục khai sinh", extract.sha256),
+                              ("Kết quả giải quyết", scan.sha256))]
+        # the result is not a submitted paper: TaiLieuNop stays the scanned pages (none)
+        assert (record["TaiLieuNop"], record["HoSoCoThanhPhanSoHoa"]) == ([], "0")
+        token = state.get_state("token")
+        got = httpx.get(record["DanhSachGiayToKetQua"][0]["DuongDanTepTinKetQua"],
+                        headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert got.status_code == 200 and got.content == pdf
+        assert Dossier.get(Dossier.uuid == info.uuid).sync_state == "synced"
+    finally:
+        fake.stop()

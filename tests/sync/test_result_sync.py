@@ -5,11 +5,11 @@ unproven result list is refused with a sentence."""
 from __future__ import annotations
 
 import hashlib
-import io
 
 import httpx
 import pytest
 from portalfixtures import ADMIN_KEY
+from resultsamples import make_pdf
 from syncfixtures import assert_converged, office, page_image, receive_many
 
 from sadec_desk.db.attachment_models import PageBlob
@@ -17,17 +17,6 @@ from sadec_desk.services.pages import results
 from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import engine
 from sadec_desk.sync.portal.batch import results_problem
-
-
-def make_pdf(text: str) -> bytes:
-    from reportlab.pdfgen import canvas
-
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out)
-    pdf.drawString(72, 720, text)
-    pdf.showPage()
-    pdf.save()
-    return out.getvalue()
 
 
 def _download(portal, sha):

@@ -9,7 +9,7 @@ import json
 import pytest
 from appfixtures import SAMPLE_QR, make_ctx
 from pagesamples import encode, text_page
-from reportlab.pdfgen import canvas
+from resultsamples import make_pdf
 
 from sadec_desk.db.attachment_models import DossierResult, PageBlob
 from sadec_desk.db.models import DossierEvent, Outbox
@@ -23,16 +23,6 @@ from sadec_desk.services.pages import dossier_pages, results, store
 from sadec_desk.services.reception import dossiers
 
 BIRTH = "1.001193"
-
-
-def make_pdf(text: str = "TRÍCH LỤC KHAI SINH", pages: int = 1) -> bytes:
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out)
-    for n in range(pages):
-        pdf.drawString(72, 720, f"{text} {n + 1}")
-        pdf.showPage()
-    pdf.save()
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")

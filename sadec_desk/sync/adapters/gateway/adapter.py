@@ -11,7 +11,8 @@ Per operation, oldest first:
 - ``dossier.status`` / ``dossier.rescheduled``: the record as an update (new status,
   NgayKetThucXuLy, NgayTra or NgayHenTra) and the step's progress entry;
 - ``dossier.pages``: the record as an update whose ``TaiLieuNop`` lists the scanned
-  pages by download URL on the file store (``sync.gateway_file_base_url``; the engine
+  pages, and ``DanhSachGiayToKetQua`` the attached result documents, by download URL on
+  the file store (``sync.gateway_file_base_url``; the engine
   uploads them there first, resumably, through the reference portal's blob protocol);
   without a file store the pages stay on this machine and the operation is answered
   without a call;
@@ -27,7 +28,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from sadec_desk.db.attachment_models import PageBlob
+from sadec_desk.db.attachment_models import DossierResult, PageBlob
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.i18n import _
 from sadec_desk.services.pages.dossier_pages import pages_manifest
@@ -38,6 +39,7 @@ from sadec_desk.sync.adapters.gateway.records import (
     Codes,
     DossierFacts,
     PageFile,
+    ResultFile,
     dossier_record,
     received_entry,
     step_entry,
@@ -108,6 +110,17 @@ class GatewayAdapter:
                      for paper in manifest["papers"] for page in paper["pages"]
                      if page["sha256"] in stored)
 
+    def _results(self, dossier_id: int) -> tuple[ResultFile, ...]:
+        """The dossier's result documents that are on the file store, by download URL."""
+        if not self.file_base:
+            return ()
+        rows = (DossierResult.select(DossierResult.name, DossierResult.result_code,
+                                     PageBlob.sha256).join(PageBlob)
+                .where(DossierResult.dossier == dossier_id, PageBlob.uploaded_at.is_null(False))
+                .order_by(DossierResult.id).tuples())
+        return tuple(ResultFile(name, sha, f"{self.file_base}/{sha}", code)
+                     for name, code, sha in rows)
+
     # --- records ---
 
     def facts(self, dossier_uuid: str) -> DossierFacts | None:
@@ -118,7 +131,7 @@ class GatewayAdapter:
         return DossierFacts(info=info, result_delivery=row.result_delivery,
                             office_name=self.ctx.office().name or self.ctx.config["office.name"],
                             catalogue=catalogue_entry(self.ctx, self.session, info.procedure_code),
-                            pages=self._pages(row.id))
+                            pages=self._pages(row.id), results=self._results(row.id))
 
     def _known(self, dossier_uuid: str, code: str) -> bool:
         """Does the gateway hold the dossier? Yes once its create went through from here;

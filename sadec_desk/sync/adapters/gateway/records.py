@@ -69,12 +69,23 @@ class PageFile:
 
 
 @dataclass(frozen=True)
+class ResultFile:
+    """One result document the office attached, on the file store (services/pages/results.py)."""
+
+    name: str
+    sha256: str
+    url: str
+    result_code: str = ""
+
+
+@dataclass(frozen=True)
 class DossierFacts:
     info: DossierInfo  # with papers and events
     result_delivery: str  # office | post
     office_name: str
     catalogue: CatalogueEntry
     pages: tuple[PageFile, ...] = ()
+    results: tuple[ResultFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,17 @@ def page_items(pages: tuple[PageFile, ...]) -> list[dict]:
     return items
 
 
+def result_items(results: tuple[ResultFile, ...]) -> list[dict]:
+    """DanhSachGiayToKetQua (gateway-facts.md §3.3): one item per attached result, given by
+    its download URL; ``GiayToId`` is the file's SHA-256 (as ``TepDinhKemId`` of a page:
+    one dossier cannot hold the same file twice); no source names component codes for
+    results, so ``MaThanhPhanHoSo`` is ""; ``MaGiayToKetQua`` the catalogue's result code
+    when it has one, else ""."""
+    return [{"TenGiayTo": result.name, "MaThanhPhanHoSo": "", "GiayToId": result.sha256,
+             "DuongDanTepTinKetQua": result.url, "MaGiayToKetQua": result.result_code}
+            for result in results]
+
+
 def paper_items(info: DossierInfo, scanned: set[str]) -> list[dict]:
     """DanhSachTepDinhKemKhac: the papers received on paper only (no scanned page).
     ``LoaiGiayTo`` code values are found in no source: 0, with the kind in the name."""
@@ -190,8 +212,7 @@ def dossier_record(facts: DossierFacts, codes: Codes) -> dict:
         "DanhSachLePhi": fee_items(info, catalogue),
         "DanhSachTepDinhKemKhac": paper_items(info, {p.paper for p in facts.pages}),
         "DanhSachHoSoBoSung": [],
-        # the office attaches no result document in this version (docs/sync.md)
-        "DanhSachGiayToKetQua": [],
+        "DanhSachGiayToKetQua": result_items(facts.results),
     }
 
 
