@@ -3,6 +3,7 @@
 - ``pages list REF``: the procedure's papers with their stored pages;
 - ``pages add REF --paper N FILE...``: add image files as pages of paper N (from 1,
   as ``pages list`` numbers them);
+- ``pages add-result REF FILE [--name TEXT]``: attach the result document (issue #15);
 - ``pages pdf REF --out F.pdf`` and ``pages print REF`` (the office printer);
 - ``pages purge --hours H``: remove kiosk submissions abandoned by a crash;
 - ``scanner list`` and ``scanner scan --out F.png [--device D]``.
@@ -18,7 +19,7 @@ from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.files import INPUT_FILE_LIMIT, read_bounded
 from sadec_desk.i18n import _
-from sadec_desk.services.pages import dossier_pages
+from sadec_desk.services.pages import dossier_pages, results
 
 
 def _kb(size: int) -> str:
@@ -27,6 +28,7 @@ def _kb(size: int) -> str:
 
 def cmd_pages_list(args, ctx) -> None:
     papers = dossier_pages.papers_of(ctx, args.reference)
+    attached = results.dossier_results(ctx, args.reference)
 
     def lines():
         out = []
@@ -38,6 +40,11 @@ def cmd_pages_list(args, ctx) -> None:
                                       "sha256 {sha}").format(
                     n=page.position, w=page.width, h=page.height, size=_kb(page.size),
                     media=page.media_type, source=page.source, sha=page.sha256[:12]))
+        if attached:
+            out.append(_("Kết quả đã đính kèm:"))
+            out += ["    " + _("{name}: {size}, {media}, sha256 {sha}").format(
+                name=r.name, size=_kb(r.size), media=r.media_type, sha=r.sha256[:12])
+                for r in attached]
         return out
 
     emit(args, papers, lines)
@@ -66,6 +73,16 @@ def cmd_pages_add(args, ctx) -> None:
     emit(args, added, lambda: [
         _("Đã thêm trang {n} của «{paper}» ({size}).").format(
             n=p.position, paper=p.paper_name, size=_kb(p.size)) for p in added])
+
+
+def cmd_pages_add_result(args, ctx) -> None:
+    try:
+        info = results.add_result(ctx, args.reference, _read(args.file), name=args.name)
+    except InvalidInput as exc:
+        raise InvalidInput(_("{path}: {error}").format(path=args.file, error=exc),
+                           code=exc.code) from None
+    emit(args, info, lambda: [_("Đã đính kèm kết quả «{name}» ({size}).").format(
+        name=info.name, size=_kb(info.size))])
 
 
 def cmd_pages_pdf(args, ctx) -> None:
@@ -111,6 +128,13 @@ def register(sub) -> None:
     p.add_argument("--paper", type=int, required=True, metavar="N",
                    help="paper number as 'pages list' shows it (from 1)")
     p.add_argument("files", nargs="+", metavar="FILE", help="PNG/JPEG/PNM/TIFF image")
+    p = command(g, "add-result", cmd_pages_add_result,
+                help="attach the signed result (image or PDF) to a dossier being processed "
+                     "or done")
+    p.add_argument("reference", metavar="CODE_OR_UUID")
+    p.add_argument("file", metavar="FILE", help="PDF or PNG/JPEG/TIFF scan of the result")
+    p.add_argument("--name", help="document name (default: the catalogue's result name, "
+                                  "else 'Kết quả giải quyết')")
     p = command(g, "pdf", cmd_pages_pdf, help="A4 PDF of the pages")
     p.add_argument("reference", metavar="CODE_OR_UUID")
     p.add_argument("--out", help="PDF file (default: the data dir's forms folder)")
