@@ -39,6 +39,8 @@ def cmd_status(args, ctx) -> None:
             _("Cũ nhất chờ gửi:   {v}").format(v=_age(s.oldest_pending_age_seconds)),
             _("Bị giữ lại:        {n} thao tác ({c} xung đột, {r} bị từ chối)").format(
                 n=s.held, c=s.conflicts, r=s.rejected),
+            _("Thay đổi để riêng: {n} (xem 'sadec-desk sync quarantine list')").format(
+                n=s.quarantined),
             _("Lần thành công:    {v}").format(v=format_datetime(s.last_success_at) or "—"),
             _("Lỗi gần nhất:      {v}").format(v=s.last_error or "—"),
             _("Con trỏ nhận:      {v}").format(v=s.cursor),

@@ -199,6 +199,16 @@ class _Page:
             raise P.SchemaError(f"procedure {copy['procedure_code']} unknown here")
         received_at = _dt(copy["received_at"])
         status = copy["status"]
+        try:
+            office = parse_dossier_code(copy["code"]).agency_code
+        except InvalidInput:
+            office = None  # not in the Art. 19 layout: the portal's own numbering
+        ours = str(self.ctx.config["office.agency_code"]).strip().upper()
+        if office is not None and ours and office != ours:
+            # the feed is the office's own (the portal filters it); a dossier of another
+            # office in it is the portal's mistake, never taken in here
+            raise SyncError(_("Hồ sơ {code} thuộc cơ quan {other}, không phải cơ quan này "
+                              "({ours}).").format(code=copy["code"], other=office, ours=ours))
         if Dossier.select().where(Dossier.code == copy["code"]).exists():
             # the portal gave an online dossier a code this office already used: nothing
             # can be stored under it; it waits aside until the portal corrects it

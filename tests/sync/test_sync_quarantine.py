@@ -66,6 +66,7 @@ BAD = {
     "version as text": good_copy(908, version="1"),
     "procedure unknown here": good_copy(909, procedure_code="9.999999"),
     "control characters": good_copy(910, received_at="\x1b[2J\x00"),
+    "another office's dossier": good_copy(911, code="000.00.15.H20-261126-0911"),
 }
 
 
@@ -90,6 +91,7 @@ def test_bad_changes_between_good_ones_are_set_aside_and_the_feed_goes_on(portal
     assert "garbage" in reasons["received_at garbage"]
     assert "offset" in reasons["due_at without offset"]
     assert "9.999999" in reasons["procedure unknown here"]
+    assert "000.00.15.H20" in reasons["another office's dossier"]
     # nothing of a set-aside change was half-applied (no citizen, no dossier, no code)
     assert Dossier.select().where(Dossier.code.contains("-09")).count() == 0
     assert engine.sync_status(ctx).quarantined == len(BAD)
@@ -125,6 +127,8 @@ def test_set_aside_for_a_missing_procedure_applies_after_the_catalogue_update(po
     # shown where the IT officer looks: sync conflicts (text and JSON) and the status
     code, out, _err = run_cli(capsys, "sync", "conflicts")
     assert code == 0 and copy["code"] in out and "1.999999" in out
+    code, out, _err = run_cli(capsys, "sync", "status")
+    assert code == 0 and "Thay đổi để riêng: 1" in out
     shown = run_cli_json(capsys, "sync", "conflicts")
     [kept] = shown["quarantined"]
     assert kept["code"] == copy["code"] and kept["state"] == "open"
