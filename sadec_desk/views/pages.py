@@ -24,8 +24,8 @@ from PIL import Image
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.documents import office_forms
-from sadec_desk.services.pages import dossier_pages, store
-from sadec_desk.views.file_dialog import ask_save_file
+from sadec_desk.services.pages import dossier_pages, results, store
+from sadec_desk.views.file_dialog import ask_open_file, ask_save_file
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
 TOUCH_THUMB = 150  # px, long side of a thumbnail at the kiosk
@@ -272,6 +272,11 @@ class PagesWindow:
         self.print_button.pack(side="right", padx=(0, 6))
         self.open_button = ttk.Button(bar, text=_("Mở tệp PDF vừa lưu"), bootstyle="link",
                                       command=self.on_open_pdf)
+        # the signed result (issue #15): offered to the counter roles; the service checks
+        # the role and the dossier's status and answers with a sentence
+        self.result_button = ttk.Button(bar, text=_("Đính kèm kết quả…"), bootstyle="success",
+                                        command=self.on_attach_result)
+        self.result_button.pack(side="right", padx=(0, 6))
 
     # --- loading -------------------------------------------------------------------------
 
@@ -455,6 +460,33 @@ class PagesWindow:
         if self.saved_pdf:
             self.shell.tasks.submit(office_forms.open_file, self.saved_pdf,
                                     on_error=self.on_error)
+
+    # --- result document ---------------------------------------------------------------
+
+    def on_attach_result(self, path: str | None = None) -> None:
+        if path is None:
+            ask_open_file(self.window, title=_("Chọn tệp kết quả (PDF hoặc ảnh quét)"),
+                          patterns=("*.pdf", "*.png", "*.jpg", "*.jpeg", "*.tif", "*.tiff"),
+                          on_chosen=self.on_attach_result)
+            return
+        if not path:
+            return
+        self.result_button.configure(state="disabled")
+        self.message.show(_("Đang đính kèm kết quả…"))
+        self.shell.tasks.submit(results.add_result_file, self.ctx, self.reference, path,
+                                on_done=self.on_result_attached,
+                                on_error=self.on_result_failed)
+
+    def on_result_attached(self, info: results.ResultInfo) -> None:
+        if self.alive:
+            self.result_button.configure(state="normal")
+            self.message.show(_("Đã đính kèm kết quả «{name}»; kết quả sẽ được gửi lên cổng "
+                                "ở lần đồng bộ tới.").format(name=info.name), "ok")
+
+    def on_result_failed(self, message: str) -> None:
+        if self.alive:
+            self.result_button.configure(state="normal")
+            self.message.show(message, "error")
 
     def close(self) -> None:
         if not self.alive:

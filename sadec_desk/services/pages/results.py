@@ -34,6 +34,7 @@ from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
+from sadec_desk.files import read_bounded
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.audit import append_event
@@ -200,6 +201,14 @@ def add_result(ctx: AppContext, reference: str, data: bytes, *,
     log.info("result %s attached to %s (%s, %d bytes)", sha[:12], dossier.code, media_type,
              len(stored))
     return info
+
+
+def add_result_file(ctx: AppContext, reference: str, path: str, *,
+                    name: str | None = None) -> ResultInfo:
+    """:func:`add_result` of a file a person chose, read through files.read_bounded (a
+    FIFO, a device or a huge file is a sentence, never a hang)."""
+    require_role(ctx, *COUNTER_ROLES)
+    return add_result(ctx, reference, read_bounded(path, RESULT_MAX_BYTES + 1), name=name)
 
 
 def dossier_results(ctx: AppContext, reference: str) -> list[ResultInfo]:
