@@ -153,11 +153,8 @@ def write_head(seq: int, chain_hash: str, prev_seq: int, prev_hash: str, at: str
     while len(noticed) > MAX_NOTICED:
         lost = [n for n in noticed if n[0] == "lost"]
         noticed.remove(lost[0] if lost else noticed[-1])
-    record = {"seq": seq, "hash": chain_hash, "prev_seq": prev_seq, "prev_hash": prev_hash,
-              "at": at, "noticed": noticed}
-    record["mac"] = seal(_head_fields(record), key)
-    private_dir(audit_dir())
-    _store_head(record)
+    _seal_and_store({"seq": seq, "hash": chain_hash, "prev_seq": prev_seq,
+                     "prev_hash": prev_hash, "at": at, "noticed": noticed}, key)
 
 
 def reset_head(seq: int, chain_hash: str, at: str) -> None:
@@ -166,8 +163,11 @@ def reset_head(seq: int, chain_hash: str, at: str) -> None:
     key = secrets.audit_key()
     old, intact = _load_head(key)
     noticed = list(old.get("noticed", [])) if old and intact else []
-    record = {"seq": seq, "hash": chain_hash, "prev_seq": seq, "prev_hash": chain_hash,
-              "at": at, "noticed": noticed}
+    _seal_and_store({"seq": seq, "hash": chain_hash, "prev_seq": seq, "prev_hash": chain_hash,
+                     "at": at, "noticed": noticed}, key)
+
+
+def _seal_and_store(record: dict, key: bytes) -> None:
     record["mac"] = seal(_head_fields(record), key)
     private_dir(audit_dir())
     _store_head(record)

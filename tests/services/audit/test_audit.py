@@ -47,6 +47,24 @@ def _reopen(ctx):
     return open_context(load_config(), clock=ctx.clock)
 
 
+def rewrite_chain(conn: sqlite3.Connection, changed_seq: int, note: str) -> None:
+    """The forger changes one event's note and recomputes every later hash: the chain is
+    valid again on its own."""
+    from datetime import UTC, datetime
+
+    rows = conn.execute("SELECT seq, dossier_id, at, actor, kind, from_status, to_status, "
+                        "note, data FROM dossier_event ORDER BY seq").fetchall()
+    prev = audit.GENESIS
+    for seq, dossier_id, at, actor, kind, from_s, to_s, old_note, data in rows:
+        text = note if seq == changed_seq else old_note
+        digest = audit.event_hash(seq, dossier_id, datetime.fromisoformat(at).replace(
+            tzinfo=UTC), actor, kind, from_s, to_s, text, data, prev)
+        conn.execute("UPDATE dossier_event SET note = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                     (text, prev, digest, seq))
+        prev = digest
+    conn.close()
+
+
 def test_every_event_is_chained():
     clock = Clock()
     ctx = make_ctx(clock)
@@ -134,21 +152,7 @@ def test_whole_chain_rewritten_is_caught_by_a_backup_anchor():
     ctx = make_ctx(clock)
     _history(ctx, clock)
     audit.record_anchor(ctx, reason="test")
-    conn = _raw(ctx)
-    # the forger changes event 3 and recomputes every later hash: the chain is valid again
-    rows = conn.execute("SELECT seq, dossier_id, at, actor, kind, from_status, to_status, "
-                        "note, data FROM dossier_event ORDER BY seq").fetchall()
-    from datetime import UTC, datetime
-    prev = audit.GENESIS
-    for seq, dossier_id, at, actor, kind, from_s, to_s, note, data in rows:
-        if seq == 3:
-            note = "ghi chú giả"
-        digest = audit.event_hash(seq, dossier_id, datetime.fromisoformat(at).replace(
-            tzinfo=UTC), actor, kind, from_s, to_s, note, data, prev)
-        conn.execute("UPDATE dossier_event SET note = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                     (note, prev, digest, seq))
-        prev = digest
-    conn.close()
+    rewrite_chain(_raw(ctx), 3, "ghi chú giả")
     report = audit.verify_chain(_reopen(ctx))
     # the backup's anchor and the newest event this machine wrote both disagree
     assert sorted(p.kind for p in report.problems) == ["anchor", "truncated"]
