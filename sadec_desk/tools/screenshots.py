@@ -304,6 +304,19 @@ def run(out: Path) -> int:
     settle()
     grab(win, out / "22-quay-tu-choi-mau-03.png")
 
+    # a dossier made by mistake: "Hủy do nhập nhầm" asks first, with the reason
+    mistake = dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=OTHER_QR)
+    counter.search.delete(0, "end")
+    counter.search.insert(0, mistake.code)
+    counter.on_search()
+    tasks.pump(until=lambda: counter.selected is not None
+               and counter.selected.code == mistake.code)
+    counter.on_step("voided")
+    counter.dialog.reason.insert(0, "Trùng hồ sơ vừa lưu")
+    settle()
+    grab(win, out / "26-quay-huy-nham.png")
+    counter.dialog.choose(counter.dialog.choices[0])
+
     # a dossier a citizen submitted at the kiosk, with its scanned pages and e-form
     kiosk_dossier(ctx)
     later(2)
