@@ -179,6 +179,12 @@ class FindPanel:
         self.detail_text.configure(state="disabled")
         self.show_papers(None)
         self.update_lifecycle_buttons(info)
+        if info is None or not Path(self.form_path).name.startswith(f"{info.code}."):
+            # the short labels speak of this dossier's file: another dossier's is not offered
+            self.form_path = ""
+            for button in (self.open_form_button, self.preview_button,
+                           self.default_print_button):
+                button.configure(state="disabled")
         if info is not None:
             self.load_papers(info.code)
 
