@@ -54,7 +54,7 @@ def _add_result_delivery(database: peewee.Database) -> None:
 
 
 def _add_results(database: peewee.Database) -> None:
-    """9: result documents the office attaches to a dossier (issue #15)."""
+    """6: result documents the office attaches to a dossier (issue #15)."""
     from sadec_desk.db.attachment_models import DossierResult
 
     database.create_tables([DossierResult])
@@ -65,7 +65,7 @@ def _add_results(database: peewee.Database) -> None:
 UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine,
                                                           4: _add_search_index,
                                                           5: _add_result_delivery,
-                                                          9: _add_results}
+                                                          6: _add_results}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)

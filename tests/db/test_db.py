@@ -164,3 +164,9 @@ def test_released_schema_1_database_upgrades_and_keeps_its_dossiers():
         assert new.code != old[0].code
     finally:
         ctx.close()
+
+
+def test_upgrade_steps_are_numbered_without_gaps():
+    """A database stamped at step N never runs a step below N again: a gap filled later
+    would be skipped on every database that already passed it."""
+    assert sorted(migrations.UPGRADES) == list(range(2, migrations.LATEST + 1))

@@ -174,15 +174,15 @@ def test_roles(ctx):
 
 
 def test_an_old_database_gets_the_results_table(tmp_path):
-    """Schema step 9 on a database made before it (the table is created, results work)."""
+    """Schema step 6 on a database made before it (the table is created, results work)."""
     from sadec_desk.db import migrations
 
     ctx = make_ctx()
     try:
         ctx.database.drop_tables([DossierResult])
-        migrations.SchemaVersion.delete().where(migrations.SchemaVersion.version >= 9).execute()
-        migrations.SchemaVersion.create(version=8, applied_at=ctx.now(), app_version="old")
-        assert migrations.migrate(ctx.database) == 8
+        migrations.SchemaVersion.delete().where(migrations.SchemaVersion.version >= 6).execute()
+        migrations.SchemaVersion.create(version=5, applied_at=ctx.now(), app_version="old")
+        assert migrations.migrate(ctx.database) == 5
         assert DossierResult.table_exists()
         code = processing(ctx)
         assert results.add_result(ctx, code, make_pdf()).name == "Kết quả giải quyết"
