@@ -114,19 +114,20 @@ def move_secrets_out(database: peewee.Database) -> list[str]:
     deleted from the table (in that order: an interruption leaves them to move again). A
     secret the store already holds is newer than a database's copy (a restored old backup
     still carries one) and is kept. Returns the names found in the table."""
+    # the queries run on ``database`` explicitly: rebinding the model (bind_ctx) is
+    # process-wide and races with another thread opening another database
     moved = []
-    with database.bind_ctx([SyncState]):
-        for row in SyncState.select().where(SyncState.key.in_(SYNC_SECRETS)):
-            if row.value and not read_secret(row.key):
-                write_secret(row.key, row.value)
-            moved.append(row.key)
-        if moved:
-            sqlite = isinstance(database, peewee.SqliteDatabase)
-            if sqlite:  # zero the freed bytes: the old text must not linger in a free page
-                database.execute_sql("PRAGMA secure_delete = ON")
-            with database.atomic():
-                SyncState.delete().where(SyncState.key.in_(moved)).execute()
-            if sqlite:
-                database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                database.execute_sql("PRAGMA secure_delete = OFF")
+    for row in SyncState.select().where(SyncState.key.in_(SYNC_SECRETS)).execute(database):
+        if row.value and not read_secret(row.key):
+            write_secret(row.key, row.value)
+        moved.append(row.key)
+    if moved:
+        sqlite = isinstance(database, peewee.SqliteDatabase)
+        if sqlite:  # zero the freed bytes: the old text must not linger in a free page
+            database.execute_sql("PRAGMA secure_delete = ON")
+        with database.atomic():
+            SyncState.delete().where(SyncState.key.in_(moved)).execute(database)
+        if sqlite:
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            database.execute_sql("PRAGMA secure_delete = OFF")
     return moved
