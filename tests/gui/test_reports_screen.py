@@ -280,11 +280,11 @@ def test_the_save_dialog_proposes_a_name_and_the_export_follows(shell, ctx, cloc
     view = open_reports(shell)
     asked = []
 
-    def dialog(**options):  # the person picks a folder of their own
-        asked.append(options)
-        return str(tmp_path / options["initialfile"])
+    def dialog(_parent, *, on_chosen, file_name="", suffix="", **_options):
+        asked.append({"initialfile": file_name, "defaultextension": suffix})
+        on_chosen(str(tmp_path / file_name))  # the person keeps the proposed name
 
-    monkeypatch.setattr(reports_view.filedialog, "asksaveasfilename", dialog)
+    monkeypatch.setattr(reports_view, "ask_save_file", dialog)
     view.export_buttons["xlsx"].invoke()
     settle(shell, view)
     assert asked[0]["initialfile"] == "bao-cao-20261101-20261126.xlsx"
@@ -296,7 +296,8 @@ def test_the_save_dialog_proposes_a_name_and_the_export_follows(shell, ctx, cloc
     assert asked[1]["initialfile"] == "so-theo-doi-20261101-20261126.du-lieu-ca-nhan.pdf"
     assert (tmp_path / "so-theo-doi-20261101-20261126.du-lieu-ca-nhan.pdf").is_file()
     # cancelling the dialog writes nothing and says nothing
-    monkeypatch.setattr(reports_view.filedialog, "asksaveasfilename", lambda **_o: "")
+    monkeypatch.setattr(reports_view, "ask_save_file",
+                        lambda _parent, *, on_chosen, **_o: on_chosen(""))
     view.message.clear()
     view.export_buttons["pdf"].invoke()
     settle(shell, view)

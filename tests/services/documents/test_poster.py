@@ -112,11 +112,16 @@ def test_layout_keeps_the_services_on_rows_of_their_own_and_picks_the_biggest_gr
     assert cols == 4 and [len(p) for p in pages] == [5, 5]
 
 
+def test_a_procedure_url_without_scheme_is_refused_when_set(clock):
+    """config.CHECKS refuses it before any poster is made (issue #18 item 4)."""
+    with pytest.raises(InvalidInput, match="kiosk.procedure_url"):
+        make_ctx(clock, kiosk__procedure_url="dvc.example.vn/?ma={code}")
+
+
 @pytest.mark.parametrize(("settings", "said"), [
     ({"kiosk__procedure_url": ""}, "Chưa đặt địa chỉ trang thủ tục"),
     ({"kiosk__procedure_url": "https://dvc.example.vn/thu-tuc"}, "thiếu chỗ ghi mã thủ tục"),
     ({"kiosk__procedure_url": "https://dvc.example.vn/{ma}?c={code}"}, "dấu ngoặc nhọn lạ"),
-    ({"kiosk__procedure_url": "dvc.example.vn/?ma={code}"}, "kiosk.procedure_url"),
     ({"poster__extra_links": {"VNeID": "vneid app"}}, "poster.extra_links"),
 ])
 def test_bad_settings_are_a_sentence_and_no_file(clock, tmp_path, settings, said):

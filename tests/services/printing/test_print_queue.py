@@ -305,6 +305,7 @@ def test_receipt_says_why_the_appointment_counts_from_the_next_day(clock):
     from appfixtures import vn
 
     ctx = make_ctx(clock)
+    clock.moment = vn(2026, 11, 26, 16, 30)  # a receipt is never dated in the future
     late = dossiers.receive_dossier(ctx, procedure_code="1.004873", qr_text=SAMPLE_QR,
                                     received_at=vn(2026, 11, 26, 16, 0))
     assert "thời hạn tính từ" in slips.receipt_data(ctx, late)["due_note"]
