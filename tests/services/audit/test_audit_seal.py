@@ -40,10 +40,14 @@ def _forge_next_event(conn, dossier_id: int, to_status: str) -> None:
     conn.execute("UPDATE dossier SET status = ? WHERE id = ?", (to_status, dossier_id))
 
 
-def _reset_statuses(conn) -> None:
-    """Every dossier's status put back to what its newest remaining event says."""
+def _delete_events(ctx, *seqs: int) -> None:
+    """Events deleted outside the software, every dossier's status put back to what its
+    newest remaining event says (as a careful forger would)."""
+    conn = _raw(ctx)
+    conn.execute(f"DELETE FROM dossier_event WHERE seq IN ({', '.join(map(str, seqs))})")
     conn.execute("UPDATE dossier SET status = (SELECT to_status FROM dossier_event e WHERE "
                  "e.dossier_id = dossier.id ORDER BY seq DESC LIMIT 1)")
+    conn.close()
 
 
 def test_a_clean_history_with_a_backup_is_ok_without_warnings():
@@ -60,10 +64,7 @@ def test_deleted_newest_events_and_reset_statuses_are_caught():
     clock = Clock()
     ctx = make_ctx(clock)
     _history(ctx, clock)
-    conn = _raw(ctx)
-    conn.execute("DELETE FROM dossier_event WHERE seq IN (5, 6)")
-    _reset_statuses(conn)
-    conn.close()
+    _delete_events(ctx, 5, 6)
     report = audit.verify_chain(_reopen(ctx))
     assert _kinds(report) == ["truncated"]
     assert "số 6" in report.problems[0].message
@@ -75,10 +76,7 @@ def test_only_the_newest_write_deleted_is_named_as_a_warning_never_silence():
     clock = Clock()
     ctx = make_ctx(clock)
     _history(ctx, clock)
-    conn = _raw(ctx)
-    conn.execute("DELETE FROM dossier_event WHERE seq = 6")
-    _reset_statuses(conn)
-    conn.close()
+    _delete_events(ctx, 6)
     report = audit.verify_chain(_reopen(ctx))
     assert report.ok
     assert any("số 6–6" in w and "xoá" in w for w in report.warnings)
@@ -250,10 +248,7 @@ def test_deleted_newest_events_stay_named_after_the_next_receipt(deleted):
     clock = Clock()
     ctx = make_ctx(clock)
     codes = _history(ctx, clock)
-    conn = _raw(ctx)
-    conn.execute(f"DELETE FROM dossier_event WHERE seq IN ({', '.join(map(str, deleted))})")
-    _reset_statuses(conn)
-    conn.close()
+    _delete_events(ctx, *deleted)
     ctx = _reopen(ctx)
     dossiers.advance_dossier(ctx, codes[0], "done")  # new events take the deleted numbers
     report = audit.verify_chain(ctx)
