@@ -137,6 +137,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Kiosk submission: seconds without a touch on the form, papers or review step "
             "before the kiosk asks 'Bạn còn cần thêm thời gian?' (then, unanswered, discards "
             "the unfinished submission); the other kiosk screens reset after 30 s."),
+    Setting("kiosk.allow_files", bool, True,
+            "Kiosk submission: offer 'Chọn tệp từ USB' (image/PDF files on a USB stick the "
+            "citizen plugs in, shown as a touch list; the PC's own folders are never shown). "
+            "On by default: a citizen who brings e-copies of papers on a stick needs no "
+            "scanner, and nothing but the stick's image/PDF files can be reached. Turn it off "
+            "when the kiosk's USB ports are closed to the public."),
     Setting("poster.title", str, "QUÉT MÃ QR ĐỂ NỘP HỒ SƠ TRỰC TUYẾN",
             "Heading of the A4 QR poster ('sadec-desk print poster'); its procedure QRs "
             "open kiosk.procedure_url."),
