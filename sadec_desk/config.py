@@ -252,6 +252,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Longest side of a stored page in pixels (2339 = A4 at 200 dpi)."),
     Setting("attachments.max_pages", int, 60,
             "Most pages one dossier or kiosk submission may hold."),
+    Setting("board.monitor", int, 0,
+            "Monitor the display board ('sadec-desk board') fills, by index: 0 = the first "
+            "one; 'sadec-desk board --list-monitors' lists this PC's monitors."),
+    Setting("station.name", str, "",
+            "Name of this PC in the IT screens' list of connected PCs ('sadec-desk "
+            "stations'); empty = the computer's host name."),
+    Setting("station.heartbeat_seconds", int, 30,
+            "How often a running app (counter, kiosk, board) notes that it is alive in the "
+            "shared database; shown as lost after twice this without a note."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

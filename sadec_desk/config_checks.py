@@ -127,4 +127,6 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "attachments.max_page_bytes": _between(10_000, 50_000_000),
     "attachments.max_long_side": _between(200, 20_000),
     "attachments.max_pages": _between(1, 1000),
+    "board.monitor": _between(0, 63),
+    "station.heartbeat_seconds": _between(5, 3600),
 }
