@@ -9,6 +9,7 @@ from sadec_desk.db.feedback_models import FEEDBACK_MODELS
 from sadec_desk.db.models import MODELS as CORE_MODELS
 from sadec_desk.db.print_models import PRINT_MODELS
 from sadec_desk.db.queue_models import QUEUE_MODELS
+from sadec_desk.db.station_models import STATION_MODELS
 from sadec_desk.db.sync_models import SYNC_MODELS
 from sadec_desk.db.user_models import USER_MODELS
 
@@ -20,4 +21,5 @@ ALL_MODELS = (
     *FEEDBACK_MODELS,
     *USER_MODELS,
     *ATTACHMENT_MODELS,
+    *STATION_MODELS,
 )
