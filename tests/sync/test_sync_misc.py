@@ -117,12 +117,50 @@ def test_https_portal_is_verified_with_the_ca_bundle(portal, tmp_path):
         receive_many(ctx, 2)
         ctx.config.values["sync.ca_bundle"] = ""  # the system store does not know our CA
         refused = engine.run_once(ctx)
-        assert "CERTIFICATE_VERIFY_FAILED" in refused.error and refused.pushed == 0
+        assert refused.pushed == 0
+        # a sentence a person can act on, not "ConnectError: [SSL: …]" (issue #17)
+        assert "Không tin được kết nối bảo mật" in refused.error
+        assert "SSL" not in refused.error and "Error" not in refused.error
         ctx.config.values["sync.ca_bundle"] = str(ca)
         assert engine.run_once(ctx, force=True).pushed == 2
         assert_converged(ctx, portal)
     finally:
         proxy.stop()
+
+
+def test_enrolment_failures_are_sentences(portal, tmp_path):
+    """Enrolling against a portal whose certificate this machine does not trust, or an
+    address where nothing listens, says what to check (issue #17 low item: the raw
+    "ConnectError: [SSL: CERTIFICATE_VERIFY_FAILED] …" reached the IT screen)."""
+    import shutil
+    import socket
+
+    from portalfixtures import TlsProxy, make_certificates
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl CLI missing (bootstrap.sh test installs it)")
+    _ca, cert, key = make_certificates(tmp_path)
+    proxy = TlsProxy(portal.server.effective_port, cert, key)
+    ctx = make_ctx(Clock(), sync__timeout_seconds=5)
+    try:
+        with pytest.raises(SyncError) as untrusted:
+            engine.enrol(ctx, proxy.url, portal.new_code())
+    finally:
+        proxy.stop()
+    text = str(untrusted.value)
+    assert text.startswith("Không tin được kết nối bảo mật với cổng dịch vụ 127.0.0.1")
+    assert "không do nơi cấp mà máy này tin cậy cấp" in text and "sync.ca_bundle" in text
+    assert "SSL" not in text and "ConnectError" not in text
+
+    with socket.socket() as free:  # a loopback port nobody listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    with pytest.raises(SyncError) as refused:
+        engine.enrol(ctx, f"http://127.0.0.1:{port}", "ABC")
+    assert str(refused.value) == (
+        "Máy chủ 127.0.0.1 không nhận kết nối: địa chỉ hoặc cổng (port) sai, hoặc cổng dịch "
+        "vụ chưa chạy.")
+    ctx.close()
 
 
 def test_plain_http_only_to_this_machine():

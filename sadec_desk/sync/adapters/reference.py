@@ -27,6 +27,7 @@ from sadec_desk.sync.errors import (
     Refused,
     SyncError,
     TransientError,
+    transport_failure,
 )
 from sadec_desk.sync.state import get_state, set_state
 
@@ -68,8 +69,8 @@ class PortalClient:
             raise TransientError(_("Cổng dịch vụ không trả lời kịp (quá thời gian chờ).")) \
                 from None
         except httpx.HTTPError as exc:
-            raise TransientError(_("Không kết nối được cổng dịch vụ ({error}).").format(
-                error=type(exc).__name__ + (f": {exc}" if str(exc) else ""))) from None
+            raise transport_failure(exc, self.http.base_url.host,
+                                    portal=_("cổng dịch vụ")) from None
         if response.status_code == 401:
             raise AuthExpired(_("Phiên đăng nhập cổng đã hết hạn."))
         if response.status_code >= 500:
@@ -213,8 +214,8 @@ class PortalClient:
             raise TransientError(_("Cổng dịch vụ không trả lời kịp (quá thời gian chờ).")) \
                 from None
         except httpx.HTTPError as exc:
-            raise TransientError(_("Không kết nối được cổng dịch vụ ({error}).").format(
-                error=type(exc).__name__ + (f": {exc}" if str(exc) else ""))) from None
+            raise transport_failure(exc, self.http.base_url.host,
+                                    portal=_("cổng dịch vụ")) from None
         return digest.hexdigest()
 
 

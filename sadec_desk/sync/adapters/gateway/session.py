@@ -31,7 +31,7 @@ import httpx
 
 from sadec_desk.i18n import _
 from sadec_desk.sync.adapters.base import check_portal_url, tls_verify
-from sadec_desk.sync.errors import SyncError, TransientError
+from sadec_desk.sync.errors import SyncError, TransientError, transport_failure
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -192,8 +192,7 @@ class GatewaySession:
         except httpx.TimeoutException:
             raise TransientError(_("Cổng trục không trả lời kịp (quá thời gian chờ).")) from None
         except httpx.HTTPError as exc:
-            raise TransientError(_("Không kết nối được cổng trục ({error}).").format(
-                error=type(exc).__name__)) from None
+            raise transport_failure(exc, httpx.URL(url).host, portal=_("cổng trục")) from None
         answer = read_answer(response)
         if answer.session_invalid and not self.logs_in:
             # no login in this envelope: the gateway refuses this office, not one dossier
