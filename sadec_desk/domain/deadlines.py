@@ -93,7 +93,9 @@ def due_for(
         # opening), N working days end at the next opening: "07:30" on the receipt, while
         # a same-day result reads "17:00". Both are the same working time; the close of the
         # working day before is the one the citizen reads the same way ("by the end of a
-        # working day"), so every appointment counted from an opening ends at a closing.
+        # working day"), so every appointment counted from an opening ends at a closing:
+        # with or without "Cần xác minh" (the extra days of Luật Hộ tịch 2014 Art. 18(2),
+        # 33(2)) the receipt reads 17:00, N whole working days (issue #17).
         due_day, due_time = calendar.previous_working_day(due_day), s.closing
     return DueDate(
         due_at=_at(due_day, due_time), start_at=start, same_day=False, policy_applied=False

@@ -102,6 +102,24 @@ def test_verification_extends_the_limit():
     )
 
 
+
+@pytest.mark.parametrize(("received", "plain", "verified"), [
+    # Monday, a kiosk dossier before the 07:30 opening: Monday's five working days
+    (vn(2025, 6, 9, 7, 0), vn(2025, 6, 9, 17, 0), vn(2025, 6, 13, 17, 0)),
+    # Monday after the 15:00 cut-off: counted from Tuesday's opening
+    (vn(2025, 6, 9, 15, 30), vn(2025, 6, 10, 17, 0), vn(2025, 6, 16, 17, 0)),
+    # Saturday, a day off: counted from Monday's opening
+    (vn(2025, 6, 14, 10, 0), vn(2025, 6, 16, 17, 0), vn(2025, 6, 20, 17, 0)),
+])
+def test_counted_from_an_opening_reads_17_00_with_or_without_verification(
+        received, plain, verified):
+    """Issue #17 (low): the same marriage read "17:00" without "Cần xác minh" and "07:30"
+    with it. Counted from an opening (Luật Hộ tịch 2014 Art. 9; NĐ 61/2018 Art. 18(2)),
+    the five verification days (Luật Hộ tịch 2014 Art. 18(2)) are five whole working days
+    and end at the close of the fifth, never at the next day's 07:30."""
+    assert compute_due(MARRIAGE, received, CAL) == plain
+    assert compute_due(MARRIAGE, received, CAL, needs_verification=True) == verified
+
 THURSDAY_CAL = WorkingCalendar(CalendarSettings(same_day_weekdays=frozenset({3})))
 
 
