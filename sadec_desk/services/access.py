@@ -200,6 +200,9 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PURE, "reports.summary", "deadline_counts due_soon_limit"),
     (_PURE, "reports.text", "pct minutes period_text"),
     (_RENDER, "reports.xlsx", "write_workbook"),
+    (_PURE, "admin.stations", "station_role_label"),
+    ("this PC's name from the settings (station.name) or the operating system; reads no "
+     "stored data", "admin.stations", "machine_name"),
 )
 
 _SYNC_PUBLIC: dict[str, str] = {
