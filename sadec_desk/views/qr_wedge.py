@@ -42,6 +42,11 @@ class WedgeDetector:
     def on_key(self, event):
         if not self.enabled:
             return None
+        if self._masked(event.widget):
+            # a password or PIN is never a QR: fast fingers (or a password manager) in a
+            # masked field must not have the secret taken out and handed on as a "scan"
+            self._chars, self._last = [], None
+            return None
         now = self._time_ms(event)
         fast = self._last is not None and now - self._last <= self.max_gap_ms
         self._last = now
@@ -69,6 +74,14 @@ class WedgeDetector:
             return False
         return (self._time_ms(event) - self._last <= self.max_gap_ms
                 and len(self._chars) >= self.min_length)
+
+    @staticmethod
+    def _masked(widget) -> bool:
+        """Is this an entry that hides what is typed (``show="•"``)?"""
+        try:
+            return isinstance(widget, tk.Entry | tk.ttk.Entry) and bool(widget.cget("show"))
+        except tk.TclError:
+            return False
 
     @staticmethod
     def _remove_typed(widget, text: str) -> None:

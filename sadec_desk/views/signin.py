@@ -40,6 +40,12 @@ class SetupView(ttk.Frame):
         self.message.grid(row=15, column=0, columnspan=2, sticky="we", pady=(10, 0))
         watch(self.password2, self.on_password_typed)
         watch(self.password, self.on_password_typed)
+        # Enter moves on to the next field and, in the last one, saves (issue #17)
+        fields = (self.office_name, self.agency_code, self.full_name, self.username,
+                  self.password, self.password2)
+        for field, following in zip(fields, fields[1:], strict=False):
+            field.bind("<Return>", lambda _e, nxt=following: nxt.focus_set())
+        self.password2.bind("<Return>", lambda _e: self.on_save())
         self.office_name.focus_set()
 
     def on_password_typed(self, _event=None) -> None:
