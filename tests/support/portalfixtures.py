@@ -64,14 +64,20 @@ class RunningPortal:
         self.server.task_dispatcher.shutdown(timeout=5)
         self.thread.join(10)
         assert not self.thread.is_alive(), "portal thread did not stop"
+        close_all = getattr(self.store.database, "close_all", None)
+        if close_all is not None:  # PostgreSQL: the pool's connections
+            close_all()
 
 
-def start_portal(path: Path, *, token_ttl: int = 3600, test_hooks: bool = True
-                 ) -> RunningPortal:
+def start_portal(path: Path, *, token_ttl: int = 3600, test_hooks: bool = True,
+                 database_url: str | None = None) -> RunningPortal:
+    """The portal on the SQLite file ``path``, or on the PostgreSQL database at
+    ``database_url`` (its blobs then beside ``path``)."""
     from waitress import create_server
 
-    database = open_portal_database(None, path)
-    store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl))
+    database = open_portal_database(database_url, path, connections=5)
+    store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl),
+                        blob_dir=path.parent / "portal-blobs")
     app = create_app(store, admin_key=ADMIN_KEY, test_hooks=test_hooks)
     server = create_server(app, host="127.0.0.1", port=0, threads=4,
                            asyncore_loop_timeout=0.2)

@@ -1,14 +1,42 @@
-"""Sync tests: a reference portal per test, served over loopback from a thread."""
+"""Sync tests: a reference portal per test, served over loopback from a thread.
+
+The portal runs on SQLite; the tests of the portal's own rules (PORTAL_ON_BOTH) run on
+SQLite and again on PostgreSQL (issue #16 item 7), and SADEC_TEST_PORTAL_DATABASE=
+postgres puts every sync test's portal on PostgreSQL.
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from portalfixtures import RunningPortal, start_portal
 
+#: test modules whose portal runs on both databases
+PORTAL_ON_BOTH = {"test_portal_api", "test_portal_hostile", "test_portal_isolation",
+                  "test_portal_uploads", "test_portal_postgres", "test_sync_basic",
+                  "test_sync_echo", "test_sync_enrol", "test_online_pages"}
+
+
+def pytest_generate_tests(metafunc):
+    if "portal_database" not in metafunc.fixturenames:
+        return
+    if metafunc.module.__name__.rsplit(".", 1)[-1] in PORTAL_ON_BOTH:
+        metafunc.parametrize("portal_database", [
+            "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+
 
 @pytest.fixture
-def portal(tmp_path) -> RunningPortal:
-    running = start_portal(tmp_path / "portal.sqlite3")
+def portal_database(request) -> str | None:
+    """The portal's database URL: None for SQLite, else a fresh PostgreSQL database."""
+    kind = getattr(request, "param", None) or os.environ.get("SADEC_TEST_PORTAL_DATABASE",
+                                                             "sqlite")
+    return request.getfixturevalue("pg_database") if kind == "postgres" else None
+
+
+@pytest.fixture
+def portal(tmp_path, portal_database) -> RunningPortal:
+    running = start_portal(tmp_path / "portal.sqlite3", database_url=portal_database)
     try:
         yield running
     finally:

@@ -1,7 +1,9 @@
 """The reference portal's tables (peewee, behind a proxy) and opening its database.
 
 SQLite file by default, PostgreSQL (or any peewee URL) when given; the tables are
-created on first open and the procedure catalogue seeded from the app's own.
+created on first open and the procedure catalogue seeded from the app's own. On
+PostgreSQL the server's threads share a pool of connections (each request takes one and
+gives it back), so a request does not pay for a new connection.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ import json
 from datetime import UTC, datetime
 
 import peewee
+from playhouse import db_url
+from playhouse.pool import PooledPostgresqlDatabase
 
-from sadec_desk.db.database import sqlite_database, url_database
+from sadec_desk.db.database import sqlite_database, translated_errors, url_database
 from sadec_desk.db.models import UtcDateTimeField
+from sadec_desk.errors import DatabaseError
+from sadec_desk.i18n import _
 
 portal_proxy = peewee.DatabaseProxy()
 #: PostgreSQL advisory lock that serialises the portal's writers (PortalStore.write)
@@ -166,22 +172,63 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def open_portal_database(url: str | None, default_path) -> peewee.Database:
-    """SQLite file by default, PostgreSQL (or any peewee URL) when given."""
-    database = url_database(url) if url else sqlite_database(default_path)
-    portal_proxy.initialize(database)
-    database.connect(reuse_if_open=True)
-    with database.atomic():
-        database.create_tables(PORTAL_MODELS)
-        for table, column, kind in _ADDED_COLUMNS:
-            if column not in {c.name for c in database.get_columns(table)}:
-                database.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        if PortalProcedure.select().count() == 0:
-            from sadec_desk.domain.catalogue import procedure_to_data
-            from sadec_desk.services.catalogue import seed_procedures
+#: PostgreSQL URL schemes the portal opens through its connection pool
+POSTGRES_SCHEMES = ("postgres", "postgresql")
+#: seconds a request waits for a free pooled connection before it fails
+POOL_WAIT_SECONDS = 30
+#: a pooled connection idle this long is closed rather than reused
+POOL_STALE_SECONDS = 300
 
-            for p in seed_procedures():
-                PortalProcedure.create(code=p.code, version=p.version,
-                                       data=json.dumps(procedure_to_data(p), ensure_ascii=False))
-    database.close()
+
+def portal_database(url: str, *, connections: int = 10) -> peewee.Database:
+    """The database at ``url``: PostgreSQL through a pool of at most ``connections``
+    connections (one per server thread is enough: a request holds one from its start
+    to its end), any other peewee URL as it is."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme not in POSTGRES_SCHEMES:
+        return url_database(url)
+    try:
+        params = db_url.parse(url)
+    except (ValueError, RuntimeError) as exc:
+        raise DatabaseError(_("Địa chỉ cơ sở dữ liệu '{url}' không dùng được ({error})."
+                              ).format(url=url, error=exc)) from None
+    return PooledPostgresqlDatabase(max_connections=max(1, connections),
+                                    stale_timeout=POOL_STALE_SECONDS,
+                                    timeout=POOL_WAIT_SECONDS, **params)
+
+
+def open_portal_database(url: str | None, default_path, *,
+                         connections: int = 10) -> peewee.Database:
+    """SQLite file by default, PostgreSQL (or any peewee URL) when given; the tables
+    created and the catalogue seeded. A server it cannot reach is a DatabaseError
+    sentence, never a traceback."""
+    database = portal_database(url, connections=connections) if url \
+        else sqlite_database(default_path)
+    portal_proxy.initialize(database)
+    try:
+        with translated_errors():
+            _create_tables(database)
+    except peewee.ImproperlyConfigured as exc:  # e.g. psycopg2 is not installed
+        raise DatabaseError(_("Không mở được cơ sở dữ liệu của cổng ({error}): cài gói tùy "
+                              "chọn «postgres»: pip install 'sadec-desk[postgres]'."
+                              ).format(error=exc)) from None
     return database
+
+
+def _create_tables(database: peewee.Database) -> None:
+    database.connect(reuse_if_open=True)
+    try:
+        with database.atomic():
+            database.create_tables(PORTAL_MODELS)
+            for table, column, kind in _ADDED_COLUMNS:
+                if column not in {c.name for c in database.get_columns(table)}:
+                    database.execute_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            if PortalProcedure.select().count() == 0:
+                from sadec_desk.domain.catalogue import procedure_to_data
+                from sadec_desk.services.catalogue import seed_procedures
+
+                for p in seed_procedures():
+                    PortalProcedure.create(code=p.code, version=p.version, data=json.dumps(
+                        procedure_to_data(p), ensure_ascii=False))
+    finally:
+        database.close()

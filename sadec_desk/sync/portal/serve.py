@@ -23,7 +23,10 @@ def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key
     """Run the portal until interrupted (``sadec-desk portal serve``)."""
     from waitress import create_server
 
-    database = open_portal_database(database_url, data_dir / "portal.sqlite3")
+    # one pooled PostgreSQL connection per waitress thread (a request holds one from its
+    # start to its end), and one spare for the start-up work below
+    database = open_portal_database(database_url, data_dir / "portal.sqlite3",
+                                    connections=threads + 1)
     store = PortalStore(database, token_ttl=timedelta(seconds=token_ttl_seconds),
                         blob_dir=data_dir / "portal-blobs")
     dropped = store.drop_abandoned_uploads()

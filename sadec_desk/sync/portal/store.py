@@ -82,9 +82,30 @@ class PortalStore(BlobStore):
 
     @contextlib.contextmanager
     def write(self):
-        """A serialised write transaction (see module docstring: ordered cursors)."""
+        """A serialised write transaction: the change feed stays gap-free for readers.
+
+        The feed's cursor is ``Change.id``. On PostgreSQL it comes from a sequence, and
+        a sequence value is taken when the row is inserted, not when it commits: with
+        two writers at once, the one holding id 11 could commit before the one holding
+        id 10, a reader would page past 11 and never see 10. Of the two ways out, (a)
+        one writer at a time (a transaction-scoped advisory lock, so ids commit in
+        order) or (b) readers stopping below the lowest id still in flight (which needs
+        a table of in-flight ids or ``pg_snapshot_xmin`` bookkeeping per row), we take
+        (a): a push applies a whole batch with a handful of bulk statements in a few
+        milliseconds, so the lock is held briefly; the HTTP, JSON and checking work of
+        other requests goes on beside it; and it is the same rule SQLite's
+        ``BEGIN IMMEDIATE`` already gives, so both databases behave alike
+        (bench/portal_load.py measures it: docs/benchmarks.md).
+
+        READ COMMITTED on purpose: each statement after the lock sees every change
+        committed by the writers before it (REPEATABLE READ would read from a snapshot
+        taken before the lock was granted, and miss them). The lock is released at
+        COMMIT or ROLLBACK, never held by an idle connection."""
         with self.database.atomic():
             if not is_sqlite(self.database):
+                if self.database.transaction_depth() == 1:  # not in an outer write()
+                    self.database.execute_sql(
+                        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                 self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
                                           (ADVISORY_LOCK_KEY,))
             yield
