@@ -133,7 +133,10 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PATHS, "audit_seal", "audit_dir anchors_file head_file backup_folder"),
     (_PATHS, "issued_numbers", "mark_file"),
     (_HELPER, "issued_numbers", "read_marks note_codes note_counters note_database "
-                                "raise_counters"),
+                                "raise_counters note_portal"),
+    (_PATHS, "portal_anchor", "anchor_file"),
+    (_HELPER, "portal_anchor", "pending_restore note_restore store_answer note_failure "
+                               "read_findings compare"),
     (_HELPER, "audit_seal", "seal write_head reset_head append_anchor seal_backup read_all"),
     (_CATALOGUE, "catalogue",
      "seed_procedures council_fee fee_text to_info active_procedure list_procedures"),
