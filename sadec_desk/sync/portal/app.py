@@ -19,6 +19,7 @@ import peewee
 
 from sadec_desk.errors import UserError
 from sadec_desk.sync import protocol as P
+from sadec_desk.sync.portal import anchors
 from sadec_desk.sync.portal import validate as V
 from sadec_desk.sync.portal.blobs import OPERATOR
 from sadec_desk.sync.portal.store import BlobError, EnrolmentRefused, PortalStore
@@ -60,6 +61,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     app = Flask("sadec_desk_portal")
     app.json.ensure_ascii = False
     faults = Faults()
+    anchors.create_tables(store.database)
 
     def fail(status: int, message: str):
         return jsonify({"error": message}), status
@@ -248,6 +250,21 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
             return fail(401, "missing or expired token")
         found = store.get_dossier(uuid, g.agency)  # another office's: unknown here
         return jsonify(found) if found else fail(404, "unknown dossier")
+
+    # --- the office's audit chain head and dossier numbers (sync/portal/anchors.py) ---
+
+    @app.get(f"{P.API}/anchor")
+    def office_anchor():
+        if device() is None:
+            return fail(401, "missing or expired token")
+        return jsonify(anchors.office_state(g.agency))
+
+    @app.post(f"{P.API}/anchor")
+    def acknowledge_anchor():
+        if device() is None:
+            return fail(401, "missing or expired token")
+        status, answer = anchors.acknowledge(store, g.device_id, g.agency, body())
+        return jsonify(answer), status
 
     # --- blobs: resumable chunked upload (HEAD/PATCH, after the tus core) and download ---
 
