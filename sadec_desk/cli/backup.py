@@ -12,10 +12,13 @@ from sadec_desk.i18n import _
 from sadec_desk.services import audit
 from sadec_desk.services.admin import backup
 from sadec_desk.services.display import format_datetime
+from sadec_desk.sync import api as sync_api
 
 
 def cmd_audit_verify(args, ctx) -> None:
-    report = audit.verify_chain(ctx)
+    # the portal's acknowledged head first, when there is one to ask (bounded in time)
+    asked = "" if args.offline else sync_api.refresh_office_anchor(ctx)
+    report = audit.verify_chain(ctx, portal_refresh=asked)
 
     def lines():
         if report.ok:
@@ -30,6 +33,8 @@ def cmd_audit_verify(args, ctx) -> None:
         if report.anchors_checked:
             out.append(_("Đã đối chiếu {n} mốc kiểm tra ghi khi sao lưu.").format(
                 n=report.anchors_checked))
+        if report.portal_note:
+            out.append(report.portal_note)
         return out
 
     emit(args, report, lines)
@@ -145,5 +150,7 @@ def register(sub) -> None:
     p.add_argument("--yes", action="store_true", help="really restore")
 
     g = group(sub, "audit", "tamper-evident trail of dossier events")
-    command(g, "verify", cmd_audit_verify,
-            help="check the hash chain of dossier events; exit 1 and name every problem")
+    p = command(g, "verify", cmd_audit_verify,
+                help="check the hash chain of dossier events; exit 1 and name every problem")
+    p.add_argument("--offline", action="store_true",
+                   help="do not ask the portal for its anchor; use its last stored answer")

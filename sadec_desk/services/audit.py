@@ -45,7 +45,7 @@ from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier, DossierEvent
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
-from sadec_desk.services import audit_seal, issued_numbers
+from sadec_desk.services import audit_seal, issued_numbers, portal_anchor
 from sadec_desk.services.access import ANY_ROLE, READ_ROLES, require_role
 
 if TYPE_CHECKING:
@@ -169,6 +169,8 @@ class AuditReport:
     problems: tuple[AuditProblem, ...]
     #: what could not be checked, or cannot be told from an accident (never silence)
     warnings: tuple[str, ...] = ()
+    #: which portal anchor the chain was compared with, from when, or why none (#14 item 8)
+    portal_note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -191,6 +193,16 @@ def chain_head(ctx: AppContext) -> tuple[int, str]:
         return _head(ctx.database)
 
 
+def chain_hash_at(ctx: AppContext, seq: int) -> str | None:
+    """The stored hash of event ``seq`` (None when the chain has no such event)."""
+    require_role(ctx, *READ_ROLES)
+    with translated_errors():
+        row = ctx.database.execute_sql(
+            f"SELECT hash FROM dossier_event WHERE seq = {ctx.database.param}", (seq,)
+        ).fetchone()
+    return row[0] if row else None
+
+
 def record_anchor(ctx: AppContext, *, reason: str) -> dict:
     """Write the chain head outside the database, sealed (called by every backup)."""
     require_role(ctx, *ANY_ROLE)  # every backup, the scheduled one under a clerk too
@@ -206,14 +218,18 @@ def record_restore(ctx: AppContext) -> dict:
     require_role(ctx, "it")
     seq, head = chain_head(ctx)
     audit_seal.reset_head(seq, head, _utc_text(ctx.now()))
+    # the portal's anchor may be past the restored point: told at the next sync
+    portal_anchor.note_restore(seq, head, ctx.now().astimezone(UTC).isoformat())
     return audit_seal.append_anchor({"at": ctx.now().astimezone(UTC).isoformat(), "seq": seq,
                                      "hash": head, "reason": "restore", "restore": True})
 
 
-def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
-    """Walk the whole chain; name every edited, deleted or re-linked event (leader/IT)."""
-    from sadec_desk.services.access import require_role
+def verify_chain(ctx: AppContext, *, max_problems: int = 200,
+                 portal_refresh: str = "") -> AuditReport:
+    """Walk the whole chain; name every edited, deleted or re-linked event (leader/IT).
 
+    ``portal_refresh``: the caller's sentence about asking the portal for its anchor just
+    now (sync.api.refresh_office_anchor; services never reach the network themselves)."""
     require_role(ctx, "leader", "it")
     problems: list[AuditProblem] = []
 
@@ -234,6 +250,9 @@ def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
     wanted = {a["seq"] for a in anchors}
     if outside.head:
         wanted |= {outside.head["seq"], outside.head["prev_seq"]}
+    portal = portal_anchor.read_findings(ctx.config, portal_refresh)
+    if portal.wanted_seq:
+        wanted.add(portal.wanted_seq)
     with translated_errors(), _read_snapshot(ctx.database):
         for (seq, event_id, dossier_id, code, at, actor, kind, from_status, to_status, note,
              data, stored_prev, stored_hash) in query.iterator():
@@ -279,9 +298,16 @@ def verify_chain(ctx: AppContext, *, max_problems: int = 200) -> AuditReport:
         add(AuditProblem("anchor", message))
     warnings = list(outside.warnings)
     _check_head(outside.head, hashes_at, head_seq, is_sqlite(ctx.database), add, warnings)
+    for message in portal.problems:
+        add(AuditProblem("anchor", message))
+    warnings += portal.warnings
+    portal_anchor.compare(portal, hashes_at, head_seq, outside.restores,
+                          lambda kind, message, seq: add(AuditProblem(kind, message, seq=seq)),
+                          warnings)
     return AuditReport(events_checked=count, head_seq=head_seq, head_hash=head_hash,
                        anchors_checked=len([a for a in anchors if a["seq"]]),
-                       problems=tuple(problems), warnings=tuple(warnings))
+                       problems=tuple(problems), warnings=tuple(warnings),
+                       portal_note=portal.note)
 
 
 def _check_head(head: dict | None, hashes_at: dict[int, str], chain_end: int,

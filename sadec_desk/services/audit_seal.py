@@ -179,6 +179,8 @@ class Findings:
 
     #: (seq, hash, at, what) every chain must hold: anchors and the newest backup
     anchors: list[dict] = field(default_factory=list)
+    #: every restore the sealed anchors record ({"seq", "hash", "at"}), kept after later ones
+    restores: list[dict] = field(default_factory=list)
     head: dict | None = None
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -294,6 +296,7 @@ def _read_anchors(found: Findings, key: bytes | None) -> None:
             sealed += 1
             prev = line["mac"]
         if anchor["restore"]:
+            found.restores.append(anchor)
             # a restore legitimately ends the chain earlier: later anchors no longer apply
             found.anchors = [a for a in found.anchors if a["seq"] <= anchor["seq"]]
         found.anchors.append(anchor)

@@ -98,10 +98,28 @@ def note_database(database: peewee.Database) -> int:
 
 def raise_counters(database: peewee.Database) -> int:
     """Every day's counter at least its mark (after a restore); returns how many rose."""
+    rows = []
+    for key, seq in read_marks().items():
+        agency_code, _sep, day_iso = key.partition("|")
+        rows.append((agency_code, day_iso, seq))
+    return _raise(database, rows)
+
+
+def note_portal(database: peewee.Database, agency_code: str, issued: dict[str, int]) -> int:
+    """The highest number per day the portal holds for this office (``{"YYYY-MM-DD": n}``,
+    sync/office_anchor.py): noted with the others and every such day's counter raised to
+    it at once, so that after a restore, even on a new computer without this file, the next
+    code is one the portal has not seen. Returns how many counters rose."""
+    rows = [(agency_code, str(day)[:10], int(seq)) for day, seq in issued.items()
+            if isinstance(seq, int) and seq > 0]
+    _merge(rows)
+    return _raise(database, rows)
+
+
+def _raise(database: peewee.Database, rows: Iterable[tuple[str, str, int]]) -> int:
     raised = 0
     with database.atomic():
-        for key, seq in read_marks().items():
-            agency_code, _sep, day_iso = key.partition("|")
+        for agency_code, day_iso, seq in rows:
             cursor = database.execute_sql(
                 "INSERT INTO dossier_sequence (agency_code, day, last) VALUES (?, ?, ?) "
                 "ON CONFLICT (agency_code, day) DO UPDATE SET last = excluded.last "

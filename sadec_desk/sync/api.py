@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
+from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, as_machine, require_role
 from sadec_desk.sync import conflicts as held  # named apart from conflicts() below
-from sadec_desk.sync import engine, transfer
+from sadec_desk.sync import engine, office_anchor, transfer
 from sadec_desk.sync.adapters.gateway.check import GatewayCheck, check_gateway
 from sadec_desk.sync.records import ConflictInfo, QuarantinedInfo, SyncReport, SyncStatus
 from sadec_desk.sync.state import set_state
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ConflictInfo", "ExportInfo", "GatewayCheck", "ImportInfo", "QuarantinedInfo",
            "SyncReport", "SyncStatus", "apply_quarantined", "conflicts", "dismiss_quarantined",
-           "enrol", "export_pending", "gateway_check", "import_bundle", "quarantined", "resolve",
+           "enrol", "export_pending", "gateway_check", "import_bundle", "quarantined",
+           "refresh_office_anchor", "resolve",
            "retry", "run_now", "save_gateway_password", "status"]
 
 
@@ -41,6 +42,13 @@ def new_worker(ctx: AppContext) -> SyncWorker:
 def status(ctx: AppContext) -> SyncStatus:
     require_role(ctx, *ANY_ROLE)
     return engine.sync_status(ctx)
+
+
+def refresh_office_anchor(ctx: AppContext) -> str:
+    """``audit verify`` asks the portal for the office's acknowledged chain head (at most a
+    few seconds; services/portal_anchor.py keeps it); returns what to say about it."""
+    require_role(ctx, "leader", "it")
+    return office_anchor.ask_portal(as_machine(ctx))
 
 
 def run_now(ctx: AppContext, *, force: bool = True) -> SyncReport:

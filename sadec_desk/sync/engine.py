@@ -29,7 +29,7 @@ from sadec_desk.db.sync_models import QuarantinedChange
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
-from sadec_desk.sync import online_pages, pull, push
+from sadec_desk.sync import office_anchor, online_pages, pull, push
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.adapters.base import SyncAdapter
 from sadec_desk.sync.adapters.gateway import GatewayAdapter
@@ -143,6 +143,8 @@ def run_once(ctx: AppContext, *, adapter: SyncAdapter | None = None,
                     # after the pull's pages are committed: a slow or failed download
                     # never holds back the dossiers themselves
                     online_pages.download_pages(ctx, adapter, counts)
+            # the chain head to the portal, its answer kept (#14 item 8, #18 item 5)
+            office_anchor.exchange(ctx, adapter)
             with ctx.database.atomic():
                 set_state(ctx, "last_success_at", ctx.now().isoformat())
                 set_state(ctx, "last_error", "")

@@ -134,6 +134,32 @@ class PortalClient:
     def procedures(self) -> list[dict]:
         return self._checked(P.check_procedures, self._call("GET", "/procedures"))
 
+    # --- the office's audit anchor (sync/office_anchor.py, sync/portal/anchors.py) ---
+
+    def office_anchor(self) -> dict:
+        """What the portal holds for this device's office (GET /v1/anchor)."""
+        return self._call("GET", "/anchor")
+
+    def acknowledge_anchor(self, head: dict) -> tuple[bool, dict]:
+        """Send the chain head (POST /v1/anchor): (acknowledged, what the portal holds);
+        a 409 (the head does not extend the acknowledged one) is (False, its anchor)."""
+        response = self._send("POST", "/anchor", json=head)
+        if response.status_code == 409:
+            try:
+                answer = response.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                answer = None
+            if isinstance(answer, dict) and isinstance(answer.get("anchor"), dict):
+                return False, answer["anchor"]
+        if response.status_code >= 400:
+            raise Refused(self._error_of(response), response.status_code)
+        try:
+            answer = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise TransientError(_("Cổng dịch vụ trả lời không phải JSON hợp lệ (HTTP {status})."
+                                   ).format(status=response.status_code)) from None
+        return True, answer
+
     # --- blobs (scanned pages): resumable upload ---
 
     @staticmethod
@@ -267,6 +293,15 @@ class ReferenceAdapter:
 
     def send_bundle(self, bundle: dict) -> list[dict]:
         return self.authorised(self.client.send_bundle, bundle)
+
+    #: the portal keeps the office's audit chain head (sync/office_anchor.py)
+    keeps_anchor = True
+
+    def office_anchor(self) -> dict:
+        return self.authorised(self.client.office_anchor)
+
+    def acknowledge_anchor(self, head: dict) -> tuple[bool, dict]:
+        return self.authorised(self.client.acknowledge_anchor, head)
 
     #: the engine uploads the blobs a ``dossier.pages`` op names before pushing it
     uploads_blobs = True
