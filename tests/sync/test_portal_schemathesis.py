@@ -47,4 +47,4 @@ def test_schemathesis_finds_no_5xx_and_nothing_the_document_does_not_state(tmp_p
     finally:
         portal.stop()
     assert run.returncode == 0, run.stdout[-15000:] + run.stderr[-3000:]
-    assert "Tested: 17" in run.stdout
+    assert "Tested: 19" in run.stdout
