@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import tkinter as tk
 
 import ttkbootstrap as ttk
+
+from sadec_desk.i18n import _
 
 FONT = "DejaVu Sans"  # full Vietnamese coverage; Tk falls back if it is missing
 
@@ -13,26 +16,175 @@ def font(size: int = 11, weight: str = "normal") -> tuple:
     return (FONT, size, weight)
 
 
-class MessageBar(ttk.Label):
-    """One line under a screen's title: what just happened, or what to fix (in red)."""
+class MessageBar(ttk.Frame):
+    """One line under a screen's title: what just happened, or what to fix (in red).
 
-    def __init__(self, parent, wraplength: int = 900, **kw):
-        super().__init__(parent, text="", anchor="w", font=font(11), wraplength=wraplength,
-                         **kw)
+    A message never takes more than its one line (issue #17 item 3: a three-line message
+    pushed the buttons under it out of the window): when the whole text does not fit the
+    bar's width, the line shows its first sentence (or as much as fits, with "…") and a
+    "Chi tiết" button opens the rest — file paths, setting names, what a device said —
+    in a small window where it can be read and copied. ``text`` is always the whole
+    message."""
 
     #: plain colours: a bootstyle on a Label subclass is not recognised by ttkbootstrap
     COLOURS = {"info": "#1f5f99", "ok": "#146c43", "error": "#b02a37", "warning": "#8a5a00"}
 
+    def __init__(self, parent, wraplength: int = 900, **kw):
+        # wraplength: kept for the callers' sake; the line follows the bar's own width
+        super().__init__(parent, **kw)
+        self.kind = "info"
+        self._text = ""
+        self.line = ttk.Label(self, text="", anchor="w", font=font(11))
+        self.details_button = ttk.Button(self, text=_("Chi tiết"), bootstyle="link",
+                                         padding=(4, 0), command=self.on_details)
+        self.line.pack(side="left", fill="x", expand=True)
+        self.bind("<Configure>", lambda _e: self._fit())
+
     def show(self, text: str, kind: str = "info") -> None:
-        self.kind = kind
-        self.configure(text=text, foreground=self.COLOURS.get(kind, self.COLOURS["info"]))
+        self.kind, self._text = kind, text or ""
+        self.line.configure(foreground=self.COLOURS.get(kind, self.COLOURS["info"]))
+        self._fit()
 
     def clear(self) -> None:
-        self.configure(text="")
+        self.show("", self.kind)
 
     @property
     def text(self) -> str:
-        return self.cget("text")
+        return self._text
+
+    @property
+    def shown(self) -> str:
+        """What the one line shows now (the whole text, or its start)."""
+        return self.line.cget("text")
+
+    def _fit(self) -> None:
+        text = " ".join(self._text.split())  # one line: the message's own line breaks too
+        width = self.winfo_width()
+        if width <= 1:  # not laid out yet: a sensible guess, fitted again on <Configure>
+            width = max(self.winfo_reqwidth(), 600)
+        spec = self.line.cget("font")
+
+        def measure(part: str) -> int:
+            return int(self.tk.call("font", "measure", spec, part))
+
+        if measure(text) <= width - 4:
+            self.details_button.pack_forget()
+            self.line.configure(text=text)
+            return
+        room = width - measure(_("Chi tiết")) - 30
+        first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+        short = first
+        if measure(first) > room:  # the longest start that fits, with "…" (halving)
+            low, high = 0, len(first)
+            while low < high:
+                middle = (low + high + 1) // 2
+                if measure(first[:middle] + "…") <= room:
+                    low = middle
+                else:
+                    high = middle - 1
+            short = first[:low].rstrip() + "…"
+        self.line.configure(text=short)
+        if not self.details_button.winfo_manager():
+            self.details_button.pack(side="right")
+
+    def on_details(self) -> None:
+        DetailsWindow(self, title=_("Chi tiết"), text=self._text)
+
+
+class DetailsWindow(tk.Toplevel):
+    """The whole of a message too long for its line, readable and copyable."""
+
+    def __init__(self, parent, *, title: str, text: str):
+        super().__init__(parent)
+        self.title(title)
+        self.transient(parent.winfo_toplevel())
+        body = ttk.Frame(self, padding=12)
+        body.pack(fill="both", expand=True)
+        ttk.Button(body, text=_("Đóng"), bootstyle="secondary", command=self.destroy
+                   ).pack(side="bottom", anchor="e", pady=(8, 0))
+        self.text = tk.Text(body, width=64, height=8, wrap="word", font=font(11),
+                            borderwidth=0)
+        self.text.insert("1.0", text)
+        self.text.configure(state="disabled")  # still selectable: a path can be copied
+        self.text.pack(fill="both", expand=True)
+        self.bind("<Escape>", lambda _e: self.destroy())
+        top = parent.winfo_toplevel()
+        self.geometry(f"+{top.winfo_rootx() + 80}+{top.winfo_rooty() + 80}")
+
+
+class ScrollableFrame(ttk.Frame):
+    """A frame whose content scrolls when it is taller or wider than the room it gets
+    (issue #17 item 3: no control outside the window at 1366×740 or on a portrait
+    screen). Put the content in ``interior``; the scroll bars show only when needed and
+    the content stretches to the room when it is smaller (its own expanding layout still
+    works). The mouse wheel scrolls it while the pointer is over it."""
+
+    def __init__(self, parent, *, padding=0, **kw):
+        super().__init__(parent, **kw)
+        self.rowconfigure(0, weight=1)
+        self.columnconfigure(0, weight=1)
+        self.canvas = tk.Canvas(self, highlightthickness=0, borderwidth=0)
+        self.canvas.grid(row=0, column=0, sticky="nsew")
+        self.vbar = ttk.Scrollbar(self, orient="vertical", command=self.canvas.yview)
+        self.hbar = ttk.Scrollbar(self, orient="horizontal", command=self.canvas.xview)
+        self.canvas.configure(yscrollcommand=self.vbar.set, xscrollcommand=self.hbar.set)
+        # the interior asks for the canvas's room at least (grid minsize), so a smaller
+        # content stretches to it, and for its content's size when that is larger: the
+        # canvas follows any change of what the content asks for by itself
+        self.interior = ttk.Frame(self.canvas, padding=padding)
+        self.interior.rowconfigure(0, weight=1)
+        self.interior.columnconfigure(0, weight=1)
+        self.canvas.create_window(0, 0, window=self.interior, anchor="nw")
+        self.interior.bind("<Configure>", lambda _e: self._layout())
+        self.canvas.bind("<Configure>", lambda _e: self._room())
+        self.bind("<Enter>", lambda _e: self._wheel(True))
+        self.bind("<Leave>", lambda _e: self._wheel(False))
+
+    def hold(self, content) -> None:
+        """Put ``content`` (a child of ``interior``) in the scrolling area."""
+        content.grid(row=0, column=0, sticky="nsew")
+
+    def _room(self) -> None:
+        self.interior.columnconfigure(0, minsize=self.canvas.winfo_width())
+        self.interior.rowconfigure(0, minsize=self.canvas.winfo_height())
+        self._layout()
+
+    def _layout(self) -> None:
+        width, height = self.interior.winfo_width(), self.interior.winfo_height()
+        self.canvas.configure(scrollregion=(0, 0, width, height))
+        self._show_bar(self.vbar, height > self.canvas.winfo_height() + 1,
+                       row=0, column=1, sticky="ns")
+        self._show_bar(self.hbar, width > self.canvas.winfo_width() + 1,
+                       row=1, column=0, sticky="we")
+
+    @staticmethod
+    def _show_bar(bar, needed: bool, **grid) -> None:
+        if needed and not bar.winfo_manager():
+            bar.grid(**grid)
+        elif not needed and bar.winfo_manager():
+            bar.grid_remove()
+
+    def _wheel(self, on: bool) -> None:
+        for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>"):
+            if on:
+                self.bind_all(sequence, self.on_wheel, add="+")
+            else:
+                self.unbind_all(sequence)
+
+    def on_wheel(self, event) -> None:
+        if not self.vbar.winfo_manager():
+            return
+        step = -1 if getattr(event, "num", 0) == 4 or getattr(event, "delta", 0) > 0 else 1
+        self.canvas.yview_scroll(step * 3, "units")
+
+    def see(self, widget) -> None:
+        """Scroll so that ``widget`` (inside ``interior``) is in view."""
+        self.update_idletasks()
+        top = widget.winfo_rooty() - self.interior.winfo_rooty()
+        height = max(1, self.interior.winfo_height())
+        view_top, view_bottom = self.canvas.yview()
+        if top / height < view_top or (top + widget.winfo_height()) / height > view_bottom:
+            self.canvas.yview_moveto(max(0.0, top / height - 0.05))
 
 
 def create_field(parent, row: int, label: str, *, width: int = 30, show: str = "",

@@ -37,6 +37,10 @@ from sadec_desk.views.counter.receive import ReceiveForm
 from sadec_desk.views.counter.save_flow import SaveFlow
 from sadec_desk.views.widgets import set_entry
 
+#: narrower than this (a portrait screen), the queue panel goes above the tabs: beside them
+#: the receive form needs ~980 px of the window's width
+STACKED_BELOW_PX = 1200
+
 
 class CounterView(QueuePanel, ReceiveForm, SaveFlow, FindPanel, PapersBox, ttk.Frame):
     """The counter clerk's screen: the queue panel beside a notebook of the receive and
@@ -64,17 +68,39 @@ class CounterView(QueuePanel, ReceiveForm, SaveFlow, FindPanel, PapersBox, ttk.F
         self.papers = None  # DossierPapers of the selected dossier, once loaded
         self._quote_job = None
         self._refresh_job = None
-        self.columnconfigure(1, weight=1)
-        self.rowconfigure(0, weight=1)
-        self.create_queue_panel().grid(row=0, column=0, sticky="ns", padx=(0, 8))
+        self.queue_panel = self.create_queue_panel()
         self.notebook = ttk.Notebook(self, bootstyle="primary")
-        self.notebook.grid(row=0, column=1, sticky="nsew")
+        self.wide = None
+        self.arrange(wide=True)
+        self.bind("<Configure>", self.on_resized)
         self.receive_tab = self.create_receive_tab(self.notebook)
         self.find_tab = self.create_find_tab(self.notebook)
         self.notebook.add(self.receive_tab, text=_("Tiếp nhận hồ sơ (F8)"))
         self.notebook.add(self.find_tab, text=_("Tra cứu hồ sơ (F9)"))
         self.bind_keys()
         self.load()
+
+    def on_resized(self, event) -> None:
+        wide = event.width >= STACKED_BELOW_PX
+        if wide != self.wide:
+            self.arrange(wide)
+
+    def arrange(self, wide: bool) -> None:
+        """The queue beside the tabs on a landscape screen; above them on a narrow (portrait)
+        one, where beside them the tabs' buttons would be cut (issue #17 item 3)."""
+        self.wide = wide
+        if wide:
+            self.queue_panel.grid(row=0, column=0, columnspan=1, sticky="ns", padx=(0, 8),
+                                  pady=0)
+            self.notebook.grid(row=0, column=1, rowspan=2, sticky="nsew")
+        else:
+            self.queue_panel.grid(row=0, column=0, columnspan=2, sticky="we", padx=0,
+                                  pady=(0, 8))
+            self.notebook.grid(row=1, column=0, columnspan=2, rowspan=1, sticky="nsew")
+        self.columnconfigure(0, weight=0 if wide else 1)
+        self.columnconfigure(1, weight=1)
+        self.rowconfigure(0, weight=1 if wide else 0)
+        self.rowconfigure(1, weight=0 if wide else 1)
 
     def bind_keys(self) -> None:
         window = self.winfo_toplevel()

@@ -19,6 +19,7 @@ from sadec_desk.views.settings.queue import QueueTab
 from sadec_desk.views.settings.sync import SyncTab
 from sadec_desk.views.settings.users import UsersTab
 from sadec_desk.views.settings.working_calendar import CalendarTab
+from sadec_desk.views.widgets import ScrollableFrame
 
 
 class SettingsView(ttk.Frame):
@@ -38,12 +39,16 @@ class SettingsView(ttk.Frame):
         self.notebook = ttk.Notebook(self, bootstyle="primary")
         self.notebook.pack(fill="both", expand=True)
         self.tabs = {}
+        self.scrollers = {}  # each tab scrolls when the window is smaller than it (#17.3)
         for key, cls, title in self.TABS:
-            page = cls(self.notebook, shell)
-            self.notebook.add(page, text=title())
+            scroller = ScrollableFrame(self.notebook)
+            page = cls(scroller.interior, shell)
+            scroller.hold(page)
+            self.notebook.add(scroller, text=title())
             self.tabs[key] = page
+            self.scrollers[key] = scroller
             setattr(self, key, page)
         self.select(tab)
 
     def select(self, key: str) -> None:
-        self.notebook.select(self.tabs[key])
+        self.notebook.select(self.scrollers[key])

@@ -1,0 +1,159 @@
+"""Every screen fits its window at 1366×740 (the app's own window), 1920×1080 and a
+1080×1920 portrait screen: no control lies outside its toplevel (issue #17 item 3).
+
+Each test builds its screens the way the app does (signing in through the shell, opening
+windows with their own buttons), resizes the window to each size and walks the widget tree
+with :func:`layout_check.outside`, which says in words what a person could not see or
+reach. Widgets inside a scrolling area count as inside when scrolling reaches them.
+"""
+
+from __future__ import annotations
+
+import pytest
+from appfixtures import SAMPLE_QR, sign_in_as
+from guikit import sign_in_clerk, sign_in_it
+from layout_check import outside
+
+from sadec_desk.services.admin import office, users
+from sadec_desk.services.reception import dossiers
+
+SIZES = {"1366x740": (1366, 740), "1920x1080": (1920, 1080), "1080x1920": (1080, 1920)}
+sizes = pytest.mark.parametrize("size", list(SIZES))
+
+
+def fit(window, size: str) -> None:
+    width, height = SIZES[size]
+    window.geometry(f"{width}x{height}+0+0")
+    window.update_idletasks()
+    window.update()
+
+
+class Misfits:
+    """What lies outside, per screen state, for one failure listing all of them."""
+
+    def __init__(self, size: str):
+        self.size = size
+        self.found: list[str] = []
+
+    def check(self, what: str, window) -> None:
+        window.update_idletasks()
+        window.update()
+        self.found += [f"{what} at {self.size}: {line}" for line in outside(window)]
+
+    def assert_none(self) -> None:
+        assert not self.found, "\n".join(self.found)
+
+
+# --- sign-in and first start ------------------------------------------------------------
+
+
+@sizes
+def test_first_start_and_sign_in_fit(shell, ctx, size):
+    fit(shell.window, size)
+    misfits = Misfits(size)
+    shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "SetupView")
+    misfits.check("first start", shell.window)
+    users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
+                      password="matkhau-cntt")
+    shell.show_sign_in()
+    shell.tasks.pump()
+    misfits.check("sign-in", shell.window)
+    misfits.assert_none()
+
+
+# --- the counter ------------------------------------------------------------------------
+
+
+@sizes
+def test_counter_fits_empty_filled_saved_and_found(shell, ctx, size):
+    counter = sign_in_clerk(shell, ctx)
+    fit(shell.window, size)
+    misfits = Misfits(size)
+    misfits.check("counter, empty", shell.window)
+    shell.on_scan(SAMPLE_QR)
+    counter.choose_procedure("1.001193")  # birth: the longest list of papers
+    shell.tasks.pump()
+    misfits.check("counter, card scanned", shell.window)
+    for _paper, var in counter.paper_vars:
+        var.set(True)
+    counter.on_save()
+    assert shell.tasks.pump(until=lambda: counter.locked and not shell.tasks.busy,
+                            timeout=20)
+    misfits.check("counter, saved", shell.window)
+    counter.on_clear_form()
+    counter.on_manual_entry()
+    shell.tasks.pump()
+    misfits.check("counter, typed entry", shell.window)
+    counter.notebook.select(counter.find_tab)
+    counter.search.insert(0, "nguyen thi hoa")
+    counter.on_search()
+    assert shell.tasks.pump(until=lambda: bool(counter.found))
+    counter.results.selection_set(counter.results.get_children()[0])
+    counter.results.event_generate("<<TreeviewSelect>>")
+    assert shell.tasks.pump(until=lambda: counter.selected is not None)
+    misfits.check("counter, find tab", shell.window)
+    misfits.assert_none()
+
+
+# --- the IT screens ---------------------------------------------------------------------
+
+
+@sizes
+def test_every_it_tab_fits(shell, ctx, size):
+    view = sign_in_it(shell, ctx)
+    fit(shell.window, size)
+    misfits = Misfits(size)
+    for key in view.tabs:
+        view.select(key)
+        shell.tasks.pump()
+        misfits.check(f"IT tab {key}", shell.window)
+    misfits.assert_none()
+
+
+@sizes
+def test_printers_tab_fits_with_its_preview_and_the_scanner_box(shell, ctx, size):
+    view = sign_in_it(shell, ctx, tab="printers")
+    fit(shell.window, size)
+    misfits = Misfits(size)
+    tab = view.printers
+    tab.printers.selection_set("preview")
+    tab.on_preview()
+    assert shell.tasks.pump(until=lambda: bool(str(tab.preview.cget("image"))))
+    misfits.check("printers tab with the slip preview", shell.window)
+    tab.on_test()
+    shell.tasks.pump()
+    misfits.check("printers tab after a test print", shell.window)
+    misfits.assert_none()
+
+
+# --- Reports ----------------------------------------------------------------------------
+
+
+@sizes
+def test_reports_fit_on_every_tab(shell, ctx, size):
+    users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
+                      password="matkhau-cntt")
+    sign_in_as(ctx, "admin")
+    office.init_office(ctx)
+    users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",
+                      pin="246810")
+    users.create_user(ctx, username="chutich", full_name="Phạm Văn Bình", role="leader",
+                      password="matkhau-lanh-dao")
+    sign_in_as(ctx, "hoa.nt")
+    dossiers.receive_dossier(ctx, procedure_code="2.000635", qr_text=SAMPLE_QR)
+    users.sign_out(ctx)
+    shell.on_sign_out()
+    shell.tasks.pump()
+    shell.screen.username.insert(0, "chutich")
+    shell.screen.secret.insert(0, "matkhau-lanh-dao")
+    shell.screen.on_sign_in()
+    assert shell.tasks.pump(until=lambda: type(shell.screen).__name__ == "ReportsView")
+    view = shell.screen
+    assert shell.tasks.pump(until=lambda: not view.busy and not shell.tasks.busy, timeout=30)
+    fit(shell.window, size)
+    misfits = Misfits(size)
+    for tab in view.notebook.tabs():
+        view.notebook.select(tab)
+        shell.tasks.pump()
+        misfits.check(f"Reports tab {view.notebook.tab(tab, 'text')}", shell.window)
+    misfits.assert_none()
