@@ -8,6 +8,7 @@ says so with a warning in the run's summary.
 
 from __future__ import annotations
 
+import getpass
 import io
 import json
 import shutil
@@ -19,11 +20,12 @@ from appfixtures import OTHER_QR, SAMPLE_QR, make_ctx
 from guikit import sign_in_clerk, type_text
 from PIL import Image, ImageDraw
 
+from sadec_desk.adapters import removable_media
 from sadec_desk.db.attachment_models import DossierForm, DossierPage
 from sadec_desk.db.models import Dossier
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.services.pages import store
-from sadec_desk.views.kiosk import submission
+from sadec_desk.views.kiosk import submission as submission_view
 from sadec_desk.views.kiosk import tickets as kiosk_view
 from sadec_desk.views.kiosk.submission import (
     STEP_CARD,
@@ -61,6 +63,26 @@ def sane_test_device() -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0 and done.stdout.startswith(b"\x89PNG")
+
+
+@pytest.fixture
+def stick(tmp_path, monkeypatch):
+    """A USB stick as udisks2 mounts it (/media/<user>/<label>), under a test folder."""
+    folder = tmp_path / "media" / getpass.getuser() / "USB-HOA"
+    folder.mkdir(parents=True)
+    monkeypatch.setattr(removable_media, "MOUNT_BASES", (tmp_path / "media",))
+    return folder
+
+
+def from_usb(shell, flow, row, path) -> None:
+    """The citizen touches "Tệp từ USB", then the file in the stick's touch list."""
+    row["file"].invoke()
+    picker = flow.usb_picker
+    assert shell.tasks.pump(until=lambda: picker.files)
+    while path.name not in picker.file_buttons and \
+            str(picker.next_button.cget("state")) == "normal":
+        picker.next_button.invoke()
+    picker.file_buttons[path.name].invoke()
 
 
 def page_file(tmp_path, seed: int = 0):
@@ -109,7 +131,7 @@ def tap(keyboard, *keys: str) -> None:
         keyboard.keys[name].invoke()
 
 
-def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_path,
+def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, stick,
                                                               monkeypatch):
     k, flow = open_flow(shell, ctx)
     assert flow.step_label.cget("text") == "Bước 1/6: Chọn thủ tục"
@@ -160,7 +182,10 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
     row["scan"].invoke()
     assert str(row["scan"].cget("state")) == "disabled"  # at work
     assert shell.tasks.pump(until=lambda: not flow.busy, timeout=60)
-    assert "chọn tệp ảnh" in flow.message.cget("text")
+    # a sentence for the citizen: no device name, no setting (those are in the log)
+    said = flow.message.cget("text")
+    assert "Máy quét chưa sẵn sàng" in said
+    assert "nosuch" not in said and "scanning." not in said
     assert all(str(row[b].cget("state")) == "normal" for b in ("scan", "camera", "file"))
     assert not row["strip"].images
     monkeypatch.setitem(ctx.config.values, "scanning.device", "test:0")
@@ -171,9 +196,7 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
     else:
         warnings.warn("SANE's test device test:0 did not answer: the certificate was added "
                       "from an image file instead of the scanner", stacklevel=1)
-        monkeypatch.setattr(submission.filedialog, "askopenfilename",
-                            lambda **_kw: str(page_file(tmp_path, 9)))
-        row["file"].invoke()
+        from_usb(shell, flow, row, page_file(stick, 9))
         assert shell.tasks.pump(until=lambda: len(row["strip"].images) == 1)
     # a touch on the thumbnail shows the page large, to check it reads well
     (scanned,) = row["strip"].pages
@@ -183,9 +206,7 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
     flow.page_close_button.invoke()
     assert flow.page_panel is None
     # a second page from a file, then taken out again with its thumbnail's button
-    monkeypatch.setattr(submission.filedialog, "askopenfilename",
-                        lambda **_kw: str(page_file(tmp_path, 1)))
-    row["file"].invoke()
+    from_usb(shell, flow, row, page_file(stick, 1))
     assert shell.tasks.pump(until=lambda: len(row["strip"].images) == 2)
     second = row["strip"].pages[1]
     second_file = store.blob_path(ctx, second.sha256)
@@ -196,8 +217,9 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
     # no webcam library on this machine: a sentence, and the other buttons stay
     row["camera"].invoke()
     assert shell.tasks.pump(until=lambda: not flow.busy)
-    assert "máy ảnh" in flow.message.cget("text")
-    assert "đang chụp" not in flow.message.cget("text")
+    said = flow.message.cget("text")
+    assert "Máy ảnh chưa sẵn sàng" in said
+    assert "pip" not in said and "đang chụp" not in said
     assert row["scan"].winfo_exists() and row["file"].winfo_exists()
 
     # back to the form and forward again: nothing typed is lost
@@ -243,7 +265,7 @@ def test_a_citizen_submits_a_birth_registration_at_the_kiosk(shell, ctx, tmp_pat
     assert not flow.frame.winfo_exists()
 
 
-def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_path,
+def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, stick,
                                                               monkeypatch):
     k, flow = open_flow(shell, ctx)
     flow.procedure_buttons[BIRTH].invoke()
@@ -257,9 +279,7 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
     assert shell.tasks.pump(until=lambda: flow.step == STEP_PAPERS)
     row = flow.paper_rows[CERTIFICATE]
     for seed in (1, 2):
-        monkeypatch.setattr(submission.filedialog, "askopenfilename",
-                            lambda seed=seed, **_kw: str(page_file(tmp_path, seed)))
-        row["file"].invoke()
+        from_usb(shell, flow, row, page_file(stick, seed))
         assert shell.tasks.pump(until=lambda n=seed: len(row["strip"].images) == n)
     draft = flow.draft
     files = [store.blob_path(ctx, p.sha256) for p in row["strip"].pages]
@@ -270,11 +290,11 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
     # the idle timer fires on a long step: first the question; a touch answer keeps all
     k.on_idle()
     assert flow.prompt is not None
-    assert "Bạn còn cần thêm thời gian?" in texts(flow.prompt)
-    flow.prompt_yes.invoke()
+    assert "Bạn còn cần thêm thời gian?" in texts(flow.prompt.panel)
+    flow.prompt.buttons["Còn, tôi làm tiếp"].invoke()
     assert flow.prompt is None and k.submission is flow and flow.step == STEP_PAPERS
     # asked again and nobody answers: the kiosk goes back to the start by itself
-    monkeypatch.setattr(submission, "PROMPT_MS", 50)
+    monkeypatch.setattr(submission_view, "PROMPT_SECONDS", 1)
     k.on_idle()
     assert shell.tasks.pump(until=lambda: k.submission is None and not shell.tasks.busy)
     assert k.submit_button.winfo_exists()
@@ -310,13 +330,13 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
 
     # "Hủy" asks first, then discards as well
     second.cancel_button.invoke()
-    assert "Hủy hồ sơ đang làm?" in texts(second.prompt)
-    second.prompt_yes.invoke()
+    assert "Hủy hồ sơ đang làm?" in texts(second.prompt.panel)
+    second.prompt.buttons["Có, hủy hồ sơ"].invoke()
     assert shell.tasks.pump(until=lambda: k.submission is None and not shell.tasks.busy)
     assert k.submit_button.winfo_exists()
     assert DossierPage.select().count() == 0
 
-    # on the short steps the idle timer goes straight back to the start (no question)
+    # on the short steps too the idle timer asks first (issue #17 item 4), sooner
     k.submit_button.invoke()
     third = k.submission
     assert shell.tasks.pump(until=lambda: BIRTH in getattr(third, "procedure_buttons", {}))
@@ -325,12 +345,14 @@ def test_a_citizen_who_walks_away_leaves_nothing_for_the_next(shell, ctx, tmp_pa
     assert third.idle_ms(30_000) == 30_000
     monkeypatch.setattr(kiosk_view, "IDLE_MS", 100)  # the real timer, shortened
     k.touched()
+    assert shell.tasks.pump(until=lambda: third.prompt is not None, timeout=5)
+    assert k.submission is third and third.step == STEP_CARD
     assert shell.tasks.pump(until=lambda: k.submission is None, timeout=5)
     assert third.prompt is None and not third.alive
 
 
 def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
-        shell, ctx, tmp_path, monkeypatch):
+        shell, ctx, stick):
     k, flow = open_flow(shell, ctx)
     flow.procedure_buttons["2.000815"].invoke()  # certified copy: original + copies
     assert shell.tasks.pump(until=lambda: flow.step == STEP_CARD)
@@ -344,9 +366,7 @@ def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
     flow.next_button.invoke()
     assert shell.tasks.pump(until=lambda: "Còn thiếu" in flow.message.cget("text"))
     assert flow.procedure.papers[0].name in flow.message.cget("text")
-    monkeypatch.setattr(submission.filedialog, "askopenfilename",
-                        lambda **_kw: str(page_file(tmp_path, 3)))
-    flow.paper_rows[first]["file"].invoke()
+    from_usb(shell, flow, flow.paper_rows[first], page_file(stick, 3))
     assert shell.tasks.pump(until=lambda: len(flow.paper_rows[first]["strip"].images) == 1)
     flow.next_button.invoke()
     assert shell.tasks.pump(until=lambda: "Giấy tờ 2/2" in texts(flow.content))
@@ -357,9 +377,7 @@ def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
                             and len(flow.paper_rows[first]["strip"].images) == 1)
     flow.next_button.invoke()
     assert shell.tasks.pump(until=lambda: second in flow.paper_rows)
-    monkeypatch.setattr(submission.filedialog, "askopenfilename",
-                        lambda **_kw: str(page_file(tmp_path, 4)))
-    flow.paper_rows[second]["file"].invoke()
+    from_usb(shell, flow, flow.paper_rows[second], page_file(stick, 4))
     assert shell.tasks.pump(until=lambda: len(flow.paper_rows[second]["strip"].images) == 1)
     flow.next_button.invoke()
     assert shell.tasks.pump(until=lambda: flow.step == STEP_REVIEW)
@@ -370,7 +388,7 @@ def test_each_paper_has_its_own_screen_and_a_form_only_procedure_skips_them(
 
     # the marital-status certificate: the form is its only paper, no papers screen
     flow.cancel_button.invoke()
-    flow.prompt_yes.invoke()
+    flow.prompt.buttons["Có, hủy hồ sơ"].invoke()
     assert shell.tasks.pump(until=lambda: k.submission is None and not shell.tasks.busy)
     assert DossierPage.select().count() == 0
     k.submit_button.invoke()
@@ -398,7 +416,8 @@ def test_opening_the_kiosk_purges_what_a_crash_left(shell, ctx, clock, tmp_path)
     sign_in_clerk(shell, ctx)
     # a submission the power cut left half done hours ago
     left = submission.start(ctx)
-    page = submission.file_page(ctx, left, BIRTH, CERTIFICATE, str(page_file(tmp_path)))
+    page = submission.add_page(ctx, left, BIRTH, CERTIFICATE,
+                               page_file(tmp_path).read_bytes(), "file")
     left_file = store.blob_path(ctx, page.sha256)
     clock.moment += submission.STALE_DRAFT_AGE + timedelta(minutes=5)
     shell.kiosk_button.invoke()
@@ -432,8 +451,7 @@ def test_without_the_card_the_citizen_types_its_data(shell, ctx):
     assert flow.qr_text.startswith("034303011829||Nguyễn Thị Hoa|21032003|Nữ|")
 
 
-def test_a_long_paper_pages_through_its_thumbnails_and_keeps_the_buttons(
-        shell, ctx, tmp_path, monkeypatch):
+def test_a_long_paper_pages_through_its_thumbnails_and_keeps_the_buttons(shell, ctx, stick):
     """A 16-page document for a certified copy: the thumbnails show a row at a time with
     buttons to the others, and 'Tiếp tục' stays on the screen."""
     k, flow = open_flow(shell, ctx)
@@ -446,9 +464,7 @@ def test_a_long_paper_pages_through_its_thumbnails_and_keeps_the_buttons(
     assert shell.tasks.pump(until=lambda: flow.step == STEP_PAPERS)
     (first,) = flow.paper_rows
     for n in range(16):
-        monkeypatch.setattr(submission.filedialog, "askopenfilename",
-                            lambda _n=n, **_kw: str(page_file(tmp_path, 10 + _n)))
-        flow.paper_rows[first]["file"].invoke()
+        from_usb(shell, flow, flow.paper_rows[first], page_file(stick, 10 + n))
         assert shell.tasks.pump(until=lambda _n=n: len(flow.paper_rows[first]["strip"].pages)
                                 == _n + 1)
     strip = flow.paper_rows[first]["strip"]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.domain.lifecycle import deadline_label
 from sadec_desk.domain.timezone import VN_TZ
+from sadec_desk.domain.vn_collation import search_key, vietnamese_sort_key
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
 from sadec_desk.printers.render import qr_image
@@ -60,7 +61,40 @@ class DossierStatusCard:
 
 
 def list_procedures(ctx: AppContext) -> list[ProcedureInfo]:
-    return sorted(catalogue.list_procedures(ctx), key=lambda p: p.name)
+    """The catalogue's procedures in Vietnamese alphabetical order (Cấp… before Chứng…)."""
+    return sorted(catalogue.list_procedures(ctx), key=lambda p: vietnamese_sort_key(p.name))
+
+
+def matches(name: str, typed: str) -> bool:
+    """``typed`` (with or without marks) is found in ``name``: "chung thuc" finds
+    "Chứng thực…", so a citizen may type on any keyboard."""
+    return search_key(typed) in search_key(name)
+
+
+def citizen_fee_text(info: ProcedureInfo) -> str:
+    """The fee as a citizen reads it: a council fee the office has not set yet reads as
+    what it is for the citizen, not as a missing setting."""
+    if info.fee_kind == "council" and not info.fee_amount_vnd:
+        return _("Theo Nghị quyết HĐND tỉnh; cán bộ báo mức thu khi nhận hồ sơ")
+    return info.fee_text
+
+
+def office_title(ctx: AppContext) -> str:
+    """The office's name for the kiosk's start screen; "" while the IT officer has not
+    set it (the default names the missing setting, which citizens must not see)."""
+    require_role(ctx, *ANY_ROLE)
+    from sadec_desk.config import SETTINGS
+
+    default = next(s.default for s in SETTINGS if s.name == "office.name")
+    name = ctx.config["office.name"]
+    return "" if name == default else name
+
+
+def waiting_text(waiting_ahead: int) -> str:
+    """How many are ahead, as a sentence (none: "you are next")."""
+    if waiting_ahead <= 0:
+        return _("Bạn là người tiếp theo; mời bạn chờ gọi số.")
+    return _("Có {n} người đang chờ trước bạn.").format(n=waiting_ahead)
 
 
 def time_limit_text(info: ProcedureInfo, same_day_today: bool = False) -> str:
@@ -97,7 +131,7 @@ def procedure_card(ctx: AppContext, code: str) -> ProcedureCard:
     papers = tuple(f"{p.name} ({paper_kind(p.kind)}, " + _("{n} bản").format(n=p.count) + ")"
                    for p in info.papers)
     return ProcedureCard(code=info.code, name=info.name, field_name=info.field_name,
-                         papers=papers, fee_text=info.fee_text,
+                         papers=papers, fee_text=citizen_fee_text(info),
                          time_limit_text=time_limit_text(info, same_day), url=url,
                          qr_png=_png(url))
 

@@ -35,15 +35,14 @@ from sadec_desk.domain.cccd import CitizenCard, mask_id_number, parse_cccd_qr
 from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.fees import compute_fee, format_vnd
 from sadec_desk.domain.timezone import VN_TZ
-from sadec_desk.errors import InvalidInput
-from sadec_desk.files import INPUT_FILE_LIMIT, read_bounded
+from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
 from sadec_desk.services.access import ANY_ROLE, require_role
 from sadec_desk.services.admin.users import UserInfo
 from sadec_desk.services.display import format_datetime
 from sadec_desk.services.due_dates import due_date
-from sadec_desk.services.kiosk import guide
+from sadec_desk.services.kiosk import guide, page_checks, usb_files
 from sadec_desk.services.pages import dossier_pages
 from sadec_desk.services.printing import jobs
 from sadec_desk.services.reception import dossiers, eforms, intake
@@ -148,7 +147,7 @@ def _procedure(ctx: AppContext, code: str, form) -> KioskProcedure:
                    for i, p in enumerate(proc.papers) if i != skip)
     return KioskProcedure(code=info.code, name=info.name,
                           time_limit_text=_time_text(info.time_limit_days),
-                          fee_text=info.fee_text, papers=papers,
+                          fee_text=guide.citizen_fee_text(info), papers=papers,
                           form_paper=proc.papers[skip].name if skip is not None else "")
 
 
@@ -238,8 +237,10 @@ def _applicant(ctx: AppContext, qr_text: str) -> CitizenCard:
 
 def add_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int,
              image: bytes, source: str):
-    """One page for one paper of the draft (scanner, camera or file)."""
+    """One page for one paper of the draft (scanner, camera or file); a blank or
+    near-uniform page is refused with a sentence (nobody at the kiosk would notice)."""
     require_role(ctx, *ANY_ROLE)
+    page_checks.refuse_blank(image, source)
     with translated_errors():
         _row, proc = catalogue.active_procedure(ctx, procedure_code)
     if not 0 <= paper_index < len(proc.papers):
@@ -255,15 +256,23 @@ def scan_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int
     require_role(ctx, *ANY_ROLE)
     from sadec_desk.adapters import scanner
 
-    image = scanner.scan_page(ctx)
+    try:
+        image = scanner.scan_page(ctx)
+    except UserError as exc:  # the device's detail is for the IT officer, in the log
+        log.warning("kiosk scan failed: %s", exc)
+        raise InvalidInput(_("Máy quét chưa sẵn sàng. Bạn có thể bấm «Chụp ảnh» (hoặc chọn "
+                             "tệp từ USB), hoặc nhờ cán bộ hỗ trợ.")) from None
     return add_page(ctx, draft, procedure_code, paper_index, image, "scanner")
 
 
-def file_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int, path: str):
-    """A page from an image file the citizen picked (e.g. from a USB stick)."""
+def file_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int,
+              path: str) -> list:
+    """The pages of a file the citizen picked from a USB stick's touch list (an image:
+    one page; a PDF: its first pages), each through the same checks as a scan."""
     require_role(ctx, *ANY_ROLE)
-    image = read_bounded(path, INPUT_FILE_LIMIT)  # a FIFO, a device, 3 GB: a sentence
-    return add_page(ctx, draft, procedure_code, paper_index, image, "file")
+    images = usb_files.read_usb_file(ctx, path)
+    return [add_page(ctx, draft, procedure_code, paper_index, image, "file")
+            for image in images]
 
 
 def camera_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: int,
@@ -272,7 +281,12 @@ def camera_page(ctx: AppContext, draft: str, procedure_code: str, paper_index: i
     require_role(ctx, *ANY_ROLE)
     from sadec_desk.adapters import scanner
 
-    image = scanner.photo_from_camera(source=source)
+    try:
+        image = scanner.photo_from_camera(source=source)
+    except UserError as exc:  # "camera number 0", a library name: the log's business
+        log.warning("kiosk photo failed: %s", exc)
+        raise InvalidInput(_("Máy ảnh chưa sẵn sàng. Bạn có thể bấm «Quét giấy tờ», hoặc "
+                             "nhờ cán bộ hỗ trợ.")) from None
     return add_page(ctx, draft, procedure_code, paper_index, image, "camera")
 
 
@@ -307,7 +321,7 @@ def _missing_sentence(names: list[str]) -> str:
 def _fee(ctx: AppContext, proc, page_count: int) -> str:
     fee = compute_fee(proc.fee, pages=page_count, copies=1, on_time=True,
                       council_amount_vnd=catalogue.council_fee(ctx, proc.code))
-    return format_vnd(fee) if fee else _("Miễn phí")
+    return format_vnd(fee) if fee else _("Miễn lệ phí")
 
 
 def review(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
@@ -409,7 +423,7 @@ def submit(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
         code=dossier.code, procedure_name=dossier.procedure_name,
         received_at=dossier.received_at, due_at=dossier.due_at,
         due_text=format_datetime(dossier.due_at),
-        fee_text=format_vnd(dossier.fee_vnd) if dossier.fee_vnd else _("Miễn phí"),
+        fee_text=format_vnd(dossier.fee_vnd) if dossier.fee_vnd else _("Miễn lệ phí"),
         pages=len(page_list), printed=printed.status == "printed",
         print_message=printed.last_error if printed.status != "printed" else "")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tkinter as tk
 
 from sadec_desk.i18n import _
-from sadec_desk.views.widgets import font
+from sadec_desk.views.kiosk.scale import kfont, portrait, px
 
 BG = "#f4f7fb"
 NAVY = "#0b3d6b"
@@ -31,10 +31,10 @@ LONG_STEPS = (STEP_FORM, STEP_PAPERS, STEP_REVIEW)
 def create_button(parent, text: str, command, *, bg: str = "#1565c0", size: int = 18,
                   width: int = 12, height: int = 1) -> tk.Button:
     """A big touch button (white text on ``bg``), the only kind the flow shows."""
-    return tk.Button(parent, text=text, font=font(size, "bold"), width=width, height=height,
+    return tk.Button(parent, text=text, font=kfont(size, "bold"), width=width, height=height,
                      bg=bg, fg="white", activebackground=NAVY, activeforeground="white",
                      disabledforeground="#cfd8dc", relief="flat", padx=10, pady=8,
-                     wraplength=max(200, width * size), command=command)
+                     wraplength=px(max(200, width * size)), command=command)
 
 
 class FlowFrame:
@@ -42,15 +42,17 @@ class FlowFrame:
 
     def create_header(self) -> None:
         header = tk.Frame(self.frame, background=BG)
-        header.pack(fill="x", padx=40, pady=(14, 6))
-        self.step_label = tk.Label(header, text="", font=font(22, "bold"), bg=BG, fg=NAVY,
+        header.pack(fill="x", padx=px(40), pady=(px(14), px(6)))
+        self.step_label = tk.Label(header, text="", font=kfont(22, "bold"), bg=BG, fg=NAVY,
                                    anchor="w")
         self.step_label.pack(fill="x")
         bar = tk.Frame(header, background=BG)
         bar.pack(fill="x", pady=(6, 0))
         self.step_cells = []
         for i, title in enumerate(STEP_TITLES):
-            cell = tk.Label(bar, text=f"{i + 1}. {title()}", font=font(13, "bold"),
+            # portrait: the numbers only (six titles do not fit a 1080 px wide screen)
+            text = f"{i + 1}" if portrait() else f"{i + 1}. {title()}"
+            cell = tk.Label(bar, text=text, font=kfont(13, "bold"),
                             bg="#cfd8dc", fg=NAVY, padx=6, pady=6)
             cell.pack(side="left", fill="x", expand=True, padx=2)
             self.step_cells.append(cell)
@@ -71,6 +73,7 @@ class FlowFrame:
     def clear(self) -> None:
         self.dismiss_prompt()
         self.close_page()
+        self.close_usb_picker()
         for holder in (self.content, self.footer):
             for child in holder.winfo_children():
                 child.destroy()
@@ -84,7 +87,7 @@ class FlowFrame:
     def create_footer(self, *, next_text: str | None = None, on_next=None,
                       next_bg: str = "#2e7d32") -> None:
         self.back_button = create_button(self.footer, _("‹ Quay lại"), self.on_back, bg=GREY)
-        self.back_button.pack(side="left", padx=(40, 10))
+        self.back_button.pack(side="left", padx=(px(40), px(10)))
         self.cancel_button = create_button(self.footer, _("Hủy"), self.on_cancel, bg="#8d6e63",
                                            width=8)
         self.cancel_button.pack(side="left", padx=10)
@@ -92,12 +95,13 @@ class FlowFrame:
         if next_text:
             self.next_button = create_button(self.footer, next_text, on_next, bg=next_bg,
                                              width=16)
-            self.next_button.pack(side="right", padx=(10, 140))
+            # clear of the staff button in the bottom right corner
+            self.next_button.pack(side="right", padx=(px(10), px(140)))
 
     def show_wait(self) -> None:
         self.clear()
-        tk.Label(self.content, text=_("Xin chờ một chút…"), font=font(24), bg=BG,
-                 fg=NAVY).pack(pady=120)
+        tk.Label(self.content, text=_("Xin chờ một chút…"), font=kfont(24), bg=BG,
+                 fg=NAVY).pack(pady=px(120))
 
     @property
     def busy(self) -> bool:

@@ -9,7 +9,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services.kiosk import pictures, submission
 from sadec_desk.services.reception import intake
 from sadec_desk.views.kiosk.flow_frame import BG, NAVY, RED, STEP_CARD, create_button
-from sadec_desk.views.widgets import font
+from sadec_desk.views.kiosk.scale import kfont, px
 
 
 class CardStep:
@@ -19,16 +19,16 @@ class CardStep:
         self.clear()
         self.set_step(STEP_CARD)
         self.card_view = "scan"
-        tk.Label(self.content, text=self.procedure.name, font=font(18), bg=BG,
+        tk.Label(self.content, text=self.procedure.name, font=kfont(18), bg=BG,
                  fg="#455a64").pack(pady=(4, 0))
-        tk.Label(self.content, text=_("Quét mã QR trên thẻ CCCD"), font=font(30, "bold"), bg=BG,
+        tk.Label(self.content, text=_("Quét mã QR trên thẻ CCCD"), font=kfont(30, "bold"), bg=BG,
                  fg=NAVY).pack(pady=(14, 4))
         self.qr_picture = tk.PhotoImage(master=self.content, data=pictures.card_qr_picture())
         tk.Label(self.content, image=self.qr_picture, bg=BG).pack()
         self.card_label = tk.Label(
             self.content, text=_("Đưa mã QR ở mặt trước thẻ căn cước vào trước máy quét. Tờ khai "
                                  "sẽ tự điền họ tên, ngày sinh, địa chỉ của bạn."),
-            font=font(20), bg=BG, fg=NAVY, wraplength=1000)
+            font=kfont(20), bg=BG, fg=NAVY, wraplength=px(1000))
         self.card_label.pack(pady=(6, 10))
         if self.qr_text:
             self.say(_("Đã đọc thẻ. Bấm «Tiếp tục», hoặc quét thẻ khác."), ok=True)
@@ -56,6 +56,9 @@ class CardStep:
         # what the citizen already typed on the form stays; the card's fields win
         self.values = {**self.values, **values}
         self.show_form()
+        # the form came up by itself (a scan, not a touch): a tap meant for the card screen
+        # must not land on the form
+        self.kiosk.guard.raise_for()
 
     def on_card_error(self, message: str) -> None:
         if self.step == STEP_CARD:
@@ -69,28 +72,28 @@ class CardStep:
         self.set_step(STEP_CARD)
         self.card_view = "manual"
         tk.Label(self.content, text=_("Nhập thông tin trên thẻ căn cước của bạn"),
-                 font=font(22, "bold"), bg=BG, fg=NAVY).pack(pady=(4, 6))
+                 font=kfont(22, "bold"), bg=BG, fg=NAVY).pack(pady=(4, 6))
         grid = tk.Frame(self.content, background=BG)
         grid.pack()
         labels = intake.manual_labels()
         self.manual_entries = {}
         for row, name in enumerate(("id_number", "full_name", "date_of_birth", "address")):
-            tk.Label(grid, text=labels[name], font=font(16), bg=BG, fg=NAVY).grid(
+            tk.Label(grid, text=labels[name], font=kfont(16), bg=BG, fg=NAVY).grid(
                 row=row, column=0, sticky="w", padx=(0, 12), pady=3)
-            entry = tk.Entry(grid, font=font(18), width=40)
+            entry = tk.Entry(grid, font=kfont(18), width=40)
             entry.grid(row=row, column=1, sticky="w", pady=3)
             self.manual_entries[name] = entry
         tk.Label(self.content, text=_("Ngày sinh viết dạng ngày/tháng/năm, ví dụ 21/03/2003."),
-                 font=font(13), bg=BG, fg="#455a64").pack()
+                 font=kfont(13), bg=BG, fg="#455a64").pack()
         sex = tk.Frame(self.content, background=BG)
         sex.pack(pady=(4, 0))
-        tk.Label(sex, text=labels["gender"], font=font(16), bg=BG, fg=NAVY).pack(
+        tk.Label(sex, text=labels["gender"], font=kfont(16), bg=BG, fg=NAVY).pack(
             side="left", padx=(0, 12))
         self.gender = tk.StringVar(master=sex, value="")
         self.gender_buttons = {}
         for value, label in (("Nam", _("Nam")), ("Nữ", _("Nữ"))):
             button = tk.Radiobutton(sex, text=label, value=value, variable=self.gender,
-                                    font=font(18, "bold"), indicatoron=False, width=6,
+                                    font=kfont(18, "bold"), indicatoron=False, width=6,
                                     tristatevalue="-",
                                     selectcolor="#ffd54f", bg="white", relief="raised", bd=2)
             button.pack(side="left", padx=6)

@@ -4,10 +4,9 @@ scanner, the camera or a file, shown as thumbnails that open large."""
 from __future__ import annotations
 
 import tkinter as tk
-from tkinter import filedialog
 
 from sadec_desk.i18n import _
-from sadec_desk.services.kiosk import submission
+from sadec_desk.services.kiosk import submission, usb_files
 from sadec_desk.views.kiosk.flow_frame import (
     BG,
     GREY,
@@ -16,6 +15,8 @@ from sadec_desk.views.kiosk.flow_frame import (
     STEP_PAPERS,
     create_button,
 )
+from sadec_desk.views.kiosk.scale import kfont, px
+from sadec_desk.views.kiosk.usb_picker import UsbPicker
 from sadec_desk.views.pages import (
     TOUCH_THUMB,
     PageStrip,
@@ -24,7 +25,7 @@ from sadec_desk.views.pages import (
     photo_image,
     release_tk_objects_image,
 )
-from sadec_desk.views.widgets import font, release_tk_objects
+from sadec_desk.views.widgets import release_tk_objects
 
 #: a page opened from its thumbnail, at most this big (px)
 PREVIEW_SIZE = (900, 540)
@@ -38,15 +39,16 @@ class PapersStep:
         thumbnails of its pages; "Tiếp tục" goes to the next paper, then to the review."""
         self.clear()
         self.set_step(STEP_PAPERS)
+        self.files_allowed = usb_files.files_allowed(self.ctx)
         papers = self.procedure.papers
         self.paper_position = position = max(0, min(position, len(papers) - 1))
         if len(papers) > 1:
             tk.Label(self.content, text=_("Giấy tờ {n}/{total}").format(
-                n=position + 1, total=len(papers)), font=font(16, "bold"), bg=BG,
+                n=position + 1, total=len(papers)), font=kfont(16, "bold"), bg=BG,
                 fg="#455a64").pack()
         tk.Label(self.content, text=_("Đặt giấy tờ lên máy quét, mặt cần quét úp xuống, rồi bấm "
                                       "«Quét giấy tờ»."),
-                 font=font(18), bg=BG, fg=NAVY, wraplength=1200).pack(pady=(2, 6))
+                 font=kfont(18), bg=BG, fg=NAVY, wraplength=px(1200)).pack(pady=(2, 6))
         self.paper_rows = {}
         for paper in papers[position:position + 1]:
             row = tk.Frame(self.content, background="white", bd=1, relief="solid", padx=12,
@@ -56,8 +58,8 @@ class PapersStep:
             top.pack(fill="x")
             mark = _("(bắt buộc)") if paper.required else _("(nếu có)")
             tk.Label(top, text=f"{paper.name} — {paper.kind_label} {mark}",
-                     font=font(16, "bold"), bg="white", fg=RED if paper.required else NAVY,
-                     wraplength=760, justify="left", anchor="w").pack(side="left", fill="x",
+                     font=kfont(16, "bold"), bg="white", fg=RED if paper.required else NAVY,
+                     wraplength=px(760), justify="left", anchor="w").pack(side="left", fill="x",
                                                                       expand=True)
             buttons = tk.Frame(top, background="white")
             buttons.pack(side="right")
@@ -67,9 +69,11 @@ class PapersStep:
             photo = create_button(buttons, _("Chụp ảnh"), lambda i=paper.index: self.on_add(
                 i, "camera"), bg="#00695c", size=15, width=8)
             photo.pack(side="left", padx=4)
-            pick = create_button(buttons, _("Chọn tệp"), lambda i=paper.index: self.on_add(
-                i, "file"), bg="#4527a0", size=15, width=8)
-            pick.pack(side="left", padx=4)
+            pick = None
+            if self.files_allowed:
+                pick = create_button(buttons, _("Tệp từ USB"), lambda i=paper.index: self.on_add(
+                    i, "file"), bg="#4527a0", size=15, width=9)
+                pick.pack(side="left", padx=4)
             strip = PageStrip(row, on_remove=lambda page: self.on_remove(page.id),
                               on_open=self.on_open_page, touch=True, columns=7, rows=1)
             strip.pack(fill="x", pady=(4, 0))
@@ -84,14 +88,13 @@ class PapersStep:
         self.kiosk.touched()
         code = self.procedure.code
         if source == "file":
-            path = filedialog.askopenfilename(
-                parent=self.kiosk.window, title=_("Chọn ảnh giấy tờ"),
-                filetypes=[(_("Ảnh"), "*.png *.jpg *.jpeg *.tif *.tiff *.bmp"),
-                           (_("Tất cả tệp"), "*")])
-            if not path:
-                return
-            call, args = submission.file_page, (path,)
-        elif source == "camera":
+            # never a desktop file window on the public kiosk: a touch list of the USB
+            # stick's images and PDFs, nothing of the PC's own folders
+            self.close_usb_picker()
+            self.usb_picker = UsbPicker(self, on_pick=lambda path: self.on_usb_file(
+                paper_index, path), on_close=self.kiosk.touched)
+            return
+        if source == "camera":
             self.say(_("Giữ giấy tờ trước máy ảnh… đang chụp."), ok=True)
             call, args = submission.camera_page, ()
         else:
@@ -102,11 +105,36 @@ class PapersStep:
         self.run(call, self.ctx, self.draft, code, paper_index, *args,
                  on_done=self.on_page_added, on_error=self.on_add_failed)
 
+    def on_usb_file(self, paper_index: int, path: str) -> None:
+        self.usb_picker = None
+        if self.busy or self.draft is None or self.step != STEP_PAPERS:
+            return
+        self.kiosk.touched()
+        self.say(_("Đang đọc tệp từ USB…"), ok=True)
+        self.set_paper_buttons("disabled")
+        self.run(submission.file_page, self.ctx, self.draft, self.procedure.code, paper_index,
+                 path, on_done=self.on_pages_added, on_error=self.on_add_failed)
+
+    def close_usb_picker(self) -> None:
+        picker, self.usb_picker = getattr(self, "usb_picker", None), None
+        if picker is not None:
+            picker.destroy()
+
     def set_paper_buttons(self, state: str) -> None:
         for row in getattr(self, "paper_rows", {}).values():
             for name in ("scan", "camera", "file"):
-                if row[name].winfo_exists():
+                if row[name] is not None and row[name].winfo_exists():
                     row[name].configure(state=state)
+
+    def on_pages_added(self, pages: list) -> None:
+        """The pages a USB file gave (a PDF: several)."""
+        if len(pages) == 1:
+            self.on_page_added(pages[0])
+            return
+        self.set_paper_buttons("normal")
+        self.say(_("Đã thêm {n} trang của «{paper}».").format(
+            n=len(pages), paper=pages[0].paper_name), ok=True)
+        self.refresh_pages()
 
     def on_page_added(self, page) -> None:
         self.set_paper_buttons("normal")
@@ -132,7 +160,7 @@ class PapersStep:
         tk.Label(panel, image=self.page_image, bg="white").pack()
         tk.Label(panel, text=_("{paper} — trang {n}").format(paper=page.paper_name,
                                                               n=page.position),
-                 font=font(14), bg="white", fg=NAVY, wraplength=900).pack(pady=(4, 4))
+                 font=kfont(14), bg="white", fg=NAVY, wraplength=px(900)).pack(pady=(4, 4))
         self.page_close_button = create_button(panel, _("Đóng"), self.close_page, bg=GREY)
         self.page_close_button.pack()
         self.page_panel = panel

@@ -8,7 +8,7 @@ import tkinter as tk
 from sadec_desk.i18n import _
 from sadec_desk.services.kiosk import submission
 from sadec_desk.views.kiosk.flow_frame import BG, NAVY, STEP_REVIEW
-from sadec_desk.views.widgets import font
+from sadec_desk.views.kiosk.scale import kfont, px
 
 #: form lines on the review screen (the first ones: who and what; all are on the form)
 REVIEW_FORM_LINES = 6
@@ -39,24 +39,24 @@ class ReviewStep:
                  (_("Hẹn trả kết quả (dự kiến)"), review.due_text)]
         self.review_values = {}
         for i, (label, value) in enumerate(rows):
-            tk.Label(table, text=label, font=font(14), bg="white", fg="#455a64").grid(
+            tk.Label(table, text=label, font=kfont(14), bg="white", fg="#455a64").grid(
                 row=i, column=0, sticky="nw", padx=(0, 20), pady=2)
-            cell = tk.Label(table, text=value, font=font(15, "bold"), bg="white", fg=NAVY,
-                            wraplength=640, justify="left")
+            cell = tk.Label(table, text=value, font=kfont(15, "bold"), bg="white", fg=NAVY,
+                            wraplength=px(640), justify="left")
             cell.grid(row=i, column=1, sticky="w", pady=2)
             self.review_values[label] = cell
         phone_row = tk.Frame(self.content, background=BG)
         phone_row.pack(pady=(8, 0))
         tk.Label(phone_row, text=_("Số điện thoại để cán bộ liên hệ (không bắt buộc):"),
-                 font=font(16), bg=BG, fg=NAVY).pack(side="left")
-        self.phone_entry = tk.Entry(phone_row, font=font(20), width=13, justify="center")
+                 font=kfont(16), bg=BG, fg=NAVY).pack(side="left")
+        self.phone_entry = tk.Entry(phone_row, font=kfont(20), width=13, justify="center")
         self.phone_entry.pack(side="left", padx=10)
         self.phone_entry.insert(0, self.phone)
         pad = tk.Frame(self.content, background=BG)
         pad.pack(pady=(6, 0))
         self.digit_buttons = {}
         for i, key in enumerate("1234567890⌫"):
-            button = tk.Button(pad, text=key, font=font(20, "bold"), width=3, bg="white",
+            button = tk.Button(pad, text=key, font=kfont(20, "bold"), width=3, bg="white",
                                fg=NAVY, activebackground="#ffd54f", relief="raised", bd=2,
                                command=lambda k=key: self.on_digit(k))
             button.grid(row=0, column=i, padx=3)

@@ -18,16 +18,11 @@ from __future__ import annotations
 
 import tkinter as tk
 
-# the papers step's file picker; tests replace its askopenfilename through this name
-from tkinter import filedialog  # noqa: F401
-
 from sadec_desk.i18n import _
 from sadec_desk.services.kiosk import submission
 from sadec_desk.views.kiosk.flow_frame import (
     BG,
-    GREY,
     LONG_STEPS,
-    NAVY,
     RED,
     STEP_CARD,
     STEP_FORM,
@@ -36,15 +31,16 @@ from sadec_desk.views.kiosk.flow_frame import (
     STEP_RECEIPT,
     STEP_REVIEW,
     FlowFrame,
-    create_button,
 )
+from sadec_desk.views.kiosk.prompt import Choice, KioskPrompt
+from sadec_desk.views.kiosk.scale import kfont, px
 from sadec_desk.views.kiosk.step_card import CardStep
 from sadec_desk.views.kiosk.step_form import FormStep
 from sadec_desk.views.kiosk.step_papers import PapersStep
 from sadec_desk.views.kiosk.step_procedure import ProcedureStep
 from sadec_desk.views.kiosk.step_receipt import ReceiptStep
 from sadec_desk.views.kiosk.step_review import ReviewStep
-from sadec_desk.views.widgets import font, release_tk_objects
+from sadec_desk.views.widgets import release_tk_objects
 
 # the step numbers are the flow's vocabulary: whoever drives the flow takes them from here
 __all__ = ["SubmissionFlow", "PROMPT_MS", "STEP_PROCEDURE", "STEP_CARD", "STEP_FORM",
@@ -52,6 +48,7 @@ __all__ = ["SubmissionFlow", "PROMPT_MS", "STEP_PROCEDURE", "STEP_CARD", "STEP_F
 
 #: after the "do you need more time?" question, this long without a touch resets
 PROMPT_MS = 20_000
+PROMPT_SECONDS = PROMPT_MS // 1000
 
 
 class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, ReceiptStep,
@@ -73,8 +70,7 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
         self.page_list: list = []
         self.form_view = None
         self.keyboard = None
-        self.prompt = None
-        self._prompt_job = None
+        self.prompt: KioskPrompt | None = None
         self._running = 0
         self.card_view = "scan"
         self.paper_position = 0
@@ -84,11 +80,11 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
         # footer and message first: whatever a step shows, "Quay lại" stays on screen
         self.footer = tk.Frame(self.frame, background=BG)
         self.footer.pack(side="bottom", fill="x", pady=(4, 14))
-        self.message = tk.Label(self.frame, text="", font=font(16), bg=BG, fg=RED,
-                                wraplength=1200)
+        self.message = tk.Label(self.frame, text="", font=kfont(16), bg=BG, fg=RED,
+                                wraplength=px(1200))
         self.message.pack(side="bottom", pady=(2, 0))
         self.content = tk.Frame(self.frame, background=BG)
-        self.content.pack(fill="both", expand=True, padx=40)
+        self.content.pack(fill="both", expand=True, padx=px(40))
         self.show_wait()
         self.tasks.submit(submission.start, self.ctx, on_done=self.on_started,
                           on_error=self.on_fatal)
@@ -125,9 +121,11 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
             self.frame.destroy()
 
     def on_cancel(self) -> None:
+        # "continue" is the safe blue answer on the left; cancelling is red, on the right
         self.ask(_("Hủy hồ sơ đang làm? Những gì bạn đã nhập và giấy tờ đã quét sẽ bị xóa."),
-                 _("Có, hủy hồ sơ"), self.kiosk.show_start, _("Không, làm tiếp"),
-                 self.dismiss_prompt)
+                 [Choice(_("Không, làm tiếp"), lambda _r: self.kiosk.touched()),
+                  Choice(_("Có, hủy hồ sơ"), lambda _r: self.kiosk.show_start(),
+                         style="danger")])
 
     def on_back(self) -> None:
         if self.busy:
@@ -162,47 +160,46 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
         return default_ms
 
     def on_idle(self) -> bool:
-        """The kiosk's idle timer fired. On the long steps ask first; True when asking
-        (the kiosk then waits), False to let the kiosk return to its start screen."""
-        if self.step not in LONG_STEPS or self.prompt is not None:
+        """The kiosk's idle timer fired: ask first, on every step (the citizen's data is
+        at stake from the first touch). True when asking (the kiosk then waits), False
+        when there is nothing to keep (the receipt: its own countdown runs)."""
+        if self.step == STEP_RECEIPT:
             return False
-        self.ask(_("Bạn còn cần thêm thời gian?"), _("Còn, tôi làm tiếp"),
-                 self.on_more_time, _("Không, làm lại từ đầu"), self.kiosk.show_start)
-        self._prompt_job = self.kiosk.window.after(PROMPT_MS, self.kiosk.show_start)
+        if self.prompt is not None and self.prompt.alive:
+            return True
+        self.ask(_("Bạn còn cần thêm thời gian?"),
+                 [Choice(_("Còn, tôi làm tiếp"), lambda _r: self.on_more_time()),
+                  Choice(_("Không, làm lại từ đầu"), lambda _r: self.kiosk.show_start(),
+                         style="danger")],
+                 countdown=PROMPT_SECONDS,
+                 countdown_text=_("Nếu không ai chạm màn hình, kiosk làm lại từ đầu sau {n} "
+                                  "giây."))
         return True
 
     def on_more_time(self) -> None:
         self.dismiss_prompt()
         self.kiosk.touched()
 
-    def on_touch(self) -> None:
-        """Any touch means someone is here: a pending reset question is answered."""
-        if self._prompt_job is not None:
-            self.cancel_prompt_job()
+    def on_touch(self, widget=None) -> None:
+        """A touch means someone is here: a touch outside a pending reset question
+        answers it ("keep my data"); a touch on it stops its countdown."""
+        prompt = self.prompt
+        if prompt is None or not prompt.alive or prompt.countdown is None:
+            return
+        inside = str(prompt.panel)
+        if widget is not None and (str(widget) == inside
+                                   or str(widget).startswith(inside + ".")):
+            prompt.countdown.cancel()
+            return
+        self.on_more_time()
 
-    def cancel_prompt_job(self) -> None:
-        if self._prompt_job is not None:
-            self.kiosk.window.after_cancel(self._prompt_job)
-            self._prompt_job = None
-
-    def ask(self, text: str, yes: str, on_yes, no: str, on_no) -> None:
+    def ask(self, text: str, choices: list[Choice], *, countdown: int = 0,
+            countdown_text: str = "") -> None:
         self.dismiss_prompt()
-        panel = tk.Frame(self.kiosk.window, background="white", bd=3, relief="ridge",
-                         padx=40, pady=30)
-        panel.place(relx=0.5, rely=0.45, anchor="center")
-        tk.Label(panel, text=text, font=font(24, "bold"), bg="white", fg=NAVY,
-                 wraplength=800).pack(pady=(0, 20))
-        row = tk.Frame(panel, background="white")
-        row.pack()
-        self.prompt_yes = create_button(row, yes, on_yes, bg="#2e7d32", size=20, width=20)
-        self.prompt_yes.pack(side="left", padx=12)
-        self.prompt_no = create_button(row, no, on_no, bg=GREY, size=20, width=20)
-        self.prompt_no.pack(side="left", padx=12)
-        self.prompt = panel
+        self.prompt = KioskPrompt(self.kiosk.window, text, choices, countdown=countdown,
+                                  countdown_text=countdown_text)
 
     def dismiss_prompt(self) -> None:
-        self.cancel_prompt_job()
-        if self.prompt is not None:
-            if self.prompt.winfo_exists():
-                self.prompt.destroy()
-            self.prompt = None
+        prompt, self.prompt = self.prompt, None
+        if prompt is not None:
+            prompt.close()

@@ -13,7 +13,6 @@ to the start screen, by a button or the idle timer, discards an unfinished submi
 
 from __future__ import annotations
 
-import base64
 import logging
 import tkinter as tk
 
@@ -21,33 +20,31 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services.admin import users
-from sadec_desk.services.display import format_datetime
 from sadec_desk.services.kiosk import guide, submission
 from sadec_desk.services.printing import jobs as printing
 from sadec_desk.services.queue import setup as queue_setup
 from sadec_desk.services.queue import tickets
+from sadec_desk.views.dialogs import Choice
+from sadec_desk.views.kiosk import scale
+from sadec_desk.views.kiosk.info_screens import InfoScreens, big_button
+from sadec_desk.views.kiosk.prompt import Countdown, KioskPrompt
+from sadec_desk.views.kiosk.scale import kfont, portrait, px
+from sadec_desk.views.kiosk.touch_guard import TouchGuard
 from sadec_desk.views.qr_wedge import WedgeDetector
-from sadec_desk.views.widgets import font, release_tk_objects
+from sadec_desk.views.widgets import release_tk_objects
 
 log = logging.getLogger(__name__)
 
-IDLE_MS = 30_000  # back to the start screen after this long without a touch
+IDLE_MS = 30_000  # a screen left alone this long asks "Bạn còn cần thêm thời gian?"
 RESULT_MS = 10_000  # how long "your number is ..." stays up
+#: the question's countdown before the kiosk goes back to its start screen
+IDLE_PROMPT_SECONDS = 20
 BG = "#f4f7fb"
 NAVY = "#0b3d6b"
-#: satisfaction level -> button colour
-LEVEL_COLOURS = {"very_satisfied": "#2e7d32", "satisfied": "#1565c0",
-                 "not_satisfied": "#e65100"}
+__all__ = ["KioskWindow", "big_button", "IDLE_MS", "RESULT_MS"]
 
 
-def big_button(parent, text: str, command, *, bg: str = "#1565c0", size: int = 20,
-               width: int = 18, height: int = 2) -> tk.Button:
-    return tk.Button(parent, text=text, font=font(size, "bold"), width=width, height=height,
-                     bg=bg, fg="white", activebackground=NAVY, activeforeground="white",
-                     relief="flat", wraplength=max(200, width * size), command=command)
-
-
-class KioskWindow:
+class KioskWindow(InfoScreens):
     def __init__(self, root, shell, *, fullscreen: bool = True,
                  geometry: str = "1366x768+0+0"):
         self.shell, self.ctx = shell, shell.ctx
@@ -56,6 +53,13 @@ class KioskWindow:
         self.window.geometry(geometry)
         if fullscreen:
             self.window.attributes("-fullscreen", True)
+            size = (self.window.winfo_screenwidth(), self.window.winfo_screenheight())
+        else:
+            size = scale.window_size(geometry) or scale.DESIGN_SIZE
+        scale.set_screen(*size)  # fonts and buttons follow the screen (issue #17 item 3)
+        self.guard = TouchGuard(self.window)
+        self.prompt: KioskPrompt | None = None
+        self.countdown: Countdown | None = None
         # a citizen must not close the kiosk: only staff, through "Cán bộ"
         self.window.protocol("WM_DELETE_WINDOW", self.on_staff)
         self.alive = True
@@ -63,7 +67,7 @@ class KioskWindow:
         self.groups = []
         self._idle_job = None
         self._result_job = None
-        self.window.bind("<Button>", lambda _e: self.touched(), add="+")
+        self.window.bind("<Button>", lambda e: self.touched(e.widget), add="+")
         self.body = tk.Frame(self.window, background=BG)
         self.body.pack(fill="both", expand=True)
         staff = ttk.Button(self.window, text=_("Cán bộ"), bootstyle="secondary-link",
@@ -83,6 +87,7 @@ class KioskWindow:
     # --- screens --------------------------------------------------------------------------
 
     def clear(self) -> None:
+        self.dismiss_prompt()
         for child in self.body.winfo_children():
             child.destroy()
 
@@ -90,48 +95,79 @@ class KioskWindow:
         self.groups = [g for g in groups if g.active and g.counters]
         self.show_start()
 
+    def return_by_itself(self) -> None:
+        """A timer brings the kiosk back to its start: taps are ignored for a moment, so a
+        finger on its way to the old screen does not take a ticket on the new one."""
+        self.show_start()
+        self.guard.raise_for()
+
+    def return_later(self, seconds: int, parent=None) -> None:
+        """Back to the start after ``seconds``, counting down on the screen."""
+        self.cancel_countdown()
+        label = tk.Label(parent or self.body, text="", font=kfont(16), bg=BG, fg="#455a64")
+        label.pack(side="bottom", pady=(0, px(8)))
+        self.countdown_label = label
+        self.countdown = Countdown(label, seconds,
+                                   _("Tự động về màn hình chính sau {n} giây."),
+                                   self.return_by_itself)
+
+    def cancel_countdown(self) -> None:
+        if self.countdown is not None:
+            self.countdown.cancel()
+            self.countdown = None
+
     def show_start(self) -> None:
         self.close_submission()
         self.cancel_jobs()
         self.clear()
         self.priority.set(False)
-        tk.Label(self.body, text=self.ctx.config["office.name"], font=font(22), bg=BG,
-                 fg="#0b3d6b").pack(pady=(30, 0))
-        tk.Label(self.body, text=_("Chạm để lấy số thứ tự"), font=font(34, "bold"), bg=BG,
-                 fg="#0b3d6b").pack(pady=(6, 20))
+        title = guide.office_title(self.ctx)
+        if title:
+            tk.Label(self.body, text=title, font=kfont(22), bg=BG, fg="#0b3d6b",
+                     wraplength=px(1250)).pack(pady=(px(30), 0))
+        tk.Label(self.body, text=_("Chạm để lấy số thứ tự"), font=kfont(34, "bold"), bg=BG,
+                 fg="#0b3d6b").pack(pady=(px(30 if not title else 6), px(20)))
         grid = tk.Frame(self.body, background=BG)
         grid.pack()
         self.group_buttons = {}
+        columns = 2 if portrait() else 3
         for i, g in enumerate(self.groups):
-            button = tk.Button(grid, text=f"{g.prefix}\n{g.name}", font=font(26, "bold"),
+            button = tk.Button(grid, text=f"{g.prefix}\n{g.name}", font=kfont(26, "bold"),
                                width=14, height=3, bg="#1565c0", fg="white",
                                activebackground="#0d47a1", activeforeground="white",
-                               relief="flat", command=lambda p=g.prefix: self.on_take(p))
-            button.grid(row=i // 3, column=i % 3, padx=16, pady=16)
+                               relief="flat", wraplength=px(360),
+                               command=lambda p=g.prefix: self.on_take(p))
+            button.grid(row=i // columns, column=i % columns, padx=px(16), pady=px(12))
             self.group_buttons[g.prefix] = button
         if not self.groups:
             tk.Label(self.body, text=_("Chưa có nhóm dịch vụ nào có quầy phục vụ."),
-                     font=font(20), bg=BG, fg="#b02a37").pack()
+                     font=kfont(20), bg=BG, fg="#b02a37").pack()
         self.priority_button = tk.Checkbutton(
             self.body, text=_("Ưu tiên: người cao tuổi, người khuyết tật, phụ nữ mang thai, "
                               "người đi cùng trẻ nhỏ"), variable=self.priority,
-            font=font(18), bg=BG, indicatoron=False, selectcolor="#ffd54f", padx=20, pady=14,
-            relief="raised", bd=2)
-        self.priority_button.pack(pady=(20, 0))
+            font=kfont(18), bg=BG, indicatoron=False, selectcolor="#ffd54f", padx=px(20),
+            pady=px(14), relief="raised", bd=2, wraplength=px(1000))
+        self.priority_button.pack(pady=(px(20), 0))
         more = tk.Frame(self.body, background=BG)
-        more.pack(pady=(26, 0))
+        more.pack(pady=(px(26), 0))
+        # portrait: two by two (four wide buttons do not fit a 1080 px row)
+        per_row = 2 if portrait() else 4
         self.lookup_button = big_button(more, _("Chạm để biết\nthủ tục cần gì?"),
                                         self.on_lookup, bg="#00695c", width=14)
-        self.lookup_button.grid(row=0, column=0, padx=12)
+        self.lookup_button.grid(row=0 // per_row, column=0 % per_row,
+                                   padx=px(12), pady=px(6))
         self.check_button = big_button(more, _("Tra cứu hồ sơ\n(quét phiếu hẹn)"),
                                        self.show_check, bg="#4527a0", width=14)
-        self.check_button.grid(row=0, column=1, padx=12)
+        self.check_button.grid(row=1 // per_row, column=1 % per_row,
+                                  padx=px(12), pady=px(6))
         self.rate_button = big_button(more, _("Đánh giá\nsự hài lòng"),
                                       lambda: self.show_rating(None), bg="#ef6c00", width=14)
-        self.rate_button.grid(row=0, column=2, padx=12)
+        self.rate_button.grid(row=2 // per_row, column=2 % per_row,
+                                 padx=px(12), pady=px(6))
         self.submit_button = big_button(more, _("Nộp hồ sơ\n(tự phục vụ)"), self.on_submit,
                                         bg="#c62828", width=14)
-        self.submit_button.grid(row=0, column=3, padx=12)
+        self.submit_button.grid(row=3 // per_row, column=3 % per_row,
+                                   padx=px(12), pady=px(6))
 
     def on_take(self, prefix: str) -> None:
         for button in self.group_buttons.values():
@@ -143,25 +179,28 @@ class KioskWindow:
     def on_ticket(self, ticket) -> None:
         self.cancel_jobs()
         self.clear()
-        tk.Label(self.body, text=_("Số thứ tự của bạn"), font=font(28), bg=BG,
-                 fg="#0b3d6b").pack(pady=(60, 0))
-        self.number_label = tk.Label(self.body, text=ticket.number, font=font(110, "bold"),
+        tk.Label(self.body, text=_("Số thứ tự của bạn"), font=kfont(28), bg=BG,
+                 fg="#0b3d6b").pack(pady=(px(60), 0))
+        self.number_label = tk.Label(self.body, text=ticket.number, font=kfont(110, "bold"),
                                      bg=BG, fg="#c62828")
         self.number_label.pack()
         detail = ticket.group_name
         if ticket.priority:
             detail += " · " + _("ưu tiên")
-        tk.Label(self.body, text=detail, font=font(24), bg=BG, fg="#0b3d6b").pack()
-        tk.Label(self.body, text=_("Có {n} người đang chờ trước bạn.").format(
-            n=ticket.waiting_ahead or 0), font=font(22), bg=BG).pack(pady=(10, 0))
-        self.print_label = tk.Label(self.body, text=_("Đang in phiếu…"), font=font(20), bg=BG,
+        tk.Label(self.body, text=detail, font=kfont(24), bg=BG, fg="#0b3d6b").pack()
+        self.waiting_label = tk.Label(self.body, text=guide.waiting_text(
+            ticket.waiting_ahead or 0), font=kfont(22), bg=BG)
+        self.waiting_label.pack(pady=(px(10), 0))
+        self.print_label = tk.Label(self.body, text=_("Đang in phiếu…"), font=kfont(20), bg=BG,
                                     fg="#1f5f99")
-        self.print_label.pack(pady=(16, 0))
-        tk.Button(self.body, text=_("Xong"), font=font(22, "bold"), width=10, bg="#2e7d32",
-                  fg="white", relief="flat", command=self.show_start).pack(pady=24)
+        self.print_label.pack(pady=(px(16), 0))
+        self.done_button = tk.Button(self.body, text=_("Xong"), font=kfont(22, "bold"),
+                                     width=10, bg="#2e7d32", fg="white", relief="flat",
+                                     command=self.show_start)
+        self.done_button.pack(pady=px(24))
         self.shell.tasks.submit(printing.process_queue, self.ctx, on_done=self.on_printed,
                                 on_error=self.on_print_error)
-        self._result_job = self.window.after(RESULT_MS, self.show_start)
+        self.return_later(RESULT_MS // 1000)
 
     def on_printed(self, jobs) -> None:
         if not self.alive or not hasattr(self, "print_label") \
@@ -185,106 +224,8 @@ class KioskWindow:
         if not self.alive:
             return
         self.show_start()
-        tk.Label(self.body, text=message, font=font(18), bg=BG, fg="#b02a37",
-                 wraplength=1100).pack(pady=10)
-
-    # --- "Chạm để biết" ---------------------------------------------------------------------
-
-    def create_title(self, text: str) -> None:
-        tk.Label(self.body, text=text, font=font(30, "bold"), bg=BG, fg=NAVY).pack(
-            pady=(24, 12))
-
-    def create_back(self, parent=None) -> tk.Button:
-        button = tk.Button(parent or self.body, text=_("‹ Quay lại"), font=font(18, "bold"),
-                           width=12, bg="#546e7a", fg="white", relief="flat",
-                           command=self.show_start)
-        button.pack(pady=16)
-        self.back_button = button
-        return button
-
-    def on_lookup(self) -> None:
-        self.shell.tasks.submit(guide.list_procedures, self.ctx, on_done=self.show_lookup,
-                                on_error=self.on_error)
-
-    def show_lookup(self, procedures) -> None:
-        self.cancel_jobs()
-        self.touched()
-        self.clear()
-        self.procedures = procedures
-        self.create_title(_("Chạm để biết: chọn thủ tục"))
-        grid = tk.Frame(self.body, background=BG)
-        grid.pack()
-        self.procedure_buttons = {}
-        for i, p in enumerate(procedures):
-            button = tk.Button(grid, text=p.name, font=font(15, "bold"), width=40, height=2,
-                               bg="white", fg=NAVY, relief="ridge", bd=1, wraplength=560,
-                               command=lambda c=p.code: self.on_procedure(c))
-            button.grid(row=i // 2, column=i % 2, padx=10, pady=6)
-            self.procedure_buttons[p.code] = button
-        self.create_back()
-
-    def on_procedure(self, code: str) -> None:
-        self.shell.tasks.submit(guide.procedure_card, self.ctx, code,
-                                on_done=self.show_procedure, on_error=self.on_error)
-
-    def show_procedure(self, card) -> None:
-        self.touched()
-        self.clear()
-        tk.Label(self.body, text=card.name, font=font(28, "bold"), bg=BG, fg=NAVY,
-                 wraplength=1250).pack(pady=(22, 4))
-        tk.Label(self.body, text=_("Mã thủ tục {code} · {field}").format(
-            code=card.code, field=card.field_name), font=font(14), bg=BG, fg="#455a64").pack()
-        row = tk.Frame(self.body, background=BG)
-        row.pack(pady=(14, 0), fill="x", padx=60)
-        left = tk.Frame(row, background=BG)
-        left.pack(side="left", anchor="n", fill="x", expand=True)
-        tk.Label(left, text=_("Giấy tờ cần nộp"), font=font(20, "bold"), bg=BG,
-                 fg=NAVY).pack(anchor="w")
-        self.paper_labels = []
-        for paper in card.papers or (_("(không cần giấy tờ)"),):
-            label = tk.Label(left, text="• " + paper, font=font(16), bg=BG, justify="left",
-                             wraplength=820, anchor="w")
-            label.pack(anchor="w", pady=1)
-            self.paper_labels.append(label)
-        self.fee_label = tk.Label(left, text=_("Lệ phí: {fee}").format(fee=card.fee_text),
-                                  font=font(18, "bold"), bg=BG, fg="#1b5e20", justify="left",
-                                  wraplength=820, anchor="w")
-        self.fee_label.pack(anchor="w", pady=(14, 0))
-        self.time_label = tk.Label(left, text=_("Thời hạn giải quyết: {t}").format(
-            t=card.time_limit_text), font=font(18, "bold"), bg=BG, fg="#b71c1c",
-            justify="left", wraplength=820, anchor="w")
-        self.time_label.pack(anchor="w", pady=(6, 0))
-        right = tk.Frame(row, background=BG)
-        right.pack(side="left", anchor="n", padx=(20, 0))
-        self.qr_label = None
-        if card.qr_png:
-            self._qr_image = tk.PhotoImage(data=base64.b64encode(card.qr_png).decode("ascii"))
-            self.qr_label = tk.Label(right, image=self._qr_image, bg="white")
-            self.qr_label.pack()
-            tk.Label(right, text=_("Quét mã để xem thủ tục\ntrên Cổng dịch vụ công"),
-                     font=font(13), bg=BG, fg=NAVY).pack(pady=(6, 0))
-        buttons = tk.Frame(self.body, background=BG)
-        buttons.pack(pady=10)
-        tk.Button(buttons, text=_("‹ Thủ tục khác"), font=font(18, "bold"), width=14,
-                  bg="#00695c", fg="white", relief="flat",
-                  command=lambda: self.show_lookup(self.procedures)).pack(side="left", padx=8)
-        tk.Button(buttons, text=_("Về màn hình chính"), font=font(18, "bold"), width=16,
-                  bg="#546e7a", fg="white", relief="flat", command=self.show_start).pack(
-            side="left", padx=8)
-
-    # --- a dossier's status by its receipt QR ----------------------------------------------
-
-    def show_check(self) -> None:
-        self.cancel_jobs()
-        self.touched()
-        self.clear()
-        self.create_title(_("Tra cứu hồ sơ"))
-        tk.Label(self.body, text="⌗", font=font(110), bg=BG, fg="#4527a0").pack()
-        self.check_label = tk.Label(
-            self.body, text=_("Đưa mã QR trên phiếu hẹn trả kết quả vào trước máy quét."),
-            font=font(24), bg=BG, fg=NAVY, wraplength=1100)
-        self.check_label.pack(pady=(10, 0))
-        self.create_back()
+        tk.Label(self.body, text=message, font=kfont(18), bg=BG, fg="#b02a37",
+                 wraplength=px(1100)).pack(pady=10)
 
     def on_scan(self, text: str) -> None:
         if not self.alive:
@@ -295,87 +236,6 @@ class KioskWindow:
             return
         self.shell.tasks.submit(guide.dossier_status, self.ctx, text,
                                 on_done=self.show_status, on_error=self.on_check_error)
-
-    def on_check_error(self, message: str) -> None:
-        if not self.alive:
-            return
-        self.show_check()
-        self.check_label.configure(text=message, fg="#b02a37")
-
-    def show_status(self, card) -> None:
-        self.cancel_jobs()
-        self.touched()
-        self.clear()
-        self.create_title(_("Tình trạng hồ sơ"))
-        table = tk.Frame(self.body, background="white", bd=1, relief="solid", padx=30,
-                         pady=16)
-        table.pack()
-        colours = {"late": "#b71c1c", "on_time": "#1b5e20", "early": "#1b5e20"}
-        rows = ((_("Mã hồ sơ"), card.code, NAVY), (_("Người nộp"), card.masked_name, NAVY),
-                (_("Thủ tục"), card.procedure_name, NAVY),
-                (_("Tình trạng"), card.status_label, "#4527a0"),
-                (_("Ngày nhận"), format_datetime(card.received_at), NAVY),
-                (_("Hẹn trả"), format_datetime(card.due_at), NAVY),
-                (_("Tiến độ"), card.deadline_text, colours.get(card.deadline_state, NAVY)))
-        self.status_values = {}
-        for i, (label, value, colour) in enumerate(rows):
-            tk.Label(table, text=label, font=font(17), bg="white", fg="#455a64").grid(
-                row=i, column=0, sticky="w", padx=(0, 24), pady=3)
-            cell = tk.Label(table, text=value, font=font(19, "bold"), bg="white", fg=colour,
-                            wraplength=760, justify="left")
-            cell.grid(row=i, column=1, sticky="w", pady=3)
-            self.status_values[label] = cell
-        self.create_rating_row(card.code)
-        self.create_back()
-        self._result_job = self.window.after(RESULT_MS * 3, self.show_start)
-
-    # --- satisfaction ---------------------------------------------------------------------
-
-    def create_rating_row(self, dossier: str | None) -> None:
-        tk.Label(self.body, text=_("Bạn có hài lòng với việc giải quyết hồ sơ không?"),
-                 font=font(20), bg=BG, fg=NAVY).pack(pady=(18, 6))
-        row = tk.Frame(self.body, background=BG)
-        row.pack()
-        self.level_buttons = {}
-        for level, label in guide.satisfaction_levels():
-            button = big_button(row, label, lambda lv=level: self.on_rate(lv, dossier),
-                                bg=LEVEL_COLOURS.get(level, "#1565c0"), width=13)
-            button.pack(side="left", padx=10)
-            self.level_buttons[level] = button
-
-    def show_rating(self, dossier: str | None) -> None:
-        self.cancel_jobs()
-        self.touched()
-        self.clear()
-        self.create_title(_("Đánh giá sự hài lòng"))
-        tk.Label(self.body, text=_("Cảm ơn bạn đã đến làm thủ tục. Bạn đánh giá thế nào về "
-                                   "việc phục vụ hôm nay?"), font=font(22), bg=BG, fg=NAVY,
-                 wraplength=1100).pack(pady=(10, 20))
-        row = tk.Frame(self.body, background=BG)
-        row.pack()
-        self.level_buttons = {}
-        for level, label in guide.satisfaction_levels():
-            button = big_button(row, label, lambda lv=level: self.on_rate(lv, dossier),
-                                bg=LEVEL_COLOURS.get(level, "#1565c0"), size=26, width=12,
-                                height=3)
-            button.pack(side="left", padx=16)
-            self.level_buttons[level] = button
-        self.create_back()
-
-    def on_rate(self, level: str, dossier: str | None) -> None:
-        for button in self.level_buttons.values():
-            button.configure(state="disabled")
-        self.shell.tasks.submit(guide.rate, self.ctx, level, dossier=dossier,
-                                on_done=self.show_thanks, on_error=self.on_error)
-
-    def show_thanks(self, text: str) -> None:
-        self.cancel_jobs()
-        self.clear()
-        self.thanks_label = tk.Label(self.body, text=text, font=font(32, "bold"), bg=BG,
-                                     fg="#1b5e20", wraplength=1100)
-        self.thanks_label.pack(pady=(200, 20))
-        self.create_back()
-        self._result_job = self.window.after(RESULT_MS // 2, self.show_start)
 
     # --- self-service submission ----------------------------------------------------------
 
@@ -394,56 +254,100 @@ class KioskWindow:
         if flow is not None:
             flow.close()
 
-    def show_result_later(self, ms: int = RESULT_MS) -> None:
-        if self._result_job is not None:
-            self.window.after_cancel(self._result_job)
-        self._result_job = self.window.after(ms, self.show_start)
+    def show_result_later(self, seconds: int, parent=None) -> None:
+        """The submission's receipt: back to the start after ``seconds``, counted down."""
+        self.return_later(seconds, parent)
 
     # --- idle, staff ----------------------------------------------------------------------
 
-    def touched(self) -> None:
+    def touched(self, widget=None) -> None:
+        """Someone touched the screen (or typed): the idle time starts again, and a
+        touch outside a pending "more time?" question answers it with "yes"."""
         if self._idle_job is not None:
             self.window.after_cancel(self._idle_job)
+            self._idle_job = None
+        if not self.alive:
+            return
+        self.answer_idle_prompt(widget)
         idle_ms = IDLE_MS
         if self.submission is not None:
-            self.submission.on_touch()
+            self.submission.on_touch(widget)
             idle_ms = self.submission.idle_ms(IDLE_MS)
         self._idle_job = self.window.after(idle_ms, self.on_idle)
 
     def on_idle(self) -> None:
-        """Nobody touched the screen for a while: back to the start, unless the citizen
-        is on a long submission step and is asked first whether they need more time."""
+        """Nobody touched the screen for a while. A screen that counts down by itself, or
+        the start screen, has nothing to reset; every other screen asks first."""
         self._idle_job = None
-        if self.submission is not None and self.submission.on_idle():
+        if self.countdown is not None and self.countdown.running:
             return
-        self.show_start()
+        if self.submission is not None:
+            if not self.submission.on_idle():
+                self.return_by_itself()
+            return
+        if self.on_start_screen():
+            return
+        self.ask_more_time()
+
+    def on_start_screen(self) -> bool:
+        button = getattr(self, "submit_button", None)
+        return button is not None and button.winfo_exists()
+
+    def ask_more_time(self) -> None:
+        self.dismiss_prompt()
+        self.prompt = KioskPrompt(
+            self.window, _("Bạn còn cần thêm thời gian?"),
+            [Choice(_("Còn, tôi xem tiếp"), lambda _r: self.touched()),
+             Choice(_("Không, về màn hình chính"), lambda _r: self.return_by_itself(),
+                    style="danger")],
+            countdown=IDLE_PROMPT_SECONDS,
+            countdown_text=_("Nếu không ai chạm màn hình, kiosk về màn hình chính sau {n} "
+                             "giây."))
+
+    def answer_idle_prompt(self, widget) -> None:
+        prompt = self.prompt
+        if prompt is None or not prompt.alive:
+            return
+        inside = str(prompt.panel)
+        if widget is not None and (str(widget) == inside
+                                   or str(widget).startswith(inside + ".")):
+            if prompt.countdown is not None:
+                prompt.countdown.cancel()  # the question stays until answered
+            return
+        self.dismiss_prompt()
+
+    def dismiss_prompt(self) -> None:
+        prompt, self.prompt = self.prompt, None
+        if prompt is not None:
+            prompt.close()
 
     def cancel_jobs(self) -> None:
         for job in (self._idle_job, self._result_job):
             if job is not None:
                 self.window.after_cancel(job)
         self._idle_job = self._result_job = None
+        self.cancel_countdown()
 
     def on_staff(self) -> None:
         """A small sign-in panel: only staff leave the kiosk."""
         if getattr(self, "staff_panel", None) is not None and self.staff_panel.winfo_exists():
             return
-        panel = tk.Frame(self.window, background="white", bd=2, relief="ridge", padx=20,
-                         pady=16)
+        panel = tk.Frame(self.window, background="white", bd=2, relief="ridge", padx=px(20),
+                         pady=px(16))
         panel.place(relx=0.5, rely=0.5, anchor="center")
         self.staff_panel = panel
-        tk.Label(panel, text=_("Cán bộ đăng nhập để thoát kiosk"), font=font(16, "bold"),
+        tk.Label(panel, text=_("Cán bộ đăng nhập để thoát kiosk"), font=kfont(16, "bold"),
                  bg="white").grid(row=0, column=0, columnspan=2, pady=(0, 8))
-        tk.Label(panel, text=_("Tên đăng nhập"), font=font(13), bg="white").grid(
+        tk.Label(panel, text=_("Tên đăng nhập"), font=kfont(13), bg="white").grid(
             row=1, column=0, sticky="w")
-        self.staff_user = ttk.Entry(panel, font=font(13))
+        self.staff_user = ttk.Entry(panel, font=kfont(13))
         self.staff_user.grid(row=1, column=1, pady=4)
-        tk.Label(panel, text=_("Mật khẩu / PIN"), font=font(13), bg="white").grid(
+        tk.Label(panel, text=_("Mật khẩu / PIN"), font=kfont(13), bg="white").grid(
             row=2, column=0, sticky="w")
-        self.staff_secret = ttk.Entry(panel, font=font(13), show="•")
+        self.staff_secret = ttk.Entry(panel, font=kfont(13), show="•")
         self.staff_secret.grid(row=2, column=1, pady=4)
-        self.staff_message = tk.Label(panel, text="", font=font(11), bg="white", fg="#b02a37",
-                                      wraplength=420)
+        self.staff_message = tk.Label(panel, text="", font=kfont(11), bg="white", fg="#b02a37",
+                                      wraplength=px(420))
         self.staff_message.grid(row=3, column=0, columnspan=2)
         buttons = tk.Frame(panel, background="white")
         buttons.grid(row=4, column=0, columnspan=2, pady=(8, 0))

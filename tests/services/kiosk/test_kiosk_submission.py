@@ -220,19 +220,6 @@ def test_remove_page_touches_only_this_citizens_pages(ctx):
     assert submission.pages(ctx, one) == []
 
 
-def test_a_file_page_that_is_not_an_image_is_a_sentence(ctx, tmp_path):
-    draft = submission.start(ctx)
-    bad = tmp_path / "note.png"
-    bad.write_text("not a picture")
-    with pytest.raises(InvalidInput):
-        submission.file_page(ctx, draft, BIRTH, 1, str(bad))
-    with pytest.raises(InvalidInput, match="Không đọc được tệp"):
-        submission.file_page(ctx, draft, BIRTH, 1, str(tmp_path / "missing.png"))
-    good = tmp_path / "page.png"
-    good.write_bytes(page_png())
-    assert submission.file_page(ctx, draft, BIRTH, 1, str(good)).source == "file"
-
-
 def test_drafts_a_crash_left_are_purged_when_the_kiosk_opens(ctx, clock):
     from datetime import timedelta
 
