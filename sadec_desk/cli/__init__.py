@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from sadec_desk import __version__
 from sadec_desk.bootstrap import open_context
 from sadec_desk.cli import (
+    autostart,
     backup,
     dossier,
     forms,
@@ -28,6 +29,7 @@ from sadec_desk.cli import (
     printing,
     queue,
     reports,
+    stations,
     sync,
     users,
 )
@@ -43,7 +45,7 @@ log = logging.getLogger("sadec_desk")
 
 #: the command families, in the order ``sadec-desk --help`` lists them
 COMMAND_MODULES = (office, dossier, sync, gateway, portal, printing, queue, users, gui, reports,
-                   forms, backup, pages)
+                   forms, backup, pages, stations, autostart)
 
 
 def build_parser() -> argparse.ArgumentParser:
