@@ -24,19 +24,26 @@ class CameraWindow:
         self.shell, self.on_found = shell, on_result
         self.window = ttk.Toplevel(root)
         self.window.title(_("Quét mã QR bằng máy ảnh"))
-        self.window.geometry("520x500")
+        self.window.geometry("540x560")
         self.window.protocol("WM_DELETE_WINDOW", self.close)
+        # "Đóng" and the message are packed first, from the bottom: whatever the picture
+        # asks for, they keep their room (issue #17 item 3: "Đóng" was pushed out when no
+        # camera was found)
+        ttk.Button(self.window, text=_("Đóng"), bootstyle="secondary",
+                   command=self.close).pack(side="bottom", pady=6)
+        self.message = MessageBar(self.window, wraplength=480)
+        self.message.pack(side="bottom", fill="x", padx=10)
+        self.fps_label = ttk.Label(self.window, text="", font=font(9))
+        self.fps_label.pack(side="bottom")
         ttk.Label(self.window, text=_("Đưa mã QR trên thẻ CCCD hoặc phiếu hẹn vào trước máy "
                                       "ảnh."), font=font(11), wraplength=480).pack(pady=(8, 4))
-        self.picture = tk.Label(self.window, text=_("Đang mở máy ảnh…"), font=font(11),
-                                width=480, height=360, bg="#222", fg="white")
-        self.picture.pack()
-        self.fps_label = ttk.Label(self.window, text="", font=font(9))
-        self.fps_label.pack()
-        self.message = MessageBar(self.window, wraplength=480)
-        self.message.pack(fill="x", padx=10)
-        ttk.Button(self.window, text=_("Đóng"), bootstyle="secondary",
-                   command=self.close).pack(pady=6)
+        # the preview in pixels (a label's own width counts characters while it shows text)
+        frame = tk.Frame(self.window, width=480, height=360, bg="#222")
+        frame.pack_propagate(False)
+        frame.pack(fill="both", expand=True, padx=10)
+        self.picture = tk.Label(frame, text=_("Đang mở máy ảnh…"), font=font(11),
+                                bg="#222", fg="white", wraplength=440)
+        self.picture.pack(fill="both", expand=True)
         self.session = None
         self.shown = 0  # preview pictures put on the screen
         self._last = 0
@@ -69,8 +76,7 @@ class CameraWindow:
         if preview is not None and preview.number != self._last:
             self._last = preview.number
             self._image = tk.PhotoImage(data=preview.ppm, format="PPM")
-            self.picture.configure(image=self._image, text="", width=preview.width,
-                                   height=preview.height)
+            self.picture.configure(image=self._image, text="")
             self.shown += 1
             self.fps_label.configure(text=_("{fps:.0f} hình/giây").format(fps=preview.fps))
         self._job = self.window.after(PREVIEW_MS, self.on_tick)

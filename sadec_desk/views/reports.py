@@ -23,7 +23,7 @@ from sadec_desk.services.documents import office_forms, output
 from sadec_desk.services.reports import build
 from sadec_desk.services.reports.text import minutes, pct, period_text
 from sadec_desk.views.file_dialog import ask_save_file
-from sadec_desk.views.widgets import MessageBar, font, set_entry
+from sadec_desk.views.widgets import MessageBar, ScrollableFrame, font, set_entry
 
 #: rows put into a table per Tk event-loop turn (keeps each turn well under 0.1 s)
 FILL_CHUNK = 300
@@ -110,10 +110,11 @@ class ReportsView(ttk.Frame):
         self.message.pack(fill="x")
         self.notebook = ttk.Notebook(self, bootstyle="primary")
         self.notebook.pack(fill="both", expand=True, pady=(2, 0))
-        self.summary_tab = self.create_summary_tab(self.notebook)
-        self.overdue_tab = self.create_overdue_tab(self.notebook)
-        self.queue_tab = self.create_queue_tab(self.notebook)
-        self.satisfaction_tab = self.create_satisfaction_tab(self.notebook)
+        # each tab scrolls when the window is smaller than it (a portrait screen, #17.3)
+        self.summary_tab = self.scrolling(self.create_summary_tab)
+        self.overdue_tab = self.scrolling(self.create_overdue_tab)
+        self.queue_tab = self.scrolling(self.create_queue_tab)
+        self.satisfaction_tab = self.scrolling(self.create_satisfaction_tab)
         self.notebook.add(self.summary_tab, text=_("Tổng hợp"))
         self.notebook.add(self.overdue_tab, text=_("Hồ sơ quá hạn"))
         self.notebook.add(self.queue_tab, text=_("Hàng chờ"))
@@ -121,6 +122,21 @@ class ReportsView(ttk.Frame):
         self.on_quick_period("this_month")
 
     # --- building ------------------------------------------------------------------------
+
+    def scrolling(self, create) -> ScrollableFrame:
+        """A notebook page that scrolls, holding what ``create(parent)`` builds."""
+        scroller = ScrollableFrame(self.notebook)
+        scroller.hold(create(scroller.interior))
+        return scroller
+
+    def on_resized(self, event) -> None:
+        """The period's dates go under the quick choices when both do not fit one line."""
+        wide = event.width >= (self.quick_row.winfo_reqwidth()
+                               + self.range_row.winfo_reqwidth() + 30)
+        if wide != self.wide:
+            self.wide = wide
+            self.range_row.grid(row=0 if wide else 1, column=1 if wide else 0, sticky="w",
+                                padx=(14, 0) if wide else 0, pady=0 if wide else (4, 0))
 
     def create_toolbar(self) -> None:
         top = ttk.Frame(self)
@@ -149,8 +165,10 @@ class ReportsView(ttk.Frame):
             self.export_buttons[kind] = button
         self.export_buttons["book"].pack_forget()  # shown when the user may write it
 
-        bar = ttk.Frame(self)
-        bar.pack(fill="x", pady=(6, 2))
+        outer = ttk.Frame(self)
+        outer.pack(fill="x", pady=(6, 2))
+        bar = self.quick_row = ttk.Frame(outer)
+        bar.grid(row=0, column=0, sticky="w")
         ttk.Label(bar, text=_("Chọn kỳ"), font=font(11)).pack(side="left", padx=(0, 6))
         self.quick_buttons = {}
         for choice in build.QUICK_PERIODS:
@@ -159,7 +177,11 @@ class ReportsView(ttk.Frame):
                                      command=lambda c=choice: self.on_quick_period(c))
             button.pack(side="left", padx=(0, 2))
             self.quick_buttons[choice] = button
-        ttk.Label(bar, text=_("Từ ngày"), font=font(11)).pack(side="left", padx=(14, 4))
+        bar = self.range_row = ttk.Frame(outer)
+        self.wide = True
+        bar.grid(row=0, column=1, sticky="w", padx=(14, 0))
+        self.bind("<Configure>", self.on_resized)
+        ttk.Label(bar, text=_("Từ ngày"), font=font(11)).pack(side="left", padx=(0, 4))
         self.date_from = ttk.Entry(bar, width=11, font=font(11))
         self.date_from.pack(side="left")
         ttk.Label(bar, text=_("đến ngày"), font=font(11)).pack(side="left", padx=4)

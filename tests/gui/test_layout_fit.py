@@ -13,9 +13,16 @@ import pytest
 from appfixtures import SAMPLE_QR, sign_in_as
 from guikit import sign_in_clerk, sign_in_it
 from layout_check import outside
+from pagesamples import encode, text_page
 
+from sadec_desk.errors import UserError
 from sadec_desk.services.admin import office, users
+from sadec_desk.services.pages import dossier_pages
 from sadec_desk.services.reception import dossiers
+from sadec_desk.views.dialogs import AskDialog, Choice
+from sadec_desk.views.file_dialog import ask_open_file
+from sadec_desk.views.pages import PagesWindow
+from sadec_desk.views.pdf_preview import PdfPreview
 
 SIZES = {"1366x740": (1366, 740), "1920x1080": (1920, 1080), "1080x1920": (1080, 1920)}
 sizes = pytest.mark.parametrize("size", list(SIZES))
@@ -156,4 +163,92 @@ def test_reports_fit_on_every_tab(shell, ctx, size):
         view.notebook.select(tab)
         shell.tasks.pump()
         misfits.check(f"Reports tab {view.notebook.tab(tab, 'text')}", shell.window)
+    misfits.assert_none()
+
+
+# --- windows opened from the screens ----------------------------------------------------
+
+
+@sizes
+def test_the_camera_window_keeps_close_reachable_without_a_camera(shell, ctx, size):
+    counter = sign_in_clerk(shell, ctx)
+    fit(shell.window, size)
+
+    def no_camera():
+        raise UserError("Không mở được máy ảnh: máy này không có máy ảnh nào.")
+
+    shell.camera_source_factory = no_camera
+    counter.camera_button.invoke()
+    window = counter.camera_window
+    assert shell.tasks.pump(until=lambda: "không có máy ảnh" in window.message.text)
+    misfits = Misfits(size)
+    misfits.check("camera window, no camera", window.window)
+    misfits.assert_none()
+    close = next(w for w in window.window.winfo_children()
+                 if w.winfo_class() == "TButton" and w.cget("text") == "Đóng")
+    close.invoke()  # reachable, and it closes the window
+    assert not window.alive
+
+
+@sizes
+def test_the_page_viewer_and_the_pdf_preview_fit(tk_root, shell, ctx, size):
+    sign_in_clerk(shell, ctx)
+    code = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR).code
+    dossier_pages.add_page(ctx, encode(text_page(700, 990, lines=10, label="TỜ KHAI")),
+                           paper_index=0, paper_name="Tờ khai", source="scanner",
+                           dossier=code)
+    viewer = PagesWindow(tk_root, shell, code)
+    assert shell.tasks.pump(until=lambda: viewer.image is not None and viewer.strip.pages)
+    fit(viewer.window, size)
+    misfits = Misfits(size)
+    misfits.check("page viewer", viewer.window)
+    viewer.message.show("Đã lưu tệp /home/hoa/.local/share/sadec-desk/forms/"
+                        "000.00.14.H20-261126-0001.giay-to.pdf. Mở bằng chương trình đọc PDF "
+                        "hoặc in ra máy in văn phòng (printing.office_printer).", "ok")
+    viewer.open_button.pack(side="right", padx=(0, 6))  # as after a save
+    misfits.check("page viewer, after a long message", viewer.window)
+    viewer.close()
+    page = encode(text_page(600, 850, lines=8, label="MẪU 01"))
+    preview = PdfPreview(shell.window, title="Mẫu 01", pages=[page, page])
+    misfits.check("PDF preview", preview)
+    preview.destroy()
+    misfits.assert_none()
+
+
+@sizes
+def test_the_question_file_and_details_windows_fit(tk_root, shell, ctx, size, tmp_path):
+    counter = sign_in_clerk(shell, ctx)
+    fit(shell.window, size)
+    misfits = Misfits(size)
+    dialog = AskDialog(counter, title="Còn thiếu giấy tờ",
+                       message="Công dân chưa nộp: Giấy chứng sinh (hoặc văn bản của người "
+                               "làm chứng xác nhận về việc sinh); Tờ khai đăng ký khai sinh.",
+                       choices=[Choice("Quay lại đánh dấu", lambda _r: None),
+                                Choice("In Mẫu 02 (yêu cầu bổ sung)", lambda _r: None),
+                                Choice("Vẫn tiếp nhận", lambda _r: None, style="warning",
+                                       needs_reason=True)],
+                       reason_label="Lý do vẫn tiếp nhận (ghi vào lịch sử hồ sơ)")
+    misfits.check("question window", dialog)
+    dialog.choose(dialog.choices[0])
+    for n in range(30):
+        (tmp_path / f"anh-the-{n:02d}.png").write_bytes(b"")
+    chooser = ask_open_file(shell.window, title="Chọn ảnh chụp thẻ CCCD", patterns=("*.png",),
+                            folder=tmp_path, on_chosen=lambda _p: None)
+    misfits.check("file window", chooser)
+    chooser.destroy()
+    counter.receive_message.show("Đã tiếp nhận hồ sơ 000.00.14.H20-261126-0001: Nguyễn Thị "
+                                 "Hoa, Chứng thực bản sao từ bản chính. Hẹn trả 17:00 Thứ Năm, "
+                                 "26/11/2026. Chưa in được phiếu hẹn: [Errno 2] No such file "
+                                 "or directory: 'xdg-open'. Phiếu sẽ được in lại tự động khi "
+                                 "máy in sẵn sàng.", "warning")
+    shell.window.update()
+    assert counter.receive_message.details_button.winfo_ismapped()
+    assert counter.receive_message.shown.startswith("Đã tiếp nhận hồ sơ")
+    assert "xdg-open" not in counter.receive_message.shown  # one line, the rest on demand
+    counter.receive_message.details_button.invoke()
+    details = next(w for w in counter.receive_message.winfo_children()
+                   if w.winfo_class() == "Toplevel")
+    assert "xdg-open" in details.text.get("1.0", "end")
+    misfits.check("details window", details)
+    details.destroy()
     misfits.assert_none()
