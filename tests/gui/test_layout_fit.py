@@ -252,3 +252,50 @@ def test_the_question_file_and_details_windows_fit(tk_root, shell, ctx, size, tm
     misfits.check("details window", details)
     details.destroy()
     misfits.assert_none()
+
+
+# --- the kiosk (helper D's layout) and the board (helper E's) ---------------------------
+
+
+#: the kiosk's layout is helper D's part of issue #17: these cases failed when this test was
+#: written (procedure buttons cut on a portrait screen, the submission's list under the
+#: window at 1366×740); the lead removes the marks once D's layout is in
+KIOSK_SIZES = [pytest.param(size, marks=pytest.mark.xfail(reason="helper D", strict=False))
+               if size in ("1366x740", "1080x1920") else size for size in SIZES]
+
+
+@pytest.mark.parametrize("size", KIOSK_SIZES)
+def test_the_kiosk_screens_fit(shell, ctx, size):
+    sign_in_clerk(shell, ctx)
+    shell.on_open_kiosk()
+    kiosk = shell.kiosk
+    assert shell.tasks.pump(until=lambda: bool(getattr(kiosk, "group_buttons", None)))
+    fit(kiosk.window, size)
+    misfits = Misfits(size)
+    misfits.check("kiosk start", kiosk.window)
+    kiosk.on_lookup()
+    assert shell.tasks.pump(until=lambda: bool(getattr(kiosk, "procedure_buttons", None)))
+    misfits.check("kiosk procedures", kiosk.window)
+    kiosk.show_start()
+    kiosk.on_submit()
+    flow = kiosk.submission
+    assert shell.tasks.pump(until=lambda: "1.001193" in getattr(flow, "procedure_buttons", {}))
+    misfits.check("kiosk submission, procedure", kiosk.window)
+    flow.procedure_buttons["1.001193"].invoke()
+    assert shell.tasks.pump(until=lambda: flow.step == 1)
+    misfits.check("kiosk submission, card", kiosk.window)
+    kiosk.close()
+    misfits.assert_none()
+
+
+@sizes
+def test_the_board_fits(shell, ctx, size):
+    sign_in_clerk(shell, ctx)
+    shell.on_open_board()
+    board = shell.board
+    assert shell.tasks.pump(until=lambda: board.cursor is not None)
+    fit(board.window, size)
+    misfits = Misfits(size)
+    misfits.check("board", board.window)
+    board.close()
+    misfits.assert_none()
