@@ -229,3 +229,32 @@ def test_heartbeats_of_a_standalone_board(tk_root, ctx):
         assert found and found[0].connected and found[0].user_name == ""
     finally:
         stop()
+
+
+def test_it_screen_lists_the_pcs_and_who_is_lost(shell, ctx, clock):
+    from datetime import timedelta
+
+    from guikit import sign_in_it
+
+    machine = as_machine(ctx)
+    stations.record_heartbeat(machine, "board")
+    clock.moment += timedelta(minutes=5)
+    stations.record_heartbeat(machine, "kiosk")
+    view = sign_in_it(shell, ctx, tab="stations")
+    tab = view.stations
+    tab.refresh()
+    shell.tasks.pump()
+    rows = [tab.tree.item(iid) for iid in tab.tree.get_children()]
+    assert [r["values"][1] for r in rows] == ["Kiosk công dân", "Bảng hiển thị"]
+    assert rows[0]["values"][2] == "Đang chạy" and rows[0]["tags"] in ("", [])
+    assert rows[1]["values"][2] == "Mất kết nối (lần cuối 09:00 26/11/2026)"
+    assert rows[1]["tags"] == ["lost"]
+    assert stations.machine_name(ctx) in tab.this_pc.cget("text")
+    tab.forget_button.invoke()
+    shell.tasks.pump()
+    assert "Hãy chọn một máy" in tab.message.text
+    tab.tree.selection_set(tab.tree.get_children()[1])
+    tab.forget_button.invoke()
+    shell.tasks.pump()
+    assert [s.role for s in stations.list_stations(machine)] == ["kiosk"]
+    assert len(tab.tree.get_children()) == 1
