@@ -16,6 +16,7 @@ from sadec_desk.views.settings.backups import BackupTab
 from sadec_desk.views.settings.office import OfficeTab
 from sadec_desk.views.settings.printers import PrintersTab
 from sadec_desk.views.settings.queue import QueueTab
+from sadec_desk.views.settings.stations import StationsTab
 from sadec_desk.views.settings.sync import SyncTab
 from sadec_desk.views.settings.users import UsersTab
 from sadec_desk.views.settings.working_calendar import CalendarTab
@@ -31,7 +32,8 @@ class SettingsView(ttk.Frame):
             ("sync", SyncTab, lambda: _("Đồng bộ")),
             ("users", UsersTab, lambda: _("Tài khoản")),
             ("calendar", CalendarTab, lambda: _("Lịch làm việc")),
-            ("backup", BackupTab, lambda: _("Sao lưu")))
+            ("backup", BackupTab, lambda: _("Sao lưu")),
+            ("stations", StationsTab, lambda: _("Máy trạm")))
 
     def __init__(self, parent, shell, *, tab: str = "office"):
         super().__init__(parent, padding=(8, 6))
