@@ -75,7 +75,7 @@ def from_screeninfo() -> list[Monitor]:
 
 _XRANDR_LINE = re.compile(
     r"^\s*\d+:\s+\+?(?P<primary>\*?)(?P<name>\S+)\s+"
-    r"(?P<w>\d+)/\d+x(?P<h>\d+)/\d+(?P<x>[+-]\d+)(?P<y>[+-]\d+)")
+    r"(?P<w>\d+)/\d+x(?P<h>\d+)/\d+\+(?P<x>-?\d+)\+(?P<y>-?\d+)")
 
 
 def parse_xrandr_monitors(text: str) -> list[Monitor]:
