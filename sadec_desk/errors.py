@@ -11,11 +11,16 @@ class UserError(Exception):
 
     #: a short stable English identifier for machine-readable output (--json)
     code = "user_error"
+    #: the form field the sentence is about ("phone", "pages", "procedure"...), when there
+    #: is one: a screen shows the sentence beside that field (issue #17 item 5)
+    field = ""
 
-    def __init__(self, message: str, *, code: str | None = None):
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
         super().__init__(message)
         if code is not None:
             self.code = code
+        if field is not None:
+            self.field = field
 
     @property
     def message(self) -> str:

@@ -93,7 +93,7 @@ def normalise_phone(phone: str) -> str:
     cleaned = re.sub(r"[\s.\-()]", "", phone or "")
     if cleaned and not _PHONE.match(cleaned):
         raise InvalidInput(_("Số điện thoại '{phone}' không hợp lệ: cần 10 chữ số bắt đầu bằng 0 "
-                             "(hoặc +84).").format(phone=phone))
+                             "(hoặc +84).").format(phone=phone), field="phone")
     return cleaned
 
 
@@ -209,7 +209,7 @@ def receive_dossier(
             # forgotten field, not a free copy
             raise InvalidInput(_("Thủ tục {code} tính lệ phí theo số trang: hãy cho biết số "
                                  "trang mỗi bản (ô «Số trang»; trên dòng lệnh: --pages N).")
-                               .format(code=procedure.code))
+                               .format(code=procedure.code), field="pages")
         fee = compute_fee(procedure.fee, pages=pages, copies=copies, on_time=on_time,
                           council_amount_vnd=council_fee(ctx, procedure.code))
         due_at = compute_due(procedure, received_at, ctx.calendar,

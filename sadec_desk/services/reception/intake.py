@@ -71,18 +71,19 @@ def _text(value: object, what: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-def parse_count(text: object, what: str, low: int, high: int) -> int:
-    """A whole number typed in a form field, within [low, high]."""
+def parse_count(text: object, what: str, low: int, high: int, field: str = "") -> int:
+    """A whole number typed in a form field, within [low, high]; ``field``: the form
+    field a refusal names (shown beside it)."""
     raw = _text(text, what)
     if not raw:
         return low
     if not re.fullmatch(r"\d{1,6}", raw):
         raise InvalidInput(_("«{what}» phải là một số nguyên (đang là «{value}»).")
-                           .format(what=what, value=raw[:20]))
+                           .format(what=what, value=raw[:20]), field=field)
     value = int(raw)
     if not low <= value <= high:
         raise InvalidInput(_("«{what}» phải từ {low} đến {high} (đang là {value}).")
-                           .format(what=what, low=low, high=high, value=value))
+                           .format(what=what, low=low, high=high, value=value), field=field)
     return value
 
 
@@ -190,11 +191,12 @@ def citizen_from_fields(ctx: AppContext, fields: dict[str, str]) -> str:
     missing = [name for name in MANUAL_FIELDS if not _text(fields.get(name, ""), labels[name])]
     if missing:
         raise InvalidInput(_("Còn thiếu: {fields}. Hãy nhập đủ thông tin trên thẻ của công dân.")
-                           .format(fields=", ".join(labels[m] for m in missing)))
+                           .format(fields=", ".join(labels[m] for m in missing)),
+                           field=missing[0])
     for name in MANUAL_FIELDS:
         problem = check_manual_field(name, fields.get(name, ""), today=today)
         if problem:
-            raise InvalidInput(problem)
+            raise InvalidInput(problem, field=name)
     text = manual_qr_text(fields)
     parse_cccd_qr(text, today=today)
     return text
@@ -243,14 +245,14 @@ def _form_citizen(ctx: AppContext, qr_text: str, manual: dict[str, str] | None) 
     qr = _text(qr_text, _("Mã QR thẻ CCCD"))
     if not qr:
         raise InvalidInput(_("Chưa có thông tin người nộp: hãy quét mã QR trên thẻ CCCD "
-                             "(hoặc mở ảnh chụp thẻ)."))
+                             "(hoặc mở ảnh chụp thẻ)."), field="citizen")
     return qr
 
 
 def _form_procedure(procedure_code: str) -> str:
     code = _text(procedure_code, _("Thủ tục"))
     if not code:
-        raise InvalidInput(_("Hãy chọn thủ tục hành chính."))
+        raise InvalidInput(_("Hãy chọn thủ tục hành chính."), field="procedure")
     return code
 
 
@@ -329,8 +331,8 @@ def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, pho
         if missing_action == "accept":
             note += " " + _("Vẫn tiếp nhận, lý do: {reason}").format(reason=reason)
     phone_text = _text(phone, _("Số điện thoại"))
-    pages_n = parse_count(pages, _("Số trang"), 0, 10000)
-    copies_n = parse_count(copies, _("Số bản sao"), 1, 1000)
+    pages_n = parse_count(pages, _("Số trang"), 0, 10000, field="pages")
+    copies_n = parse_count(copies, _("Số bản sao"), 1, 1000, field="copies")
     delivery = _text(result_delivery, _("Cách nhận kết quả")) or "office"
 
     def receive() -> DossierInfo:
