@@ -45,6 +45,10 @@ PICTURES = {
     "kiosk-nop-giay-to.png": "33-kiosk-nop-4-giay-to.png",
     "cntt-may-in.png": "16-cntt-may-in.png",
     "cntt-dong-bo.png": "17-cntt-dong-bo.png",
+    # taken by tools/guide_shots.py under the guide's own names
+    **{name: name for name in ("quay-hang-doi.png", "quay-may-in-loi.png",
+                               "lanh-dao-qua-han.png", "lanh-dao-hang-cho.png",
+                               "lanh-dao-hai-long.png")},
 }
 #: the guide keeps each picture under this size (bytes)
 MAX_PICTURE_BYTES = 150_000
@@ -66,14 +70,16 @@ def make_images(out: Path = IMAGES, shots: Path | None = None) -> int:
     """Take the screenshots (or use those already in ``shots``) and keep the guide's."""
     import os
 
-    from sadec_desk.tools import screenshots
+    from sadec_desk.tools import guide_shots, screenshots
 
     with tempfile.TemporaryDirectory() as tmp:
         if shots is None:
             shots = Path(tmp) / "shots"
-            os.environ["SADEC_DESK_CONFIG"] = str(Path(tmp) / "config.toml")
-            os.environ["SADEC_DESK_DATA_DIR"] = str(Path(tmp) / "data")
-            screenshots.run(shots)
+            for run, folder in ((screenshots.run, "app"), (guide_shots.run, "guide")):
+                # each on a fresh throwaway office
+                os.environ["SADEC_DESK_CONFIG"] = str(Path(tmp) / folder / "config.toml")
+                os.environ["SADEC_DESK_DATA_DIR"] = str(Path(tmp) / folder / "data")
+                run(shots)
         missing = [name for name in PICTURES.values() if not (shots / name).is_file()]
         if missing:
             print("missing screenshots: " + ", ".join(missing), file=sys.stderr)
