@@ -19,7 +19,9 @@ question window open, if any), ``clear_button``'s two meanings and the state
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
+from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services import desk
 from sadec_desk.services.display import format_datetime
@@ -27,8 +29,53 @@ from sadec_desk.services.reception import intake
 from sadec_desk.views.dialogs import AskDialog, Choice
 
 
+@dataclass(frozen=True)
+class FieldRefusal:
+    """A service's refusal that names a field of the form (``UserError.field``)."""
+
+    message: str
+    field: str
+
+
+def naming_the_field(fn):
+    """``fn`` run in the worker, a refusal naming a field returned as a
+    :class:`FieldRefusal` (the task runner passes on only the sentence)."""
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserError as exc:
+            if not exc.field:
+                raise
+            return FieldRefusal(str(exc), exc.field)
+    return call
+
+
 class SaveFlow:
     """Saving and locking the receive form (a mixin of CounterView)."""
+
+    def field_error_label(self, field: str):
+        """The red line beside (under) ``field`` of the receive form, or None."""
+        return {"phone": self.phone_error, "pages": self.count_error,
+                "copies": self.count_error, "procedure": self.procedure_error,
+                }.get(field, self.citizen_error if field == "citizen"
+                      or field in self.citizen_entries else None)
+
+    def on_field_refused(self, refusal: FieldRefusal) -> None:
+        """A service refused the save because of one field: the sentence goes beside that
+        field (issue #17 item 5), the message bar points at it; nothing typed is lost."""
+        self.saving = False
+        self.save_button.configure(state="normal")
+        label = self.field_error_label(refusal.field)
+        if label is None:
+            self.receive_message.show(refusal.message, "error")
+            return
+        label.configure(text=refusal.message)
+        self.receive_message.show(_("Chưa lưu: xem các dòng màu đỏ."), "error")
+        entry = {"phone": self.phone, "pages": self.pages, "copies": self.copies,
+                 "procedure": self.procedure_box}.get(refusal.field,
+                                                      self.citizen_entries.get(refusal.field))
+        if entry is not None:
+            entry.focus_set()
 
     def new_form(self) -> None:
         """A fresh, unlocked form with a new identity."""
@@ -106,8 +153,9 @@ class SaveFlow:
         self.saving = True
         self.save_button.configure(state="disabled")
         self.receive_message.show(_("Đang kiểm tra hồ sơ…"))
-        self.shell.tasks.submit(intake.check_before_save, self.ctx, **self.form_values(),
-                                on_done=self.on_save_checked, on_error=self.on_save_failed)
+        self.shell.tasks.submit(naming_the_field(intake.check_before_save), self.ctx,
+                                **self.form_values(), on_done=self.on_save_checked,
+                                on_error=self.on_save_failed)
 
     def here_first(self) -> bool:
         """What the form itself can tell, beside its field; False when something is
@@ -126,6 +174,9 @@ class SaveFlow:
         return ok
 
     def on_save_checked(self, check) -> None:
+        if isinstance(check, FieldRefusal):
+            self.on_field_refused(check)
+            return
         if check.same_day_codes:
             self.ask(_("Có thể trùng hồ sơ"),
                      _("Hôm nay công dân này đã có hồ sơ {codes} cùng thủ tục. Tiếp nhận thêm "
@@ -167,8 +218,8 @@ class SaveFlow:
     def submit_save(self, **answers) -> None:
         self.receive_message.show(_("Đang lưu hồ sơ…"))
         self.shell.tasks.submit(
-            intake.receive_from_form, self.ctx, **self.form_values(), phone=self.phone.get(),
-            pages=self.pages.get(), copies=self.copies.get(),
+            naming_the_field(intake.receive_from_form), self.ctx, **self.form_values(),
+            phone=self.phone.get(), pages=self.pages.get(), copies=self.copies.get(),
             needs_verification=self.verification.get(), late=self.late.get(),
             form_id=self.form_id, **answers, **self.delivery_choice(),
             on_done=self.on_saved, on_error=self.on_save_failed)
@@ -179,6 +230,9 @@ class SaveFlow:
         self.receive_message.show(message, "error")
 
     def on_saved(self, info) -> None:
+        if isinstance(info, FieldRefusal):
+            self.on_field_refused(info)
+            return
         self.saving = False
         already = self.saved is not None and self.saved.code == info.code
         self.lock_form(info)
