@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from sadec_desk.cli.base import command, emit
-from sadec_desk.errors import InvalidInput
+from sadec_desk.errors import InvalidInput, UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.admin import stations
 
@@ -53,6 +53,8 @@ def cmd_board(args, ctx) -> None:
         from sadec_desk.adapters.monitors import list_monitors
 
         monitors = list_monitors()
+        if not monitors:
+            raise UserError(monitor_lines(monitors)[0])
         emit(args, monitors, lambda: monitor_lines(monitors))
         return
     from sadec_desk.app import run_station
