@@ -32,6 +32,11 @@ from sadec_desk.config import save_setting
 #: commands not run, by name, with why
 EXCLUDED = {
     "gui": "starts the desktop app's Tk main loop",
+    "counter": "starts the desktop app's Tk main loop (the same as gui)",
+    "kiosk": "starts the kiosk's Tk main loop until an IT exit",
+    "board": "starts the display board's Tk main loop until stopped",
+    "autostart install": "writes the user's desktop autostart entry and runs systemctl --user",
+    "autostart remove": "removes the user's desktop autostart entries, runs systemctl --user",
     "demo": "an interactive loop that reads the keyboard until the user quits",
     "portal serve": "an HTTP server that runs until stopped",
     "queue announce": "a loop that speaks every call until stopped",
