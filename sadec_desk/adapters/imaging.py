@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +47,8 @@ MIN_SKEW_DEGREES = 0.3
 #: long side of the copy the crop and skew searches run on (fast; accurate to ~0.1°)
 ANALYSIS_SIDE = 700
 JPEG_QUALITIES = (80, 70, 60, 50, 40)
+#: threads the page's resampling is split over (a kiosk PC has two cores or more)
+TRANSFORM_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -351,8 +356,45 @@ def _turned_region(grey: Image.Image, crop: tuple[int, int, int, int], angle: fl
     matrix = (cos * step_x, sin * step_y, centre_x + cos * left + sin * top,
               -sin * step_x, cos * step_y, centre_y - sin * left + cos * top)
     page = grey if crop == (0, 0, grey.width, grey.height) else grey.crop(crop)
-    return page.transform(size, Image.Transform.AFFINE, matrix, resample=Image.Resampling.BICUBIC,
-                          fillcolor=255)
+    return _affine(page, size, matrix)
+
+
+def _affine(page: Image.Image, size: tuple[int, int],
+            matrix: tuple[float, float, float, float, float, float]) -> Image.Image:
+    """``page.transform(size, AFFINE, matrix)`` (bicubic, white outside), computed in
+    horizontal bands on up to :data:`TRANSFORM_THREADS` threads: the bicubic resampling is
+    the costliest step after decoding and Pillow releases the GIL while it runs. A band
+    starting at output row ``top`` is the same transform with the matrix moved down by
+    ``top`` rows, so the split changes nothing but the time."""
+    bands = min(TRANSFORM_THREADS, max(1, size[1] // 256))
+    if bands == 1:
+        return page.transform(size, Image.Transform.AFFINE, matrix,
+                              resample=Image.Resampling.BICUBIC, fillcolor=255)
+    a, b, c, d, e, f = matrix
+    edges = [size[1] * i // bands for i in range(bands + 1)]
+
+    def band(top: int, bottom: int) -> Image.Image:
+        return page.transform((size[0], bottom - top), Image.Transform.AFFINE,
+                              (a, b, c + b * top, d, e, f + e * top),
+                              resample=Image.Resampling.BICUBIC, fillcolor=255)
+
+    parts = list(_transform_pool().map(band, edges[:-1], edges[1:]))
+    out = Image.new("L", size)
+    for top, part in zip(edges, parts, strict=False):
+        out.paste(part, (0, top))
+    return out
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _transform_pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(TRANSFORM_THREADS, thread_name_prefix="sadec-imaging")
+        return _POOL
 
 
 def _fit(image: Image.Image, long_side: int) -> Image.Image:
