@@ -250,3 +250,15 @@ def test_the_page_comparison_tells_a_different_page_apart():
     assert _coarse_difference(left_askew, levelled) > 12.0
     other_page = decode(reference_normalise_page(encode(askew(text_page(lines=12), -3.0))))
     assert _coarse_difference(other_page, levelled) > 12.0
+
+
+def test_the_resampling_split_over_threads_gives_the_same_bytes(monkeypatch):
+    """The skewed page's transform runs in bands on several threads: the page must be
+    byte for byte the one a single call gives (the content address depends on it)."""
+    data = encode(on_scanner_bed(askew(text_page(1240, 1754, lines=30), 1.7), border=50))
+    monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 3)
+    banded = imaging.normalise_page(data)
+    monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 1)
+    single = imaging.normalise_page(data)
+    assert banded.data == single.data
+    assert (banded.width, banded.height) == (single.width, single.height)
