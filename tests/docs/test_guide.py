@@ -138,3 +138,16 @@ def test_the_stored_kiosk_pdf_says_what_the_page_says():
             continue
         words = re.sub(r"\*\*|`|^(\d+\.|-|#+) ", "", block)
         assert " ".join(words.split()) in flat, f"not in the PDF: {words!r}"
+
+
+def test_every_picture_has_a_screen_that_takes_it():
+    """`python -m sadec_desk.tools.guide images` can take each picture again: its source
+    is a file the screenshot tool or the guide's own shots save."""
+    from sadec_desk.tools import guide_shots, screenshots
+
+    saved_by_tools = set(re.findall(r'"(\d\d-[a-z0-9-]+\.png)"',
+                                    Path(screenshots.__file__).read_text("utf-8")))
+    saved_by_tools |= set(guide_shots.SHOTS)
+    missing = {name: source for name, source in guide.PICTURES.items()
+               if source not in saved_by_tools}
+    assert not missing
