@@ -32,6 +32,9 @@ def cmd_portal_serve(args, ctx) -> None:
         raise InvalidInput(_("Chưa cài máy chủ cổng thử nghiệm (thiếu {names}): cài gói tùy chọn "
                              "«portal»: pip install 'sadec-desk[portal]'. Bản cài đặt cho "
                              "Windows không kèm máy chủ này.").format(names=", ".join(missing)))
+    if not 1 <= args.threads <= 256 or not 1 <= args.connection_limit <= 100_000:
+        raise InvalidInput(_("Số luồng (--threads) phải từ 1 đến 256 và số kết nối "
+                             "(--connection-limit) từ 1 đến 100000."))
     admin_key = _admin_key(args)
     if not admin_key:
         admin_key = secrets.token_urlsafe(24)
@@ -44,7 +47,8 @@ def cmd_portal_serve(args, ctx) -> None:
     try:
         serve(host=args.host, port=args.port, database_url=args.database,
               data_dir=data_dir(), admin_key=admin_key, token_ttl_seconds=args.token_ttl,
-              test_hooks=args.test_hooks, threads=args.threads, ready=ready)
+              test_hooks=args.test_hooks, threads=args.threads,
+              connection_limit=args.connection_limit, ready=ready)
     except OSError as exc:
         raise InvalidInput(_("Không mở được cổng {host}:{port} ({error}).").format(
             host=args.host, port=args.port, error=exc)) from None
@@ -70,11 +74,15 @@ def register(sub) -> None:
     p = command(g, "serve", cmd_portal_serve, needs_db=False, help="run the reference portal")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--database", metavar="URL",
-                   help="PostgreSQL URL; default: portal.sqlite3 in the data dir")
+    p.add_argument("--database", "--database-url", dest="database", metavar="URL",
+                   help="PostgreSQL URL (postgresql://user@host:port/name); default: "
+                        "portal.sqlite3 in the data dir")
     p.add_argument("--admin-key", help=f"operator key (default: ${ADMIN_KEY_ENV} or random)")
     p.add_argument("--token-ttl", type=int, default=3600, help="device token lifetime (s)")
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--threads", type=int, default=8,
+                   help="worker threads (each with its own database connection)")
+    p.add_argument("--connection-limit", type=int, default=1000,
+                   help="client connections held open at once (one per office syncing)")
     p.add_argument("--test-hooks", action="store_true",
                    help="enable fault injection (/v1/admin/faults); never in production")
     p = command(g, "new-code", cmd_portal_code, needs_db=False,
@@ -82,4 +90,4 @@ def register(sub) -> None:
     p.add_argument("--agency", required=True, metavar="CODE",
                    help="the office's agency code (QCVN 102:2016, e.g. 000.00.14.H20): the "
                         "device works for that office only")
-    p.add_argument("--database", metavar="URL")
+    p.add_argument("--database", "--database-url", dest="database", metavar="URL")

@@ -120,10 +120,10 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
-        g.device_id = store.device_for_token(header[7:].strip())
-        if g.device_id is None:
+        holder = store.token_holder(header[7:].strip())
+        if holder is None:
             return None
-        g.agency = store.device_agency(g.device_id)
+        g.device_id, g.agency = holder
         if not g.agency:
             raise _NoOffice()
         return g.device_id
@@ -188,7 +188,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         if device_id is None:
             return fail(401, "missing or expired token")
         ops = check_ops(body(V.MAX_PUSH_BODY).get("ops"))
-        return push_answer(store.push(device_id, ops))
+        return push_answer(store.push(device_id, ops, g.agency))
 
     @app.post(f"{P.API}/bundles")
     def bundle():
@@ -236,7 +236,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
             return fail(400, f"since must be 0 to {V.MAX_CURSOR}, limit 1 to {V.MAX_PAGE}")
         if test_hooks and faults.take("garbage_changes"):
             return Response("{not json", status=200, mimetype="application/json")
-        return jsonify(store.changes(device_id, since, limit))
+        return jsonify(store.changes(device_id, since, limit, g.agency))
 
     @app.get(f"{P.API}/procedures")
     def procedures():

@@ -192,9 +192,12 @@ def portal_database(url: str, *, connections: int = 10) -> peewee.Database:
     except (ValueError, RuntimeError) as exc:
         raise DatabaseError(_("Địa chỉ cơ sở dữ liệu '{url}' không dùng được ({error})."
                               ).format(url=url, error=exc)) from None
+    # READ COMMITTED stated at each BEGIN, whatever the server's default: the writers'
+    # rule needs it (PortalStore.write)
     return PooledPostgresqlDatabase(max_connections=max(1, connections),
                                     stale_timeout=POOL_STALE_SECONDS,
-                                    timeout=POOL_WAIT_SECONDS, **params)
+                                    timeout=POOL_WAIT_SECONDS,
+                                    isolation_level="READ COMMITTED", **params)
 
 
 def open_portal_database(url: str | None, default_path, *,

@@ -1,7 +1,13 @@
 """Running the reference portal under waitress (``sadec-desk portal serve``).
 
 waitress is a pure-Python, multi-threaded production WSGI server that runs the same
-on Windows (where commune IT staff rehearse) and Linux, with no C build.
+on Windows (where commune IT staff rehearse) and Linux, with no C build. One process:
+its I/O loop holds every client's connection and hands whole requests to a pool of
+``threads`` workers, each with its own pooled PostgreSQL connection (SQLite: its own
+connection to the file). A province has hundreds of offices whose sync workers keep
+their connections open, so the loop watches them with poll() (select() stops at 1024
+descriptors) and accepts up to ``connection_limit`` of them (waitress's default, 100,
+would leave the 101st office waiting in the listen queue until another one closes).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key: str,
           token_ttl_seconds: int = 3600, test_hooks: bool = False, threads: int = 8,
-          ready=None) -> None:
+          connection_limit: int = 1000, ready=None) -> None:
     """Run the portal until interrupted (``sadec-desk portal serve``)."""
     from waitress import create_server
 
@@ -34,6 +40,7 @@ def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key
         log.info("dropped %d abandoned partial uploads", dropped)
     app = create_app(store, admin_key=admin_key, test_hooks=test_hooks)
     server = create_server(app, host=host, port=port, threads=threads,
+                           connection_limit=connection_limit, asyncore_use_poll=True,
                            channel_timeout=60, ident="sadec-desk-portal",
                            # waitress answers 413 itself past the largest body any
                            # endpoint takes (each endpoint then checks its own limit)
@@ -44,3 +51,6 @@ def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key
         server.run()
     finally:
         server.close()
+        close_all = getattr(database, "close_all", None)
+        if close_all is not None:  # the PostgreSQL pool's connections
+            close_all()

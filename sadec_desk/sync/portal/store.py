@@ -55,6 +55,10 @@ __all__ = ["BlobError", "EnrolmentRefused", "PortalStore"]
 
 #: how long after a code was used the same code and nonce get the same device back
 ENROL_RETRY_WINDOW = timedelta(days=1)
+#: tries of a push whose transaction met another office's on a unique key or deadlocked
+PUSH_ATTEMPTS = 3
+#: PostgreSQL's deadlock_detected and serialization_failure: the transaction may be retried
+RETRYABLE_PGCODES = ("40P01", "40001")
 
 
 class EnrolmentRefused(Exception):
@@ -81,34 +85,63 @@ class PortalStore(BlobStore):
     # --- transactions ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def write(self):
-        """A serialised write transaction: the change feed stays gap-free for readers.
+    def write(self, office: str | None = None):
+        """A write transaction; ``office``: one that adds to that office's change feed.
 
         The feed's cursor is ``Change.id``. On PostgreSQL it comes from a sequence, and
         a sequence value is taken when the row is inserted, not when it commits: with
         two writers at once, the one holding id 11 could commit before the one holding
-        id 10, a reader would page past 11 and never see 10. Of the two ways out, (a)
-        one writer at a time (a transaction-scoped advisory lock, so ids commit in
-        order) or (b) readers stopping below the lowest id still in flight (which needs
-        a table of in-flight ids or ``pg_snapshot_xmin`` bookkeeping per row), we take
-        (a): a push applies a whole batch with a handful of bulk statements in a few
-        milliseconds, so the lock is held briefly; the HTTP, JSON and checking work of
-        other requests goes on beside it; and it is the same rule SQLite's
-        ``BEGIN IMMEDIATE`` already gives, so both databases behave alike
-        (bench/portal_load.py measures it: docs/benchmarks.md).
+        id 10, and a reader would page past 11 and never see 10. Of the two ways out,
+        (a) one writer at a time per feed (a transaction-scoped advisory lock, so ids
+        commit in order) or (b) readers stopping below the lowest id still in flight
+        (which needs a table of in-flight ids, or ``pg_snapshot_xmin`` bookkeeping on
+        every row), we take (a), with one lock per office: each office reads only its
+        own feed (:meth:`changes`), so only that office's writers need to take turns,
+        and 200 offices pushing at once do not queue behind each other
+        (bench/portal_load.py; docs/benchmarks.md). A writer holding office X's lock
+        took its ids after the previous X writer committed, so when a reader sees id N
+        of X committed, every X id below N is committed too.
 
-        READ COMMITTED on purpose: each statement after the lock sees every change
-        committed by the writers before it (REPEATABLE READ would read from a snapshot
-        taken before the lock was granted, and miss them). The lock is released at
-        COMMIT or ROLLBACK, never held by an idle connection."""
+        Writes that touch no feed (devices, tokens, enrolment codes, blobs, the
+        catalogue, anchors) take the one portal-wide lock instead; the operator's edits,
+        which do both (an online dossier grants its pages), take it first and then the
+        office's, always in that order, so two writers never wait for each other in a
+        circle. Pushes of two offices can still meet on a unique key (an op_id or uuid
+        one device copied from another office's): :meth:`push` retries, and the second
+        attempt sees the first one's row. On SQLite ``BEGIN IMMEDIATE`` makes every
+        writer take turns, which satisfies the same rule.
+
+        The pool's connections run READ COMMITTED (models.portal_database): each
+        statement after the lock sees every change the writers before it committed
+        (REPEATABLE READ would read from a snapshot taken before the lock was granted).
+        The lock goes at COMMIT or ROLLBACK, never held by an idle connection."""
         with self.database.atomic():
             if not is_sqlite(self.database):
-                if self.database.transaction_depth() == 1:  # not in an outer write()
+                if office is None:
+                    self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
+                                              (ADVISORY_LOCK_KEY,))
+                else:  # the two-key lock space, apart from the portal-wide key's
                     self.database.execute_sql(
-                        "SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
-                                          (ADVISORY_LOCK_KEY,))
+                        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+                        (ADVISORY_LOCK_KEY, office))
             yield
+
+    def _retrying(self, work):
+        """``work()`` (which opens its own write()), again when two offices' transactions
+        met on a unique key or in a deadlock (PostgreSQL): the retry sees the winner's rows
+        and answers as if they had come one after the other."""
+        for attempt in range(PUSH_ATTEMPTS):
+            try:
+                return work()
+            except (peewee.IntegrityError, peewee.OperationalError) as exc:
+                # peewee wraps the driver's error: the first argument is psycopg2's own
+                driver = exc.args[0] if exc.args else None
+                retryable = not is_sqlite(self.database) and (
+                    isinstance(exc, peewee.IntegrityError)
+                    or getattr(driver, "pgcode", None) in RETRYABLE_PGCODES)
+                if not retryable or attempt == PUSH_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     # --- devices and tokens -----------------------------------------------------------
 
@@ -191,10 +224,18 @@ class PortalStore(BlobStore):
             return self._issue_token(device_id)
 
     def device_for_token(self, token: str) -> str | None:
-        row = Token.get_or_none(Token.token_hash == hashlib.sha256(token.encode()).hexdigest())
-        if row is None or row.expires_at <= utcnow():
+        found = self.token_holder(token)
+        return found[0] if found else None
+
+    def token_holder(self, token: str) -> tuple[str, str] | None:
+        """(device id, its office) for a valid token, in one query (every request asks)."""
+        row = (Token.select(Token.device_id, Token.expires_at, Device.agency)
+               .join(Device, peewee.JOIN.LEFT_OUTER, on=(Device.device_id == Token.device_id))
+               .where(Token.token_hash == hashlib.sha256(token.encode()).hexdigest())
+               .tuples().first())
+        if row is None or row[1] <= utcnow():
             return None
-        return row.device_id
+        return row[0], row[2] or ""
 
     def expire_tokens(self) -> int:
         with self.write():
@@ -202,19 +243,27 @@ class PortalStore(BlobStore):
 
     # --- push -------------------------------------------------------------------------
 
-    def push(self, device_id: str, ops: list[dict]) -> list[dict]:
-        """Apply a batch in order, in one transaction; one answer per op.
+    def push(self, device_id: str, ops: list[dict], agency: str | None = None) -> list[dict]:
+        """Apply a batch in order, in one transaction; one answer per op. ``agency``: the
+        device's office when the caller knows it already.
 
         Everything the batch needs is read with a handful of queries up front and
         written with bulk inserts at the end (one query per op would cap a push at a
-        few hundred ops per second).
+        few hundred ops per second). A batch only ever adds to its own office's feed
+        (batch.py refuses every op on another office's dossier), so it takes that
+        office's lock (write()).
         """
-        agency = self.device_agency(device_id)
-        with self.write():
-            batch = PushBatch(device_id, agency, ops, utcnow())
-            results = [batch.apply(op) for op in ops]
-            batch.flush()
-        return results
+        if agency is None:
+            agency = self.device_agency(device_id)
+
+        def apply() -> list[dict]:
+            with self.write(agency or None):
+                batch = PushBatch(device_id, agency, ops, utcnow())
+                results = [batch.apply(op) for op in ops]
+                batch.flush()
+            return results
+
+        return self._retrying(apply)
 
     # --- blobs (scanned pages): sync/portal/blobs.py --------------------------------------
 
@@ -229,16 +278,19 @@ class PortalStore(BlobStore):
 
     # --- changes, catalogue, portal-side edits ------------------------------------------
 
-    def changes(self, device_id: str, since: int, limit: int) -> dict:
+    def changes(self, device_id: str, since: int, limit: int,
+                agency: str | None = None) -> dict:
         """The device's office's changes after ``since`` (a device without an office
         sees none), without the ones this device pushed itself (no echo, issue #14
         item 5: after a large push the office does not download it all again). The
         cursor still moves past those, so a device whose feed is all its own changes
-        is never left behind them; another device of the office gets them as usual."""
-        agency = self.device_agency(device_id)
+        is never left behind them; another device of the office gets them as usual.
+        ``agency``: the device's office when the caller knows it already."""
+        if agency is None:
+            agency = self.device_agency(device_id)
         office = (Change.agency == agency) & (Change.agency != "")
-        # the newest change first: the writers are serialised (write()), so every change
-        # up to it is committed and the rows read next hold all of them
+        # the newest change first: the office's writers take turns (write()), so every
+        # change of the office up to it is committed and the rows read next hold them all
         newest = Change.select(peewee.fn.MAX(Change.id)).where(office).scalar() or 0
         rows = list(Change.select().where(office, Change.id > since, Change.id <= newest,
                                           Change.origin != device_id)
@@ -301,7 +353,7 @@ class PortalStore(BlobStore):
         problem = dossier_problem(dossier)
         if problem:  # nothing malformed enters the feed
             raise P.SchemaError(problem)
-        with self.write():
+        with self.write(), self.write(agency_of(dossier["code"]) or None):
             # an online dossier comes with its scanned papers and its filled form, as
             # on the real portals; the blobs must already be here (admin upload)
             dossier.update(self._attachments(uuid, data, agency_of(dossier["code"])))
@@ -344,11 +396,18 @@ class PortalStore(BlobStore):
             out["form"] = {k: form[k] for k in ("form_id", "form_version", "values")}
         return out
 
+    def _office_of(self, uuid: str) -> str | None:
+        """The office whose feed a change of dossier ``uuid`` goes to (a dossier's code,
+        and so its office, never changes); None for an unknown dossier."""
+        code = PortalDossier.select(PortalDossier.code).where(
+            PortalDossier.uuid == uuid).scalar()
+        return agency_of(code) or None if code else None
+
     def portal_attachments_change(self, uuid: str, data: dict) -> dict | None:
         """The citizen changed the papers or the form of a dossier on the portal (e.g.
         after a supplement request): a new version in the change feed."""
         now = utcnow()
-        with self.write():
+        with self.write(), self.write(self._office_of(uuid)):
             row = PortalDossier.get_or_none(PortalDossier.uuid == uuid)
             if row is None:
                 return None
@@ -368,7 +427,7 @@ class PortalStore(BlobStore):
         if status not in P.STATUSES:
             raise ValueError(f"unknown status {status!r}")
         now = utcnow()
-        with self.write():
+        with self.write(), self.write(self._office_of(uuid)):
             row = PortalDossier.get_or_none(PortalDossier.uuid == uuid)
             if row is None:
                 return None
