@@ -55,19 +55,23 @@ def exec_line(role: str) -> str:
                     for part in [*program(), role])
 
 
-def desktop_entry(role: str) -> str:
+#: the command line of the files shipped in packaging/linux/ (sadec-desk on PATH)
+SHIPPED_COMMAND = "sadec-desk {role}"
+
+
+def desktop_entry(role: str, command_line: str | None = None) -> str:
     return (f"[Desktop Entry]\nType=Application\nName=Sa Đéc Desk — {TITLES[role]}\n"
             f"Comment=Sa Đéc Desk: {TITLES[role]} (sadec-desk {role})\n"
-            f"Exec={exec_line(role)}\nTerminal=false\nX-GNOME-Autostart-enabled=true\n"
-            "X-GNOME-Autostart-Delay=5\n")
+            f"Exec={command_line or exec_line(role)}\nTerminal=false\n"
+            "X-GNOME-Autostart-enabled=true\nX-GNOME-Autostart-Delay=5\n")
 
 
-def systemd_unit(role: str) -> str:
+def systemd_unit(role: str, command_line: str | None = None) -> str:
     return ("[Unit]\n"
             f"Description=Sa Đéc Desk — {TITLES[role]}\n"
             "PartOf=graphical-session.target\nAfter=graphical-session.target\n\n"
             "[Service]\n"
-            f"ExecStart={exec_line(role)}\n"
+            f"ExecStart={command_line or exec_line(role)}\n"
             "# an IT exit ends with 0 and stays stopped; a crash or a database not up yet\n"
             "# (exit 2 after the two minutes' wait) starts again\n"
             "Restart=on-failure\nRestartSec=10\n\n"

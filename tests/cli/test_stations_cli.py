@@ -4,6 +4,7 @@ commands without a display (issue #17 item 2)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from appfixtures import AGENCY, make_ctx
@@ -117,3 +118,14 @@ def test_autostart_on_windows_points_to_the_installer(capsys, monkeypatch):
     monkeypatch.setattr(autostart.sys, "platform", "win32")
     code, _out, err = run(capsys, "autostart", "install", "kiosk")
     assert code == 2 and "shell:startup" in err
+
+
+@pytest.mark.parametrize("role", ["counter", "kiosk", "board"])
+def test_shipped_linux_files_are_what_autostart_writes(role):
+    """packaging/linux/ holds the same entries with a plain ``sadec-desk`` (on PATH)."""
+    folder = Path(__file__).resolve().parents[2] / "packaging" / "linux"
+    command = autostart.SHIPPED_COMMAND.format(role=role)
+    assert (folder / f"sadec-desk-{role}.desktop").read_text(encoding="utf-8") == \
+        autostart.desktop_entry(role, command)
+    assert (folder / f"sadec-desk-{role}.service").read_text(encoding="utf-8") == \
+        autostart.systemd_unit(role, command)
