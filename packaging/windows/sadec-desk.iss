@@ -64,10 +64,21 @@ Name: "{group}\Sa Đéc Desk — Quầy tiếp nhận"; Filename: "{app}\sadec-d
 Name: "{group}\Sa Đéc Desk — Kiosk lấy số"; Filename: "{app}\sadec-desk-gui.exe"; Parameters: "gui --open kiosk"; WorkingDir: "{app}"
 Name: "{group}\Sa Đéc Desk — Bảng hiển thị"; Filename: "{app}\sadec-desk-gui.exe"; Parameters: "gui --open board"; WorkingDir: "{app}"
 Name: "{userdesktop}\Sa Đéc Desk"; Filename: "{app}\sadec-desk-gui.exe"; Parameters: "gui"; WorkingDir: "{app}"; Tasks: desktopicon
+; a kiosk PC or a board PC of an office with several PCs (README, "Nhiều máy trong một văn phòng"):
+; the kiosk or the board alone, with nobody signed in
+Name: "{group}\Sa Đéc Desk — Kiosk (máy kiosk riêng)"; Filename: "{app}\sadec-desk-gui.exe"; Parameters: "kiosk"; WorkingDir: "{app}"
+Name: "{group}\Sa Đéc Desk — Bảng hiển thị (máy TV riêng)"; Filename: "{app}\sadec-desk-gui.exe"; Parameters: "board"; WorkingDir: "{app}"
+; started when this Windows user signs in: a shortcut in the Startup folder (shell:startup)
+Name: "{userstartup}\Sa Đéc Desk — Quầy tiếp nhận"; Filename: "{app}\sadec-desk-gui.exe"; Parameters: "counter"; WorkingDir: "{app}"; Tasks: startcounter
+Name: "{userstartup}\Sa Đéc Desk — Kiosk"; Filename: "{app}\sadec-desk-gui.exe"; Parameters: "kiosk"; WorkingDir: "{app}"; Tasks: startkiosk
+Name: "{userstartup}\Sa Đéc Desk — Bảng hiển thị"; Filename: "{app}\sadec-desk-gui.exe"; Parameters: "board"; WorkingDir: "{app}"; Tasks: startboard
 
 [Tasks]
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"
 Name: "backuptask"; Description: "Sao lưu dữ liệu tự động mỗi giờ khi đến hạn (Task Scheduler)"; GroupDescription: "Sao lưu:"
+Name: "startcounter"; Description: "Quầy tiếp nhận"; GroupDescription: "Khởi động cùng Windows (máy này chạy):"; Flags: unchecked
+Name: "startkiosk"; Description: "Kiosk công dân (toàn màn hình, không cần đăng nhập)"; GroupDescription: "Khởi động cùng Windows (máy này chạy):"; Flags: unchecked
+Name: "startboard"; Description: "Bảng hiển thị trên màn hình board.monitor"; GroupDescription: "Khởi động cùng Windows (máy này chạy):"; Flags: unchecked
 
 [Run]
 ; the user's own task (no /RU: it runs as this user, only while signed in; no admin needed)
