@@ -26,7 +26,8 @@ MAX_ENTRIES = 2000  # a folder of thousands of scans: the first ones, then a sen
 class FileDialog(tk.Toplevel):
     def __init__(self, parent, *, title: str, patterns: Sequence[str], on_chosen:
                  Callable, save: bool = False, folder: str | Path | None = None,
-                 file_name: str = "", multiple: bool = False, suffix: str = ""):
+                 file_name: str = "", multiple: bool = False, suffix: str = "",
+                 folder_mode: bool = False):
         super().__init__(parent)
         self.withdraw()
         self.title(title)
@@ -36,6 +37,7 @@ class FileDialog(tk.Toplevel):
         self.save = save
         self.multiple = multiple  # open: several files at once (on_chosen gets a list)
         self.suffix = suffix  # save: added when the name typed has none
+        self.folder_mode = folder_mode  # choosing a folder: only folders are listed
         start = Path(folder).expanduser() if folder else Path.home()
         self.folder = start if start.is_dir() else Path.home()
         body = ttk.Frame(self, padding=12)
@@ -72,7 +74,8 @@ class FileDialog(tk.Toplevel):
         buttons.grid(row=4, column=0, sticky="we", pady=(6, 0))
         ttk.Button(buttons, text=_("Hủy"), bootstyle="secondary-outline",
                    command=self.cancel).pack(side="left")
-        self.ok_button = ttk.Button(buttons, text=_("Lưu") if save else _("Mở"),
+        self.ok_button = ttk.Button(buttons, text=_("Lưu") if save else
+                                    _("Chọn thư mục này") if folder_mode else _("Mở"),
                                     bootstyle="primary", command=self.on_ok)
         self.ok_button.pack(side="right")
         self.protocol("WM_DELETE_WINDOW", self.cancel)
@@ -107,7 +110,7 @@ class FileDialog(tk.Toplevel):
             if path.name.startswith("."):
                 continue
             is_dir = path.is_dir()
-            if not is_dir and not self.matches(path):
+            if not is_dir and (self.folder_mode or not self.matches(path)):
                 continue
             if shown == MAX_ENTRIES:
                 self.message.show(_("Thư mục có quá nhiều tệp; chỉ hiện {n} tệp đầu.")
@@ -138,7 +141,15 @@ class FileDialog(tk.Toplevel):
         elif path is not None:
             self.on_ok()
 
+    def chosen_folder(self) -> Path:
+        """Folder mode: the folder selected in the list, else the one shown."""
+        path = self.selected()
+        return path if path is not None and path.is_dir() else self.folder
+
     def on_ok(self) -> None:
+        if self.folder_mode:
+            self.finish(str(self.chosen_folder()))
+            return
         if self.save:
             name = self.name.get().strip()
             if not name or "/" in name or "\\" in name:
@@ -188,4 +199,12 @@ def ask_save_file(parent, *, title: str, patterns: Sequence[str],
     parent.file_dialog = FileDialog(parent, title=title, patterns=patterns,
                                     on_chosen=on_chosen, save=True, folder=folder,
                                     file_name=file_name, suffix=suffix)
+    return parent.file_dialog
+
+
+def ask_folder(parent, *, title: str, on_chosen: Callable[[str], None],
+               folder: str | Path | None = None) -> FileDialog:
+    """A folder (the backup folder...): the one selected in the list or the one shown."""
+    parent.file_dialog = FileDialog(parent, title=title, patterns=(), on_chosen=on_chosen,
+                                    folder=folder, folder_mode=True)
     return parent.file_dialog

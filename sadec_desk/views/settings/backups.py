@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from tkinter import filedialog
-
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services.admin import settings
+from sadec_desk.views.file_dialog import ask_folder
 from sadec_desk.views.settings.base import Tab, create_row
 from sadec_desk.views.widgets import font, set_entry
 
@@ -50,16 +49,27 @@ class BackupTab(Tab):
         self.info.configure(text="\n".join(lines))
 
     def on_choose(self) -> None:
-        path = filedialog.askdirectory(parent=self, title=_("Chọn thư mục sao lưu"))
-        if path:
-            set_entry(self.folder, path)
+        """Our Vietnamese folder window (Tk's own is English and tiny, issue #17)."""
+        ask_folder(self, title=_("Chọn thư mục sao lưu"),
+                   folder=self.folder.get().strip() or None,
+                   on_chosen=lambda path: path and set_entry(self.folder, path))
 
     def on_save(self) -> None:
         self.submit(settings.save_backup_dir, self.folder.get(), on_done=lambda info: (
             self.on_settings(info), self.ok(_("Đã lưu thư mục sao lưu."))))
 
     def on_backup(self) -> None:
-        self.message.show(_("Đang sao lưu…"), "info")
-        self.submit(settings.create_backup_now, on_done=lambda name: (
-            self.ok(_("Đã sao lưu và kiểm tra: {name}.").format(name=name)),
-            self.submit(settings.backup_settings, on_done=self.on_settings)))
+        self.backup_button.configure(state="disabled")  # one backup at a time
+        self.submit(settings.create_backup_now, on_done=self.on_backed_up,
+                    on_error=self.on_backup_failed)
+        self.message.show(_("Đang sao lưu…"), "info")  # after submit, which clears the line
+
+    def on_backed_up(self, name: str) -> None:
+        self.backup_button.configure(state="normal")
+        self.ok(_("Đã sao lưu và kiểm tra: {name}.").format(name=name))
+        # the folder's figures again, without clearing the success line (self.submit would)
+        self.shell.tasks.submit(settings.backup_settings, self.ctx, on_done=self.on_settings)
+
+    def on_backup_failed(self, message: str) -> None:
+        self.backup_button.configure(state="normal")
+        self.message.show(message, "error")

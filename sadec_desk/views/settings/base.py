@@ -38,10 +38,11 @@ class Tab(ttk.Frame):
         self.message = MessageBar(self, wraplength=1250)
         self.message.pack(fill="x", pady=(2, 6))
 
-    def submit(self, fn, *args, on_done=None, **kwargs) -> None:
+    def submit(self, fn, *args, on_done=None, on_error=None, **kwargs) -> None:
         self.message.clear()
         self.shell.tasks.submit(fn, self.ctx, *args, on_done=on_done,
-                                on_error=lambda m: self.message.show(m, "error"), **kwargs)
+                                on_error=on_error or (lambda m: self.message.show(m, "error")),
+                                **kwargs)
 
     def ok(self, text: str) -> None:
         self.message.show(text, "ok")

@@ -186,13 +186,16 @@ class PrintersTab(ScannerBox, Tab):
 
     def on_tested(self, job) -> None:
         kind = "ok" if job.status == "printed" else "error"
-        text = _("Trang in thử: {status}.").format(status=job.status_label)
+        text = _("Trang in thử ra máy {name}: {status}.").format(name=job.printer,
+                                                                 status=job.status_label)
         if job.message:
             text += " " + job.message
-        if job.last_error and job.status != "printed":
+        # the printer's error once: the job's message often says it already
+        if job.last_error and job.status != "printed" and job.last_error not in text:
             text += " " + job.last_error
         self.message.show(text, kind)
         self.on_reload()
+        self.shell.refresh_print_state()  # the status bar: the default printer, checked now
 
     def on_preview(self) -> None:
         self.submit(settings.preview_printer, self.selected_printer(), on_done=self.on_image)

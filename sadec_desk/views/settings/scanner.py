@@ -43,10 +43,22 @@ class ScannerBox:
         self.scanner.set(device)
 
     def on_find_scanners(self) -> None:
-        self.message.show(_("Đang tìm máy quét…"), "info")
-        self.submit(settings.find_scanners, on_done=self.on_scanners_found)
+        # a busy sign while SANE/WIA looks (it can take many seconds): the button off,
+        # the line saying so — after submit, which clears the line
+        self.find_scanners_button.configure(state="disabled", text=_("Đang tìm…"))
+        self.submit(settings.find_scanners, on_done=self.on_scanners_found,
+                    on_error=self.on_find_scanners_failed)
+        self.message.show(_("Đang tìm máy quét… (có thể mất đến một phút)"), "info")
+
+    def scanners_searched(self) -> None:
+        self.find_scanners_button.configure(state="normal", text=_("Tìm máy quét"))
+
+    def on_find_scanners_failed(self, message: str) -> None:
+        self.scanners_searched()
+        self.message.show(message, "error")
 
     def on_scanners_found(self, found) -> None:
+        self.scanners_searched()
         self.scanner.configure(values=[s.device for s in found])
         if not found:
             self.message.show(_("Không tìm thấy máy quét nào; kiểm tra máy quét đã cắm dây, "

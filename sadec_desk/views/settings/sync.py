@@ -4,13 +4,14 @@ set aside because they could not be applied here (apply again, or dismiss with a
 
 from __future__ import annotations
 
-from tkinter import filedialog
+from pathlib import Path
 
 import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services.display import format_datetime
 from sadec_desk.sync import api
+from sadec_desk.views.file_dialog import ask_save_file
 from sadec_desk.views.settings.base import Tab, create_row, create_tree
 from sadec_desk.views.widgets import font, set_entry
 
@@ -192,10 +193,13 @@ class SyncTab(Tab):
                                                     .format(id=device)), self.on_reload()))
 
     def on_choose_file(self) -> None:
-        path = filedialog.asksaveasfilename(parent=self, defaultextension=".json",
-                                            title=_("Chọn tệp"))
-        if path:
-            set_entry(self.file_path, path)
+        """Our Vietnamese file window (Tk's own is English and tiny, issue #17): a name to
+        export to, or an existing bundle picked in the list to import."""
+        current = self.file_path.get().strip()
+        ask_save_file(self, title=_("Chọn tệp"), patterns=("*.json",), suffix=".json",
+                      folder=str(Path(current).parent) if current else None,
+                      file_name=Path(current).name if current else "",
+                      on_chosen=lambda path: path and set_entry(self.file_path, path))
 
     def on_export(self) -> None:
         self.submit(api.export_pending, self.file_path.get(), on_done=lambda info: (

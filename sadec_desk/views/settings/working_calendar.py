@@ -9,6 +9,7 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services.admin import settings
+from sadec_desk.services.display import VN_TZ
 from sadec_desk.views.settings.base import Tab, create_row, create_tree
 from sadec_desk.views.widgets import font
 
@@ -69,9 +70,12 @@ class CalendarTab(Tab):
             "Giờ nhận hồ sơ tính sang ngày làm việc sau: {cutoff}. Tệp ngày nghỉ: {file}.").format(
             cutoff=info.cutoff, file=info.overrides_file or _("tệp có sẵn của ứng dụng")))
         self.overrides.delete(*self.overrides.get_children())
+        # days gone by stay in the file (old dossiers' due dates were counted with them)
+        # but are not listed: the IT officer manages the days to come (#17 low items)
+        today = self.ctx.now().astimezone(VN_TZ).date()
         for kind, notes in ((_("ngày nghỉ"), info.days_off), (_("ngày làm bù"),
                                                                 info.working_days)):
-            for n in notes:
+            for n in (n for n in notes if n.day >= today):
                 self.overrides.insert("", "end", iid=n.day.isoformat(), values=(
                     n.day.strftime("%d/%m/%Y"), kind, n.text))
         self.holidays.delete(*self.holidays.get_children())

@@ -1,0 +1,85 @@
+"""The IT screens' low items of issue #17, driven through their buttons under Xvfb: the
+backup's success line stays, the folder and file pickers are our Vietnamese window, a busy
+sign while scanners are looked for, past days off not listed."""
+
+from __future__ import annotations
+
+import threading
+
+from guikit import sign_in_it
+
+from sadec_desk.services.admin import settings
+from sadec_desk.views.file_dialog import FileDialog
+
+
+def test_backup_now_says_it_is_done_and_the_line_stays(shell, ctx, tmp_path):
+    tab = sign_in_it(shell, ctx, tab="backup").backup
+    tab.folder.insert(0, str(tmp_path / "saoluu"))
+    tab.save_button.invoke()
+    shell.tasks.pump()
+    tab.backup_button.invoke()
+    assert str(tab.backup_button.cget("state")) == "disabled"  # one backup at a time
+    assert tab.message.text == "Đang sao lưu…"
+    assert shell.tasks.pump(until=lambda: "Đã sao lưu" in tab.message.text, timeout=30)
+    shell.tasks.pump(until=lambda: not shell.tasks.busy)  # the folder's figures reloaded
+    assert "Đã sao lưu và kiểm tra" in tab.message.text and tab.message.kind == "ok"
+    assert str(tab.backup_button.cget("state")) == "normal"
+    assert "Số bản sao lưu: 1" in tab.info.cget("text")
+
+
+def test_the_backup_folder_is_chosen_in_our_vietnamese_window(shell, ctx, tmp_path):
+    tab = sign_in_it(shell, ctx, tab="backup").backup
+    tmp_path = tmp_path / "may"
+    (tmp_path / "usb").mkdir(parents=True)
+    (tmp_path / "ghi-chu.txt").write_text("x")
+    tab.folder.delete(0, "end")
+    tab.folder.insert(0, str(tmp_path))
+    choose = next(b for b in tab.folder.master.winfo_children()[-1].winfo_children()
+                  if b.cget("text") == "Chọn thư mục…")
+    choose.invoke()
+    dialog = tab.file_dialog
+    assert isinstance(dialog, FileDialog) and dialog.ok_button.cget("text") == "Chọn thư mục này"
+    assert list(dialog.listing.get_children()) == [str(tmp_path / "usb")]  # folders only
+    dialog.listing.selection_set(str(tmp_path / "usb"))
+    dialog.ok_button.invoke()
+    assert tab.folder.get() == str(tmp_path / "usb")
+
+
+def test_the_sync_file_is_chosen_in_our_vietnamese_window(shell, ctx, tmp_path):
+    tab = sign_in_it(shell, ctx, tab="sync").sync
+    tab.file_path.insert(0, str(tmp_path / "goi.json"))
+    tab.on_choose_file()
+    dialog = tab.file_dialog
+    assert isinstance(dialog, FileDialog) and dialog.name.get() == "goi.json"
+    dialog.name.delete(0, "end")
+    dialog.name.insert(0, "chuyen-tay")
+    dialog.ok_button.invoke()
+    assert tab.file_path.get() == str(tmp_path / "chuyen-tay.json")
+
+
+def test_looking_for_scanners_shows_a_busy_sign(shell, ctx, monkeypatch):
+    tab = sign_in_it(shell, ctx, tab="printers").printers
+    shell.tasks.pump()
+    go_on = threading.Event()
+
+    def slow_search(_ctx):
+        go_on.wait(10)
+        return []
+
+    monkeypatch.setattr(settings, "find_scanners", slow_search)
+    tab.find_scanners_button.invoke()
+    shell.window.update()
+    assert str(tab.find_scanners_button.cget("state")) == "disabled"
+    assert tab.message.text.startswith("Đang tìm máy quét")
+    go_on.set()
+    assert shell.tasks.pump(until=lambda: "Không tìm thấy máy quét" in tab.message.text)
+    assert str(tab.find_scanners_button.cget("state")) == "normal"
+    assert tab.find_scanners_button.cget("text") == "Tìm máy quét"
+
+
+def test_days_off_gone_by_are_not_listed(shell, ctx):
+    tab = sign_in_it(shell, ctx, tab="calendar").calendar
+    settings.add_day_override(ctx, kind="off", day="20/11/2026", reason="Nghỉ đã qua")
+    settings.add_day_override(ctx, kind="off", day="04/01/2027", reason="Nghỉ bù")
+    tab.on_settings(settings.calendar_settings(ctx))  # the clock stands on 26/11/2026
+    assert list(tab.overrides.get_children()) == ["2027-01-04"]
