@@ -45,6 +45,10 @@ PICTURES = {
     "kiosk-nop-giay-to.png": "33-kiosk-nop-4-giay-to.png",
     "cntt-may-in.png": "16-cntt-may-in.png",
     "cntt-dong-bo.png": "17-cntt-dong-bo.png",
+    "cntt-thiet-lap.png": "01-thiet-lap-lan-dau.png",
+    "cntt-tai-khoan.png": "18-cntt-tai-khoan.png",
+    "cntt-lich-lam-viec.png": "19-cntt-lich-lam-viec.png",
+    "cntt-sao-luu.png": "20-cntt-sao-luu.png",
     # taken by tools/guide_shots.py under the guide's own names
     **{name: name for name in ("quay-hang-doi.png", "quay-may-in-loi.png",
                                "lanh-dao-qua-han.png", "lanh-dao-hang-cho.png",
