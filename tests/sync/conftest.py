@@ -14,7 +14,7 @@ from portalfixtures import RunningPortal, start_portal
 
 #: test modules whose portal runs on both databases
 PORTAL_ON_BOTH = {"test_portal_api", "test_portal_hostile", "test_portal_isolation",
-                  "test_portal_uploads", "test_portal_postgres", "test_sync_basic",
+                  "test_portal_uploads", "test_portal_concurrency", "test_sync_basic",
                   "test_sync_echo", "test_sync_enrol", "test_online_pages"}
 
 

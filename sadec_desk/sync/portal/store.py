@@ -57,8 +57,9 @@ __all__ = ["BlobError", "EnrolmentRefused", "PortalStore"]
 ENROL_RETRY_WINDOW = timedelta(days=1)
 #: tries of a push whose transaction met another office's on a unique key or deadlocked
 PUSH_ATTEMPTS = 3
-#: PostgreSQL's deadlock_detected and serialization_failure: the transaction may be retried
-RETRYABLE_PGCODES = ("40P01", "40001")
+#: PostgreSQL's unique_violation, deadlock_detected and serialization_failure: the
+#: transaction may be tried again (it then reads the other transaction's rows)
+RETRYABLE_PGCODES = ("23505", "40P01", "40001")
 
 
 class EnrolmentRefused(Exception):
@@ -133,13 +134,10 @@ class PortalStore(BlobStore):
         for attempt in range(PUSH_ATTEMPTS):
             try:
                 return work()
-            except (peewee.IntegrityError, peewee.OperationalError) as exc:
-                # peewee wraps the driver's error: the first argument is psycopg2's own
-                driver = exc.args[0] if exc.args else None
-                retryable = not is_sqlite(self.database) and (
-                    isinstance(exc, peewee.IntegrityError)
-                    or getattr(driver, "pgcode", None) in RETRYABLE_PGCODES)
-                if not retryable or attempt == PUSH_ATTEMPTS - 1:
+            except Exception as exc:  # psycopg2's own (bulk inserts) or peewee's wrapper
+                driver = exc.args[0] if exc.args else None  # what peewee wraps
+                code = getattr(exc, "pgcode", None) or getattr(driver, "pgcode", None)
+                if code not in RETRYABLE_PGCODES or attempt == PUSH_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
