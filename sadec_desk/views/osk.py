@@ -44,8 +44,13 @@ SHIFT_OFF, SHIFT_ONCE, SHIFT_LOCK = 0, 1, 2
 
 
 class OnScreenKeyboard:
-    def __init__(self, parent, *, on_key=None):
+    """``scale`` grows or shrinks the keys with the kiosk's screen; ``stacked`` puts the
+    mark keys under the letters (a portrait screen is too narrow for them side by side)."""
+
+    def __init__(self, parent, *, on_key=None, scale: float = 1.0, stacked: bool = False):
         self.on_key = on_key
+        self.scale = scale
+        self.stacked = stacked
         self.target = None
         self.shift = SHIFT_OFF
         self._flash_jobs: dict[str, str] = {}
@@ -60,16 +65,20 @@ class OnScreenKeyboard:
 
     def _key(self, parent, name: str, text: str, *, bg: str = KEY_BG, size: int = 19,
              weight: str = "bold", command=None) -> tk.Button:
-        button = tk.Button(parent, text=text, font=font(size, weight), bg=bg, fg=NAVY,
+        button = tk.Button(parent, text=text, font=font(self._px(size), weight), bg=bg,
+                           fg=NAVY,
                            activebackground=PRESSED, activeforeground=NAVY, relief="raised",
                            bd=2, takefocus=0, padx=1, pady=0,
                            command=command or (lambda k=name: self.press(k)))
         self.keys[name] = button
         return button
 
+    def _px(self, size: int) -> int:
+        return max(8, round(size * self.scale))
+
     def create_letters(self) -> None:
         block = tk.Frame(self.frame, background=BG)
-        block.pack(side="left", padx=(4, 10), pady=4)
+        block.pack(side="top" if self.stacked else "left", padx=(4, 10), pady=4)
         for r, row in enumerate(ROWS):
             for c, char in enumerate(row):
                 self._key(block, char, char).grid(row=r, column=c + (1 if r == 3 else 0),
@@ -83,23 +92,23 @@ class OnScreenKeyboard:
         self._key(block, "enter", "↵", bg=SPECIAL_BG, command=self.on_enter).grid(
             row=1, column=11, rowspan=2, sticky="nsew", padx=2, pady=2)
         for c in range(12):
-            block.grid_columnconfigure(c, minsize=KEY_SIZE, uniform="key")
+            block.grid_columnconfigure(c, minsize=self._px(KEY_SIZE), uniform="key")
         for r in range(4):
-            block.grid_rowconfigure(r, minsize=ROW_SIZE, uniform="row")
+            block.grid_rowconfigure(r, minsize=self._px(ROW_SIZE), uniform="row")
 
     def create_marks(self) -> None:
         block = tk.Frame(self.frame, background=BG)
-        block.pack(side="left", padx=(0, 4), pady=4, fill="y")
-        tk.Label(block, text=_("Chữ có dấu: chạm chữ, rồi chạm dấu"), font=font(13),
+        block.pack(side="top" if self.stacked else "left", padx=(0, 4), pady=4, fill="y")
+        tk.Label(block, text=_("Chữ có dấu: chạm chữ, rồi chạm dấu"), font=font(self._px(13)),
                  bg=BG, fg=NAVY).grid(row=0, column=0, columnspan=3, sticky="w")
         for i, (name, label) in enumerate(MARK_KEYS):
             # regular weight: in bold the tilde of "ã" looks like a macron at this size
             self._key(block, name, label(), bg=MARK_BG, size=15, weight="normal").grid(
                 row=1 + i // 3, column=i % 3, sticky="nsew", padx=2, pady=2)
         for c in range(3):
-            block.grid_columnconfigure(c, minsize=112, uniform="mark")
+            block.grid_columnconfigure(c, minsize=self._px(112), uniform="mark")
         for r in range(1, 4):
-            block.grid_rowconfigure(r, minsize=ROW_SIZE, uniform="row")
+            block.grid_rowconfigure(r, minsize=self._px(ROW_SIZE), uniform="row")
 
     # --- the field being typed into ---------------------------------------------------------
 

@@ -10,7 +10,7 @@ import tkinter as tk
 from sadec_desk.i18n import _
 from sadec_desk.services.display import format_datetime
 from sadec_desk.services.kiosk import guide
-from sadec_desk.views.kiosk.scale import kfont, portrait, px
+from sadec_desk.views.kiosk.scale import kfont, portrait, px, touch_keyboard
 
 BG = "#f4f7fb"
 NAVY = "#0b3d6b"
@@ -20,8 +20,9 @@ LEVEL_COLOURS = {"very_satisfied": "#2e7d32", "satisfied": "#1565c0",
 #: seconds before the status card and the "thank you" go back to the start by themselves
 STATUS_SECONDS = 30
 THANKS_SECONDS = 8
-#: procedure buttons on one screen of "Chạm để biết" (typing narrows the list)
-LOOKUP_ROWS = 6
+#: rows of procedure buttons on "Chạm để biết" (without / with the on-screen keyboard)
+LOOKUP_ROWS = 5
+LOOKUP_ROWS_TYPING = 3
 
 
 def big_button(parent, text: str, command, *, bg: str = "#1565c0", size: int = 20,
@@ -53,11 +54,10 @@ class InfoScreens:
                                 on_error=self.on_error)
 
     def show_lookup(self, procedures) -> None:
-        from sadec_desk.views.osk import OnScreenKeyboard
-
         self.cancel_jobs()
         self.touched()
         self.clear()
+        self.redraw = lambda: self.show_lookup(procedures)
         self.procedures = procedures  # in Vietnamese order (guide.list_procedures)
         self.create_title(_("Chạm để biết: chọn thủ tục"))
         search = tk.Frame(self.body, background=BG)
@@ -69,15 +69,24 @@ class InfoScreens:
                                      width=28)
         self.lookup_entry.pack(side="left")
         self.lookup_query.trace_add("write", lambda *_a: self.fill_lookup())
+        self.lookup_entry.bind("<FocusIn>", lambda _e: self.show_lookup_keyboard(), add="+")
+        self.lookup_keyboard = None
         self.lookup_grid = tk.Frame(self.body, background=BG)
         self.lookup_grid.pack()
         self.lookup_empty = tk.Label(self.body, text="", font=kfont(18), bg=BG, fg="#b02a37")
         self.lookup_empty.pack()
         self.create_back()
-        self.lookup_keyboard = OnScreenKeyboard(self.body, on_key=lambda _k: self.touched())
+        self.fill_lookup()
+
+    def show_lookup_keyboard(self) -> None:
+        """The on-screen keyboard, once the search field is touched (always there, it
+        would push the procedures off a small screen)."""
+        self.touched()
+        if self.lookup_keyboard is not None:
+            return
+        self.lookup_keyboard = touch_keyboard(self.body, lambda _k: self.touched())
         self.lookup_keyboard.frame.pack(side="bottom", fill="x", padx=px(20), pady=px(6))
         self.lookup_keyboard.attach(self.lookup_entry)
-        self.lookup_entry.focus_set()
         self.fill_lookup()
 
     def fill_lookup(self) -> None:
@@ -89,7 +98,10 @@ class InfoScreens:
         found = [p for p in self.procedures if guide.matches(p.name, typed)]
         self.procedure_buttons = {}
         columns = 1 if portrait() else 2
-        for i, p in enumerate(found[:LOOKUP_ROWS * columns]):
+        rows = LOOKUP_ROWS_TYPING if self.lookup_keyboard is not None else LOOKUP_ROWS
+        if portrait():
+            rows *= 2  # one per row, on a tall screen
+        for i, p in enumerate(found[:rows * columns]):
             button = tk.Button(self.lookup_grid, text=p.name, font=kfont(15, "bold"),
                                width=40, height=2, bg="white", fg=NAVY, relief="ridge", bd=1,
                                wraplength=px(560),
@@ -113,6 +125,7 @@ class InfoScreens:
     def show_procedure(self, card) -> None:
         self.touched()
         self.clear()
+        self.redraw = lambda: self.show_procedure(card)
         tk.Label(self.body, text=card.name, font=kfont(28, "bold"), bg=BG, fg=NAVY,
                  wraplength=px(1250)).pack(pady=(px(22), px(4)))
         tk.Label(self.body, text=_("Mã thủ tục {code} · {field}").format(
@@ -162,6 +175,7 @@ class InfoScreens:
         self.cancel_jobs()
         self.touched()
         self.clear()
+        self.redraw = self.show_check
         self.create_title(_("Tra cứu hồ sơ"))
         tk.Label(self.body, text="⌗", font=kfont(110), bg=BG, fg="#4527a0").pack()
         self.check_label = tk.Label(
@@ -221,6 +235,7 @@ class InfoScreens:
         self.cancel_jobs()
         self.touched()
         self.clear()
+        self.redraw = lambda: self.show_rating(dossier)
         self.create_title(_("Đánh giá sự hài lòng"))
         tk.Label(self.body, text=_("Cảm ơn bạn đã đến làm thủ tục. Bạn đánh giá thế nào về "
                                    "việc phục vụ hôm nay?"), font=kfont(22), bg=BG, fg=NAVY,

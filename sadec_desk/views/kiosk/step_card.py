@@ -9,7 +9,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services.kiosk import pictures, submission
 from sadec_desk.services.reception import intake
 from sadec_desk.views.kiosk.flow_frame import BG, NAVY, RED, STEP_CARD, create_button
-from sadec_desk.views.kiosk.scale import kfont, px
+from sadec_desk.views.kiosk.scale import kfont, px, touch_keyboard
 
 
 class CardStep:
@@ -66,8 +66,6 @@ class CardStep:
 
     def on_manual(self) -> None:
         """No card at hand: the citizen types what is on it (it stands in for the QR)."""
-        from sadec_desk.views.osk import OnScreenKeyboard
-
         self.clear()
         self.set_step(STEP_CARD)
         self.card_view = "manual"
@@ -98,7 +96,7 @@ class CardStep:
                                     selectcolor="#ffd54f", bg="white", relief="raised", bd=2)
             button.pack(side="left", padx=6)
             self.gender_buttons[value] = button
-        self.keyboard = OnScreenKeyboard(self.content, on_key=lambda _k: self.kiosk.touched())
+        self.keyboard = touch_keyboard(self.content, lambda _k: self.kiosk.touched())
         self.keyboard.frame.pack(side="bottom", fill="x", pady=(6, 0))
         self.manual_entries["id_number"].focus_set()
         self.create_footer(next_text=_("Tiếp tục ›"), on_next=self.on_manual_next)

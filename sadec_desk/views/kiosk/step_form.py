@@ -8,6 +8,7 @@ import tkinter as tk
 from sadec_desk.i18n import _
 from sadec_desk.services.reception import eforms
 from sadec_desk.views.kiosk.flow_frame import BG, STEP_FORM
+from sadec_desk.views.kiosk.scale import touch_keyboard
 
 
 class FormStep:
@@ -15,13 +16,11 @@ class FormStep:
 
     def show_form(self) -> None:
         from sadec_desk.views.eform import FormView
-        from sadec_desk.views.osk import OnScreenKeyboard
-
         self.clear()
         self.set_step(STEP_FORM)
         holder = tk.Frame(self.content, background=BG)
         holder.pack(fill="both", expand=True)
-        self.keyboard = OnScreenKeyboard(holder, on_key=lambda _k: self.kiosk.touched())
+        self.keyboard = touch_keyboard(holder, lambda _k: self.kiosk.touched())
         self.form_view = FormView(holder, self.form, dict(self.values), keyboard=self.keyboard,
                                   on_change=self.kiosk.touched)
         self.keyboard.frame.pack(side="bottom", fill="x", pady=(4, 0))

@@ -15,7 +15,7 @@ from sadec_desk.views.kiosk.flow_frame import (
     STEP_PAPERS,
     create_button,
 )
-from sadec_desk.views.kiosk.scale import kfont, px
+from sadec_desk.views.kiosk.scale import kfont, portrait, px
 from sadec_desk.views.kiosk.usb_picker import UsbPicker
 from sadec_desk.views.pages import (
     TOUCH_THUMB,
@@ -59,10 +59,11 @@ class PapersStep:
             mark = _("(bắt buộc)") if paper.required else _("(nếu có)")
             tk.Label(top, text=f"{paper.name} — {paper.kind_label} {mark}",
                      font=kfont(16, "bold"), bg="white", fg=RED if paper.required else NAVY,
-                     wraplength=px(760), justify="left", anchor="w").pack(side="left", fill="x",
-                                                                      expand=True)
+                     wraplength=px(760), justify="left", anchor="w").pack(
+                side="top" if portrait() else "left", fill="x", expand=True)
             buttons = tk.Frame(top, background="white")
-            buttons.pack(side="right")
+            # portrait: the buttons under the paper's name (side by side they cut it)
+            buttons.pack(side="top" if portrait() else "right", anchor="e")
             scan = create_button(buttons, _("Quét giấy tờ"), lambda i=paper.index: self.on_add(
                 i, "scanner"), size=15, width=10)
             scan.pack(side="left", padx=4)
@@ -72,7 +73,7 @@ class PapersStep:
             pick = None
             if self.files_allowed:
                 pick = create_button(buttons, _("Tệp từ USB"), lambda i=paper.index: self.on_add(
-                    i, "file"), bg="#4527a0", size=15, width=9)
+                    i, "file"), bg="#4527a0", size=15, width=10)
                 pick.pack(side="left", padx=4)
             strip = PageStrip(row, on_remove=lambda page: self.on_remove(page.id),
                               on_open=self.on_open_page, touch=True, columns=7, rows=1)

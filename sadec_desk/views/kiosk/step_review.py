@@ -8,7 +8,7 @@ import tkinter as tk
 from sadec_desk.i18n import _
 from sadec_desk.services.kiosk import submission
 from sadec_desk.views.kiosk.flow_frame import BG, NAVY, STEP_REVIEW
-from sadec_desk.views.kiosk.scale import kfont, px
+from sadec_desk.views.kiosk.scale import kfont, portrait, px
 
 #: form lines on the review screen (the first ones: who and what; all are on the form)
 REVIEW_FORM_LINES = 6
@@ -42,7 +42,7 @@ class ReviewStep:
             tk.Label(table, text=label, font=kfont(14), bg="white", fg="#455a64").grid(
                 row=i, column=0, sticky="nw", padx=(0, 20), pady=2)
             cell = tk.Label(table, text=value, font=kfont(15, "bold"), bg="white", fg=NAVY,
-                            wraplength=px(640), justify="left")
+                            wraplength=px(460 if portrait() else 640), justify="left")
             cell.grid(row=i, column=1, sticky="w", pady=2)
             self.review_values[label] = cell
         phone_row = tk.Frame(self.content, background=BG)
@@ -59,7 +59,8 @@ class ReviewStep:
             button = tk.Button(pad, text=key, font=kfont(20, "bold"), width=3, bg="white",
                                fg=NAVY, activebackground="#ffd54f", relief="raised", bd=2,
                                command=lambda k=key: self.on_digit(k))
-            button.grid(row=0, column=i, padx=3)
+            per_row = 6 if portrait() else 11  # two rows on a narrow screen
+            button.grid(row=i // per_row, column=i % per_row, padx=3, pady=2)
             self.digit_buttons[key] = button
         self.create_footer(next_text=_("Nộp hồ sơ"), on_next=self.on_submit, next_bg="#c62828")
 

@@ -33,7 +33,7 @@ from sadec_desk.views.kiosk.flow_frame import (
     FlowFrame,
 )
 from sadec_desk.views.kiosk.prompt import Choice, KioskPrompt
-from sadec_desk.views.kiosk.scale import kfont, px
+from sadec_desk.views.kiosk.scale import kfont, portrait, px
 from sadec_desk.views.kiosk.step_card import CardStep
 from sadec_desk.views.kiosk.step_form import FormStep
 from sadec_desk.views.kiosk.step_papers import PapersStep
@@ -81,7 +81,7 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
         self.footer = tk.Frame(self.frame, background=BG)
         self.footer.pack(side="bottom", fill="x", pady=(4, 14))
         self.message = tk.Label(self.frame, text="", font=kfont(16), bg=BG, fg=RED,
-                                wraplength=px(1200))
+                                wraplength=px(950 if portrait() else 1200))
         self.message.pack(side="bottom", pady=(2, 0))
         self.content = tk.Frame(self.frame, background=BG)
         self.content.pack(fill="both", expand=True, padx=px(40))
@@ -151,6 +151,23 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
                 self.show_card()
             else:
                 self.show_procedures()
+
+    def redraw(self) -> None:
+        """The kiosk window changed size: the current step drawn again, nothing lost."""
+        if self.busy or self.prompt is not None:
+            return  # an answer on its way, or a question open: drawn at the next step
+        if self.step == STEP_PROCEDURE and self.procedures:
+            self.show_procedures()
+        elif self.step == STEP_CARD and self.card_view == "scan":
+            self.show_card()
+        elif self.step == STEP_FORM:
+            self.keep_form_values()
+            self.show_form()
+        elif self.step == STEP_PAPERS:
+            self.show_papers(self.paper_position)
+        elif self.step == STEP_REVIEW and getattr(self, "review", None) is not None:
+            self.phone = self.phone_entry.get().strip()
+            self.show_review(self.review)
 
     # --- idle -----------------------------------------------------------------------------
 

@@ -58,6 +58,9 @@ class KioskWindow(InfoScreens):
             size = scale.window_size(geometry) or scale.DESIGN_SIZE
         scale.set_screen(*size)  # fonts and buttons follow the screen (issue #17 item 3)
         self.guard = TouchGuard(self.window)
+        self._resize_pending = False
+        self.redraw = None  # how to draw the current screen again at another size
+        self.window.bind("<Configure>", self.on_configure, add="+")
         self.prompt: KioskPrompt | None = None
         self.countdown: Countdown | None = None
         # a citizen must not close the kiosk: only staff, through "Cán bộ"
@@ -88,6 +91,7 @@ class KioskWindow(InfoScreens):
 
     def clear(self) -> None:
         self.dismiss_prompt()
+        self.redraw = None  # the screen drawn next says how to draw it again
         for child in self.body.winfo_children():
             child.destroy()
 
@@ -116,10 +120,34 @@ class KioskWindow(InfoScreens):
             self.countdown.cancel()
             self.countdown = None
 
+    def on_configure(self, event) -> None:
+        if event.widget is self.window and not self._resize_pending:
+            self._resize_pending = True
+            self.window.after_idle(self.apply_size)
+
+    def apply_size(self) -> None:
+        """The window changed size (a monitor plugged in, a window manager that resizes
+        it late): the fonts follow, and the screen is drawn again at the new size."""
+        self._resize_pending = False
+        if not self.alive:
+            return
+        width, height = self.window.winfo_width(), self.window.winfo_height()
+        if width < 200 or height < 200:
+            return  # not laid out yet
+        before = (scale.factor(), scale.portrait())
+        scale.set_screen(width, height)
+        if abs(scale.factor() - before[0]) < 0.02 and scale.portrait() == before[1]:
+            return
+        if self.submission is not None:
+            self.submission.redraw()
+        elif self.redraw is not None:
+            self.redraw()
+
     def show_start(self) -> None:
         self.close_submission()
         self.cancel_jobs()
         self.clear()
+        self.redraw = self.show_start
         self.priority.set(False)
         title = guide.office_title(self.ctx)
         if title:
