@@ -258,3 +258,22 @@ def test_it_screen_lists_the_pcs_and_who_is_lost(shell, ctx, clock):
     shell.tasks.pump()
     assert [s.role for s in stations.list_stations(machine)] == ["kiosk"]
     assert len(tab.tree.get_children()) == 1
+
+
+def test_board_leaves_on_the_it_keys(tk_root, ctx):
+    set_up_office(ctx)
+    closed = []
+    host, stop, _w = start_station(tk_root, ctx, "board", start_workers=False,
+                                   monitors=[Monitor(0, 0, 0, 1366, 768)],
+                                   on_close=lambda: closed.append(1))
+    try:
+        board = host.board
+        assert host.tasks.pump(until=lambda: board.last_status is not None)
+        key(board.window, "F12")
+        host.tasks.pump()
+        assert board.alive and not closed
+        board.window.event_generate("<Control-Shift-KeyPress-F12>")
+        assert host.tasks.pump(until=lambda: host.closed)
+        assert closed == [1] and not board.alive
+    finally:
+        stop()
