@@ -155,7 +155,15 @@ VENV_PY=$PY
 [ -x "$VENV/bin/python" ] && VENV_PY=$VENV/bin/python
 if ! "$VENV_PY" -c 'import tkinter' >/dev/null 2>&1; then
     if is_debian_python "$PY"; then
-        APP_PKGS="$APP_PKGS python3-tk"
+        # python3-tk is Tk for the distribution's python3 only; another /usr/bin Python (Ubuntu
+        # 22.04's 3.12 from the deadsnakes PPA) has its own pythonX.Y-tk
+        pyver=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+        if [ "$pyver" = "$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' \
+                2>/dev/null)" ]; then
+            APP_PKGS="$APP_PKGS python3-tk"
+        else
+            APP_PKGS="$APP_PKGS python$pyver-tk"
+        fi
     else
         warn "$PY cannot import tkinter and is not Debian's python3, so python3-tk would not help:
   rebuild that Python with Tk (e.g. apt-get install tk-dev, then pyenv install again) or use
