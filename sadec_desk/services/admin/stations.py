@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 
 #: what a PC runs: the counter window, the citizens' kiosk, the hall's display board
 STATION_ROLES = ("counter", "kiosk", "board")
-ROLE_LABELS = {"counter": "Quầy tiếp nhận", "kiosk": "Kiosk công dân",
-               "board": "Bảng hiển thị"}
+ROLE_LABELS = {"counter": lambda: _("Quầy tiếp nhận"), "kiosk": lambda: _("Kiosk công dân"),
+               "board": lambda: _("Bảng hiển thị")}
 #: a note older than this many intervals means the PC is gone (one late note under load
 #: is not a lost PC: two are)
 STALE_INTERVALS = 2
@@ -59,7 +59,8 @@ class StationInfo:
 
 
 def station_role_label(role: str) -> str:
-    return _(ROLE_LABELS.get(role, role))
+    label = ROLE_LABELS.get(role)
+    return label() if label else role
 
 
 def machine_name(ctx: AppContext) -> str:
