@@ -134,6 +134,8 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PATHS, "issued_numbers", "mark_file"),
     (_HELPER, "issued_numbers", "read_marks note_codes note_counters note_database "
                                 "raise_counters note_portal"),
+    ("staff full names for the events a guarded service has just read (no citizen data)",
+     "actors", "full_names full_name is_username"),
     (_PATHS, "portal_anchor", "anchor_file"),
     (_HELPER, "portal_anchor", "pending_restore note_restore store_answer note_failure "
                                "read_findings compare"),

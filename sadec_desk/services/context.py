@@ -64,6 +64,17 @@ class AppContext:
             return self.user.full_name
         return self.config["clerk.name"]
 
+    @property
+    def actor(self) -> str:
+        """Who acts, as events record it (#18 item 5): the signed-in user's username (unique;
+        screens show the full name, services/actors.py), else — the command line, the
+        machine's own rounds — the counter's ``clerk.name`` setting, as before. The kiosk
+        acts as a user with no account (id 0): its events keep its name, «Kiosk tự phục vụ»,
+        which no username can be (services/kiosk/submission.py)."""
+        if self.user is not None:
+            return self.user.username if self.user.id else self.user.full_name
+        return self.config["clerk.name"]
+
     @functools.cached_property
     def calendar(self) -> WorkingCalendar:
         return build_calendar(self.config)
