@@ -70,6 +70,8 @@ class EventInfo:
     from_status: str | None
     to_status: str | None
     note: str
+    #: the actor as recorded (a username since #18; ``actor`` is what to show: the full name)
+    username: str = ""
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def test_receive_a_dossier_from_a_scanned_card_and_print_the_receipt(shell, ctx)
     dossier = Dossier.get(Dossier.code == code)
     assert (dossier.fee_vnd, dossier.phone, dossier.received_by) == (
         5000, "0912345678", "Nguyễn Thị Hoa")
-    assert DossierEvent.get(DossierEvent.dossier == dossier.id).actor == "Nguyễn Thị Hoa"
+    assert DossierEvent.get(DossierEvent.dossier == dossier.id).actor == "hoa.nt"  # username
     assert TicketDossier.select().count() == 1  # linked to the ticket being served
     job = PrintJob.get(PrintJob.kind == "receipt")
     assert (job.status, job.reference) == ("printed", code)

@@ -21,6 +21,7 @@ from sadec_desk.domain.fees import format_vnd
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
+from sadec_desk.services import actors
 from sadec_desk.services.access import READ_ROLES, require_role
 from sadec_desk.services.display import event_text, format_datetime
 from sadec_desk.services.documents import pdf
@@ -117,14 +118,14 @@ def form_document(ctx: AppContext, reference: str, form: str) -> pdf.FormDocumen
                     _("Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, Ông/Bà liên hệ Bộ phận "
                       "tiếp nhận và trả kết quả {office} để được hướng dẫn.").format(
                         office=office_name))
-            signatures = ((_("NGƯỜI HƯỚNG DẪN"), event.actor or clerk),)
+            signatures = ((_("NGƯỜI HƯỚNG DẪN"), actors.full_name(event.actor) or clerk),)
         else:
             body = (intro, *who, _("Mã hồ sơ: {code}").format(code=info.code),
                     _("Qua xem xét, Bộ phận tiếp nhận và trả kết quả từ chối tiếp nhận, giải "
                       "quyết hồ sơ này với lý do cụ thể như sau:"),
                     ("bold", event.note),
                     _("Xin thông báo để Ông/Bà được biết và thực hiện."))
-            signatures = ((_("NGƯỜI TIẾP NHẬN HỒ SƠ"), event.actor or clerk),)
+            signatures = ((_("NGƯỜI TIẾP NHẬN HỒ SƠ"), actors.full_name(event.actor) or clerk),)
     elif form == "04":
         events = _events(info.uuid, kinds=("rescheduled",))
         if not events:
@@ -150,7 +151,7 @@ def form_document(ctx: AppContext, reference: str, form: str) -> pdf.FormDocumen
                   "kết quả giải quyết hồ sơ cho Ông/Bà vào lúc {t}.").format(
                     office=office_name, t=format_datetime(new_due)),
                 _("Mong nhận được sự thông cảm của Ông/Bà."))
-        signatures = ((_("NGƯỜI TIẾP NHẬN HỒ SƠ"), event.actor or clerk),
+        signatures = ((_("NGƯỜI TIẾP NHẬN HỒ SƠ"), actors.full_name(event.actor) or clerk),
                       (_("THỦ TRƯỞNG CƠ QUAN"), ""))
     else:  # 05
         rows = [[_("Thời gian"), _("Người thực hiện"), _("Nội dung, kết quả"), _("Ghi chú")]]

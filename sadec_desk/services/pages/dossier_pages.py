@@ -135,7 +135,7 @@ def _changed(ctx: AppContext, dossier_id: int) -> None:
     status = Dossier.select(Dossier.status).where(Dossier.id == dossier_id).scalar()
     counts = [_("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
               for paper in manifest["papers"]]
-    append_event(ctx.database, dossier=dossier_id, at=ctx.now(), actor=ctx.clerk,
+    append_event(ctx.database, dossier=dossier_id, at=ctx.now(), actor=ctx.actor,
                  kind="pages", from_status=status, to_status=status,
                  note="; ".join(counts) or _("không còn trang nào"),
                  data=pages_event_data(manifest))

@@ -189,7 +189,7 @@ def add_result(ctx: AppContext, reference: str, data: bytes, *,
                                       added_at=now, added_by=ctx.clerk).execute()
         info = _result_info(DossierResult.get_by_id(row_id), blob)
         results = [*existing, info]
-        append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.clerk,
+        append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.actor,
                      kind="result", from_status=dossier.status, to_status=dossier.status,
                      note=info.name,
                      data=json.dumps({"results": [[r.sha256, r.name] for r in results]},

@@ -135,7 +135,7 @@ def _event(ctx: AppContext, ticket_id: int, kind: str, *, counter_id: int | None
     ctx.database.execute_sql(_sql(
         ctx, "event", "INSERT INTO ticket_event (ticket_id, at, kind, counter_id, actor, note) "
         "VALUES (?, ?, ?, ?, ?, ?)"),
-        (ticket_id, _utc(at or ctx.now()), kind, counter_id, ctx.clerk, note))
+        (ticket_id, _utc(at or ctx.now()), kind, counter_id, ctx.actor, note))
 
 
 def _utc(moment: datetime) -> datetime:

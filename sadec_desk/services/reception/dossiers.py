@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import uuid as uuidlib
+from dataclasses import replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -61,6 +62,7 @@ from sadec_desk.domain.limits import (
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _
+from sadec_desk.services import actors
 from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, PermissionDenied, require_role
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalogue import active_procedure, council_fee
@@ -234,7 +236,7 @@ def receive_dossier(
             insert_rows(ctx.database, PaperReceived,
                         [{"dossier": dossier.id, "name": p.name, "kind": p.kind, "count": p.count}
                          for p in paper_list])
-            append_event(ctx.database, dossier=dossier.id, at=received_at, actor=ctx.clerk,
+            append_event(ctx.database, dossier=dossier.id, at=received_at, actor=ctx.actor,
                          kind="received", to_status=DossierStatus.RECEIVED.value,
                          note=(note or "").strip())
             info = _info(ctx, dossier, procedure_row, citizen_info(card, phone),
@@ -297,9 +299,11 @@ def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
         dossier = find_dossier_row(reference)
         papers = tuple(PaperInfo(p.name, p.kind, p.count)
                        for p in dossier.papers.order_by(PaperReceived.id))
-        events = tuple(EventInfo(e.at.astimezone(VN_TZ), e.actor, e.kind, e.from_status,
-                                 e.to_status, e.note)
-                       for e in dossier.events.order_by(DossierEvent.id))
+        rows = list(dossier.events.order_by(DossierEvent.id))
+        names = actors.full_names(e.actor for e in rows)
+        events = tuple(EventInfo(e.at.astimezone(VN_TZ), names.get(e.actor, e.actor), e.kind,
+                                 e.from_status, e.to_status, e.note, username=e.actor)
+                       for e in rows)
         return _info(ctx, dossier, dossier.procedure,
                      _citizen_from_row(dossier.citizen, dossier.phone),
                      papers=papers, events=events)
@@ -356,7 +360,10 @@ def dossier_infos(ctx: AppContext, dossier_ids: list[int]) -> list[DossierInfo]:
                 "SELECT dossier_id, at, actor, kind, from_status, to_status, note "
                 f"FROM dossier_event WHERE dossier_id IN ({wanted}) ORDER BY id").fetchall():
             events[dossier_id].append(EventInfo(at_value(at).astimezone(VN_TZ), actor, kind,
-                                                from_status, to_status, note))
+                                                from_status, to_status, note, username=actor))
+        names = actors.full_names(e.username for found in events.values() for e in found)
+        for dossier_id, found in events.items():
+            events[dossier_id] = [replace(e, actor=names.get(e.actor, e.actor)) for e in found]
     return [_info(ctx, rows[i][0], rows[i][1], _citizen_from_row(rows[i][2], rows[i][0].phone),
                   papers=tuple(papers[i]), events=tuple(events[i]))
             for i in dossier_ids if i in rows]
@@ -398,13 +405,19 @@ def advance_dossier(ctx: AppContext, reference: str, to: str, *, note: str = "",
     if requires_note(target) and not note:
         raise InvalidInput(_("Chuyển sang '{label}' cần ghi rõ lý do (--note).")
                            .format(label=STATUS_LABELS[target]))
-    actor = ctx.clerk if actor is None else actor
+    actor = ctx.actor if actor is None else actor
     with translated_errors(), ctx.database.atomic():
         dossier = _locked(ctx, reference)
         current = DossierStatus(dossier.status)
         check_transition(current, target)
         _record_status(ctx, dossier, current, target, note, actor)
     return get_dossier(ctx, dossier.uuid)
+
+
+def _shown(ctx: AppContext, actor: str) -> str:
+    """The actor as the portal and the provincial gateway show it (the handler's name):
+    the signed-in person's full name; events keep the username (services/actors.py)."""
+    return ctx.clerk if actor == ctx.actor else actor
 
 
 def _record_status(ctx: AppContext, dossier: Dossier, current: DossierStatus,
@@ -421,7 +434,8 @@ def _record_status(ctx: AppContext, dossier: Dossier, current: DossierStatus,
                  from_status=current.value, to_status=target.value, note=note)
     queue_change(ctx, dossier.uuid, "dossier.status",
                  {"uuid": dossier.uuid, "code": dossier.code, "from_status": current.value,
-                  "to_status": target.value, "at": now, "actor": actor, "note": note})
+                  "to_status": target.value, "at": now, "actor": _shown(ctx, actor),
+                  "note": note})
 
 
 def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reason: str,
@@ -434,7 +448,7 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
     reason = clean_text(reason, field=_("Lý do"), max_length=NOTE_MAX, multiline=True)
     if not reason:
         raise InvalidInput(_("Gia hạn hồ sơ cần ghi rõ lý do (Mẫu 04)."))
-    actor = ctx.clerk if actor is None else actor
+    actor = ctx.actor if actor is None else actor
     with translated_errors(), ctx.database.atomic():
         dossier = _locked(ctx, reference)
         if DossierStatus(dossier.status) in FINISHED_STATUSES:
@@ -454,7 +468,8 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
                                                    "new_due": new_due.isoformat()}))
         queue_change(ctx, dossier.uuid, "dossier.rescheduled",
                      {"uuid": dossier.uuid, "code": dossier.code, "old_due": dossier.due_at,
-                      "new_due": new_due, "reason": reason, "at": now, "actor": actor})
+                      "new_due": new_due, "reason": reason, "at": now,
+                      "actor": _shown(ctx, actor)})
     return get_dossier(ctx, dossier.uuid)
 
 
@@ -470,7 +485,7 @@ def _void_problem(ctx: AppContext, dossier: Dossier) -> str:
     if user is None or user.role == "leader":
         return ""
     received_day = dossier.received_at.astimezone(VN_TZ).date()
-    if dossier.received_by != ctx.clerk:
+    if not _received_by_user(dossier, user):
         return _("Chỉ cán bộ đã tiếp nhận hồ sơ {code} ({who}) hoặc lãnh đạo mới được hủy "
                  "hồ sơ này.").format(code=dossier.code, who=dossier.received_by or "—")
     if received_day != ctx.now().astimezone(VN_TZ).date():
@@ -478,6 +493,21 @@ def _void_problem(ctx: AppContext, dossier: Dossier) -> str:
                  "được hủy hồ sơ nhập nhầm.").format(code=dossier.code,
                                                      day=received_day.strftime("%d/%m/%Y"))
     return ""
+
+
+def _received_by_user(dossier: Dossier, user) -> bool:
+    """Whether ``user`` received ``dossier``: its ``received`` event's actor is their
+    username (#18 item 5: full names are not unique). An event written before usernames
+    were recorded holds a full name that is no account's username: it is compared with the
+    full name, as then."""
+    recorded = (DossierEvent.select(DossierEvent.actor)
+                .where(DossierEvent.dossier == dossier.id, DossierEvent.kind == "received")
+                .order_by(DossierEvent.seq).scalar())
+    if recorded is None:
+        return dossier.received_by == user.full_name
+    if recorded == user.username:
+        return True
+    return recorded == user.full_name and not actors.is_username(recorded)
 
 
 def void_dossier(ctx: AppContext, reference: str, reason: str) -> DossierInfo:
@@ -499,5 +529,5 @@ def void_dossier(ctx: AppContext, reference: str, reason: str) -> DossierInfo:
         if problem:
             raise PermissionDenied(problem)
         # the portal takes it as any other status change (sync/protocol.py STATUSES)
-        _record_status(ctx, dossier, current, target, reason, ctx.clerk)
+        _record_status(ctx, dossier, current, target, reason, ctx.actor)
     return get_dossier(ctx, dossier.uuid)

@@ -201,7 +201,7 @@ def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
                               DossierForm.values: text, DossierForm.updated_at: now})
          .execute())
         # the history keeps who filled or corrected the form, and a hash of its values
-        append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.clerk, kind="form",
+        append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.actor, kind="form",
                      from_status=dossier.status, to_status=dossier.status,
                      note=_("{title} (mẫu {version})").format(title=form.title.capitalize(),
                                                             version=form.version),

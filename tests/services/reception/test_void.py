@@ -48,7 +48,7 @@ def test_the_receiving_clerk_voids_the_same_day_with_a_reason(ctx):
     event = DossierEvent.select().where(DossierEvent.dossier == row).order_by(
         DossierEvent.id.desc()).first()
     assert (event.kind, event.from_status, event.to_status, event.note, event.actor) == (
-        "status", "received", "voided", "Trùng hồ sơ vừa lưu", "Nguyễn Thị Hoa")
+        "status", "received", "voided", "Trùng hồ sơ vừa lưu", "hoa")  # the username (#18)
     op = Outbox.select().order_by(Outbox.id.desc()).first()
     payload = json.loads(op.payload)
     assert op.op == "dossier.status" and payload["to_status"] == "voided"
