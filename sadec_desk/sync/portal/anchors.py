@@ -28,7 +28,7 @@ computer) never issues a code again that the portal already has.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import peewee
 
@@ -86,11 +86,15 @@ def _current(agency: str) -> OfficeAnchor | None:
 def highest_numbers(agency: str, since: date) -> dict[str, int]:
     """``{"YYYY-MM-DD": highest number}`` of the dossier codes the portal holds under
     ``agency`` for the days from ``since`` (the office's own and its online dossiers)."""
-    low = f"{agency}-{since:%y%m%d}"
-    high = f"{agency}-999999~"  # '~' sorts after every digit
     found: dict[str, int] = {}
+    # a prefix, not a range of codes: PostgreSQL's collation may order the '.' and '-' of
+    # codes unlike bytes do. The dossiers last changed before ``since`` cannot hold a code of
+    # a later day (a code's day is its receipt's; one day's margin for a counter's clock)
     query = (PortalDossier.select(PortalDossier.code)
-             .where(PortalDossier.code >= low, PortalDossier.code < high).tuples())
+             .where(PortalDossier.code.startswith(f"{agency}-"),
+                    PortalDossier.updated_at >= datetime.combine(
+                        since - timedelta(days=1), time(0), tzinfo=VN_TZ))
+             .tuples())
     for (code,) in query.iterator():
         try:
             parts = parse_dossier_code(code)
