@@ -195,6 +195,15 @@ def start_station(root, ctx, role: str, *, monitor: int | None = None, monitors=
             warnings.append(warning)
             log.warning("%s", warning)
         log.info("board on monitor %s (%s)", chosen.index, geometry)
+    elif fullscreen:
+        # the kiosk covers the primary monitor itself: a kiosk PC often runs with no
+        # window manager to honour "full screen"
+        from sadec_desk.adapters.monitors import list_monitors
+
+        found = monitors if monitors is not None else list_monitors(
+            desktop=(root.winfo_screenwidth(), root.winfo_screenheight()))
+        if found:
+            geometry = next((m for m in found if m.primary), found[0]).geometry
     announcer = new_announcer(ctx) if start_workers and role == "board" else None
     heartbeat = start_heartbeat(ctx, role) if start_workers else None
     host = StationHost(root, ctx, role, announcer=announcer, start_workers=start_workers,

@@ -38,7 +38,7 @@ REFUSAL_MS = 6000
 
 class StationHost:
     """The kiosk's or the board's host on a PC of its own: ``role`` is "kiosk" or
-    "board"; ``monitor_geometry`` places the board ("1920x1080+1366+0")."""
+    "board"; ``monitor_geometry`` ("1920x1080+1366+0") is the monitor the window covers."""
 
     def __init__(self, root, ctx, role: str, *, announcer=None, start_workers: bool = True,
                  monitor_geometry: str | None = None, fullscreen: bool = True,
@@ -76,7 +76,11 @@ class StationHost:
     def on_open_kiosk(self) -> None:
         from sadec_desk.views.kiosk.tickets import KioskWindow
 
-        self.kiosk = KioskWindow(self.root, self, fullscreen=self.fullscreen)
+        if self.monitor_geometry is not None:
+            self.kiosk = KioskWindow(self.root, self, fullscreen=self.fullscreen,
+                                     geometry=self.monitor_geometry)
+        else:
+            self.kiosk = KioskWindow(self.root, self, fullscreen=self.fullscreen)
         self.watch(self.kiosk.window)
         if self.fullscreen:
             self.kiosk.window.attributes("-topmost", True)

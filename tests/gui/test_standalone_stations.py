@@ -277,3 +277,34 @@ def test_board_leaves_on_the_it_keys(tk_root, ctx):
         assert closed == [1] and not board.alive
     finally:
         stop()
+
+
+def test_kiosk_alone_is_full_screen_and_on_top(tk_root, ctx):
+    set_up_office(ctx)
+    host, stop, _w = start_station(tk_root, ctx, "kiosk", start_workers=False)
+    try:
+        window = host.kiosk.window
+        window.update()
+        assert window.attributes("-fullscreen") in (1, True)
+        assert window.attributes("-topmost") in (1, True)
+        assert window.winfo_width() == window.winfo_screenwidth()
+    finally:
+        stop()
+
+
+def test_the_counter_heartbeat_names_whoever_is_signed_in(ctx):
+    from sadec_desk.app import start_heartbeat
+
+    set_up_office(ctx)
+    sign_in_as(ctx, "hoa.nt")
+    ctx.sign_in_required = True
+    worker = start_heartbeat(ctx, "counter")
+    try:
+        deadline = time.monotonic() + 10
+        while worker.beats < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.stop()
+    ctx.sign_in_required = False
+    (row,) = stations.list_stations(as_machine(ctx))
+    assert (row.role, row.user_name) == ("counter", "Nguyễn Thị Hoa")
