@@ -37,7 +37,7 @@ class MessageBar(ttk.Frame):
         self.line = ttk.Label(self, text="", anchor="w", font=font(11))
         self.details_button = ttk.Button(self, text=_("Chi tiết"), bootstyle="link",
                                          padding=(4, 0), command=self.on_details)
-        self.line.pack(side="left", fill="x", expand=True)
+        self.line.pack(side="left")
         self.bind("<Configure>", lambda _e: self._fit())
 
     def show(self, text: str, kind: str = "info") -> None:
@@ -72,9 +72,16 @@ class MessageBar(ttk.Frame):
             self.line.configure(text=text)
             return
         room = width - measure(_("Chi tiết")) - 30
-        first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-        short = first
-        if measure(first) > room:  # the longest start that fits, with "…" (halving)
+        # as many whole sentences as fit; the rest behind "Chi tiết"
+        sentences = re.split(r"(?<=[.!?])\s", text)
+        short = ""
+        for sentence in sentences:
+            longer = f"{short} {sentence}".strip()
+            if measure(longer) > room:
+                break
+            short = longer
+        first = sentences[0]
+        if not short:  # not even the first sentence: its longest start, with "…" (halving)
             low, high = 0, len(first)
             while low < high:
                 middle = (low + high + 1) // 2
@@ -85,7 +92,7 @@ class MessageBar(ttk.Frame):
             short = first[:low].rstrip() + "…"
         self.line.configure(text=short)
         if not self.details_button.winfo_manager():
-            self.details_button.pack(side="right")
+            self.details_button.pack(side="left", padx=(6, 0))  # right after the text
 
     def on_details(self) -> None:
         DetailsWindow(self, title=_("Chi tiết"), text=self._text)
@@ -139,12 +146,17 @@ class ScrollableFrame(ttk.Frame):
         self.canvas.bind("<Configure>", lambda _e: self._room())
         self.bind("<Enter>", lambda _e: self._wheel(True))
         self.bind("<Leave>", lambda _e: self._wheel(False))
+        #: called with the room's width when it changes: content that can rearrange
+        #: itself (two columns -> one) does so before it needs a horizontal scroll bar
+        self.room_watchers: list = []
 
     def hold(self, content) -> None:
         """Put ``content`` (a child of ``interior``) in the scrolling area."""
         content.grid(row=0, column=0, sticky="nsew")
 
     def _room(self) -> None:
+        for watcher in self.room_watchers:
+            watcher(self.canvas.winfo_width())
         self.interior.columnconfigure(0, minsize=self.canvas.winfo_width())
         self.interior.rowconfigure(0, minsize=self.canvas.winfo_height())
         self._layout()

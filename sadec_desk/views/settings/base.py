@@ -37,6 +37,28 @@ class Tab(ttk.Frame):
         ttk.Label(self, text=title, font=font(14, "bold")).pack(anchor="w")
         self.message = MessageBar(self, wraplength=1250)
         self.message.pack(fill="x", pady=(2, 6))
+        self._columns: list[tuple] = []  # (first, second, gap) of side_by_side
+        self._wide: dict[int, bool] = {}
+
+    def side_by_side(self, first, second, gap: int = 20) -> None:
+        """``second`` beside ``first`` (both packed in one row frame) while the window
+        leaves room for both, under it on a narrow (portrait) window (issue #17 item 3);
+        the screen calls :meth:`on_room` with the room's width."""
+        self._columns.append((first, second, gap))
+
+    def on_room(self, width: int) -> None:
+        for i, (first, second, gap) in enumerate(self._columns):
+            # the tab's own padding (14 each side) and a scroll bar's width
+            wide = width >= first.winfo_reqwidth() + gap + second.winfo_reqwidth() + 48
+            if self._wide.get(i) == wide:
+                continue
+            self._wide[i] = wide
+            if wide:
+                first.pack_configure(side="left", anchor="n")
+                second.pack_configure(side="left", anchor="n", padx=(gap, 0), pady=0)
+            else:
+                first.pack_configure(side="top", anchor="w")
+                second.pack_configure(side="top", anchor="w", padx=0, pady=(12, 0))
 
     def submit(self, fn, *args, on_done=None, on_error=None, **kwargs) -> None:
         self.message.clear()

@@ -108,6 +108,7 @@ class PrintersTab(ScannerBox, Tab):
                 self.office_printer, self.office_picker.get()))
             self.submit(printer_devices.windows_printers, on_done=self.on_windows_printers)
         self.create_scanner_box(side)
+        self.side_by_side(left, side, gap=16)
         self.submit(settings.office_printer, on_done=self.on_office_printer)
         self.submit(settings.scanner_device, on_done=self.on_scanner_device)
         self.submit(lambda ctx: [p.name for p in printer_devices.list_profiles()],

@@ -39,6 +39,7 @@ class QueueTab(Tab):
         self.counters.bind("<<TreeviewSelect>>", lambda _e: self.on_counter_selected())
         right = ttk.Frame(row)
         right.pack(side="left", anchor="n", padx=(20, 0))
+        self.side_by_side(left, right)
         gform = ttk.Labelframe(right, text=_("Thêm / sửa nhóm"), padding=8)
         gform.pack(fill="x")
         self.g_prefix = create_row(gform, 0, _("Chữ cái (A–Z)"), width=28)

@@ -46,6 +46,8 @@ class SettingsView(ttk.Frame):
             scroller = ScrollableFrame(self.notebook)
             page = cls(scroller.interior, shell)
             scroller.hold(page)
+            if hasattr(page, "on_room"):  # a tab of two columns: one on a narrow window
+                scroller.room_watchers.append(page.on_room)
             self.notebook.add(scroller, text=title())
             self.tabs[key] = page
             self.scrollers[key] = scroller

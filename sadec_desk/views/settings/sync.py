@@ -59,6 +59,7 @@ class SyncTab(Tab):
         self.import_button.pack(side="left")
         right = ttk.Frame(row)
         right.pack(side="left", anchor="n", padx=(20, 0))
+        self.side_by_side(left, right)
         ttk.Label(right, text=_("Xung đột và hồ sơ bị từ chối"), font=font(12, "bold")).pack(
             anchor="w")
         self.conflicts = create_tree(right, (("code", _("Mã hồ sơ"), 190),

@@ -39,7 +39,9 @@ class UsersTab(Tab):
         self.reset_button = ttk.Button(ub, text=_("Đặt lại"), bootstyle="secondary",
                                        command=self.on_reset)
         self.reset_button.grid(row=0, column=4, padx=4, pady=(6, 0))
-        self.create_add_form(row).pack(side="left", anchor="n", padx=(20, 0))
+        form = self.create_add_form(row)
+        form.pack(side="left", anchor="n", padx=(20, 0))
+        self.side_by_side(left, form)
         self.on_reload()
 
     def create_add_form(self, parent) -> ttk.Labelframe:

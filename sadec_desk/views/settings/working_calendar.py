@@ -56,6 +56,7 @@ class CalendarTab(Tab):
         self.add_button.grid(row=5, column=1, sticky="e", pady=(4, 0))
         right = ttk.Frame(row)
         right.pack(side="left", anchor="n", padx=(20, 0))
+        self.side_by_side(left, right)
         ttk.Label(right, text=_("Các ngày nghỉ sắp tới"), font=font(12, "bold")).pack(anchor="w")
         self.holidays = create_tree(right, (("day", _("Ngày"), 190),
                                             ("name", _("Tên ngày nghỉ"), 280)), height=10)
