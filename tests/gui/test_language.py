@@ -25,7 +25,7 @@ def test_the_it_officer_switches_the_interface_to_english_and_back(shell, ctx):
         settings = shell.screen
         assert [settings.notebook.tab(t, "text") for t in settings.notebook.tabs()] == [
             "Office", "Counters and groups", "Printers", "Sync", "Accounts", "Calendar",
-            "Backups"]
+            "Backups", "Workstations"]
         assert settings.office.language_button.cget("text") == "Save language"
         assert shell.status.user.cget("text") == "User: Lê Văn Tín (IT staff)"
         # a refused value comes back in English too
