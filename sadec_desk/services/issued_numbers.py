@@ -113,10 +113,15 @@ def note_portal(database: peewee.Database, agency_code: str, issued: dict[str, i
     rows = [(agency_code, str(day)[:10], int(seq)) for day, seq in issued.items()
             if isinstance(seq, int) and seq > 0]
     _merge(rows)
-    return _raise(database, rows)
+    # every sync answers up to 400 days: only the counters below the portal are written
+    held = {str(day)[:10]: int(last) for _agency, day, last in database.execute_sql(
+        f"{COUNTERS_SQL} WHERE agency_code = {database.param}", (agency_code,)).fetchall()}
+    return _raise(database, [row for row in rows if held.get(row[1], 0) < row[2]])
 
 
-def _raise(database: peewee.Database, rows: Iterable[tuple[str, str, int]]) -> int:
+def _raise(database: peewee.Database, rows: list[tuple[str, str, int]]) -> int:
+    if not rows:
+        return 0  # no write transaction (SQLite's BEGIN IMMEDIATE) for nothing
     raised = 0
     with database.atomic():
         for agency_code, day_iso, seq in rows:
