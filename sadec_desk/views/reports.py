@@ -93,6 +93,10 @@ def create_figures(parent, rows, columns: int = 1) -> dict[str, ttk.Label]:
     return values
 
 
+#: narrower than this (a portrait screen), the summary's charts go under its table
+CHARTS_BELOW_PX = 1200
+
+
 class ReportsView(ttk.Frame):
     def __init__(self, parent, shell):
         super().__init__(parent, padding=(10, 4))
@@ -130,7 +134,18 @@ class ReportsView(ttk.Frame):
         return scroller
 
     def on_resized(self, event) -> None:
-        """The period's dates go under the quick choices when both do not fit one line."""
+        """The period's dates go under the quick choices when both do not fit one line;
+        the summary's charts go under its figures and table on a narrow (portrait) window,
+        where beside them they would be cut and the table's names shortened."""
+        below = event.width < CHARTS_BELOW_PX
+        if below != self.charts_below:
+            self.charts_below = below
+            for row, chart in enumerate((self.deadline_chart, self.channel_chart)):
+                if below:
+                    chart.grid(row=2 + row, column=0, sticky="nw", padx=0, pady=(8, 0))
+                else:
+                    chart.grid(row=row, column=1, sticky="ne", padx=(10, 0),
+                               pady=(6, 0) if row else 0)
         wide = event.width >= (self.quick_row.winfo_reqwidth()
                                + self.range_row.winfo_reqwidth() + 30)
         if wide != self.wide:
@@ -179,6 +194,7 @@ class ReportsView(ttk.Frame):
             self.quick_buttons[choice] = button
         bar = self.range_row = ttk.Frame(outer)
         self.wide = True
+        self.charts_below = False
         bar.grid(row=0, column=1, sticky="w", padx=(14, 0))
         self.bind("<Configure>", self.on_resized)
         ttk.Label(bar, text=_("Từ ngày"), font=font(11)).pack(side="left", padx=(0, 4))
