@@ -15,8 +15,10 @@ Guarantees the client relies on:
 - a change made since the op's base version by anyone but the sending device is a
   ``conflict`` (answered with the portal's copy); a bad op is ``rejected`` with a reason;
 - every write runs in one transaction that also appends to the change feed, and
-  writers are serialised (SQLite ``BEGIN IMMEDIATE``, a PostgreSQL advisory lock),
-  so the feed's sequence numbers commit in order and a cursor never skips a change;
+  the writers of one office's feed take turns (SQLite ``BEGIN IMMEDIATE``: every
+  writer; PostgreSQL: an advisory lock per office, so offices do not wait for each
+  other), so a feed's sequence numbers commit in order and a cursor never skips a
+  change (``PortalStore.write``);
 - scanned pages are blobs named by their SHA-256, uploaded in chunks that resume
   from the offset the portal reports (``HEAD``/``PATCH /v1/blobs/<sha256>``, after
   the tus protocol's core); a blob is complete only once its bytes hash to its
@@ -25,5 +27,6 @@ Guarantees the client relies on:
 Where things are: ``models.py`` (its tables and opening its database), ``batch.py`` (one
 pushed batch checked and applied), ``store.py`` (:class:`PortalStore`, the portal's rules
 over its database, blobs included), ``app.py`` (``create_app``, the HTTP routes) and
-``serve.py`` (running it under waitress: ``sadec-desk portal serve``).
+``serve.py`` (running it under waitress: ``sadec-desk portal serve``, SQLite or
+``--database-url postgresql://...``).
 """
