@@ -60,17 +60,26 @@ def numbered(found: list[tuple[int, int, int, int, str, bool]]) -> list[Monitor]
 
 
 def from_screeninfo() -> list[Monitor]:
+    """Every way the library knows on this platform (RandR, Xinerama, DRM on Linux); the
+    one that sees the most monitors wins: they agree on an ordinary PC, but some set-ups
+    (separate X screens joined by Xinerama, some drivers) show every monitor to one of
+    them only."""
     try:
         import screeninfo
+        from screeninfo.common import Enumerator
     except ImportError:
         return []
-    try:
-        found = screeninfo.get_monitors()
-    except Exception as exc:  # ScreenInfoError, or a ctypes failure of one enumerator
-        log.info("screeninfo found no monitor: %s", exc)
-        return []
+    best: list = []
+    for enumerator in Enumerator:
+        try:
+            found = list(screeninfo.get_monitors(enumerator))
+        except Exception as exc:  # not this platform's, or a ctypes failure
+            log.debug("screeninfo %s: %s", enumerator.value, exc)
+            continue
+        if len(found) > len(best):
+            best = found
     return numbered([(m.x, m.y, m.width, m.height, m.name or "", bool(m.is_primary))
-                     for m in found])
+                     for m in best])
 
 
 _XRANDR_LINE = re.compile(

@@ -105,3 +105,53 @@ def test_kiosk_and_board_processes_share_one_sqlite_file(display):
 def test_kiosk_and_board_processes_share_postgresql(display, pg_database):
     set_up(pg_database)
     run_kiosk_and_board()
+
+
+BOARD_ON_MONITORS = """
+import sys
+from sadec_desk.app import create_root, start_station
+from sadec_desk.bootstrap import open_context
+from sadec_desk.config import load_config
+
+ctx = open_context(load_config())
+root = create_root()
+for index in (1, 0):
+    ctx.config.values["board.monitor"] = index
+    host, stop, warnings = start_station(root, ctx, "board", start_workers=False)
+    host.board.window.update()
+    print(index, host.board.window.geometry(), host.board.layout.scale, warnings)
+    stop()
+root.destroy()
+ctx.close()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Xvfb")
+def test_board_on_the_second_monitor_of_a_real_two_head_display():
+    """A private Xvfb with two heads joined by Xinerama (1366×768 and 1920×1080; Xvfb puts
+    both at 0,0): the monitors come from the real library, not a fake list, and
+    board.monitor = 1 gives the board the TV's size and scale."""
+    set_up()
+    read, write = os.pipe()
+    try:
+        server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0",
+                                   "1366x768x24", "-screen", "1", "1920x1080x24",
+                                   "+xinerama", "-nolisten", "tcp"], pass_fds=(write,),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        pytest.skip("no Xvfb")
+    os.close(write)
+    try:
+        with os.fdopen(read) as answer:
+            display = answer.readline().strip()
+        assert display, "Xvfb did not start"
+        done = subprocess.run([sys.executable, "-c", BOARD_ON_MONITORS], capture_output=True,
+                              text=True, timeout=START_TIMEOUT_S,
+                              env={**os.environ, "DISPLAY": f":{display}"})
+        assert done.returncode == 0, done.stderr[-3000:]
+        first, second = done.stdout.splitlines()
+        assert first.startswith("1 1920x1080+0+0 1.40") and first.endswith(" []")
+        assert second.startswith("0 1366x768+0+0 1.0 ")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
