@@ -168,7 +168,7 @@ class BoardWindow:
         self.top.pack(fill="x")
         self.title = self.label(self.top, "title", weight="bold",
                                 text=self.ctx.config["office.name"], fg="white", bg=BG,
-                                anchor="w")
+                                anchor="w", justify="left")
         self.title.pack(side="left", fill="x", expand=True)
         self.clock = self.label(self.top, "clock", text="", fg="#ffd54f", bg=BG)
         self.clock.pack(side="right")
@@ -217,7 +217,9 @@ class BoardWindow:
         # portrait: the clock under the office's name (side by side they cut each other)
         self.title.pack_forget()
         self.clock.pack_forget()
-        self.title.configure(wraplength=layout.wrap)
+        # beside the clock (landscape) a long office name wraps before reaching it
+        self.title.configure(wraplength=layout.wrap if layout.portrait
+                             else int(layout.wrap * 0.68))
         if layout.portrait:
             self.title.pack(side="top", fill="x")
             self.clock.pack(side="top", anchor="w")

@@ -149,6 +149,9 @@ def outside(window) -> list[str]:
 @pytest.mark.parametrize("size", ["1366x768", "1920x1080", "1080x1920"])
 def test_board_scales_to_its_screen(tk_root, ctx, size):
     set_up_office(ctx)
+    # a long name must wrap, not push the clock off or be cut
+    ctx.config.values["office.name"] = ("Ủy ban nhân dân phường An Hòa, thành phố Sa Đéc, "
+                                        "tỉnh Đồng Tháp")
     for _n in range(4):
         tickets.take_ticket(as_machine(ctx), "A", print_ticket=False)
     host, stop, _w = start_station(tk_root, ctx, "board", start_workers=False,
