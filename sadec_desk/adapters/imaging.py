@@ -20,7 +20,6 @@ import math
 import os
 import threading
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -378,23 +377,25 @@ def _affine(page: Image.Image, size: tuple[int, int],
                               (a, b, c + b * top, d, e, f + e * top),
                               resample=Image.Resampling.BICUBIC, fillcolor=255)
 
-    parts = list(_transform_pool().map(band, edges[:-1], edges[1:]))
+    parts: list[Image.Image | None] = [None] * bands
+
+    def run(i: int) -> None:
+        parts[i] = band(edges[i], edges[i + 1])
+
+    # plain threads, started per page: a pool would keep idle threads for nothing
+    helpers = [threading.Thread(target=run, args=(i,), name="sadec-imaging", daemon=True)
+               for i in range(1, bands)]
+    for thread in helpers:
+        thread.start()
+    run(0)
+    for thread in helpers:
+        thread.join()
     out = Image.new("L", size)
-    for top, part in zip(edges, parts, strict=False):
-        out.paste(part, (0, top))
+    for i, part in enumerate(parts):
+        if part is None:  # a helper thread failed: its band again here, raising its error
+            part = band(edges[i], edges[i + 1])
+        out.paste(part, (0, edges[i]))
     return out
-
-
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def _transform_pool() -> ThreadPoolExecutor:
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(TRANSFORM_THREADS, thread_name_prefix="sadec-imaging")
-        return _POOL
 
 
 def _fit(image: Image.Image, long_side: int) -> Image.Image:
