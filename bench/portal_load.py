@@ -1,7 +1,7 @@
 """Many offices at once against the reference portal, with locust (issue #16 item 7).
 
     .venv/bin/python bench/portal_load.py [--offices 200] [--dossiers 50] [--batch 10]
-        [--interval 2.0] [--run-time 240] [--threads 8]
+        [--interval 20] [--run-time 240] [--threads 8]
         [--database-url postgresql://... | --sqlite] [--not-durable]
 
 1. The portal runs as `sadec-desk portal serve` in a subprocess on 127.0.0.1, on
@@ -25,7 +25,8 @@
    in the portal database, offices x dossiers dossiers with distinct codes, one
    operation and one change each (0 duplicates).
 
-Prints p50/p99 push latency, throughput and errors; exits 1 when any check fails (not
+Prints p50/p99 push latency, throughput and errors, and how much CPU the portal process
+got (on a shared machine, latency follows the share); exits 1 when any check fails (not
 for the latency target, which it reports: p99 push <= 500 ms). Loopback only.
 """
 
@@ -57,6 +58,7 @@ from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
 import httpx  # noqa: E402
+import psutil  # noqa: E402  (a dependency of locust)
 from benchutil import machine, percentile  # noqa: E402
 
 ADMIN_KEY = "bench-admin"
@@ -170,6 +172,7 @@ class Run:
     tokens: list[tuple[str, str]] = []  # (counter PC, second PC) per office
     numbers = itertools.count()
     latencies: dict[str, list[float]] = {}
+    push_times: list[tuple[float, float]] = []  # (when it ended, s into the load; seconds)
     failures: list[str] = []
     finished = 0
     interval = 2.0
@@ -269,6 +272,8 @@ class Office(FastHttpUser):
 @events.request.add_listener
 def _record(request_type, name, response_time, exception, **_kwargs):
     Run.latencies.setdefault(name, []).append(response_time / 1000)
+    if name == "push":
+        Run.push_times.append((time.monotonic() - Run.started_at, response_time / 1000))
     if exception is not None:
         Run.failures.append(f"{request_type} {name}: {exception}")
 
@@ -305,8 +310,9 @@ def main() -> int:
     parser.add_argument("--offices", type=int, default=200)
     parser.add_argument("--dossiers", type=int, default=50, help="per office")
     parser.add_argument("--batch", type=int, default=10, help="dossiers per push")
-    parser.add_argument("--interval", type=float, default=2.0,
-                        help="seconds between two sync rounds of one office")
+    parser.add_argument("--interval", type=float, default=20.0,
+                        help="seconds between two sync rounds of one office (the desk's "
+                             "sync.interval_seconds is 60 by default)")
     parser.add_argument("--ramp", type=float, default=10.0,
                         help="seconds over which the offices start")
     parser.add_argument("--run-time", type=float, default=240.0,
@@ -339,7 +345,7 @@ def main() -> int:
     proc, url = start_portal(workdir, database_url, args.threads)
     print(f"portal: {kind}; waitress, {args.threads} threads; {url}")
     try:
-        return run(args, url, database_url, workdir)
+        return run(args, url, database_url, workdir, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -350,7 +356,7 @@ def main() -> int:
             pg.stop()
 
 
-def run(args, url: str, database_url: str | None, workdir: Path) -> int:
+def run(args, url: str, database_url: str | None, workdir: Path, portal_pid: int) -> int:
     started = time.perf_counter()
     with httpx.Client(base_url=url + "/v1", timeout=60) as http:
         Run.tokens = [(enrol(http, i, "quầy 1"), enrol(http, i, "máy 2"))
@@ -363,6 +369,10 @@ def run(args, url: str, database_url: str | None, workdir: Path) -> int:
     env = Environment(user_classes=[Office], events=events, host=url)
     runner = env.create_local_runner()
     Run.latencies.clear()
+    Run.push_times.clear()
+    portal_process = psutil.Process(portal_pid)
+    cpu_before = sum(portal_process.cpu_times()[:2])
+    load_before = os.getloadavg()[0]
     Run.started_at = time.monotonic()
     runner.start(args.offices, spawn_rate=args.offices / max(args.ramp, 0.1))
     deadline = Run.started_at + args.run_time
@@ -371,6 +381,8 @@ def run(args, url: str, database_url: str | None, workdir: Path) -> int:
     runner.quit()
     runner.greenlet.join(timeout=30)
     took = max(Run.last_push_at - Run.started_at, 1e-9)
+    wall = time.monotonic() - Run.started_at
+    portal_cpu = sum(portal_process.cpu_times()[:2]) - cpu_before
     if Run.finished < args.offices:
         Run.failures.append(f"{args.offices - Run.finished} offices did not finish within "
                             f"--run-time {args.run_time:g} s")
@@ -381,12 +393,23 @@ def run(args, url: str, database_url: str | None, workdir: Path) -> int:
           f"{args.batch}, a sync round every {args.interval:g} s each (push, then pull), "
           f"every office's second batch sent twice; started over {args.ramp:g} s")
     print(line(f"push of {args.batch} dossiers", pushes))
+    windows: dict[int, list[float]] = {}
+    for at, seconds in Run.push_times:
+        windows.setdefault(int(at // 10), []).append(seconds)
+    # where the slow pushes were: a spread-out tail is the load, a bunched one a stall
+    print("push p99 by 10-s window (ms): " + ", ".join(
+        f"{percentile(v, 0.99) * 1000:.0f}" for _, v in sorted(windows.items())))
     print(line("push sent again (all duplicate)", Run.latencies.get("push again", [])))
     print(line("pull (feed page)", pulls))
     applied = len(pushes) * args.batch
     requests = sum(len(v) for v in Run.latencies.values())
     print(f"throughput: {len(pushes) / took:.1f} pushes/s = {applied / took:.0f} dossiers/s, "
           f"{requests / took:.1f} requests/s in all, over {took:.1f} s (first to last push)")
+    # the portal is one process: a share of one core well under 100 % while requests wait
+    # means other processes (this load generator, PostgreSQL, anything else) had the CPUs
+    print(f"portal process: {portal_cpu:.1f} s of CPU over {wall:.1f} s "
+          f"({100 * portal_cpu / wall:.0f} % of one core); machine load average "
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} CPUs)")
     print(f"errors: {len(Run.failures)}")
     for failure in Run.failures[:10]:
         print("  ", failure)
