@@ -181,6 +181,25 @@ def main(argv: list[str] | None = None) -> int:
         return run(out)
 
 
+def station_shot(ctx, moment, later) -> None:
+    """Heartbeats of three PCs as their apps write them; the TV's stops 3 minutes ago."""
+    from sadec_desk.services.access import as_machine
+    from sadec_desk.services.admin import stations
+
+    machine = as_machine(ctx)
+    own = machine.config.values["station.name"]
+    for name, role, user in (("MAY-TV-SANH", "board", ""), ("QUAY-1", "counter", "Nguyễn Thị Hoa"),
+                             ("MAY-KIOSK", "kiosk", "")):
+        machine.config.values["station.name"] = name
+        stations.record_heartbeat(machine, role, user_name=user)
+    later(3)
+    for name, role, user in (("QUAY-1", "counter", "Nguyễn Thị Hoa"), ("MAY-KIOSK", "kiosk", "")):
+        machine.config.values["station.name"] = name
+        stations.record_heartbeat(machine, role, user_name=user, started_at=moment[0]
+                                  - timedelta(minutes=3))
+    machine.config.values["station.name"] = own
+
+
 def run(out: Path) -> int:
     from sadec_desk.app import create_root, start_app
     from sadec_desk.bootstrap import open_context
@@ -401,6 +420,12 @@ def run(out: Path) -> int:
     tasks.pump(until=lambda: "Đã sao lưu" in it.backup.message.text, timeout=30)
     settle()
     grab(win, out / "20-cntt-sao-luu.png")
+    # the office's PCs (issue #17 item 2): a kiosk and the hall's TV, one gone quiet
+    station_shot(ctx, moment, later)
+    it.select("stations")
+    it.stations.refresh()
+    settle()
+    grab(win, out / "40-cntt-may-tram.png")
     it.select("office")
     it.office.language.current(1)
     it.office.on_save_language()
