@@ -110,34 +110,45 @@ def _newest(database: peewee.Database, match: str, params: list, filters: tuple[
     return [row[0] for row in database.execute_sql(sql, (*params, *filters[1])).fetchall()]
 
 
-def _fts_pieces(folded: str) -> str:
-    """An FTS5 query for the candidates containing ``folded`` (three characters or more):
-    its non-overlapping trigrams, the last one flush with the end, each a quoted string
-    (a double quote doubled), joined by AND. Any name containing the text contains them;
-    the caller checks the whole text on each candidate."""
+def _pieces(folded: str) -> list[str]:
+    """The non-overlapping trigrams of ``folded`` (three characters or more), the last one
+    flush with the end, without repeats: any name containing the text contains them all,
+    and the index finds the names containing them all by leapfrogging over its lists."""
     pieces = [folded[i:i + 3] for i in range(0, len(folded) - 2, 3)]
     if len(folded) % 3:
         pieces.append(folded[-3:])
-    return " AND ".join('"' + p.replace('"', '""') + '"' for p in dict.fromkeys(pieces))
+    return list(dict.fromkeys(pieces))
 
 
 def _citizens_named(database: peewee.Database, folded: str) -> list[int] | None:
     """Ids of the citizens whose folded name contains ``folded`` through the substring
-    index, or None when there are more than :data:`MANY_CITIZENS` (or no usable index)."""
+    index, or None when there are more than :data:`MANY_CITIZENS` (or no usable index).
+
+    The index is asked for the candidates holding the text's :func:`_pieces` and each
+    candidate's folded name is checked for the whole text."""
     if len(folded) < 3 or not has_name_index(database):
         return None  # trigrams need three characters
     if is_sqlite(database):
-        # the index gives candidates (the text's trigrams, in any order), the folded name
-        # decides; FTS5 drives the join, so the LIMIT stops it early
+        # an FTS5 query: each piece a quoted string (a double quote doubled), AND-ed;
+        # FTS5 drives the join, so the LIMIT stops it early
+        match = " AND ".join('"' + p.replace('"', '""') + '"' for p in _pieces(folded))
         sql = (f"SELECT c.id FROM {FTS_TABLE} f JOIN citizen c ON c.id = f.rowid "
                f"WHERE {FTS_TABLE} MATCH ? AND instr(c.folded_name, ?) > 0 LIMIT ?")
-        params: tuple = (_fts_pieces(folded), folded, MANY_CITIZENS + 1)
+        params: tuple = (match, folded, MANY_CITIZENS + 1)
     else:
-        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        sql = "SELECT id FROM citizen WHERE folded_name LIKE %s ESCAPE '\\' LIMIT %s"
-        params = (f"%{escaped}%", MANY_CITIZENS + 1)
+        # pg_trgm serves each LIKE; a short text is one pattern (its pieces would only
+        # repeat its trigrams)
+        pieces = _pieces(folded) if len(folded) > 6 else [folded]
+        likes = " AND ".join(["folded_name LIKE %s ESCAPE '\\'"] * len(pieces))
+        sql = f"SELECT id FROM citizen WHERE {likes} AND strpos(folded_name, %s) > 0 LIMIT %s"
+        params = (*(f"%{_escape_like(p)}%" for p in pieces), folded, MANY_CITIZENS + 1)
     ids = [row[0] for row in database.execute_sql(sql, params).fetchall()]
     return ids if len(ids) <= MANY_CITIZENS else None
+
+
+def _escape_like(text: str) -> str:
+    """``text`` as plain characters in a LIKE pattern with ESCAPE '\\'."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _by_name(database: peewee.Database, folded: str, filters, limit: int) -> list[int]:

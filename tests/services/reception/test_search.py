@@ -105,8 +105,14 @@ def test_code_receipt_url_uuid_id_numbers_and_phones(any_ctx, clock):
 
 def test_percent_underscore_and_quotes_are_plain_characters(any_ctx, clock):
     _fill(any_ctx, clock, 6, seed=5)
+    # a name the long texts below would match if % and _ were wildcards or quotes syntax
+    dossiers.receive_dossier(any_ctx, procedure_code="1.001193",
+                             qr_text=card(999, "Nguyễn Văn An"))
+    assert len(search.find_dossiers(any_ctx, "nguyen van an")) == 1
     for text in ("%", "_", "%%%", "___", "n_uyen", "ng%en", '"', 'a"b', "'", "nguyen'",
-                 "\\", "a\\%", "*", "NEAR(a b)", "a OR b", "ng*"):
+                 "\\", "a\\%", "*", "NEAR(a b)", "a OR b", "ng*",
+                 # long enough to be asked for in pieces
+                 "nguyen_van", "nguy%n van", 'nguyen "van"', "nguyen\\van", "nguyen v%n a"):
         assert search.find_dossiers(any_ctx, text) == [], text
 
 
