@@ -14,6 +14,7 @@ checkbox is ``"1"``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from sadec_desk.domain.cccd import CitizenCard
+from sadec_desk.domain.ethnic_groups import CHOICE_LISTS
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 
@@ -83,6 +85,8 @@ class FormField:
     default: str = ""  # shown before anyone types (e.g. nationality "Việt Nam")
     #: a date also printed in words, as the birth forms ask ("ghi bằng chữ")
     in_words: bool = False
+    #: the named list ``choices`` came from (domain/ethnic_groups.CHOICE_LISTS), if any
+    choices_from: str | None = None
 
     @property
     def limit(self) -> int | None:
@@ -100,6 +104,18 @@ class FormSection:
 
 
 @dataclass(frozen=True)
+class DeclarantCopy:
+    """"Người khai là mẹ của cháu": one touch sets ``relation_field`` to ``relation`` and
+    fills ``fields`` (form field -> CCCD field) from the declarant's card, so a mother who
+    declares her child does not type her own data a second time."""
+
+    label: str
+    relation_field: str
+    relation: str
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class FormDefinition:
     form_id: str  # e.g. "tt04-2020/khai-sinh"
     version: str
@@ -114,6 +130,7 @@ class FormDefinition:
     #: who signs under the form, one signature block each
     signers: tuple[str, ...] = ("Người yêu cầu",)
     unverified: tuple[str, ...] = ()
+    declarant_copies: tuple[DeclarantCopy, ...] = ()
 
     @property
     def fields(self) -> tuple[FormField, ...]:
@@ -137,11 +154,13 @@ class FormDefinition:
 #        "sections": [{"title", "cccd_gender"?, "fields": [{...}]}], ...}
 
 _FORM_KEYS = {"form_id", "version", "title", "source", "paper_size", "paper_index",
-              "sections", "addressee", "request", "commitment", "signers", "unverified"}
+              "sections", "addressee", "request", "commitment", "signers", "unverified",
+              "declarant_copies"}
+_COPY_KEYS = {"label", "relation", "fields"}
 _SECTION_KEYS = {"title", "fields", "cccd_gender"}
 _FIELD_KEYS = {"name", "label", "type", "required", "help", "choices", "max_length",
                "pattern", "min", "max", "cccd", "not_before", "allow_future", "default",
-               "in_words"}
+               "in_words", "choices_from"}
 
 
 def _bad(where: str, problem: str) -> FormDataError:
@@ -193,6 +212,14 @@ def _field_from_data(where: str, raw: Any) -> FormField:
     if not isinstance(choices, list) or not all(
             isinstance(c, str) and c.strip() for c in choices):
         raise _bad(at, _("«choices» phải là một danh sách chữ."))
+    choices_from = raw.get("choices_from")
+    if choices_from is not None:
+        if choices_from not in CHOICE_LISTS:
+            raise _bad(at, _("«choices_from» = «{value}» không có; hãy dùng một trong: {known}.")
+                       .format(value=choices_from, known=", ".join(sorted(CHOICE_LISTS))))
+        if choices:
+            raise _bad(at, _("ô có «choices_from» không ghi thêm «choices»."))
+        choices = list(CHOICE_LISTS[choices_from])
     if kind == "choice" and len(choices) < 2:
         raise _bad(at, _("ô chọn phải có ít nhất hai lựa chọn trong «choices»."))
     if kind != "choice" and choices:
@@ -224,6 +251,7 @@ def _field_from_data(where: str, raw: Any) -> FormField:
         max_length=max_length, pattern=pattern, min=low, max=high, cccd=cccd,
         not_before=not_before, allow_future=raw.get("allow_future", False),
         default=_text(at, raw, "default"), in_words=raw.get("in_words", False),
+        choices_from=choices_from,
     )
 
 
@@ -276,6 +304,11 @@ def form_from_data(raw: Any, *, where: str = "") -> FormDefinition:
         signers=tuple(unicodedata.normalize("NFC", x) for x in signers),
         unverified=tuple(unverified))
     names = [f.name for f in form.fields]
+    copies = raw.get("declarant_copies", [])
+    if not isinstance(copies, list):
+        raise _bad(where, _("«declarant_copies» phải là một danh sách."))
+    form = dataclasses.replace(form, declarant_copies=tuple(
+        _copy_from_data(where, form, raw_copy) for raw_copy in copies))
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise _bad(where, _("tên ô bị trùng: {names}; mỗi ô phải có tên riêng.").format(
@@ -288,6 +321,26 @@ def form_from_data(raw: Any, *, where: str = "") -> FormDefinition:
     return form
 
 
+def _copy_from_data(where: str, form: FormDefinition, raw: Any) -> DeclarantCopy:
+    raw = _keys(where, raw, _COPY_KEYS, _("mỗi mục «declarant_copies»"))
+    label = _text(where, raw, "label", required=True)
+    relation = raw.get("relation")
+    names = {f.name for f in form.fields}
+    if (not isinstance(relation, list) or len(relation) != 2
+            or relation[0] not in names or form.field(relation[0]).type != "choice"
+            or relation[1] not in form.field(relation[0]).choices):
+        raise _bad(where, _("«relation» của «{label}» phải là [tên một ô chọn, một lựa chọn "
+                            "của ô đó].").format(label=label))
+    fields = raw.get("fields")
+    if not isinstance(fields, dict) or not fields or any(
+            target not in names or source not in CCCD_FIELDS
+            for target, source in fields.items()):
+        raise _bad(where, _("«fields» của «{label}» phải nối tên ô của tờ khai với trường của "
+                            "thẻ CCCD ({known}).").format(label=label,
+                                                         known=", ".join(sorted(CCCD_FIELDS))))
+    return DeclarantCopy(label, relation[0], relation[1], tuple(fields.items()))
+
+
 def form_to_data(form: FormDefinition) -> dict:
     """The inverse of :func:`form_from_data` (JSON-ready; defaults left out)."""
     def field_data(f: FormField) -> dict:
@@ -296,7 +349,9 @@ def form_to_data(form: FormDefinition) -> dict:
             out["required"] = True
         if f.help:
             out["help"] = f.help
-        if f.choices:
+        if f.choices_from:
+            out["choices_from"] = f.choices_from
+        elif f.choices:
             out["choices"] = list(f.choices)
         for key in ("max_length", "pattern", "min", "max", "cccd", "not_before"):
             if getattr(f, key) is not None:
@@ -328,6 +383,10 @@ def form_to_data(form: FormDefinition) -> dict:
     data["sections"] = [section_data(s) for s in form.sections]
     if form.unverified:
         data["unverified"] = list(form.unverified)
+    if form.declarant_copies:
+        data["declarant_copies"] = [
+            {"label": c.label, "relation": [c.relation_field, c.relation],
+             "fields": dict(c.fields)} for c in form.declarant_copies]
     return data
 
 
@@ -397,14 +456,30 @@ def date_in_words(d: date) -> str:
     return f"Ngày {day} tháng {month} năm {year}"
 
 
-def prefill(form: FormDefinition, card: CitizenCard) -> dict[str, str]:
-    """The form's defaults and what the card fills (fields with a ``cccd`` source)."""
-    card_values = {
+def _card_values(card: CitizenCard) -> dict[str, str]:
+    return {
         "id_number": card.id_number, "old_id_number": card.old_id_number or "",
         "full_name": card.full_name, "date_of_birth": format_date(card.date_of_birth),
         "gender": card.gender, "address": card.address,
         "issue_date": format_date(card.issue_date) if card.issue_date else "",
     }
+
+
+def declarant_values(form: FormDefinition, index: int, card: CitizenCard) -> dict[str, str]:
+    """The values "Người khai là mẹ/cha của cháu" (``form.declarant_copies[index]``) sets:
+    the relation, and the declarant's own data copied from their card."""
+    copy = form.declarant_copies[index]
+    card_values = _card_values(card)
+    out = {copy.relation_field: copy.relation}
+    for target, source in copy.fields:
+        if card_values[source]:
+            out[target] = unicodedata.normalize("NFC", card_values[source])
+    return out
+
+
+def prefill(form: FormDefinition, card: CitizenCard) -> dict[str, str]:
+    """The form's defaults and what the card fills (fields with a ``cccd`` source)."""
+    card_values = _card_values(card)
     out = defaults(form)
     for section in form.sections:
         if section.cccd_gender and section.cccd_gender != card.gender:

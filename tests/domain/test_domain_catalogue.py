@@ -56,8 +56,12 @@ def test_seed_has_the_ten_procedures_of_the_design():
     procedures = procedures_from_data(seed_data())
     assert len(procedures) == 10
     assert {p.code for p in procedures} == CODES
-    # version 2 carries the declaration forms (issue #8): existing databases adopt it
-    assert all(p.version == 2 and p.form is not None for p in procedures)
+    # version 2 carries the declaration forms (issue #8), version 3 the pick lists for
+    # relation and ethnicity (issue #17): existing databases adopt them
+    assert all(p.version >= 2 and p.form is not None for p in procedures)
+    picked = {p.code for p in procedures if any(
+        f.choices_from == "ethnic_groups" or f.name == "req_relation" for f in p.form.fields)}
+    assert {p.code for p in procedures if p.version == 3} == picked
     assert {p.field_name for p in procedures} == {"Hộ tịch", "Chứng thực"}
 
 
