@@ -31,7 +31,13 @@ COLUMNS = 2
 
 
 class FormView:
-    def __init__(self, parent, form, values: dict, *, keyboard=None, on_change=None):
+    """``declarants``: (index, label) of the form's "Người khai là mẹ/cha của cháu"
+    choices, shown above the form as toggles when ``on_declarant(index)`` is given (the
+    kiosk, which knows the card): the caller fills the values it gets back through
+    :meth:`set_value`. The counter passes neither and sees the form as before."""
+
+    def __init__(self, parent, form, values: dict, *, keyboard=None, on_change=None,
+                 declarants=(), on_declarant=None):
         self.form = form
         self.keyboard = keyboard
         self.on_change = on_change
@@ -47,6 +53,9 @@ class FormView:
         self._help_labels: dict[str, tk.Label] = {}
         self.choice_buttons: dict[str, dict[str, tk.Radiobutton]] = {}
         self._types = {f.name: f.type for f in form.fields}
+        self.declarant_buttons: dict[int, tk.Radiobutton] = {}
+        if declarants and on_declarant is not None:
+            self.create_declarants(declarants, on_declarant)
         for section in form.sections:
             self.create_section(section, values)
         self._loading = False
@@ -104,6 +113,26 @@ class FormView:
             self.canvas.yview_moveto(max(0.0, (top - 60) / total))
 
     # --- building ------------------------------------------------------------------------------
+
+    def create_declarants(self, declarants, on_declarant) -> None:
+        """One touch instead of typing one's own data a second time."""
+        row = tk.Frame(self.inner, background=BG)
+        row.pack(fill="x", padx=12, pady=(10, 0))
+        self.scrollable(row)
+        tk.Label(row, text=_("Bạn là cha hoặc mẹ của cháu? Chạm để điền sẵn thông tin của "
+                             "bạn từ thẻ căn cước:"), font=font(SIZES["label"]), bg=BG,
+                 fg=NAVY, anchor="w", justify="left", wraplength=900).pack(fill="x")
+        self.declarant = tk.IntVar(master=row, value=-1)
+        buttons = tk.Frame(row, background=BG)
+        buttons.pack(fill="x", pady=(4, 0))
+        for index, label in declarants:
+            button = tk.Radiobutton(buttons, text=label, value=index, variable=self.declarant,
+                                    font=font(SIZES["entry"], "bold"), indicatoron=False,
+                                    selectcolor=PRESSED, bg=FIELD_BG, fg=NAVY, padx=18,
+                                    pady=8, relief="raised", bd=2, takefocus=0,
+                                    command=lambda i=index: on_declarant(i))
+            button.pack(side="left", padx=(0, 10))
+            self.declarant_buttons[index] = button
 
     def create_section(self, section, values: dict) -> None:
         heading = tk.Label(self.inner, text=section.title, font=font(SIZES["heading"], "bold"),
@@ -182,6 +211,8 @@ class FormView:
             box = ttk.Combobox(cell, textvariable=var, values=list(field.choices),
                                state="readonly", font=font(SIZES["entry"]), height=10)
             box.pack(fill="x", pady=(2, 0), ipady=6)
+            if self.keyboard is not None:
+                self._touch_list(box)
             var.trace_add("write", lambda *_a: self.changed())
             self.variables[field.name] = var
             self.widgets[field.name] = box
@@ -210,6 +241,16 @@ class FormView:
             self._typed_into(entry)
             self.variables[field.name] = var
             self.widgets[field.name] = entry
+
+    @staticmethod
+    def _touch_list(box) -> None:
+        """The drop-down list (54 ethnic groups) in the field's large font, for a finger:
+        its listbox is Tk's own (ttk::combobox::PopdownWindow), made on first use."""
+        try:
+            popdown = box.tk.call("ttk::combobox::PopdownWindow", box)
+            box.tk.call(f"{popdown}.f.l", "configure", "-font", box.cget("font"))
+        except tk.TclError:  # another Tk without that internal name: the plain list
+            pass
 
     def _typed_into(self, widget) -> None:
         widget.bind("<FocusIn>", lambda _e, w=widget: self.on_focus(w), add="+")
