@@ -92,6 +92,27 @@ def _due_note(ctx: AppContext, info: DossierInfo) -> str:
     return ""
 
 
+def _receipt_papers(info: DossierInfo) -> list[dict[str, Any]]:
+    """The papers on Mẫu 01. A kiosk dossier holds no paper at all: its papers are the
+    pages the citizen scanned ("bản scan") and the e-form typed on the screen ("bản điện
+    tử"), not the "bản chính" the catalogue asks for at the counter (issue #17 item 4)."""
+    scanned: set[str] = set()
+    if info.channel == "kiosk":
+        from sadec_desk.db.attachment_models import DossierPage
+        from sadec_desk.db.models import Dossier
+
+        scanned = {row.paper_name for row in DossierPage.select(DossierPage.paper_name)
+                   .join(Dossier).where(Dossier.uuid == info.uuid)}
+    out = []
+    for p in info.papers:
+        if info.channel != "kiosk":
+            kind = _(PAPER_KIND_LABELS.get(p.kind, p.kind))
+        else:
+            kind = _("bản scan") if p.name in scanned else _("bản điện tử")
+        out.append({"name": p.name, "kind": kind, "count": p.count})
+    return out
+
+
 def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
     """Mẫu 01 fields (TT 01/2018/TT-VPCP Art. 9; docs/design.md §3.6)."""
     lookup = ctx.config["printing.lookup_url"]
@@ -102,8 +123,7 @@ def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
         "id_masked": mask_id_number(info.citizen.id_number),
         "phone": info.phone,
         "procedure": f"{info.procedure_name} ({info.procedure_code})",
-        "papers": [{"name": p.name, "kind": _(PAPER_KIND_LABELS.get(p.kind, p.kind)),
-                    "count": p.count} for p in info.papers],
+        "papers": _receipt_papers(info),
         "received_at": format_datetime(info.received_at),
         "due_at": format_datetime(info.due_at),
         "due_note": _due_note(ctx, info),
