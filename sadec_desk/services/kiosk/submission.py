@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sadec_desk.db.database import translated_errors
+from sadec_desk.domain import eforms as eform_rules
 from sadec_desk.domain.cccd import CitizenCard, mask_id_number, parse_cccd_qr
 from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.fees import compute_fee, format_vnd
@@ -444,3 +445,29 @@ def purge_stale(ctx: AppContext) -> int:
     """Drafts left by a crash (the kiosk window was not there to discard them)."""
     require_role(ctx, *ANY_ROLE)
     return dossier_pages.purge_stale_drafts(ctx, STALE_DRAFT_AGE)
+
+
+# --- "Người khai là mẹ/cha của cháu" ----------------------------------------------------
+
+
+def declarant_choices(ctx: AppContext, procedure_code: str) -> list[tuple[int, str]]:
+    """(index, label) of the form's "the declarant is the child's mother/father" choices
+    (none for most forms)."""
+    require_role(ctx, *ANY_ROLE)
+    with translated_errors():
+        _row, proc = catalogue.active_procedure(ctx, procedure_code)
+    form = proc.form
+    return [(i, c.label) for i, c in enumerate(form.declarant_copies)] if form else []
+
+
+def declarant_values(ctx: AppContext, procedure_code: str, qr_text: str,
+                     index: int) -> dict[str, str]:
+    """The values that choice sets: the relation, and the declarant's own data from the
+    card read at the card step (so a mother does not type them again)."""
+    require_role(ctx, *ANY_ROLE)
+    card = _applicant(ctx, qr_text)
+    with translated_errors():
+        _row, proc = catalogue.active_procedure(ctx, procedure_code)
+    if proc.form is None or not 0 <= index < len(proc.form.declarant_copies):
+        raise InvalidInput(_("Tờ khai này không có lựa chọn đó."))
+    return eform_rules.declarant_values(proc.form, index, card)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tkinter as tk
 
 from sadec_desk.i18n import _
+from sadec_desk.services.kiosk import submission
 from sadec_desk.services.reception import eforms
 from sadec_desk.views.kiosk.flow_frame import BG, STEP_FORM
 from sadec_desk.views.kiosk.scale import touch_keyboard
@@ -22,10 +23,28 @@ class FormStep:
         holder.pack(fill="both", expand=True)
         self.keyboard = touch_keyboard(holder, lambda _k: self.kiosk.touched())
         self.form_view = FormView(holder, self.form, dict(self.values), keyboard=self.keyboard,
-                                  on_change=self.kiosk.touched)
+                                  on_change=self.kiosk.touched,
+                                  declarants=getattr(self, "declarants", ()),
+                                  on_declarant=self.on_declarant)
         self.keyboard.frame.pack(side="bottom", fill="x", pady=(4, 0))
         self.form_view.frame.pack(side="top", fill="both", expand=True)
         self.create_footer(next_text=_("Tiếp tục ›"), on_next=self.on_form_next)
+
+    def on_declarant(self, index: int) -> None:
+        """"Người khai là mẹ của cháu": the mother's part filled from the card already read."""
+        self.kiosk.touched()
+        if self.busy:
+            return
+        self.run(submission.declarant_values, self.ctx, self.procedure.code, self.qr_text,
+                 index, on_done=self.on_declarant_values)
+
+    def on_declarant_values(self, values: dict) -> None:
+        if self.step != STEP_FORM or self.form_view is None:
+            return
+        for name, value in values.items():
+            self.form_view.set_value(name, value)
+        self.say(_("Đã điền sẵn thông tin của bạn từ thẻ căn cước; hãy kiểm tra lại."),
+                 ok=True)
 
     def keep_form_values(self) -> None:
         if self.form_view is not None:

@@ -119,4 +119,9 @@ class ProcedureStep:
                        "quầy."))
             return
         self.form = form
+        self.run(submission.declarant_choices, self.ctx, self.procedure.code,
+                 on_done=self.on_declarants)
+
+    def on_declarants(self, declarants: list) -> None:
+        self.declarants = declarants
         self.show_card()

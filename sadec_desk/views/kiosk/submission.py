@@ -64,6 +64,7 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
         self.procedures: list = []
         self.procedure = None  # KioskProcedure
         self.form = None  # eforms.FormInfo
+        self.declarants: list = []  # "Người khai là mẹ/cha của cháu" choices of the form
         self.qr_text = ""
         self.values: dict[str, str] = {}
         self.phone = ""

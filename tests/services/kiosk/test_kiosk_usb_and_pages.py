@@ -215,3 +215,34 @@ def guide_sort(name: str):
     from sadec_desk.domain.vn_collation import vietnamese_sort_key
 
     return vietnamese_sort_key(name)
+
+
+def test_the_kiosk_receipt_lists_scans_not_originals(ctx):
+    """Mẫu 01 of a kiosk dossier: the scanned paper is "bản scan", the e-form "bản điện tử"
+    (a counter dossier keeps the catalogue's "bản chính")."""
+    from appfixtures import SAMPLE_QR, sign_in_as
+
+    from sadec_desk.services.admin import users
+    from sadec_desk.services.printing import slips
+    from sadec_desk.services.reception import dossiers
+
+    users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
+                      password="matkhau-cntt")
+    sign_in_as(ctx, "admin")
+    draft = submission.start(ctx)
+    values = submission.read_card(ctx, BIRTH, SAMPLE_QR)
+    values.update({
+        "req_relation": "Mẹ", "child_name": "Trần Minh Khôi", "child_birth_date": "20/11/2026",
+        "child_gender": "Nam", "child_ethnicity": "Kinh", "child_birth_place":
+        "Bệnh viện Đa khoa Sa Đéc", "child_hometown": "Sa Đéc, Đồng Tháp",
+        **submission.declarant_values(ctx, BIRTH, SAMPLE_QR, 0), "mother_ethnicity": "Kinh"})
+    assert values["mother_name"] == "Nguyễn Thị Hoa"  # copied from the card, not typed
+    assert values["mother_birth_date"] == "21/03/2003"
+    submission.add_page(ctx, draft, BIRTH, 1, page_png(1), "scanner")
+    receipt = submission.submit(ctx, draft, procedure_code=BIRTH, qr_text=SAMPLE_QR,
+                                values=values)
+    papers = slips.receipt_data(ctx, dossiers.get_dossier(ctx, receipt.code))["papers"]
+    kinds = {p["name"].split(" (")[0].split(" ")[0]: p["kind"] for p in papers}
+    assert kinds == {"Tờ": "bản điện tử", "Giấy": "bản scan"}
+    assert all("bản chính" not in p["kind"] for p in papers)
+    assert receipt.fee_text == "Miễn lệ phí"
