@@ -311,3 +311,28 @@ def test_the_counter_heartbeat_names_whoever_is_signed_in(ctx):
     ctx.sign_in_required = False
     (row,) = stations.list_stations(as_machine(ctx))
     assert (row.role, row.user_name) == ("counter", "Nguyễn Thị Hoa")
+
+
+def test_an_unattended_pc_waits_for_the_database(monkeypatch):
+    """Switched on before the main PC: the database is tried again, each wait said; a
+    database still away at the end is the error; a working one is returned."""
+    from sadec_desk import bootstrap
+    from sadec_desk.app import open_waiting
+    from sadec_desk.errors import DatabaseError
+
+    answers = [DatabaseError("máy chủ chưa chạy"), DatabaseError("máy chủ chưa chạy"), "ctx"]
+
+    def opening():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(bootstrap, "open_context", opening)
+    said = []
+    assert open_waiting(said.append, wait_s=5, retry_s=0.01) == "ctx"
+    assert said == ["Chưa mở được cơ sở dữ liệu (máy chủ chưa chạy); thử lại sau 0 giây."] * 2
+    monkeypatch.setattr(bootstrap, "open_context",
+                        lambda: (_ for _ in ()).throw(DatabaseError("vẫn chưa")))
+    with pytest.raises(DatabaseError, match="vẫn chưa"):
+        open_waiting(said.append, wait_s=0.05, retry_s=0.02)
