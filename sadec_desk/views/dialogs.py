@@ -33,6 +33,9 @@ class AskDialog(tk.Toplevel):
 
     def __init__(self, parent, *, title: str, message: str, choices: list[Choice],
                  reason_label: str = ""):
+        # where the keyboard goes back to: the window's function keys (F10...) work again
+        # at once after the answer, not only after a click on the window
+        self.return_focus = parent.focus_get() or parent.winfo_toplevel()
         super().__init__(parent)
         self.withdraw()
         self.title(title)
@@ -94,4 +97,8 @@ class AskDialog(tk.Toplevel):
         except tk.TclError:
             pass
         self.destroy()
+        try:
+            self.return_focus.focus_force()
+        except tk.TclError:  # that widget is gone (the screen changed meanwhile)
+            pass
         choice.on_choose(reason)

@@ -56,6 +56,14 @@ def sync_text(status) -> tuple[str, str]:
     return _("Đồng bộ: đã đồng bộ lúc {t}").format(t=when), "success"
 
 
+def sync_status(ctx):
+    """sync.api.status, imported here in the worker: the sync package pulls in the HTTP
+    client, whose first import took the Tk thread 0.5–1.7 s after a clerk's first save."""
+    from sadec_desk.sync import api as sync_api
+
+    return sync_api.status(ctx)
+
+
 class StatusBar(ttk.Frame):
     def __init__(self, parent):
         super().__init__(parent, padding=(8, 3), bootstyle="light")
@@ -334,9 +342,7 @@ class Shell:
     def refresh_sync_state(self) -> None:
         """After a change that waits for the portal (a save, a status change): the pending
         count read now, not at the sync worker's next round (#17 low items)."""
-        from sadec_desk.sync import api as sync_api
-
-        self.tasks.submit(sync_api.status, self.ctx, on_done=self.status.show_sync,
+        self.tasks.submit(sync_status, self.ctx, on_done=self.status.show_sync,
                           on_error=lambda _m: None)
 
     def close(self) -> None:

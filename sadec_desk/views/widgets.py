@@ -24,7 +24,8 @@ class MessageBar(ttk.Frame):
     bar's width, the line shows its first sentence (or as much as fits, with "…") and a
     "Chi tiết" button opens the rest — file paths, setting names, what a device said —
     in a small window where it can be read and copied. ``text`` is always the whole
-    message."""
+    message; ``details``, when given, is what "Chi tiết" shows instead (a sentence for the
+    clerk on the line, the file's path and the setting's name behind the button)."""
 
     #: plain colours: a bootstyle on a Label subclass is not recognised by ttkbootstrap
     COLOURS = {"info": "#1f5f99", "ok": "#146c43", "error": "#b02a37", "warning": "#8a5a00"}
@@ -34,14 +35,15 @@ class MessageBar(ttk.Frame):
         super().__init__(parent, **kw)
         self.kind = "info"
         self._text = ""
+        self.details = ""
         self.line = ttk.Label(self, text="", anchor="w", font=font(11))
         self.details_button = ttk.Button(self, text=_("Chi tiết"), bootstyle="link",
                                          padding=(4, 0), command=self.on_details)
         self.line.pack(side="left")
         self.bind("<Configure>", lambda _e: self._fit())
 
-    def show(self, text: str, kind: str = "info") -> None:
-        self.kind, self._text = kind, text or ""
+    def show(self, text: str, kind: str = "info", details: str = "") -> None:
+        self.kind, self._text, self.details = kind, text or "", details or ""
         self.line.configure(foreground=self.COLOURS.get(kind, self.COLOURS["info"]))
         self._fit()
 
@@ -67,7 +69,7 @@ class MessageBar(ttk.Frame):
         def measure(part: str) -> int:
             return int(self.tk.call("font", "measure", spec, part))
 
-        if measure(text) <= width - 4:
+        if measure(text) <= width - 4 and not self.details:
             self.details_button.pack_forget()
             self.line.configure(text=text)
             return
@@ -95,7 +97,7 @@ class MessageBar(ttk.Frame):
             self.details_button.pack(side="left", padx=(6, 0))  # right after the text
 
     def on_details(self) -> None:
-        DetailsWindow(self, title=_("Chi tiết"), text=self._text)
+        DetailsWindow(self, title=_("Chi tiết"), text=self.details or self._text)
 
 
 class DetailsWindow(tk.Toplevel):

@@ -37,7 +37,9 @@ def test_refuse_and_reschedule_give_mau_03_and_04(shell, ctx):
     counter.dialog.buttons["Từ chối"].invoke()
     assert shell.tasks.pump(until=lambda: "Đã lưu Mẫu 03" in counter.find_message.text)
     path = forms / f"{info.code}.mau03.du-lieu-ca-nhan.pdf"
-    assert str(path) in counter.find_message.text
+    # the line says what to do; where the file lies is behind "Chi tiết" (#17 item 3)
+    assert "«Mở tệp PDF»" in counter.find_message.text
+    assert str(path) in counter.find_message.details
     text = pdf_text(path)
     assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in text
     assert "Hồ sơ không thuộc thẩm quyền giải quyết của phường" in text

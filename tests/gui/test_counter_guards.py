@@ -125,7 +125,9 @@ def test_a_missing_paper_offers_mau_02_or_a_reason(shell, ctx):
     counter.dialog.buttons["In Mẫu 02 (yêu cầu bổ sung)"].invoke()
     assert shell.tasks.pump(until=lambda: "Mẫu 02" in counter.receive_message.text
                             and counter.locked)
-    assert shell.tasks.pump(until=lambda: "mau02" in counter.receive_message.text)
+    # the saved file's path is behind "Chi tiết", not on the one line (#17 item 3)
+    assert shell.tasks.pump(until=lambda: "mau02" in counter.receive_message.details)
+    assert "mau02" not in counter.receive_message.text
     second = Dossier.select().order_by(Dossier.id.desc()).get()
     assert second.status == "supplement_requested"
     assert PrintJob.select().where(PrintJob.reference == second.code).count() == 0

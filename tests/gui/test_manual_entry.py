@@ -47,8 +47,11 @@ def test_manual_entry_is_checked_as_typed_and_saves_the_dossier(shell, ctx):
     counter.procedure_box.event_generate("<<ComboboxSelected>>")
     key(shell.window, "F10")  # the address is still missing
     shell.tasks.pump()
-    assert counter.receive_message.text == ("Còn thiếu: Địa chỉ thường trú. Hãy nhập đủ thông "
-                                            "tin trên thẻ của công dân.")
+    # the service's sentence beside the citizen's fields, the message bar points at it
+    assert counter.citizen_error.cget("text") == ("Còn thiếu: Địa chỉ thường trú. Hãy nhập đủ "
+                                                  "thông tin trên thẻ của công dân.")
+    assert counter.receive_message.text == "Chưa lưu: xem các dòng màu đỏ."
+    assert counter.focus_get() is fields["address"]
     assert not Dossier.select().exists()
     assert fields["full_name"].get() == "Trần Văn Đức"  # nothing typed is lost
     fields["address"].insert(0, "Phường 1, Sa Đéc, Đồng Tháp")

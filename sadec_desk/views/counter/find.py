@@ -342,9 +342,24 @@ class FindPanel:
         self.shell.tasks.submit(fn, self.ctx, *args, on_done=self.on_form_printed,
                                 on_error=lambda m: self.find_message.show(m, "error"))
 
+    @staticmethod
+    def form_note(result) -> str:
+        """A saved or printed form (OfficePrintResult) in one line for the clerk: where
+        the file lies and which setting names the office printer are behind "Chi tiết"
+        (issue #17 item 3), in the service's own sentence."""
+        if result.status == "saved":
+            return _("Đã lưu Mẫu {form} của hồ sơ {code}; chưa có máy in văn phòng: bấm «Mở "
+                     "tệp PDF», «Xem trước» hoặc «In mặc định».").format(form=result.form,
+                                                                      code=result.code)
+        if result.status == "failed":
+            return _("Chưa in được Mẫu {form} của hồ sơ {code}; phiếu đã được lưu.").format(
+                form=result.form, code=result.code)
+        return result.message
+
     def on_form_printed(self, result) -> None:
         kind = {"printed": "ok", "saved": "info"}.get(result.status, "warning")
-        self.find_message.show(result.message, kind)
+        self.find_message.show(self.form_note(result), kind,
+                               details="" if result.status == "printed" else result.message)
         self.form_path = result.path if result.path and Path(result.path).is_file() else ""
         self.open_form_button.configure(state="normal" if self.form_path else "disabled")
         spare = "normal" if self.form_path and result.status == "saved" else "disabled"

@@ -254,9 +254,12 @@ class SaveFlow:
         if outcome.receipt is None:  # Mẫu 02 instead of the receipt
             if outcome.form is not None:
                 self.on_form_printed(outcome.form)
-            text = outcome.form.message if outcome.form is not None else outcome.form_error
-            self.receive_message.show(f"{summary} {text}",
-                                      "ok" if outcome.form is not None else "error")
+            form = outcome.form
+            text = self.form_note(form) if form is not None else outcome.form_error
+            self.receive_message.show(
+                f"{summary} {text}", "ok" if form is not None else "error",
+                details=f"{summary} {form.message}" if form is not None
+                and form.status != "printed" else "")
         elif outcome.receipt.status == "printed":
             self.receive_message.show(f"{summary} " + _("Đã in phiếu hẹn."), "ok")
         else:
