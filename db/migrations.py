@@ -61,7 +61,7 @@ def _add_results(database: peewee.Database) -> None:
 
 
 def _add_stations(database: peewee.Database) -> None:
-    """8: the office's PCs that run the app and when each was last seen (issue #17 item 2)."""
+    """7: the office's PCs that run the app and when each was last seen (issue #17 item 2)."""
     from sadec_desk.db.station_models import Station
 
     database.create_tables([Station])
@@ -73,7 +73,7 @@ UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3
                                                           4: _add_search_index,
                                                           5: _add_result_delivery,
                                                           6: _add_results,
-                                                          8: _add_stations}
+                                                          7: _add_stations}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)
