@@ -214,8 +214,14 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
     def ask(self, text: str, choices: list[Choice], *, countdown: int = 0,
             countdown_text: str = "") -> None:
         self.dismiss_prompt()
-        self.prompt = KioskPrompt(self.kiosk.window, text, choices, countdown=countdown,
-                                  countdown_text=countdown_text)
+
+        def answered(choice: Choice) -> Choice:  # the answer forgets the question first
+            return Choice(choice.label, lambda reason: (self.dismiss_prompt(),
+                                                        choice.on_choose(reason)),
+                          choice.style)
+
+        self.prompt = KioskPrompt(self.kiosk.window, text, [answered(c) for c in choices],
+                                  countdown=countdown, countdown_text=countdown_text)
 
     def dismiss_prompt(self) -> None:
         prompt, self.prompt = self.prompt, None

@@ -325,7 +325,7 @@ class KioskWindow(InfoScreens):
         self.dismiss_prompt()
         self.prompt = KioskPrompt(
             self.window, _("Bạn còn cần thêm thời gian?"),
-            [Choice(_("Còn, tôi xem tiếp"), lambda _r: self.touched()),
+            [Choice(_("Còn, tôi xem tiếp"), lambda _r: (self.dismiss_prompt(), self.touched())),
              Choice(_("Không, về màn hình chính"), lambda _r: self.return_by_itself(),
                     style="danger")],
             countdown=IDLE_PROMPT_SECONDS,
