@@ -217,6 +217,9 @@ class PagesWindow:
         self.window.bind("<Left>", lambda _e: self.on_previous())
         self.window.bind("<Right>", lambda _e: self.on_next())
         self.window.bind("<Escape>", lambda _e: self.close())
+        # the arrows and Escape are for this window as soon as it opens (without a window
+        # manager giving it the focus, they went to the counter behind it)
+        self.window.focus_force()
         self.message.show(_("Đang tải giấy tờ…"))
         shell.tasks.submit(dossier_pages.papers_of, self.ctx, reference,
                            on_done=self.on_papers, on_error=self.on_error)
@@ -429,7 +432,11 @@ class PagesWindow:
         self.print_button.configure(state="normal")
         self.saved_pdf = result.path
         kind = {"printed": "ok", "saved": "info"}.get(result.status, "error")
-        self.message.show(result.message, kind)
+        if result.status == "saved":  # one line; the file's path behind "Chi tiết" (#17.3)
+            self.message.show(_("Đã lưu các trang thành tệp PDF; chưa có máy in văn phòng: "
+                                "bấm «Mở tệp PDF vừa lưu» để in."), kind, details=result.message)
+        else:
+            self.message.show(result.message, kind)
         self.open_button.pack(side="right", padx=(0, 6))
 
     def on_print_failed(self, message: str) -> None:
@@ -453,7 +460,7 @@ class PagesWindow:
         if not self.alive:
             return
         self.saved_pdf = str(path)
-        self.message.show(_("Đã lưu {path}.").format(path=path), "ok")
+        self.message.show(_("Đã lưu {path}.").format(path=path), "ok")  # one line or Chi tiết
         self.open_button.pack(side="right", padx=(0, 6))
 
     def on_open_pdf(self) -> None:

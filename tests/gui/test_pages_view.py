@@ -108,7 +108,9 @@ def test_print_without_an_office_printer_saves_the_pdf_and_save_as_writes_one(
         result = window.print_result
         assert result.status == "saved"
         assert pdf_pages(result.path) == 3
-        assert window.message.text == result.message and result.path in window.message.text
+        # one line saying what to do; the service's sentence with the path behind "Chi tiết"
+        assert "«Mở tệp PDF vừa lưu»" in window.message.text
+        assert window.message.details == result.message and result.path in result.message
         assert window.open_button.winfo_ismapped()
 
         target = tmp_path / "ho-so.pdf"
