@@ -154,23 +154,28 @@ def test_questions_put_the_safe_answer_left_and_the_destructive_one_red_on_the_r
     assert restart.cget("bg") == RED and more.cget("bg") != RED
     assert more.winfo_rootx() < restart.winfo_rootx()
     assert "sau 20 giây" in asked.countdown_label.cget("text")
+    assert k.guard.up  # it appeared by itself: a tap on its way does not answer it
+    click(restart)
+    assert flow.prompt is asked and k.submission is flow
+    time.sleep(touch_guard.GUARD_SECONDS + 0.05)
     click(flow.step_label)  # a tap outside the question
     assert flow.prompt is None and k.submission is flow
     assert flow.form_view.values()["child_name"] == "Trần Minh Khôi"
 
 
 def test_an_info_screen_asks_before_its_reset(shell, ctx, monkeypatch):
-    monkeypatch.setattr(kiosk_view, "IDLE_PROMPT_SECONDS", 1)
+    monkeypatch.setattr(kiosk_view, "IDLE_PROMPT_SECONDS", 3)
     k = open_kiosk(shell, ctx)
     click(k.lookup_button)
     assert shell.tasks.pump(until=lambda: bool(getattr(k, "procedure_buttons", None)))
     k.on_idle()
     assert "Bạn còn cần thêm thời gian?" in k.prompt.panel.winfo_children()[0].cget("text")
     assert k.prompt.buttons["Không, về màn hình chính"].cget("bg") == RED
+    time.sleep(touch_guard.GUARD_SECONDS + 0.05)
     click(k.lookup_entry)  # a touch: still reading
     assert k.prompt is None and not k.on_start_screen()
     k.on_idle()
-    assert shell.tasks.pump(until=lambda: k.on_start_screen(), timeout=4)
+    assert shell.tasks.pump(until=lambda: k.on_start_screen(), timeout=8)
 
 
 def test_files_come_from_the_usb_list_only(shell, ctx, stick, no_desktop_dialog):

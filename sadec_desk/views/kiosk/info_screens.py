@@ -216,6 +216,7 @@ class InfoScreens:
         self.create_rating_row(card.code)
         self.create_back()
         self.return_later(STATUS_SECONDS)
+        self.guard.raise_for()  # the scan brought it, not a touch
 
     # --- satisfaction ---------------------------------------------------------------------
 

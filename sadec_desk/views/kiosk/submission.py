@@ -192,6 +192,8 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
                  countdown=PROMPT_SECONDS,
                  countdown_text=_("Nếu không ai chạm màn hình, kiosk làm lại từ đầu sau {n} "
                                   "giây."))
+        # it appeared by itself: a tap already on its way must not answer it
+        self.kiosk.guard.raise_for()
         return True
 
     def on_more_time(self) -> None:

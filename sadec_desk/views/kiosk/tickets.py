@@ -331,6 +331,8 @@ class KioskWindow(InfoScreens):
             countdown=IDLE_PROMPT_SECONDS,
             countdown_text=_("Nếu không ai chạm màn hình, kiosk về màn hình chính sau {n} "
                              "giây."))
+        # it appeared by itself: a tap already on its way must not answer it
+        self.guard.raise_for()
 
     def answer_idle_prompt(self, widget) -> None:
         prompt = self.prompt
