@@ -67,13 +67,21 @@ def _add_stations(database: peewee.Database) -> None:
     database.create_tables([Station])
 
 
+def _add_print_job_station(database: peewee.Database) -> None:
+    """8: the PC that queued a print job, so that in an office of several PCs each print worker
+    retries only its own jobs on its own printers (issue #17 item 2)."""
+    database.execute_sql("ALTER TABLE print_job ADD COLUMN station VARCHAR(255) "
+                         "NOT NULL DEFAULT ''")
+
+
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
 UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine,
                                                           4: _add_search_index,
                                                           5: _add_result_delivery,
                                                           6: _add_results,
-                                                          7: _add_stations}
+                                                          7: _add_stations,
+                                                          8: _add_print_job_station}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)

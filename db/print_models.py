@@ -27,6 +27,9 @@ class PrintJob(BaseModel):
     next_attempt_at = UtcDateTimeField(null=True)
     printed_at = UtcDateTimeField(null=True)
     claimed_by = CharField(default="")  # who is printing it now (crash recovery)
+    # the PC that queued it (station.name or the host name): only that PC's print worker takes
+    # it up, with that PC's printers; "" = queued before schema step 8, any PC may
+    station = CharField(default="")
 
     class Meta:
         indexes = ((("status", "next_attempt_at"), False),)

@@ -33,6 +33,7 @@ from sadec_desk.errors import InvalidInput, NotFound, UserError
 from sadec_desk.i18n import _
 from sadec_desk.printers import transports as tr
 from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, COUNTER_ROLES, require_role
+from sadec_desk.services.admin.stations import machine_name
 from sadec_desk.services.printing.devices import preview_dir, resolve_printer, timeout_seconds
 from sadec_desk.services.printing.slips import (
     encode_job,
@@ -99,7 +100,7 @@ def _enqueue(ctx: AppContext, kind: str, data: dict[str, Any], printer: str, tit
         job = PrintJob.create(kind=kind, printer=printer, data=json.dumps(data, ensure_ascii=False),
                               title=title, reference=reference, status="queued",
                               created_at=now, updated_at=now, next_attempt_at=now,
-                              reprint_of=reprint_of)
+                              reprint_of=reprint_of, station=machine_name(ctx))
     return job.id
 
 
@@ -290,15 +291,20 @@ def retry_job(ctx: AppContext, job_id: int, *, printer: str | None = None) -> Pr
 
 
 def process_queue(ctx: AppContext, *, limit: int = 20) -> list[PrintJobInfo]:
-    """Attempt every job that is due: new ones, failed ones whose backoff has passed,
-    and ones a crashed process left half-printed. Oldest first."""
+    """Attempt every job of this PC that is due: new ones, failed ones whose backoff has
+    passed, and ones a crashed process left half-printed. Oldest first.
+
+    Only this PC's jobs (and those queued before jobs named their PC): in an office whose PCs
+    share one database, a kiosk's ticket is printed by the kiosk on the kiosk's printer, never
+    by a counter's worker on a printer of the same name at the counter."""
     require_role(ctx, *ANY_ROLE)
     now = ctx.now()
     stale = now - _stale_after(ctx)
     with dbmod.translated_errors():
         due = [job.id for job in PrintJob.select(PrintJob.id).where(
-            (PrintJob.status.in_(("queued", "failed")) & PrintJob.next_attempt_at.is_null(False)
-             & (PrintJob.next_attempt_at <= now))
-            | ((PrintJob.status == "printing") & (PrintJob.updated_at < stale))
+            PrintJob.station.in_((machine_name(ctx), ""))
+            & ((PrintJob.status.in_(("queued", "failed")) & PrintJob.next_attempt_at.is_null(False)
+                & (PrintJob.next_attempt_at <= now))
+               | ((PrintJob.status == "printing") & (PrintJob.updated_at < stale)))
         ).order_by(PrintJob.id).limit(limit)]
     return [attempt_job(ctx, job_id) for job_id in due]

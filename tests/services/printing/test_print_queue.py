@@ -348,3 +348,26 @@ def test_enqueue_print_joins_the_callers_transaction_and_prints_later(clock):
     with pytest.raises(ValueError):
         printing.enqueue_print(ctx, "poster", {})
     ctx.close()
+
+
+def test_each_pc_retries_only_its_own_jobs(clock):
+    """Several PCs on one database (issue #17 item 2): a kiosk's ticket that failed on the
+    kiosk's printer is retried by the kiosk, never by a counter's worker on the counter's
+    printer of the same name."""
+    kiosk = open_ctx(clock, f"tcp://127.0.0.1:{refusing_port()}", station__name="ki-ot")
+    job = printing.print_ticket(kiosk, number=4, service="Hộ tịch")
+    assert job.status == "failed"
+    assert PrintJob.get_by_id(job.id).station == "ki-ot"
+    kiosk.close()
+    with PrinterEmulator("ok") as counter_printer:
+        counter = open_ctx(clock, counter_printer.url, station__name="quay-1")
+        try:
+            clock.moment += timedelta(minutes=11)
+            assert printing.process_queue(counter) == []
+            assert counter_printer.jobs == []
+            # a job queued before jobs named their PC (schema step 8) is anybody's
+            PrintJob.update(station="").where(PrintJob.id == job.id).execute()
+            assert [j.id for j in printing.process_queue(counter)] == [job.id]
+            assert len(counter_printer.wait_for_jobs(1)) == 1
+        finally:
+            counter.close()
