@@ -8,6 +8,7 @@ import threading
 
 from guikit import sign_in_it
 
+from sadec_desk.db.print_models import PrintJob
 from sadec_desk.services.admin import settings
 from sadec_desk.views.file_dialog import FileDialog
 
@@ -83,3 +84,20 @@ def test_days_off_gone_by_are_not_listed(shell, ctx):
     settings.add_day_override(ctx, kind="off", day="04/01/2027", reason="Nghỉ bù")
     tab.on_settings(settings.calendar_settings(ctx))  # the clock stands on 26/11/2026
     assert list(tab.overrides.get_children()) == ["2027-01-04"]
+
+
+def test_a_failed_test_print_names_its_printer_and_says_the_error_once(shell, ctx):
+    tab = sign_in_it(shell, ctx, tab="printers").printers
+    for entry, text in ((tab.p_name, "quay1"), (tab.p_connection, "tcp://127.0.0.1:9")):
+        entry.delete(0, "end")
+        entry.insert(0, text)
+    tab.save_button.invoke()
+    assert shell.tasks.pump(until=lambda: "quay1" in tab.printers.get_children())
+    tab.printers.selection_set("quay1")
+    shell.tasks.pump()
+    tab.test_button.invoke()  # nothing listens on the loopback's port 9: refused at once
+    assert shell.tasks.pump(until=lambda: "Trang in thử ra máy quay1" in tab.message.text,
+                            timeout=30)
+    assert tab.message.kind == "error"
+    job = PrintJob.get(PrintJob.kind == "test_page")
+    assert job.last_error and tab.message.text.count(job.last_error) == 1
