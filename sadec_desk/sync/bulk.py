@@ -3,8 +3,8 @@
 Building one peewee query per row costs about a millisecond of Python here, which
 caps a sync at a few hundred rows per second; these helpers build the SQL once
 from the model's metadata and hand all rows to the driver's ``executemany``
-(sqlite3; on PostgreSQL, psycopg2's ``execute_values`` for inserts), inside the
-caller's transaction. Values go
+(sqlite3; on PostgreSQL, multi-row INSERTs sent together, :func:`insert_tables`),
+inside the caller's transaction. Values go
 through each field's ``db_value`` so they are stored exactly as peewee stores them.
 """
 
@@ -22,24 +22,35 @@ def _name(database: peewee.Database, name: str) -> str:
 
 def insert_rows(database: peewee.Database, model: type[peewee.Model],
                 rows: Sequence[dict]) -> None:
-    if not rows:
-        return
-    names = list(rows[0])
-    fields = [model._meta.fields[n] for n in names]
-    sql = (f"INSERT INTO {_name(database, model._meta.table_name)} "
-           f"({', '.join(_name(database, f.column_name) for f in fields)}) "
-           f"VALUES ({', '.join([database.param] * len(fields))})")
-    values = [tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True))
-              for row in rows]
-    if isinstance(database, peewee.PostgresqlDatabase):
-        # psycopg2's executemany is one round trip per row; execute_values sends pages of
-        # rows as one multi-row INSERT (the rows keep their order, and so their ids)
-        from psycopg2.extras import execute_values
+    insert_tables(database, [(model, rows)])
 
-        execute_values(database.cursor(), sql.rsplit(" VALUES ", 1)[0] + " VALUES %s",
-                       values, page_size=500)
-        return
-    database.cursor().executemany(sql, values)
+
+def insert_tables(database: peewee.Database,
+                  tables: Sequence[tuple[type[peewee.Model], Sequence[dict]]]) -> None:
+    """Insert each (model, rows) in the order given. On PostgreSQL all of them go as one
+    request of multi-row INSERTs (psycopg2's executemany is one round trip per row, and
+    under load every round trip waits for the scheduler); the rows keep their order, and
+    so their ids. On SQLite, in process, ``executemany`` per table."""
+    statements: list[bytes] = []
+    cursor = database.cursor()
+    for model, rows in tables:
+        if not rows:
+            continue
+        names = list(rows[0])
+        fields = [model._meta.fields[n] for n in names]
+        head = (f"INSERT INTO {_name(database, model._meta.table_name)} "
+                f"({', '.join(_name(database, f.column_name) for f in fields)}) VALUES ")
+        values = [tuple(f.db_value(row[n]) for f, n in zip(fields, names, strict=True))
+                  for row in rows]
+        row_sql = f"({', '.join([database.param] * len(fields))})"
+        if not isinstance(database, peewee.PostgresqlDatabase):
+            cursor.executemany(head + row_sql, values)
+            continue
+        for start in range(0, len(values), 500):  # a few hundred kB per statement at most
+            statements.append(head.encode() + b",".join(
+                cursor.mogrify(row_sql, value) for value in values[start:start + 500]))
+    if statements:
+        cursor.execute(b";\n".join(statements))
 
 
 def update_rows(database: peewee.Database, model: type[peewee.Model], key: str,

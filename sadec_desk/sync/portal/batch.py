@@ -17,7 +17,7 @@ import peewee
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES
 from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.bulk import insert_rows, update_rows
+from sadec_desk.sync.bulk import insert_tables, update_rows
 from sadec_desk.sync.portal.models import (
     BlobGrant,
     Change,
@@ -87,11 +87,12 @@ class PushBatch:
                  "version": self.dossiers[u]["version"],
                  "data": json.dumps(self.dossiers[u], ensure_ascii=False),
                  "updated_at": self.now} for u in sorted(self.changed)]
-        insert_rows(database, PortalDossier, [r for r in rows if r["uuid"] not in self.existing])
         update_rows(database, PortalDossier, "uuid",
                     [r for r in rows if r["uuid"] in self.existing])
-        insert_rows(database, Operation, self.new_ops)
-        insert_rows(database, Change, self.changes)
+        # the three inserts in one request on PostgreSQL (bulk.insert_tables)
+        insert_tables(database, [
+            (PortalDossier, [r for r in rows if r["uuid"] not in self.existing]),
+            (Operation, self.new_ops), (Change, self.changes)])
 
     def _record(self, op, result, version, message):
         fields = {"result": result, "version": version, "message": message}
