@@ -12,8 +12,9 @@ class UserError(Exception):
     #: a short stable English identifier for machine-readable output (--json)
     code = "user_error"
     #: the form field the sentence is about ("phone", "pages", "procedure"...), when there
-    #: is one: a screen shows the sentence beside that field (issue #17 item 5)
-    field = ""
+    #: is one: a screen shows the sentence beside that field (issue #17 item 5); "" or
+    #: None when there is none (CccdQrError sets its own)
+    field: str | None = ""
 
     def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
         super().__init__(message)
