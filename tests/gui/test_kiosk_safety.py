@@ -259,6 +259,9 @@ def test_the_mother_declares_with_one_touch_and_picks_from_lists(shell, ctx):
     k = open_kiosk(shell, ctx)
     flow = to_papers(shell, k)
     form = flow.form_view
+    # the choice is at the top of the form, and the form shows its top
+    assert shell.tasks.pump(until=lambda: form.canvas.yview()[0] == 0.0)
+    assert form.declarant_buttons[0].cget("text") == "Người khai là mẹ của cháu"
     assert form.values()["mother_name"] == ""
     click(form.declarant_buttons[0])  # "Người khai là mẹ của cháu"
     assert shell.tasks.pump(until=lambda: form.values()["mother_name"] == "Nguyễn Thị Hoa")

@@ -28,6 +28,12 @@ class FormStep:
                                   on_declarant=self.on_declarant)
         self.keyboard.frame.pack(side="bottom", fill="x", pady=(4, 0))
         self.form_view.frame.pack(side="top", fill="both", expand=True)
+        if self.declarants:
+            # "Người khai là mẹ/cha của cháu" is at the top: show it, not the first empty
+            # field the cursor went to
+            view = self.form_view
+            self.form_view.frame.after(150, lambda: view.frame.winfo_exists()
+                                       and view.canvas.yview_moveto(0))
         self.create_footer(next_text=_("Tiếp tục ›"), on_next=self.on_form_next)
 
     def on_declarant(self, index: int) -> None:
