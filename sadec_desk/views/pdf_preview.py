@@ -36,3 +36,4 @@ class PdfPreview(tk.Toplevel):
         self.bind("<Escape>", lambda _e: self.destroy())
         ttk.Label(self, text=_("{n} trang").format(n=len(pages)), font=font(10)
                   ).pack(side="bottom")
+        self.focus_force()  # Escape closes it at once, with or without a window manager

@@ -36,6 +36,8 @@ class MessageBar(ttk.Frame):
         self.kind = "info"
         self._text = ""
         self.details = ""
+        #: called after a message is shown (a scrolling tab brings its line into view)
+        self.on_show = None
         self.line = ttk.Label(self, text="", anchor="w", font=font(11))
         self.details_button = ttk.Button(self, text=_("Chi tiết"), bootstyle="link",
                                          padding=(4, 0), command=self.on_details)
@@ -46,6 +48,8 @@ class MessageBar(ttk.Frame):
         self.kind, self._text, self.details = kind, text or "", details or ""
         self.line.configure(foreground=self.COLOURS.get(kind, self.COLOURS["info"]))
         self._fit()
+        if self._text and self.on_show is not None:
+            self.on_show()
 
     def clear(self) -> None:
         self.show("", self.kind)
@@ -119,6 +123,7 @@ class DetailsWindow(tk.Toplevel):
         self.bind("<Escape>", lambda _e: self.destroy())
         top = parent.winfo_toplevel()
         self.geometry(f"+{top.winfo_rootx() + 80}+{top.winfo_rooty() + 80}")
+        self.focus_force()  # Escape closes it at once, with or without a window manager
 
 
 class ScrollableFrame(ttk.Frame):
@@ -193,6 +198,8 @@ class ScrollableFrame(ttk.Frame):
 
     def see(self, widget) -> None:
         """Scroll so that ``widget`` (inside ``interior``) is in view."""
+        if not self.vbar.winfo_manager():
+            return  # all of it is in view
         self.update_idletasks()
         top = widget.winfo_rooty() - self.interior.winfo_rooty()
         height = max(1, self.interior.winfo_height())

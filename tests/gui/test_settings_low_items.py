@@ -101,3 +101,25 @@ def test_a_failed_test_print_names_its_printer_and_says_the_error_once(shell, ct
     assert tab.message.kind == "error"
     job = PrintJob.get(PrintJob.kind == "test_page")
     assert job.last_error and tab.message.text.count(job.last_error) == 1
+
+
+def test_a_tab_scrolled_down_brings_its_message_back_into_view(shell, ctx, monkeypatch):
+    view = sign_in_it(shell, ctx, tab="printers")
+    shell.window.geometry("1366x560+0+0")  # a short window: the tab scrolls
+    shell.window.update()
+    scroller, tab = view.scrollers["printers"], view.printers
+    tab.printers.selection_set("preview")
+    tab.preview_button.invoke()  # the slip's picture makes the tab taller than the window
+    assert shell.tasks.pump(until=lambda: bool(str(tab.preview.cget("image"))))
+    shell.window.update()
+    assert scroller.vbar.winfo_ismapped()
+    scroller.canvas.yview_moveto(1.0)  # down to the scanner's buttons
+    shell.window.update()
+    assert scroller.canvas.yview()[0] > 0
+    monkeypatch.setattr(settings, "find_scanners", lambda _ctx: [])
+    tab.find_scanners_button.invoke()
+    assert shell.tasks.pump(until=lambda: "Không tìm thấy máy quét" in tab.message.text)
+    shell.window.update()
+    canvas, line = scroller.canvas, tab.message  # the answer is in view
+    assert canvas.winfo_rooty() <= line.winfo_rooty()
+    assert line.winfo_rooty() + line.winfo_height() <= canvas.winfo_rooty() + canvas.winfo_height()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ttkbootstrap as ttk
 
-from sadec_desk.views.widgets import MessageBar, font
+from sadec_desk.views.widgets import MessageBar, ScrollableFrame, font
 
 
 def create_row(parent, row: int, label: str, *, width: int = 30, show: str = "",
@@ -37,6 +37,7 @@ class Tab(ttk.Frame):
         ttk.Label(self, text=title, font=font(14, "bold")).pack(anchor="w")
         self.message = MessageBar(self, wraplength=1250)
         self.message.pack(fill="x", pady=(2, 6))
+        self.message.on_show = self.reveal_message
         self._columns: list[tuple] = []  # (first, second, gap) of side_by_side
         self._wide: dict[int, bool] = {}
 
@@ -59,6 +60,15 @@ class Tab(ttk.Frame):
             else:
                 first.pack_configure(side="top", anchor="w")
                 second.pack_configure(side="top", anchor="w", padx=0, pady=(12, 0))
+
+    def reveal_message(self) -> None:
+        """A tab scrolled down to its lower buttons brings its message line back into
+        view when a message comes (the answer to the button just pressed)."""
+        holder = self.master
+        while holder is not None and not isinstance(holder, ScrollableFrame):
+            holder = holder.master
+        if holder is not None:
+            holder.see(self.message)
 
     def submit(self, fn, *args, on_done=None, on_error=None, **kwargs) -> None:
         self.message.clear()
