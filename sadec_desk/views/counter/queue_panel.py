@@ -39,19 +39,25 @@ class QueuePanel:
 
     def create_queue_panel(self) -> ttk.Frame:
         panel = ttk.Labelframe(self, text=_("Hàng đợi"), padding=8, bootstyle="primary")
-        top = ttk.Frame(panel)
+        # two parts: the ticket and its keys, then what waits; one under the other beside
+        # the tabs, side by side above them on a narrow (portrait) window (arrange_queue)
+        calling = self.queue_calling = ttk.Frame(panel)
+        waiting = self.queue_waiting = ttk.Frame(panel)
+        calling.pack(side="top", fill="x", anchor="n")
+        waiting.pack(side="top", fill="x", anchor="n")
+        top = ttk.Frame(calling)
         top.pack(fill="x")
         ttk.Label(top, text=_("Quầy"), font=font(11)).pack(side="left")
         self.counter_box = ttk.Combobox(top, state="readonly", width=22, font=font(11))
         self.counter_box.pack(side="left", padx=6)
         self.counter_box.bind("<<ComboboxSelected>>", lambda _e: self.on_refresh_queue())
-        ttk.Label(panel, text=_("Đang phục vụ"), font=font(10)).pack(anchor="w", pady=(8, 0))
-        self.ticket_label = ttk.Label(panel, text="—", font=font(40, "bold"),
+        ttk.Label(calling, text=_("Đang phục vụ"), font=font(10)).pack(anchor="w", pady=(8, 0))
+        self.ticket_label = ttk.Label(calling, text="—", font=font(40, "bold"),
                                       bootstyle="primary")
         self.ticket_label.pack(anchor="w")
-        self.ticket_detail = ttk.Label(panel, text="", font=font(10), wraplength=330)
+        self.ticket_detail = ttk.Label(calling, text="", font=font(10), wraplength=330)
         self.ticket_detail.pack(anchor="w")
-        grid = ttk.Frame(panel)
+        grid = ttk.Frame(calling)
         grid.pack(fill="x", pady=6)
         self.queue_buttons = {}
         for i, (key, label, shortcut) in enumerate(QUEUE_ACTIONS):
@@ -61,28 +67,40 @@ class QueuePanel:
                                 width=15, command=lambda k=key: self.on_queue_action(k))
             button.grid(row=i // 2, column=i % 2, padx=2, pady=2, sticky="we")
             self.queue_buttons[key] = button
-        row = ttk.Frame(panel)
+        row = ttk.Frame(calling)
         row.pack(fill="x")
         ttk.Label(row, text=_("Chuyển đến"), font=font(10)).pack(side="left")
         self.transfer_box = ttk.Combobox(row, state="readonly", width=24, font=font(10))
         self.transfer_box.pack(side="left", padx=6)
-        ttk.Label(panel, text=_("Đang chờ"), font=font(11, "bold")).pack(anchor="w",
+        ttk.Label(waiting, text=_("Đang chờ"), font=font(11, "bold")).pack(anchor="w",
                                                                         pady=(8, 0))
-        self.waiting_tree = ttk.Treeview(panel, columns=("group", "count", "next"),
+        self.waiting_tree = ttk.Treeview(waiting, columns=("group", "count", "next"),
                                          show="headings", height=4)
         for col, title, width in (("group", _("Nhóm"), 118), ("count", _("Số chờ"), 66),
                                   ("next", _("Số tiếp theo"), 146)):
             self.waiting_tree.heading(col, text=title)
             self.waiting_tree.column(col, width=width, stretch=False)
         self.waiting_tree.pack(fill="x")
-        ttk.Label(panel, text=_("Đang tạm giữ (nhấp đúp để gọi)"), font=font(10)
+        ttk.Label(waiting, text=_("Đang tạm giữ (nhấp đúp để gọi)"), font=font(10)
                   ).pack(anchor="w", pady=(8, 0))
-        self.held_list = tk.Listbox(panel, height=3, font=font(12))
+        self.held_list = tk.Listbox(waiting, height=3, font=font(12))
         self.held_list.pack(fill="x")
         self.held_list.bind("<Double-Button-1>", lambda _e: self.on_call_held())
-        self.queue_message = MessageBar(panel, wraplength=330)
+        self.queue_message = MessageBar(waiting, wraplength=330)
         self.queue_message.pack(fill="x", pady=(6, 0))
         return panel
+
+    def arrange_queue(self, wide: bool) -> None:
+        """The waiting part under the calling part (beside the tabs) or beside it (above
+        the tabs on a narrow window, where a tall panel would squeeze the form)."""
+        if wide:
+            self.queue_waiting.pack_configure(side="top", fill="x", padx=0)
+        else:
+            self.queue_calling.pack_configure(side="left", fill="y")
+            self.queue_waiting.pack_configure(side="left", fill="both", expand=True,
+                                              padx=(16, 0))
+            return
+        self.queue_calling.pack_configure(side="top", fill="x")
 
     def show_counters(self, counters, groups) -> None:
         """The office's counters and groups are loaded: fill the boxes, pick the clerk's

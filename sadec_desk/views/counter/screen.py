@@ -97,6 +97,7 @@ class CounterView(QueuePanel, ReceiveForm, SaveFlow, FindPanel, PapersBox, ttk.F
             self.queue_panel.grid(row=0, column=0, columnspan=2, sticky="we", padx=0,
                                   pady=(0, 8))
             self.notebook.grid(row=1, column=0, columnspan=2, rowspan=1, sticky="nsew")
+        self.arrange_queue(wide)
         self.columnconfigure(0, weight=0 if wide else 1)
         self.columnconfigure(1, weight=1)
         self.rowconfigure(0, weight=1 if wide else 0)
