@@ -162,7 +162,7 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_RENDER, "documents.poster", "layout draw_qr write_poster_pdf"),
     (_CATALOGUE, "due_dates", "due_date"),
     (_PURE, "kiosk.guide", "paper_kind time_limit_text mask_name satisfaction_levels"),
-    (_PURE, "kiosk.guide", "matches citizen_fee_text waiting_text"),
+    (_PURE, "kiosk.guide", "matches citizen_fee_text waiting_text search_hint"),
     (_PURE, "kiosk.page_checks", "page_content refuse_blank"),
     (_PURE, "kiosk.usb_files", "pdf_pages"),
     (_CATALOGUE, "kiosk.guide", "list_procedures procedure_card"),
