@@ -6,7 +6,6 @@ and the mother's data copied from her card."""
 
 from __future__ import annotations
 
-import getpass
 import io
 import time
 import tkinter.filedialog
@@ -15,8 +14,8 @@ import pytest
 from appfixtures import SAMPLE_QR
 from guikit import sign_in_clerk, type_text
 from PIL import Image, ImageDraw
+from usbsticks import usb_stick
 
-from sadec_desk.adapters import removable_media
 from sadec_desk.db.queue_models import Ticket
 from sadec_desk.domain.ethnic_groups import ETHNIC_GROUP_NAMES
 from sadec_desk.services.queue import tickets
@@ -64,10 +63,7 @@ def no_desktop_dialog(monkeypatch):
 
 @pytest.fixture
 def stick(tmp_path, monkeypatch):
-    folder = tmp_path / "media" / getpass.getuser() / "USB-HOA"
-    folder.mkdir(parents=True)
-    monkeypatch.setattr(removable_media, "MOUNT_BASES", (tmp_path / "media",))
-    return folder
+    return usb_stick(tmp_path, monkeypatch)
 
 
 def open_kiosk(shell, ctx):

@@ -9,7 +9,6 @@ screen at least 1920×1920 for the portrait pictures).
 
 from __future__ import annotations
 
-import getpass
 import io
 import os
 from pathlib import Path
@@ -19,8 +18,8 @@ from appfixtures import SAMPLE_QR
 from guikit import sign_in_clerk
 from layout_check import outside
 from PIL import Image, ImageDraw
+from usbsticks import usb_stick
 
-from sadec_desk.adapters import removable_media
 from sadec_desk.services.kiosk import submission
 from sadec_desk.services.queue import tickets
 from sadec_desk.views.kiosk import scale
@@ -71,11 +70,9 @@ class Walk:
 @pytest.mark.parametrize("size", list(SIZES))
 def test_every_kiosk_screen_fits_its_screen(shell, ctx, size, tmp_path, monkeypatch):
     width, height = SIZES[size]
-    stick = tmp_path / "media" / getpass.getuser() / "USB-HOA"
-    stick.mkdir(parents=True)
+    stick = usb_stick(tmp_path, monkeypatch)
     for n in range(8):
         (stick / f"giay-chung-sinh-trang-{n + 1}.png").write_bytes(page_png(n))
-    monkeypatch.setattr(removable_media, "MOUNT_BASES", (tmp_path / "media",))
     monkeypatch.setitem(ctx.config.values, "office.name", "UBND phường 1, thành phố Sa Đéc")
     sign_in_clerk(shell, ctx)
     shell.on_open_kiosk()

@@ -8,7 +8,6 @@ says so with a warning in the run's summary.
 
 from __future__ import annotations
 
-import getpass
 import io
 import json
 import shutil
@@ -19,8 +18,8 @@ import pytest
 from appfixtures import OTHER_QR, SAMPLE_QR, make_ctx
 from guikit import sign_in_clerk, type_text
 from PIL import Image, ImageDraw
+from usbsticks import usb_stick
 
-from sadec_desk.adapters import removable_media
 from sadec_desk.db.attachment_models import DossierForm, DossierPage
 from sadec_desk.db.models import Dossier
 from sadec_desk.db.print_models import PrintJob
@@ -68,10 +67,7 @@ def sane_test_device() -> bool:
 @pytest.fixture
 def stick(tmp_path, monkeypatch):
     """A USB stick as udisks2 mounts it (/media/<user>/<label>), under a test folder."""
-    folder = tmp_path / "media" / getpass.getuser() / "USB-HOA"
-    folder.mkdir(parents=True)
-    monkeypatch.setattr(removable_media, "MOUNT_BASES", (tmp_path / "media",))
-    return folder
+    return usb_stick(tmp_path, monkeypatch)
 
 
 def from_usb(shell, flow, row, path) -> None:

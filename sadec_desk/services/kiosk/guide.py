@@ -71,6 +71,18 @@ def matches(name: str, typed: str) -> bool:
     return search_key(typed) in search_key(name)
 
 
+def search_hint(typed: str, found: int, shown: int) -> str:
+    """The line under a searched procedure list: nothing found, or how many more a few
+    more letters would bring up; "" when all are shown."""
+    if not found:
+        return _("Không có thủ tục nào có «{typed}»; hãy gõ từ khác, ví dụ «khai sinh».") \
+            .format(typed=typed.strip())
+    if found > shown:
+        return _("Còn {n} thủ tục nữa: gõ vài chữ của tên thủ tục để tìm.").format(
+            n=found - shown)
+    return ""
+
+
 def citizen_fee_text(info: ProcedureInfo) -> str:
     """The fee as a citizen reads it: a council fee the office has not set yet reads as
     what it is for the citizen, not as a missing setting."""

@@ -108,15 +108,8 @@ class InfoScreens:
                                command=lambda c=p.code: self.on_procedure(c))
             button.grid(row=i // columns, column=i % columns, padx=px(10), pady=px(4))
             self.procedure_buttons[p.code] = button
-        more = len(found) - len(self.procedure_buttons)
-        if not found:
-            text = _("Không có thủ tục nào có «{typed}»; hãy gõ từ khác, ví dụ «khai sinh».") \
-                .format(typed=typed.strip())
-        elif more > 0:
-            text = _("Còn {n} thủ tục nữa: gõ thêm chữ để tìm.").format(n=more)
-        else:
-            text = ""
-        self.lookup_empty.configure(text=text)
+        self.lookup_empty.configure(text=guide.search_hint(typed, len(found),
+                                                           len(self.procedure_buttons)))
 
     def on_procedure(self, code: str) -> None:
         self.shell.tasks.submit(guide.procedure_card, self.ctx, code,

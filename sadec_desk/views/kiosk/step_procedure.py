@@ -89,17 +89,11 @@ class ProcedureStep:
             for part in (card, detail):  # the whole card is one touch target
                 part.bind("<ButtonRelease-1>", lambda _e, c=command: c())
             self.procedure_buttons[p.code] = button
-        more = len(found) - len(self.procedure_buttons)
         if not self.procedures:
             text = _("Hiện chưa có thủ tục nào nộp được tại kiosk; mời bạn lấy số thứ tự để "
                      "nộp tại quầy.")
-        elif not found:
-            text = _("Không có thủ tục nào có «{typed}»; hãy gõ từ khác, ví dụ «khai sinh».") \
-                .format(typed=typed.strip())
-        elif more > 0:
-            text = _("Còn {n} thủ tục nữa: gõ vài chữ của tên thủ tục để tìm.").format(n=more)
         else:
-            text = ""
+            text = guide.search_hint(typed, len(found), len(self.procedure_buttons))
         self.procedure_more.configure(text=text)
 
     def on_procedure(self, procedure) -> None:

@@ -3,13 +3,13 @@ refused, and devices fail with sentences for citizens (their detail in the log).
 
 from __future__ import annotations
 
-import getpass
 import io
 import logging
 import subprocess
 
 import pytest
 from PIL import Image, ImageDraw
+from usbsticks import usb_stick
 
 from sadec_desk.adapters import removable_media
 from sadec_desk.errors import InvalidInput
@@ -45,10 +45,7 @@ def flat_png(level: int, noise: int = 0) -> bytes:
 
 @pytest.fixture
 def stick(tmp_path, monkeypatch):
-    folder = tmp_path / "media" / getpass.getuser() / "USB-HOA"
-    folder.mkdir(parents=True)
-    monkeypatch.setattr(removable_media, "MOUNT_BASES", (tmp_path / "media",))
-    return folder
+    return usb_stick(tmp_path, monkeypatch)
 
 
 def test_the_list_holds_only_the_sticks_images_and_pdfs(ctx, stick, tmp_path):
