@@ -30,9 +30,9 @@ class OfficeTab(Tab):
                                           command=self.on_save_language)
         self.language_button.grid(row=6, column=1, sticky="w", pady=(4, 10))
         self.procedure_url = create_row(
-            form, 7, _("Trang thủ tục trên kiosk ({code} = mã TTHC)"), width=70)
+            form, 7, _("Trang thủ tục trên kiosk ({code} = mã TTHC)"), width=54)
         self.lookup_url = create_row(
-            form, 9, _("Trang tra cứu hồ sơ trên biên nhận ({code} = mã hồ sơ)"), width=70)
+            form, 9, _("Trang tra cứu hồ sơ trên biên nhận ({code} = mã hồ sơ)"), width=54)
         ttk.Button(form, text=_("Lưu địa chỉ"), bootstyle="primary",
                    command=self.on_save_urls).grid(row=11, column=1, sticky="w", pady=(4, 0))
         # the A4 poster of procedure QR codes for the service-space table (issue #8)
