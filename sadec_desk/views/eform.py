@@ -37,8 +37,9 @@ class FormView:
     :meth:`set_value`. The counter passes neither and sees the form as before."""
 
     def __init__(self, parent, form, values: dict, *, keyboard=None, on_change=None,
-                 declarants=(), on_declarant=None):
+                 declarants=(), on_declarant=None, scale: float = 1.0):
         self.form = form
+        self.scale = scale  # the kiosk's screen factor (views/kiosk/scale.py); 1 elsewhere
         self.keyboard = keyboard
         self.on_change = on_change
         self._loading = True
@@ -114,20 +115,28 @@ class FormView:
 
     # --- building ------------------------------------------------------------------------------
 
+    def font(self, size, weight: str = "normal") -> tuple:
+        """A size of :data:`SIZES` (or points), scaled to the screen."""
+        points = SIZES[size] if isinstance(size, str) else size
+        return font(max(8, round(points * self.scale)), weight)
+
+    def px(self, pixels: int) -> int:
+        return max(1, round(pixels * self.scale))
+
     def create_declarants(self, declarants, on_declarant) -> None:
         """One touch instead of typing one's own data a second time."""
         row = tk.Frame(self.inner, background=BG)
         row.pack(fill="x", padx=12, pady=(10, 0))
         self.scrollable(row)
         tk.Label(row, text=_("Bạn là cha hoặc mẹ của cháu? Chạm để điền sẵn thông tin của "
-                             "bạn từ thẻ căn cước:"), font=font(SIZES["label"]), bg=BG,
-                 fg=NAVY, anchor="w", justify="left", wraplength=900).pack(fill="x")
+                             "bạn từ thẻ căn cước:"), font=self.font("label"), bg=BG,
+                 fg=NAVY, anchor="w", justify="left", wraplength=self.px(900)).pack(fill="x")
         self.declarant = tk.IntVar(master=row, value=-1)
         buttons = tk.Frame(row, background=BG)
         buttons.pack(fill="x", pady=(4, 0))
         for index, label in declarants:
             button = tk.Radiobutton(buttons, text=label, value=index, variable=self.declarant,
-                                    font=font(SIZES["entry"], "bold"), indicatoron=False,
+                                    font=self.font("entry", "bold"), indicatoron=False,
                                     selectcolor=PRESSED, bg=FIELD_BG, fg=NAVY, padx=18,
                                     pady=8, relief="raised", bd=2, takefocus=0,
                                     command=lambda i=index: on_declarant(i))
@@ -135,7 +144,7 @@ class FormView:
             self.declarant_buttons[index] = button
 
     def create_section(self, section, values: dict) -> None:
-        heading = tk.Label(self.inner, text=section.title, font=font(SIZES["heading"], "bold"),
+        heading = tk.Label(self.inner, text=section.title, font=self.font("heading", "bold"),
                            bg=BG, fg=NAVY, anchor="w")
         heading.pack(fill="x", padx=12, pady=(14, 2))
         self.scrollable(heading)
@@ -159,28 +168,28 @@ class FormView:
         cell = tk.Frame(parent, background=BG)
         self.scrollable(cell)
         text = field.label + (" *" if field.required else "")
-        label = tk.Label(cell, text=text, font=font(SIZES["label"]), bg=BG, fg=NAVY,
-                         anchor="w", justify="left", wraplength=600)
+        label = tk.Label(cell, text=text, font=self.font("label"), bg=BG, fg=NAVY,
+                         anchor="w", justify="left", wraplength=self.px(600))
         label.pack(fill="x")
         self.scrollable(label)
         self.field_labels[field.name] = label
         self.cells[field.name] = cell
         self.create_input(cell, field, value or "")
         if field.help:
-            help_label = tk.Label(cell, text=field.help, font=font(SIZES["help"]), bg=BG,
-                                  fg=GREY, anchor="w", justify="left", wraplength=600)
+            help_label = tk.Label(cell, text=field.help, font=self.font("help"), bg=BG,
+                                  fg=GREY, anchor="w", justify="left", wraplength=self.px(600))
             help_label.pack(fill="x")
             self.scrollable(help_label)
             self._help_labels[field.name] = help_label
-        error = tk.Label(cell, text="", font=font(SIZES["error"], "bold"), bg=BG, fg=RED,
-                         anchor="w", justify="left", wraplength=600)
+        error = tk.Label(cell, text="", font=self.font("error", "bold"), bg=BG, fg=RED,
+                         anchor="w", justify="left", wraplength=self.px(600))
         self.error_labels[field.name] = error  # packed by show_errors
         return cell
 
     def create_input(self, cell, field, value: str) -> None:
         kind = field.type
         if kind == "textarea":
-            box = tk.Text(cell, height=3, width=60, wrap="word", font=font(SIZES["entry"]),
+            box = tk.Text(cell, height=3, width=60, wrap="word", font=self.font("entry"),
                           bg=FIELD_BG, relief="solid", bd=1, undo=True)
             box.insert("1.0", value)
             box.edit_modified(False)
@@ -195,7 +204,7 @@ class FormView:
             buttons = {}
             for choice in field.choices:
                 button = tk.Radiobutton(row, text=choice, value=choice, variable=var,
-                                        font=font(SIZES["entry"], "bold"), indicatoron=False,
+                                        font=self.font("entry", "bold"), indicatoron=False,
                                         selectcolor=PRESSED, bg=FIELD_BG, fg=NAVY, padx=18,
                                         pady=8, relief="raised", bd=2, takefocus=0)
                 index = len(buttons)
@@ -209,7 +218,7 @@ class FormView:
         elif kind == "choice":
             var = tk.StringVar(master=cell, value=value if value in field.choices else "")
             box = ttk.Combobox(cell, textvariable=var, values=list(field.choices),
-                               state="readonly", font=font(SIZES["entry"]), height=10)
+                               state="readonly", font=self.font("entry"), height=10)
             box.pack(fill="x", pady=(2, 0), ipady=6)
             if self.keyboard is not None:
                 self._touch_list(box)
@@ -219,7 +228,7 @@ class FormView:
         elif kind == "checkbox":
             var = tk.StringVar(master=cell, value="1" if value == "1" else "")
             box = tk.Checkbutton(cell, text=_("Có"), variable=var, onvalue="1", offvalue="",
-                                 font=font(SIZES["entry"], "bold"), indicatoron=False,
+                                 font=self.font("entry", "bold"), indicatoron=False,
                                  selectcolor=PRESSED, bg=FIELD_BG, fg=NAVY, padx=18, pady=8,
                                  relief="raised", bd=2, takefocus=0)
             box.pack(anchor="w", pady=(2, 0))
@@ -230,12 +239,12 @@ class FormView:
             row = tk.Frame(cell, background=BG)
             row.pack(fill="x", pady=(2, 0))
             var = tk.StringVar(master=cell, value=value)
-            entry = tk.Entry(row, textvariable=var, font=font(SIZES["entry"]), bg=FIELD_BG,
+            entry = tk.Entry(row, textvariable=var, font=self.font("entry"), bg=FIELD_BG,
                              relief="solid", bd=1, width=ENTRY_WIDTH.get(kind, 30))
             entry.pack(side="left", fill="x" if kind == "text" else None,
                        expand=kind == "text", ipady=6)
             if kind == "date":
-                tk.Label(row, text=_("ngày/tháng/năm, ví dụ 05/09/2026"), font=font(12),
+                tk.Label(row, text=_("ngày/tháng/năm, ví dụ 05/09/2026"), font=self.font(12),
                          bg=BG, fg=GREY).pack(side="left", padx=(10, 0))
             var.trace_add("write", lambda *_a: self.changed())
             self._typed_into(entry)
