@@ -9,7 +9,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services.kiosk import submission
 from sadec_desk.services.reception import eforms
 from sadec_desk.views.kiosk.flow_frame import BG, STEP_FORM
-from sadec_desk.views.kiosk.scale import touch_keyboard
+from sadec_desk.views.kiosk.scale import factor, touch_keyboard
 
 
 class FormStep:
@@ -25,7 +25,7 @@ class FormStep:
         self.form_view = FormView(holder, self.form, dict(self.values), keyboard=self.keyboard,
                                   on_change=self.kiosk.touched,
                                   declarants=getattr(self, "declarants", ()),
-                                  on_declarant=self.on_declarant)
+                                  on_declarant=self.on_declarant, scale=factor())
         self.keyboard.frame.pack(side="bottom", fill="x", pady=(4, 0))
         self.form_view.frame.pack(side="top", fill="both", expand=True)
         if self.declarants:
