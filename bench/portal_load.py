@@ -372,6 +372,7 @@ def run(args, url: str, database_url: str | None, workdir: Path, portal_pid: int
     Run.push_times.clear()
     portal_process = psutil.Process(portal_pid)
     cpu_before = sum(portal_process.cpu_times()[:2])
+    own_before = sum(psutil.Process().cpu_times()[:2])
     load_before = os.getloadavg()[0]
     Run.started_at = time.monotonic()
     runner.start(args.offices, spawn_rate=args.offices / max(args.ramp, 0.1))
@@ -383,6 +384,7 @@ def run(args, url: str, database_url: str | None, workdir: Path, portal_pid: int
     took = max(Run.last_push_at - Run.started_at, 1e-9)
     wall = time.monotonic() - Run.started_at
     portal_cpu = sum(portal_process.cpu_times()[:2]) - cpu_before
+    own_cpu = sum(psutil.Process().cpu_times()[:2]) - own_before
     if Run.finished < args.offices:
         Run.failures.append(f"{args.offices - Run.finished} offices did not finish within "
                             f"--run-time {args.run_time:g} s")
@@ -409,7 +411,8 @@ def run(args, url: str, database_url: str | None, workdir: Path, portal_pid: int
     # means other processes (this load generator, PostgreSQL, anything else) had the CPUs
     print(f"portal process: {portal_cpu:.1f} s of CPU over {wall:.1f} s "
           f"({100 * portal_cpu / wall:.0f} % of one core); machine load average "
-          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} CPUs)")
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} CPUs); "
+          f"the load generator (locust, this process): {100 * own_cpu / wall:.0f} % of one core")
     print(f"errors: {len(Run.failures)}")
     for failure in Run.failures[:10]:
         print("  ", failure)
