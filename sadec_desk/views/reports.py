@@ -548,7 +548,13 @@ class ReportsView(ttk.Frame):
                             "thêm '.{mark}': hãy giữ kín, không gửi ra ngoài cơ quan.").format(
                 mark=output.PERSONAL_DATA_MARK)
         text += " " + _("Bấm 'Mở tệp vừa lưu' để xem.")
-        self.message.show(text, "ok")
+        # one line for the leader (what, and the warning when the file is personal); the
+        # folder's path behind "Chi tiết" (#17 item 3)
+        line = _("Đã lưu {what} ({period}).").format(what=EXPORT_KINDS[kind](),
+                                                     period=period_text(period))
+        line += " " + (_("Tệp có dữ liệu cá nhân: hãy giữ kín.") if info.personal_data
+                       else _("Bấm 'Mở tệp vừa lưu' để xem."))
+        self.message.show(line, "ok", details=text)
         self.open_button.configure(state="normal")
 
     def on_open_export(self) -> None:
