@@ -45,3 +45,24 @@ def test_serve_answers_on_150_connections_held_open_at_once(tmp_path):
             conn.close()
         proc.terminate()
         proc.wait(15)
+
+
+def test_serve_refusals_are_sentences(monkeypatch, tmp_path, capsys):
+    """A PostgreSQL server that is not there, a URL that is not one, and thread or
+    connection counts out of range: exit 2 with a Vietnamese sentence, no traceback."""
+    from appfixtures import run_cli
+
+    monkeypatch.setenv("SADEC_DESK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SADEC_DESK_CONFIG", str(tmp_path / "config.toml"))
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    for argv, words in (
+            (["--database-url", f"postgresql://sadec@127.0.0.1:{free}/portal"],
+             "Không mở được cơ sở dữ liệu"),
+            (["--database-url", "postgresql://a@[bad/x"], "không dùng được"),
+            (["--threads", "0"], "Số luồng (--threads)"),
+            (["--connection-limit", "0"], "(--connection-limit)")):
+        code, _out, err = run_cli(capsys, "portal", "serve", "--port", "0",
+                                  "--admin-key", "k", *argv)
+        assert code == 2 and words in err and "Traceback" not in err, (argv, err)
