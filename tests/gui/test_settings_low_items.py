@@ -10,6 +10,7 @@ from guikit import sign_in_it
 
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.services.admin import settings
+from sadec_desk.services.printing.worker import PrintRounds
 from sadec_desk.views.file_dialog import FileDialog
 
 
@@ -123,3 +124,18 @@ def test_a_tab_scrolled_down_brings_its_message_back_into_view(shell, ctx, monke
     canvas, line = scroller.canvas, tab.message  # the answer is in view
     assert canvas.winfo_rooty() <= line.winfo_rooty()
     assert line.winfo_rooty() + line.winfo_height() <= canvas.winfo_rooty() + canvas.winfo_height()
+
+
+def test_the_status_bar_names_the_new_default_printer_at_once(shell, ctx):
+    tab = sign_in_it(shell, ctx, tab="printers").printers
+    rounds = PrintRounds(ctx, check_every=1000)  # the printer is asked on the 1st round only
+    shell.on_print_state(rounds())
+    assert shell.status.printer.cget("text").startswith("Máy in preview:")
+    for entry, text in ((tab.p_name, "quay1"), (tab.p_connection, "tcp://127.0.0.1:9")):
+        entry.delete(0, "end")
+        entry.insert(0, text)
+    tab.p_default.set(True)
+    tab.save_button.invoke()
+    assert shell.tasks.pump(until=lambda: "quay1" in tab.printers.get_children())
+    shell.on_print_state(rounds())  # the next round, not a round that asks the printer
+    assert shell.status.printer.cget("text").startswith("Máy in quay1:")

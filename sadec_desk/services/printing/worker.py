@@ -40,7 +40,10 @@ def print_state(ctx: AppContext, *, check_printer: bool, last: PrintState | None
     jobs.process_queue(ctx)
     waiting = len(jobs.list_jobs(ctx, status="queued", limit=1000))
     failed = len(jobs.list_jobs(ctx, status="failed", limit=1000))
-    if check_printer or last is None:
+    # the default printer changed since the last check (the IT tab saved another one):
+    # ask it now, or the status bar would name the old printer until the next check
+    current = ctx.config["printing.printer"] or printer_devices.PREVIEW_PRINTER
+    if check_printer or last is None or last.printer != current:
         try:
             status = printer_devices.printer_status(ctx)
             return PrintState(status.printer, status.reachable and status.online is not False,
