@@ -165,6 +165,7 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PURE, "kiosk.guide", "matches citizen_fee_text waiting_text search_hint"),
     (_PURE, "kiosk.page_checks", "page_content refuse_blank"),
     (_PURE, "kiosk.usb_files", "pdf_pages"),
+    (_HELPER, "kiosk.citizen_errors", "citizen_call"),
     (_CATALOGUE, "kiosk.guide", "list_procedures procedure_card"),
     (_PURE, "kiosk.pictures", "card_qr_picture"),
     (_CATALOGUE, "kiosk.submission", "list_procedures procedure"),
