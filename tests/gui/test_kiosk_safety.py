@@ -269,3 +269,84 @@ def test_the_mother_declares_with_one_touch_and_picks_from_lists(shell, ctx):
     assert set(form.choice_buttons["req_relation"]) >= {"Mẹ", "Cha", "Ông", "Bà"}
     assert tuple(form.widgets["child_ethnicity"].cget("values")) == ETHNIC_GROUP_NAMES
     assert str(form.widgets["child_ethnicity"].cget("state")) == "readonly"
+
+
+def test_a_failure_behind_the_screen_is_a_calm_sentence(shell, ctx, stick, monkeypatch,
+                                                        caplog):
+    """The database or the page store failing: the citizen reads no server, path or
+    setting (the log has them); a sentence meant for the citizen is shown as it is."""
+    from sadec_desk.errors import DatabaseError
+    from sadec_desk.services.kiosk import guide
+    from sadec_desk.services.pages import dossier_pages, store
+
+    k = open_kiosk(shell, ctx)
+
+    def down(*_a, **_kw):
+        raise DatabaseError("Lỗi cơ sở dữ liệu: could not connect to server 10.0.0.5:5432")
+
+    working = guide.list_procedures
+    monkeypatch.setattr(guide, "list_procedures", down)
+    click(k.lookup_button)
+    assert shell.tasks.pump(until=lambda: "sự cố kỹ thuật" in texts(k.body))
+    assert "10.0.0.5" not in texts(k.body) and "10.0.0.5" in caplog.text
+    monkeypatch.setattr(guide, "list_procedures", working)
+
+    flow = to_papers(shell, k)
+    for name, value in {"req_relation": "Mẹ", "child_name": "Trần Minh Khôi",
+                        "child_birth_date": "20/11/2026", "child_gender": "Nam",
+                        "child_ethnicity": "Kinh", "child_birth_place": "Sa Đéc",
+                        "child_hometown": "Sa Đéc", "mother_name": "Nguyễn Thị Hoa",
+                        "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
+                        "mother_residence": "Sa Đéc"}.items():
+        flow.form_view.set_value(name, value)
+    click(flow.next_button)
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_PAPERS)
+
+    def full(*_a, **_kw):
+        raise store.PageStorageError("Không ghi được /var/lib/sadec-desk/pages/ab/cd (ENOSPC)")
+
+    monkeypatch.setattr(dossier_pages, "add_page", full)
+    page_png(stick / "giay-chung-sinh.png")
+    click(flow.paper_rows[1]["file"])
+    picker = flow.usb_picker
+    assert shell.tasks.pump(until=lambda: picker.files)
+    click(picker.file_buttons["giay-chung-sinh.png"])
+    assert shell.tasks.pump(until=lambda: "sự cố kỹ thuật" in flow.message.cget("text"))
+    assert "/var/lib" not in flow.message.cget("text") and "/var/lib" in caplog.text
+
+
+def test_the_scanners_own_black_page_is_refused(shell, ctx, monkeypatch):
+    """SANE's test device gives a black page by default: the real scanner path ends in
+    the blank-page sentence, not a black page in the dossier."""
+    k = open_kiosk(shell, ctx)
+    flow = to_papers(shell, k)
+    for name, value in {"req_relation": "Mẹ", "child_name": "Trần Minh Khôi",
+                        "child_birth_date": "20/11/2026", "child_gender": "Nam",
+                        "child_ethnicity": "Kinh", "child_birth_place": "Sa Đéc",
+                        "child_hometown": "Sa Đéc", "mother_name": "Nguyễn Thị Hoa",
+                        "mother_birth_date": "21/03/2003", "mother_ethnicity": "Kinh",
+                        "mother_residence": "Sa Đéc"}.items():
+        flow.form_view.set_value(name, value)
+    click(flow.next_button)
+    assert shell.tasks.pump(until=lambda: flow.step == STEP_PAPERS)
+    monkeypatch.setitem(ctx.config.values, "scanning.device", "test:0")
+    monkeypatch.setitem(ctx.config.values, "scanning.options", [])
+    click(flow.paper_rows[1]["scan"])
+    assert shell.tasks.pump(until=lambda: not flow.busy and flow.message.cget("text")
+                            and "Đang quét" not in flow.message.cget("text"), timeout=60)
+    said = flow.message.cget("text")
+    if "Máy quét chưa sẵn sàng" in said:
+        pytest.skip("SANE's test device test:0 is not on this machine")
+    assert said.startswith("Trang vừa nhận toàn màu đen")
+    assert not flow.paper_rows[1]["strip"].pages
+
+
+def texts(widget) -> str:
+    out = []
+    for child in widget.winfo_children():
+        try:
+            out.append(str(child.cget("text")))
+        except Exception:
+            pass
+        out.append(texts(child))
+    return "\n".join(out)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import tkinter as tk
 
 from sadec_desk.i18n import _
+from sadec_desk.services.kiosk import citizen_errors
 from sadec_desk.views.kiosk.scale import kfont, portrait, px
 
 BG = "#f4f7fb"
@@ -126,4 +127,6 @@ class FlowFrame:
                 (on_error or self.say)(message)
 
         self._running += step
-        self.tasks.submit(fn, *args, on_done=done, on_error=failed, **kwargs)
+        # a technical failure reaches the citizen as a calm sentence (the log has it)
+        self.tasks.submit(citizen_errors.citizen_call, fn, *args, on_done=done,
+                          on_error=failed, **kwargs)

@@ -50,8 +50,8 @@ class InfoScreens:
     # --- "Chạm để biết" ---------------------------------------------------------------------
 
     def on_lookup(self) -> None:
-        self.shell.tasks.submit(guide.list_procedures, self.ctx, on_done=self.show_lookup,
-                                on_error=self.on_error)
+        self.citizen_task(guide.list_procedures, self.ctx, on_done=self.show_lookup,
+                          on_error=self.on_error)
 
     def show_lookup(self, procedures) -> None:
         self.cancel_jobs()
@@ -112,8 +112,8 @@ class InfoScreens:
                                                            len(self.procedure_buttons)))
 
     def on_procedure(self, code: str) -> None:
-        self.shell.tasks.submit(guide.procedure_card, self.ctx, code,
-                                on_done=self.show_procedure, on_error=self.on_error)
+        self.citizen_task(guide.procedure_card, self.ctx, code,
+                          on_done=self.show_procedure, on_error=self.on_error)
 
     def show_procedure(self, card) -> None:
         self.touched()
@@ -252,8 +252,8 @@ class InfoScreens:
     def on_rate(self, level: str, dossier: str | None) -> None:
         for button in self.level_buttons.values():
             button.configure(state="disabled")
-        self.shell.tasks.submit(guide.rate, self.ctx, level, dossier=dossier,
-                                on_done=self.show_thanks, on_error=self.on_error)
+        self.citizen_task(guide.rate, self.ctx, level, dossier=dossier,
+                          on_done=self.show_thanks, on_error=self.on_error)
 
     def show_thanks(self, text: str) -> None:
         self.cancel_jobs()

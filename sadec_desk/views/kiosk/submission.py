@@ -87,10 +87,10 @@ class SubmissionFlow(ProcedureStep, CardStep, FormStep, PapersStep, ReviewStep, 
         self.content = tk.Frame(self.frame, background=BG)
         self.content.pack(fill="both", expand=True, padx=px(40))
         self.show_wait()
-        self.tasks.submit(submission.start, self.ctx, on_done=self.on_started,
-                          on_error=self.on_fatal)
-        self.tasks.submit(submission.list_procedures, self.ctx,
-                          on_done=self.on_procedures, on_error=self.on_fatal)
+        self.kiosk.citizen_task(submission.start, self.ctx, on_done=self.on_started,
+                                on_error=self.on_fatal)
+        self.kiosk.citizen_task(submission.list_procedures, self.ctx,
+                                on_done=self.on_procedures, on_error=self.on_fatal)
 
     # --- life -----------------------------------------------------------------------------
 

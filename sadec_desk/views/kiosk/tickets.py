@@ -20,7 +20,7 @@ import ttkbootstrap as ttk
 
 from sadec_desk.i18n import _
 from sadec_desk.services.admin import users
-from sadec_desk.services.kiosk import guide, submission
+from sadec_desk.services.kiosk import citizen_errors, guide, submission
 from sadec_desk.services.printing import jobs as printing
 from sadec_desk.services.queue import setup as queue_setup
 from sadec_desk.services.queue import tickets
@@ -84,8 +84,8 @@ class KioskWindow(InfoScreens):
         # drafts a crash left behind (nobody is at them any more)
         self.shell.tasks.submit(submission.purge_stale, self.ctx,
                                 on_error=lambda m: log.warning("kiosk drafts not purged: %s", m))
-        self.shell.tasks.submit(queue_setup.list_groups, self.ctx, on_done=self.on_groups,
-                                on_error=self.on_error)
+        self.citizen_task(queue_setup.list_groups, self.ctx, on_done=self.on_groups,
+                          on_error=self.on_error)
 
     # --- screens --------------------------------------------------------------------------
 
@@ -119,6 +119,11 @@ class KioskWindow(InfoScreens):
         if self.countdown is not None:
             self.countdown.cancel()
             self.countdown = None
+
+    def citizen_task(self, fn, *args, **kwargs) -> None:
+        """A service call in the worker whose failure a citizen may read: a technical one
+        arrives as a calm sentence (services/kiosk/citizen_errors.py; the log has it)."""
+        self.shell.tasks.submit(citizen_errors.citizen_call, fn, *args, **kwargs)
 
     def on_configure(self, event) -> None:
         if event.widget is self.window and not self._resize_pending:
@@ -200,9 +205,9 @@ class KioskWindow(InfoScreens):
     def on_take(self, prefix: str) -> None:
         for button in self.group_buttons.values():
             button.configure(state="disabled")
-        self.shell.tasks.submit(tickets.take_ticket, self.ctx, prefix,
-                                priority=self.priority.get(), on_done=self.on_ticket,
-                                on_error=self.on_error)
+        self.citizen_task(tickets.take_ticket, self.ctx, prefix,
+                          priority=self.priority.get(), on_done=self.on_ticket,
+                          on_error=self.on_error)
 
     def on_ticket(self, ticket) -> None:
         self.cancel_jobs()
@@ -262,8 +267,8 @@ class KioskWindow(InfoScreens):
         if self.submission is not None:  # the card QR of the citizen who is submitting
             self.submission.on_scan(text)
             return
-        self.shell.tasks.submit(guide.dossier_status, self.ctx, text,
-                                on_done=self.show_status, on_error=self.on_check_error)
+        self.citizen_task(guide.dossier_status, self.ctx, text,
+                          on_done=self.show_status, on_error=self.on_check_error)
 
     # --- self-service submission ----------------------------------------------------------
 
