@@ -320,8 +320,12 @@ def _missing_sentence(names: list[str]) -> str:
 
 
 def _fee(ctx: AppContext, proc, page_count: int) -> str:
+    council = catalogue.council_fee(ctx, proc.code)
+    if proc.fee.kind == "council" and not council:
+        # not free: the council's amount is not set here yet (never "Miễn lệ phí")
+        return guide.citizen_fee_text(catalogue.to_info(ctx, proc))
     fee = compute_fee(proc.fee, pages=page_count, copies=1, on_time=True,
-                      council_amount_vnd=catalogue.council_fee(ctx, proc.code))
+                      council_amount_vnd=council)
     return format_vnd(fee) if fee else _("Miễn lệ phí")
 
 

@@ -243,3 +243,17 @@ def test_the_kiosk_receipt_lists_scans_not_originals(ctx):
     assert kinds == {"Tờ": "bản điện tử", "Giấy": "bản scan"}
     assert all("bản chính" not in p["kind"] for p in papers)
     assert receipt.fee_text == "Miễn lệ phí"
+
+
+def test_an_unset_council_fee_is_never_called_free(ctx, monkeypatch):
+    from appfixtures import SAMPLE_QR
+
+    marital = "1.004873"  # fee set by the provincial council
+    monkeypatch.setitem(ctx.config.values, "fees.council", {})
+    review = submission.review(ctx, submission.start(ctx), procedure_code=marital,
+                               qr_text=SAMPLE_QR, values={})
+    assert review.fee_text == "Theo Nghị quyết HĐND tỉnh; cán bộ báo mức thu khi nhận hồ sơ"
+    monkeypatch.setitem(ctx.config.values, "fees.council", {marital: 15000})
+    review = submission.review(ctx, submission.start(ctx), procedure_code=marital,
+                               qr_text=SAMPLE_QR, values={})
+    assert review.fee_text.startswith("15.000")
