@@ -428,7 +428,8 @@ def submit(ctx: AppContext, draft: str, *, procedure_code: str, qr_text: str,
         code=dossier.code, procedure_name=dossier.procedure_name,
         received_at=dossier.received_at, due_at=dossier.due_at,
         due_text=format_datetime(dossier.due_at),
-        fee_text=format_vnd(dossier.fee_vnd) if dossier.fee_vnd else _("Miễn lệ phí"),
+        fee_text=(format_vnd(dossier.fee_vnd) if dossier.fee_vnd
+                  else _fee(kctx, proc, len(page_list))),
         pages=len(page_list), printed=printed.status == "printed",
         print_message=printed.last_error if printed.status != "printed" else "")
 
