@@ -348,9 +348,8 @@ class FindPanel:
         the file lies and which setting names the office printer are behind "Chi tiết"
         (issue #17 item 3), in the service's own sentence."""
         if result.status == "saved":
-            return _("Đã lưu Mẫu {form} của hồ sơ {code}; chưa có máy in văn phòng: bấm «Mở "
-                     "tệp PDF», «Xem trước» hoặc «In mặc định».").format(form=result.form,
-                                                                      code=result.code)
+            return _("Đã lưu Mẫu {form} (chưa có máy in văn phòng): dùng «Mở tệp PDF», «Xem "
+                     "trước» hoặc «In mặc định».").format(form=result.form)
         if result.status == "failed":
             return _("Chưa in được Mẫu {form} của hồ sơ {code}; phiếu đã được lưu.").format(
                 form=result.form, code=result.code)
