@@ -48,6 +48,13 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def _axis_top(values: list[float]) -> float:
+    """Top of a count axis: room above the tallest bar for its label, and at least 1, so an
+    empty period reads 0 on an axis from 0 to 1 (matplotlib centres all-zero bars on 0 and
+    draws a negative axis otherwise)."""
+    return max(1.0, max(values, default=0) * 1.15)
+
+
 def deadline_chart(report: SummaryReport, font_path: Path) -> bytes:
     """Bars: resolved early / on time / late, with the on-time rate in the title."""
     font = _font(font_path)
@@ -58,6 +65,7 @@ def deadline_chart(report: SummaryReport, font_path: Path) -> bytes:
     bars = ax.bar(labels, values, color=[_COLOURS["early"], _COLOURS["on_time"],
                                          _COLOURS["late"]])
     ax.bar_label(bars, fontproperties=font)
+    ax.set_ylim(0, _axis_top(values))
     rate = "—" if d.on_time_rate is None else f"{d.on_time_rate * 100:.1f} %".replace(".", ",")
     ax.set_title(_("Hồ sơ đã giải quyết: {n} — tỷ lệ đúng hạn {rate}").format(
         n=d.resolved, rate=rate), fontproperties=font)
@@ -77,6 +85,7 @@ def channel_chart(report: SummaryReport, font_path: Path, channel_labels: dict) 
     bars = ax.barh(labels, values, color="#455a64")
     ax.bar_label(bars, fontproperties=font, padding=2)
     ax.invert_yaxis()
+    ax.set_xlim(0, _axis_top(values))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(_("Hồ sơ tiếp nhận theo kênh: {n}").format(n=report.received),
                  fontproperties=font)
@@ -96,6 +105,7 @@ def queue_chart(report: QueueReport, font_path: Path) -> bytes | None:
     fig, ax = plt.subplots(figsize=(5.5, 2.8))
     ax.bar(labels, values, color="#6a1b9a")
     ax.axhline(report.promise_minutes, color="#c62828", linestyle="--")
+    ax.set_ylim(0, _axis_top([*values, report.promise_minutes]))
     ax.set_ylabel(_("phút"), fontproperties=font)
     ax.set_title(_("Thời gian chờ trung vị theo thứ (đường đỏ: thời gian đã hứa; * ngày "
                    "không chờ)"), fontproperties=font, fontsize=9)

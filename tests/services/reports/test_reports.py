@@ -186,3 +186,11 @@ def test_report_bundle_is_the_four_reports_and_their_charts(ctx, clock):
         assert picture.format == "PNG" and picture.width == 300
     assert b.charts.channel is not None
     assert b.charts.queue is None  # no tickets: nothing to draw
+
+
+def test_count_axes_start_at_zero_and_an_empty_period_has_a_unit_axis():
+    from sadec_desk.services.reports.charts import _axis_top  # a pure helper of the charts
+
+    assert _axis_top([0, 0, 0]) == 1.0  # not matplotlib's -0.055..0.055 around nothing
+    assert _axis_top([]) == 1.0
+    assert _axis_top([3, 40, 7]) >= 44  # room for the tallest bar's label
