@@ -5,6 +5,7 @@ the lines the issue asks for."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +23,12 @@ def test_bench_search_runs_small_on_sqlite(tmp_path):
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
         env=dict(os.environ, TMPDIR=str(tmp_path)))
     assert done.returncode in (0, 1), done.stderr  # 1: a target not met, still a run
-    out = done.stdout
-    assert "[sqlite] find by name over 3000 dossiers: median " in out
-    assert "(LIKE scan: median " in out
-    assert "[sqlite] find by ID number over 3000 dossiers" in out
-    assert "[sqlite] find by code over 3000 dossiers" in out
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("== SQLite 3."))
+    # the issue's lines, exactly, under the database's header
+    assert re.fullmatch(r"find by name over 3000 dossiers: median \d+\.\d ms p95 \d+\.\d ms "
+                        r"\(LIKE scan: median \d+\.\d ms\)", lines[header + 1])
+    assert any(re.fullmatch(r"find by ID number over 3000 dossiers: median \d+\.\d ms "
+                            r"p95 \d+\.\d ms", line) for line in lines[header:])
+    assert any(re.fullmatch(r"find by code over 3000 dossiers: median \d+\.\d ms "
+                            r"p95 \d+\.\d ms", line) for line in lines[header:])
