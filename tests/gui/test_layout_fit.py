@@ -254,17 +254,10 @@ def test_the_question_file_and_details_windows_fit(tk_root, shell, ctx, size, tm
     misfits.assert_none()
 
 
-# --- the kiosk (helper D's layout) and the board (helper E's) ---------------------------
+# --- the kiosk and the board (tests/gui/test_kiosk_screens_fit.py walks every kiosk screen) --
 
 
-#: the kiosk's layout is helper D's part of issue #17: these cases failed when this test was
-#: written (procedure buttons cut on a portrait screen, the submission's list under the
-#: window at 1366×740); the lead removes the marks once D's layout is in
-KIOSK_SIZES = [pytest.param(size, marks=pytest.mark.xfail(reason="helper D", strict=False))
-               if size in ("1366x740", "1080x1920") else size for size in SIZES]
-
-
-@pytest.mark.parametrize("size", KIOSK_SIZES)
+@sizes
 def test_the_kiosk_screens_fit(shell, ctx, size):
     sign_in_clerk(shell, ctx)
     shell.on_open_kiosk()
