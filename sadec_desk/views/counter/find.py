@@ -21,7 +21,7 @@ from sadec_desk.services import desk
 from sadec_desk.services.display import channel_label, dossier_lines, format_moment, sync_label
 from sadec_desk.services.documents import default_print, office_forms
 from sadec_desk.services.printing import jobs
-from sadec_desk.services.reception import dossiers, intake, search
+from sadec_desk.services.reception import dossiers, eforms, intake, search
 from sadec_desk.services.reception import papers as dossier_papers
 from sadec_desk.views.dialogs import AskDialog, Choice
 from sadec_desk.views.widgets import MessageBar, font
@@ -347,12 +347,15 @@ class FindPanel:
         """A saved or printed form (OfficePrintResult) in one line for the clerk: where
         the file lies and which setting names the office printer are behind "Chi tiết"
         (issue #17 item 3), in the service's own sentence."""
+        document = (_("tờ khai") if result.form == eforms.DECLARATION
+                    else _("Mẫu {form}").format(form=result.form))
         if result.status == "saved":
-            return _("Đã lưu Mẫu {form} (chưa có máy in văn phòng): dùng «Mở tệp PDF», «Xem "
-                     "trước» hoặc «In mặc định».").format(form=result.form)
+            return _("Đã lưu {document} của hồ sơ {code} (chưa có máy in văn phòng): dùng «Mở "
+                     "tệp PDF», «Xem trước» hoặc «In mặc định».").format(document=document,
+                                                                       code=result.code)
         if result.status == "failed":
-            return _("Chưa in được Mẫu {form} của hồ sơ {code}; phiếu đã được lưu.").format(
-                form=result.form, code=result.code)
+            return _("Chưa in được {document} của hồ sơ {code}; tệp đã được lưu.").format(
+                document=document, code=result.code)
         return result.message
 
     def on_form_printed(self, result) -> None:
