@@ -8,6 +8,7 @@ postgres puts every sync test's portal on PostgreSQL.
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from portalfixtures import RunningPortal, start_portal
@@ -15,7 +16,8 @@ from portalfixtures import RunningPortal, start_portal
 #: test modules whose portal runs on both databases
 PORTAL_ON_BOTH = {"test_portal_api", "test_portal_hostile", "test_portal_isolation",
                   "test_portal_uploads", "test_portal_concurrency", "test_sync_basic",
-                  "test_sync_echo", "test_sync_enrol", "test_online_pages"}
+                  "test_sync_echo", "test_sync_enrol", "test_online_pages",
+                  "test_sync_transfer", "test_result_sync"}
 
 
 def pytest_generate_tests(metafunc):
@@ -28,10 +30,17 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture
 def portal_database(request) -> str | None:
-    """The portal's database URL: None for SQLite, else a fresh PostgreSQL database."""
+    """The portal's database URL: None for SQLite, else a fresh PostgreSQL database of its
+    own (a test may put its office on ``pg_database`` beside it)."""
     kind = getattr(request, "param", None) or os.environ.get("SADEC_TEST_PORTAL_DATABASE",
                                                              "sqlite")
-    return request.getfixturevalue("pg_database") if kind == "postgres" else None
+    if kind != "postgres":
+        return None
+    server = request.getfixturevalue("postgres_server")
+    name = f"portal_{uuid.uuid4().hex[:16]}"
+    url = server.create_database(name)
+    request.addfinalizer(lambda: server.drop_database(name))
+    return url
 
 
 @pytest.fixture
