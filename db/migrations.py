@@ -70,6 +70,8 @@ def _add_stations(database: peewee.Database) -> None:
 def _add_print_job_station(database: peewee.Database) -> None:
     """8: the PC that queued a print job, so that in an office of several PCs each print worker
     retries only its own jobs on its own printers (issue #17 item 2)."""
+    if "station" in {c.name for c in database.get_columns("print_job")}:
+        return  # already there: like the create_tables steps, this one is safe to run twice
     database.execute_sql("ALTER TABLE print_job ADD COLUMN station VARCHAR(255) "
                          "NOT NULL DEFAULT ''")
 
