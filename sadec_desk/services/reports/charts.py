@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from sadec_desk.config import data_dir
@@ -48,7 +49,7 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _axis_top(values: list[float]) -> float:
+def _axis_top(values: Sequence[float]) -> float:
     """Top of a count axis: room above the tallest bar for its label, and at least 1, so an
     empty period reads 0 on an axis from 0 to 1 (matplotlib centres all-zero bars on 0 and
     draws a negative axis otherwise)."""
