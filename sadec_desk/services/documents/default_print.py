@@ -15,10 +15,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sadec_desk.adapters import pdf_pages
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
@@ -83,18 +83,14 @@ def preview_pages(ctx: AppContext, path: str, *, width: int = 520) -> list[bytes
     """The first pages of a saved form as PNG images ``width`` pixels wide."""
     require_role(ctx, *READ_ROLES)
     file = _saved_form(ctx, path)
-    if shutil.which("pdftoppm"):
-        with tempfile.TemporaryDirectory(prefix="sadec-preview-") as folder:
-            try:
-                subprocess.run(["pdftoppm", "-png", "-scale-to-x", str(width), "-scale-to-y",
-                                "-1", "-f", "1", "-l", str(MAX_PREVIEW_PAGES), str(file),
-                                str(Path(folder) / "trang")], capture_output=True,
-                               timeout=30, check=False)
-            except (OSError, subprocess.TimeoutExpired):
-                pass  # pypdfium2 below, or the sentence
-            pages = [p.read_bytes() for p in sorted(Path(folder).glob("trang*.png"))]
-        if pages:
-            return pages
+    pages = pdf_pages.render_pages(file.read_bytes(), max_pages=MAX_PREVIEW_PAGES, width=width)
+    if pages is None:
+        raise InvalidInput(_("Máy này chưa có công cụ xem trước tệp PDF; tệp đã lưu tại "
+                             "{path}.").format(path=file))
+    if not pages:
+        raise InvalidInput(_("Không đọc được tệp «{name}» để xem trước; tệp đã lưu tại "
+                             "{path}.").format(name=file.name, path=file))
+    return pages
     try:
         import pypdfium2  # type: ignore[import-untyped]
     except ImportError:

@@ -13,14 +13,12 @@ the log.
 from __future__ import annotations
 
 import logging
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sadec_desk.adapters import removable_media
+from sadec_desk.adapters.pdf_pages import render_pages
 from sadec_desk.errors import InvalidInput
 from sadec_desk.files import INPUT_FILE_LIMIT, read_bounded
 from sadec_desk.i18n import _
@@ -96,9 +94,7 @@ def read_usb_file(ctx: AppContext, path: str) -> list[bytes]:
 
 def pdf_pages(data: bytes, name: str) -> list[bytes]:
     """The first pages of a PDF as PNG images (poppler's pdftoppm, else pypdfium2)."""
-    pages = _pdftoppm(data) if shutil.which("pdftoppm") else None
-    if pages is None:
-        pages = _pdfium(data)
+    pages = render_pages(data, max_pages=MAX_PDF_PAGES, dpi=PDF_DPI, seconds=PDF_SECONDS)
     if pages is None:
         log.warning("kiosk: no PDF renderer (pdftoppm, pypdfium2) for %s", name)
         raise InvalidInput(_("Kiosk này chưa đọc được tệp PDF; hãy chọn tệp ảnh (JPG, PNG) "
@@ -106,42 +102,4 @@ def pdf_pages(data: bytes, name: str) -> list[bytes]:
     if not pages:
         raise InvalidInput(_("Không đọc được tệp «{name}» (tệp PDF hỏng hoặc không có trang "
                              "nào); hãy chọn tệp khác.").format(name=name))
-    return pages
-
-
-def _pdftoppm(data: bytes) -> list[bytes] | None:
-    with tempfile.TemporaryDirectory(prefix="sadec-kiosk-pdf-") as folder:
-        source = Path(folder) / "tep.pdf"
-        source.write_bytes(data)
-        try:
-            subprocess.run(["pdftoppm", "-png", "-r", str(PDF_DPI), "-f", "1", "-l",
-                            str(MAX_PDF_PAGES), str(source), str(Path(folder) / "trang")],
-                           capture_output=True, timeout=PDF_SECONDS, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("kiosk: pdftoppm failed: %s", exc)
-            return None
-        return [p.read_bytes() for p in sorted(Path(folder).glob("trang*.png"))]
-
-
-def _pdfium(data: bytes) -> list[bytes] | None:
-    try:
-        import pypdfium2  # type: ignore[import-untyped]
-    except ImportError:
-        return None
-    import io
-
-    try:
-        document = pypdfium2.PdfDocument(data)
-    except Exception as exc:  # pypdfium2.PdfiumError: a broken file
-        log.warning("kiosk: PDF not opened: %s", exc)
-        return []
-    pages = []
-    try:
-        for index in range(min(len(document), MAX_PDF_PAGES)):
-            image = document[index].render(scale=PDF_DPI / 72).to_pil()
-            out = io.BytesIO()
-            image.save(out, format="PNG")
-            pages.append(out.getvalue())
-    finally:
-        document.close()
     return pages
