@@ -149,20 +149,16 @@ def open_for_window(root):
         raise
 
 
-def run_app(open_window: str = "counter") -> None:
-    from sadec_desk.files import set_private_umask
-
-    set_private_umask()  # the database, PDFs, previews and the log are the user's only
-    root = create_root()
-    ctx = open_for_window(root)
-    shell, stop = start_app(root, ctx, on_close=root.quit)
-    open_after_sign_in(shell, open_window)
-    for warning in ctx.warnings:
-        shell.message.show(_("Cảnh báo: {w}").format(w=warning), "warning")
+def run_until_closed(root, ctx, start: Callable[[], Callable[[], None]]) -> None:
+    """``start()`` builds the window and returns what stops its workers; then the Tk loop
+    runs until the window closes, and everything is stopped and closed whatever happened."""
+    stop = None
     try:
+        stop = start()
         root.mainloop()
     finally:
-        stop()
+        if stop is not None:
+            stop()
         try:
             root.destroy()
         except Exception:  # already gone
@@ -170,14 +166,36 @@ def run_app(open_window: str = "counter") -> None:
         ctx.close()
 
 
+def run_app(open_window: str = "counter") -> None:
+    from sadec_desk.files import set_private_umask
+
+    set_private_umask()  # the database, PDFs, previews and the log are the user's only
+    root = create_root()
+    ctx = open_for_window(root)
+
+    def start() -> Callable[[], None]:
+        shell, stop = start_app(root, ctx, on_close=root.quit)
+        open_after_sign_in(shell, open_window)
+        for warning in ctx.warnings:
+            shell.message.show(_("Cảnh báo: {w}").format(w=warning), "warning")
+        return stop
+
+    run_until_closed(root, ctx, start)
+
+
+def this_pcs_monitors(root):
+    """The monitors of the PC ``root`` is on (the Tk screen's size as the last fallback)."""
+    from sadec_desk.adapters.monitors import list_monitors
+
+    return list_monitors(desktop=(root.winfo_screenwidth(), root.winfo_screenheight()))
+
+
 def board_monitor(root, index: int, *, monitors=None):
     """(monitor, warning) for the board: the monitor numbered ``index`` among this PC's
     (``monitors`` given by tests), or the first one and why when there is no such one."""
-    from sadec_desk.adapters.monitors import list_monitors, pick_monitor
+    from sadec_desk.adapters.monitors import pick_monitor
 
-    if monitors is None:
-        monitors = list_monitors(desktop=(root.winfo_screenwidth(), root.winfo_screenheight()))
-    return pick_monitor(monitors, index)
+    return pick_monitor(this_pcs_monitors(root) if monitors is None else monitors, index)
 
 
 def start_station(root, ctx, role: str, *, monitor: int | None = None, monitors=None,
@@ -198,10 +216,7 @@ def start_station(root, ctx, role: str, *, monitor: int | None = None, monitors=
     elif fullscreen:
         # the kiosk covers the primary monitor itself: a kiosk PC often runs with no
         # window manager to honour "full screen"
-        from sadec_desk.adapters.monitors import list_monitors
-
-        found = monitors if monitors is not None else list_monitors(
-            desktop=(root.winfo_screenwidth(), root.winfo_screenheight()))
+        found = this_pcs_monitors(root) if monitors is None else monitors
         if found:
             geometry = next((m for m in found if m.primary), found[0]).geometry
     announcer = new_announcer(ctx) if start_workers and role == "board" else None
@@ -262,18 +277,12 @@ def run_station(role: str, *, monitor: int | None = None,
     except BaseException:
         root.destroy()
         raise
-    stop = None
-    try:
+
+    def start() -> Callable[[], None]:
         _host, stop, warnings = start_station(root, ctx, role, monitor=monitor,
                                               on_close=root.quit)
         for warning in [*ctx.warnings, *warnings]:
             say(warning)
-        root.mainloop()
-    finally:
-        if stop is not None:
-            stop()
-        try:
-            root.destroy()
-        except Exception:  # already gone
-            pass
-        ctx.close()
+        return stop
+
+    run_until_closed(root, ctx, start)
