@@ -35,7 +35,7 @@ def run(out: Path) -> None:
     from sadec_desk.services.admin import users
     from sadec_desk.services.printing.worker import print_state
     from sadec_desk.services.queue import tickets
-    from sadec_desk.tools.screenshots import SAMPLE_QR, grab, report_month
+    from sadec_desk.tools.screenshots import SAMPLE_QR, fill_first_start, grab, report_month
 
     moment = [datetime(2026, 11, 26, 8, 0, tzinfo=VN_TZ)]
 
@@ -63,13 +63,7 @@ def run(out: Path) -> None:
 
     settle()
     setup = shell.screen
-    setup.office_name.insert(0, "UBND phường 1, thành phố Sa Đéc")
-    setup.agency_code.delete(0, "end")
-    setup.agency_code.insert(0, "000.00.14.H20")
-    setup.full_name.insert(0, "Lê Văn Tín")
-    setup.username.insert(0, "tin.lv")
-    setup.password.insert(0, "matkhau-cntt")
-    setup.password2.insert(0, "matkhau-cntt")
+    fill_first_start(setup)
     setup.on_save()
     tasks.pump(until=lambda: type(shell.screen).__name__ == "SettingsView", timeout=30)
     users.create_user(ctx, username="hoa.nt", full_name="Nguyễn Thị Hoa", role="clerk",

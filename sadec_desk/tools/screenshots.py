@@ -170,6 +170,17 @@ def kiosk_submission_screens(kiosk, out: Path) -> None:
     tasks.pump()
 
 
+def fill_first_start(view) -> None:
+    """The sample office and its IT officer typed into the first-start form."""
+    view.office_name.insert(0, "UBND phường 1, thành phố Sa Đéc")
+    view.agency_code.delete(0, "end")
+    view.agency_code.insert(0, "000.00.14.H20")
+    view.full_name.insert(0, "Lê Văn Tín")
+    view.username.insert(0, "tin.lv")
+    view.password.insert(0, "matkhau-cntt")
+    view.password2.insert(0, "matkhau-cntt")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
@@ -231,13 +242,7 @@ def run(out: Path) -> int:
 
     settle()
     view = shell.screen
-    view.office_name.insert(0, "UBND phường 1, thành phố Sa Đéc")
-    view.agency_code.delete(0, "end")
-    view.agency_code.insert(0, "000.00.14.H20")
-    view.full_name.insert(0, "Lê Văn Tín")
-    view.username.insert(0, "tin.lv")
-    view.password.insert(0, "matkhau-cntt")
-    view.password2.insert(0, "matkhau-cntt")
+    fill_first_start(view)
     grab(win, out / "01-thiet-lap-lan-dau.png")
     view.on_save()
     settle()
