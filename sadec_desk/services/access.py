@@ -139,7 +139,8 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PATHS, "portal_anchor", "anchor_file"),
     (_HELPER, "portal_anchor", "pending_restore note_restore store_answer note_failure "
                                "read_findings compare"),
-    (_HELPER, "audit_seal", "seal write_head reset_head append_anchor seal_backup read_all"),
+    (_HELPER, "audit_seal", "seal is_sealed write_head reset_head append_anchor seal_backup "
+                            "read_all"),
     (_CATALOGUE, "catalogue",
      "seed_procedures council_fee fee_text to_info active_procedure list_procedures"),
     (_HELPER, "catalogue", "procedure_from_row"),

@@ -70,7 +70,8 @@ def seal(fields: list, key: bytes | None = None) -> str:
     return hmac.new(key or secrets.audit_key(), _canonical(fields), hashlib.sha256).hexdigest()
 
 
-def _sealed(fields: list, mac: object, key: bytes | None) -> bool:
+def is_sealed(fields: list, mac: object, key: bytes | None) -> bool:
+    """Whether ``mac`` is the seal of ``fields`` under ``key`` (no key: nothing is sealed)."""
     return (key is not None and isinstance(mac, str)
             and hmac.compare_digest(seal(fields, key), mac))
 
@@ -102,7 +103,7 @@ def _load_head(key: bytes | None) -> tuple[dict | None, bool]:
         return None, False
     try:
         record = json.loads(text)
-        return record, _sealed(_head_fields(record), record.get("mac"), key)
+        return record, is_sealed(_head_fields(record), record.get("mac"), key)
     except (ValueError, KeyError, TypeError, AttributeError):
         return None, False
 
@@ -287,7 +288,7 @@ def _read_anchors(found: Findings, key: bytes | None) -> None:
             found.problems.append(_("Không có khoá xác thực mốc kiểm tra trong {where}: không "
                                     "kiểm được tệp mốc.").format(where=secrets.where_kept()))
             return
-        elif not _sealed(_anchor_fields(anchor, prev), line.get("mac"), key):
+        elif not is_sealed(_anchor_fields(anchor, prev), line.get("mac"), key):
             found.problems.append(_("Dòng {n} của tệp mốc kiểm tra (mốc lúc {at}, sự kiện số "
                                     "{seq}) đã bị sửa, chèn thêm hoặc đổi chỗ: mã xác thực không "
                                     "khớp.").format(n=number, at=anchor["at"], seq=anchor["seq"]))
@@ -352,7 +353,7 @@ def _read_newest_backup(found: Findings, folder: Path, key: bytes | None) -> Non
         found.warnings.append(_("Bản sao lưu mới nhất {name} (phiên bản trước) không có mã xác "
                                 "thực mốc nhật ký.").format(name=name))
         return
-    if not _sealed(fields, data.get("audit_mac"), key):
+    if not is_sealed(fields, data.get("audit_mac"), key):
         found.problems.append(_("Mốc nhật ký trong tệp mô tả của bản sao lưu {name} đã bị sửa "
                                 "(mã xác thực không khớp).").format(name=name))
         return

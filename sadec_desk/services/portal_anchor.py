@@ -54,8 +54,8 @@ def _load(key: bytes | None) -> tuple[dict | None, str]:
     except (OSError, ValueError):
         return None, _("Tệp mốc của cổng {path} không đọc được: đã bị sửa hoặc hỏng.").format(
             path=path)
-    if not isinstance(record, dict) or key is None or not isinstance(record.get("mac"), str) \
-            or not hmac.compare_digest(audit_seal.seal(_fields(record), key), record["mac"]):
+    if not isinstance(record, dict) or not audit_seal.is_sealed(_fields(record),
+                                                                record.get("mac"), key):
         return None, _("Tệp mốc của cổng {path} đã bị sửa hoặc thay (mã xác thực không khớp)."
                        ).format(path=path)
     return record, ""
