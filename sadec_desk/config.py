@@ -220,7 +220,9 @@ SETTINGS: tuple[Setting, ...] = (
              "withdrawn": "7"},
             "TrangThaiHoSo / TrangThai per dossier status: the national list (2 received, "
             "3 refused at reception, 4 processing, 5 supplement, 7 withdrawn, 8 stopped, "
-            "9 processed, 10 returned).", str),
+            "9 processed, 10 returned). No default for 'voided' (a record entered by "
+            "mistake): the list has no code for it, so such a dossier is not sent; add the "
+            "key only if the province names a code.", str),
     Setting("backup.dir", str, "",
             "Folder of database backups; empty = 'backups' in the data dir. Prefer another "
             "disk or a USB drive."),

@@ -16,7 +16,9 @@ Per operation, oldest first:
   uploads them there first, resumably, through the reference portal's blob protocol);
   without a file store the pages stay on this machine and the operation is answered
   without a call;
-- ``dossier.form``: no field of DongBoHoSoMC takes a filled e-form: answered without a call.
+- ``dossier.form``: no field of DongBoHoSoMC takes a filled e-form: answered without a call;
+- any operation of a dossier voided as entered by mistake ("Hủy do nhập nhầm"): see
+  :meth:`GatewayAdapter._voided`.
 
 Records are built from the dossier as it is when sent (records.py). Progress entries are
 sent after the records, in lists of at most 10. A refused call keeps the gateway's own
@@ -25,11 +27,13 @@ message with the operation; the dossier's later operations wait behind it.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
 from sadec_desk.db.attachment_models import DossierResult, PageBlob
 from sadec_desk.db.models import Dossier, Outbox
+from sadec_desk.domain.lifecycle import DossierStatus
 from sadec_desk.i18n import _
 from sadec_desk.services.pages.dossier_pages import pages_manifest
 from sadec_desk.services.reception.dossiers import get_dossier
@@ -58,6 +62,12 @@ log = logging.getLogger(__name__)
 PROGRESS_PER_CALL = 10
 SUBJECT_ID_CHOICES = ("none", "id_number")
 HELD = "held behind a refused operation"
+VOIDED = DossierStatus.VOIDED.value
+
+
+class NotSendable(Exception):
+    """An operation this office will not send: rejected here, with the sentence for the
+    IT officer, without a call (the gateway never saw it)."""
 
 
 class GatewayAdapter:
@@ -157,11 +167,16 @@ class GatewayAdapter:
             log.info("gateway: %s of %s not sent (no place for it at the gateway)", kind,
                      op["dossier_uuid"])
             return None, []
+        voided = Dossier.get_or_none(Dossier.uuid == op["dossier_uuid"],
+                                     Dossier.status == VOIDED)
+        if voided is not None and VOIDED not in self.codes.status:
+            self._voided(op, voided.code)
+            return None, []
         facts = self.facts(op["dossier_uuid"])
         if facts is None:
             return Answer(False, "", _("Hồ sơ không còn trên máy này.")), []
-        record = dossier_record(facts, self.codes)
         code = facts.info.code
+        record = dossier_record(facts, self.codes)
         known = self._known(op["dossier_uuid"], code)
         answer = self._send_record(record, updating=known)
         if answer.ok:
@@ -172,6 +187,48 @@ class GatewayAdapter:
         if kind in ("dossier.status", "dossier.rescheduled"):
             entries.append(step_entry(op, facts.info, self.codes))
         return answer, entries
+
+    def _voided(self, op: dict, code: str) -> None:
+        """An operation of a dossier voided as entered by mistake, with no code for
+        ``voided`` in ``sync.gateway_status_map``.
+
+        The national status list (gateway-facts.md §4, codes 1-10) has no code for "a
+        record made by mistake": 3 and 8 say the office refused or stopped a real dossier,
+        7 that the citizen withdrew it, and the national index (QĐ 766) would count any of
+        them as a dossier of this office. No source shows a delete service either
+        (``IsDeleted`` exists only for a file in ``TaiLieuNop``). So nothing false is sent:
+
+        - if the gateway never got the dossier, none of its operations is sent (answered
+          without a call; the record never was a dossier, as in the office's reports);
+        - if it did (sent before the void), the operation is rejected here, with a sentence
+          that tells the IT officer what to do: the gateway keeps the dossier at its last
+          status until the province removes it, or says which code it takes for a void
+          (then ``sync.gateway_status_map`` gets a ``voided`` key and ``sync retry`` sends
+          it like any other status)."""
+        uuid = op["dossier_uuid"]
+        if self._void_settled(uuid) or not self._known(uuid, code):
+            log.info("gateway: %s of %s not sent: the dossier was voided before it reached "
+                     "the gateway", op["op"], code)
+            return
+        message = _("Hồ sơ {code} đã gửi lên trục liên thông trước khi bị hủy do nhập nhầm; "
+                    "danh mục trạng thái quốc gia (mã 1-10) không có mã cho hồ sơ hủy nên "
+                    "máy không gửi trạng thái này, và trên trục hồ sơ vẫn ở trạng thái gửi "
+                    "lần trước. Hãy đề nghị quản trị trục của tỉnh xóa hồ sơ {code}; nếu tỉnh "
+                    "quy định một mã cho hồ sơ hủy, đặt mã đó vào sync.gateway_status_map "
+                    "(khóa \"voided\") rồi chạy «sadec-desk sync retry {code}».").format(code=code)
+        log.warning("gateway: %s", message)
+        raise NotSendable(message)
+
+    @staticmethod
+    def _void_settled(dossier_uuid: str) -> bool:
+        """Was the void itself already dealt with (sent under a code once set, or found
+        to concern a dossier the gateway never got)? Then whatever follows it is not sent
+        either: a received op answered without a call is ``done`` like a sent one, so
+        :meth:`_known` alone would take a voided dossier for one the gateway holds."""
+        rows = Outbox.select(Outbox.payload).where(
+            Outbox.dossier_uuid == dossier_uuid, Outbox.op == "dossier.status",
+            Outbox.state == DONE)
+        return any(json.loads(row.payload).get("to_status") == VOIDED for row in rows)
 
     # --- the engine's interface ---
 
@@ -184,7 +241,13 @@ class GatewayAdapter:
                 results[op["op_id"]] = {"op_id": op["op_id"], "result": P.CONFLICT,
                                         "message": HELD}
                 continue
-            answer, entries = self._apply(op)
+            try:
+                answer, entries = self._apply(op)
+            except NotSendable as exc:
+                results[op["op_id"]] = {"op_id": op["op_id"], "result": P.REJECTED,
+                                        "message": str(exc)}
+                held.add(op["dossier_uuid"])
+                continue
             if answer is not None and not answer.ok:
                 results[op["op_id"]] = {"op_id": op["op_id"], "result": P.REJECTED,
                                         "message": answer.refusal()}
