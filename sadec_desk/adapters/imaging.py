@@ -62,6 +62,15 @@ class NormalisedPage:
         return "png" if self.media_type == "image/png" else "jpg"
 
 
+@dataclass(frozen=True)
+class DecodedPage:
+    """A page image decoded once (:func:`decode_page`): greyscale, upright, at most twice
+    ``max_long_side``. Checks that look at the pixels (the kiosk's blank-page check) and
+    :func:`normalise_page` take it instead of the file, so a scan is not decoded twice."""
+    grey: Image.Image
+    max_long_side: int
+
+
 def _not_an_image() -> InvalidInput:
     return InvalidInput(_("Tệp không phải ảnh hoặc ảnh bị hỏng; hãy chọn ảnh JPG/PNG "
                           "hoặc chụp lại."), code="not_an_image")
@@ -262,22 +271,34 @@ def _encode_png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def normalise_page(data: bytes, *, max_long_side: int = DEFAULT_MAX_LONG_SIDE,
-                   max_bytes: int = DEFAULT_MAX_BYTES, deskew: bool = True
-                   ) -> NormalisedPage:
-    """The stored form of one page (see the module docstring); InvalidInput for a file
-    that is not a usable image."""
+def decode_page(data: bytes, *, max_long_side: int = DEFAULT_MAX_LONG_SIDE) -> DecodedPage:
+    """``data`` decoded once for :func:`normalise_page` with the same ``max_long_side``:
+    turned upright by its EXIF orientation, greyscale, and reduced by a whole factor when
+    it is more than twice that size (the analysis and the resampling stay cheap).
+    InvalidInput for a file that is not a usable image."""
     image = open_image(data, long_side=max_long_side)
     try:
         ImageOps.exif_transpose(image, in_place=True)
     except (OSError, ValueError, SyntaxError):
         pass  # a broken EXIF block: keep the picture as it is
     grey = to_grey(image)
-    # work on at most twice the final size: the analysis and the resampling stay cheap
     if max(grey.size) > 2 * max_long_side:
-        factor = max(grey.size) // max_long_side
-        grey = grey.reduce(factor)
-    grey = _straighten_and_crop(grey, max_long_side, deskew=deskew)
+        grey = grey.reduce(max(grey.size) // max_long_side)
+    return DecodedPage(grey, max_long_side)
+
+
+def normalise_page(data: bytes | DecodedPage, *, max_long_side: int = DEFAULT_MAX_LONG_SIDE,
+                   max_bytes: int = DEFAULT_MAX_BYTES, deskew: bool = True
+                   ) -> NormalisedPage:
+    """The stored form of one page (see the module docstring), from its file or from the
+    page :func:`decode_page` made of it; InvalidInput for a file that is not a usable
+    image."""
+    if isinstance(data, DecodedPage) and data.max_long_side != max_long_side:
+        raise ValueError(f"page decoded for {data.max_long_side} px, normalised for "
+                         f"{max_long_side} px")
+    decoded = data if isinstance(data, DecodedPage) else decode_page(
+        data, max_long_side=max_long_side)
+    grey = _straighten_and_crop(decoded.grey, max_long_side, deskew=deskew)
     if _is_bilevel(grey):
         png = _encode_png(grey.point(lambda v: 255 if v >= 128 else 0).convert("1"))
         if len(png) <= max_bytes:

@@ -4,8 +4,10 @@ One interface, two drivers:
 
 - Linux (and macOS): SANE through its command-line frontend ``scanimage`` (Debian
   package ``sane-utils``), run with a time limit. ``scanimage -L``-style listing, then
-  ``scanimage -d DEVICE --format=png --mode Gray --resolution 200`` plus any
-  ``scanning.options``. Tested against SANE's own ``test`` backend (a real driver with
+  ``scanimage -d DEVICE --format=pnm --mode Gray --resolution 200`` plus any
+  ``scanning.options``. PNM is SANE's own uncompressed raster: a PNG would be encoded
+  by scanimage only for the app to decode it again (~120 ms for an A4 page at 300 dpi,
+  docs/benchmarks.md). Tested against SANE's own ``test`` backend (a real driver with
   a virtual device, ``test:0``), including the busy/jammed/no-paper answers it can be
   told to give.
 - Windows: WIA 2.0 through its scripting objects (``WIA.DeviceManager`` via pywin32's
@@ -13,9 +15,14 @@ One interface, two drivers:
   initialises COM itself (``pythoncom.CoInitialize``; a COM object may not cross threads,
   and the GUI's shared worker must never hang on a driver) and is abandoned after
   ``scanning.timeout_seconds``. The page is asked for as BMP, the one format every WIA
-  driver must deliver, and handed on as PNG. Tested with stand-ins for pywin32's
-  ``win32com.client`` and ``pythoncom`` (no Windows machine here); without pywin32 it
-  says so in a sentence.
+  driver must deliver, and handed on as the driver gives it (uncompressed, decoded
+  once). Tested with stand-ins for pywin32's ``win32com.client`` and ``pythoncom`` (no
+  Windows machine here); without pywin32 it says so in a sentence.
+
+What :func:`scan_page` returns is a raster for :func:`sadec_desk.adapters.imaging.normalise_page`
+(or a thumbnail), never a file to keep: an A4 page at 300 dpi is ~8.7 MB of PNM; what is
+stored and sent is the normalised page. :func:`as_png` makes a PNG of it where a file
+is wanted (``scanner scan --out``).
 
 Every failure a person meets (no scanner, scanner busy, cover open, no paper, a hang)
 is :class:`ScannerUnavailable`, whose sentence ends by telling the citizen to take a
@@ -23,7 +30,8 @@ photo or choose a file instead, so the kiosk can always go on.
 
 :func:`photo_from_camera` takes one still picture from a webcam (the source of
 :func:`sadec_desk.adapters.camera.open_source`; OpenCV, the optional extra ``camera``)
-and :func:`photo_from_frame` makes the PNG of one frame. This module, like every edge
+and :func:`photo_from_frame` makes an uncompressed PPM of one frame (decoded once, when
+normalised, like a scan). This module, like every edge
 adapter, imports nothing of the services.
 """
 
@@ -51,6 +59,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: what scanimage --format=pnm writes first: P4 (Lineart), P5 (Gray), P6 (Color)
+PNM_SIGNATURES = (b"P4", b"P5", b"P6")
+BMP_SIGNATURE = b"BM"
 #: listing devices probes USB and the network; it should never take long
 LIST_TIMEOUT_SECONDS = 20
 #: frames read and thrown away before a webcam photo: auto-exposure settles meanwhile
@@ -94,7 +105,8 @@ class ScannerDriver(Protocol):
         ...
 
     def scan(self, ctx: AppContext, device: str) -> bytes:
-        """One page from ``device`` ("" = the first found) as an image file."""
+        """One page from ``device`` ("" = the first found) as an uncompressed image file
+        (PNM, BMP): decoded once by the app, never stored as it is."""
         ...
 
 
@@ -131,7 +143,8 @@ def list_scanners(ctx: AppContext) -> list[ScannerInfo]:
 
 def scan_page(ctx: AppContext, device: str | None = None) -> bytes:
     """Scan one page on ``device`` (else ``scanning.device``, else the first scanner
-    found) and return the image file (PNG from SANE and WIA)."""
+    found) and return the image file as the scanner system gives it, uncompressed: PNM
+    from SANE, BMP from WIA (decode it once; store only the normalised page)."""
     device = (device or ctx.config["scanning.device"] or "").strip()
     return system_driver().scan(ctx, device)
 
@@ -184,7 +197,7 @@ def _sane_scan(ctx: AppContext, device: str) -> bytes:
             raise ScannerUnavailable(_("Không tìm thấy máy quét nào; kiểm tra máy quét đã cắm "
                                        "dây và bật nguồn."), code="scanner_missing")
         device = scanners[0].device
-    command = [program, "-d", device, "--format=png",
+    command = [program, "-d", device, "--format=pnm",
                "--mode", ctx.config["scanning.mode"],
                "--resolution", str(ctx.config["scanning.resolution"]),
                *ctx.config["scanning.options"]]
@@ -194,8 +207,8 @@ def _sane_scan(ctx: AppContext, device: str) -> bytes:
     if done.returncode != 0:
         log.warning("scanimage on %s failed (%s): %s", device, done.returncode, said.strip())
         raise ScannerUnavailable(_sane_reason(said, device), code=_sane_code(said))
-    if not done.stdout.startswith(PNG_SIGNATURE):
-        log.warning("scanimage on %s gave no PNG: %s", device, said.strip())
+    if not done.stdout.startswith(PNM_SIGNATURES):
+        log.warning("scanimage on %s gave no PNM: %s", device, said.strip())
         raise ScannerUnavailable(_("Máy quét {device} không gửi về ảnh nào.").format(
             device=device), code="scanner_failed")
     return done.stdout
@@ -296,7 +309,7 @@ def _wia_call(call: Callable[[], Any], seconds: float) -> Any:
 
 
 def as_png(data: bytes) -> bytes:
-    """The scanned picture as PNG (WIA delivers BMP); a sentence if it is no picture."""
+    """The scanned picture (PNM, BMP) as a PNG file; a sentence if it is no picture."""
     if data.startswith(PNG_SIGNATURE):
         return data
     try:
@@ -365,7 +378,12 @@ def _wia_scan(ctx: AppContext, device: str) -> bytes:
             except Exception:  # a driver without this property keeps its default
                 log.info("WIA property %s not set", prop)
         picture = item.Transfer(_WIA_FORMAT_BMP)
-        return as_png(bytes(picture.FileData.BinaryData))
+        data = bytes(picture.FileData.BinaryData)
+        if not data.startswith((BMP_SIGNATURE, PNG_SIGNATURE)):  # a driver may give PNG
+            log.warning("WIA scan on %s gave no BMP (%r)", chosen.device, data[:8])
+            raise ScannerUnavailable(_("Máy quét gửi về dữ liệu không phải ảnh."),
+                                     code="scanner_failed")
+        return data
     except ScannerUnavailable:
         raise
     except Exception as exc:
@@ -401,17 +419,18 @@ def _hresult(exc: Exception) -> int:
 
 
 def photo_from_frame(frame) -> bytes:
-    """A PNG of one RGB camera frame (an H×W×3 uint8 array), ready for add_page."""
+    """One RGB camera frame (an H×W×3 uint8 array) as a PPM, ready for add_page: no PNG
+    to encode here and decode there (a 1080p frame is 6 MB, normalised, never stored)."""
     image = Image.fromarray(frame).convert("RGB")
     out = io.BytesIO()
-    image.save(out, "PNG")
+    image.save(out, "PPM")
     return out.getvalue()
 
 
 def photo_from_camera(index: int = 0, *, source=None,
                       warmup_frames: int = CAMERA_WARMUP_FRAMES) -> bytes:
     """Open webcam ``index`` (or use ``source``), let it settle for a few frames and
-    return one picture as PNG. CameraUnavailable (a sentence) when there is none."""
+    return one picture as PPM. CameraUnavailable (a sentence) when there is none."""
     from sadec_desk.adapters.camera import CameraUnavailable, open_source
 
     owned = source is None

@@ -1,9 +1,12 @@
 """``sadec-desk pages ...`` and ``sadec-desk scanner ...``: a dossier's scanned papers.
 
-- ``pages list REF``: the procedure's papers with their stored pages;
+- ``pages list REF``: the procedure's papers with their stored pages, and the result
+  documents (``--json``: ``{"papers": [...], "results": [...]}``);
 - ``pages add REF --paper N FILE...``: add image files as pages of paper N (from 1,
   as ``pages list`` numbers them);
 - ``pages add-result REF FILE [--name TEXT]``: attach the result document (issue #15);
+- ``pages remove-result REF ID [--reason TEXT]``: take out a result attached by mistake
+  (ID as ``pages list`` shows it), until the dossier is returned;
 - ``pages pdf REF --out F.pdf`` and ``pages print REF`` (the office printer);
 - ``pages purge --hours H``: remove kiosk submissions abandoned by a crash;
 - ``scanner list`` and ``scanner scan --out F.png [--device D]``.
@@ -42,12 +45,12 @@ def cmd_pages_list(args, ctx) -> None:
                     media=page.media_type, source=page.source, sha=page.sha256[:12]))
         if attached:
             out.append(_("Kết quả đã đính kèm:"))
-            out += ["    " + _("{name}: {size}, {media}, sha256 {sha}").format(
-                name=r.name, size=_kb(r.size), media=r.media_type, sha=r.sha256[:12])
+            out += ["    " + _("số {id}. {name}: {size}, {media}, sha256 {sha}").format(
+                id=r.id, name=r.name, size=_kb(r.size), media=r.media_type, sha=r.sha256[:12])
                 for r in attached]
         return out
 
-    emit(args, papers, lines)
+    emit(args, {"papers": papers, "results": attached}, lines)
 
 
 def _read(path: str) -> bytes:
@@ -85,6 +88,12 @@ def cmd_pages_add_result(args, ctx) -> None:
         name=info.name, size=_kb(info.size))])
 
 
+def cmd_pages_remove_result(args, ctx) -> None:
+    gone = results.remove_result(ctx, args.reference, args.result_id, reason=args.reason or "")
+    emit(args, gone, lambda: [_("Đã bỏ kết quả «{name}» khỏi hồ sơ; thay đổi sẽ được gửi lên "
+                                "cổng ở lần đồng bộ tới.").format(name=gone.name)])
+
+
 def cmd_pages_pdf(args, ctx) -> None:
     path = dossier_pages.pages_pdf(ctx, args.reference, out=args.out)
     emit(args, {"path": str(path)}, lambda: [_("Đã lưu {path}").format(path=path)])
@@ -108,7 +117,7 @@ def cmd_scanner_list(args, ctx) -> None:
 
 
 def cmd_scanner_scan(args, ctx) -> None:
-    data = scanner.scan_page(ctx, args.device)
+    data = scanner.as_png(scanner.scan_page(ctx, args.device))  # the scanner gives PNM/BMP
     try:
         Path(args.out).write_bytes(data)
     except OSError as exc:
@@ -135,6 +144,13 @@ def register(sub) -> None:
     p.add_argument("file", metavar="FILE", help="PDF or PNG/JPEG/TIFF scan of the result")
     p.add_argument("--name", help="document name (default: the catalogue's result name, "
                                   "else 'Kết quả giải quyết')")
+    p = command(g, "remove-result", cmd_pages_remove_result,
+                help="take out a result document attached by mistake (until the dossier "
+                     "is returned)")
+    p.add_argument("reference", metavar="CODE_OR_UUID")
+    p.add_argument("result_id", type=int, metavar="ID",
+                   help="the result's number as 'pages list' shows it ('số N')")
+    p.add_argument("--reason", help="why it is removed (kept in the dossier's history)")
     p = command(g, "pdf", cmd_pages_pdf, help="A4 PDF of the pages")
     p.add_argument("reference", metavar="CODE_OR_UUID")
     p.add_argument("--out", help="PDF file (default: the data dir's forms folder)")

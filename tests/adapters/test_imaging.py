@@ -262,3 +262,24 @@ def test_the_resampling_split_over_threads_gives_the_same_bytes(monkeypatch):
     single = imaging.normalise_page(data)
     assert banded.data == single.data
     assert (banded.width, banded.height) == (single.width, single.height)
+
+
+@pytest.mark.parametrize("raster", ["PPM", "BMP"])
+def test_the_scanners_raster_gives_the_bytes_the_png_gives(raster):
+    """The scanner hands over PNM (SANE) or BMP (WIA) instead of PNG, to be decoded once:
+    the stored page must be byte for byte the one the same page as a PNG gives."""
+    scan = on_scanner_bed(askew(text_page(1240, 1754, lines=30), 1.7), border=50)
+    from_png = imaging.normalise_page(encode(scan, "PNG"))
+    from_raster = imaging.normalise_page(encode(scan, raster))
+    assert from_raster.data == from_png.data and from_raster.media_type == from_png.media_type
+
+
+def test_a_page_decoded_once_normalises_to_the_same_bytes():
+    data = encode(on_scanner_bed(askew(text_page(1240, 1754, lines=30), -1.2), border=50))
+    decoded = imaging.decode_page(data, max_long_side=1200)
+    assert max(decoded.grey.size) <= 2 * 1200 and decoded.grey.mode == "L"
+    page = imaging.normalise_page(decoded, max_long_side=1200)
+    assert page.data == imaging.normalise_page(data, max_long_side=1200).data
+    assert imaging.normalise_page(decoded, max_long_side=1200).data == page.data  # reusable
+    with pytest.raises(ValueError):  # decoded for another size: a programming error
+        imaging.normalise_page(decoded, max_long_side=2339)

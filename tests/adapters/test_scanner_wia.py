@@ -37,6 +37,7 @@ class FakeWia:
         self.formats: list[str] = []
         self.properties: dict[str, object] = {}
         self.transfer_error: Exception | None = None
+        self.transfer_data: bytes | None = None  # None: a BMP page
         self.hang = threading.Event()
         self.hanging = False
 
@@ -91,7 +92,8 @@ class FakeWia:
                 wia.hang.wait(30)
             if wia.transfer_error is not None:
                 raise wia.transfer_error
-            return SimpleNamespace(FileData=SimpleNamespace(BinaryData=bmp_page()))
+            data = bmp_page() if wia.transfer_data is None else wia.transfer_data
+            return SimpleNamespace(FileData=SimpleNamespace(BinaryData=data))
 
         return SimpleNamespace(Properties=Prop, Transfer=transfer)
 
@@ -120,11 +122,11 @@ def ctx(timeout: int = 10):
                                    "scanning.resolution": 200, "scanning.device": ""})
 
 
-def test_scan_runs_on_its_own_com_thread_and_gives_png(wia):
+def test_scan_runs_on_its_own_com_thread_and_gives_the_bmp_as_it_came(wia):
     data = scanner.WiaDriver().scan(ctx(), "")
-    assert data.startswith(scanner.PNG_SIGNATURE)
+    assert data == bmp_page()  # not re-encoded: the page is decoded once, when normalised
     with Image.open(io.BytesIO(data)) as page:
-        assert page.size == (40, 30)
+        assert page.format == "BMP" and page.size == (40, 30)
     assert wia.formats == ["{B96B3CAB-0728-11D3-9D7B-0000F81EF32E}"]  # wiaFormatBMP
     assert wia.properties == {"6146": 2, "6147": 200, "6148": 200}  # grey, 200 dpi
     # every COM call on one thread that is not the caller's, initialised and released there
@@ -161,6 +163,13 @@ def test_driver_errors_are_sentences(wia, hresult, code, words):
         scanner.WiaDriver().scan(ctx(), "")
     assert failure.value.code == code and words in str(failure.value)
     assert "chụp ảnh" in str(failure.value)  # the kiosk can always go on
+
+
+def test_a_transfer_that_is_no_picture_is_a_sentence(wia):
+    wia.transfer_data = b"garbage from a broken driver"
+    with pytest.raises(scanner.ScannerUnavailable) as failure:
+        scanner.WiaDriver().scan(ctx(), "")
+    assert failure.value.code == "scanner_failed" and "không phải ảnh" in str(failure.value)
 
 
 def test_unknown_device_is_a_sentence(wia):

@@ -29,10 +29,16 @@ MIN_INK_SHARE = 0.002
 DARK_MEAN = 40
 
 
-def page_content(image: bytes) -> tuple[float, float]:
-    """(share of pixels that stand out from the background, mean grey 0-255)."""
-    picture = imaging.open_image(image, long_side=CHECK_SIDE)
-    grey = picture.convert("L")
+def page_content(image: bytes | imaging.DecodedPage) -> tuple[float, float]:
+    """(share of pixels that stand out from the background, mean grey 0-255), of the
+    file or of the page already decoded for normalising (then nothing is decoded again)."""
+    if isinstance(image, imaging.DecodedPage):
+        grey = image.grey
+    else:
+        grey = imaging.open_image(image, long_side=CHECK_SIDE).convert("L")
+    factor = max(grey.size) // CHECK_SIDE
+    if factor > 1:  # a whole-factor reduce reads each pixel once: cheap on a 300 dpi scan
+        grey = grey.reduce(factor)
     if max(grey.size) > CHECK_SIDE:
         scale = CHECK_SIDE / max(grey.size)
         grey = grey.resize((max(1, round(grey.width * scale)),
@@ -43,7 +49,7 @@ def page_content(image: bytes) -> tuple[float, float]:
     return share, float(pixels.mean())
 
 
-def refuse_blank(image: bytes, source: str) -> None:
+def refuse_blank(image: bytes | imaging.DecodedPage, source: str) -> None:
     """InvalidInput with a sentence for the citizen when ``image`` shows nothing."""
     share, mean = page_content(image)
     if share >= MIN_INK_SHARE:

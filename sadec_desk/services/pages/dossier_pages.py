@@ -176,12 +176,13 @@ def _owner_filter(*, draft: str | None, dossier_id: int | None):
 # --- adding -------------------------------------------------------------------------------
 
 
-def add_page(ctx: AppContext, image: bytes, *, paper_index: int, paper_name: str,
-             source: str, draft: str | None = None, dossier: int | str | None = None
-             ) -> PageInfo:
+def add_page(ctx: AppContext, image: bytes | imaging.DecodedPage, *, paper_index: int,
+             paper_name: str, source: str, draft: str | None = None,
+             dossier: int | str | None = None) -> PageInfo:
     """Store one scanned/photographed/chosen page as the next page of paper
     ``paper_index`` of a kiosk submission (``draft``) or of a dossier (its id, code or
-    UUID). InvalidInput when the image is unusable (a Vietnamese sentence)."""
+    UUID). ``image``: the file, or the page imaging.decode_page made of it. InvalidInput
+    when the image is unusable (a Vietnamese sentence)."""
     require_role(ctx, *(ANY_ROLE if draft is not None else COUNTER_ROLES))
     if (draft is None) == (dossier is None):
         raise ValueError("add_page needs exactly one of draft= and dossier=")

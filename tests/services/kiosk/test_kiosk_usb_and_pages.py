@@ -3,6 +3,7 @@ refused, and devices fail with sentences for citizens (their detail in the log).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import subprocess
@@ -164,6 +165,27 @@ def test_a_page_with_a_little_text_is_not_blank():
     share, _mean = page_checks.page_content(out.getvalue())
     assert share >= page_checks.MIN_INK_SHARE
     page_checks.refuse_blank(out.getvalue(), "file")  # no exception
+
+
+def test_a_kiosk_page_is_decoded_once_for_the_check_and_the_stored_page(ctx, monkeypatch):
+    from sadec_desk.adapters import imaging
+
+    opened = []
+    real_open = imaging.open_image
+
+    def counting_open(data, **kwargs):
+        opened.append(len(data))
+        return real_open(data, **kwargs)
+
+    monkeypatch.setattr(imaging, "open_image", counting_open)
+    image = page_png(3)
+    draft = submission.start(ctx)
+    info = submission.add_page(ctx, draft, BIRTH, 1, image, "file")
+    assert opened == [len(image)]  # the blank check and the normalising share one decode
+    expected = imaging.normalise_page(image, max_long_side=ctx.config[
+        "attachments.max_long_side"], max_bytes=ctx.config["attachments.max_page_bytes"])
+    [page] = submission.pages(ctx, draft)
+    assert page.id == info.id and page.sha256 == hashlib.sha256(expected.data).hexdigest()
 
 
 def test_device_failures_are_sentences_without_names_or_settings(ctx, monkeypatch, caplog):
