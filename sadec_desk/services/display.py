@@ -120,6 +120,8 @@ def event_text(event: EventInfo) -> str:
         text = _("Tờ khai điện tử")
     elif event.kind == "result":  # services/pages/results.py; the note names the document
         text = _("Đính kèm kết quả")
+    elif event.kind == "result_removed":  # the note names the document (and why)
+        text = _("Bỏ kết quả đã đính kèm")
     else:
         labels = [STATUS_LABELS[DossierStatus(s)] for s in (event.from_status, event.to_status)
                   if s]

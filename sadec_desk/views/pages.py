@@ -6,8 +6,10 @@
   makes the Tk images on the Tk thread.
 - :class:`PagesWindow`: a dossier's papers with their pages, the chosen page fitted to
   the window, previous/next (also ← →), "In giấy tờ" (office printer, or the PDF is
-  saved) and "Lưu PDF…". Pictures are read and scaled in the worker; the Tk thread
-  only turns finished bytes into images.
+  saved) and "Lưu PDF…"; the result documents attached ("Đính kèm kết quả…") are listed
+  under the papers, and one picked there can be taken out ("Bỏ kết quả…", after a
+  question). Pictures are read and scaled in the worker; the Tk thread only turns
+  finished bytes into images.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.documents import office_forms
 from sadec_desk.services.pages import dossier_pages, results, store
+from sadec_desk.views.dialogs import AskDialog, Choice
 from sadec_desk.views.file_dialog import ask_open_file, ask_save_file
 from sadec_desk.views.widgets import MessageBar, font, release_tk_objects
 
@@ -205,6 +208,7 @@ class PagesWindow:
         self.alive = True
         self.papers: list[dossier_pages.PaperPages] = []
         self.pages: list[tuple[dossier_pages.PaperPages, store.PageInfo]] = []
+        self.results: list[results.ResultInfo] = []
         self.current = -1  # index into self.pages
         self.image: tk.PhotoImage | None = None
         self._resize_job = None
@@ -280,6 +284,10 @@ class PagesWindow:
         self.result_button = ttk.Button(bar, text=_("Đính kèm kết quả…"), bootstyle="success",
                                         command=self.on_attach_result)
         self.result_button.pack(side="right", padx=(0, 6))
+        self.remove_result_button = ttk.Button(bar, text=_("Bỏ kết quả…"),
+                                               bootstyle="danger-outline", state="disabled",
+                                               command=self.on_ask_remove_result)
+        self.remove_result_button.pack(side="right", padx=(0, 6))
 
     # --- loading -------------------------------------------------------------------------
 
@@ -299,6 +307,7 @@ class PagesWindow:
             for page in paper.pages:
                 self.tree.insert(node, "end", iid=f"page-{page.id}",
                                  text=_("Trang {n}").format(n=page.position))
+        self.load_results()
         has_pages = bool(self.pages)
         for button in (self.print_button, self.save_button):
             button.configure(state="normal" if has_pages else "disabled")
@@ -388,6 +397,8 @@ class PagesWindow:
 
     def on_tree_select(self, _event=None) -> None:
         selected = self.tree.selection()
+        self.remove_result_button.configure(
+            state="normal" if self.selected_result() is not None else "disabled")
         if not selected:
             return
         iid = selected[0]
@@ -396,6 +407,8 @@ class PagesWindow:
             for number, (_paper, page) in enumerate(self.pages):
                 if page.id == page_id and number != self.current:
                     self.show_page(number)
+        elif iid.startswith("result"):
+            pass  # only "Bỏ kết quả…" follows a result (below)
         elif iid.startswith("paper-"):
             index = int(iid.removeprefix("paper-"))
             for number, (paper, _page) in enumerate(self.pages):
@@ -489,10 +502,68 @@ class PagesWindow:
             self.result_button.configure(state="normal")
             self.message.show(_("Đã đính kèm kết quả «{name}»; kết quả sẽ được gửi lên cổng "
                                 "ở lần đồng bộ tới.").format(name=info.name), "ok")
+            self.load_results()
+
+    def load_results(self) -> None:
+        self.shell.tasks.submit(results.dossier_results, self.ctx, self.reference,
+                                on_done=self.on_results, on_error=self.on_error)
+
+    def on_results(self, attached: list[results.ResultInfo]) -> None:
+        """The results under the papers in the tree: 'Kết quả đã đính kèm' and one line each."""
+        if not self.alive:
+            return
+        self.results = attached
+        if self.tree.exists("results"):
+            self.tree.delete("results")
+        self.remove_result_button.configure(state="disabled")
+        if not attached:
+            return
+        node = self.tree.insert("", "end", iid="results", open=True,
+                                text=_("Kết quả đã đính kèm — {n}").format(n=len(attached)))
+        for info in attached:
+            self.tree.insert(node, "end", iid=f"result-{info.id}",
+                             text=shorten(info.name, 40))
+
+    def selected_result(self) -> results.ResultInfo | None:
+        selected = self.tree.selection()
+        if not selected or not selected[0].startswith("result-"):
+            return None
+        ident = int(selected[0].removeprefix("result-"))
+        return next((r for r in self.results if r.id == ident), None)
+
+    def on_ask_remove_result(self) -> None:
+        """'Bỏ kết quả…': a question first (the safe answer on the left, the red one right)."""
+        info = self.selected_result()
+        if info is None:
+            return
+        self.dialog = AskDialog(
+            self.window, title=_("Bỏ kết quả đã đính kèm"),
+            message=_("Bỏ «{name}» khỏi hồ sơ {code}? Tệp này bị xoá khỏi máy và thay đổi "
+                      "được gửi lên cổng. Chỉ làm khi đính kèm nhầm.").format(
+                name=info.name, code=self.reference),
+            choices=[Choice(_("Giữ lại"), lambda _r: None),
+                     Choice(_("Bỏ kết quả"), lambda r: self.on_remove_result(info, r),
+                            style="danger")],
+            reason_label=_("Lý do (không bắt buộc)"))
+
+    def on_remove_result(self, info: results.ResultInfo, reason: str = "") -> None:
+        self.remove_result_button.configure(state="disabled")
+        self.message.show(_("Đang bỏ kết quả…"))
+        self.shell.tasks.submit(results.remove_result, self.ctx, self.reference, info.id,
+                                reason=reason, on_done=self.on_result_removed,
+                                on_error=self.on_result_failed)
+
+    def on_result_removed(self, info: results.ResultInfo) -> None:
+        if self.alive:
+            self.message.show(_("Đã bỏ kết quả «{name}» khỏi hồ sơ; thay đổi sẽ được gửi lên "
+                                "cổng ở lần đồng bộ tới.").format(name=info.name), "ok")
+            self.load_results()
 
     def on_result_failed(self, message: str) -> None:
         if self.alive:
             self.result_button.configure(state="normal")
+            self.remove_result_button.configure(
+                state="normal" if self.selected_result() is not None else "disabled")
             self.message.show(message, "error")
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""sadec-desk pages add-result (issue #15 item 4) and its line in 'pages list'."""
+"""sadec-desk pages add-result / remove-result (issue #15 item 4) and the results in
+'pages list' (text and --json)."""
 
 from __future__ import annotations
 
@@ -32,3 +33,27 @@ def test_add_result_lists_it_and_refuses_bad_input_with_a_sentence(capsys, tmp_p
     second.write_bytes(make_pdf("BẢN SAO"))
     info = run_cli_json(capsys, "pages", "add-result", code, str(second), "--name", "Bản sao")
     assert info["name"] == "Bản sao" and info["media_type"] == "application/pdf"
+    listed = run_cli_json(capsys, "pages", "list", code)
+    assert [(r["name"], r["media_type"]) for r in listed["results"]] == [
+        ("Trích lục khai sinh", "application/pdf"), ("Bản sao", "application/pdf")]
+    assert listed["papers"] and all("pages" in p for p in listed["papers"])
+    first = listed["results"][0]["id"]
+    status, out, _err = run_cli(capsys, "pages", "list", code)
+    assert f"số {first}. Trích lục khai sinh" in out
+
+    # a result attached by mistake is taken out, with the reason in the history
+    gone = run_cli_json(capsys, "pages", "remove-result", code, str(info["id"]),
+                        "--reason", "đính kèm nhầm")
+    assert gone["name"] == "Bản sao"
+    assert [r["name"] for r in run_cli_json(capsys, "pages", "list", code)["results"]] == [
+        "Trích lục khai sinh"]
+    history = run_cli_json(capsys, "dossier", "show", code)["events"]
+    assert history[-1]["kind"] == "result_removed" and "đính kèm nhầm" in history[-1]["note"]
+    status, _out, err = run_cli(capsys, "pages", "remove-result", code, str(info["id"]))
+    assert status == 2 and f"không có giấy tờ kết quả số {info['id']}" in err
+    # after the return, a sentence and nothing removed
+    run_cli_json(capsys, "dossier", "advance", code, "--to", "done")
+    run_cli_json(capsys, "dossier", "advance", code, "--to", "returned")
+    status, out, err = run_cli(capsys, "pages", "remove-result", code, str(first))
+    assert status == 2 and "đã trả kết quả cho công dân" in err
+    assert len(run_cli_json(capsys, "pages", "list", code)["results"]) == 1

@@ -10,6 +10,12 @@ event in the dossier's hash-chained history and the dossier's ``dossier.pages`` 
 in one transaction. The provincial gateway gets each result as a ``DanhSachGiayToKetQua``
 item with a download URL (gateway-facts.md §3.3; issue #15 item 4).
 
+A result attached by mistake (the wrong file, another dossier's result) is taken out with
+:func:`remove_result` until the dossier is returned: the row goes, the file too when
+nothing else uses it, and a ``result_removed`` event and a new ``dossier.pages`` row (the
+list without it) are written in the same transaction. Once the result has been handed
+over, what the citizen received must stay on record: the removal is refused.
+
 The default name is the procedure's result name when its catalogue entry has one (the
 optional ``result_name`` / ``result_code`` of a procedure, domain/catalogue.py; the seed
 names none yet), else "Kết quả giải quyết".
@@ -33,7 +39,7 @@ from sadec_desk.db.models import Dossier
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
 from sadec_desk.domain.timezone import VN_TZ
-from sadec_desk.errors import InvalidInput
+from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.files import read_bounded
 from sadec_desk.i18n import _
 from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
@@ -41,7 +47,7 @@ from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalogue import procedure_from_row
 from sadec_desk.services.outbox import queue_change
 from sadec_desk.services.pages.dossier_pages import pages_manifest
-from sadec_desk.services.pages.store import path_for, write_file
+from sadec_desk.services.pages.store import delete_unused_blobs, path_for, write_file
 from sadec_desk.services.reception.dossiers import find_dossier_row
 
 if TYPE_CHECKING:
@@ -188,19 +194,58 @@ def add_result(ctx: AppContext, reference: str, data: bytes, *,
                                       name=given or default_name, result_code=result_code,
                                       added_at=now, added_by=ctx.clerk).execute()
         info = _result_info(DossierResult.get_by_id(row_id), blob)
-        results = [*existing, info]
-        append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.actor,
-                     kind="result", from_status=dossier.status, to_status=dossier.status,
-                     note=info.name,
-                     data=json.dumps({"results": [[r.sha256, r.name] for r in results]},
-                                     ensure_ascii=False, separators=(",", ":")))
-        Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: now}
-                       ).where(Dossier.id == dossier.id).execute()
-        manifest = pages_manifest(dossier.id)
-        queue_change(ctx, manifest["uuid"], "dossier.pages", manifest)
+        _results_changed(ctx, dossier, "result", info.name, [*existing, info])
     log.info("result %s attached to %s (%s, %d bytes)", sha[:12], dossier.code, media_type,
              len(stored))
     return info
+
+
+def _results_changed(ctx: AppContext, dossier: Dossier, kind: str, note: str,
+                     results: list[ResultInfo]) -> None:
+    """The dossier's results changed (inside the change's transaction): the chained event
+    with the list as it is now, the dossier unsynced, its page list queued for the portal."""
+    now = ctx.now()
+    append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.actor,
+                 kind=kind, from_status=dossier.status, to_status=dossier.status, note=note,
+                 data=json.dumps({"results": [[r.sha256, r.name] for r in results]},
+                                 ensure_ascii=False, separators=(",", ":")))
+    Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: now}
+                   ).where(Dossier.id == dossier.id).execute()
+    manifest = pages_manifest(dossier.id)
+    queue_change(ctx, manifest["uuid"], "dossier.pages", manifest)
+
+
+def remove_result(ctx: AppContext, reference: str, result_id: int, *,
+                  reason: str = "") -> ResultInfo:
+    """Take out the result document ``result_id`` attached to the dossier ``reference`` by
+    mistake; the clerk or the leader, until the dossier is returned. Returns what was
+    removed; InvalidInput / NotFound say why not."""
+    require_role(ctx, *COUNTER_ROLES)
+    reason = _clean_name(reason or "")
+    with translated_errors(), ctx.database.atomic():
+        dossier_id = find_dossier_row(reference).id
+        if not is_sqlite(ctx.database):  # one change of the dossier's results at a time
+            Dossier.select(Dossier.id).where(Dossier.id == dossier_id).for_update().first()
+        dossier = Dossier.get_by_id(dossier_id)
+        existing = _results_of(dossier.id)
+        gone = next((r for r in existing if r.id == result_id), None)
+        if gone is None:
+            raise NotFound(_("Hồ sơ {code} không có giấy tờ kết quả số {id}; xem danh sách "
+                             "bằng «sadec-desk pages list {code}».").format(code=dossier.code,
+                                                                          id=result_id))
+        if dossier.status == DossierStatus.RETURNED.value:
+            raise InvalidInput(_("Hồ sơ {code} đã trả kết quả cho công dân: không bỏ được "
+                                 "giấy tờ kết quả «{name}» đã trao. Nếu kết quả sai, hãy báo "
+                                 "lãnh đạo để xử lý theo quy định.").format(
+                code=dossier.code, name=gone.name))
+        row = DossierResult.get_by_id(result_id)
+        DossierResult.delete().where(DossierResult.id == result_id).execute()
+        delete_unused_blobs(ctx, [row.blob_id])
+        note = f"«{gone.name}»: {reason}" if reason else f"«{gone.name}»"
+        _results_changed(ctx, dossier, "result_removed", note,
+                         [r for r in existing if r.id != result_id])
+    log.info("result %s removed from %s", gone.sha256[:12], dossier.code)
+    return gone
 
 
 def add_result_file(ctx: AppContext, reference: str, path: str, *,

@@ -356,7 +356,8 @@ def test_cli_pages_add_list_and_pdf(ctx, scans, tmp_path, capsys):
     added = run_cli_json(capsys, "pages", "add", code, "--paper", "2", *map(str, files))
     assert [(p["paper_index"], p["position"]) for p in added] == [(1, 1), (1, 2)]
     listed = run_cli_json(capsys, "pages", "list", code)
-    assert [len(p["pages"]) for p in listed] == [0, 2]
+    assert [len(p["pages"]) for p in listed["papers"]] == [0, 2]
+    assert listed["results"] == []
     exit_code, out, _err = run_cli(capsys, "pages", "list", code)
     assert exit_code == 0 and "2. Giấy chứng sinh" in out and "[2 trang]" in out
     out_pdf = tmp_path / "x.pdf"

@@ -198,3 +198,62 @@ def test_the_history_line_says_a_result_was_attached(ctx):
     last = dossiers.get_dossier(ctx, code).events[-1]
     assert event_text(last).startswith("Đính kèm kết quả")
     assert event_text(last).endswith("— Trích lục khai sinh")
+
+
+def test_a_result_attached_by_mistake_is_removed_until_the_dossier_is_returned(ctx, scan):
+    code = processing(ctx)
+    wrong = results.add_result(ctx, code, make_pdf("HỒ SƠ KHÁC"), name="Trích lục nhầm")
+    right = results.add_result(ctx, code, scan, name="Trích lục khai sinh")
+    queued = Outbox.select().where(Outbox.op == "dossier.pages").count()
+    wrong_file = store.blob_path(ctx, wrong.sha256)
+    gone = results.remove_result(ctx, code, wrong.id, reason="đính kèm nhầm hồ sơ")
+    assert gone == wrong
+    assert results.dossier_results(ctx, code) == [right]
+    # the file went with it (nothing else used it); the other result's file stays
+    assert not wrong_file.exists()
+    assert store.blob_path(ctx, right.sha256).is_file()
+    assert PageBlob.select().where(PageBlob.sha256 == wrong.sha256).count() == 0
+    # an audited event with what is left, and the page list without it for the portal
+    event = DossierEvent.select().order_by(DossierEvent.seq.desc()).get()
+    assert (event.kind, event.note) == ("result_removed",
+                                        "«Trích lục nhầm»: đính kèm nhầm hồ sơ")
+    assert json.loads(event.data) == {"results": [[right.sha256, right.name]]}
+    assert Outbox.select().where(Outbox.op == "dossier.pages").count() == queued + 1
+    assert [r["sha256"] for r in pages_payloads()[-1]["results"]] == [right.sha256]
+    assert dossiers.get_dossier(ctx, code).sync_state == "pending"
+    assert audit.verify_chain(ctx).problems == ()
+    from sadec_desk.services.display import event_text
+    assert event_text(dossiers.get_dossier(ctx, code).events[-1]).startswith(
+        "Bỏ kết quả đã đính kèm")
+
+    # the last one: the portal's payload has no results left
+    results.remove_result(ctx, code, right.id)
+    assert "results" not in pages_payloads()[-1] and results.dossier_results(ctx, code) == []
+    # unknown id, another dossier's result: a sentence
+    other = processing(ctx)
+    theirs = results.add_result(ctx, other, make_pdf("KHÁC"))
+    for ident in (right.id, theirs.id, 999):
+        with pytest.raises(NotFound, match=f"không có giấy tờ kết quả số {ident}"):
+            results.remove_result(ctx, code, ident)
+
+    # once returned, what the citizen received stays on record
+    dossiers.advance_dossier(ctx, other, "done")
+    dossiers.advance_dossier(ctx, other, "returned")
+    with pytest.raises(InvalidInput, match="đã trả kết quả cho công dân"):
+        results.remove_result(ctx, other, theirs.id)
+    assert results.dossier_results(ctx, other) == [theirs]
+
+
+def test_removing_a_result_needs_a_counter_role(ctx):
+    code = processing(ctx)
+    info = results.add_result(ctx, code, make_pdf())
+    users.create_user(ctx, username="admin", full_name="Lê Văn Tín", role="it",
+                      password="matkhau-cntt")
+    ctx.user = UserInfo(1, "admin", "Lê Văn Tín", "it", "Cán bộ CNTT", "password", None, True,
+                        None)
+    with pytest.raises(PermissionDenied):
+        results.remove_result(ctx, code, info.id)
+    ctx.user = UserInfo(1, "admin", "Lê Văn Tín", "clerk", "Cán bộ tiếp nhận", "password",
+                        None, True, None)
+    results.remove_result(ctx, code, info.id)
+    assert results.dossier_results(ctx, code) == []
