@@ -102,7 +102,8 @@ def cmd_dossier_list(args, ctx: AppContext) -> None:
 
 def cmd_dossier_find(args, ctx: AppContext) -> None:
     items = search.find_dossiers(ctx, args.text, limit=args.limit, status=args.status,
-                                 date_from=args.date_from, date_to=args.date_to)
+                                 date_from=args.date_from, date_to=args.date_to,
+                                 details=True)
     emit(args, items, lambda: _one_line_each(items, _("Không tìm thấy hồ sơ nào.")))
 
 

@@ -29,6 +29,9 @@ def test_find_by_name_phone_id_with_filters_as_json_and_text(capsys):
     found = run_cli_json(capsys, "dossier", "find", "TRAN van duc")
     assert [d["code"] for d in found] == [second, first]
     assert found[0]["citizen"]["full_name"] == "Trần Văn Đức"
+    # the command line's records are whole: papers received and history
+    assert found[0]["papers"] and [e["kind"] for e in found[1]["events"]] == [
+        "received", "status"]
     # the phone given with the second is the citizen's now: both of theirs are found
     assert [d["code"] for d in run_cli_json(capsys, "dossier", "find", "0912 345 678")] == [
         second, first]

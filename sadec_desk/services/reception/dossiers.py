@@ -10,11 +10,9 @@ import json
 import re
 import uuid as uuidlib
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
-
-from peewee import AutoField, CharField, IntegerField, TextField
 
 from sadec_desk.db.database import (
     insert_row,
@@ -247,8 +245,10 @@ def receive_dossier(
 
 def _info(ctx: AppContext, dossier: Dossier | SimpleNamespace,
           procedure: ProcedureRow | SimpleNamespace, citizen: CitizenInfo,
-          *, papers: tuple[PaperInfo, ...] = (), events: tuple[EventInfo, ...] = ()
-          ) -> DossierInfo:
+          *, papers: tuple[PaperInfo, ...] = (), events: tuple[EventInfo, ...] = (),
+          now: datetime | None = None) -> DossierInfo:
+    """The record of ``dossier`` (a row or its attributes); ``now``: the moment the
+    deadline state is judged at (one for a whole list), else the context's clock."""
     status = DossierStatus(dossier.status)
     return DossierInfo(
         code=dossier.code, uuid=dossier.uuid, procedure_code=procedure.code,
@@ -258,7 +258,7 @@ def _info(ctx: AppContext, dossier: Dossier | SimpleNamespace,
         due_at=dossier.due_at.astimezone(VN_TZ),
         finished_at=dossier.finished_at.astimezone(VN_TZ) if dossier.finished_at else None,
         deadline_state=dossier_deadline_state(dossier.status, dossier.due_at, dossier.finished_at,
-                                              ctx.now()).value,
+                                              now or ctx.now()).value,
         fee_vnd=dossier.fee_vnd, pages=dossier.pages, copies=dossier.copies, phone=dossier.phone,
         received_by=dossier.received_by, sync_state=dossier.sync_state, citizen=citizen,
         papers=papers, events=events,
@@ -309,64 +309,93 @@ def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
                      papers=papers, events=events)
 
 
-def _plain_rows(model, rows) -> list[SimpleNamespace]:
-    """Rows of all ``model``'s columns as attribute bags (by field name), values converted
-    as peewee would (dates, booleans) but without building model instances: that was most
-    of a search's time (bench/search.py)."""
-    fields = model._meta.sorted_fields
-    convert = [(i, f.python_value) for i, f in enumerate(fields)
-               if not isinstance(f, CharField | TextField | IntegerField | AutoField)]
-    names = [f.name for f in fields]
-    out = []
-    for row in rows:
-        values = list(row)
-        for i, python_value in convert:
-            values[i] = python_value(values[i])
-        out.append(SimpleNamespace(**dict(zip(names, values, strict=True))))
-    return out
+def _utc_value(value, field=Dossier.received_at):
+    """A UTC datetime column's raw value as :class:`UtcDateTimeField` gives it (aware
+    UTC), without peewee's parse by trial of formats."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return field.python_value(value)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else field.python_value(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return field.python_value(value)
 
 
-def dossier_infos(ctx: AppContext, dossier_ids: list[int]) -> list[DossierInfo]:
-    """The records of these dossiers in the order given, with papers and history, as
-    :func:`get_dossier` gives them, in three plain queries whatever their number (the
-    search's results: services/reception/search.py)."""
+def _date_value(value, field=Citizen.date_of_birth):
+    """A date column's raw value as :class:`peewee.DateField` gives it."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return field.python_value(value)
+
+
+#: what a found dossier's record is made of (:func:`dossier_infos`), in this order
+_RECORD_COLUMNS = ("d.id, d.code, d.uuid, d.status, d.channel, d.result_delivery, "
+                   "d.received_at, d.due_at, d.finished_at, d.fee_vnd, d.pages, d.copies, "
+                   "d.phone, d.received_by, d.sync_state, p.code, p.name, c.id_number, "
+                   "c.full_name, c.date_of_birth, c.gender, c.address, c.old_id_number, "
+                   "c.issue_date, c.phone")
+
+
+def dossier_infos(ctx: AppContext, dossier_ids: list[int], *, details: bool = True
+                  ) -> list[DossierInfo]:
+    """The records of these dossiers in the order given, as :func:`get_dossier` gives
+    them, in three plain queries whatever their number (the search's results:
+    services/reception/search.py); ``details=False``: without papers and history, as
+    :func:`list_dossiers` gives them, in one query. Only the columns a record shows are
+    read, as plain tuples, and only the date columns converted: peewee's model instances
+    and its per-value conversion were most of a search's time (bench/search.py)."""
     require_role(ctx, *READ_ROLES)
     if not dossier_ids:
         return []
     wanted = ", ".join(str(int(i)) for i in dossier_ids)  # our own integer ids
-    d_cols = [f.column_name for f in Dossier._meta.sorted_fields]
-    c_cols = [f.column_name for f in Citizen._meta.sorted_fields]
     db = ctx.database
+    now = ctx.now()
     with translated_errors():
-        cursor = db.execute_sql(
-            f"SELECT {', '.join('d.' + c for c in d_cols)}, p.code, p.name, "
-            f"{', '.join('c.' + c for c in c_cols)} FROM dossier d "
-            "JOIN procedure p ON p.id = d.procedure_id JOIN citizen c ON c.id = d.citizen_id "
-            f"WHERE d.id IN ({wanted})")
-        raw = cursor.fetchall()
-        n = len(d_cols)
-        dossier_rows = _plain_rows(Dossier, [r[:n] for r in raw])
-        citizen_rows = _plain_rows(Citizen, [r[n + 2:] for r in raw])
-        rows = {d.id: (d, SimpleNamespace(code=r[n], name=r[n + 1]), c)
-                for d, c, r in zip(dossier_rows, citizen_rows, raw, strict=True)}
-        papers: dict[int, list[PaperInfo]] = {i: [] for i in rows}
-        for dossier_id, name, kind, count in db.execute_sql(
-                "SELECT dossier_id, name, kind, count FROM paper_received "
-                f"WHERE dossier_id IN ({wanted}) ORDER BY id").fetchall():
-            papers[dossier_id].append(PaperInfo(name, kind, count))
-        events: dict[int, list[EventInfo]] = {i: [] for i in rows}
-        at_value = DossierEvent.at.python_value
-        for dossier_id, at, actor, kind, from_status, to_status, note in db.execute_sql(
-                "SELECT dossier_id, at, actor, kind, from_status, to_status, note "
-                f"FROM dossier_event WHERE dossier_id IN ({wanted}) ORDER BY id").fetchall():
-            events[dossier_id].append(EventInfo(at_value(at).astimezone(VN_TZ), actor, kind,
-                                                from_status, to_status, note, username=actor))
-        names = actors.full_names(e.username for found in events.values() for e in found)
-        for dossier_id, found in events.items():
-            events[dossier_id] = [replace(e, actor=names.get(e.actor, e.actor)) for e in found]
-    return [_info(ctx, rows[i][0], rows[i][1], _citizen_from_row(rows[i][2], rows[i][0].phone),
-                  papers=tuple(papers[i]), events=tuple(events[i]))
-            for i in dossier_ids if i in rows]
+        raw = db.execute_sql(
+            f"SELECT {_RECORD_COLUMNS} FROM dossier d JOIN procedure p ON p.id = d.procedure_id "
+            f"JOIN citizen c ON c.id = d.citizen_id WHERE d.id IN ({wanted})").fetchall()
+        papers: dict[int, list[PaperInfo]] = {row[0]: [] for row in raw}
+        events: dict[int, list[EventInfo]] = {row[0]: [] for row in raw}
+        names: dict[str, str] = {}
+        if details:
+            for dossier_id, name, kind, count in db.execute_sql(
+                    "SELECT dossier_id, name, kind, count FROM paper_received "
+                    f"WHERE dossier_id IN ({wanted}) ORDER BY id").fetchall():
+                papers[dossier_id].append(PaperInfo(name, kind, count))
+            for dossier_id, at, actor, kind, from_status, to_status, note in db.execute_sql(
+                    "SELECT dossier_id, at, actor, kind, from_status, to_status, note "
+                    f"FROM dossier_event WHERE dossier_id IN ({wanted}) ORDER BY id"
+                    ).fetchall():
+                events[dossier_id].append(EventInfo(_utc_value(at).astimezone(VN_TZ), actor,
+                                                    kind, from_status, to_status, note,
+                                                    username=actor))
+            names = actors.full_names(e.username for found in events.values() for e in found)
+    records = {}
+    for (dossier_id, code, uuid, status, channel, delivery, received_at, due_at, finished_at,
+         fee, pages, copies, phone, received_by, sync_state, procedure_code, procedure_name,
+         id_number, full_name, born, gender, address, old_id_number, issue_date,
+         citizen_phone) in raw:
+        dossier = SimpleNamespace(
+            code=code, uuid=uuid, status=status, channel=channel, result_delivery=delivery,
+            received_at=_utc_value(received_at), due_at=_utc_value(due_at),
+            finished_at=_utc_value(finished_at) if finished_at is not None else None,
+            fee_vnd=fee, pages=pages, copies=copies, phone=phone, received_by=received_by,
+            sync_state=sync_state)
+        citizen = CitizenInfo(id_number=id_number, full_name=full_name,
+                              date_of_birth=_date_value(born), gender=gender, address=address,
+                              old_id_number=old_id_number, issue_date=_date_value(issue_date),
+                              phone=phone or citizen_phone)
+        records[dossier_id] = _info(
+            ctx, dossier, SimpleNamespace(code=procedure_code, name=procedure_name), citizen,
+            papers=tuple(papers[dossier_id]),
+            events=tuple(replace(e, actor=names.get(e.actor, e.actor))
+                         for e in events[dossier_id]), now=now)
+    return [records[i] for i in dossier_ids if i in records]
 
 
 def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50,

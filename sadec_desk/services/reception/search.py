@@ -198,11 +198,16 @@ def _matching_ids(database: peewee.Database, text: str, filters, limit: int) -> 
 
 
 def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50, status: str | None = None,
-                  date_from: date | str | None = None, date_to: date | str | None = None
-                  ) -> list[DossierInfo]:
+                  date_from: date | str | None = None, date_to: date | str | None = None,
+                  details: bool = False) -> list[DossierInfo]:
     """Dossiers matching ``text`` (code or receipt QR, CCCD/CMND number, phone, name
     without diacritics), the newest first, at most ``limit``; ``status`` and the local
-    days ``date_from``..``date_to`` (inclusive) narrow them."""
+    days ``date_from``..``date_to`` (inclusive) narrow them.
+
+    The records are a result list's, as :func:`dossiers.list_dossiers` gives them: without
+    papers and history, which the counter reads for the one dossier shown
+    (:func:`dossiers.get_dossier`); ``details=True`` puts them in every record (the
+    command line's ``dossier find``)."""
     require_role(ctx, *READ_ROLES)
     query = unicodedata.normalize("NFC", "" if text is None else str(text)).strip()
     if not query:
@@ -227,4 +232,4 @@ def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50, status: str | 
     with translated_errors():
         filters = _where_filters(database, status, day_from, day_to)
         ids = _matching_ids(database, query, filters, limit)
-    return dossier_infos(ctx, ids)
+    return dossier_infos(ctx, ids, details=details)

@@ -170,13 +170,7 @@ class FindPanel:
 
     def show_detail(self, info) -> None:
         self.selected = info
-        self.detail_text.configure(state="normal")
-        self.detail_text.delete("1.0", "end")
-        if info is not None:
-            lines = dossier_lines(info, technical=False)
-            lines.append(_("Đồng bộ: {s}").format(s=sync_label(info.sync_state)))
-            self.detail_text.insert("1.0", "\n".join(lines))
-        self.detail_text.configure(state="disabled")
+        self.write_detail(info)
         self.show_papers(None)
         self.update_lifecycle_buttons(info)
         if info is None or not Path(self.form_path).name.startswith(f"{info.code}."):
@@ -187,6 +181,29 @@ class FindPanel:
                 button.configure(state="disabled")
         if info is not None:
             self.load_papers(info.code)
+            if not (info.papers or info.events):
+                # a search result's record is the list's: the papers received and the
+                # history are read for the dossier shown
+                self.shell.tasks.submit(dossiers.get_dossier, self.ctx, info.code,
+                                        on_done=self.on_detail_loaded,
+                                        on_error=lambda m: self.find_message.show(m, "error"))
+
+    def write_detail(self, info) -> None:
+        self.detail_text.configure(state="normal")
+        self.detail_text.delete("1.0", "end")
+        if info is not None:
+            lines = dossier_lines(info, technical=False)
+            lines.append(_("Đồng bộ: {s}").format(s=sync_label(info.sync_state)))
+            self.detail_text.insert("1.0", "\n".join(lines))
+        self.detail_text.configure(state="disabled")
+
+    def on_detail_loaded(self, info) -> None:
+        """The whole record (papers, history) of the dossier shown has been read."""
+        if self.selected is None or self.selected.code != info.code:
+            return  # the clerk has moved on to another dossier meanwhile
+        self.found = [info if d.code == info.code else d for d in self.found]
+        self.selected = info
+        self.write_detail(info)
 
     def create_lifecycle_buttons(self) -> None:
         """Every button in a fixed place, disabled when it does not apply: the pointer

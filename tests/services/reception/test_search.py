@@ -8,6 +8,7 @@ dossiers when many citizens share the text)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import both_databases
@@ -70,11 +71,23 @@ def test_names_are_found_without_diacritics_newest_first_as_brute_force_says(
         assert [d.code for d in found] == _brute(any_ctx, "nguyen", 500, "processing")
 
 
-def test_a_result_carries_papers_and_history_as_get_dossier_gives_them(any_ctx, clock):
+def test_a_result_is_the_list_record_and_details_add_papers_and_history(any_ctx, clock):
     _fill(any_ctx, clock, 12, seed=3)
+    codes = [d.code for d in search.find_dossiers(any_ctx, "a", limit=12)]
+    # a finished one (finished_at, its deadline state) and a refused one (not counted)
+    dossiers.advance_dossier(any_ctx, codes[1], "done")
+    dossiers.advance_dossier(any_ctx, codes[2], "refused", note="Thiếu giấy chứng sinh")
+    clock.moment += timedelta(days=30)  # the others are overdue by now
+    full = [dossiers.get_dossier(any_ctx, code) for code in codes]
+    assert search.find_dossiers(any_ctx, "a", limit=12, details=True) == full
+    assert any(len(d.events) == 2 for d in full) and all(d.papers for d in full)
+    assert full[1].finished_at is not None and full[0].citizen.date_of_birth is not None
+    assert {d.deadline_state for d in full} >= {"late", "not_counted"}
+    # the counter's list: the same records without papers and history, as list_dossiers
     found = search.find_dossiers(any_ctx, "a", limit=12)
-    assert found == [dossiers.get_dossier(any_ctx, d.code) for d in found]
-    assert any(len(d.events) == 2 for d in found) and all(d.papers for d in found)
+    assert found == [replace(d, papers=(), events=()) for d in full]
+    listed = {d.code: d for d in dossiers.list_dossiers(any_ctx, limit=100)}
+    assert found == [listed[code] for code in codes]
 
 
 def test_code_receipt_url_uuid_id_numbers_and_phones(any_ctx, clock):
