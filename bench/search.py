@@ -13,11 +13,12 @@ For each database:
    kept by its triggers on SQLite, the pg_trgm GIN index on PostgreSQL), maintained row by
    row during the fill. (Bulk dossiers have no history events: the hash chain is the
    receipt's work, measured by bench/receive.py.)
-2. Times ``search.find_dossiers`` (the service: the newest 50 with papers and history) by
-   name without diacritics for --queries names taken from the citizens (whole names, the
-   last two words, family + middle name, the given name alone), and, in the same run, the
-   same question asked with a plain ``LIKE '%…%'`` over the same tables (dossier ids only,
-   no records built); then by CCCD number and by dossier code.
+2. Times ``search.find_dossiers`` (the service: the newest 50 as the counter's result
+   list shows them; the papers and history are read for the dossier shown, timed apart as
+   ``get_dossier``) by name without diacritics for --queries names taken from the citizens
+   (whole names, the last two words, family + middle name, the given name alone), and, in
+   the same run, the same question asked with a plain ``LIKE '%…%'`` over the same tables
+   (dossier ids only, no records built); then by CCCD number and by dossier code.
 
 Targets: by-name p95 <= 50 ms and >= 20x faster than the LIKE scan (medians).
 PostgreSQL runs on a throwaway server (tests/support/pgserver.py: needs the server binaries).
@@ -218,6 +219,11 @@ def measure(ctx, label: str, total: int, args, rng: random.Random) -> bool:
         assert [codes[r[0]] for r in rows] == [d.code for d in mine], q
     print(f"find by name over {total} dossiers: median {ms(times):.1f} ms "
           f"p95 {ms(times, 0.95):.1f} ms (LIKE scan: median {ms(like_times):.1f} ms)")
+    from sadec_desk.services.reception import dossiers
+    shown = [f[0].code for f in found if f]
+    shown_times, _records = timed(lambda code: dossiers.get_dossier(ctx, code), shown)
+    print(f"[{label}]   the dossier shown (get_dossier: papers, history): median "
+          f"{ms(shown_times):.1f} ms p95 {ms(shown_times, 0.95):.1f} ms")
     hits = [len(f) for f in found]
     print(f"[{label}]   {len(queries)} names, {statistics.median(hits):.0f} dossiers found "
           f"(median), p99 {ms(times, 0.99):.1f} ms, max {1000 * max(times):.1f} ms; LIKE over "
