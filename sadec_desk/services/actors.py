@@ -17,6 +17,16 @@ from collections.abc import Iterable
 
 from sadec_desk.db.user_models import User
 
+#: the actor of what came from the portal (the sync's pull, an online dossier's pages)
+PORTAL_ACTOR = "portal"
+#: names the system itself records as an actor or acts under, which no staff account may
+#: take (services/admin/users.normalise_username): events compare actors by username, so
+#: a clerk named "portal" would count as the receiver of every online dossier (and could
+#: void them, services/reception/dossiers.py), and the trail could not tell the portal's
+#: changes from theirs. "kiosk" is the username the kiosk acts under
+#: (services/kiosk/submission.py); "system" is kept for the machine's own rounds.
+RESERVED_USERNAMES = frozenset({PORTAL_ACTOR, "kiosk", "system"})
+
 
 def full_names(actors: Iterable[str]) -> dict[str, str]:
     """``actor -> what to show`` for every actor given (one query for all of them)."""

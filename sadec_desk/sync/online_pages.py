@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _
+from sadec_desk.services.actors import PORTAL_ACTOR
 from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.errors import Refused, TransientError
@@ -109,14 +110,14 @@ def _apply_papers(ctx: AppContext, dossier_id: int, status: str, papers: list[di
     rows = [{"dossier": dossier_id, "draft": None, "paper_index": paper["index"],
              "paper_name": paper["name"], "position": page["position"],
              "blob": blobs[page["sha256"]], "source": store.PORTAL_SOURCE, "added_at": now,
-             "added_by": "portal"} for paper in papers for page in paper["pages"]]
+             "added_by": PORTAL_ACTOR} for paper in papers for page in paper["pages"]]
     if rows:
         DossierPage.insert_many(rows).execute()
     store.delete_unused_blobs(ctx, old)
     manifest = dossier_pages.pages_manifest(dossier_id)
     counts = [_("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
               for paper in manifest["papers"]]
-    events.append({"dossier": dossier_id, "at": now, "actor": "portal", "kind": "pages",
+    events.append({"dossier": dossier_id, "at": now, "actor": PORTAL_ACTOR, "kind": "pages",
                    "from_status": status, "to_status": status,
                    "note": "; ".join(counts) or _("không còn trang nào"),
                    "data": dossier_pages.pages_event_data(manifest)})
@@ -142,7 +143,7 @@ def _apply_form(ctx: AppContext, dossier_id: int, status: str, form, events: lis
                           DossierForm.values: text, DossierForm.updated_at: now})
      .execute())
     # the same record services/eforms.save_form keeps: which form, a hash of the values
-    events.append({"dossier": dossier_id, "at": now, "actor": "portal", "kind": "form",
+    events.append({"dossier": dossier_id, "at": now, "actor": PORTAL_ACTOR, "kind": "form",
                    "from_status": status, "to_status": status,
                    "note": _("Tờ khai nộp trực tuyến (mẫu {form}, phiên bản {version})").format(
                        form=form_id, version=version),

@@ -29,6 +29,7 @@ from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services import catalogue
 from sadec_desk.services.access import ADMIN_ROLES, require_role
+from sadec_desk.services.actors import PORTAL_ACTOR
 from sadec_desk.services.audit import append_event, append_events
 from sadec_desk.sync import online_pages
 from sadec_desk.sync import protocol as P
@@ -183,8 +184,9 @@ class _Page:
     def _overwrite(self, local: dict, copy: dict, note: str) -> None:
         values = overwrite_values(self.ctx, local["status"], local["finished_at"], copy)
         if values["status"] != local["status"] or values["due_at"] != local["due_at"]:
-            self.events.append({"dossier": local["id"], "at": self.ctx.now(), "actor": "portal",
-                                "kind": "status", "from_status": local["status"],
+            self.events.append({"dossier": local["id"], "at": self.ctx.now(),
+                                "actor": PORTAL_ACTOR, "kind": "status",
+                                "from_status": local["status"],
                                 "to_status": values["status"],
                                 "note": copy.get("portal_note") or note, "data": "{}"})
         local.update(values)
@@ -224,7 +226,7 @@ class _Page:
             fee_vnd=int(copy.get("fee_vnd") or 0), phone=str(copy.get("phone") or ""),
             received_by=str(copy.get("received_by") or ""), sync_state="synced",
             portal_version=copy["version"], updated_at=self.ctx.now()).execute()
-        self.events.append({"dossier": dossier_id, "at": received_at, "actor": "portal",
+        self.events.append({"dossier": dossier_id, "at": received_at, "actor": PORTAL_ACTOR,
                             "kind": "received", "from_status": None, "to_status": status,
                             "note": _("Hồ sơ nộp trực tuyến, nhận từ cổng"), "data": "{}"})
         online_pages.apply_attachments(self.ctx, dossier_id, status, copy, self.events)
@@ -271,7 +273,7 @@ def overwrite_dossier(ctx: AppContext, local: Dossier, copy: dict, note: str) ->
     values = overwrite_values(ctx, local.status, local.finished_at, copy)
     Dossier.update(updated_at=ctx.now(), **values).where(Dossier.id == local.id).execute()
     if values["status"] != local.status or values["due_at"] != local.due_at:
-        append_event(ctx.database, dossier=local.id, at=ctx.now(), actor="portal",
+        append_event(ctx.database, dossier=local.id, at=ctx.now(), actor=PORTAL_ACTOR,
                      kind="status", from_status=local.status, to_status=values["status"],
                      note=copy.get("portal_note") or note)
     events: list[dict] = []

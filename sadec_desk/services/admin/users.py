@@ -30,6 +30,7 @@ from sadec_desk.services.access import (
     require_role,
     role_label,
 )
+from sadec_desk.services.actors import RESERVED_USERNAMES
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -104,6 +105,10 @@ def normalise_username(username: str) -> str:
         raise InvalidInput(_("Tên đăng nhập '{name}' không hợp lệ: dùng 3–32 chữ cái không dấu, "
                              "chữ số, dấu chấm, gạch dưới hoặc gạch ngang (ví dụ: hoa.nt).")
                            .format(name=username))
+    if name in RESERVED_USERNAMES:
+        raise InvalidInput(_("Tên đăng nhập '{name}' dành riêng cho hệ thống (phần mềm ghi tên "
+                             "này vào lịch sử hồ sơ); hãy chọn tên khác, ví dụ họ tên viết tắt "
+                             "như hoa.nt.").format(name=name))
     return name
 
 
