@@ -339,8 +339,10 @@ def _straighten_and_crop(grey: Image.Image, max_long_side: int, *, deskew: bool
     angle = _skew_of(page) if deskew else 0.0
     turned = page
     if angle:
+        # only to find the ink box (in analysis pixels, with a margin of 3 % around it):
+        # nearest-neighbour is ~15× cheaper than the bicubic of the page itself
         turned = np.asarray(Image.fromarray(page, "L").rotate(
-            angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255))
+            angle, resample=Image.Resampling.NEAREST, expand=True, fillcolor=255))
     ink = _ink_box(turned) or (0.0, 0.0, float(turned.shape[1]), float(turned.shape[0]))
     # the kept region in full-resolution pixels, relative to the centre of the turned page
     per_x, per_y = page.shape[1] / crop_w, page.shape[0] / crop_h
