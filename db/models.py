@@ -8,6 +8,7 @@ Timestamps are stored as naive UTC and handed back timezone-aware
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from peewee import (
@@ -122,6 +123,9 @@ class Dossier(BaseModel):
     status = CharField(default="received")
     received_at = UtcDateTimeField(index=True)
     due_at = UtcDateTimeField()
+    # the due time on the receipt (Mẫu 01) once an apology slip (Mẫu 04) has moved due_at;
+    # NULL while it never has. The reports judge a result against it (docs/reports.md).
+    receipt_due_at = UtcDateTimeField(null=True)
     finished_at = UtcDateTimeField(null=True, index=True)  # the reports' period of results
     needs_verification = BooleanField(default=False)
     pages = IntegerField(default=0)
@@ -144,6 +148,15 @@ class Dossier(BaseModel):
         # (status, due_at): the reports count unfinished dossiers past or near their due
         # time from the index alone
         indexes = ((("status", "received_at"), False), (("status", "due_at"), False))
+
+
+def rescheduled_from(data: str) -> datetime | None:
+    """The due time a ``rescheduled`` event's ``data`` says it moved away from (written by
+    services/reception/dossiers.reschedule_dossier), or None when it does not say."""
+    try:
+        return datetime.fromisoformat(json.loads(data)["old_due"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 class DossierEvent(BaseModel):

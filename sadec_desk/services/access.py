@@ -207,7 +207,7 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PURE, "reports.build", "parse_day make_period quick_period parse_screen_day "
                              "screen_period default_export_path"),
     (_RENDER, "reports.charts", "deadline_chart channel_chart queue_chart"),
-    (_PURE, "reports.summary", "deadline_counts due_soon_limit"),
+    (_PURE, "reports.summary", "due_soon_limit"),
     (_PURE, "reports.text", "pct minutes period_text"),
     (_RENDER, "reports.xlsx", "write_workbook"),
     (_PURE, "admin.stations", "station_role_label"),

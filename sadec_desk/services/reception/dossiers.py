@@ -489,7 +489,10 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
                                .format(old=dossier.due_at.astimezone(VN_TZ)
                                        .strftime("%H:%M %d/%m/%Y")))
         now = ctx.now()
+        # the receipt's due time stays beside the new one: the reports judge the result
+        # against it (docs/reports.md); the row is locked, so reading it here is safe
         Dossier.update({Dossier.due_at: new_due, Dossier.updated_at: now,
+                        Dossier.receipt_due_at: dossier.receipt_due_at or dossier.due_at,
                         Dossier.sync_state: "pending"}).where(Dossier.id == dossier.id).execute()
         append_event(ctx.database, dossier=dossier.id, at=now, actor=actor,
                      kind="rescheduled", from_status=dossier.status, to_status=dossier.status,
