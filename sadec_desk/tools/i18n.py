@@ -6,7 +6,7 @@ compiled ``.mo`` (shipped in the package, loaded by :mod:`sadec_desk.i18n`).
 
     python -m sadec_desk.tools.i18n update     # extract the strings, merge into every .po
     python -m sadec_desk.tools.i18n compile    # .po -> .mo
-    python -m sadec_desk.tools.i18n check      # list untranslated strings of the views
+    python -m sadec_desk.tools.i18n check      # list untranslated strings of the interface
 
 Needs Babel (the ``test`` extra); the application itself only reads the ``.mo`` files.
 """
@@ -24,8 +24,33 @@ DOMAIN = "sadec_desk"
 LANGUAGES = ("en",)
 #: source folders scanned for ``_("...")`` (db/ and printers/ install under sadec_desk)
 SOURCES = (PACKAGE, ROOT / "db", ROOT / "printers")
-#: the strings that must be translated before a release: every string of the windows
-REQUIRED_PREFIXES = ("sadec_desk/views/",)
+#: the strings that must be translated before a release: every string of the windows, and
+#: of the services, the sync and the command line, whose sentences reach the windows and the
+#: IT officer's console (python -m sadec_desk.tools.i18n check; tests/gui/test_language.py)
+REQUIRED_PREFIXES = ("sadec_desk/views/", "sadec_desk/services/", "sadec_desk/sync/",
+                     "sadec_desk/cli/")
+#: sources whose strings are not the interface: the official documents handed to citizens
+#: (Mẫu 01-06, the declaration form, the poster: Vietnamese administrative documents) and
+#: the dossier record sent to the provincial gateway. They need no English.
+VIETNAMESE_ONLY_SOURCES = (
+    "sadec_desk/services/documents/dossier_forms.py",
+    "sadec_desk/services/documents/form_pdf.py",
+    "sadec_desk/services/documents/pdf.py",
+    "sadec_desk/services/documents/poster.py",
+    "sadec_desk/sync/adapters/gateway/records.py",
+)
+#: texts written into the dossier's hash-chained history or stored as its data (event
+#: notes, the default name of a result document), not shown as the interface's own words
+VIETNAMESE_ONLY_TEXTS = frozenset({
+    "Kết quả giải quyết",
+    "Giải quyết xung đột: giữ bản trên cổng",
+    "Cập nhật từ cổng dịch vụ",
+    "Hồ sơ nộp trực tuyến, nhận từ cổng",
+    "Tờ khai nộp trực tuyến (mẫu {form}, phiên bản {version})",
+    "Thiếu giấy tờ: {papers}.",
+    "Vẫn tiếp nhận, lý do: {reason}",
+    "Cần bổ sung: {papers}",
+})
 
 
 def po_path(language: str) -> Path:
@@ -116,8 +141,10 @@ def untranslated(language: str, prefixes=REQUIRED_PREFIXES) -> list[str]:
     catalog = read(language)
     missing = []
     for message in template:
-        if not message.id or not any(loc.startswith(prefixes) for loc, _line in
-                                     message.locations):
+        if not message.id or message.id in VIETNAMESE_ONLY_TEXTS:
+            continue
+        if not any(loc.startswith(prefixes) and loc not in VIETNAMESE_ONLY_SOURCES
+                   for loc, _line in message.locations):
             continue
         done = catalog.get(message.id)
         if done is None or not done.string or done.fuzzy:

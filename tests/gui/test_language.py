@@ -46,8 +46,26 @@ def test_the_it_officer_switches_the_interface_to_english_and_back(shell, ctx):
         i18n.set_language("vi")
 
 
-def test_every_window_string_has_an_english_translation():
+def test_every_interface_string_has_an_english_translation():
+    """The windows', and the services', sync's and command line's sentences that reach them."""
     assert i18n_tool.untranslated("en") == []
+
+
+def test_the_required_set_reaches_past_the_views_but_not_into_documents_or_records():
+    required = {message.id for message in i18n_tool.extract() if message.id
+                and message.id not in i18n_tool.VIETNAMESE_ONLY_TEXTS
+                and any(loc.startswith(i18n_tool.REQUIRED_PREFIXES)
+                        and loc not in i18n_tool.VIETNAMESE_ONLY_SOURCES
+                        for loc, _line in message.locations)}
+    # a sync error, a service's refusal, a command's line: the IT officer reads them
+    assert "Cổng trục đang lỗi (HTTP {status})." in required
+    assert "Không có bản sao lưu '{name}' trong {folder}. Xem danh sách bằng " \
+           "'sadec-desk backup list'." in required
+    assert "Chưa có bản sao lưu nào." in required
+    # the citizen's Mẫu 01 and the gateway's record stay Vietnamese: not required
+    assert "NGƯỜI TIẾP NHẬN HỒ SƠ" not in required
+    assert "Phí, lệ phí {procedure}" not in required
+    assert "Cập nhật từ cổng dịch vụ" not in required
 
 
 def test_translations_keep_their_placeholders_and_the_mo_is_compiled():
