@@ -252,9 +252,10 @@ def _skew_of(pixels: np.ndarray) -> float:
     return best
 
 
-def _is_bilevel(image: Image.Image) -> bool:
-    """Black text on white paper with hardly any grey: a 1-bit PNG keeps it whole."""
-    hist = np.asarray(image.histogram(), dtype=np.float64)
+def _is_bilevel(image: Image.Image, histogram: list[int] | None = None) -> bool:
+    """Black text on white paper with hardly any grey: a 1-bit PNG keeps it whole.
+    ``histogram``: the image's, when it was already taken."""
+    hist = np.asarray(histogram or image.histogram(), dtype=np.float64)
     mid = hist[48:208].sum() / hist.sum()
     return mid < 0.02
 
@@ -298,8 +299,8 @@ def normalise_page(data: bytes | DecodedPage, *, max_long_side: int = DEFAULT_MA
                          f"{max_long_side} px")
     decoded = data if isinstance(data, DecodedPage) else decode_page(
         data, max_long_side=max_long_side)
-    grey = _straighten_and_crop(decoded.grey, max_long_side, deskew=deskew)
-    if _is_bilevel(grey):
+    grey, histogram = _straighten_and_crop(decoded.grey, max_long_side, deskew=deskew)
+    if _is_bilevel(grey, histogram):
         png = _encode_png(grey.point(lambda v: 255 if v >= 128 else 0).convert("1"))
         if len(png) <= max_bytes:
             jpeg = _encode_jpeg(grey, JPEG_QUALITIES[0])
@@ -317,9 +318,9 @@ def normalise_page(data: bytes | DecodedPage, *, max_long_side: int = DEFAULT_MA
 
 
 def _straighten_and_crop(grey: Image.Image, max_long_side: int, *, deskew: bool
-                         ) -> Image.Image:
+                         ) -> tuple[Image.Image, list[int] | None]:
     """The page cut out of the scanner bed, levelled, its blank margin trimmed and fitted
-    into ``max_long_side``.
+    into ``max_long_side``; and its histogram when the resampling threads took it.
 
     Every decision is taken on one reduced copy (dark border, skew, ink box); the full
     pixels are then resampled once, straight to the output: a resize of just the region
@@ -358,14 +359,14 @@ def _straighten_and_crop(grey: Image.Image, max_long_side: int, *, deskew: bool
         box = (max(crop[0], centre_x + left), max(crop[1], centre_y + top),
                min(crop[2], centre_x + right), min(crop[3], centre_y + bottom))
         if zoom == 1.0:
-            return grey.crop(tuple(round(v) for v in box))
-        return grey.resize(size, Image.Resampling.LANCZOS, box=box)
+            return grey.crop(tuple(round(v) for v in box)), None
+        return grey.resize(size, Image.Resampling.LANCZOS, box=box), None
     return _turned_region(grey, crop, angle, (left, top, right, bottom), size)
 
 
 def _turned_region(grey: Image.Image, crop: tuple[int, int, int, int], angle: float,
                    region: tuple[float, float, float, float], size: tuple[int, int]
-                   ) -> Image.Image:
+                   ) -> tuple[Image.Image, list[int] | None]:
     """``region`` (relative to the centre of ``crop`` turned by ``angle`` degrees
     counter-clockwise) of ``grey``, at ``size``: what rotating the cropped page with
     Pillow (expand=True) and cutting the region out of it would give, white outside the
@@ -382,16 +383,19 @@ def _turned_region(grey: Image.Image, crop: tuple[int, int, int, int], angle: fl
 
 
 def _affine(page: Image.Image, size: tuple[int, int],
-            matrix: tuple[float, float, float, float, float, float]) -> Image.Image:
+            matrix: tuple[float, float, float, float, float, float]
+            ) -> tuple[Image.Image, list[int] | None]:
     """``page.transform(size, AFFINE, matrix)`` (bicubic, white outside), computed in
     horizontal bands on up to :data:`TRANSFORM_THREADS` threads: the bicubic resampling is
     the costliest step after decoding and Pillow releases the GIL while it runs. A band
     starting at output row ``top`` is the same transform with the matrix moved down by
-    ``top`` rows, so the split changes nothing but the time."""
+    ``top`` rows, so the split changes nothing but the time. Each thread also takes its
+    band's histogram (the bilevel test's), so that is not one more serial pass; the sum
+    is returned with the page (None when there was one band)."""
     bands = min(TRANSFORM_THREADS, max(1, size[1] // 256))
     if bands == 1:
         return page.transform(size, Image.Transform.AFFINE, matrix,
-                              resample=Image.Resampling.BICUBIC, fillcolor=255)
+                              resample=Image.Resampling.BICUBIC, fillcolor=255), None
     a, b, c, d, e, f = matrix
     edges = [size[1] * i // bands for i in range(bands + 1)]
 
@@ -401,9 +405,12 @@ def _affine(page: Image.Image, size: tuple[int, int],
                               resample=Image.Resampling.BICUBIC, fillcolor=255)
 
     parts: list[Image.Image | None] = [None] * bands
+    histograms: list[list[int] | None] = [None] * bands
 
     def run(i: int) -> None:
-        parts[i] = band(edges[i], edges[i + 1])
+        part = band(edges[i], edges[i + 1])
+        histograms[i] = part.histogram()
+        parts[i] = part
 
     # plain threads, started per page: a pool would keep idle threads for nothing
     helpers = [threading.Thread(target=run, args=(i,), name="sadec-imaging", daemon=True)
@@ -418,7 +425,9 @@ def _affine(page: Image.Image, size: tuple[int, int],
         if part is None:  # a helper thread failed: its band again here, raising its error
             part = band(edges[i], edges[i + 1])
         out.paste(part, (0, edges[i]))
-    return out
+    if any(h is None for h in histograms):
+        return out, None
+    return out, [sum(column) for column in zip(*histograms, strict=True)]
 
 
 def _fit(image: Image.Image, long_side: int) -> Image.Image:
