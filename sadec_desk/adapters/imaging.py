@@ -378,30 +378,42 @@ def _turned_region(grey: Image.Image, crop: tuple[int, int, int, int], angle: fl
     centre_x, centre_y = (crop[0] + crop[2]) / 2 - crop[0], (crop[1] + crop[3]) / 2 - crop[1]
     matrix = (cos * step_x, sin * step_y, centre_x + cos * left + sin * top,
               -sin * step_x, cos * step_y, centre_y - sin * left + cos * top)
-    page = grey if crop == (0, 0, grey.width, grey.height) else grey.crop(crop)
-    return _affine(page, size, matrix)
+    return _affine(grey, crop, size, matrix)
 
 
-def _affine(page: Image.Image, size: tuple[int, int],
+def _affine(grey: Image.Image, crop: tuple[int, int, int, int], size: tuple[int, int],
             matrix: tuple[float, float, float, float, float, float]
             ) -> tuple[Image.Image, list[int] | None]:
-    """``page.transform(size, AFFINE, matrix)`` (bicubic, white outside), computed in
-    horizontal bands on up to :data:`TRANSFORM_THREADS` threads: the bicubic resampling is
-    the costliest step after decoding and Pillow releases the GIL while it runs. A band
-    starting at output row ``top`` is the same transform with the matrix moved down by
-    ``top`` rows, so the split changes nothing but the time. Each thread also takes its
-    band's histogram (the bilevel test's), so that is not one more serial pass; the sum
-    is returned with the page (None when there was one band)."""
+    """``grey.crop(crop).transform(size, AFFINE, matrix)`` (bicubic, white outside the
+    crop), computed in horizontal bands on up to :data:`TRANSFORM_THREADS` threads: the
+    bicubic resampling is the costliest step after decoding and Pillow releases the GIL
+    while it runs. A band starting at output row ``top`` is the same transform with the
+    matrix moved down by ``top`` rows, reading only the rows of the crop it needs (its
+    own crop, made on its thread), so the split changes nothing but the time. Each
+    thread also takes its band's histogram (the bilevel test's), so that is not one more
+    serial pass; the sum is returned with the page (None when there was one band)."""
     bands = min(TRANSFORM_THREADS, max(1, size[1] // 256))
     if bands == 1:
+        page = grey if crop == (0, 0, grey.width, grey.height) else grey.crop(crop)
         return page.transform(size, Image.Transform.AFFINE, matrix,
                               resample=Image.Resampling.BICUBIC, fillcolor=255), None
     a, b, c, d, e, f = matrix
     edges = [size[1] * i // bands for i in range(bands + 1)]
+    crop_height = crop[3] - crop[1]
 
     def band(top: int, bottom: int) -> Image.Image:
-        return page.transform((size[0], bottom - top), Image.Transform.AFFINE,
-                              (a, b, c + b * top, d, e, f + e * top),
+        # the crop's rows this band samples: where its corners land, and the bicubic's
+        # reach (the row above, two below) with a row to spare; at the crop's own top and
+        # bottom the band's rows end where the crop does (white beyond, as in one call)
+        ys = [d * x + e * y + f + e * top for x in (0.5, size[0] - 0.5)
+              for y in (0.5, bottom - top - 0.5)]
+        first = max(0, math.floor(min(ys) - 0.5) - 2)
+        last = min(crop_height, math.floor(max(ys) - 0.5) + 4)
+        if first >= last:  # the band lies wholly outside the page: white
+            first, last = 0, crop_height
+        rows = grey.crop((crop[0], crop[1] + first, crop[2], crop[1] + last))
+        return rows.transform((size[0], bottom - top), Image.Transform.AFFINE,
+                              (a, b, c + b * top, d, e, f + e * top - first),
                               resample=Image.Resampling.BICUBIC, fillcolor=255)
 
     parts: list[Image.Image | None] = [None] * bands
