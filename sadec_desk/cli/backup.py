@@ -11,7 +11,7 @@ from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services import audit
 from sadec_desk.services.admin import backup
-from sadec_desk.services.display import format_datetime
+from sadec_desk.services.display import format_datetime, size_text
 from sadec_desk.sync import api as sync_api
 
 
@@ -42,10 +42,6 @@ def cmd_audit_verify(args, ctx) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
-def _size(n: int) -> str:
-    return f"{n / 1_048_576:.1f} MB".replace(".", ",")
-
-
 PURPOSES = {"manual": lambda: _("tạo tay"), "scheduled": lambda: _("theo lịch"),
             "before-restore": lambda: _("trước khi khôi phục")}
 
@@ -53,7 +49,7 @@ PURPOSES = {"manual": lambda: _("tạo tay"), "scheduled": lambda: _("theo lịc
 def _backup_line(b) -> str:
     purpose = PURPOSES.get(b.purpose)
     line = _("{name}  {when}  {size}  lược đồ {schema}  {n} hồ sơ  {p} trang ảnh  [{purpose}]"
-             ).format(name=b.name, when=format_datetime(b.created_at), size=_size(b.size_bytes),
+             ).format(name=b.name, when=format_datetime(b.created_at), size=size_text(b.size_bytes),
                       schema=b.schema_version, n=b.row_counts.get("dossier", "?"), p=b.pages,
                       purpose=purpose() if purpose else b.purpose)
     if b.pages_missing:

@@ -22,11 +22,8 @@ from sadec_desk.cli.base import command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.files import INPUT_FILE_LIMIT, read_bounded
 from sadec_desk.i18n import _
+from sadec_desk.services.display import size_text
 from sadec_desk.services.pages import dossier_pages, results
-
-
-def _kb(size: int) -> str:
-    return f"{(size + 1023) // 1024} KB"
 
 
 def cmd_pages_list(args, ctx) -> None:
@@ -41,12 +38,12 @@ def cmd_pages_list(args, ctx) -> None:
             for page in paper.pages:
                 out.append("    " + _("trang {n}: {w}×{h}, {size}, {media}, {source}, "
                                       "sha256 {sha}").format(
-                    n=page.position, w=page.width, h=page.height, size=_kb(page.size),
+                    n=page.position, w=page.width, h=page.height, size=size_text(page.size),
                     media=page.media_type, source=page.source, sha=page.sha256[:12]))
         if attached:
             out.append(_("Kết quả đã đính kèm:"))
             out += ["    " + _("số {id}. {name}: {size}, {media}, sha256 {sha}").format(
-                id=r.id, name=r.name, size=_kb(r.size), media=r.media_type, sha=r.sha256[:12])
+                id=r.id, name=r.name, size=size_text(r.size), media=r.media_type, sha=r.sha256[:12])
                 for r in attached]
         return out
 
@@ -75,7 +72,7 @@ def cmd_pages_add(args, ctx) -> None:
                                code=exc.code) from None
     emit(args, added, lambda: [
         _("Đã thêm trang {n} của «{paper}» ({size}).").format(
-            n=p.position, paper=p.paper_name, size=_kb(p.size)) for p in added])
+            n=p.position, paper=p.paper_name, size=size_text(p.size)) for p in added])
 
 
 def cmd_pages_add_result(args, ctx) -> None:
@@ -85,7 +82,7 @@ def cmd_pages_add_result(args, ctx) -> None:
         raise InvalidInput(_("{path}: {error}").format(path=args.file, error=exc),
                            code=exc.code) from None
     emit(args, info, lambda: [_("Đã đính kèm kết quả «{name}» ({size}).").format(
-        name=info.name, size=_kb(info.size))])
+        name=info.name, size=size_text(info.size))])
 
 
 def cmd_pages_remove_result(args, ctx) -> None:
@@ -125,7 +122,7 @@ def cmd_scanner_scan(args, ctx) -> None:
             path=args.out, error=exc.strerror or exc)) from None
     emit(args, {"path": args.out, "bytes": len(data)},
          lambda: [_("Đã quét và lưu {path} ({size}).").format(path=args.out,
-                                                            size=_kb(len(data)))])
+                                                            size=size_text(len(data)))])
 
 
 def register(sub) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sadec_desk.cli.base import EXIT_PROBLEMS, command, emit, group
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
-from sadec_desk.services.display import format_datetime
+from sadec_desk.services.display import format_datetime, size_text
 from sadec_desk.sync import api
 
 if TYPE_CHECKING:
@@ -34,8 +34,8 @@ def cmd_status(args, ctx) -> None:
                 v=s.portal_url or _("chưa cấu hình (ngoại tuyến)")) + f"  [{s.adapter}]",
             _("Đã đăng ký máy:    {v}").format(v=_("có") if s.enrolled else _("chưa")),
             _("Chờ gửi:           {n} thao tác").format(n=s.pending),
-            _("Trang ảnh chờ tải: {n} trang ({mb:.1f} MB)").format(
-                n=s.pages_waiting, mb=s.pages_waiting_bytes / 1_000_000),
+            _("Trang ảnh chờ tải: {n} trang ({size})").format(
+                n=s.pages_waiting, size=size_text(s.pages_waiting_bytes)),
             _("Cũ nhất chờ gửi:   {v}").format(v=_age(s.oldest_pending_age_seconds)),
             _("Bị giữ lại:        {n} thao tác ({c} xung đột, {r} bị từ chối)").format(
                 n=s.held, c=s.conflicts, r=s.rejected),
@@ -60,8 +60,8 @@ def _report_lines(r: SyncReport) -> list[str]:
         p=r.pushed, d=r.duplicates, c=r.conflicts, r=r.rejected, n=r.pulled,
         o=r.new_dossiers, k=r.procedures_updated)]
     if r.pages_downloaded:
-        out.append(_("Đã tải về {n} trang ảnh của hồ sơ trực tuyến ({mb:.1f} MB).").format(
-            n=r.pages_downloaded, mb=r.page_bytes_received / 1e6))
+        out.append(_("Đã tải về {n} trang ảnh của hồ sơ trực tuyến ({size}).").format(
+            n=r.pages_downloaded, size=size_text(r.page_bytes_received)))
     if r.error:
         out.append(_("Dừng vì lỗi: {e} Các thao tác chưa gửi vẫn được giữ để gửi lại.").format(
             e=r.error))

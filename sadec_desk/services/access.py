@@ -148,7 +148,7 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_PURE, "desk", "form_after slip_after is_finished is_void can_reschedule awaits_clerk"),
     (_PURE, "display", "weekday_vi channel_label sync_label format_date format_datetime "
                        "format_time format_moment dossier_lines event_text "
-                       "result_delivery_label"),
+                       "result_delivery_label size_text"),
     (_RENDER, "documents.form_pdf", "declaration_document write_declaration_pdf"),
     (_PATHS, "documents.office_forms", "forms_dir"),
     (_PURE, "documents.office_forms", "form_for form_titles"),

@@ -14,6 +14,26 @@ from sadec_desk.i18n import _
 from sadec_desk.services.records import DossierInfo, EventInfo
 
 
+def size_text(size_bytes: int) -> str:
+    """A file's size as a Vietnamese reader writes it: '350 KB', '1,2 MB', '2,4 GB' (decimal
+    units, as a USB stick's label counts them; a comma before the one decimal). Under 1 KB
+    is '1 KB' (a file is never shown as nothing), an empty one '0 KB'. The one formatting
+    of sizes for the kiosk's USB list, the status bar and the command line."""
+    if size_bytes < 0:
+        raise ValueError(f"a size cannot be negative: {size_bytes}")
+    kilobytes = round(size_bytes / 1000)
+    if kilobytes < 1000:
+        return _("{n} KB").format(n=max(1, kilobytes) if size_bytes else 0)
+    megabytes = round(size_bytes / 1_000_000, 1)
+    if megabytes < 1000:
+        return _("{n} MB").format(n=_one_decimal(megabytes))
+    return _("{n} GB").format(n=_one_decimal(round(size_bytes / 1_000_000_000, 1)))
+
+
+def _one_decimal(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
 def weekday_vi(day: date) -> str:
     """'Thứ Năm' (the domain owns the weekday names)."""
     return weekday_title(day.weekday())

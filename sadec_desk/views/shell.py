@@ -15,7 +15,7 @@ import ttkbootstrap as ttk
 from sadec_desk.i18n import _, set_language
 from sadec_desk.services import access
 from sadec_desk.services.admin import backup, users
-from sadec_desk.services.display import format_time
+from sadec_desk.services.display import format_time, size_text
 from sadec_desk.services.printing.worker import PrintRounds, PrintState
 from sadec_desk.views.qr_wedge import WedgeDetector
 from sadec_desk.views.signin import SetupView, SignInView
@@ -46,9 +46,9 @@ def sync_text(status) -> tuple[str, str]:
             status.last_error_at and status.last_error_at > status.last_success_at)):
         return _("Đồng bộ: lỗi, {n} chờ gửi").format(n=status.pending), "danger"
     if status.pages_waiting:  # scanned pages are the slow part of a sync: say how much
-        return (_("Đồng bộ: đang chờ gửi {n} thay đổi, {p} trang ảnh ({mb} MB)").format(
+        return (_("Đồng bộ: đang chờ gửi {n} thay đổi, {p} trang ảnh ({size})").format(
             n=status.pending, p=status.pages_waiting,
-            mb=f"{status.pages_waiting_bytes / 1e6:.1f}".replace(".", ",")), "warning")
+            size=size_text(status.pages_waiting_bytes)), "warning")
     if status.pending:
         return _("Đồng bộ: đang chờ gửi {n} thay đổi").format(n=status.pending), "warning"
     when = (format_time(status.last_success_at)

@@ -23,6 +23,7 @@ from sadec_desk.errors import InvalidInput
 from sadec_desk.files import INPUT_FILE_LIMIT, read_bounded
 from sadec_desk.i18n import _
 from sadec_desk.services.access import ANY_ROLE, require_role
+from sadec_desk.services.display import size_text
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -51,12 +52,6 @@ def files_allowed(ctx: AppContext) -> bool:
     return bool(ctx.config["kiosk.allow_files"])
 
 
-def _size_text(size: int) -> str:
-    if size >= 1_000_000:
-        return _("{n} MB").format(n=f"{size / 1_000_000:.1f}".replace(".", ","))
-    return _("{n} KB").format(n=max(1, round(size / 1000)))
-
-
 def _refuse_when_off(ctx: AppContext) -> None:
     if not files_allowed(ctx):
         raise InvalidInput(_("Kiosk này không nhận tệp; hãy quét hoặc chụp ảnh giấy tờ."))
@@ -68,7 +63,7 @@ def list_usb_files(ctx: AppContext) -> list[UsbFile]:
     _refuse_when_off(ctx)
     found = removable_media.list_files(removable_media.mounted_sticks())
     return [UsbFile(path=str(f.path), stick=f.stick, name=f.relative,
-                    size_text=_size_text(f.size), is_pdf=f.is_pdf) for f in found]
+                    size_text=size_text(f.size), is_pdf=f.is_pdf) for f in found]
 
 
 def read_usb_file(ctx: AppContext, path: str) -> list[bytes]:
