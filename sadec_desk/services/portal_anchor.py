@@ -90,13 +90,27 @@ def note_restore(seq: int, chain_hash: str, at: str) -> None:
     _store(record)
 
 
-def store_answer(answer: dict, portal_url: str, at: str, *, restore_told: bool = False) -> None:
+def store_answer(answer: dict, portal_url: str, at: str, *, restore_told: bool = False) -> bool:
     """Keep the portal's answer (``at``: when it came, UTC ISO); ``restore_told``: the
-    pending restore was acknowledged with it."""
+    pending restore was acknowledged with it. Returns whether anything was written.
+
+    The same answer as the one stored (same portal, no restore pending or told, no failure
+    to clear), in the newest sealed copy, is not written again: every sync round asks the
+    portal, and most rounds add no event, so the file and the secret store's tip were
+    rewritten and resealed for nothing but a new time. ``fetched_at`` is therefore when
+    the portal first gave this answer, and ``audit verify`` says so (it names the time it
+    asked itself when it did). A copy that is not the newest, or not trusted, is rewritten."""
     record = _current()
     pending = None if restore_told else record.get("pending_restore")
-    _store({"answer": answer, "portal_url": portal_url, "fetched_at": at,
-            "pending_restore": pending, "last_error": "", "last_error_at": ""})
+    new = {"answer": answer, "portal_url": portal_url, "fetched_at": at,
+           "pending_restore": pending, "last_error": "", "last_error_at": ""}
+    if (record and all(record.get(name) == value for name, value in new.items()
+                       if name != "fetched_at")
+            and hmac.compare_digest(str(record.get("mac", "")),
+                                    secrets.read_secret(PORTAL_TIP) or "")):
+        return False
+    _store(new)
+    return True
 
 
 def note_failure(error: str, at: str) -> None:
@@ -166,9 +180,10 @@ def read_findings(config: Config, refresh_note: str = "") -> PortalFindings:
         found.warnings.append(_("Mốc của cổng đã lưu là của cơ quan {agency}, không phải của "
                                 "văn phòng này ({ours}).").format(
                                     agency=answer["agency"], ours=config["office.agency_code"]))
-    stored = _("Đối chiếu với câu trả lời của cổng lưu lúc {at} (UTC): cổng đã xác nhận đến "
-               "sự kiện số {seq}.").format(at=record.get("fetched_at", "?"),
-                                           seq=answer.get("seq", 0))
+    stored = _("Đối chiếu với câu trả lời của cổng lưu lúc {at} (UTC; các lần đồng bộ sau đó, "
+               "nếu có, nhận đúng câu trả lời ấy nên không ghi lại): cổng đã xác nhận đến sự "
+               "kiện số {seq}.").format(at=record.get("fetched_at", "?"),
+                                        seq=answer.get("seq", 0))
     if refresh_note and not record.get("last_error"):
         found.note = refresh_note  # asked just now: the stored answer is that one
     elif refresh_note:

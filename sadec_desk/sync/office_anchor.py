@@ -8,7 +8,8 @@ At every sync with the reference portal (after the push), :func:`exchange`:
 3. if this machine's chain still holds the acknowledged event with its hash and has gone
    further, sends the new head with that event as its base (POST /v1/anchor) — a chain that
    no longer holds it is never sent, so the portal's record keeps what the office had;
-4. keeps the answer, sealed (services/portal_anchor.py), for ``audit verify``;
+4. keeps the answer, sealed (services/portal_anchor.py), for ``audit verify`` — written
+   only when it differs from the stored one (most rounds add no event);
 5. raises the day counters to the highest dossier numbers the portal holds (a restored
    backup never issues a code the portal has seen: services/issued_numbers.py).
 

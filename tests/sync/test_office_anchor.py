@@ -279,3 +279,42 @@ def test_a_malformed_answer_is_refused_before_use():
                    {"seq": 1, "hash": "0" * 64, "agency": AGENCY, "restores": [1]}):
         with pytest.raises(Exception, match="sai định dạng"):
             office_anchor.check_answer(answer)
+
+
+def test_an_unchanged_answer_is_not_rewritten_each_round_and_verify_says_when(portal,
+                                                                               monkeypatch):
+    ctx = synced(portal)
+    path = portal_anchor.anchor_file()
+    first = path.read_bytes()
+    fetched_at = json.loads(first)["fetched_at"]
+    writes = []
+    real_write = secrets.write_secret
+    monkeypatch.setattr(secrets, "write_secret",
+                        lambda name, value: (writes.append(name), real_write(name, value)))
+    ctx.clock.moment = ctx.clock.moment.replace(minute=(ctx.clock.moment.minute + 5) % 60)
+    for _round in range(3):  # rounds that add no event: the portal answers the same
+        assert engine.run_once(ctx, force=True).error == ""
+    assert path.read_bytes() == first and portal_anchor.PORTAL_TIP not in writes
+    # what audit verify reports stays right: the chain is checked against the answer,
+    # from the time it was stored, and it says later rounds found the same
+    offline = verify(ctx, ask=False)
+    assert offline.ok, offline.problems
+    assert f"lưu lúc {fetched_at}" in offline.portal_note
+    assert "nhận đúng câu trả lời ấy nên không ghi lại" in offline.portal_note
+    asked = verify(ctx)  # asking now names the time it asked
+    assert asked.ok and "Đã hỏi cổng" in asked.portal_note
+
+    # a new event: the portal's answer changes and is written, sealed, with its time
+    receive_many(ctx, 1)
+    assert engine.run_once(ctx, force=True).error == ""
+    record = json.loads(path.read_bytes())
+    assert record["answer"]["seq"] == audit.chain_head(ctx)[0]
+    assert record["fetched_at"] != fetched_at and portal_anchor.PORTAL_TIP in writes
+    assert verify(ctx, ask=False).ok
+
+    # a failure noted, then the same answer again: written, to clear the failure
+    portal_anchor.note_failure("mất mạng", "2026-11-26T03:00:00+00:00")
+    writes.clear()
+    assert engine.run_once(ctx, force=True).error == ""
+    assert json.loads(path.read_bytes())["last_error"] == ""
+    assert portal_anchor.PORTAL_TIP in writes
