@@ -33,8 +33,9 @@ for the latency target, which it reports: p99 push <= 500 ms). Loopback only.
 from __future__ import annotations
 
 # locust patches the standard library for gevent when imported: first, before anything
-# else opens sockets or starts threads; and without bench/ on the path, whose queue.py
-# would stand in for the standard library's queue that gevent imports
+# else opens sockets or starts threads; and without bench/ on the path, so that no script
+# there can stand in for a standard library module gevent imports (bench/queue.py did,
+# until it became bench/ticket_queue.py)
 import os  # noqa: I001
 import sys
 

@@ -42,7 +42,7 @@ def start_portal(workdir: Path) -> tuple[subprocess.Popen, str]:
                              "--host", "127.0.0.1", "--port", "0", "--admin-key", ADMIN_KEY],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=env)
-    # (bench/queue.py shadows the stdlib queue module here: a list and an event do)
+    # (a list and an event do; no queue.Queue needed)
     found: list[str] = []
     seen = threading.Event()
 

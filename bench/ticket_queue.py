@@ -1,6 +1,6 @@
 """Taking a ticket and calling the next one, on a year of queue history (SQLite).
 
-    .venv/bin/python bench/queue.py [--days 365] [--per-day 2000] [--ops 2000]
+    .venv/bin/python bench/ticket_queue.py [--days 365] [--per-day 2000] [--ops 2000]
 
 1. Creates a fresh office database (`sadec-desk init` defaults: groups A/B/C, two
    counters) and fills it, with bulk SQL, with --days x --per-day finished tickets
