@@ -4,7 +4,7 @@ Tickets are numbered per office, per service group and per local day
 (:class:`TicketSequence`), so numbering restarts every morning while every past
 ticket stays in the table for the statistics. Every query the counters run on a
 busy day is bounded by ``day`` through the indexes below, so taking and calling
-a ticket cost the same after a year of history (bench/queue.py). Statistics read a
+a ticket cost the same after a year of history (bench/ticket_queue.py). Statistics read a
 day through the ``(service_group, day, ...)`` indexes, one group at a time.
 """
 
