@@ -21,6 +21,7 @@ import os
 import threading
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -43,7 +44,8 @@ FORMATS = ("JPEG", "PNG", "PPM", "TIFF", "BMP", "WEBP")
 MAX_SKEW_DEGREES = 5.0
 #: skew angles below this are left alone: rotating costs sharpness for nothing visible
 MIN_SKEW_DEGREES = 0.3
-#: long side of the copy the crop and skew searches run on (fast; accurate to ~0.1°)
+#: long side of the copy the crop and skew searches run on (fast; accurate to ~0.1°);
+#: a whole-factor reduction up to 10 % longer is kept as it is (no second resampling)
 ANALYSIS_SIDE = 700
 JPEG_QUALITIES = (80, 70, 60, 50, 40)
 #: threads the page's resampling is split over (a kiosk PC has two cores or more)
@@ -69,6 +71,13 @@ class DecodedPage:
     :func:`normalise_page` take it instead of the file, so a scan is not decoded twice."""
     grey: Image.Image
     max_long_side: int
+
+    @cached_property
+    def reduced(self) -> np.ndarray:
+        """The page at about :data:`ANALYSIS_SIDE` px on its long side (uint8 array),
+        made once: the copy normalise_page takes its decisions on, and enough for a
+        check that looks at the whole page."""
+        return _analysis_copy(self.grey)[0]
 
 
 def _not_an_image() -> InvalidInput:
@@ -141,7 +150,7 @@ def _analysis_copy(image: Image.Image, side: int = ANALYSIS_SIDE
     factor = max(image.size) // side
     if factor > 1:
         small = image.reduce(factor)
-    if max(small.size) > side:
+    if max(small.size) > side * 1.1:
         scale = side / max(small.size)
         small = small.resize((max(1, round(small.width * scale)),
                               max(1, round(small.height * scale))), Image.Resampling.BOX)
@@ -299,7 +308,8 @@ def normalise_page(data: bytes | DecodedPage, *, max_long_side: int = DEFAULT_MA
                          f"{max_long_side} px")
     decoded = data if isinstance(data, DecodedPage) else decode_page(
         data, max_long_side=max_long_side)
-    grey, histogram = _straighten_and_crop(decoded.grey, max_long_side, deskew=deskew)
+    grey, histogram = _straighten_and_crop(decoded.grey, decoded.reduced, max_long_side,
+                                           deskew=deskew)
     if _is_bilevel(grey, histogram):
         png = _encode_png(grey.point(lambda v: 255 if v >= 128 else 0).convert("1"))
         if len(png) <= max_bytes:
@@ -317,16 +327,17 @@ def normalise_page(data: bytes | DecodedPage, *, max_long_side: int = DEFAULT_MA
         grey = _fit(grey, int(max(grey.size) * 0.8))
 
 
-def _straighten_and_crop(grey: Image.Image, max_long_side: int, *, deskew: bool
-                         ) -> tuple[Image.Image, list[int] | None]:
+def _straighten_and_crop(grey: Image.Image, small: np.ndarray, max_long_side: int, *,
+                         deskew: bool) -> tuple[Image.Image, list[int] | None]:
     """The page cut out of the scanner bed, levelled, its blank margin trimmed and fitted
     into ``max_long_side``; and its histogram when the resampling threads took it.
 
-    Every decision is taken on one reduced copy (dark border, skew, ink box); the full
-    pixels are then resampled once, straight to the output: a resize of just the region
-    that ends up on the page, and for a skewed page one rotation at the output scale.
+    Every decision is taken on one reduced copy, ``small`` (dark border, skew, ink box);
+    the full pixels are then resampled once, straight to the output: a resize of just the
+    region that ends up on the page, and for a skewed page one rotation at the output
+    scale.
     """
-    small, scale_x, scale_y = _analysis_copy(grey)
+    scale_x, scale_y = small.shape[1] / grey.width, small.shape[0] / grey.height
     border = _dark_border_box(small)
     if border is None:
         border = (0, 0, small.shape[1], small.shape[0])

@@ -18,7 +18,8 @@ from sadec_desk.adapters import imaging
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 
-#: long side of the copy the check looks at: thin text still shows at this size
+#: long side of the copy the check looks at in a file: thin text still shows at this size
+#: (a page decoded for normalising is checked on its imaging.ANALYSIS_SIDE copy, 700 px)
 CHECK_SIDE = 800
 #: a pixel this far (of 255) from the background grey counts as "something"
 INK_CONTRAST = 48
@@ -31,19 +32,19 @@ DARK_MEAN = 40
 
 def page_content(image: bytes | imaging.DecodedPage) -> tuple[float, float]:
     """(share of pixels that stand out from the background, mean grey 0-255), of the
-    file or of the page already decoded for normalising (then nothing is decoded again)."""
+    file, or of the page already decoded for normalising: then of the reduced copy
+    normalise_page takes its decisions on (imaging.ANALYSIS_SIDE px long), made once for
+    both, and nothing is decoded or resampled again."""
     if isinstance(image, imaging.DecodedPage):
-        grey = image.grey
+        pixels = image.reduced.astype(np.int16)
     else:
         grey = imaging.open_image(image, long_side=CHECK_SIDE).convert("L")
-    factor = max(grey.size) // CHECK_SIDE
-    if factor > 1:  # a whole-factor reduce reads each pixel once: cheap on a 300 dpi scan
-        grey = grey.reduce(factor)
-    if max(grey.size) > CHECK_SIDE:
-        scale = CHECK_SIDE / max(grey.size)
-        grey = grey.resize((max(1, round(grey.width * scale)),
-                            max(1, round(grey.height * scale))), Image.Resampling.BILINEAR)
-    pixels = np.asarray(grey, dtype=np.int16)
+        if max(grey.size) > CHECK_SIDE:
+            scale = CHECK_SIDE / max(grey.size)
+            grey = grey.resize((max(1, round(grey.width * scale)),
+                                max(1, round(grey.height * scale))),
+                               Image.Resampling.BILINEAR)
+        pixels = np.asarray(grey, dtype=np.int16)
     background = int(np.median(pixels))
     share = float(np.mean(np.abs(pixels - background) > INK_CONTRAST))
     return share, float(pixels.mean())

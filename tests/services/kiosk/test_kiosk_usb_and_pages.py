@@ -167,6 +167,21 @@ def test_a_page_with_a_little_text_is_not_blank():
     page_checks.refuse_blank(out.getvalue(), "file")  # no exception
 
 
+@pytest.mark.parametrize("decoded", [False, True])
+def test_one_line_of_text_on_a_300_dpi_page_is_not_blank(decoded):
+    # the kiosk checks the copy normalise_page decides on (700 px long), a file is checked
+    # at 800 px: one line of text still counts on both, with the same share within 10 %
+    from pagesamples import encode, text_page
+
+    from sadec_desk.adapters import imaging
+
+    data = encode(text_page(2480, 3508, lines=1))
+    share, mean = page_checks.page_content(imaging.decode_page(data) if decoded else data)
+    assert share >= 1.5 * page_checks.MIN_INK_SHARE and mean > 200
+    file_share, _mean = page_checks.page_content(data)
+    assert abs(share - file_share) <= 0.1 * file_share
+
+
 def test_a_kiosk_page_is_decoded_once_for_the_check_and_the_stored_page(ctx, monkeypatch):
     from sadec_desk.adapters import imaging
 
