@@ -4,71 +4,180 @@ Same definitions as the daily statistics (services/queue/stats.py): waiting time
 issue -> first call, service time first call -> done, and a ticket waited longer
 than the promise when it was called after it or never called although the promise
 ran out before the end of its day (or before now, for today).
+
+Computed in SQL (issue #16 item 4): one grouped query counts the tickets by (day,
+service group) — issued, called, served, no-shows, still waiting, expired, over the
+promise — and a second one reads just the waiting and service times of the called
+tickets as plain floats, for the median, p90 and max (domain.queue_policy.summarise).
+A ward issuing ~2,000 tickets a day has ~500,000 in the year the Reports screen offers;
+no ticket becomes a model object (bench/queue_report.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sadec_desk.db.database import is_sqlite
 from sadec_desk.db.queue_models import ServiceGroup, Ticket
+from sadec_desk.domain.queue_policy import TicketStatus, summarise
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.access import REPORT_ROLES, require_role
 from sadec_desk.services.display import weekday_vi
-from sadec_desk.services.queue.stats import stats_row
+from sadec_desk.services.queue.records import StatsRow
 from sadec_desk.services.reports.figures import Period, QueueReport, WeekdayLine
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
+# the counts of one (day, group) row, in the order of _count_groups' columns
+_ISSUED, _CALLED, _SERVED, _NO_SHOWS, _EXPIRED, _WAITING, _OVER = range(7)
 
-def _stats(key, label, tickets, promise_s, now):
-    """queue.stats.stats_row with each ticket's own day end as the horizon of never-called ones."""
-    by_horizon = defaultdict(list)
-    for t in tickets:
-        end = datetime.combine(t.day + timedelta(days=1), time(), tzinfo=VN_TZ)
-        by_horizon[min(end, now)].append(t)
-    if len(by_horizon) <= 1:
-        horizon = next(iter(by_horizon), now)
-        return stats_row(key, label, tickets, promise_s, horizon)
-    # waits and service times do not depend on the horizon; only the never-called count
-    row = stats_row(key, label, tickets, promise_s, now)
-    over = sum(stats_row(key, label, group, promise_s, horizon).over_promise
-               for horizon, group in by_horizon.items())
-    return dataclasses.replace(row, over_promise=over,
-                               over_promise_share=(over / len(tickets)) if tickets else None)
+
+def micros_between(db, later: str, earlier: str) -> str:
+    """SQL for the exact whole microseconds from ``earlier`` to ``later``, two stored
+    (naive UTC) moments. SQLite's julianday keeps milliseconds only, so its whole seconds
+    come from strftime('%s') of the first 19 characters ('YYYY-MM-DD HH:MM:SS') and the
+    microseconds from the digits after the point (Python writes six; none when zero); in
+    PostgreSQL, EXTRACT(EPOCH FROM the interval). Divided by 10**6 this is the same float as
+    timedelta.total_seconds(), so the figures equal services/queue/stats.stats_row's."""
+    if is_sqlite(db):
+        def whole(column: str) -> str:
+            return f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"
+
+        def micro(column: str) -> str:
+            return f"CAST(substr(substr({column}, 21) || '000000', 1, 6) AS INTEGER)"
+
+        return (f"(({whole(later)} - {whole(earlier)}) * 1000000 "
+                f"+ {micro(later)} - {micro(earlier)})")
+    return f"CAST(ROUND(EXTRACT(EPOCH FROM {later} - {earlier}) * 1000000) AS BIGINT)"
+
+
+def _seconds(db, micros: str) -> str:
+    """SQL turning whole microseconds into float seconds (one correctly rounded division)."""
+    if is_sqlite(db):
+        return f"({micros}) / 1000000.0"
+    return f"CAST({micros} AS DOUBLE PRECISION) / 1000000"
+
+
+def _never_called_limit(db, promise_s: int) -> str:
+    """SQL for the issue moment before which a never-called ticket of day ``t.day`` waited
+    longer than the promise: its day's local end minus the promise, or now minus the promise
+    (the parameter) when that is earlier (today)."""
+    offset = datetime(2026, 1, 1, tzinfo=VN_TZ).utcoffset()
+    assert offset is not None  # a ZoneInfo always has one
+    seconds = 86400 - int(offset.total_seconds()) - promise_s  # local midnight after t.day
+    if is_sqlite(db):
+        return f"min(datetime(t.day, '{seconds:+d} seconds'), {db.param})"
+    return f"LEAST(t.day + INTERVAL '{seconds} seconds', {db.param})"
+
+
+def _count_groups(db, office_id: int, period: Period, promise_s: int, now: datetime
+                  ) -> list[tuple]:
+    """(day, group id, issued, called, served, no-shows, expired, still waiting, over the
+    promise) of the period's tickets, one row per day and service group."""
+    p = db.param
+    wait = micros_between(db, "t.called_at", "t.issued_at")
+    sql = (f"SELECT t.day, t.service_group_id, COUNT(*), "
+           f"SUM(CASE WHEN t.called_at IS NOT NULL THEN 1 ELSE 0 END), "
+           f"SUM(CASE WHEN t.status = {p} THEN 1 ELSE 0 END), "
+           f"SUM(CASE WHEN t.status = {p} THEN 1 ELSE 0 END), "
+           f"SUM(CASE WHEN t.status = {p} THEN 1 ELSE 0 END), "
+           f"SUM(CASE WHEN t.called_at IS NULL AND t.status IN ({p}, {p}) THEN 1 ELSE 0 END), "
+           f"SUM(CASE WHEN t.called_at IS NOT NULL "
+           f"THEN (CASE WHEN {wait} > {promise_s * 1_000_000} THEN 1 ELSE 0 END) "
+           f"WHEN t.issued_at < {_never_called_limit(db, promise_s)} THEN 1 ELSE 0 END) "
+           f"FROM ticket t WHERE t.office_id = {p} AND t.day >= {p} AND t.day <= {p} "
+           f"GROUP BY t.day, t.service_group_id")
+    params = (TicketStatus.DONE.value, TicketStatus.NO_SHOW.value, TicketStatus.EXPIRED.value,
+              TicketStatus.WAITING.value, TicketStatus.TRANSFERRED.value,
+              Ticket.issued_at.db_value(now - timedelta(seconds=promise_s)),
+              office_id, Ticket.day.db_value(period.date_from),
+              Ticket.day.db_value(period.date_to))
+    return db.execute_sql(sql, params).fetchall()
+
+
+def _durations(db, office_id: int, period: Period) -> list[tuple]:
+    """(day, group id, waiting seconds, service seconds or None) of each called ticket of
+    the period; a service time when it is done and has its end."""
+    p = db.param
+    wait = _seconds(db, micros_between(db, "t.called_at", "t.issued_at"))
+    service = _seconds(db, micros_between(db, "t.finished_at", "t.called_at"))
+    sql = (f"SELECT t.day, t.service_group_id, {wait}, "
+           f"CASE WHEN t.status = {p} AND t.finished_at IS NOT NULL THEN {service} END "
+           f"FROM ticket t WHERE t.office_id = {p} AND t.day >= {p} AND t.day <= {p} "
+           f"AND t.called_at IS NOT NULL")
+    params = (TicketStatus.DONE.value, office_id, Ticket.day.db_value(period.date_from),
+              Ticket.day.db_value(period.date_to))
+    return db.execute_sql(sql, params).fetchall()
+
+
+def _row(key: str, label: str, counts: list[int], waits: list[float],
+         services: list[float]) -> StatsRow:
+    issued, over = counts[_ISSUED], counts[_OVER]
+    return StatsRow(key=key, label=label, issued=issued, called=counts[_CALLED],
+                    served=counts[_SERVED], no_shows=counts[_NO_SHOWS],
+                    still_waiting=counts[_WAITING], waiting=summarise(waits),
+                    service=summarise(services), over_promise=over,
+                    over_promise_share=(over / issued) if issued else None,
+                    expired=counts[_EXPIRED])
 
 
 def queue_report(ctx: AppContext, period: Period) -> QueueReport:
     require_role(ctx, *REPORT_ROLES)
     now = ctx.now()
     promise_min = ctx.config["queue.wait_promise_minutes"]
-    promise_s = promise_min * 60.0
     no_wait = set(ctx.config["queue.no_wait_weekdays"])
+    db = ctx.database
     office = ctx.office()
     groups = list(ServiceGroup.select().where(ServiceGroup.office == office.id)
                   .order_by(ServiceGroup.position, ServiceGroup.prefix))
-    tickets = list(Ticket.select(Ticket.day, Ticket.service_group, Ticket.status,
-                                 Ticket.issued_at, Ticket.called_at, Ticket.finished_at)
-                   .where(Ticket.office == office.id, Ticket.day >= period.date_from,
-                          Ticket.day <= period.date_to))
+
+    def zeros() -> list[int]:
+        return [0] * 7
+
+    by_weekday: dict[int, list[int]] = defaultdict(zeros)
+    by_group: dict[int, list[int]] = defaultdict(zeros)
+    total = zeros()
+    days: dict[int, set[date]] = defaultdict(set)
+    weekday_of: dict[object, int] = {}  # the day as the driver returns it -> its weekday
+    for day, group_id, *counts in _count_groups(db, office.id, period, promise_min * 60, now):
+        local_day = day if isinstance(day, date) else date.fromisoformat(day)
+        weekday = weekday_of[day] = local_day.weekday()
+        days[weekday].add(local_day)
+        for sums in (by_weekday[weekday], by_group[group_id], total):
+            for i, n in enumerate(counts):
+                sums[i] += n
+
+    waits_wd: dict[int, list[float]] = defaultdict(list)
+    waits_g: dict[int, list[float]] = defaultdict(list)
+    services_wd: dict[int, list[float]] = defaultdict(list)
+    services_g: dict[int, list[float]] = defaultdict(list)
+    for day, group_id, wait, service in _durations(db, office.id, period):
+        found = weekday_of.get(day)
+        if found is None:  # called between the two queries, on a day the first did not see
+            found = weekday_of[day] = (
+                day if isinstance(day, date) else date.fromisoformat(day)).weekday()
+        waits_wd[found].append(wait)
+        waits_g[group_id].append(wait)
+        if service is not None:
+            services_wd[found].append(service)
+            services_g[group_id].append(service)
+
     weekdays = []
-    for weekday in range(7):
-        mine = [t for t in tickets if t.day.weekday() == weekday]
-        if not mine:
-            continue
-        label = weekday_vi(mine[0].day)
+    for weekday in sorted(days):
+        label = weekday_vi(min(days[weekday]))
         weekdays.append(WeekdayLine(
-            weekday=weekday, label=label, days=len({t.day for t in mine}),
+            weekday=weekday, label=label, days=len(days[weekday]),
             no_wait_day=weekday in no_wait,
-            stats=_stats(str(weekday), label, mine, promise_s, now)))
-    group_rows = tuple(
-        _stats(g.prefix, g.name, [t for t in tickets if t.service_group_id == g.id],
-               promise_s, now)
-        for g in groups if any(t.service_group_id == g.id for t in tickets))
+            stats=_row(str(weekday), label, by_weekday[weekday], waits_wd[weekday],
+                       services_wd[weekday])))
+    group_rows = tuple(_row(g.prefix, g.name, by_group[g.id], waits_g[g.id], services_g[g.id])
+                       for g in groups if by_group.get(g.id, zeros())[_ISSUED])
+    all_waits = [w for values in waits_wd.values() for w in values]
+    all_services = [s for values in services_wd.values() for s in values]
     return QueueReport(period=period, promise_minutes=promise_min,
-                       total=_stats("all", _("Cả kỳ"), tickets, promise_s, now),
+                       total=_row("all", _("Cả kỳ"), total, all_waits, all_services),
                        weekdays=tuple(weekdays), groups=group_rows)
