@@ -69,8 +69,12 @@ def _free_port() -> int:
 class PostgresServer:
     """Start with :meth:`start`, stop (and delete everything) with :meth:`stop`."""
 
-    def __init__(self, bindir: Path | None = None) -> None:
+    def __init__(self, bindir: Path | None = None, *, durable: bool = False) -> None:
         self.bindir = bindir or find_bindir()
+        # False (tests): fsync, synchronous_commit and full_page_writes off on the
+        # command line, which ALTER SYSTEM cannot turn back on (a command-line setting
+        # outranks postgresql.auto.conf); True (benchmarks): the server's defaults, on
+        self.durable = durable
         self.base: Path | None = None
         self.port: int | None = None
         self._run_as: pwd.struct_passwd | None = None
@@ -139,7 +143,8 @@ class PostgresServer:
                 "-c listen_addresses=127.0.0.1",
                 f"-c port={self.port}",
                 f"-c unix_socket_directories={self.base}",
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                *([] if self.durable else
+                  ["-c fsync=off -c synchronous_commit=off -c full_page_writes=off"]),
                 "-c max_connections=50",
             ])
             done = self._server_cmd(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import peewee
 
@@ -27,6 +27,7 @@ from sadec_desk.sync.portal.models import (
     PortalDossier,
     PortalProcedure,
     portal_proxy,
+    select_all,
 )
 from sadec_desk.sync.portal.validate import payload_problem
 
@@ -42,6 +43,15 @@ def agency_of(code: str) -> str:
     return parts[0] if len(parts) == 3 else ""
 
 
+class KnownOp(NamedTuple):
+    """An op_id the portal received before: its row and the answer it got."""
+
+    id: int
+    device_id: str
+    result: str
+    version: int | None
+
+
 class PushBatch:
     """The state one push works on, loaded up front and written back at the end
     (:meth:`sadec_desk.sync.portal.store.PortalStore.push`)."""
@@ -52,27 +62,34 @@ class PushBatch:
         self.now = now
         op_ids = [o["op_id"] for o in ops]
         uuids = list({o["dossier_uuid"] for o in ops})
-        self.known = {r.op_id: r for r in Operation.select().where(Operation.op_id.in_(op_ids))}
+        codes = [o["payload"].get("code") for o in ops if o["op"] == "dossier.received"
+                 and isinstance(o.get("payload"), dict)]
+        # the five reads in one round trip on PostgreSQL (models.select_all): the office's
+        # next push waits for this one's lock, so each round trip here is paid by both
+        known, dossiers, foreign, procedures, holders = select_all(portal_proxy.obj, [
+            Operation.select(Operation.id, Operation.op_id, Operation.device_id,
+                             Operation.result, Operation.version)
+            .where(Operation.op_id.in_(op_ids)),
+            PortalDossier.select(PortalDossier.uuid, PortalDossier.data)
+            .where(PortalDossier.uuid.in_(uuids)),
+            # newest change per dossier made by anyone else: a conflict for older bases
+            Change.select(Change.dossier_uuid, peewee.fn.MAX(Change.version).alias("newest"))
+            .where(Change.dossier_uuid.in_(uuids), Change.origin != device_id)
+            .group_by(Change.dossier_uuid),
+            PortalProcedure.select(PortalProcedure.code).where(PortalProcedure.active),
+            # dossier codes are unique (TT 01/2018/TT-VPCP Art. 19): code -> its dossier
+            PortalDossier.select(PortalDossier.code, PortalDossier.uuid)
+            .where(PortalDossier.code.in_([c for c in codes if c]))])
+        self.known = {row[1]: KnownOp(row[0], row[2], row[3], row[4]) for row in known}
         # the office of each device that sent one of these op_ids before
         self.offices = dict(Device.select(Device.device_id, Device.agency).where(
             Device.device_id.in_({r.device_id for r in self.known.values()})).tuples()
         ) if self.known else {}  # (a first push: no query, one round trip less)
-        self.dossiers: dict[str, dict] = {}
-        for row in PortalDossier.select().where(PortalDossier.uuid.in_(uuids)):
-            self.dossiers[row.uuid] = json.loads(row.data)
+        self.dossiers: dict[str, dict] = {uuid: json.loads(data) for uuid, data in dossiers}
         self.existing = set(self.dossiers)
-        # newest change per dossier made by anyone else: a conflict for older bases
-        self.foreign = dict(
-            Change.select(Change.dossier_uuid, peewee.fn.MAX(Change.version))
-            .where(Change.dossier_uuid.in_(uuids), Change.origin != device_id)
-            .group_by(Change.dossier_uuid).tuples())
-        self.procedures = {code for (code,) in PortalProcedure.select(PortalProcedure.code)
-                           .where(PortalProcedure.active).tuples()}
-        codes = [o["payload"].get("code") for o in ops if o["op"] == "dossier.received"
-                 and isinstance(o.get("payload"), dict)]
-        # dossier codes are unique (TT 01/2018/TT-VPCP Art. 19): code -> the dossier holding it
-        self.codes = dict(PortalDossier.select(PortalDossier.code, PortalDossier.uuid)
-                          .where(PortalDossier.code.in_([c for c in codes if c])).tuples())
+        self.foreign = dict(foreign)
+        self.procedures = {code for (code,) in procedures}
+        self.codes = dict(holders)
         # complete blobs named by the batch's page lists that the office may name
         self.blobs = complete_blobs((page["sha256"] for o in ops if o["op"] == "dossier.pages"
                                      for page in pages_named(o.get("payload"))), agency)

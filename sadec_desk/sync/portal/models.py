@@ -8,7 +8,10 @@ gives it back), so a request does not pay for a new connection.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+import time
 from datetime import UTC, datetime
 
 import peewee
@@ -174,10 +177,79 @@ def utcnow() -> datetime:
 
 #: PostgreSQL URL schemes the portal opens through its connection pool
 POSTGRES_SCHEMES = ("postgres", "postgresql")
+#: the isolation level of every portal transaction on PostgreSQL (PortalStore.write)
+PORTAL_ISOLATION = "READ COMMITTED"
 #: seconds a request waits for a free pooled connection before it fails
 POOL_WAIT_SECONDS = 30
 #: a pooled connection idle this long is closed rather than reused
 POOL_STALE_SECONDS = 300
+#: a pooled connection that sat unused in the pool this long is checked with a round
+#: trip before it is handed out again (PortalPool)
+POOL_CHECK_SECONDS = 5.0
+
+
+class PortalPool(PooledPostgresqlDatabase):
+    """peewee's PostgreSQL pool, without a round trip on every check-out.
+
+    peewee checks each connection it hands out with ``SELECT 1``, and does so holding
+    the database's lock, so every request of every server thread waited for one round
+    trip of another thread's: under 200 offices (bench/portal_load.py) requests queued
+    on that lock with PostgreSQL idle (docs/benchmarks.md). Here a connection given back
+    less than :data:`POOL_CHECK_SECONDS` ago is checked locally only (libpq's own view:
+    closed, or the last exchange left it in an unknown state); one that sat longer (a
+    quiet portal, when the server may have restarted) still gets the round trip. A
+    connection that died within the last seconds fails the one request that meets it
+    (the request's error closes it: app.py), as it would have failed mid-request."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._returned_at: dict[int, float] = {}
+        self._with_begin = threading.local()  # a statement to send with the next BEGIN
+
+    @contextlib.contextmanager
+    def atomic_with(self, sql: str, params: tuple):
+        """``atomic()`` that runs ``sql`` first, sent with its BEGIN in one round trip
+        (PortalStore.write: BEGIN and the feed's lock); nested in another transaction
+        (a savepoint, no BEGIN), ``sql`` goes on its own."""
+        self._with_begin.statement = (sql, params)
+        try:
+            with self.atomic():
+                pending = getattr(self._with_begin, "statement", None)
+                if pending is not None:
+                    self._with_begin.statement = None
+                    self.execute_sql(*pending)
+                yield
+        finally:
+            self._with_begin.statement = None
+
+    def begin(self, isolation_level=None):
+        pending = getattr(self._with_begin, "statement", None)
+        if pending is None or isolation_level not in (None, PORTAL_ISOLATION):
+            return super().begin(isolation_level)
+        self._with_begin.statement = None
+        # the statements after BEGIN in one query string run inside the transaction
+        self.execute_sql(f"BEGIN TRANSACTION ISOLATION LEVEL {PORTAL_ISOLATION}; "
+                         f"{pending[0]}", pending[1])
+        return None
+
+    def _is_closed(self, conn) -> bool:
+        import psycopg2.extensions
+
+        if conn.closed or conn.get_transaction_status() == \
+                psycopg2.extensions.TRANSACTION_STATUS_UNKNOWN:
+            return True
+        returned = self._returned_at.pop(id(conn), None)
+        if returned is not None and time.monotonic() - returned < POOL_CHECK_SECONDS:
+            return False
+        return super()._is_closed(conn)  # the round trip
+
+    def _close(self, conn, close_conn=False):
+        with self._pool_lock:  # the pool's own (re-entrant) lock, as its _close takes
+            super()._close(conn, close_conn)
+            if close_conn or conn.closed:
+                self._returned_at.pop(id(conn), None)
+            else:
+                self._returned_at[id(conn)] = time.monotonic()
 
 
 def portal_database(url: str, *, connections: int = 10) -> peewee.Database:
@@ -194,10 +266,26 @@ def portal_database(url: str, *, connections: int = 10) -> peewee.Database:
                               ).format(url=url, error=exc)) from None
     # READ COMMITTED stated at each BEGIN, whatever the server's default: the writers'
     # rule needs it (PortalStore.write)
-    return PooledPostgresqlDatabase(max_connections=max(1, connections),
-                                    stale_timeout=POOL_STALE_SECONDS,
-                                    timeout=POOL_WAIT_SECONDS,
-                                    isolation_level="READ COMMITTED", **params)
+    return PortalPool(max_connections=max(1, connections), stale_timeout=POOL_STALE_SECONDS,
+                      timeout=POOL_WAIT_SECONDS, isolation_level=PORTAL_ISOLATION, **params)
+
+
+def select_all(database: peewee.Database, queries: list) -> list[list[tuple]]:
+    """The rows (as tuples) of each of ``queries``, peewee SELECTs whose columns have
+    distinct names; on PostgreSQL all in one round trip (each query's rows as one JSON
+    array), so a push's reads under its office's lock cost one wait, not five."""
+    if not isinstance(database, peewee.PostgresqlDatabase):
+        return [list(query.tuples()) for query in queries]
+    parts, params = [], []
+    for query in queries:
+        sql, query_params = query.sql()
+        parts.append(f"(SELECT coalesce(json_agg(q), '[]') FROM ({sql}) AS q)")
+        params.extend(query_params)
+    row = database.execute_sql("SELECT " + ", ".join(parts), params).fetchone()
+    # psycopg2 reads json into Python objects; each row is a column-name -> value object
+    # in the query's column order
+    return [[tuple(obj.values()) for obj in (rows if isinstance(rows, list)
+                                              else json.loads(rows))] for rows in row]
 
 
 def open_portal_database(url: str | None, default_path, *,

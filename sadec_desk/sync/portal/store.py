@@ -14,6 +14,7 @@ import hmac
 import json
 import secrets
 import threading
+import time
 import uuid as uuidlib
 from datetime import timedelta
 from pathlib import Path
@@ -57,6 +58,10 @@ __all__ = ["BlobError", "EnrolmentRefused", "PortalStore"]
 ENROL_RETRY_WINDOW = timedelta(days=1)
 #: tries of a push whose transaction met another office's on a unique key or deadlocked
 PUSH_ATTEMPTS = 3
+#: seconds a valid token is remembered (with its expiry) instead of read each request
+TOKEN_CACHE_SECONDS = 30.0
+#: tokens remembered at most (then forgotten all at once and read again)
+TOKEN_CACHE_SIZE = 20_000
 #: PostgreSQL's unique_violation, deadlock_detected and serialization_failure: the
 #: transaction may be tried again (it then reads the other transaction's rows)
 RETRYABLE_PGCODES = ("23505", "40P01", "40001")
@@ -81,6 +86,10 @@ class PortalStore(BlobStore):
         self.max_chunk_bytes = max_chunk_bytes
         self.max_blob_bytes = max_blob_bytes
         self._blob_locks: dict[str, threading.Lock] = {}
+        # token hash -> (device id, expires at, office, remembered until): token_holder
+        self._tokens: dict[str, tuple] = {}
+        self._tokens_guard = threading.Lock()
+        self._token_generation = 0
         self._blob_locks_guard = threading.Lock()
 
     # --- transactions ---------------------------------------------------------------
@@ -115,17 +124,24 @@ class PortalStore(BlobStore):
         The pool's connections run READ COMMITTED (models.portal_database): each
         statement after the lock sees every change the writers before it committed
         (REPEATABLE READ would read from a snapshot taken before the lock was granted).
-        The lock goes at COMMIT or ROLLBACK, never held by an idle connection."""
-        with self.database.atomic():
-            if not is_sqlite(self.database):
-                if office is None:
-                    self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)",
-                                              (ADVISORY_LOCK_KEY,))
-                else:  # the two-key lock space, apart from the portal-wide key's
-                    self.database.execute_sql(
-                        "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
-                        (ADVISORY_LOCK_KEY, office))
-            yield
+        The lock goes at COMMIT or ROLLBACK, never held by an idle connection; on
+        PostgreSQL it is asked for in the same round trip as the BEGIN (PortalPool)."""
+        if is_sqlite(self.database):
+            with self.database.atomic():
+                yield
+            return
+        if office is None:
+            lock = ("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
+        else:  # the two-key lock space, apart from the portal-wide key's
+            lock = ("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (ADVISORY_LOCK_KEY, office))
+        atomic_with = getattr(self.database, "atomic_with", None)
+        if atomic_with is not None:
+            with atomic_with(*lock):
+                yield
+        else:  # a PostgreSQL database opened some other way (not the portal's pool)
+            with self.database.atomic():
+                self.database.execute_sql(*lock)
+                yield
 
     def _retrying(self, work):
         """``work()`` (which opens its own write()), again when two offices' transactions
@@ -226,18 +242,47 @@ class PortalStore(BlobStore):
         return found[0] if found else None
 
     def token_holder(self, token: str) -> tuple[str, str] | None:
-        """(device id, its office) for a valid token, in one query (every request asks)."""
-        row = (Token.select(Token.device_id, Token.expires_at, Device.agency)
-               .join(Device, peewee.JOIN.LEFT_OUTER, on=(Device.device_id == Token.device_id))
-               .where(Token.token_hash == hashlib.sha256(token.encode()).hexdigest())
-               .tuples().first())
-        if row is None or row[1] <= utcnow():
+        """(device id, its office) for a valid token, in one query (every request asks).
+
+        A token found valid is remembered for :data:`TOKEN_CACHE_SECONDS` with its
+        expiry (checked on every use), so an office's push or pull does not pay a round
+        trip for it each time (under 200 offices each round trip is a wait: docs/
+        benchmarks.md). Tokens only end by expiring or by :meth:`expire_tokens`, which
+        forgets them all; a device's office never changes. Unknown tokens are not
+        remembered (a token issued a moment ago must work at once)."""
+        token_hash = hashlib.sha256(token.encode()).hexdigest()
+        now = utcnow()
+        remembered = self._tokens.get(token_hash)
+        if remembered is not None and remembered[3] > time.monotonic():
+            row = remembered
+        else:
+            generation = self._token_generation
+            row = (Token.select(Token.device_id, Token.expires_at, Device.agency)
+                   .join(Device, peewee.JOIN.LEFT_OUTER,
+                         on=(Device.device_id == Token.device_id))
+                   .where(Token.token_hash == token_hash).tuples().first())
+            with self._tokens_guard:  # not if expire_tokens() ran since the read
+                if row is not None and row[1] > now \
+                        and generation == self._token_generation:
+                    if len(self._tokens) >= TOKEN_CACHE_SIZE:
+                        self._tokens.clear()
+                    self._tokens[token_hash] = (*row, time.monotonic() + TOKEN_CACHE_SECONDS)
+        if row is None or row[1] <= now:
             return None
         return row[0], row[2] or ""
 
     def expire_tokens(self) -> int:
-        with self.write():
-            return Token.update(expires_at=utcnow() - timedelta(seconds=1)).execute()
+        self._forget_tokens()
+        try:
+            with self.write():
+                return Token.update(expires_at=utcnow() - timedelta(seconds=1)).execute()
+        finally:
+            self._forget_tokens()  # and any a request read before the update committed
+
+    def _forget_tokens(self) -> None:
+        with self._tokens_guard:
+            self._token_generation += 1
+            self._tokens.clear()
 
     # --- push -------------------------------------------------------------------------
 
@@ -286,20 +331,28 @@ class PortalStore(BlobStore):
         ``agency``: the device's office when the caller knows it already."""
         if agency is None:
             agency = self.device_agency(device_id)
-        office = (Change.agency == agency) & (Change.agency != "")
-        # the newest change first: the office's writers take turns (write()), so every
-        # change of the office up to it is committed and the rows read next hold them all
-        newest = Change.select(peewee.fn.MAX(Change.id)).where(office).scalar() or 0
-        rows = list(Change.select().where(office, Change.id > since, Change.id <= newest,
-                                          Change.origin != device_id)
-                    .order_by(Change.id).limit(limit + 1))
-        page = rows[:limit]
+        # the office's newest change and the page after ``since`` in one statement (one
+        # snapshot, one round trip): the office's writers take turns (write()), so every
+        # change of the office up to the newest is committed and the page holds them all.
+        # The newest comes on every row, and on a row of NULLs when the page is empty.
+        table = f'"{Change._meta.table_name}"'
+        param = self.database.param
+        rows = self.database.execute_sql(
+            f"SELECT n.newest, c.id, c.origin, c.version, c.snapshot FROM "
+            f"(SELECT MAX(id) AS newest FROM {table} WHERE agency = {param} "
+            f"AND agency <> '') AS n LEFT JOIN {table} AS c ON c.agency = {param} "
+            f"AND c.id > {param} AND c.id <= n.newest AND c.origin <> {param} "
+            f"ORDER BY c.id LIMIT {param}",
+            (agency, agency, since, device_id, limit + 1)).fetchall()
+        newest = rows[0][0] or 0
+        page = [row for row in rows if row[1] is not None][:limit]
         more = len(rows) > limit
         return {
-            "changes": [{"seq": r.id, "origin": r.origin, "version": r.version,
-                         "dossier": json.loads(r.snapshot)} for r in page],
+            "changes": [{"seq": seq, "origin": origin, "version": version,
+                         "dossier": json.loads(snapshot)}
+                        for _newest, seq, origin, version, snapshot in page],
             # a full page: up to its last change; else past the device's own as well
-            "cursor": page[-1].id if more else max(since, newest),
+            "cursor": page[-1][1] if more else max(since, newest),
             "has_more": more,
         }
 
