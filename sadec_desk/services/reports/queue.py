@@ -5,10 +5,11 @@ issue -> first call, service time first call -> done, and a ticket waited longer
 than the promise when it was called after it or never called although the promise
 ran out before the end of its day (or before now, for today).
 
-Computed in SQL (issue #16 item 4): one grouped query counts the tickets by (day,
-service group) — issued, called, served, no-shows, still waiting, expired, over the
-promise — and a second one reads just the waiting and service times of the called
-tickets as plain floats, for the median, p90 and max (domain.queue_policy.summarise).
+Computed in SQL (issue #16 item 4): one grouped query, by (day, service group), counts
+the tickets — issued, called, served, no-shows, still waiting, expired, never called
+and over the promise — and hands over the called tickets' waiting and service times as
+exact integer microseconds (one text or array per row), for the median, p90 and max
+(domain.queue_policy.summarise) and the called-late count.
 A ward issuing ~2,000 tickets a day has ~500,000 in the year the Reports screen offers;
 no ticket becomes a model object (bench/queue_report.py).
 """
@@ -32,40 +33,30 @@ from sadec_desk.services.reports.figures import Period, QueueReport, WeekdayLine
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
-# the counts of one (day, group) row, in the order of _count_groups' columns
+# the counts of one (day, group) row, in the order of _grouped's count columns
 _ISSUED, _CALLED, _SERVED, _NO_SHOWS, _EXPIRED, _WAITING, _OVER = range(7)
 
 
 def micros_between(db, later: str, earlier: str) -> str:
     """SQL for the exact whole microseconds from ``earlier`` to ``later``, two stored
-    (naive UTC) moments. SQLite's julianday keeps milliseconds only, so its whole seconds
-    come from strftime('%s') of the first 19 characters ('YYYY-MM-DD HH:MM:SS') and the
-    microseconds from the digits after the point (Python writes six; none when zero); in
-    PostgreSQL, EXTRACT(EPOCH FROM the interval). Divided by 10**6 this is the same float as
-    timedelta.total_seconds(), so the figures equal services/queue/stats.stats_row's."""
+    (naive UTC) moments; NULL when either is. SQLite's julianday keeps milliseconds only, so
+    it reads the whole seconds ('YYYY-MM-DD HH:MM:SS', the first 19 characters; the
+    difference times 86400, rounded, is exact) and the digits after the point are added apart
+    (Python writes six, none when zero); PostgreSQL: EXTRACT(EPOCH FROM the interval).
+    Divided by 10**6 in Python this is the very float timedelta.total_seconds() gives, so the
+    figures equal services/queue/stats.stats_row's."""
     if is_sqlite(db):
-        def whole(column: str) -> str:
-            return f"CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"
-
-        def micro(column: str) -> str:
-            return f"CAST(substr(substr({column}, 21) || '000000', 1, 6) AS INTEGER)"
-
-        return (f"(({whole(later)} - {whole(earlier)}) * 1000000 "
-                f"+ {micro(later)} - {micro(earlier)})")
+        return (f"(CAST(round((julianday(substr({later}, 1, 19)) "
+                f"- julianday(substr({earlier}, 1, 19))) * 86400) AS INTEGER) * 1000000 "
+                f"+ CAST(round((CAST(substr({later}, 20) AS REAL) "
+                f"- CAST(substr({earlier}, 20) AS REAL)) * 1000000) AS INTEGER))")
     return f"CAST(ROUND(EXTRACT(EPOCH FROM {later} - {earlier}) * 1000000) AS BIGINT)"
-
-
-def _seconds(db, micros: str) -> str:
-    """SQL turning whole microseconds into float seconds (one correctly rounded division)."""
-    if is_sqlite(db):
-        return f"({micros}) / 1000000.0"
-    return f"CAST({micros} AS DOUBLE PRECISION) / 1000000"
 
 
 def _never_called_limit(db, promise_s: int) -> str:
     """SQL for the issue moment before which a never-called ticket of day ``t.day`` waited
     longer than the promise: its day's local end minus the promise, or now minus the promise
-    (the parameter) when that is earlier (today)."""
+    (the parameter) when that is earlier (today). Stored moments compare as they are."""
     offset = datetime(2026, 1, 1, tzinfo=VN_TZ).utcoffset()
     assert offset is not None  # a ZoneInfo always has one
     seconds = 86400 - int(offset.total_seconds()) - promise_s  # local midnight after t.day
@@ -74,44 +65,46 @@ def _never_called_limit(db, promise_s: int) -> str:
     return f"LEAST(t.day + INTERVAL '{seconds} seconds', {db.param})"
 
 
-def _count_groups(db, office_id: int, period: Period, promise_s: int, now: datetime
-                  ) -> list[tuple]:
-    """(day, group id, issued, called, served, no-shows, expired, still waiting, over the
-    promise) of the period's tickets, one row per day and service group."""
+def _grouped(db, office_id: int, period: Period, promise_s: int, now: datetime
+             ) -> list[tuple]:
+    """One row per day and service group of the period's tickets: (day, group id, issued,
+    called, served, no-shows, expired, still waiting, never called and over the promise,
+    the called tickets' waits in microseconds, the served ones' service times in
+    microseconds). The durations come as one text of comma-separated integers
+    (group_concat) in SQLite, as an array in PostgreSQL. One statement, so one snapshot."""
     p = db.param
     wait = micros_between(db, "t.called_at", "t.issued_at")
+    service = (f"CASE WHEN t.status = {p} "
+               f"THEN {micros_between(db, 't.finished_at', 't.called_at')} END")
+    aggregate = "group_concat({})" if is_sqlite(db) else "array_agg({})"
     sql = (f"SELECT t.day, t.service_group_id, COUNT(*), "
            f"SUM(CASE WHEN t.called_at IS NOT NULL THEN 1 ELSE 0 END), "
            f"SUM(CASE WHEN t.status = {p} THEN 1 ELSE 0 END), "
            f"SUM(CASE WHEN t.status = {p} THEN 1 ELSE 0 END), "
            f"SUM(CASE WHEN t.status = {p} THEN 1 ELSE 0 END), "
            f"SUM(CASE WHEN t.called_at IS NULL AND t.status IN ({p}, {p}) THEN 1 ELSE 0 END), "
-           f"SUM(CASE WHEN t.called_at IS NOT NULL "
-           f"THEN (CASE WHEN {wait} > {promise_s * 1_000_000} THEN 1 ELSE 0 END) "
-           f"WHEN t.issued_at < {_never_called_limit(db, promise_s)} THEN 1 ELSE 0 END) "
+           f"SUM(CASE WHEN t.called_at IS NULL "
+           f"AND t.issued_at < {_never_called_limit(db, promise_s)} THEN 1 ELSE 0 END), "
+           f"{aggregate.format(wait)}, {aggregate.format(service)} "
            f"FROM ticket t WHERE t.office_id = {p} AND t.day >= {p} AND t.day <= {p} "
            f"GROUP BY t.day, t.service_group_id")
-    params = (TicketStatus.DONE.value, TicketStatus.NO_SHOW.value, TicketStatus.EXPIRED.value,
+    done = TicketStatus.DONE.value
+    params = (done, TicketStatus.NO_SHOW.value, TicketStatus.EXPIRED.value,
               TicketStatus.WAITING.value, TicketStatus.TRANSFERRED.value,
-              Ticket.issued_at.db_value(now - timedelta(seconds=promise_s)),
+              Ticket.issued_at.db_value(now - timedelta(seconds=promise_s)), done,
               office_id, Ticket.day.db_value(period.date_from),
               Ticket.day.db_value(period.date_to))
     return db.execute_sql(sql, params).fetchall()
 
 
-def _durations(db, office_id: int, period: Period) -> list[tuple]:
-    """(day, group id, waiting seconds, service seconds or None) of each called ticket of
-    the period; a service time when it is done and has its end."""
-    p = db.param
-    wait = _seconds(db, micros_between(db, "t.called_at", "t.issued_at"))
-    service = _seconds(db, micros_between(db, "t.finished_at", "t.called_at"))
-    sql = (f"SELECT t.day, t.service_group_id, {wait}, "
-           f"CASE WHEN t.status = {p} AND t.finished_at IS NOT NULL THEN {service} END "
-           f"FROM ticket t WHERE t.office_id = {p} AND t.day >= {p} AND t.day <= {p} "
-           f"AND t.called_at IS NOT NULL")
-    params = (TicketStatus.DONE.value, office_id, Ticket.day.db_value(period.date_from),
-              Ticket.day.db_value(period.date_to))
-    return db.execute_sql(sql, params).fetchall()
+def _seconds(micros) -> list[float]:
+    """The durations of a _grouped row as float seconds (an integer's division by 10**6 is
+    correctly rounded, as timedelta.total_seconds() is)."""
+    if not micros:
+        return []
+    if isinstance(micros, str):
+        micros = micros.split(",")
+    return [int(us) / 1e6 for us in micros if us is not None]
 
 
 def _row(key: str, label: str, counts: list[int], waits: list[float],
@@ -138,33 +131,29 @@ def queue_report(ctx: AppContext, period: Period) -> QueueReport:
     def zeros() -> list[int]:
         return [0] * 7
 
+    promise_s = promise_min * 60
     by_weekday: dict[int, list[int]] = defaultdict(zeros)
     by_group: dict[int, list[int]] = defaultdict(zeros)
     total = zeros()
     days: dict[int, set[date]] = defaultdict(set)
-    weekday_of: dict[object, int] = {}  # the day as the driver returns it -> its weekday
-    for day, group_id, *counts in _count_groups(db, office.id, period, promise_min * 60, now):
-        local_day = day if isinstance(day, date) else date.fromisoformat(day)
-        weekday = weekday_of[day] = local_day.weekday()
-        days[weekday].add(local_day)
-        for sums in (by_weekday[weekday], by_group[group_id], total):
-            for i, n in enumerate(counts):
-                sums[i] += n
-
     waits_wd: dict[int, list[float]] = defaultdict(list)
     waits_g: dict[int, list[float]] = defaultdict(list)
     services_wd: dict[int, list[float]] = defaultdict(list)
     services_g: dict[int, list[float]] = defaultdict(list)
-    for day, group_id, wait, service in _durations(db, office.id, period):
-        found = weekday_of.get(day)
-        if found is None:  # called between the two queries, on a day the first did not see
-            found = weekday_of[day] = (
-                day if isinstance(day, date) else date.fromisoformat(day)).weekday()
-        waits_wd[found].append(wait)
-        waits_g[group_id].append(wait)
-        if service is not None:
-            services_wd[found].append(service)
-            services_g[group_id].append(service)
+    for day, group_id, *counts, wait_us, service_us in _grouped(
+            db, office.id, period, promise_s, now):
+        local_day = day if isinstance(day, date) else date.fromisoformat(day)
+        weekday = local_day.weekday()
+        days[weekday].add(local_day)
+        waits, services = _seconds(wait_us), _seconds(service_us)
+        counts[_OVER] += sum(1 for w in waits if w > promise_s)  # called after the promise
+        for sums in (by_weekday[weekday], by_group[group_id], total):
+            for i, n in enumerate(counts):
+                sums[i] += n
+        waits_wd[weekday] += waits
+        waits_g[group_id] += waits
+        services_wd[weekday] += services
+        services_g[group_id] += services
 
     weekdays = []
     for weekday in sorted(days):
