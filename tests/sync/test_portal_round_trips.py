@@ -2,8 +2,8 @@
 
 Under 200 offices each round trip to PostgreSQL is a wait for the server and then for
 the portal's thread to run again (docs/benchmarks.md), so the portal keeps them few: a
-push is BEGIN with its office's lock, one read of everything the batch needs, the
-inserts and COMMIT; a pull is one statement; a token is read once, not per request; and
+push is BEGIN with its office's lock and one read of everything the batch needs, the
+inserts, and COMMIT; a pull is one statement; a token is read once, not per request; and
 the pool hands out a connection given back a moment ago without asking the server
 whether it is alive (peewee's ``SELECT 1``, which it sent holding the pool's lock). The
 server's own statement log is the witness. Also: the remembered tokens end when the
@@ -90,14 +90,15 @@ def test_a_push_and_a_pull_each_cost_few_round_trips(pg_portal):
         assert len(page["changes"]) == 20 and not page["has_more"]
 
     sent = statements(logfile, url, push_and_pull)
-    # BEGIN with the office's lock; the batch's reads; the inserts; COMMIT. The pull: one.
-    assert len(sent) == 5, sent
-    assert sent[0].startswith("BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED; "
-                              "SELECT pg_advisory_xact_lock(")
-    assert sent[1].startswith("SELECT (SELECT coalesce(json_agg(q)")
-    assert sent[2].startswith("INSERT INTO")
-    assert sent[3] == "COMMIT"
-    assert "MAX(id)" in sent[4] and "LEFT JOIN" in sent[4]
+    # BEGIN with the office's lock and the batch's reads; the inserts; COMMIT. The pull:
+    # one statement.
+    assert len(sent) == 4, sent
+    assert re.match(r"BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED; SELECT "
+                    r"pg_advisory_xact_lock\(.*\); SELECT \(SELECT coalesce\(json_agg\(q\)",
+                    sent[0]), sent[0]
+    assert sent[1].startswith("INSERT INTO")
+    assert sent[2] == "COMMIT"
+    assert "MAX(id)" in sent[3] and "LEFT JOIN" in sent[3]
     assert not any(s == "SELECT 1" for s in sent)  # no pool check on a fresh connection
     pusher.close()
     reader.close()

@@ -56,17 +56,15 @@ class PushBatch:
     """The state one push works on, loaded up front and written back at the end
     (:meth:`sadec_desk.sync.portal.store.PortalStore.push`)."""
 
-    def __init__(self, device_id: str, agency: str, ops: list[dict], now: datetime):
-        self.device_id = device_id
-        self.agency = agency  # the device's office: it may touch that office's dossiers only
-        self.now = now
+    @staticmethod
+    def reads(device_id: str, ops: list[dict]) -> list:
+        """What a batch reads up front: the five queries, run together (on PostgreSQL in
+        one round trip with the BEGIN and the office's lock: PortalStore.write)."""
         op_ids = [o["op_id"] for o in ops]
         uuids = list({o["dossier_uuid"] for o in ops})
         codes = [o["payload"].get("code") for o in ops if o["op"] == "dossier.received"
                  and isinstance(o.get("payload"), dict)]
-        # the five reads in one round trip on PostgreSQL (models.select_all): the office's
-        # next push waits for this one's lock, so each round trip here is paid by both
-        known, dossiers, foreign, procedures, holders = select_all(portal_proxy.obj, [
+        return [
             Operation.select(Operation.id, Operation.op_id, Operation.device_id,
                              Operation.result, Operation.version)
             .where(Operation.op_id.in_(op_ids)),
@@ -79,7 +77,18 @@ class PushBatch:
             PortalProcedure.select(PortalProcedure.code).where(PortalProcedure.active),
             # dossier codes are unique (TT 01/2018/TT-VPCP Art. 19): code -> its dossier
             PortalDossier.select(PortalDossier.code, PortalDossier.uuid)
-            .where(PortalDossier.code.in_([c for c in codes if c]))])
+            .where(PortalDossier.code.in_([c for c in codes if c]))]
+
+    def __init__(self, device_id: str, agency: str, ops: list[dict], now: datetime,
+                 rows: list[list[tuple]] | None = None):
+        """``rows``: the answers to :meth:`reads` when the caller ran them (under the
+        office's lock: PortalStore.write), else they are read here."""
+        self.device_id = device_id
+        self.agency = agency  # the device's office: it may touch that office's dossiers only
+        self.now = now
+        if rows is None:
+            rows = select_all(portal_proxy.obj, self.reads(device_id, ops))
+        known, dossiers, foreign, procedures, holders = rows
         self.known = {row[1]: KnownOp(row[0], row[2], row[3], row[4]) for row in known}
         # the office of each device that sent one of these op_ids before
         self.offices = dict(Device.select(Device.device_id, Device.agency).where(

@@ -207,29 +207,41 @@ class PortalPool(PooledPostgresqlDatabase):
         self._with_begin = threading.local()  # a statement to send with the next BEGIN
 
     @contextlib.contextmanager
-    def atomic_with(self, sql: str, params: tuple):
+    def atomic_with(self, sql: str, params: tuple | list):
         """``atomic()`` that runs ``sql`` first, sent with its BEGIN in one round trip
-        (PortalStore.write: BEGIN and the feed's lock); nested in another transaction
-        (a savepoint, no BEGIN), ``sql`` goes on its own."""
+        (PortalStore.write: BEGIN, the feed's lock and a push's reads); yields the
+        cursor holding the result of the last statement of ``sql``. Nested in another
+        transaction (a savepoint, no BEGIN), ``sql`` goes on its own."""
         self._with_begin.statement = (sql, params)
+        self._with_begin.cursor = None
         try:
             with self.atomic():
                 pending = getattr(self._with_begin, "statement", None)
                 if pending is not None:
                     self._with_begin.statement = None
-                    self.execute_sql(*pending)
-                yield
+                    self._with_begin.cursor = self.execute_sql(*pending)
+                yield self._with_begin.cursor
         finally:
             self._with_begin.statement = None
+            self._with_begin.cursor = None
 
     def begin(self, isolation_level=None):
         pending = getattr(self._with_begin, "statement", None)
         if pending is None or isolation_level not in (None, PORTAL_ISOLATION):
             return super().begin(isolation_level)
         self._with_begin.statement = None
-        # the statements after BEGIN in one query string run inside the transaction
-        self.execute_sql(f"BEGIN TRANSACTION ISOLATION LEVEL {PORTAL_ISOLATION}; "
-                         f"{pending[0]}", pending[1])
+        # the statements after BEGIN in one query string run inside the transaction,
+        # one after the other (a SELECT after the lock's runs once the lock is granted)
+        try:
+            self._with_begin.cursor = self.execute_sql(
+                f"BEGIN TRANSACTION ISOLATION LEVEL {PORTAL_ISOLATION}; {pending[0]}",
+                pending[1])
+        except Exception:
+            # the BEGIN went through and a statement after it failed: peewee's atomic()
+            # has not entered yet and would not roll back, so this does
+            with contextlib.suppress(Exception):
+                self.rollback()
+            raise
         return None
 
     def _is_closed(self, conn) -> bool:
@@ -272,16 +284,27 @@ def portal_database(url: str, *, connections: int = 10) -> peewee.Database:
 
 def select_all(database: peewee.Database, queries: list) -> list[list[tuple]]:
     """The rows (as tuples) of each of ``queries``, peewee SELECTs whose columns have
-    distinct names; on PostgreSQL all in one round trip (each query's rows as one JSON
-    array), so a push's reads under its office's lock cost one wait, not five."""
+    distinct names; on PostgreSQL all in one round trip (:func:`select_all_sql`)."""
     if not isinstance(database, peewee.PostgresqlDatabase):
         return [list(query.tuples()) for query in queries]
+    return select_all_rows(database.execute_sql(*select_all_sql(queries)).fetchone())
+
+
+def select_all_sql(queries: list) -> tuple[str, list]:
+    """One PostgreSQL statement answering each of ``queries`` (peewee SELECTs whose
+    columns have distinct names) as one JSON array of its rows, so that a push's reads
+    under its office's lock cost one wait, not five; :func:`select_all_rows` reads its
+    one row back."""
     parts, params = [], []
     for query in queries:
         sql, query_params = query.sql()
         parts.append(f"(SELECT coalesce(json_agg(q), '[]') FROM ({sql}) AS q)")
         params.extend(query_params)
-    row = database.execute_sql("SELECT " + ", ".join(parts), params).fetchone()
+    return "SELECT " + ", ".join(parts), params
+
+
+def select_all_rows(row) -> list[list[tuple]]:
+    """The rows of each query of a :func:`select_all_sql` statement, from its one row."""
     # psycopg2 reads json into Python objects; each row is a column-name -> value object
     # in the query's column order
     return [[tuple(obj.values()) for obj in (rows if isinstance(rows, list)

@@ -48,6 +48,9 @@ from sadec_desk.sync.portal.models import (
     PortalDossier,
     PortalProcedure,
     Token,
+    select_all,
+    select_all_rows,
+    select_all_sql,
     utcnow,
 )
 from sadec_desk.sync.portal.validate import dossier_problem
@@ -95,7 +98,7 @@ class PortalStore(BlobStore):
     # --- transactions ---------------------------------------------------------------
 
     @contextlib.contextmanager
-    def write(self, office: str | None = None):
+    def write(self, office: str | None = None, reads: list | None = None):
         """A write transaction; ``office``: one that adds to that office's change feed.
 
         The feed's cursor is ``Change.id``. On PostgreSQL it comes from a sequence, and
@@ -124,24 +127,32 @@ class PortalStore(BlobStore):
         The pool's connections run READ COMMITTED (models.portal_database): each
         statement after the lock sees every change the writers before it committed
         (REPEATABLE READ would read from a snapshot taken before the lock was granted).
-        The lock goes at COMMIT or ROLLBACK, never held by an idle connection; on
-        PostgreSQL it is asked for in the same round trip as the BEGIN (PortalPool)."""
+        The lock goes at COMMIT or ROLLBACK, never held by an idle connection.
+
+        ``reads``: peewee SELECTs to run once the lock is held; the block gets their
+        rows (models.select_all), else None. On PostgreSQL the BEGIN, the lock and the
+        reads go in one round trip (PortalPool.atomic_with): under 200 offices each round
+        trip is a wait, and the office's next writer waits for this one's lock."""
         if is_sqlite(self.database):
             with self.database.atomic():
-                yield
+                yield select_all(self.database, reads) if reads else None
             return
         if office is None:
-            lock = ("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_KEY,))
+            lock = ("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
         else:  # the two-key lock space, apart from the portal-wide key's
-            lock = ("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (ADVISORY_LOCK_KEY, office))
+            lock = ("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ADVISORY_LOCK_KEY, office])
         atomic_with = getattr(self.database, "atomic_with", None)
-        if atomic_with is not None:
-            with atomic_with(*lock):
-                yield
-        else:  # a PostgreSQL database opened some other way (not the portal's pool)
+        if atomic_with is None:  # a PostgreSQL database opened some other way
             with self.database.atomic():
                 self.database.execute_sql(*lock)
-                yield
+                yield select_all(self.database, reads) if reads else None
+            return
+        sql, params = lock
+        if reads:
+            reads_sql, reads_params = select_all_sql(reads)
+            sql, params = f"{sql}; {reads_sql}", params + reads_params
+        with atomic_with(sql, params) as cursor:
+            yield select_all_rows(cursor.fetchone()) if reads else None
 
     def _retrying(self, work):
         """``work()`` (which opens its own write()), again when two offices' transactions
@@ -299,9 +310,11 @@ class PortalStore(BlobStore):
         if agency is None:
             agency = self.device_agency(device_id)
 
+        reads = PushBatch.reads(device_id, ops)  # built before the lock is taken
+
         def apply() -> list[dict]:
-            with self.write(agency or None):
-                batch = PushBatch(device_id, agency, ops, utcnow())
+            with self.write(agency or None, reads) as rows:
+                batch = PushBatch(device_id, agency, ops, utcnow(), rows)
                 results = [batch.apply(op) for op in ops]
                 batch.flush()
             return results
