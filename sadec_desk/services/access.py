@@ -186,6 +186,7 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
                                   "is_served group_by_id counter_numbers known_groups "
                                   "find_group find_counter"),
     (_PURE, "queue.stats", "stats_row"),
+    (_HELPER, "queue.stats", "tally_tickets"),
     (_PURE, "queue.tickets", "local_day ticket_info"),
     (_HELPER, "queue.tickets", "waiting_query"),
     (_DEVICE, "reception.camera_session", "open_camera classify_camera_qr start_card_session"),

@@ -1,7 +1,8 @@
 """The queue report as it was before issue #16 item 4: every ticket of the period loaded as
 a peewee model object and counted in Python (services/queue/stats.py::stats_row). Kept as
 the brute-force truth of tests/services/reports/test_queue_sql.py and the baseline of
-bench/queue_report.py; not used by the application."""
+bench/queue_report.py; not used by the application. python_queue_stats: the same for the
+daily statistics (services/queue/stats.py::queue_stats)."""
 
 from __future__ import annotations
 
@@ -69,3 +70,35 @@ def python_queue_report(ctx: AppContext, period: Period) -> QueueReport:
     return QueueReport(period=period, promise_minutes=promise_min,
                        total=_stats("all", _("Cả kỳ"), tickets, promise_s, now),
                        weekdays=tuple(weekdays), groups=group_rows)
+
+
+def python_queue_stats(ctx: AppContext, day):
+    """services.queue.stats.queue_stats as it was: the day's tickets as model objects, each
+    figure by stats_row (the horizon: now today, else the day's end)."""
+    from sadec_desk.db.queue_models import Counter
+    from sadec_desk.services.queue.records import QueueStats
+
+    today = ctx.now().astimezone(VN_TZ).date()
+    horizon = (ctx.now() if day == today
+               else datetime.combine(day + timedelta(days=1), time(), tzinfo=VN_TZ))
+    office = ctx.office()
+    groups = list(ServiceGroup.select().where(ServiceGroup.office == office.id)
+                  .order_by(ServiceGroup.position, ServiceGroup.prefix))
+    tickets = list(Ticket.select(Ticket.service_group, Ticket.counter, Ticket.status,
+                                 Ticket.issued_at, Ticket.called_at, Ticket.finished_at)
+                   .where(Ticket.service_group.in_([g.id for g in groups]), Ticket.day == day))
+    counters = list(Counter.select().where(Counter.office == office.id).order_by(Counter.number))
+    promise_min = ctx.config["queue.wait_promise_minutes"]
+    promise_s = promise_min * 60.0
+    total = stats_row("all", _("Cả ngày"), tickets, promise_s, horizon)
+    group_rows = tuple(
+        stats_row(g.prefix, g.name, [t for t in tickets if t.service_group_id == g.id],
+                  promise_s, horizon)
+        for g in groups if any(t.service_group_id == g.id for t in tickets))
+    counter_rows = tuple(
+        stats_row(str(c.number), c.name, [t for t in tickets if t.counter_id == c.id],
+                  promise_s, horizon)
+        for c in counters if any(t.counter_id == c.id for t in tickets))
+    return QueueStats(day=day, promise_minutes=promise_min,
+                      no_wait_day=day.weekday() in ctx.config["queue.no_wait_weekdays"],
+                      total=total, groups=group_rows, counters=counter_rows)

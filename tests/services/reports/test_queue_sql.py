@@ -1,6 +1,7 @@
-"""The queue report in SQL (issue #16 item 4): on random tickets it must say exactly what the
-old pass over every ticket as a model object says (tests/support/queue_report_python.py,
-stats_row per weekday, group and period), on SQLite and PostgreSQL: today with now as the
+"""The queue report and the day's statistics in SQL (issue #16 item 4): on random tickets they
+must say exactly what the old pass over every ticket as a model object says
+(tests/support/queue_report_python.py, stats_row per weekday, group, counter and period), on
+SQLite and PostgreSQL: today with now as the
 horizon, never-called tickets on other days, transfers, no-shows, expiries, waits and
 never-called issue times on the promise's edge to the microsecond, another office's tickets."""
 
@@ -12,16 +13,17 @@ from datetime import UTC, date, datetime, time, timedelta
 import both_databases
 import pytest
 from appfixtures import vn
-from queue_report_python import python_queue_report
+from queue_report_python import python_queue_report, python_queue_stats
 
 from sadec_desk.db.models import Office
-from sadec_desk.db.queue_models import ServiceGroup, Ticket
+from sadec_desk.db.queue_models import Counter, ServiceGroup, Ticket
 from sadec_desk.domain.queue_policy import TicketStatus
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.services.access import as_machine
 from sadec_desk.services.admin import office
 from sadec_desk.services.queue import tickets
 from sadec_desk.services.queue.end_of_day import close_past_days
+from sadec_desk.services.queue.stats import queue_stats
 from sadec_desk.services.reports import build
 from sadec_desk.services.reports.build import make_period
 from sadec_desk.services.reports.queue import queue_report
@@ -38,8 +40,9 @@ def _moment(rng: random.Random, base: datetime, spread_s: int) -> datetime:
     return base + timedelta(seconds=rng.randint(0, spread_s), microseconds=micro)
 
 
-def _ticket_rows(rng: random.Random, office_id: int, group_ids: list[int], count: int,
-                 promise: timedelta, now: datetime) -> list[dict]:
+def _ticket_rows(rng: random.Random, office_id: int, group_ids: list[int],
+                 counter_ids: list[int], count: int, promise: timedelta, now: datetime
+                 ) -> list[dict]:
     rows = []
     numbers: dict[tuple, int] = {}
     edge = timedelta(microseconds=1)
@@ -81,6 +84,7 @@ def _ticket_rows(rng: random.Random, office_id: int, group_ids: list[int], count
         rows.append({
             "office": office_id, "day": day, "service_group": group, "number": number,
             "display": f"X{number:03d}", "status": status.value,
+            "counter": rng.choice(counter_ids) if called or rng.random() < 0.1 else None,
             "issued_at": issued, "called_at": called, "last_called_at": called,
             "finished_at": finished, "updated_at": now})
     return rows
@@ -92,12 +96,13 @@ def _fill(ctx, rng: random.Random, count: int) -> None:
     now = ctx.now()
     promise = timedelta(minutes=ctx.config["queue.wait_promise_minutes"])
     groups = [g.id for g in ServiceGroup.select().where(ServiceGroup.office == mine)]
+    counters = [c.id for c in Counter.select().where(Counter.office == mine)]
     other = Office.create(agency_code="000.00.99.H20", name="Phường khác",
                           created_at=datetime(2026, 1, 1, tzinfo=UTC))
     other_group = ServiceGroup.create(office=other.id, prefix="Z", name="Nơi khác",
                                       updated_at=now)
-    rows = (_ticket_rows(rng, mine, groups, count, promise, now)
-            + _ticket_rows(rng, other.id, [other_group.id], count // 5, promise, now))
+    rows = (_ticket_rows(rng, mine, groups, counters, count, promise, now)
+            + _ticket_rows(rng, other.id, [other_group.id], [None], count // 5, promise, now))
     with ctx.database.atomic():
         for start in range(0, len(rows), 200):
             Ticket.insert_many(rows[start:start + 200]).execute()
@@ -119,6 +124,9 @@ def test_the_queue_report_says_what_the_ticket_by_ticket_pass_says(any_ctx, cloc
         assert got == want, (first, last)
         checked += want.total.issued
     assert checked > 600  # the periods did hold tickets (the comparison is not of empties)
+    # the day's statistics share the query: today (now the horizon) and past days
+    for day in (TODAY, FIRST, date(2026, 11, 25), date(2026, 11, 1), date(2026, 11, 14)):
+        assert queue_stats(any_ctx, day) == python_queue_stats(any_ctx, day), day
 
 
 def test_a_ticket_on_the_edge_of_the_promise(any_ctx, clock):
@@ -151,6 +159,9 @@ def test_a_ticket_on_the_edge_of_the_promise(any_ctx, clock):
     assert (wed.stats.over_promise, thu.stats.over_promise, report.total.over_promise) == (2, 1, 3)
     assert wed.stats.waiting.max_s == promise.total_seconds() + 1e-6
     assert report == python_queue_report(any_ctx, make_period("2026-11-25", "2026-11-26"))
+    for day in (date(2026, 11, 25), TODAY):
+        assert queue_stats(any_ctx, day) == python_queue_stats(any_ctx, day)
+    assert queue_stats(any_ctx, TODAY).total.over_promise == 1
 
 
 def test_a_day_run_through_the_service_layer(any_ctx, clock):
@@ -177,6 +188,9 @@ def test_a_day_run_through_the_service_layer(any_ctx, clock):
     period = make_period("2026-11-25", "2026-11-26")
     got = queue_report(any_ctx, period)
     assert got == python_queue_report(any_ctx, period)
+    for day in (date(2026, 11, 25), TODAY):
+        assert queue_stats(any_ctx, day) == python_queue_stats(any_ctx, day)
+    assert [c.key for c in queue_stats(any_ctx, date(2026, 11, 25)).counters] == ["1", "2"]
     assert (got.total.issued, got.total.called, got.total.served, got.total.no_shows,
             got.total.still_waiting) == (10, 3, 1, 1, 1)
     assert got.total.expired == 7 and got.total.over_promise >= 7
