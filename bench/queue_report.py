@@ -78,15 +78,17 @@ def fill_postgres(ctx, per_day: int) -> float:
             INSERT INTO ticket (office_id, day, service_group_id, number, display, priority,
                                 status, counter_id, issued_at, called_at, last_called_at,
                                 call_count, finished_at, updated_at)
-            SELECT {office_id}, x.day, (ARRAY[{g[0]}, {g[1]}, {g[2]}])[n % 3 + 1], n,
-                   (ARRAY['A', 'B', 'C'])[n % 3 + 1] || lpad(n::text, 3, '0'), n % 10 = 0,
-                   CASE WHEN n % 37 = 0 THEN 'expired' WHEN n % 25 = 0 THEN 'no_show'
+            SELECT {office_id}, x.day, (ARRAY[{g[0]}, {g[1]}, {g[2]}])[mod(n, 3) + 1], n,
+                   (ARRAY['A', 'B', 'C'])[mod(n, 3) + 1] || lpad(n::text, 3, '0'), mod(n, 10) = 0,
+                   CASE WHEN mod(n, 37) = 0 THEN 'expired' WHEN mod(n, 25) = 0 THEN 'no_show'
                         ELSE 'done' END,
-                   (ARRAY[{c[0]}, {c[1]}])[n % 2 + 1], x.issued,
-                   CASE WHEN n % 37 <> 0 THEN x.issued + (240 + n % 540) * INTERVAL '1 s' END,
-                   CASE WHEN n % 37 <> 0 THEN x.issued + (240 + n % 540) * INTERVAL '1 s' END,
+                   (ARRAY[{c[0]}, {c[1]}])[mod(n, 2) + 1], x.issued,
+                   CASE WHEN mod(n, 37) <> 0
+                        THEN x.issued + (240 + mod(n, 540)) * INTERVAL '1 s' END,
+                   CASE WHEN mod(n, 37) <> 0
+                        THEN x.issued + (240 + mod(n, 540)) * INTERVAL '1 s' END,
                    1,
-                   CASE WHEN n % 37 <> 0 THEN x.issued + (420 + n % 840) * INTERVAL '1 s'
+                   CASE WHEN mod(n, 37) <> 0 THEN x.issued + (420 + mod(n, 840)) * INTERVAL '1 s'
                         ELSE x.day + INTERVAL '24 hours' END,
                    x.issued
             FROM generate_series(1, {per_day}) n,
