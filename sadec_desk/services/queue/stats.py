@@ -98,17 +98,19 @@ class Tally:
 
 def _micros_between(db, later: str, earlier: str) -> str:
     """SQL for the exact whole microseconds from ``earlier`` to ``later``, two stored
-    (naive UTC) moments; NULL when either is. SQLite's julianday keeps milliseconds only, so
-    it reads the whole seconds ('YYYY-MM-DD HH:MM:SS', the first 19 characters; the
-    difference times 86400, rounded, is exact) and the digits after the point are added apart
-    (Python writes six, none when zero); PostgreSQL: EXTRACT(EPOCH FROM the interval).
+    (naive UTC) moments; NULL when either is. PostgreSQL: EXTRACT(EPOCH FROM the interval).
+    SQLite's julianday rounds to milliseconds, so the fractions ('.ffffff' after the 19
+    characters of 'YYYY-MM-DD HH:MM:SS', none when zero) are read apart, F = their
+    difference: the julianday difference in seconds minus F is within 2 ms of the whole
+    seconds between the two, rounded it is exact, and F in microseconds is added back
+    (julianday of the whole text costs far less than of a substr of it; bench/queue_report.py).
     Divided by 10**6 in Python this is the very float timedelta.total_seconds() gives, so the
     figures equal stats_row's."""
     if is_sqlite(db):
-        return (f"(CAST(round((julianday(substr({later}, 1, 19)) "
-                f"- julianday(substr({earlier}, 1, 19))) * 86400) AS INTEGER) * 1000000 "
-                f"+ CAST(round((CAST(substr({later}, 20) AS REAL) "
-                f"- CAST(substr({earlier}, 20) AS REAL)) * 1000000) AS INTEGER))")
+        fraction = (f"(CAST(substr({later}, 20) AS REAL) "
+                    f"- CAST(substr({earlier}, 20) AS REAL))")
+        return (f"CAST(round((julianday({later}) - julianday({earlier})) * 86400 - {fraction})"
+                f" * 1000000 + round({fraction} * 1000000) AS INTEGER)")
     return f"CAST(ROUND(EXTRACT(EPOCH FROM {later} - {earlier}) * 1000000) AS BIGINT)"
 
 

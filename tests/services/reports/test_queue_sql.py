@@ -148,6 +148,13 @@ def test_a_ticket_on_the_edge_of_the_promise(any_ctx, clock):
         (date(2026, 11, 25), yesterday_end - promise - us, None),
         (TODAY, now - promise, None),
         (TODAY, now - promise - us, None),
+        # fractions SQLite's julianday rounds up to the next second, or to no fraction
+        (date(2026, 11, 25), vn(2026, 11, 25, 8, 30, 0, 999_500),
+         vn(2026, 11, 25, 8, 30, 1, 500)),
+        (date(2026, 11, 25), vn(2026, 11, 25, 8, 40, 59, 999_999),
+         vn(2026, 11, 25, 8, 41, 0, 0)),
+        (date(2026, 11, 25), vn(2026, 11, 25, 8, 50, 0, 0),
+         vn(2026, 11, 25, 8, 50, 3, 999_999)),
     ]
     for number, (day, issued, called) in enumerate(cases, start=1):
         Ticket.create(office=any_ctx.office().id, day=day, service_group=group.id,
@@ -158,6 +165,7 @@ def test_a_ticket_on_the_edge_of_the_promise(any_ctx, clock):
     wed, thu = report.weekdays
     assert (wed.stats.over_promise, thu.stats.over_promise, report.total.over_promise) == (2, 1, 3)
     assert wed.stats.waiting.max_s == promise.total_seconds() + 1e-6
+    assert (wed.stats.waiting.count, wed.stats.waiting.median_s) == (5, 3.999999)
     assert report == python_queue_report(any_ctx, make_period("2026-11-25", "2026-11-26"))
     for day in (date(2026, 11, 25), TODAY):
         assert queue_stats(any_ctx, day) == python_queue_stats(any_ctx, day)
