@@ -107,6 +107,10 @@ class Citizen(BaseModel):
     updated_at = UtcDateTimeField()
 
 
+#: the results of a period and all the summary needs to judge them (reports/summary.py)
+FINISHED_INDEX_COLUMNS = ("finished_at", "procedure_id", "status", "due_at", "receipt_due_at")
+
+
 class Dossier(BaseModel):
     uuid = CharField(unique=True)  # sync identity; never changes
     code = CharField(unique=True)  # mã hồ sơ, TT 01/2018/TT-VPCP Art. 19
@@ -126,7 +130,7 @@ class Dossier(BaseModel):
     # the due time on the receipt (Mẫu 01) once an apology slip (Mẫu 04) has moved due_at;
     # NULL while it never has. The reports judge a result against it (docs/reports.md).
     receipt_due_at = UtcDateTimeField(null=True)
-    finished_at = UtcDateTimeField(null=True, index=True)  # the reports' period of results
+    finished_at = UtcDateTimeField(null=True)  # the reports' period of results (index below)
     needs_verification = BooleanField(default=False)
     pages = IntegerField(default=0)
     copies = IntegerField(default=1)
@@ -146,8 +150,10 @@ class Dossier(BaseModel):
 
     class Meta:
         # (status, due_at): the reports count unfinished dossiers past or near their due
-        # time from the index alone
-        indexes = ((("status", "received_at"), False), (("status", "due_at"), False))
+        # time from the index alone; (finished_at, ...): the summary judges the results of a
+        # period from the index alone (schema step 9)
+        indexes = ((("status", "received_at"), False), (("status", "due_at"), False),
+                   (FINISHED_INDEX_COLUMNS, False))
 
 
 def rescheduled_from(data: str) -> datetime | None:

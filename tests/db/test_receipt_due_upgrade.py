@@ -11,7 +11,7 @@ import both_databases
 from appfixtures import vn
 
 from sadec_desk.db import migrations
-from sadec_desk.db.models import Dossier
+from sadec_desk.db.models import FINISHED_INDEX_COLUMNS, Dossier
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.reception import dossiers
 from sadec_desk.services.reports import build
@@ -64,12 +64,17 @@ def test_step_9_fills_the_receipts_due_time_from_the_apology_events(any_ctx, clo
     day = clock.moment.astimezone(once.due_at.tzinfo).date().isoformat()
     before = build.summary_report(any_ctx, day, day)
 
-    db.execute_sql("ALTER TABLE dossier DROP COLUMN receipt_due_at")  # as step 8 left it
+    wide = f"dossier_{'_'.join(FINISHED_INDEX_COLUMNS)}"
+    db.execute_sql(f"DROP INDEX {wide}")  # as step 8 left it
+    db.execute_sql("ALTER TABLE dossier DROP COLUMN receipt_due_at")
+    db.execute_sql("CREATE INDEX dossier_finished_at ON dossier (finished_at)")
     assert migrations.UPGRADES[9].__name__ == "_add_receipt_due"
     with db.atomic():
         migrations.UPGRADES[9](db)
         migrations.UPGRADES[9](db)  # safe to run twice
     assert _receipt_dues(db) == wanted
+    indexes = {i.name for i in db.get_indexes("dossier")}
+    assert wide in indexes and "dossier_finished_at" not in indexes
     assert wanted[once.code] == once.due_at and wanted[twice.code] == twice.due_at
     assert wanted[odd.code] == odd.due_at  # from the later event that has it
     assert wanted[plain.code] is None
