@@ -75,10 +75,12 @@ def fill_postgres(ctx, per_day: int) -> float:
     started = time.perf_counter()
     with ctx.database.atomic():
         ctx.database.execute_sql(f"""
-            INSERT INTO ticket (office_id, day, service_group_id, number, display, priority,
+            INSERT INTO ticket (office_id, day, service_group_id, issued_group_id, number,
+                                display, priority,
                                 status, counter_id, issued_at, called_at, last_called_at,
                                 call_count, finished_at, updated_at)
-            SELECT {office_id}, x.day, (ARRAY[{g[0]}, {g[1]}, {g[2]}])[mod(n, 3) + 1], n,
+            SELECT {office_id}, x.day, (ARRAY[{g[0]}, {g[1]}, {g[2]}])[mod(n, 3) + 1],
+                   (ARRAY[{g[0]}, {g[1]}, {g[2]}])[mod(n, 3) + 1], n,
                    (ARRAY['A', 'B', 'C'])[mod(n, 3) + 1] || lpad(n::text, 3, '0'), mod(n, 10) = 0,
                    CASE WHEN mod(n, 37) = 0 THEN 'expired' WHEN mod(n, 25) = 0 THEN 'no_show'
                         ELSE 'done' END,

@@ -55,11 +55,13 @@ def fill_history(ctx, first_day, days: int, per_day: int) -> float:
                               datetime('{first_day.isoformat()} 00:30:00', '+' || k || ' days',
                                        '+' || (n * 13) || ' seconds') AS issued
                        FROM d, t)
-            INSERT INTO ticket (office_id, day, service_group_id, number, display, priority,
+            INSERT INTO ticket (office_id, day, service_group_id, issued_group_id, number,
+                                display, priority,
                                 status, counter_id, target_counter_id, issued_at, called_at,
                                 last_called_at, call_count, serving_at, held_at,
                                 transferred_at, finished_at, updated_at)
-            SELECT {office_id}, day, {case_group}, n, {case_prefix} || printf('%03d', n),
+            SELECT {office_id}, day, {case_group}, {case_group}, n,
+                   {case_prefix} || printf('%03d', n),
                    n % 10 = 0, CASE WHEN n % 25 = 0 THEN 'no_show' ELSE 'done' END,
                    CASE n % 2 WHEN 0 THEN {counters[0]} ELSE {counters[1]} END, NULL, issued,
                    datetime(issued, '+' || (240 + n % 540) || ' seconds'),

@@ -108,6 +108,21 @@ def _add_receipt_due(database: peewee.Database) -> None:
     database.execute_sql("DROP INDEX IF EXISTS dossier_finished_at")  # its first column
 
 
+def _add_ticket_issued_group(database: peewee.Database) -> None:
+    """10: a ticket's number is unique per the group that issued it, not per the group it
+    waits in: sending A012 to group C failed when C had its own 012 that day. A ticket sent
+    to another group before this step counts as issued by the group it is in now (the old
+    unique index held for that)."""
+    if "issued_group_id" in {c.name for c in database.get_columns("ticket")}:
+        return  # already there: safe to run twice, like step 8
+    database.execute_sql("ALTER TABLE ticket ADD COLUMN issued_group_id INTEGER "
+                         "REFERENCES service_group (id)")
+    database.execute_sql("UPDATE ticket SET issued_group_id = service_group_id")
+    database.execute_sql("DROP INDEX IF EXISTS ticket_service_group_id_day_number")
+    database.execute_sql("CREATE UNIQUE INDEX ticket_issued_group_id_day_number "
+                         "ON ticket (issued_group_id, day, number)")
+
+
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
 UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine,
@@ -116,7 +131,8 @@ UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3
                                                           6: _add_results,
                                                           7: _add_stations,
                                                           8: _add_print_job_station,
-                                                          9: _add_receipt_due}
+                                                          9: _add_receipt_due,
+                                                          10: _add_ticket_issued_group}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)

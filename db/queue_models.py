@@ -57,6 +57,7 @@ class CounterGroup(BaseModel):
     # the raw ids (see BaseModel)
     counter_id: ForeignKeyField[int]
     service_group_id: ForeignKeyField[int]
+    issued_group_id: ForeignKeyField[int | None]
 
     class Meta:
         primary_key = CompositeKey("counter", "service_group")
@@ -96,7 +97,11 @@ class Ticket(BaseModel):
     # them and serve both the lookups and the foreign-key checks.
     office = ForeignKeyField(Office, index=False)
     day = DateField()  # local (Asia/Ho_Chi_Minh) day of issue: the numbering day
-    service_group = ForeignKeyField(ServiceGroup, index=False)
+    service_group = ForeignKeyField(ServiceGroup, index=False)  # whose queue it is in now
+    # the group that issued its number: a ticket sent to another group keeps the number on
+    # the citizen's slip ("A012" queued in group C), so the number is unique per issuing
+    # group and day, not per the group it waits in (schema step 10; NULL never after it)
+    issued_group = ForeignKeyField(ServiceGroup, index=False, null=True, backref="+")
     number = IntegerField()
     display = CharField()  # "A012"
     priority = BooleanField(default=False)
@@ -121,7 +126,7 @@ class Ticket(BaseModel):
 
     class Meta:
         indexes = (
-            (("service_group", "day", "number"), True),
+            (("issued_group", "day", "number"), True),
             # the head of a group's queue: oldest waiting (priority | regular) ticket today
             (("service_group", "day", "status", "priority", "issued_at"), False),
             # tickets transferred to a counter; what a counter has now

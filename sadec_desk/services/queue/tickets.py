@@ -195,14 +195,14 @@ def take_ticket(ctx: AppContext, group: str, *, priority: bool = False,
         display = format_ticket_number(row.prefix, number)
         ticket_id = ctx.database.execute_sql(_sql(
             ctx, "insert_ticket",
-            "INSERT INTO ticket (office_id, day, service_group_id, number, display, priority, "
-            "status, issued_at, call_count, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?) "
-            "RETURNING id"),
-            (office.id, day.isoformat(), row.id, number, display, priority,
+            "INSERT INTO ticket (office_id, day, service_group_id, issued_group_id, number, "
+            "display, priority, status, issued_at, call_count, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id"),
+            (office.id, day.isoformat(), row.id, row.id, number, display, priority,
              TicketStatus.WAITING.value, _utc(now), _utc(now))).fetchone()[0]
         _event(ctx, ticket_id, "issued", note="priority" if priority else "", at=now)
         ticket = Ticket(id=ticket_id, office=office.id, day=day, service_group=row.id,
-                        number=number, display=display, priority=priority,
+                        issued_group=row.id, number=number, display=display, priority=priority,
                         status=TicketStatus.WAITING.value, issued_at=now, updated_at=now)
         info = ticket_info(ticket, row, {}, waiting_ahead=ahead)
         if print_ticket:
@@ -239,11 +239,12 @@ def find_ticket(ctx: AppContext, ref: str | int, *, day: date | None = None) -> 
     for group in office_groups(ctx):
         if group.prefix == prefix:
             display = format_ticket_number(prefix, number)
-            ticket = Ticket.get_or_none(Ticket.service_group == group.id, Ticket.day == today,
+            # by the group that issued the number: the ticket may wait in another now
+            ticket = Ticket.get_or_none(Ticket.issued_group == group.id, Ticket.day == today,
                                         Ticket.number == number)
             if ticket is not None:
                 return ticket
-            earlier = (Ticket.select().where(Ticket.service_group == group.id,
+            earlier = (Ticket.select().where(Ticket.issued_group == group.id,
                                              Ticket.number == number, Ticket.day < today)
                        .order_by(Ticket.day.desc()).first())
             if earlier is not None and day is None:

@@ -159,6 +159,21 @@ def test_transfer_to_counter_and_to_group(ctx):
         tickets.transfer(ctx, "A001")
 
 
+def test_a_ticket_sent_to_a_group_that_issued_the_same_number_keeps_it(ctx):
+    """A001 sent to group C, which has issued its own C001 today: both stay, each found by
+    the number on its slip (the number is unique per the group that issued it)."""
+    tickets.take_ticket(ctx, "A")
+    tickets.take_ticket(ctx, "C")
+    assert tickets.call_next(ctx, "1").number == "A001"
+    moved = tickets.transfer(ctx, counter="1", to_group="C")
+    assert (moved.group_prefix, moved.number, moved.status) == ("C", "A001", "transferred")
+    assert tickets.get_ticket(ctx, "A001").id == moved.id
+    assert tickets.get_ticket(ctx, "C001").number == "C001"
+    # group C's queue now holds both, in the order they were issued
+    assert [tickets.call_next(ctx, "2").number for _ in range(2)] == ["A001", "C001"]
+    assert tickets.take_ticket(ctx, "A").number == "A002"  # A's numbering goes on
+
+
 def test_link_ticket_to_dossier(ctx):
     tickets.take_ticket(ctx, "A")
     tickets.call_next(ctx, "1")
