@@ -278,35 +278,33 @@ def _dossier_query():
             .join(ProcedureRow).switch(Dossier).join(Citizen))
 
 
-def find_dossier_row(reference: str) -> Dossier:
-    """The dossier's row (for services only: views get :func:`get_dossier`'s record) by
-    code, UUID or the text of its receipt QR; a sentence if there is none."""
+def _found(query, reference: str):
+    """``query`` narrowed to the dossier named by code, UUID or the text of its receipt
+    QR; its first row, or a sentence if there is none."""
     text = clean_text(reference, field=_("Mã hồ sơ"), max_length=QR_MAX)
     code = find_dossier_code(text)
     wanted = (Dossier.code == (code or text.upper())) | (Dossier.uuid == text.lower())
-    dossier = _dossier_query().where(wanted).first()
-    if dossier is None:
+    row = query.where(wanted).first()
+    if row is None:
         raise NotFound(_("Không tìm thấy hồ sơ '{ref}'. Kiểm tra lại mã hồ sơ "
                          "(dạng 000.00.14.H20-200703-0002) hoặc quét mã QR trên phiếu hẹn.")
                        .format(ref=reference))
-    return dossier
+    return row
+
+
+def find_dossier_row(reference: str) -> Dossier:
+    """The dossier's row (for services only: views get :func:`get_dossier`'s record) by
+    code, UUID or the text of its receipt QR; a sentence if there is none."""
+    return _found(_dossier_query(), reference)
 
 
 def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
-    """A dossier by code, UUID or the text of its receipt QR, with papers and history."""
+    """A dossier by code, UUID or the text of its receipt QR, with papers and history
+    (built as the search's records are: :func:`dossier_infos`)."""
     require_role(ctx, *READ_ROLES)
     with translated_errors():
-        dossier = find_dossier_row(reference)
-        papers = tuple(PaperInfo(p.name, p.kind, p.count)
-                       for p in dossier.papers.order_by(PaperReceived.id))
-        rows = list(dossier.events.order_by(DossierEvent.id))
-        names = actors.full_names(e.actor for e in rows)
-        events = tuple(EventInfo(e.at.astimezone(VN_TZ), names.get(e.actor, e.actor), e.kind,
-                                 e.from_status, e.to_status, e.note, username=e.actor)
-                       for e in rows)
-        return _info(ctx, dossier, dossier.procedure,
-                     _citizen_from_row(dossier.citizen, dossier.phone),
-                     papers=papers, events=events)
+        dossier = _found(Dossier.select(Dossier.id), reference)
+    return dossier_infos(ctx, [dossier.id])[0]
 
 
 def _utc_value(value, field=Dossier.received_at):
