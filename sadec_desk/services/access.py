@@ -185,7 +185,6 @@ _PUBLIC_GROUPS: tuple[tuple[str, str, str], ...] = (
     (_SETUP_CACHE, "queue.setup", "forget_setup office_groups office_counters office_links "
                                   "is_served group_by_id counter_numbers known_groups "
                                   "find_group find_counter"),
-    (_PURE, "queue.stats", "stats_row"),
     (_HELPER, "queue.stats", "tally_tickets"),
     (_PURE, "queue.tickets", "local_day ticket_info"),
     (_HELPER, "queue.tickets", "waiting_query"),

@@ -1,5 +1,5 @@
 """The queue report as it was before issue #16 item 4: every ticket of the period loaded as
-a peewee model object and counted in Python (services/queue/stats.py::stats_row). Kept as
+a peewee model object and counted in Python (stats_row below, from services/queue/stats.py). Kept as
 the brute-force truth of tests/services/reports/test_queue_sql.py and the baseline of
 bench/queue_report.py; not used by the application. python_queue_stats: the same for the
 daily statistics (services/queue/stats.py::queue_stats)."""
@@ -12,15 +12,47 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sadec_desk.db.queue_models import ServiceGroup, Ticket
+from sadec_desk.domain.queue_policy import TicketStatus, summarise
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
 from sadec_desk.services.access import REPORT_ROLES, require_role
 from sadec_desk.services.display import weekday_vi
-from sadec_desk.services.queue.stats import stats_row
+from sadec_desk.services.queue.records import StatsRow
 from sadec_desk.services.reports.figures import Period, QueueReport, WeekdayLine
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
+
+
+def stats_row(key: str, label: str, tickets: list, promise_s: float, horizon: datetime
+              ) -> StatsRow:
+    """The figures of ``tickets``; ``horizon`` is when the never-called ones stopped waiting
+    (the end of their day, or now)."""
+    waits, services = [], []
+    over = called = served = no_shows = waiting = expired = 0
+    for t in tickets:
+        if t.called_at is not None:
+            called += 1
+            wait = (t.called_at - t.issued_at).total_seconds()
+            waits.append(wait)
+            over += wait > promise_s
+        else:
+            if t.status in (TicketStatus.WAITING.value, TicketStatus.TRANSFERRED.value):
+                waiting += 1
+            over += (horizon - t.issued_at).total_seconds() > promise_s
+        if t.status == TicketStatus.DONE.value:
+            served += 1
+            if t.called_at is not None and t.finished_at is not None:
+                services.append((t.finished_at - t.called_at).total_seconds())
+        elif t.status == TicketStatus.NO_SHOW.value:
+            no_shows += 1
+        elif t.status == TicketStatus.EXPIRED.value:
+            expired += 1
+    return StatsRow(key=key, label=label, issued=len(tickets), called=called, served=served,
+                    no_shows=no_shows, still_waiting=waiting, waiting=summarise(waits),
+                    service=summarise(services), over_promise=over,
+                    over_promise_share=(over / len(tickets)) if tickets else None,
+                    expired=expired)
 
 
 def _stats(key, label, tickets, promise_s, now):

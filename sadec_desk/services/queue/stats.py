@@ -9,8 +9,8 @@ ran out before the end of the day (or now, for today).
 
 :func:`tally_tickets` counts them in SQL, grouped by (day, service group, counter), for
 this day's statistics and for the queue report over a period (services/reports/queue.py,
-issue #16 item 4); :func:`stats_row` is the same definition ticket by ticket, kept as the
-plain statement of the rules (tests compare the two).
+issue #16 item 4); the same definition ticket by ticket, as it was before, is the tests'
+truth (tests/support/queue_report_python.py::stats_row).
 """
 
 from __future__ import annotations
@@ -30,37 +30,6 @@ from sadec_desk.services.queue.records import QueueStats, StatsRow
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
-
-
-def stats_row(key: str, label: str, tickets: list, promise_s: float, horizon: datetime
-              ) -> StatsRow:
-    """The figures of ``tickets``; ``horizon`` is when the never-called ones stopped waiting
-    (the end of their day, or now)."""
-    waits, services = [], []
-    over = called = served = no_shows = waiting = expired = 0
-    for t in tickets:
-        if t.called_at is not None:
-            called += 1
-            wait = (t.called_at - t.issued_at).total_seconds()
-            waits.append(wait)
-            over += wait > promise_s
-        else:
-            if t.status in (TicketStatus.WAITING.value, TicketStatus.TRANSFERRED.value):
-                waiting += 1
-            over += (horizon - t.issued_at).total_seconds() > promise_s
-        if t.status == TicketStatus.DONE.value:
-            served += 1
-            if t.called_at is not None and t.finished_at is not None:
-                services.append((t.finished_at - t.called_at).total_seconds())
-        elif t.status == TicketStatus.NO_SHOW.value:
-            no_shows += 1
-        elif t.status == TicketStatus.EXPIRED.value:
-            expired += 1
-    return StatsRow(key=key, label=label, issued=len(tickets), called=called, served=served,
-                    no_shows=no_shows, still_waiting=waiting, waiting=summarise(waits),
-                    service=summarise(services), over_promise=over,
-                    over_promise_share=(over / len(tickets)) if tickets else None,
-                    expired=expired)
 
 
 # the counts of a Tally, in the order of tally_tickets' count columns
@@ -105,7 +74,7 @@ def _micros_between(db, later: str, earlier: str) -> str:
     seconds between the two, rounded it is exact, and F in microseconds is added back
     (julianday of the whole text costs far less than of a substr of it; bench/queue_report.py).
     Divided by 10**6 in Python this is the very float timedelta.total_seconds() gives, so the
-    figures equal stats_row's."""
+    figures equal those counted ticket by ticket."""
     if is_sqlite(db):
         fraction = (f"(CAST(substr({later}, 20) AS REAL) "
                     f"- CAST(substr({earlier}, 20) AS REAL))")
