@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from appfixtures import SCHEMA1_SAMPLE
+import pytest
+from appfixtures import SCHEMA1_SAMPLE, make_ctx
 
 from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
+from sadec_desk.db import migrations
+from sadec_desk.services.admin import office
+from sadec_desk.services.queue import tickets
 
 
 def test_step_10_records_the_issuing_group_of_the_tickets_on_file(clock):
@@ -43,3 +47,39 @@ def test_step_10_records_the_issuing_group_of_the_tickets_on_file(clock):
                               ).fetchone()[0] == 2
     finally:
         ctx.close()
+
+
+@pytest.fixture
+def pg_ctx(clock, pg_database):
+    context = make_ctx(clock, database__url=pg_database)
+    yield context
+    context.close()
+
+
+@pytest.mark.postgres
+def test_step_10_upgrades_a_postgresql_database(pg_ctx):
+    """The step's plain SQL (ALTER, UPDATE, DROP/CREATE INDEX) on PostgreSQL (the test above
+    upgrades a SQLite file of the first release): the database is put back as step 9 left
+    it, with tickets on file, and upgraded again; then a ticket moves into a group that
+    issued the same number, through the service."""
+    office.init_office(pg_ctx)
+    tickets.take_ticket(pg_ctx, "A")
+    tickets.take_ticket(pg_ctx, "C")
+    db = pg_ctx.database
+    db.execute_sql("DROP INDEX ticket_issued_group_id_day_number")
+    db.execute_sql("ALTER TABLE ticket DROP COLUMN issued_group_id")
+    db.execute_sql("CREATE UNIQUE INDEX ticket_service_group_id_day_number "
+                   "ON ticket (service_group_id, day, number)")
+    assert migrations.UPGRADES[10].__name__ == "_add_ticket_issued_group"
+    with db.atomic():
+        migrations.UPGRADES[10](db)
+        migrations.UPGRADES[10](db)  # safe to run twice
+    assert db.execute_sql("SELECT display FROM ticket WHERE issued_group_id = service_group_id "
+                          "ORDER BY id").fetchall() == [("A001",), ("C001",)]
+    indexes = {i.name: i for i in db.get_indexes("ticket")}
+    assert indexes["ticket_issued_group_id_day_number"].unique
+    assert "ticket_service_group_id_day_number" not in indexes
+    assert tickets.call_next(pg_ctx, "1").number == "A001"
+    moved = tickets.transfer(pg_ctx, counter="1", to_group="C")
+    assert (moved.group_prefix, moved.number) == ("C", "A001")
+    assert tickets.get_ticket(pg_ctx, "C001").number == "C001"
