@@ -13,7 +13,7 @@ import hmac
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, Literal
 
 import peewee
 
@@ -59,7 +59,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
     from flask import Flask, Response, g, jsonify, request, send_file
 
     app = Flask("sadec_desk_portal")
-    app.json.ensure_ascii = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # DefaultJSONProvider's
     faults = Faults()
     anchors.create_tables(store.database)
 
@@ -268,7 +268,7 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
 
     # --- blobs: resumable chunked upload (HEAD/PATCH, after the tus core) and download ---
 
-    def caller_office() -> str | None | bool:
+    def caller_office() -> str | None | Literal[False]:
         """A device's office, None for the operator (X-Admin-Key), False for neither;
         ``g.uploader`` names whose upload the request is about (its own only)."""
         if device() is not None:
@@ -303,6 +303,8 @@ def create_app(store: PortalStore, *, admin_key: str, test_hooks: bool = False):
         if not complete:
             return upload_answer(404, held, length, error="blob not complete")
         row = store.blob_state(sha256)
+        if row is None:  # (blob_view saw it complete a moment ago; not expected)
+            return upload_answer(404, 0, error="blob not complete")
         response = send_file(store.blob_path(sha256), mimetype=row.media_type, etag=sha256,
                              max_age=0)
         response.headers[P.UPLOAD_OFFSET] = str(row.length)

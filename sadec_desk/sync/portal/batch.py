@@ -16,6 +16,7 @@ import peewee
 
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES
 from sadec_desk.i18n import _
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.bulk import insert_tables, update_rows
 from sadec_desk.sync.portal.models import (
@@ -91,8 +92,9 @@ class PushBatch:
         known, dossiers, foreign, procedures, holders = rows
         self.known = {row[1]: KnownOp(row[0], row[2], row[3], row[4]) for row in known}
         # the office of each device that sent one of these op_ids before
-        self.offices = dict(Device.select(Device.device_id, Device.agency).where(
-            Device.device_id.in_({r.device_id for r in self.known.values()})).tuples()
+        self.offices: dict[str, str] = dict(tuple_rows(
+            Device.select(Device.device_id, Device.agency).where(
+                Device.device_id.in_({r.device_id for r in self.known.values()})))
         ) if self.known else {}  # (a first push: no query, one round trip less)
         self.dossiers: dict[str, dict] = {uuid: json.loads(data) for uuid, data in dossiers}
         self.existing = set(self.dossiers)
@@ -365,7 +367,7 @@ def complete_blobs(shas, agency: str | None = None) -> dict[str, int]:
         if agency is not None:
             query = query.join(BlobGrant, on=(BlobGrant.sha256 == PortalBlob.sha256)).where(
                 BlobGrant.agency == agency, BlobGrant.complete)
-        found.update(query.tuples())
+        found.update(tuple_rows(query))
     return found
 
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING
 
 from sadec_desk.files import atomic_write, fsync_dir
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.portal.models import BlobGrant, BlobUpload, PortalBlob, utcnow
 
@@ -61,6 +63,12 @@ class BlobStore:
     blob_dir: Path | None
     max_chunk_bytes: int
     max_blob_bytes: int
+
+    if TYPE_CHECKING:  # given by PortalStore (its docstrings say what they do)
+        def write(self, office: str | None = None,
+                  reads: list | None = None) -> AbstractContextManager: ...
+
+        def blob_lock(self, sha256: str) -> AbstractContextManager: ...
 
     # --- where the bytes are ------------------------------------------------------------
 
@@ -115,8 +123,8 @@ class BlobStore:
             with self.blob_lock(sha):
                 dropped += self._forget_uploads(sha, BlobUpload.updated_at < cutoff)
         # a partial upload kept the way releases before per-uploader uploads did
-        for (sha,) in PortalBlob.select(PortalBlob.sha256).where(
-                ~PortalBlob.complete, PortalBlob.created_at < cutoff).tuples():
+        for (sha,) in tuple_rows(PortalBlob.select(PortalBlob.sha256).where(
+                ~PortalBlob.complete, PortalBlob.created_at < cutoff)):
             with self.blob_lock(sha), self.write():
                 gone = PortalBlob.delete().where(PortalBlob.sha256 == sha,
                                                  ~PortalBlob.complete).execute()
@@ -163,7 +171,7 @@ class BlobStore:
     # --- uploads ---------------------------------------------------------------------------
 
     def _prove_chunk(self, row: PortalBlob, agency: str, offset: int, length: int,
-                     body: BinaryIO, size: int) -> int:
+                     body: IO[bytes], size: int) -> int:
         """A chunk of a blob the portal holds whole, sent by an office that may not read
         it yet: the bytes must be the stored ones (nothing is written)."""
         grant = BlobGrant.get_or_none(BlobGrant.sha256 == row.sha256,
@@ -196,7 +204,7 @@ class BlobStore:
                             "the upload was dropped, send it again from 0", 0)
         return received
 
-    def write_chunk(self, sha256: str, offset: int, length: int, body: BinaryIO,
+    def write_chunk(self, sha256: str, offset: int, length: int, body: IO[bytes],
                     size: int, agency: str | None = None, uploader: str = OPERATOR) -> int:
         """Store ``size`` bytes of ``body`` at ``offset`` of ``uploader``'s upload of the
         blob for office ``agency`` (None: the operator); returns the new offset. On the
@@ -245,7 +253,7 @@ class BlobStore:
             return received
 
     @staticmethod
-    def _write_part(part: Path, offset: int, size: int, body: BinaryIO,
+    def _write_part(part: Path, offset: int, size: int, body: IO[bytes],
                     held: int) -> tuple[int, bytes]:
         """Write the chunk into the upload's ``.part`` file at ``offset``: (the offset
         now held, the file's first bytes)."""

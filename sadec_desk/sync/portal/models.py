@@ -29,6 +29,10 @@ ADVISORY_LOCK_KEY = 7270051
 
 
 class PortalModel(peewee.Model):
+    # the implicit primary key, spelled out for the type checker only (a bare annotation
+    # creates no field), as db/models.BaseModel does
+    id: peewee.AutoField[int]
+
     class Meta:
         database = portal_proxy
         legacy_table_names = False

@@ -27,7 +27,7 @@ def serve(*, host: str, port: int, database_url: str | None, data_dir, admin_key
           token_ttl_seconds: int = 3600, test_hooks: bool = False, threads: int = 8,
           connection_limit: int = 1000, ready=None) -> None:
     """Run the portal until interrupted (``sadec-desk portal serve``)."""
-    from waitress import create_server
+    from waitress.server import create_server
 
     # one pooled PostgreSQL connection per waitress thread (a request holds one from its
     # start to its end), and one spare for the start-up work below

@@ -137,6 +137,7 @@ class PortalStore(BlobStore):
             with self.database.atomic():
                 yield select_all(self.database, reads) if reads else None
             return
+        lock: tuple[str, list[int | str]]
         if office is None:
             lock = ("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
         else:  # the two-key lock space, apart from the portal-wide key's
