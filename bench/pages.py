@@ -1,6 +1,6 @@
 """Normalising one scanned page (issue #16.5): the pipeline now against the one before.
 
-    nice .venv/bin/python bench/pages.py [--pages 5] [--rounds 3]
+    nice .venv/bin/python bench/pages.py [--pages 5] [--rounds 3] [--against REV]
 
 --pages synthetic A4 scans at 300 dpi (greyscale, inside a dark scanner border, 1-2°
 askew: bench/attachments.synthetic_scan) are normalised, interleaved in the same run
@@ -13,7 +13,10 @@ askew: bench/attachments.synthetic_scan) are normalised, interleaved in the same
   (services/kiosk/page_checks.py), then normalised;
 - now, from a PNG file (a USB stick, the CLI): the PNG decode (~120 ms) is a floor here;
 - before #16.5: the algorithm before (tests/support/page_reference.py), from the PNG;
-- the floor of the PNG path: decoding the PNG alone.
+- the floor of the PNG path: decoding the PNG alone;
+- with ``--against REV`` (a git revision, e.g. ``HEAD~1``): adapters/imaging.py as it was
+  at REV, loaded beside the current one, on the scanner's PNM on 1 and TRANSFORM_THREADS
+  threads: the before/after of a change to the pipeline in the same run.
 
 Printed: median and max per page (wall clock, and the process's CPU time, which a
 machine shared with other work inflates less), the load average before and after, and
@@ -23,13 +26,17 @@ which rows meet the target: <= 150 ms median (wall) per page.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "support")]
@@ -57,13 +64,30 @@ def _decode_only(data: bytes) -> None:
     image.load()
 
 
-def _one_thread(data: bytes) -> None:
-    threads = imaging.TRANSFORM_THREADS
-    imaging.TRANSFORM_THREADS = 1
+def _one_thread(data: bytes, module: ModuleType = imaging) -> None:
+    threads = module.TRANSFORM_THREADS
+    module.TRANSFORM_THREADS = 1
     try:
-        imaging.normalise_page(data)
+        module.normalise_page(data)
     finally:
-        imaging.TRANSFORM_THREADS = threads
+        module.TRANSFORM_THREADS = threads
+
+
+def imaging_at(revision: str) -> ModuleType:
+    """sadec_desk/adapters/imaging.py as it was at a git ``revision``, as its own module."""
+    source = subprocess.run(
+        ["git", "show", f"{revision}:sadec_desk/adapters/imaging.py"], cwd=HERE.parent,
+        check=True, capture_output=True).stdout
+    with tempfile.NamedTemporaryFile("wb", suffix=".py", delete=False) as file:
+        file.write(source)
+    name = "imaging_at_" + "".join(c if c.isalnum() else "_" for c in revision)
+    spec = importlib.util.spec_from_file_location(name, file.name)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    os.unlink(file.name)
+    return module
 
 
 def _kiosk(data: bytes) -> None:
@@ -80,6 +104,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against", metavar="REV",
+                        help="also time adapters/imaging.py as it was at this git revision")
     args = parser.parse_args()
     if args.pages < 1 or args.rounds < 1:
         parser.error("--pages and --rounds must be at least 1")
@@ -96,6 +122,14 @@ def main() -> int:
         ("before #16.5: reference, PNG file", reference_normalise_page, "png", False),
         ("floor of the PNG path: decoding the PNG", _decode_only, "png", False),
     ]
+    if args.against:
+        old = imaging_at(args.against)
+        methods += [
+            (f"{args.against}: scanner's PNM, {old.TRANSFORM_THREADS} threads",
+             old.normalise_page, "pnm", False),
+            (f"{args.against}: scanner's PNM, 1 thread",
+             lambda data: _one_thread(data, old), "pnm", False),
+        ]
     wall: dict[str, list[float]] = {m[0]: [] for m in methods}
     cpu: dict[str, list[float]] = {m[0]: [] for m in methods}
     print("before:", _load())
@@ -115,7 +149,7 @@ def main() -> int:
         median = 1000 * statistics.median(wall[name])
         verdict = ("" if not now else
                    f"  target <= {TARGET_MS} ms: {'met' if median <= TARGET_MS else 'NOT met'}")
-        print(f"{name:46s} wall median {median:6.0f} ms max {1000 * max(wall[name]):6.0f} ms"
+        print(f"{name:50s} wall median {median:6.0f} ms max {1000 * max(wall[name]):6.0f} ms"
               f" | CPU median {1000 * statistics.median(cpu[name]):6.0f} ms{verdict}")
     before = statistics.median(cpu[methods[4][0]])
     for name in (methods[0][0], methods[3][0]):
