@@ -3,9 +3,10 @@
 A layout is a TOML file in ``printers/layouts/`` (one per slip): a list of
 ``[[block]]`` tables drawn top to bottom. Block types:
 
-- ``text``: ``text`` (a template, translated with ``_()`` then filled from the
-  data), ``size`` in points, ``bold``, ``align`` (left/center/right), ``fit``
-  (shrink a single line until it fits instead of wrapping);
+- ``text``: ``text`` (a template filled from the data, never translated: a slip is an
+  official Vietnamese paper, sadec_desk/i18n.py), ``size`` in points, ``bold``,
+  ``align`` (left/center/right), ``fit`` (shrink a single line until it fits instead
+  of wrapping);
 - ``field``: ``label`` and ``value``: the bold label, then the value wrapping in
   the space after it (or under it when the label is wide);
 - ``list``: ``items`` (name of a list in the data) and ``text`` (a template per
@@ -33,7 +34,6 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from sadec_desk.i18n import _
 from sadec_desk.printers.fonts import FontPair, find_fonts, load_font
 from sadec_desk.printers.profiles import PrinterProfile
 
@@ -161,12 +161,13 @@ class _Canvas:
 
 def fill_template(template: str, data: dict[str, Any], extra: dict[str, Any] | None = None
                   ) -> str:
-    """A layout's text with the slip's fields put in (``{code}``), translated, NFC; the
-    raster drawing here and the text mode of :mod:`.encode` both fill through it."""
+    """A layout's text with the slip's fields put in (``{code}``), NFC; the raster drawing
+    here and the text mode of :mod:`.encode` both fill through it. Not translated: the
+    slip is Vietnamese whatever the interface language."""
     if not template:
         return ""
     values = {**data, **(extra or {})}
-    return unicodedata.normalize("NFC", _(template).format_map(values))
+    return unicodedata.normalize("NFC", template.format_map(values))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -7,12 +7,15 @@ or not at all; the sync engine pushes the rows later, oldest first, exactly once
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid as uuidlib
 from typing import TYPE_CHECKING, Any
 
 from sadec_desk.db.database import insert_row
 from sadec_desk.db.models import Dossier, Outbox
+from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
+from sadec_desk.i18n import vietnamese_texts
 from sadec_desk.services.access import ANY_ROLE, require_role
 from sadec_desk.services.records import DossierInfo, to_jsonable
 
@@ -31,6 +34,11 @@ def queue_change(ctx: AppContext, dossier_uuid: str, op: str,
     portal can answer ``conflict`` when someone else changed it since (docs/design.md §5).
     """
     require_role(ctx, *ANY_ROLE)
+    if isinstance(payload, DossierInfo):
+        # what the portal keeps is Vietnamese, whatever the language of the clerk's screen
+        with vietnamese_texts():
+            label = STATUS_LABELS[DossierStatus(payload.status)]
+        payload = dataclasses.replace(payload, status_label=label)
     if op == "dossier.received":
         base_version = 0
     else:

@@ -19,7 +19,7 @@ from sadec_desk.db.database import translated_errors
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.db.sync_models import QuarantinedChange, SyncConflict
 from sadec_desk.errors import InvalidInput, NotFound
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.reception.dossiers import find_dossier_row
 from sadec_desk.sync.outbox_ops import DISCARDED, FAILED, PENDING
@@ -93,7 +93,8 @@ def resolve(ctx: AppContext, reference: str, keep: str) -> str:
                                      "bản trên cổng. Hãy chạy 'sadec-desk sync run' rồi thử lại."
                                      ).format(code=dossier.code))
             Outbox.update(state=DISCARDED).where(*open_rows).execute()
-            overwrite_dossier(ctx, dossier, copy, note=_("Giải quyết xung đột: giữ bản trên cổng"))
+            overwrite_dossier(ctx, dossier, copy,
+                              note=vietnamese("Giải quyết xung đột: giữ bản trên cổng"))
         SyncConflict.delete().where(SyncConflict.id == conflict.id).execute()
     return dossier.code
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.db.attachment_models import DossierForm, DossierPage, PageBlob
 from sadec_desk.files import atomic_writer
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services.actors import PORTAL_ACTOR
 from sadec_desk.services.pages import dossier_pages, store
 from sadec_desk.sync import protocol as P
@@ -115,11 +115,11 @@ def _apply_papers(ctx: AppContext, dossier_id: int, status: str, papers: list[di
         DossierPage.insert_many(rows).execute()
     store.delete_unused_blobs(ctx, old)
     manifest = dossier_pages.pages_manifest(dossier_id)
-    counts = [_("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
-              for paper in manifest["papers"]]
+    counts = [vietnamese("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
+              for paper in manifest["papers"]]  # the history's note: stored in Vietnamese
     events.append({"dossier": dossier_id, "at": now, "actor": PORTAL_ACTOR, "kind": "pages",
                    "from_status": status, "to_status": status,
-                   "note": "; ".join(counts) or _("không còn trang nào"),
+                   "note": "; ".join(counts) or vietnamese("không còn trang nào"),
                    "data": dossier_pages.pages_event_data(manifest)})
 
 
@@ -145,8 +145,8 @@ def _apply_form(ctx: AppContext, dossier_id: int, status: str, form, events: lis
     # the same record services/eforms.save_form keeps: which form, a hash of the values
     events.append({"dossier": dossier_id, "at": now, "actor": PORTAL_ACTOR, "kind": "form",
                    "from_status": status, "to_status": status,
-                   "note": _("Tờ khai nộp trực tuyến (mẫu {form}, phiên bản {version})").format(
-                       form=form_id, version=version),
+                   "note": vietnamese("Tờ khai nộp trực tuyến (mẫu {form}, phiên bản "
+                                      "{version})").format(form=form_id, version=version),
                    "data": json.dumps({"form_id": form_id, "form_version": version,
                                        "values_sha256": hashlib.sha256(
                                            text.encode("utf-8")).hexdigest()})})

@@ -26,7 +26,7 @@ from sadec_desk.domain.catalogue import CatalogueError, procedures_from_data
 from sadec_desk.domain.dossier_code import parse_dossier_code
 from sadec_desk.domain.lifecycle import FINISHED_STATUSES, DossierStatus
 from sadec_desk.errors import InvalidInput
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services import catalogue
 from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.actors import PORTAL_ACTOR
@@ -169,7 +169,7 @@ class _Page:
             local["sync_state"] = "conflict"
             self._update(local, sync_state="conflict", sync_message=message)
         else:
-            self._overwrite(local, copy, _("Cập nhật từ cổng dịch vụ"))
+            self._overwrite(local, copy, vietnamese("Cập nhật từ cổng dịch vụ"))
             self.counts["pulled"] += 1
 
     def _update(self, local: dict, **values) -> None:
@@ -228,7 +228,8 @@ class _Page:
             portal_version=copy["version"], updated_at=self.ctx.now()).execute()
         self.events.append({"dossier": dossier_id, "at": received_at, "actor": PORTAL_ACTOR,
                             "kind": "received", "from_status": None, "to_status": status,
-                            "note": _("Hồ sơ nộp trực tuyến, nhận từ cổng"), "data": "{}"})
+                            "note": vietnamese("Hồ sơ nộp trực tuyến, nhận từ cổng"),
+                            "data": "{}"})
         online_pages.apply_attachments(self.ctx, dossier_id, status, copy, self.events)
         self.local[copy["uuid"]] = {
             "id": dossier_id, "uuid": copy["uuid"], "status": status,

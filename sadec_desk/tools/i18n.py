@@ -8,6 +8,9 @@ compiled ``.mo`` (shipped in the package, loaded by :mod:`sadec_desk.i18n`).
     python -m sadec_desk.tools.i18n compile    # .po -> .mo
     python -m sadec_desk.tools.i18n check      # list untranslated strings of the interface
 
+Only ``_("...")`` is extracted: the official texts, Vietnamese whatever the interface
+language, are written ``vietnamese("...")`` and stay out of the catalogue.
+
 Needs Babel (the ``test`` extra); the application itself only reads the ``.mo`` files.
 """
 
@@ -29,28 +32,10 @@ SOURCES = (PACKAGE, ROOT / "db", ROOT / "printers")
 #: IT officer's console (python -m sadec_desk.tools.i18n check; tests/gui/test_language.py)
 REQUIRED_PREFIXES = ("sadec_desk/views/", "sadec_desk/services/", "sadec_desk/sync/",
                      "sadec_desk/cli/")
-#: sources whose strings are not the interface: the official documents handed to citizens
-#: (Mẫu 01-06, the declaration form, the poster: Vietnamese administrative documents) and
-#: the dossier record sent to the provincial gateway. They need no English.
-VIETNAMESE_ONLY_SOURCES = (
-    "sadec_desk/services/documents/dossier_forms.py",
-    "sadec_desk/services/documents/form_pdf.py",
-    "sadec_desk/services/documents/pdf.py",
-    "sadec_desk/services/documents/poster.py",
-    "sadec_desk/sync/adapters/gateway/records.py",
-)
-#: texts written into the dossier's hash-chained history or stored as its data (event
-#: notes, the default name of a result document), not shown as the interface's own words
-VIETNAMESE_ONLY_TEXTS = frozenset({
-    "Kết quả giải quyết",
-    "Giải quyết xung đột: giữ bản trên cổng",
-    "Cập nhật từ cổng dịch vụ",
-    "Hồ sơ nộp trực tuyến, nhận từ cổng",
-    "Tờ khai nộp trực tuyến (mẫu {form}, phiên bản {version})",
-    "Thiếu giấy tờ: {papers}.",
-    "Vẫn tiếp nhận, lý do: {reason}",
-    "Cần bổ sung: {papers}",
-})
+#: official texts (what the provincial gateway and the portal receive, the papers handed to
+#: citizens, the notes stored in a dossier's history) are written ``vietnamese("...")``, not
+#: ``_("...")``, in the sources (sadec_desk/i18n.py): the extractor looks for ``_`` only, so
+#: they are not in the catalogue and never translated.
 
 
 def po_path(language: str) -> Path:
@@ -61,13 +46,11 @@ def table_messages() -> list[tuple[str, str]]:
     """(text, where) of labels kept in plain tables and translated where shown
     (``_(ROLE_LABELS[role])``): the extractor cannot see them as ``_()`` calls."""
     from sadec_desk.services import access
-    from sadec_desk.services.printing import jobs, slips
+    from sadec_desk.services.printing import jobs
 
     tables = (("sadec_desk/services/access.py:ROLE_LABELS", access.ROLE_LABELS),
               ("sadec_desk/services/printing/jobs.py:STATUS_LABELS", jobs.STATUS_LABELS),
-              ("sadec_desk/services/printing/jobs.py:KIND_LABELS", jobs.KIND_LABELS),
-              ("sadec_desk/services/printing/slips.py:PAPER_KIND_LABELS",
-               slips.PAPER_KIND_LABELS))
+              ("sadec_desk/services/printing/jobs.py:KIND_LABELS", jobs.KIND_LABELS))
     return [(text, where) for where, table in tables for text in table.values()]
 
 
@@ -141,10 +124,9 @@ def untranslated(language: str, prefixes=REQUIRED_PREFIXES) -> list[str]:
     catalog = read(language)
     missing = []
     for message in template:
-        if not message.id or message.id in VIETNAMESE_ONLY_TEXTS:
+        if not message.id:
             continue
-        if not any(loc.startswith(prefixes) and loc not in VIETNAMESE_ONLY_SOURCES
-                   for loc, _line in message.locations):
+        if not any(loc.startswith(prefixes) for loc, _line in message.locations):
             continue
         done = catalog.get(message.id)
         if done is None or not done.string or done.fuzzy:

@@ -7,7 +7,8 @@ the citizen's answers (a dotted line where nothing was answered, to be written b
 the pledge, and "Làm tại …, ngày … tháng … năm …" above the signature block
 "Người yêu cầu (Ký, ghi rõ họ, chữ đệm, tên)". The dossier code is printed small at the
 top so the signed paper finds its dossier. Fonts are the slips' Vietnamese TTF
-(:func:`sadec_desk.services.documents.pdf.register_fonts`), text NFC.
+(:func:`sadec_desk.services.documents.pdf.register_fonts`), text NFC. Every word is
+Vietnamese whatever the interface language (``vietnamese()``, sadec_desk/i18n.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from reportlab.platypus import (
 
 from sadec_desk.domain import eforms as domain
 from sadec_desk.domain.timezone import VN_TZ
-from sadec_desk.i18n import _
+from sadec_desk.i18n import vietnamese
 from sadec_desk.services.documents.pdf import BOLD, REGULAR, nfc
 
 PAGE_SIZES = {"A4": A4, "A5": A5}
@@ -96,24 +97,25 @@ def declaration_document(ctx, form: domain.FormDefinition, filled) -> Declaratio
             blocks.append(("field", f.label, value, f.type == "textarea"))
             day = domain.parse_date(value) if f.in_words else None
             if day is not None:  # the birth forms ask for the date in words too
-                blocks.append(("field", _("Ghi bằng chữ"), domain.date_in_words(day), False))
+                blocks.append(("field", vietnamese("Ghi bằng chữ"), domain.date_in_words(day),
+                               False))
         if index == 0 and requester_first and form.request:
             blocks.append(("text", form.request))
     day = filled.updated_at.astimezone(VN_TZ)
     place = ctx.config["office.province"]
     return DeclarationDocument(
         paper_size=form.paper_size, code=filled.dossier_code,
-        form_ref=_("Biểu mẫu {form}, phiên bản {version}").format(form=form.form_id,
-                                                                 version=form.version),
+        form_ref=vietnamese("Biểu mẫu {form}, phiên bản {version}").format(
+            form=form.form_id, version=form.version),
         title=form.title,
         addressee=form.addressee or _office_addressee(ctx.office().name
                                                       or ctx.config["office.name"]),
         blocks=tuple(blocks), commitment=form.commitment,
-        place_date=_("Làm tại: {place}, ngày {d:02d} tháng {m:02d} năm {y}").format(
-            place=place, d=day.day, m=day.month, y=day.year),
+        place_date=vietnamese("Làm tại: {place}, ngày {d:02d} tháng {m:02d} năm {y}"
+                              ).format(place=place, d=day.day, m=day.month, y=day.year),
         signers=tuple((role, _signer_name(form, values, role)) for role in form.signers),
         # the source's first sentence names the form; the rest is background for IT
-        footer=_("Tờ khai điền bằng Sa Đéc Desk theo: {source}.").format(
+        footer=vietnamese("Tờ khai điền bằng Sa Đéc Desk theo: {source}.").format(
             source=form.source.split(". ")[0].rstrip(".")))
 
 
@@ -182,20 +184,21 @@ def write_declaration_pdf(out, doc: DeclarationDocument) -> None:
                                  bottomMargin=(14 if small else 18) * mm,
                                  title=nfc(doc.title), author="Sa Đéc Desk")
     width = template.width
-    top = Table([[_para(_("Mã hồ sơ: {code}").format(code=doc.code), _style(7.5)),
+    top = Table([[_para(vietnamese("Mã hồ sơ: {code}").format(code=doc.code), _style(7.5)),
                   _para(doc.form_ref, _style(7, align=TA_RIGHT))]],
                 colWidths=[width * 0.5, width * 0.5])
     top.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story = [
         top,
-        _para(_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        _para(vietnamese("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
               _style(size + 0.5, bold=True, align=TA_CENTER, before=4)),
-        _para(_("Độc lập - Tự do - Hạnh phúc"), _style(size + 0.5, bold=True, align=TA_CENTER)),
+        _para(vietnamese("Độc lập - Tự do - Hạnh phúc"),
+              _style(size + 0.5, bold=True, align=TA_CENTER)),
         HRFlowable(width=width * 0.32, thickness=0.7, color="black", spaceBefore=1,
                    spaceAfter=4, hAlign="CENTER"),
         _para(doc.title, _style(size + 3, bold=True, align=TA_CENTER, before=8, after=4)),
-        _para(_("Kính gửi: {office}").format(office=doc.addressee),
+        _para(vietnamese("Kính gửi: {office}").format(office=doc.addressee),
               _style(size, align=TA_CENTER, after=8)),
     ]
     line = _style(size, leading=size * 1.42)
@@ -217,8 +220,8 @@ def write_declaration_pdf(out, doc: DeclarationDocument) -> None:
     rows: list[list[Flowable]] = [
         [_para(role.upper(), _style(size, bold=True, align=TA_CENTER)) for role, _n in
          doc.signers],
-        [_para(_("(Ký, ghi rõ họ, chữ đệm, tên)"), _style(size - 2, align=TA_CENTER))
-         for _s in doc.signers],
+        [_para(vietnamese("(Ký, ghi rõ họ, chữ đệm, tên)"),
+               _style(size - 2, align=TA_CENTER)) for _s in doc.signers],
         [Spacer(1, (15 if small else 18) * mm) for _s in doc.signers],
         [_para(name, _style(size, bold=True, align=TA_CENTER)) for _r, name in doc.signers]]
     column = width / max(n, 2)
@@ -237,7 +240,7 @@ def write_declaration_pdf(out, doc: DeclarationDocument) -> None:
             canvas.drawString(d.leftMargin, y, text)
             y -= 8
         canvas.drawRightString(page[0] - d.rightMargin, 7 * mm,
-                               _("Trang {n}").format(n=d.page))
+                               vietnamese("Trang {n}").format(n=d.page))
         canvas.restoreState()
 
     template.build(story, onFirstPage=footer, onLaterPages=footer)

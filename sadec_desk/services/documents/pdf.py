@@ -9,6 +9,10 @@ The book can run to thousands of rows a month, so it is drawn straight on the re
 canvas with measured line wrapping (reportlab.lib.utils.simpleSplit) instead of one
 platypus Paragraph per cell — the same look, a fraction of the time (bench/reports.py).
 Text is NFC-normalised so that every letter is one precomposed glyph of the font.
+
+The forms and the book are official papers: their words are Vietnamese whatever the
+interface language (``vietnamese()``, sadec_desk/i18n.py). The leader's report is the
+office's own, in the interface language the caller built it in.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 
 REGULAR, BOLD = "SadecSans", "SadecSans-Bold"
 _registered: dict[str, str] = {}
@@ -167,16 +171,16 @@ def write_form_pdf(out, form: FormDocument) -> None:
     w = doc.width
     header = Table([
         [_p(form.office_name.upper(), 8, bold=True, align=TA_CENTER),
-         _p(_("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), 8, bold=True, align=TA_CENTER)],
-        [_p(_("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"), 7.5, bold=True, align=TA_CENTER),
-         _p(_("Độc lập - Tự do - Hạnh phúc"), 8, bold=True, align=TA_CENTER)],
-        [_p(_("Số: {code}").format(code=form.code), 7.5, align=TA_CENTER),
+         _p(vietnamese("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"), 8, bold=True, align=TA_CENTER)],
+        [_p(vietnamese("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"), 7.5, bold=True, align=TA_CENTER),
+         _p(vietnamese("Độc lập - Tự do - Hạnh phúc"), 8, bold=True, align=TA_CENTER)],
+        [_p(vietnamese("Số: {code}").format(code=form.code), 7.5, align=TA_CENTER),
          _p(form.place_date, 7.5, align=TA_CENTER)],
     ], colWidths=[w * 0.46, w * 0.54])
     header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                 ("LEFTPADDING", (0, 0), (-1, -1), 1),
                                 ("RIGHTPADDING", (0, 0), (-1, -1), 1)]))
-    story = [_p(_("Mẫu số {n}").format(n=form.number), 7, align=2), header, Spacer(1, 6),
+    story = [_p(vietnamese("Mẫu số {n}").format(n=form.number), 7, align=2), header, Spacer(1, 6),
              _p(form.title, 11.5, bold=True, align=TA_CENTER, space_after=6)]
     for item in form.body:
         if isinstance(item, tuple) and item[0] == "table":
@@ -188,7 +192,7 @@ def write_form_pdf(out, form: FormDocument) -> None:
             story.append(_p(item, 9, space_after=2))
     story.append(Spacer(1, 8))
     signs = Table([[_p(role, 8.5, bold=True, align=TA_CENTER) for role, _n in form.signatures],
-                   [_p(_("(Ký và ghi rõ họ tên)"), 7, align=TA_CENTER)
+                   [_p(vietnamese("(Ký và ghi rõ họ tên)"), 7, align=TA_CENTER)
                     for _s in form.signatures],
                    [Spacer(1, 14 * mm) for _s in form.signatures],
                    [_p(name, 8.5, bold=True, align=TA_CENTER) for _r, name in form.signatures]],
@@ -200,12 +204,10 @@ def write_form_pdf(out, form: FormDocument) -> None:
 # --- Mẫu 06: the tracking book (A4 landscape) -----------------------------------------
 
 
-BOOK_COLUMNS = (  # (header, width in mm); literal _() calls for the catalogue extractor
-    (lambda: _("STT"), 10), (lambda: _("Mã hồ sơ"), 34),
-    (lambda: _("Tên thủ tục hành chính"), 42), (lambda: _("Số lượng hồ sơ (bộ)"), 13),
-    (lambda: _("Tên cá nhân, tổ chức"), 32), (lambda: _("Địa chỉ, số điện thoại"), 45),
-    (lambda: _("Nhận hồ sơ"), 22), (lambda: _("Hẹn trả kết quả"), 22),
-    (lambda: _("Trả kết quả"), 22), (lambda: _("Ký nhận"), 14), (lambda: _("Ghi chú"), 25),
+BOOK_COLUMNS = (  # (header, width in mm): Mẫu 06 is an official book, Vietnamese always
+    ("STT", 10), ("Mã hồ sơ", 34), ("Tên thủ tục hành chính", 42), ("Số lượng hồ sơ (bộ)", 13),
+    ("Tên cá nhân, tổ chức", 32), ("Địa chỉ, số điện thoại", 45), ("Nhận hồ sơ", 22),
+    ("Hẹn trả kết quả", 22), ("Trả kết quả", 22), ("Ký nhận", 14), ("Ghi chú", 25),
 )
 
 
@@ -255,9 +257,9 @@ def write_book_pdf(out, *, office_name: str, period_text: str, rows: Sequence[Bo
     page_w, page_h = landscape(A4)
     margin = 10 * mm
     c = pdfcanvas.Canvas(out, pagesize=(page_w, page_h), pageCompression=1)
-    c.setTitle(nfc(_("Sổ theo dõi hồ sơ (Mẫu 06)")))
+    c.setTitle(nfc(vietnamese("Sổ theo dõi hồ sơ (Mẫu 06)")))
     c.setAuthor(nfc(office_name))
-    headers = [h() for h, _w in BOOK_COLUMNS]
+    headers = [h for h, _w in BOOK_COLUMNS]
     scale = (page_w - 2 * margin) / (sum(w for _h, w in BOOK_COLUMNS) * mm)
     widths = [w * mm * scale for _h, w in BOOK_COLUMNS]
     size, leading, pad = 7.0, 8.4, 1.6
@@ -294,7 +296,7 @@ def write_book_pdf(out, *, office_name: str, period_text: str, rows: Sequence[Bo
         if not first:
             c.setFont(REGULAR, 7)
             c.drawString(margin, 6 * mm, nfc(footer))
-            c.drawRightString(page_w - margin, 6 * mm, _("Trang {n}").format(n=page[0]))
+            c.drawRightString(page_w - margin, 6 * mm, vietnamese("Trang {n}").format(n=page[0]))
             c.showPage()
         page[0] += 1
         c.setLineWidth(0.4)
@@ -304,10 +306,10 @@ def write_book_pdf(out, *, office_name: str, period_text: str, rows: Sequence[Bo
             c.setFont(BOLD, 9)
             c.drawString(margin, y - 9, nfc(office_name.upper()))
             c.setFont(BOLD, 14)
-            c.drawCentredString(page_w / 2, y - 26, nfc(_("SỔ THEO DÕI HỒ SƠ")))
+            c.drawCentredString(page_w / 2, y - 26, nfc(vietnamese("SỔ THEO DÕI HỒ SƠ")))
             c.setFont(REGULAR, 9)
             c.drawCentredString(page_w / 2, y - 39, nfc(period_text))
-            c.drawRightString(page_w - margin, y - 9, nfc(_("Mẫu số 06")))
+            c.drawRightString(page_w - margin, y - 9, nfc(vietnamese("Mẫu số 06")))
             y -= 48
         draw_row(y, header_lines, header_h, BOLD, fill=colors.HexColor("#e8eaf0"))
         return y - header_h
@@ -327,9 +329,9 @@ def write_book_pdf(out, *, office_name: str, period_text: str, rows: Sequence[Bo
         y -= height
     if not rows:
         c.setFont(REGULAR, 9)
-        c.drawString(margin, y - 14, nfc(_("Không có hồ sơ nào trong kỳ.")))
+        c.drawString(margin, y - 14, nfc(vietnamese("Không có hồ sơ nào trong kỳ.")))
     c.setFont(REGULAR, 7)
     c.drawString(margin, 6 * mm, nfc(footer))
-    c.drawRightString(page_w - margin, 6 * mm, _("Trang {n}").format(n=page[0]))
+    c.drawRightString(page_w - margin, 6 * mm, vietnamese("Trang {n}").format(n=page[0]))
     c.save()
     return page[0]

@@ -8,7 +8,8 @@ submit online.
 
 The codes are drawn as vector paths (error correction M, 4-module quiet zone), so they
 stay sharp at any printer resolution. Everything fits one A4 page up to 20 codes; a
-larger catalogue continues on further pages.
+larger catalogue continues on further pages. The poster hangs in the office for citizens:
+its words are Vietnamese whatever the interface language (sadec_desk/i18n.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from reportlab.pdfgen import canvas as pdfcanvas
 from sadec_desk.db.database import translated_errors
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.printers.render import qr_matrix
 from sadec_desk.services import catalogue
 from sadec_desk.services.access import ADMIN_ROLES, require_role
@@ -116,7 +117,7 @@ def poster_data(ctx: AppContext) -> Poster:
     with translated_errors():
         procedures = catalogue.list_procedures(ctx)  # catalogue order: the common ones first
         office_name = letterhead.office_name(ctx)
-    items = [PosterItem(p.name, _("Mã TTHC: {code}").format(code=p.code),
+    items = [PosterItem(p.name, vietnamese("Mã TTHC: {code}").format(code=p.code),
                         procedure_url(template, p.code), "procedure") for p in procedures]
     for caption, url in ctx.config["poster.extra_links"].items():
         url = _checked_url(url.strip(), "poster.extra_links")
@@ -128,11 +129,11 @@ def poster_data(ctx: AppContext) -> Poster:
     today = ctx.now().astimezone(VN_TZ)
     return Poster(
         title=(ctx.config["poster.title"] or "").strip()
-        or _("QUÉT MÃ QR ĐỂ NỘP HỒ SƠ TRỰC TUYẾN"),
+        or vietnamese("QUÉT MÃ QR ĐỂ NỘP HỒ SƠ TRỰC TUYẾN"),
         office_name=office_name,
-        intro=_("Dùng camera điện thoại quét mã để xem thủ tục, nộp hồ sơ trực tuyến và theo "
-                "dõi kết quả trên Cổng dịch vụ công."),
-        footer=_("In ngày {date} · Cổng dịch vụ công: {portal}").format(
+        intro=vietnamese("Dùng camera điện thoại quét mã để xem thủ tục, nộp hồ sơ trực tuyến "
+                         "và theo dõi kết quả trên Cổng dịch vụ công."),
+        footer=vietnamese("In ngày {date} · Cổng dịch vụ công: {portal}").format(
             date=today.strftime("%d/%m/%Y"), portal=portal),
         items=tuple(items))
 
@@ -229,7 +230,7 @@ def _draw_header(c: pdfcanvas.Canvas, poster: Poster, page_w: float, page_h: flo
     c.drawCentredString(centre, y, pdf.nfc(poster.office_name.upper()))
     y -= 5.5 * mm
     c.setFont(pdf.REGULAR, 9.5)
-    c.drawCentredString(centre, y, pdf.nfc(_("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ")))
+    c.drawCentredString(centre, y, pdf.nfc(vietnamese("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ")))
     y -= 10 * mm
     title = pdf.nfc(poster.title)
     size = 20.0
@@ -305,8 +306,8 @@ def write_poster_pdf(out, poster: Poster) -> int:
         c.drawString(MARGIN, MARGIN, pdf.nfc(poster.footer))
         if len(pages) > 1:
             c.drawRightString(page_w - MARGIN, MARGIN,
-                              pdf.nfc(_("Trang {n}/{total}").format(n=page_no,
-                                                                     total=len(pages))))
+                              pdf.nfc(vietnamese("Trang {n}/{total}").format(
+                                  n=page_no, total=len(pages))))
         c.showPage()
     c.save()
     return len(pages)

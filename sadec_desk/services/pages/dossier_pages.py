@@ -36,7 +36,7 @@ from sadec_desk.db.models import Dossier
 from sadec_desk.db.models import Procedure as ProcedureRow
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.files import atomic_writer
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services.access import (
     ADMIN_ROLES,
     ANY_ROLE,
@@ -133,11 +133,11 @@ def _changed(ctx: AppContext, dossier_id: int) -> None:
     (who, when, which pages) and queue its page list."""
     manifest = pages_manifest(dossier_id)
     status = Dossier.select(Dossier.status).where(Dossier.id == dossier_id).scalar()
-    counts = [_("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
-              for paper in manifest["papers"]]
+    counts = [vietnamese("{paper}: {n} trang").format(paper=paper["name"], n=len(paper["pages"]))
+              for paper in manifest["papers"]]  # the history's note: stored in Vietnamese
     append_event(ctx.database, dossier=dossier_id, at=ctx.now(), actor=ctx.actor,
                  kind="pages", from_status=status, to_status=status,
-                 note="; ".join(counts) or _("không còn trang nào"),
+                 note="; ".join(counts) or vietnamese("không còn trang nào"),
                  data=pages_event_data(manifest))
     Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: ctx.now()}
                    ).where(Dossier.id == dossier_id).execute()

@@ -41,7 +41,7 @@ from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.files import read_bounded
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.catalogue import procedure_from_row
@@ -90,7 +90,7 @@ def _catalogue_result(procedure_id: int) -> tuple[str, str]:
     """(result name, result code) of the dossier's procedure version in the catalogue:
     "Kết quả giải quyết" and "" when the catalogue does not say."""
     procedure = procedure_from_row(ProcedureRow.get_by_id(procedure_id))
-    return (_clean_name(procedure.result_name) or _("Kết quả giải quyết"),
+    return (_clean_name(procedure.result_name) or vietnamese("Kết quả giải quyết"),
             procedure.result_code)
 
 

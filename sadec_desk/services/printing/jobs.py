@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from sadec_desk.db import database as dbmod
 from sadec_desk.db.print_models import PrintJob
 from sadec_desk.errors import InvalidInput, NotFound, UserError
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.printers import transports as tr
 from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, COUNTER_ROLES, require_role
 from sadec_desk.services.admin.stations import machine_name
@@ -207,7 +207,7 @@ def enqueue_print(ctx: AppContext, kind: str, data: dict[str, Any], *,
                            priority=bool(data.get("priority")),
                            issued_at=datetime.fromisoformat(data["issued_at"]))
         slip["office_name"] = data.get("office_name") or slip["office_name"]
-        title, reference = _("Số {n}").format(n=slip["number"]), slip["number"]
+        title, reference = vietnamese("Số {n}").format(n=slip["number"]), slip["number"]
     elif kind in ("receipt", "return_slip"):
         info = dossiers.get_dossier(ctx, data["dossier"])
         slip = (receipt_data if kind == "receipt" else return_slip_data)(ctx, info)
@@ -223,7 +223,8 @@ def print_ticket(ctx: AppContext, *, number: str | int, service: str, waiting_ah
     require_role(ctx, *ANY_ROLE)
     data = ticket_data(ctx, number=number, service=service, waiting_ahead=waiting_ahead,
                        priority=priority)
-    return _submit(ctx, "ticket", data, printer, _("Số {n}").format(n=data["number"]),
+    # the job's title is stored: Vietnamese, as the slip (sadec_desk/i18n.py)
+    return _submit(ctx, "ticket", data, printer, vietnamese("Số {n}").format(n=data["number"]),
                    data["number"], attempt)
 
 
@@ -247,7 +248,7 @@ def print_test_page(ctx: AppContext, printer: str | None = None) -> PrintJobInfo
     require_role(ctx, *ADMIN_ROLES)
     name, conn, profile = resolve_printer(ctx, printer)
     return _submit(ctx, "test_page", test_page_data(ctx, name, conn, profile), name,
-                   _("Trang in thử"), name, True)
+                   vietnamese("Trang in thử"), name, True)
 
 
 def list_jobs(ctx: AppContext, *, status: str | None = None, limit: int = 50

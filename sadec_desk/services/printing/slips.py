@@ -4,6 +4,10 @@ slip, test page), drawing and encoding it for a printer profile, and PNG preview
 The layouts are TOML files in ``printers/layouts``; :mod:`sadec_desk.printers.render` draws
 them and :mod:`sadec_desk.printers.encode` makes the ESC/POS bytes. The job queue
 (:mod:`.jobs`) stores a slip's data and prints it through :func:`encode_job`.
+
+A slip is a paper of the office handed to a citizen: its words (the layouts' and the data's)
+are Vietnamese whatever the interface language (``vietnamese()``, sadec_desk/i18n.py); only
+the refusals raised here follow the interface.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from sadec_desk.domain.cccd import mask_id_number
 from sadec_desk.domain.fees import format_vnd
 from sadec_desk.domain.vietqr import build_vietqr
 from sadec_desk.errors import InvalidInput, UserError
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese, vietnamese_texts
 from sadec_desk.printers import encode as enc
 from sadec_desk.printers import profiles as prof
 from sadec_desk.printers import render as rnd
@@ -33,7 +37,7 @@ if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
 KINDS = ("ticket", "receipt", "return_slip", "test_page")
-#: how a paper's kind reads on the receipt (translated when the slip is built)
+#: how a paper's kind reads on the receipt (Vietnamese, as the whole slip)
 PAPER_KIND_LABELS = {"original": "bản chính", "copy": "bản sao",
                      "original_or_copy": "bản chính hoặc bản sao"}
 
@@ -67,7 +71,7 @@ def _vietqr(ctx: AppContext, info: DossierInfo) -> tuple[str, str]:
     purpose = info.code if len(info.code) <= 25 else info.code[-25:]
     qr = build_vietqr(bank_bin, account, info.fee_vnd, purpose)
     holder = ctx.config["payment.account_name"]
-    caption = _("Lệ phí {fee} — TK {account}{holder} — nội dung: {purpose}").format(
+    caption = vietnamese("Lệ phí {fee} — TK {account}{holder} — nội dung: {purpose}").format(
         fee=format_vnd(info.fee_vnd), account=account,
         holder=f" ({holder})" if holder else "", purpose=qr.purpose)
     return qr.payload, caption
@@ -84,10 +88,10 @@ def _due_note(ctx: AppContext, info: DossierInfo) -> str:
         if due.due_at != info.due_at:
             continue  # rescheduled, or the other verification case
         if due.same_day_policy:
-            return _("Trả trong ngày theo chính sách ngày không hẹn của cơ quan.")
+            return vietnamese("Trả trong ngày theo chính sách ngày không hẹn của cơ quan.")
         if due.counted_from.date() != due.received_at.date():
-            return _("Nhận sau giờ tiếp nhận hoặc vào ngày nghỉ: thời hạn tính từ {v}.").format(
-                v=format_datetime(due.counted_from))
+            return vietnamese("Nhận sau giờ tiếp nhận hoặc vào ngày nghỉ: thời hạn tính từ "
+                              "{v}.").format(v=format_datetime(due.counted_from))
         return ""
     return ""
 
@@ -106,9 +110,9 @@ def _receipt_papers(info: DossierInfo) -> list[dict[str, Any]]:
     out = []
     for p in info.papers:
         if info.channel != "kiosk":
-            kind = _(PAPER_KIND_LABELS.get(p.kind, p.kind))
+            kind = PAPER_KIND_LABELS.get(p.kind, p.kind)
         else:
-            kind = _("bản scan") if p.name in scanned else _("bản điện tử")
+            kind = vietnamese("bản scan") if p.name in scanned else vietnamese("bản điện tử")
         out.append({"name": p.name, "kind": kind, "count": p.count})
     return out
 
@@ -117,6 +121,8 @@ def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
     """Mẫu 01 fields (TT 01/2018/TT-VPCP Art. 9; docs/design.md §3.6)."""
     lookup = ctx.config["printing.lookup_url"]
     vietqr, vietqr_caption = _vietqr(ctx, info)
+    with vietnamese_texts():
+        delivery = result_delivery_label(info.result_delivery)
     return {
         "office_name": office_name(ctx), "code": info.code,
         "applicant": info.citizen.full_name,
@@ -127,9 +133,9 @@ def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
         "received_at": format_datetime(info.received_at),
         "due_at": format_datetime(info.due_at),
         "due_note": _due_note(ctx, info),
-        "result_delivery": result_delivery_label(info.result_delivery),
+        "result_delivery": delivery,
         "by_post": info.result_delivery == "post",
-        "fee": format_vnd(info.fee_vnd) if info.fee_vnd else _("Miễn lệ phí"),
+        "fee": format_vnd(info.fee_vnd) if info.fee_vnd else vietnamese("Miễn lệ phí"),
         "officer": info.received_by or ctx.clerk or "—",
         "lookup_data": lookup.format(code=info.code) if lookup else info.code,
         "vietqr": vietqr, "vietqr_caption": vietqr_caption,
@@ -138,6 +144,8 @@ def receipt_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
 
 def return_slip_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
     returned_at = info.finished_at if info.status == "returned" and info.finished_at else ctx.now()
+    with vietnamese_texts():
+        deadline = deadline_label(info.deadline_state)
     return {
         "office_name": office_name(ctx), "code": info.code,
         "applicant": info.citizen.full_name,
@@ -146,8 +154,8 @@ def return_slip_data(ctx: AppContext, info: DossierInfo) -> dict[str, Any]:
         "received_at": format_datetime(info.received_at),
         "due_at": format_datetime(info.due_at),
         "returned_at": format_datetime(returned_at),
-        "deadline": deadline_label(info.deadline_state),
-        "fee": format_vnd(info.fee_vnd) if info.fee_vnd else _("Miễn lệ phí"),
+        "deadline": deadline,
+        "fee": format_vnd(info.fee_vnd) if info.fee_vnd else vietnamese("Miễn lệ phí"),
         "officer": ctx.clerk or info.received_by or "—",
     }
 

@@ -26,7 +26,7 @@ from sadec_desk.domain import eforms as domain
 from sadec_desk.domain.cccd import CitizenCard, parse_cccd_qr
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, NotFound
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services import catalogue
 from sadec_desk.services.access import COUNTER_ROLES, require_role
 from sadec_desk.services.audit import append_event
@@ -203,8 +203,8 @@ def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
         # the history keeps who filled or corrected the form, and a hash of its values
         append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.actor, kind="form",
                      from_status=dossier.status, to_status=dossier.status,
-                     note=_("{title} (mẫu {version})").format(title=form.title.capitalize(),
-                                                            version=form.version),
+                     note=vietnamese("{title} (mẫu {version})").format(
+                         title=form.title.capitalize(), version=form.version),
                      data=json.dumps({"form_id": form.form_id, "form_version": form.version,
                                       "values_sha256": hashlib.sha256(
                                           text.encode("utf-8")).hexdigest()}))

@@ -31,7 +31,7 @@ from sadec_desk.domain.lifecycle import (
 )
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, UserError
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services.access import COUNTER_ROLES, READ_ROLES, require_role
 from sadec_desk.services.catalogue import active_procedure, council_fee
 from sadec_desk.services.query_rows import tuple_rows
@@ -327,9 +327,10 @@ def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, pho
                                     .format(codes=", ".join(earlier)))
     note = ""
     if missing:
-        note = _("Thiếu giấy tờ: {papers}.").format(papers=", ".join(missing))
+        # stored in the history and read on the forms and by the gateway: Vietnamese
+        note = vietnamese("Thiếu giấy tờ: {papers}.").format(papers=", ".join(missing))
         if missing_action == "accept":
-            note += " " + _("Vẫn tiếp nhận, lý do: {reason}").format(reason=reason)
+            note += " " + vietnamese("Vẫn tiếp nhận, lý do: {reason}").format(reason=reason)
     phone_text = _text(phone, _("Số điện thoại"))
     pages_n = parse_count(pages, _("Số trang"), 0, 10000, field="pages")
     copies_n = parse_count(copies, _("Số bản sao"), 1, 1000, field="copies")
@@ -349,7 +350,7 @@ def receive_from_form(ctx: AppContext, *, qr_text: str, procedure_code: str, pho
             info = receive()
             return dossiers.advance_dossier(
                 ctx, info.code, DossierStatus.SUPPLEMENT_REQUESTED.value,
-                note=_("Cần bổ sung: {papers}").format(papers=", ".join(missing)))
+                note=vietnamese("Cần bổ sung: {papers}").format(papers=", ".join(missing)))
     except IntegrityError:
         # the same form saved at the same moment by another thread: its dossier, not a 2nd
         if form_id and Dossier.select().where(Dossier.uuid == str(form_id).lower()).exists():

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sadec_desk.db.database import translated_errors
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput, UserError
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese_texts
 from sadec_desk.services.access import REPORT_ROLES
 from sadec_desk.services.display import channel_label
 from sadec_desk.services.documents import pdf
@@ -417,21 +417,25 @@ def export_report(ctx: AppContext, date_from, date_to, *, fmt: str, out: str | P
 
 
 def export_book(ctx: AppContext, date_from, date_to, *, out: str | Path) -> ExportInfo:
-    """The dossier tracking book (Mẫu 06, A4 landscape PDF): leader/IT only."""
+    """The dossier tracking book (Mẫu 06, A4 landscape PDF): leader/IT only. An official
+    book: Vietnamese whatever the interface language (sadec_desk/i18n.py)."""
     _require(ctx, PERSONAL_EXPORT_ROLES)
     path = output_path(out, "pdf", True)
     period = make_period(date_from, date_to)
     with translated_errors():
-        rows = book_q.book_rows(ctx, period)
+        with vietnamese_texts():  # the status names in the rows' notes
+            rows = book_q.book_rows(ctx, period)
         office_name = letterhead.office_name(ctx)
     pdf_fonts(ctx)
-    generated = _("Lập lúc {when} bằng Sa Đéc Desk").format(
-        when=ctx.now().astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"))
+    with vietnamese_texts():
+        generated = _("Lập lúc {when} bằng Sa Đéc Desk").format(
+            when=ctx.now().astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"))
+        period_words = period_text(period)
     pages_box = {}
 
     def write(f):
         pages_box["n"] = pdf.write_book_pdf(f, office_name=office_name,
-                                            period_text=period_text(period), rows=rows,
+                                            period_text=period_words, rows=rows,
                                             footer=generated)
 
     write_output(path, write)

@@ -7,7 +7,8 @@ dates are ``yyyyMMddHHmmss`` in Vietnam time and ``""`` when there is none; stat
 the national codes 1-10, whatever the local names.
 
 Everything here is built from :class:`DossierFacts`, read from the database when the
-record is sent (so a record re-sent later carries the dossier as it is then).
+record is sent (so a record re-sent later carries the dossier as it is then). Its words are
+Vietnamese whatever the interface language (``vietnamese()``, sadec_desk/i18n.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
 from sadec_desk.domain.timezone import VN_TZ
-from sadec_desk.i18n import _
+from sadec_desk.i18n import _, vietnamese, vietnamese_texts
 from sadec_desk.services.records import DossierInfo, EventInfo
 from sadec_desk.sync.errors import SyncError
 
@@ -161,8 +162,8 @@ def result_items(results: tuple[ResultFile, ...]) -> list[dict]:
 def paper_items(info: DossierInfo, scanned: set[str]) -> list[dict]:
     """DanhSachTepDinhKemKhac: the papers received on paper only (no scanned page).
     ``LoaiGiayTo`` code values are found in no source: 0, with the kind in the name."""
-    kinds = {"original": _("bản chính"), "copy": _("bản sao"),
-             "original_or_copy": _("bản chính hoặc bản sao")}
+    kinds = {"original": vietnamese("bản chính"), "copy": vietnamese("bản sao"),
+             "original_or_copy": vietnamese("bản chính hoặc bản sao")}
     return [{"TenGiayTo": f"{p.name} ({kinds.get(p.kind, p.kind)})", "SoLuong": int(p.count),
              "LoaiGiayTo": 0} for p in info.papers if p.name not in scanned]
 
@@ -171,7 +172,8 @@ def fee_items(info: DossierInfo, catalogue: CatalogueEntry) -> list[dict]:
     """DanhSachLePhi: the fee line, only above 0 (as the Thanh Hóa client sends)."""
     if info.fee_vnd <= 0:
         return []
-    return [{"TenPhiLePhi": _("Phí, lệ phí {procedure}").format(procedure=catalogue.name)[:500],
+    name = vietnamese("Phí, lệ phí {procedure}").format(procedure=catalogue.name)
+    return [{"TenPhiLePhi": name[:500],
              "MaPhiLePhi": catalogue.fee_code or "1",
              "HinhThucThu": FEE_COLLECTED_AT_RECEPTION, "Gia": str(info.fee_vnd),
              "LoaiPhiLePhi": FEE_KIND_ORDINARY}]
@@ -220,7 +222,8 @@ def progress_entry(code: str, *, actor: str, at: datetime | str, content: str, s
                    started: datetime | str | None = None,
                    deadline: datetime | str | None = None) -> dict:
     """One CapNhatTienDoHoSoMC entry (gateway-facts.md §3b)."""
-    return {"MaHoSo": code, "NguoiXuLy": (actor or _("Chuyên viên"))[:50], "ChucDanh": "",
+    handler = actor or vietnamese("Chuyên viên")
+    return {"MaHoSo": code, "NguoiXuLy": handler[:50], "ChucDanh": "",
             "ThoiDiemXuLy": gateway_date(at), "PhongBanXuLy": "", "NoiDungXuLy": content,
             "TrangThai": status, "NgayBatDau": gateway_date(started or at),
             "NgayKetThucTheoQuyDinh": gateway_date(deadline)}
@@ -229,7 +232,7 @@ def progress_entry(code: str, *, actor: str, at: datetime | str, content: str, s
 def received_entry(info: DossierInfo, codes: Codes) -> dict:
     """The synthetic first entry after a create: "Tiếp nhận hồ sơ", status 2 (as TD)."""
     return progress_entry(info.code, actor=info.received_by, at=info.received_at,
-                          content=_("Tiếp nhận hồ sơ"),
+                          content=vietnamese("Tiếp nhận hồ sơ"),
                           status=codes.status_code(DossierStatus.RECEIVED.value),
                           deadline=info.due_at)
 
@@ -242,7 +245,8 @@ def step_entry(op: dict, info: DossierInfo, codes: Codes) -> dict:
         at = p["at"]
         worked_on = p.get("from_status") in _WORKED_ON or worked_on_before(
             info.events, datetime.fromisoformat(at) if isinstance(at, str) else at)
-        label = STATUS_LABELS[DossierStatus(target)]
+        with vietnamese_texts():  # the gateway's words, whatever the interface language
+            label = STATUS_LABELS[DossierStatus(target)]
         content = f"{label}: {p['note']}" if p.get("note") else label
         finished = target in {s.value for s in (DossierStatus.DONE, DossierStatus.RETURNED,
                                                 DossierStatus.REFUSED, DossierStatus.WITHDRAWN)}
@@ -252,7 +256,7 @@ def step_entry(op: dict, info: DossierInfo, codes: Codes) -> dict:
     # dossier.rescheduled: the status stays, the appointment moves
     due = p["new_due"]
     due_at = datetime.fromisoformat(due) if isinstance(due, str) else due
-    content = _("Gia hạn đến {due}: {reason}").format(
+    content = vietnamese("Gia hạn đến {due}: {reason}").format(
         due=due_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"), reason=p.get("reason", ""))
     return progress_entry(p["code"], actor=p.get("actor", ""), at=p["at"], content=content,
                           status=codes.status_code(info.status,
