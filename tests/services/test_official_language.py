@@ -4,6 +4,8 @@ clerk's screen is in English; the screen's own words still come out in English."
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import threading
 
 import pytest
@@ -129,6 +131,24 @@ def test_forms_are_vietnamese_and_their_refusals_follow_the_interface(ctx, engli
     # and a refusal is the interface's: English
     with pytest.raises(InvalidInput, match="no supplement request yet"):
         dossier_forms.form_document(ctx, info.code, "02")
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils (pdftotext)")
+def test_the_tracking_book_mau_06_is_vietnamese(ctx, english, tmp_path):
+    from sadec_desk.services.reports import build
+
+    refused = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+    dossiers.advance_dossier(ctx, refused.code, "refused", note="Không thuộc thẩm quyền")
+    info = build.export_book(ctx, "2026-11-01", "2026-11-30", out=tmp_path / "so.pdf")
+    raw = subprocess.run(["pdftotext", "-raw", info.path, "-"], capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    text = " ".join(raw.split())
+    for words in ("SỔ THEO DÕI HỒ SƠ", "Mẫu số 06", "Tên cá nhân, tổ chức", "Ghi chú",
+                  "Từ chối: Không thuộc thẩm quyền", "Kỳ báo cáo: 01/11/2026", "Lập lúc",
+                  "Trang 1"):
+        assert words in text, words
+    for english_words in ("Refused", "Report period", "Made at", "Page 1", "Note"):
+        assert english_words not in text, english_words
 
 
 def test_the_vietnamese_block_is_per_thread():
