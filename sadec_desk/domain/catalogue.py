@@ -95,18 +95,21 @@ class Paper:
             )
 
     @property
-    def kind_label_vi(self) -> str:
+    def kind_label(self) -> str:
+        """"bản chính" / "bản sao" in the interface language (an official paper asks for
+        the Vietnamese words inside ``i18n.vietnamese_texts()``)."""
         return _PAPER_KIND_LABELS[self.kind]()
 
     @property
-    def label_vi(self) -> str:
-        """E.g. "Tờ khai (bản chính, 1)", the way the receipt lists papers."""
+    def label(self) -> str:
+        """E.g. "Tờ khai (bản chính, 1)", the way the receipt lists papers (interface
+        language, as :attr:`kind_label`)."""
         if self.required:
             return _("{name} ({kind}, {count})").format(
-                name=self.name, kind=self.kind_label_vi, count=self.count
+                name=self.name, kind=self.kind_label, count=self.count
             )
         return _("{name} ({kind}, {count}, nếu có)").format(
-            name=self.name, kind=self.kind_label_vi, count=self.count
+            name=self.name, kind=self.kind_label, count=self.count
         )
 
 

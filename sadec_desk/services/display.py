@@ -121,7 +121,7 @@ def dossier_lines(info: DossierInfo, *, technical: bool = True) -> list[str]:
             label=info.status_label, deadline=deadline_label(info.deadline_state))]
     if info.papers:
         lines.append(_("Giấy tờ đã nhận:"))
-        lines += [f"  - {Paper(p.name, p.kind, p.count).label_vi}" for p in info.papers]
+        lines += [f"  - {Paper(p.name, p.kind, p.count).label}" for p in info.papers]
     if info.events:
         lines.append(_("Lịch sử:"))
         lines += [f"  {format_datetime(event.at)}  {event_text(event)}" for event in info.events]

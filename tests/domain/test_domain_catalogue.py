@@ -141,12 +141,12 @@ def test_seed_round_trips():
 
 
 def test_paper_label():
-    assert Paper("Tờ khai").label_vi == "Tờ khai (bản chính, 1)"
-    assert Paper("Bản sao", kind="copy", count=2).label_vi == "Bản sao (bản sao, 2)"
-    assert Paper("Giấy tờ", kind="original_or_copy").label_vi == (
+    assert Paper("Tờ khai").label == "Tờ khai (bản chính, 1)"
+    assert Paper("Bản sao", kind="copy", count=2).label == "Bản sao (bản sao, 2)"
+    assert Paper("Giấy tờ", kind="original_or_copy").label == (
         "Giấy tờ (bản chính hoặc bản sao, 1)"
     )
-    assert Paper("Giấy ủy quyền", required=False).label_vi == (
+    assert Paper("Giấy ủy quyền", required=False).label == (
         "Giấy ủy quyền (bản chính, 1, nếu có)"
     )
 

@@ -89,7 +89,7 @@ def form_document(ctx: AppContext, reference: str, form: str) -> pdf.FormDocumen
         papers = [[vietnamese("STT"), vietnamese("Tên giấy tờ"), vietnamese("Hình thức"),
                    vietnamese("Số lượng")]]
         with vietnamese_texts():  # the kind's words ("bản chính") are translated on screen
-            papers += [[str(n), p.name, Paper(p.name, p.kind, p.count).kind_label_vi,
+            papers += [[str(n), p.name, Paper(p.name, p.kind, p.count).kind_label,
                         str(p.count)] for n, p in enumerate(info.papers, 1)]
         fee = format_vnd(info.fee_vnd) if info.fee_vnd else vietnamese("Miễn lệ phí")
         body = (vietnamese("Bộ phận tiếp nhận và trả kết quả {office} tiếp nhận hồ sơ của:"
