@@ -10,9 +10,10 @@ For each database:
    one paper each, spread over five years. The bulk path inserts through the same schema
    the service uses: the citizens' folded names are computed by the service's fold
    (db/search_index.fold_name) and the substring index is the migration's (FTS5 trigram
-   kept by its triggers on SQLite, the pg_trgm GIN index on PostgreSQL), maintained row by
-   row during the fill. (Bulk dossiers have no history events: the hash chain is the
-   receipt's work, measured by bench/receive.py.)
+   kept by its triggers on SQLite; on PostgreSQL the names' suffix table kept by its
+   trigger, and the pg_trgm GIN index), maintained row by row during the fill. (Bulk
+   dossiers have no history events: the hash chain is the receipt's work, measured by
+   bench/receive.py.)
 2. Times ``search.find_dossiers`` (the service: the newest 50 as the counter's result
    list shows them; the papers and history are read for the dossier shown, timed apart as
    ``get_dossier``) by name without diacritics for --queries names taken from the citizens
@@ -162,7 +163,7 @@ def fill(ctx, total: int, seed_count: int, rng: random.Random) -> None:
     if db.param == "?":
         db.execute_sql("ANALYZE")
     else:  # what autovacuum does within minutes of a bulk load (visibility map, statistics)
-        for table in ("citizen", "dossier", "paper_received"):
+        for table in ("citizen", "citizen_name_suffix", "dossier", "paper_received"):
             db.execute_sql(f"VACUUM ANALYZE {table}")
 
 

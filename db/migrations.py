@@ -123,6 +123,15 @@ def _add_ticket_issued_group(database: peewee.Database) -> None:
                          "ON ticket (issued_group_id, day, number)")
 
 
+def _add_name_suffixes(database: peewee.Database) -> None:
+    """11: PostgreSQL: the suffixes of the citizens' folded names, kept by a trigger, and
+    two indexes on the dossiers, for finding a dossier by any part of a name among a
+    million (issue #16 item 3; db/search_index.py). SQLite: nothing (its FTS5 trigram
+    table of step 4 serves it)."""
+    if not is_sqlite(database):
+        search_index.install_name_suffixes(database)
+
+
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
 UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine,
@@ -132,7 +141,8 @@ UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3
                                                           7: _add_stations,
                                                           8: _add_print_job_station,
                                                           9: _add_receipt_due,
-                                                          10: _add_ticket_issued_group}
+                                                          10: _add_ticket_issued_group,
+                                                          11: _add_name_suffixes}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)

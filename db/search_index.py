@@ -8,8 +8,14 @@ stale and no counter rebuilds anything at start-up. Substring search over it is 
 - SQLite: an FTS5 table with the trigram tokenizer (SQLite >= 3.34), external content
   ``citizen``, kept in step by triggers, so every write of a name updates the index in
   the writer's own transaction;
-- PostgreSQL: a GIN trigram index (pg_trgm) on ``citizen.folded_name``, which serves
-  ``LIKE '%…%'``.
+- PostgreSQL: a table of the folded names' suffixes (:data:`SUFFIX_TABLE`), kept by a
+  trigger on ``citizen`` in the writer's transaction: a text is in a name exactly when
+  some suffix of the name starts with it, so the citizens whose name contains a text are
+  a range of its primary key (suffix, citizen_id), read without touching the table (an
+  index-only scan), however common the family name. Beside it the GIN trigram index
+  (pg_trgm) on ``citizen.folded_name`` that serves ``LIKE '%…%'`` (issue #16 item 2):
+  the search falls back on it where the suffix table is missing (a database between
+  steps 4 and 11 of db/migrations.py), and any ``folded_name LIKE`` elsewhere uses it.
 
 Where neither is available (an SQLite without FTS5, a PostgreSQL role that may not create
 the extension), the search still works by scanning the folded column; it is only slower.
@@ -28,6 +34,18 @@ from sadec_desk.i18n import _
 
 FTS_TABLE = "citizen_name_fts"
 TRGM_INDEX = "citizen_folded_name_trgm"
+#: PostgreSQL: (suffix, citizen_id), the suffixes of each citizen's folded name
+SUFFIX_TABLE = "citizen_name_suffix"
+#: the suffixes are stored up to this many characters: a longer text is looked up by its
+#: first SUFFIX_CHARS and each candidate's name checked for the whole text (the bound
+#: keeps a very long name from writing hundreds of long rows)
+SUFFIX_CHARS = 16
+#: suffixes shorter than this are not stored: shorter texts are not looked up by name
+#: index (search.py walks the newest dossiers for them)
+SUFFIX_MIN = 3
+#: PostgreSQL: dossier (citizen_id, received_at, id) and (received_at, id, citizen_id)
+CITIZEN_NEWEST_INDEX = "dossier_citizen_newest"
+NEWEST_CITIZEN_INDEX = "dossier_newest_citizen"
 #: below this many citizens a migration does not bother to report its progress
 PROGRESS_FROM = 20_000
 _BATCH = 5_000
@@ -100,6 +118,7 @@ def install_name_index(database: peewee.Database) -> bool:
         # fills the index from the rows already there (no-op on an empty table)
         database.execute_sql(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
         return True
+    install_name_suffixes(database)
     return _pg_trigram(database)
 
 
@@ -156,3 +175,93 @@ def upgrade(database: peewee.Database,
     database.execute_sql("CREATE INDEX IF NOT EXISTS dossier_event_rescheduled ON "
                          "dossier_event (dossier_id) WHERE kind = 'rescheduled'")
     install_name_index(database)
+
+
+_SUFFIXES_FN = "sadec_name_suffixes"
+_SUFFIX_TRIGGER_FN = "sadec_citizen_name_suffix"
+_SUFFIX_KEY = f"{SUFFIX_TABLE}_pkey"
+
+
+def _pg_suffix_table(database: peewee.Database) -> None:
+    """The suffix table, the function that cuts a name into its suffixes and the triggers
+    that keep the table in step with ``citizen`` (idempotent). The table has no primary
+    key yet when it is new: :func:`install_name_suffixes` fills it first."""
+    # bytewise order ("C"): a suffix starting with a text is then a range of the key,
+    # which LIKE 'text%' reads (the planner turns its prefix into that range)
+    database.execute_sql(f"CREATE TABLE IF NOT EXISTS {SUFFIX_TABLE} "
+                         '(suffix text COLLATE "C" NOT NULL, citizen_id integer NOT NULL)')
+    database.execute_sql(
+        f"CREATE OR REPLACE FUNCTION {_SUFFIXES_FN}(name text) RETURNS SETOF text "
+        "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+        f"SELECT DISTINCT left(substr(name, i), {SUFFIX_CHARS}) "
+        f"FROM generate_series(1, length(name) - {SUFFIX_MIN - 1}) AS i $$")
+    # row by row, in the writer's transaction; a delete finds the old rows by the key
+    database.execute_sql(
+        f"CREATE OR REPLACE FUNCTION {_SUFFIX_TRIGGER_FN}() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP <> 'INSERT' THEN "
+        f"DELETE FROM {SUFFIX_TABLE} WHERE citizen_id = OLD.id "
+        f"AND suffix IN (SELECT {_SUFFIXES_FN}(OLD.folded_name)); END IF; "
+        "IF TG_OP <> 'DELETE' THEN "
+        f"INSERT INTO {SUFFIX_TABLE} (suffix, citizen_id) "
+        f"SELECT s, NEW.id FROM {_SUFFIXES_FN}(NEW.folded_name) AS s; END IF; "
+        "RETURN NULL; END $$")
+    database.execute_sql(f"DROP TRIGGER IF EXISTS {SUFFIX_TABLE}_write ON citizen")
+    database.execute_sql(f"DROP TRIGGER IF EXISTS {SUFFIX_TABLE}_rename ON citizen")
+    database.execute_sql(f"CREATE TRIGGER {SUFFIX_TABLE}_write AFTER INSERT OR DELETE ON citizen "
+                         f"FOR EACH ROW EXECUTE FUNCTION {_SUFFIX_TRIGGER_FN}()")
+    database.execute_sql(f"CREATE TRIGGER {SUFFIX_TABLE}_rename AFTER UPDATE OF folded_name, id "
+                         "ON citizen FOR EACH ROW WHEN (OLD.folded_name IS DISTINCT FROM "
+                         "NEW.folded_name OR OLD.id <> NEW.id) "
+                         f"EXECUTE FUNCTION {_SUFFIX_TRIGGER_FN}()")
+
+
+def install_name_suffixes(database: peewee.Database,
+                          progress: Callable[[int, int], None] | None = stderr_progress) -> int:
+    """PostgreSQL: create the suffix table and its triggers, and fill it from the names on
+    file (schema step 11; idempotent); returns how many citizens were filled. Filled
+    batch by batch with a progress line for large files, then its key is built in one
+    sort (faster than growing the index row by row)."""
+    _pg_suffix_table(database)
+    _pg_dossier_indexes(database)
+    if has_suffix_index(database):
+        return 0
+    database.execute_sql(f"TRUNCATE {SUFFIX_TABLE}")  # (a fill cut short: start again)
+    total = database.execute_sql("SELECT count(*) FROM citizen").fetchone()[0]
+    done, last = 0, 0
+    while True:
+        row = database.execute_sql(
+            "SELECT max(id), count(*) FROM (SELECT id FROM citizen WHERE id > %s "
+            "ORDER BY id LIMIT %s) AS batch", (last, _BATCH * 10)).fetchone()
+        if not row[1]:
+            break
+        database.execute_sql(
+            f"INSERT INTO {SUFFIX_TABLE} (suffix, citizen_id) SELECT s, c.id FROM citizen c, "
+            f"{_SUFFIXES_FN}(c.folded_name) AS s WHERE c.id > %s AND c.id <= %s",
+            (last, row[0]))
+        done += row[1]
+        last = row[0]
+        if progress is not None and total >= PROGRESS_FROM:
+            progress(done, total)
+    database.execute_sql(f"ALTER TABLE {SUFFIX_TABLE} ADD CONSTRAINT {_SUFFIX_KEY} "
+                         "PRIMARY KEY (suffix, citizen_id)")
+    return done
+
+
+def _pg_dossier_indexes(database: peewee.Database) -> None:
+    """PostgreSQL: the two ways the search reaches the newest dossiers of the citizens it
+    found, each read from the index alone: a few citizens' dossiers
+    (:data:`CITIZEN_NEWEST_INDEX`), and the newest dossiers of all walked backwards,
+    checking each one's citizen (:data:`NEWEST_CITIZEN_INDEX`)."""
+    database.execute_sql(f"CREATE INDEX IF NOT EXISTS {CITIZEN_NEWEST_INDEX} ON dossier "
+                         "(citizen_id, received_at, id)")
+    database.execute_sql(f"CREATE INDEX IF NOT EXISTS {NEWEST_CITIZEN_INDEX} ON dossier "
+                         "(received_at, id, citizen_id)")
+
+
+def has_suffix_index(database: peewee.Database) -> bool:
+    """PostgreSQL: True when the suffix table is there with its key (step 11 done)."""
+    if is_sqlite(database):
+        return False
+    sql = "SELECT to_regclass(%s) IS NOT NULL"
+    return bool(database.execute_sql(sql, (_SUFFIX_KEY,)).fetchone()[0])

@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING
 
 from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier
-from sadec_desk.db.search_index import FTS_TABLE, fold_name, has_name_index
+from sadec_desk.db.search_index import (
+    FTS_TABLE,
+    SUFFIX_CHARS,
+    SUFFIX_TABLE,
+    fold_name,
+    has_name_index,
+    has_suffix_index,
+)
 from sadec_desk.domain.dossier_code import find_dossier_code
 from sadec_desk.domain.lifecycle import parse_status
 from sadec_desk.domain.timezone import VN_TZ
@@ -51,9 +58,16 @@ MAX_TEXT = 200  # longer than any name, code or receipt URL
 MAX_LIMIT = 1000
 #: above this many citizens matching a name, walking the newest dossiers is cheaper
 MANY_CITIZENS = 2000
-#: PostgreSQL: from this many citizens the planner is left to choose how to reach their
-#: newest dossiers (measured at 1,000,000 dossiers: see :func:`_by_name`)
+#: PostgreSQL without the suffix table: from this many citizens the planner is left to
+#: choose how to reach their newest dossiers (measured at 1,000,000 dossiers: see
+#: :func:`_by_name`)
 PG_PLANNER_CITIZENS = 1000
+#: PostgreSQL with the suffix table (:func:`_by_suffix`): up to this many matching
+#: citizens their dossiers are read through their index; more, and the newest dossiers
+#: are walked, each checked against the set of those citizens, up to
+#: :data:`PG_MANY_CITIZENS`; more still, and each walked dossier's name is checked
+PG_FEW_CITIZENS = 1000
+PG_MANY_CITIZENS = 20_000
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
 
@@ -154,7 +168,77 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _prefix_range(text: str) -> tuple[str, str | None]:
+    """The strings that start with ``text`` in code point order (the bytewise order of
+    UTF-8, ``COLLATE "C"``): from ``text`` up to, not including, ``text`` with its last
+    character made the next one (a character at U+10FFFF is dropped and the one before
+    it moved instead; nothing is above a text of only those)."""
+    head = text
+    while head and ord(head[-1]) == 0x10FFFF:
+        head = head[:-1]
+    if not head:
+        return text, None
+    following = ord(head[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters: none is stored
+        following = 0xE000
+    return text, head[:-1] + chr(following)
+
+
+def _by_suffix(database: peewee.Database, folded: str, filters, limit: int) -> list[int]:
+    """PostgreSQL: the newest dossiers of the citizens whose name contains ``folded``
+    (three characters or more), found through the suffix table (db/search_index.py).
+
+    The citizens are the rows of the key (suffix, citizen_id) whose suffix starts with
+    the text: on the bytewise-ordered column that is a range of the key
+    (:func:`_prefix_range`), read from the index alone, so counting them up to a bound
+    costs that many index entries whatever the text. Then, by how many they are
+    (measured at 1,000,000 dossiers of 500,000 citizens, bench/search.py):
+
+    - up to :data:`PG_FEW_CITIZENS` (rows of the key): their dossiers through dossier
+      (citizen_id, received_at, id), sorted, in the statement that counts them;
+    - up to :data:`PG_MANY_CITIZENS`: the newest dossiers walked backwards through
+      dossier (received_at, id, citizen_id), each checked against a hash of those
+      citizens (the ``OR ... IS NULL``, never true, keeps the planner from turning the
+      ``IN`` into a join that probes the suffix table once per dossier walked: the
+      subquery is then hashed once);
+    - more: the walk checks each dossier's name (:func:`_by_name`), and meets ``limit``
+      matches within about (dossiers / matching dossiers) x ``limit`` dossiers.
+
+    A text longer than the stored suffixes (:data:`SUFFIX_CHARS`) ranges on its first
+    ones and each candidate's name is checked for the whole text."""
+    low, high = _prefix_range(folded[:SUFFIX_CHARS])
+    source = f"SELECT s.citizen_id FROM {SUFFIX_TABLE} s"
+    where = " WHERE s.suffix >= ?" + ("" if high is None else " AND s.suffix < ?")
+    params: list = [low] if high is None else [low, high]
+    if len(folded) > SUFFIX_CHARS:
+        source += " JOIN citizen c ON c.id = s.citizen_id"
+        where += " AND strpos(c.folded_name, ?) > 0"
+        params.append(folded)
+    source += where
+    # few citizens: their dossiers in the same statement, none if there are more than
+    # PG_FEW_CITIZENS rows (the one-time filter)
+    filter_sql, filter_params = filters
+    sql = (f"WITH m AS MATERIALIZED ({source} LIMIT ?) SELECT d.id FROM dossier d "
+           "WHERE d.citizen_id IN (SELECT m.citizen_id FROM m) "
+           "AND (SELECT count(*) FROM m) <= ?").replace("?", database.param)
+    sql += f"{filter_sql} ORDER BY d.received_at DESC, d.id DESC LIMIT {int(limit)}"
+    found = database.execute_sql(sql, (*params, PG_FEW_CITIZENS + 1, PG_FEW_CITIZENS,
+                                       *filter_params)).fetchall()
+    if found:
+        return [row[0] for row in found]
+    sql = f"SELECT count(*) FROM ({source} LIMIT ?) AS m".replace("?", database.param)
+    count = database.execute_sql(sql, (*params, PG_MANY_CITIZENS + 1)).fetchone()[0]
+    if count <= PG_FEW_CITIZENS:
+        return []  # none of them has a dossier the filters let through (or no one matched)
+    if count <= PG_MANY_CITIZENS:
+        return _newest(database, f"(d.citizen_id IN ({source}) OR d.citizen_id IS NULL)",
+                       params, filters, limit)
+    return _walk_by_name(database, folded, filters, limit)
+
+
 def _by_name(database: peewee.Database, folded: str, filters, limit: int) -> list[int]:
+    if len(folded) >= 3 and not is_sqlite(database) and has_suffix_index(database):
+        return _by_suffix(database, folded, filters, limit)
     citizen_ids = _citizens_named(database, folded)
     if citizen_ids is not None:
         if not citizen_ids:
@@ -168,9 +252,15 @@ def _by_name(database: peewee.Database, folded: str, filters, limit: int) -> lis
         marks = ", ".join("?" * len(citizen_ids))
         return _newest(database, f"d.citizen_id IN ({marks})", citizen_ids, filters, limit,
                        by_index=True)
-    # many citizens share the text (or it is too short for trigrams): the newest
-    # dossiers, checked one by one, reach ``limit`` matches soon. (A correlated lookup,
-    # not a join: SQLite >= 3.38 would first build a Bloom filter over every citizen.)
+    # many citizens share the text (or it is too short for trigrams)
+    return _walk_by_name(database, folded, filters, limit)
+
+
+def _walk_by_name(database: peewee.Database, folded: str, filters, limit: int) -> list[int]:
+    """The newest dossiers whose citizen's name contains ``folded``, walked from the
+    newest: when many citizens share the text they reach ``limit`` matches soon. (A
+    correlated lookup, not a join: SQLite >= 3.38 would first build a Bloom filter over
+    every citizen.)"""
     name = "(SELECT c.folded_name FROM citizen c WHERE c.id = d.citizen_id)"
     position = f"instr({name}, ?) > 0" if is_sqlite(database) else f"strpos({name}, ?) > 0"
     return _newest(database, position, [folded], filters, limit)

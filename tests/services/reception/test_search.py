@@ -15,6 +15,7 @@ import both_databases
 import pytest
 from appfixtures import SAMPLE_QR, Clock
 
+from sadec_desk.db.database import is_sqlite
 from sadec_desk.db.search_index import FTS_TABLE, fold_name, has_name_index
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services.reception import dossiers, search
@@ -61,15 +62,31 @@ def test_names_are_found_without_diacritics_newest_first_as_brute_force_says(
     texts = ["nguyen", "NGUYEN VAN", "dang thi anh", "đặng", "ng", "a", "van du", "uc",
              "huynh minh yen", "le ngoc dat", "tran hu", "h", "Võ Thị Hương", "nobody here",
              "guyen v", "oang", "yen", "ran thi huong"]
-    # through the index (on PostgreSQL: sorted behind the fence, or the planner's way);
-    # walking the newest
-    for many, planner in ((search.MANY_CITIZENS, 10**6), (search.MANY_CITIZENS, 1), (1, 1)):
+    suffixes = search.has_suffix_index(any_ctx.database)
+    assert suffixes == (not is_sqlite(any_ctx.database))
+    # PostgreSQL's suffix table: a few citizens' dossiers, the walk checking each one's
+    # citizen, the walk checking each one's name; texts longer than the stored suffixes
+    # (4 here, 16 in the table: a range on the first 4 is still every candidate)
+    # The trigram index (SQLite's FTS5; PostgreSQL's pg_trgm, where the suffix table is
+    # missing): sorted behind the fence, or the planner's way; walking the newest
+    cases = [(True, search.MANY_CITIZENS, 1, search.PG_FEW_CITIZENS, search.PG_MANY_CITIZENS,
+              search.SUFFIX_CHARS), (True, 1, 1, 0, 10**6, search.SUFFIX_CHARS),
+             (True, 1, 1, 0, 0, search.SUFFIX_CHARS), (True, 1, 1, 10**6, 10**6, 4),
+             (True, 1, 1, 0, 10**6, 4)] if suffixes else []
+    cases += [(False, search.MANY_CITIZENS, 10**6, 0, 0, 0),
+              (False, search.MANY_CITIZENS, 1, 0, 0, 0), (False, 1, 1, 0, 0, 0)]
+    for suffix, many, planner, few, pg_many, chars in cases:
+        monkeypatch.setattr(search, "has_suffix_index", lambda db, s=suffix: s)
         monkeypatch.setattr(search, "MANY_CITIZENS", many)
         monkeypatch.setattr(search, "PG_PLANNER_CITIZENS", planner)
+        monkeypatch.setattr(search, "PG_FEW_CITIZENS", few)
+        monkeypatch.setattr(search, "PG_MANY_CITIZENS", pg_many)
+        monkeypatch.setattr(search, "SUFFIX_CHARS", chars or search.SUFFIX_CHARS)
+        case = (suffix, many, planner, few, pg_many, chars)
         for text in texts:
             for limit in (1, 7, 50):
                 found = [d.code for d in search.find_dossiers(any_ctx, text, limit=limit)]
-                assert found == _brute(any_ctx, text, limit), (many, planner, text, limit)
+                assert found == _brute(any_ctx, text, limit), (case, text, limit)
         found = search.find_dossiers(any_ctx, "nguyen", status="processing", limit=500)
         assert [d.code for d in found] == _brute(any_ctx, "nguyen", 500, "processing")
 

@@ -1,0 +1,160 @@
+"""The names' suffix table on PostgreSQL (schema step 11, issue #16 item 3): its trigger
+keeps it exactly the suffixes of every citizen's folded name through inserts, renames and
+deletes in the writer's transaction; the step fills it on a database written before it,
+with a progress line for large files; on SQLite the step does nothing (FTS5 serves). Hostile
+names are found on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import both_databases
+import pytest
+
+from sadec_desk.db import migrations, search_index
+from sadec_desk.db.database import is_sqlite
+from sadec_desk.db.models import Citizen
+from sadec_desk.db.search_index import SUFFIX_CHARS, SUFFIX_MIN, SUFFIX_TABLE, fold_name
+from sadec_desk.services.reception import dossiers, search
+
+any_ctx = both_databases.any_ctx  # the fixture: SQLite, then PostgreSQL
+
+NAMES = ["Nguyễn Thị Hoa", "Đặng Văn Đức", "Trần Ánh Dương", "Lê Văn Đạt", "Võ An An An"]
+HOSTILE = ["O'Brien \"Bảo\" Anh", "Back\\slash Văn %_ Tí", "Lê \uffff Văn \uffffhoa",
+           "Max \U0010ffff Char \U0010ffff", "Emoji 😀 Thị 😀hoa",
+           "Dài " + "ngoằngngoằng " * 19 + "Cuối"]  # 250 characters
+
+
+def _card(i: int, name: str) -> str:
+    return f"087{i:09d}||{name}|05061999|Nam|Sa Đéc|01022022"
+
+
+def _expected(db) -> set[tuple[str, int]]:
+    """Every citizen's suffixes as the table should hold them, computed in Python."""
+    rows = db.execute_sql("SELECT id, folded_name FROM citizen").fetchall()
+    return {(name[i:i + SUFFIX_CHARS], cid) for cid, name in rows
+            for i in range(len(name) - SUFFIX_MIN + 1)}
+
+
+def _table(db) -> set[tuple[str, int]]:
+    rows = db.execute_sql(f"SELECT suffix, citizen_id FROM {SUFFIX_TABLE}").fetchall()
+    assert len(rows) == len(set(rows))
+    return set(rows)
+
+
+def _rename(db, citizen_id: int, name: str) -> None:
+    db.execute_sql("UPDATE citizen SET full_name = %s, folded_name = %s WHERE id = %s",
+                   (name, fold_name(name), citizen_id))
+
+
+@pytest.fixture
+def pg_ctx(any_ctx):
+    if is_sqlite(any_ctx.database):
+        pytest.skip("the suffix table is PostgreSQL's")
+    return any_ctx
+
+
+def test_the_trigger_keeps_every_suffix_through_insert_rename_and_delete(pg_ctx):
+    db = pg_ctx.database
+    for i, name in enumerate(NAMES):
+        dossiers.receive_dossier(pg_ctx, procedure_code="1.001193", qr_text=_card(i, name))
+    assert _table(db) == _expected(db) and len(_table(db)) > 50
+    assert ("hoa", 1) in _table(db) or ("hoa", 2) in _table(db)
+    with pytest.raises(RuntimeError), db.atomic():  # a rolled-back write leaves no trace
+        dossiers.receive_dossier(pg_ctx, procedure_code="1.001193",
+                                 qr_text=_card(99, "Phạm Hữu Dũng"))
+        assert _table(db) == _expected(db)
+        raise RuntimeError
+    assert not any(s.startswith("pham") for s, _c in _table(db))
+    first = db.execute_sql("SELECT min(id) FROM citizen").fetchone()[0]
+    for i, name in enumerate(HOSTILE):  # renames: the old suffixes go, the new ones come
+        _rename(db, first + i % 3, name)
+        assert _table(db) == _expected(db), name
+    # the card read again with the same name: nothing changes; an other name: renamed
+    dossiers.receive_dossier(pg_ctx, procedure_code="1.001193", qr_text=_card(3, "Lê Văn Đạt"))
+    dossiers.receive_dossier(pg_ctx, procedure_code="1.001193", qr_text=_card(4, "Võ Văn Tí"))
+    assert _table(db) == _expected(db)
+    assert not any(cid == first + 4 and s.startswith("an an") for s, cid in _table(db))
+    lonely = Citizen.create(id_number="087000000555", full_name="Mai Lan",
+                            folded_name=fold_name("Mai Lan"), updated_at=datetime.now(UTC))
+    assert ("mai lan", lonely.id) in _table(db)
+    db.execute_sql("DELETE FROM citizen WHERE id = %s", (lonely.id,))
+    assert _table(db) == _expected(db)
+    assert not any(cid == lonely.id for _s, cid in _table(db))
+
+
+def _as_before_step_11(db) -> None:
+    db.execute_sql(f"DROP TABLE {SUFFIX_TABLE}")
+    db.execute_sql(f"DROP TRIGGER {SUFFIX_TABLE}_write ON citizen")
+    db.execute_sql(f"DROP TRIGGER {SUFFIX_TABLE}_rename ON citizen")
+    for index in (search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX):
+        db.execute_sql(f"DROP INDEX {index}")
+
+
+def test_step_11_fills_the_suffixes_of_the_names_on_file(any_ctx, capsys, monkeypatch):
+    for i, name in enumerate(NAMES * 3):
+        dossiers.receive_dossier(any_ctx, procedure_code="1.001193",
+                                 qr_text=_card(i, name))
+    db = any_ctx.database
+    assert migrations.UPGRADES[11].__name__ == "_add_name_suffixes"
+    assert migrations.LATEST == 11
+    if is_sqlite(db):
+        with db.atomic():
+            migrations.UPGRADES[11](db)  # nothing to do: FTS5 (step 4) serves SQLite
+        assert SUFFIX_TABLE not in db.get_tables()
+        assert not search_index.has_suffix_index(db)
+    else:
+        _as_before_step_11(db)
+        assert not search_index.has_suffix_index(db)
+        assert [d.citizen.full_name for d in search.find_dossiers(any_ctx, "van duc")] == [
+            "Đặng Văn Đức"] * 3  # meanwhile the trigram index serves
+        monkeypatch.setattr(search_index, "PROGRESS_FROM", 5)
+        monkeypatch.setattr(search_index, "_BATCH", 1)  # batches of 10 citizens
+        with db.atomic():
+            migrations.UPGRADES[11](db)
+        err = capsys.readouterr().err
+        assert "10/15" in err and "15/15 công dân" in err  # the progress line, batch by batch
+        assert search_index.has_suffix_index(db)
+        assert _table(db) == _expected(db)
+        with db.atomic():
+            assert migrations.UPGRADES[11](db) is None  # twice: nothing more
+        assert _table(db) == _expected(db)
+        indexes = {r[0] for r in db.execute_sql(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'dossier'").fetchall()}
+        assert {search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX} <= indexes
+    assert len(search.find_dossiers(any_ctx, "van d")) == 6
+    assert len(search.find_dossiers(any_ctx, "anh duo")) == 3
+    dossiers.receive_dossier(any_ctx, procedure_code="1.001193",
+                             qr_text="087999999999||Võ Văn Đạt|05061999|Nam|Sa Đéc|01022022")
+    assert len(search.find_dossiers(any_ctx, "van dat")) == 4  # the trigger is in place
+    if not is_sqlite(db):
+        assert _table(db) == _expected(db)
+
+
+def test_hostile_names_are_found_by_any_part(any_ctx):
+    db = any_ctx.database
+    codes = {}
+    for i, name in enumerate(HOSTILE):
+        info = dossiers.receive_dossier(any_ctx, procedure_code="1.001193",
+                                        qr_text=_card(i, "Người Lạ " + "ABCDEF"[i]))
+        cid = db.execute_sql("SELECT id FROM citizen WHERE id_number = "
+                             + db.param, (f"087{i:09d}",)).fetchone()[0]
+        db.execute_sql(f"UPDATE citizen SET full_name = {db.param}, folded_name = {db.param} "
+                       f"WHERE id = {db.param}", (name, fold_name(name), cid))
+        codes[name] = info.code
+    long_name = HOSTILE[-1]
+    for name, parts in ((HOSTILE[0], ["o'brien \"bao", "'b", '"bao" a']),
+                        (HOSTILE[1], ["back\\slash", "\\s", "%_ ti", "%_"]),
+                        (HOSTILE[2], ["le \uffff van", "\uffffhoa", "\uffff"]),
+                        (HOSTILE[3], ["max \U0010ffff", "\U0010ffff char \U0010ffff",
+                                      "char \U0010ffff"]),
+                        (HOSTILE[4], ["emoji 😀 thi", "😀hoa", "😀"]),
+                        (long_name, [fold_name(long_name), fold_name(long_name)[100:],
+                                     "ngoangngoang cuoi", "dai ngoang"])):
+        for part in parts:
+            found = [d.code for d in search.find_dossiers(any_ctx, part[:search.MAX_TEXT])]
+            assert codes[name] in found, (name, part)
+            assert found == [codes[n] for n in reversed(HOSTILE)
+                             if part[:search.MAX_TEXT] in fold_name(n)], part
+    assert search.find_dossiers(any_ctx, "\uffffx") == []
+    assert search.find_dossiers(any_ctx, "o'brien \"bao\" anh x") == []
