@@ -120,6 +120,9 @@ def cmd_conflicts(args, ctx) -> None:
                 + _("máy: {local}, cổng: {portal}; {n} thao tác chờ. {msg}").format(
                     local=c.local_status, portal=c.portal_status or "—",
                     n=c.pending_operations, msg=c.message) for c in items]
+        if any(c.state == "rejected" for c in items):
+            out.append(_("Hồ sơ bị từ chối mà tỉnh đã xử lý bên ngoài (ví dụ đã xóa trên trục): "
+                         "'sadec-desk sync dismiss MÃ --reason \"...\"' để thôi gửi."))
         if kept:
             out.append(_("Thay đổi từ cổng để riêng vì không áp dụng được ({n}); xử lý bằng "
                          "'sadec-desk sync quarantine apply|dismiss':").format(n=len(kept)))
@@ -155,6 +158,14 @@ def cmd_resolve(args, ctx) -> None:
         _("Hồ sơ {code}: đã giữ bản trên máy, sẽ gửi lại lên cổng.").format(code=code)
         if args.keep == "local" else
         _("Hồ sơ {code}: đã lấy bản trên cổng.").format(code=code)])
+
+
+def cmd_dismiss(args, ctx) -> None:
+    info = api.dismiss_rejected(ctx, args.dossier, args.reason)
+    emit(args, info, lambda: [
+        _("Hồ sơ {code}: đã bỏ qua {n} thao tác bị từ chối, sẽ không gửi nữa; lý do đã được "
+          "ghi vào lịch sử hồ sơ. Thay đổi sau này của hồ sơ vẫn được gửi như thường.").format(
+            code=info.code, n=info.discarded_operations)])
 
 
 def cmd_enrol(args, ctx) -> None:
@@ -205,6 +216,11 @@ def register(sub) -> None:
     p = command(g, "resolve", cmd_resolve, help="settle a conflict")
     p.add_argument("dossier", metavar="DOSSIER")
     p.add_argument("--keep", required=True, choices=("local", "portal"))
+    p = command(g, "dismiss", cmd_dismiss,
+                help="settle a rejected dossier dealt with outside the app (not sent)")
+    p.add_argument("dossier", metavar="DOSSIER")
+    p.add_argument("--reason", required=True,
+                   help="why (recorded in the dossier's history with your name)")
     q = group(g, "quarantine", "portal changes set aside because they could not be applied")
     p = command(q, "list", cmd_quarantine_list, help="the changes set aside")
     p.add_argument("--all", action="store_true", help="also those applied or dismissed")

@@ -18,7 +18,13 @@ from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, as_machine, requir
 from sadec_desk.sync import conflicts as held  # named apart from conflicts() below
 from sadec_desk.sync import engine, office_anchor, transfer
 from sadec_desk.sync.adapters.gateway.check import GatewayCheck, check_gateway
-from sadec_desk.sync.records import ConflictInfo, QuarantinedInfo, SyncReport, SyncStatus
+from sadec_desk.sync.records import (
+    ConflictInfo,
+    DismissedInfo,
+    QuarantinedInfo,
+    SyncReport,
+    SyncStatus,
+)
 from sadec_desk.sync.state import set_state
 from sadec_desk.sync.transfer import ExportInfo, ImportInfo
 from sadec_desk.sync.worker import SyncWorker
@@ -26,10 +32,10 @@ from sadec_desk.sync.worker import SyncWorker
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
-__all__ = ["ConflictInfo", "ExportInfo", "GatewayCheck", "ImportInfo", "QuarantinedInfo",
-           "SyncReport", "SyncStatus", "apply_quarantined", "conflicts", "dismiss_quarantined",
-           "enrol", "export_pending", "gateway_check", "import_bundle", "quarantined",
-           "refresh_office_anchor", "resolve",
+__all__ = ["ConflictInfo", "DismissedInfo", "ExportInfo", "GatewayCheck", "ImportInfo",
+           "QuarantinedInfo", "SyncReport", "SyncStatus", "apply_quarantined", "conflicts",
+           "dismiss_quarantined", "dismiss_rejected", "enrol", "export_pending",
+           "gateway_check", "import_bundle", "quarantined", "refresh_office_anchor", "resolve",
            "retry", "run_now", "save_gateway_password", "status"]
 
 
@@ -71,6 +77,13 @@ def conflicts(ctx: AppContext) -> list[ConflictInfo]:
 def resolve(ctx: AppContext, reference: str, keep: str) -> str:
     require_role(ctx, *ADMIN_ROLES)
     return held.resolve(ctx, reference, keep)
+
+
+def dismiss_rejected(ctx: AppContext, reference: str, reason: str) -> DismissedInfo:
+    """Settle a dossier the gateway or portal refused, dealt with outside the app: its
+    held operations are not sent, the reason goes into its history."""
+    require_role(ctx, *ADMIN_ROLES)
+    return held.dismiss_rejected(ctx, reference, reason)
 
 
 def quarantined(ctx: AppContext, *, settled: bool = False) -> list[QuarantinedInfo]:

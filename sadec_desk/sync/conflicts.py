@@ -3,7 +3,9 @@
 A refused operation (``rejected``) or one the portal's newer copy contradicts
 (``conflict``) stops its dossier's queue (:mod:`sadec_desk.sync.push`); here it is sent
 again (:func:`retry`), listed (:func:`list_conflicts`) or settled by keeping one side
-(:func:`resolve`). A change of the portal's feed this office could not apply was set
+(:func:`resolve`); a refusal the IT officer dealt with outside the app (the province
+removed or fixed the record on its side) is dismissed with a recorded reason
+(:func:`dismiss_rejected`). A change of the portal's feed this office could not apply was set
 aside by the pull (:func:`sadec_desk.sync.pull.quarantine`): it is listed
 (:func:`list_quarantined`), applied again after an update (:func:`apply_quarantined`)
 or dismissed with a recorded reason (:func:`dismiss_quarantined`).
@@ -21,10 +23,12 @@ from sadec_desk.db.sync_models import QuarantinedChange, SyncConflict
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services.access import ADMIN_ROLES, require_role
+from sadec_desk.services.audit import append_event
+from sadec_desk.services.display import sync_label
 from sadec_desk.services.reception.dossiers import find_dossier_row
-from sadec_desk.sync.outbox_ops import DISCARDED, FAILED, PENDING
+from sadec_desk.sync.outbox_ops import DISCARDED, FAILED, PENDING, blocked_dossiers, chunks
 from sadec_desk.sync.pull import apply_kept, overwrite_dossier
-from sadec_desk.sync.records import ConflictInfo, QuarantinedInfo
+from sadec_desk.sync.records import ConflictInfo, DismissedInfo, QuarantinedInfo
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -47,17 +51,37 @@ def retry(ctx: AppContext, reference: str | None = None) -> int:
         return query.where(*where).execute()
 
 
+def _held_state(dossier: Dossier) -> str:
+    """What holds a dossier's operations back: ``conflict``, ``rejected`` or "" (nothing).
+
+    A later change made at the counter sets ``sync_state`` back to ``pending``
+    (services/reception/dossiers.py) while its operations still wait behind the refused
+    one; the failed row, or the portal's copy kept for a conflict, still tells."""
+    if dossier.sync_state == "conflict" or SyncConflict.select().where(
+            SyncConflict.dossier_uuid == dossier.uuid).exists():
+        return "conflict"
+    if dossier.sync_state == "rejected" or Outbox.select().where(
+            Outbox.dossier_uuid == dossier.uuid, Outbox.state == FAILED).exists():
+        return "rejected"
+    return ""
+
+
 def list_conflicts(ctx: AppContext) -> list[ConflictInfo]:
+    """The dossiers held back by a conflict or a refusal, oldest first (also those whose
+    ``sync_state`` a later local change set back to ``pending``: see :func:`_held_state`)."""
     require_role(ctx, *ADMIN_ROLES)
     with translated_errors():
-        rows = (Dossier.select().where(Dossier.sync_state.in_(["conflict", "rejected"]))
+        rows = (Dossier.select().where(
+            Dossier.sync_state.in_(["conflict", "rejected"])
+            | Dossier.uuid.in_(blocked_dossiers())
+            | Dossier.uuid.in_(SyncConflict.select(SyncConflict.dossier_uuid)))
                 .order_by(Dossier.received_at))
         out = []
         for d in rows:
             conflict = SyncConflict.get_or_none(SyncConflict.dossier_uuid == d.uuid)
             copy = json.loads(conflict.server_copy) if conflict else {}
             out.append(ConflictInfo(
-                dossier_uuid=d.uuid, code=d.code, state=d.sync_state, message=d.sync_message,
+                dossier_uuid=d.uuid, code=d.code, state=_held_state(d), message=d.sync_message,
                 local_status=d.status, portal_status=copy.get("status"),
                 portal_version=conflict.server_version if conflict else None,
                 pending_operations=Outbox.select().where(
@@ -97,6 +121,76 @@ def resolve(ctx: AppContext, reference: str, keep: str) -> str:
                               note=vietnamese("Giải quyết xung đột: giữ bản trên cổng"))
         SyncConflict.delete().where(SyncConflict.id == conflict.id).execute()
     return dossier.code
+
+
+#: the history event of a dismissed refusal (services/audit.py; shown like a status line)
+DISMISSED_EVENT = "sync_dismissed"
+#: bounds of a typed reason (as long as the other recorded reasons: void, set-aside change)
+REASON_MIN, REASON_MAX = 3, 500
+
+
+def _who(ctx: AppContext) -> str:
+    """Who settles a held item, as the set-aside list records it: the signed-in user's
+    username, or the machine's administrator at the command line."""
+    user = getattr(ctx, "user", None)
+    return user.username if user else "admin (CLI)"
+
+
+def dismiss_rejected(ctx: AppContext, reference: str, reason: str) -> DismissedInfo:
+    """Settle a dossier the gateway or the portal refused for good (``rejected``, see
+    :func:`_held_state`), once the IT officer dealt with it outside the app (the province
+    deleted a voided dossier, or fixed the record on its side) or decided nothing is to
+    be sent.
+
+    In one transaction: the dossier's held operations (pending or failed) are discarded
+    with the reason and who/when in ``last_error``; the dossier is ``synced`` (nothing
+    more to send; the reason in ``sync_message``), so ``sync conflicts``, ``sync status``
+    and the IT tab no longer count it; its history gets a ``sync_dismissed`` event with
+    the reason as typed. A later change of the dossier is queued and sent as usual.
+    A conflict is not dismissed: it is settled by keeping one side (:func:`resolve`)."""
+    require_role(ctx, *ADMIN_ROLES)
+    reason = " ".join((reason or "").split())
+    if len(reason) < REASON_MIN:
+        raise InvalidInput(_("Hãy ghi lý do bỏ qua (ít nhất vài chữ), ví dụ «tỉnh đã xóa hồ "
+                             "sơ trên trục»."))
+    if len(reason) > REASON_MAX:
+        raise InvalidInput(_("Lý do bỏ qua dài quá {n} ký tự.").format(n=REASON_MAX))
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in reason):
+        raise InvalidInput(_("Lý do bỏ qua có ký tự điều khiển; hãy gõ lại bằng chữ."))
+    with translated_errors(), ctx.database.atomic():
+        dossier = find_dossier_row(reference)
+        held_by = _held_state(dossier)
+        if held_by == "conflict":
+            raise InvalidInput(_(
+                "Hồ sơ {code} đang xung đột với bản trên cổng, không phải bị từ chối: hãy giải "
+                "quyết bằng 'sadec-desk sync resolve {code} --keep local|portal' (giữ bản trên "
+                "máy hoặc bản trên cổng).").format(code=dossier.code))
+        if held_by != "rejected":
+            raise InvalidInput(_(
+                "Hồ sơ {code} không có thao tác nào bị từ chối ({state}); chỉ bỏ qua được hồ "
+                "sơ mà cổng hoặc trục đã từ chối (xem 'sadec-desk sync conflicts')."
+            ).format(code=dossier.code, state=sync_label(dossier.sync_state)))
+        now, who = ctx.now(), _who(ctx)
+        held = list(Outbox.select(Outbox.id, Outbox.op_id).where(
+            Outbox.dossier_uuid == dossier.uuid, Outbox.state.in_([PENDING, FAILED]))
+            .order_by(Outbox.id))
+        settled = vietnamese("Đã bỏ qua bởi {who} lúc {at}: {reason}").format(
+            who=who, at=now.isoformat(timespec="seconds"), reason=reason)
+        for chunk in chunks([row.id for row in held]):
+            Outbox.update(state=DISCARDED, next_try_at=None, last_error=settled).where(
+                Outbox.id.in_(chunk)).execute()
+        Dossier.update(sync_state="synced", sync_message=settled).where(
+            Dossier.id == dossier.id).execute()
+        append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.actor,
+                     kind=DISMISSED_EVENT, from_status=None, to_status=dossier.status,
+                     note=vietnamese("Bỏ qua thao tác đồng bộ bị từ chối (đã xử lý ngoài "
+                                     "phần mềm): {reason}").format(reason=reason),
+                     data=json.dumps({"operations": [row.op_id for row in held],
+                                      "refusal": dossier.sync_message[:2000]},
+                                     ensure_ascii=False, separators=(",", ":")))
+    return DismissedInfo(code=dossier.code, dossier_uuid=dossier.uuid,
+                         discarded_operations=len(held), reason=reason, dismissed_by=who,
+                         dismissed_at=now, refusal=dossier.sync_message)
 
 
 # --- changes from the portal set aside ------------------------------------------------
@@ -141,9 +235,8 @@ def _open_row(ident: int) -> QuarantinedChange:
 
 
 def _settle(ctx: AppContext, row: QuarantinedChange, state: str, note: str = "") -> None:
-    user = getattr(ctx, "user", None)
     QuarantinedChange.update(state=state, settled_at=ctx.now(), note=note,
-                             settled_by=user.username if user else "admin (CLI)").where(
+                             settled_by=_who(ctx)).where(
         QuarantinedChange.id == row.id).execute()
 
 

@@ -76,3 +76,16 @@ class QuarantinedInfo:
     settled_at: datetime | None
     settled_by: str
     note: str
+
+
+@dataclass(frozen=True)
+class DismissedInfo:
+    """A refused dossier the IT officer settled (``sync dismiss``, the IT tab)."""
+
+    code: str
+    dossier_uuid: str
+    discarded_operations: int  # held operations that will not be sent
+    reason: str
+    dismissed_by: str
+    dismissed_at: datetime
+    refusal: str  # what the gateway or portal had said

@@ -50,7 +50,7 @@ from sadec_desk.sync.adapters.gateway.records import (
 )
 from sadec_desk.sync.adapters.gateway.session import Answer, GatewaySession
 from sadec_desk.sync.errors import SyncError
-from sadec_desk.sync.outbox_ops import DONE
+from sadec_desk.sync.outbox_ops import DISCARDED, DONE
 from sadec_desk.sync.state import get_state
 
 if TYPE_CHECKING:
@@ -204,7 +204,9 @@ class GatewayAdapter:
           that tells the IT officer what to do: the gateway keeps the dossier at its last
           status until the province removes it, or says which code it takes for a void
           (then ``sync.gateway_status_map`` gets a ``voided`` key and ``sync retry`` sends
-          it like any other status)."""
+          it like any other status); once the province removed it, ``sync dismiss``
+          (sync/conflicts.py dismiss_rejected) discards the held void and nothing of the
+          dossier is sent any more (:meth:`_void_settled`)."""
         uuid = op["dossier_uuid"]
         if self._void_settled(uuid) or not self._known(uuid, code):
             log.info("gateway: %s of %s not sent: the dossier was voided before it reached "
@@ -215,19 +217,22 @@ class GatewayAdapter:
                     "máy không gửi trạng thái này, và trên trục hồ sơ vẫn ở trạng thái gửi "
                     "lần trước. Hãy đề nghị quản trị trục của tỉnh xóa hồ sơ {code}; nếu tỉnh "
                     "quy định một mã cho hồ sơ hủy, đặt mã đó vào sync.gateway_status_map "
-                    "(khóa \"voided\") rồi chạy «sadec-desk sync retry {code}».").format(code=code)
+                    "(khóa \"voided\") rồi chạy «sadec-desk sync retry {code}». Khi tỉnh đã xóa "
+                    "hồ sơ trên trục, chạy «sadec-desk sync dismiss {code} --reason \"...\"» để "
+                    "thôi gửi hồ sơ này.").format(code=code)
         log.warning("gateway: %s", message)
         raise NotSendable(message)
 
     @staticmethod
     def _void_settled(dossier_uuid: str) -> bool:
-        """Was the void itself already dealt with (sent under a code once set, or found
-        to concern a dossier the gateway never got)? Then whatever follows it is not sent
+        """Was the void itself already dealt with (sent under a code once set, found to
+        concern a dossier the gateway never got, or dismissed by the IT officer once the
+        province removed the dossier: ``discarded``)? Then whatever follows it is not sent
         either: a received op answered without a call is ``done`` like a sent one, so
         :meth:`_known` alone would take a voided dossier for one the gateway holds."""
         rows = Outbox.select(Outbox.payload).where(
             Outbox.dossier_uuid == dossier_uuid, Outbox.op == "dossier.status",
-            Outbox.state == DONE)
+            Outbox.state.in_([DONE, DISCARDED]))
         return any(json.loads(row.payload).get("to_status") == VOIDED for row in rows)
 
     # --- the engine's interface ---
