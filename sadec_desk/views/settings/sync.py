@@ -11,6 +11,7 @@ import ttkbootstrap as ttk
 from sadec_desk.i18n import _
 from sadec_desk.services.display import format_datetime
 from sadec_desk.sync import api
+from sadec_desk.views.dialogs import AskDialog, Choice
 from sadec_desk.views.file_dialog import ask_save_file
 from sadec_desk.views.settings.base import Tab, create_row, create_tree
 from sadec_desk.views.widgets import font, set_entry
@@ -76,6 +77,11 @@ class SyncTab(Tab):
         self.keep_portal = ttk.Button(cb, text=_("Giữ bản trên cổng"), bootstyle="secondary",
                                       command=lambda: self.on_resolve("portal"))
         self.keep_portal.pack(side="left")
+        self.dismiss_rejected = ttk.Button(cb, text=_("Bỏ qua (đã xử lý)…"),
+                                           bootstyle="secondary", command=self.on_dismiss_rejected)
+        self.dismiss_rejected.pack(side="left", padx=(4, 0))
+        self.conflict_states: dict[str, str] = {}  # code -> conflict | rejected, as listed
+        self.dialog: AskDialog | None = None  # the reason window open, if any
         ttk.Label(right, text=_("Thay đổi từ cổng để riêng (không áp dụng được)"),
                   font=font(12, "bold")).pack(anchor="w", pady=(12, 0))
         self.quarantined = create_tree(right, (("id", _("Số"), 50),
@@ -123,6 +129,7 @@ class SyncTab(Tab):
 
     def on_conflicts(self, items) -> None:
         self.conflicts.delete(*self.conflicts.get_children())
+        self.conflict_states = {c.code: c.state for c in items}
         for c in items:
             self.conflicts.insert("", "end", iid=c.code, values=(
                 c.code, _("xung đột") if c.state == "conflict" else _("bị từ chối"),
@@ -222,4 +229,34 @@ class SyncTab(Tab):
             return
         self.submit(api.resolve, chosen[0], keep, on_done=lambda code: (
             self.ok(_("Đã giải quyết xung đột của hồ sơ {code}.").format(code=code)),
+            self.on_reload()))
+
+    def on_dismiss_rejected(self) -> None:
+        """A rejected dossier the IT officer dealt with outside the app (the province
+        deleted it, or fixed it on its side): asks why, then nothing held is sent."""
+        chosen = self.conflicts.selection()
+        if not chosen:
+            self.message.show(_("Hãy chọn một hồ sơ bị từ chối trong danh sách."), "error")
+            return
+        code = chosen[0]
+        if self.conflict_states.get(code) == "conflict":
+            self.message.show(_("Hồ sơ {code} đang xung đột, không phải bị từ chối: hãy chọn "
+                                "«Giữ bản trên máy» hoặc «Giữ bản trên cổng».").format(code=code),
+                              "error")
+            return
+        self.dialog = AskDialog(
+            self, title=_("Bỏ qua hồ sơ bị từ chối"),
+            message=_("Thôi gửi các thao tác đang bị giữ của hồ sơ {code}? Chỉ làm khi tỉnh đã "
+                      "xử lý hồ sơ này bên ngoài phần mềm (ví dụ đã xóa hồ sơ hủy do nhập nhầm "
+                      "trên trục) hoặc không còn gì cần gửi. Lý do được ghi vào lịch sử hồ sơ; "
+                      "thay đổi sau này của hồ sơ vẫn được gửi như thường.").format(code=code),
+            choices=[Choice(_("Quay lại"), lambda _r: None),
+                     Choice(_("Bỏ qua"), lambda r: self.submit_dismiss_rejected(code, r),
+                            style="danger", needs_reason=True)],
+            reason_label=_("Lý do (ghi vào lịch sử hồ sơ)"))
+
+    def submit_dismiss_rejected(self, code: str, reason: str) -> None:
+        self.submit(api.dismiss_rejected, code, reason, on_done=lambda info: (
+            self.ok(_("Hồ sơ {code}: đã bỏ qua {n} thao tác bị từ chối; lý do đã được ghi vào "
+                      "lịch sử hồ sơ.").format(code=info.code, n=info.discarded_operations)),
             self.on_reload()))
