@@ -242,6 +242,13 @@ def measure(ctx, label: str, total: int, args, rng: random.Random) -> bool:
     assert all(len(f) == 1 for f in code_found)
     print(f"find by code over {total} dossiers: median {ms(code_times):.1f} ms "
           f"p95 {ms(code_times, 0.95):.1f} ms")
+    if label == "postgres":  # what the indexes cost on disk (pg_total_relation_size)
+        sizes = {name: db.execute_sql("SELECT pg_total_relation_size(%s)", (name,)
+                                      ).fetchone()[0] / 2**20
+                 for name in ("citizen_name_suffix", "citizen_folded_name_trgm",
+                              "dossier_citizen_newest", "dossier_newest_citizen", "citizen",
+                              "dossier")}
+        print(f"[{label}]   sizes: " + ", ".join(f"{n} {v:.0f} MB" for n, v in sizes.items()))
     ratio = statistics.median(like_times) / statistics.median(times)
     met = ms(times, 0.95) <= 50 and ratio >= 20
     print(f"[{label}] target by name p95 <= 50 ms and >= 20x the LIKE scan: "

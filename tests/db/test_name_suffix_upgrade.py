@@ -85,8 +85,8 @@ def test_the_trigger_keeps_every_suffix_through_insert_rename_and_delete(pg_ctx)
 
 def _as_before_step_11(db) -> None:
     db.execute_sql(f"DROP TABLE {SUFFIX_TABLE}")
-    db.execute_sql(f"DROP TRIGGER {SUFFIX_TABLE}_write ON citizen")
-    db.execute_sql(f"DROP TRIGGER {SUFFIX_TABLE}_rename ON citizen")
+    for kind in search_index.SUFFIX_TRIGGERS:
+        db.execute_sql(f"DROP TRIGGER {SUFFIX_TABLE}_{kind} ON citizen")
     for index in (search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX):
         db.execute_sql(f"DROP INDEX {index}")
 

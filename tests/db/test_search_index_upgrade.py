@@ -25,8 +25,8 @@ def _as_before_step_4(db) -> None:
         db.execute_sql(f"DROP INDEX {search_index.TRGM_INDEX}")
         # and what step 11 added: the suffix table, its triggers (on folded_name)
         db.execute_sql(f"DROP TABLE {search_index.SUFFIX_TABLE}")
-        db.execute_sql(f"DROP TRIGGER {search_index.SUFFIX_TABLE}_write ON citizen")
-        db.execute_sql(f"DROP TRIGGER {search_index.SUFFIX_TABLE}_rename ON citizen")
+        for kind in search_index.SUFFIX_TRIGGERS:
+            db.execute_sql(f"DROP TRIGGER {search_index.SUFFIX_TABLE}_{kind} ON citizen")
     for index in ("citizen_folded_name", "citizen_old_id_number", "citizen_phone",
                   "dossier_phone", "dossier_event_rescheduled", "dossier_status_due_at"):
         db.execute_sql(f"DROP INDEX {index}")
