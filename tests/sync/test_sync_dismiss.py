@@ -18,6 +18,7 @@ from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services import audit
 from sadec_desk.services.access import PermissionDenied
+from sadec_desk.services.display import event_text
 from sadec_desk.services.outbox import queue_change
 from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import api, conflicts, engine, state
@@ -152,7 +153,13 @@ def test_dismiss_settles_a_refused_dossier_and_its_later_changes_are_sent(gatewa
     data = json.loads(event.data)
     assert data["operations"] == held_ops and data["refusal"] == refusal
     verified = audit.verify_chain(ctx)
-    assert verified.ok, verified.problems
+    assert verified.ok, verified.problems  # the status its newest event names is the row's
+    # shown in the dossier's history as a line of its own status, with the reason
+    ctx.user = None
+    shown = event_text(dossiers.get_dossier(ctx, refused).events[-1])
+    assert shown == ("Đang xử lý [tin] — Bỏ qua thao tác đồng bộ bị từ chối (đã xử lý ngoài "
+                     "phần mềm): Tỉnh đã sửa hồ sơ trên trục")
+    ctx.user = IT
     # a second dismissal is refused (nothing is rejected any more)
     with pytest.raises(InvalidInput):
         api.dismiss_rejected(ctx, code, "lần nữa cho chắc")

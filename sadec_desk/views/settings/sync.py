@@ -256,7 +256,9 @@ class SyncTab(Tab):
             reason_label=_("Lý do (ghi vào lịch sử hồ sơ)"))
 
     def submit_dismiss_rejected(self, code: str, reason: str) -> None:
-        self.submit(api.dismiss_rejected, code, reason, on_done=lambda info: (
+        def done(info) -> None:
             self.ok(_("Hồ sơ {code}: đã bỏ qua {n} thao tác bị từ chối; lý do đã được ghi vào "
-                      "lịch sử hồ sơ.").format(code=info.code, n=info.discarded_operations)),
-            self.on_reload()))
+                      "lịch sử hồ sơ.").format(code=info.code, n=info.discarded_operations))
+            self.on_reload()
+
+        self.submit(api.dismiss_rejected, code, reason, on_done=done)
