@@ -17,7 +17,7 @@ import json
 import unicodedata
 from typing import TYPE_CHECKING
 
-from sadec_desk.db.database import translated_errors
+from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.db.sync_models import QuarantinedChange, SyncConflict
 from sadec_desk.errors import InvalidInput, NotFound
@@ -159,6 +159,11 @@ def dismiss_rejected(ctx: AppContext, reference: str, reason: str) -> DismissedI
         raise InvalidInput(_("Lý do bỏ qua có ký tự điều khiển; hãy gõ lại bằng chữ."))
     with translated_errors(), ctx.database.atomic():
         dossier = find_dossier_row(reference)
+        if not is_sqlite(ctx.database):
+            # SQLite's BEGIN IMMEDIATE already serialises writers; on PostgreSQL a second
+            # officer's dismissal (or a clerk's change) waits, then sees the settled row
+            Dossier.select(Dossier.id).where(Dossier.id == dossier.id).for_update().first()
+            dossier = find_dossier_row(reference)
         held_by = _held_state(dossier)
         if held_by == "conflict":
             raise InvalidInput(_(

@@ -237,3 +237,30 @@ def test_dismiss_json_output(gateway, capsys):
     assert info["code"] == code and info["discarded_operations"] == 2
     assert info["reason"] == "Tỉnh đã sửa trên trục" and info["dismissed_by"] == "admin (CLI)"
     assert info["dismissed_at"] and "bị từ chối" in info["refusal"]
+
+
+@pytest.mark.postgres
+def test_dismiss_on_postgresql(pg_database):
+    """The office's shared server: the row lock, the event chain, the later change."""
+    fake = FakeGateway()
+    try:
+        ctx = make_ctx(Clock(), database__url=pg_database, **fake.settings())
+        with ctx.database.atomic():
+            state.set_state(ctx, "gateway_password", "mật-khẩu")
+        refused, _other = refused_dossier(fake, ctx)
+        code = code_of(refused)
+        ctx.user = IT
+        info = api.dismiss_rejected(ctx, code, "Tỉnh đã sửa hồ sơ trên trục")
+        assert info.discarded_operations == 2
+        assert [r.state for r in ops_of(refused)] == ["discarded", "discarded"]
+        assert conflicts.list_conflicts(ctx) == []
+        verified = audit.verify_chain(ctx)
+        assert verified.ok, verified.problems
+        fake.refuse_progress_of.discard(code)
+        ctx.user = None
+        dossiers.advance_dossier(ctx, refused, "done")
+        assert engine.run_once(ctx).pushed == 1 and fake.records[code]["TrangThaiHoSo"] == "9"
+        assert Dossier.get(Dossier.uuid == refused).sync_state == "synced"
+        ctx.close()
+    finally:
+        fake.stop()
