@@ -19,6 +19,9 @@ from sadec_desk.i18n import vietnamese_texts
 from sadec_desk.services.access import ANY_ROLE, require_role
 from sadec_desk.services.records import DossierInfo, to_jsonable
 
+#: a dossier in these states has operations the portal or the gateway held back
+HELD_SYNC_STATES = ("conflict", "rejected")
+
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
 
@@ -32,6 +35,11 @@ def queue_change(ctx: AppContext, dossier_uuid: str, op: str,
 
     The base version is the portal's version of the dossier as known here, so the
     portal can answer ``conflict`` when someone else changed it since (docs/design.md §5).
+
+    The dossier is then ``pending`` (something to send), unless the portal or the gateway
+    holds its operations back (``conflict``, ``rejected``): the new change waits behind
+    the held one, and the dossier stays listed and counted as held until the IT officer
+    settles it (sync/conflicts.py).
     """
     require_role(ctx, *ANY_ROLE)
     if isinstance(payload, DossierInfo):
@@ -49,3 +57,7 @@ def queue_change(ctx: AppContext, dossier_uuid: str, op: str,
         "payload": json.dumps(to_jsonable(payload), ensure_ascii=False),
         "created_at": ctx.now(), "base_version": base_version, "state": "pending",
         "attempts": 0, "last_error": ""})
+    if op != "dossier.received":  # (a new dossier is inserted pending)
+        Dossier.update(sync_state="pending").where(
+            Dossier.uuid == dossier_uuid,
+            Dossier.sync_state.not_in(HELD_SYNC_STATES)).execute()

@@ -54,9 +54,10 @@ def retry(ctx: AppContext, reference: str | None = None) -> int:
 def _held_state(dossier: Dossier) -> str:
     """What holds a dossier's operations back: ``conflict``, ``rejected`` or "" (nothing).
 
-    A later change made at the counter sets ``sync_state`` back to ``pending``
-    (services/reception/dossiers.py) while its operations still wait behind the refused
-    one; the failed row, or the portal's copy kept for a conflict, still tells."""
+    A change made at the counter after the refusal leaves a held dossier's state alone
+    (services/outbox.queue_change), but releases before that set it back to ``pending``
+    while its operations still waited behind the refused one: for such a dossier the
+    failed row, or the portal's copy kept for a conflict, still tells."""
     if dossier.sync_state == "conflict" or SyncConflict.select().where(
             SyncConflict.dossier_uuid == dossier.uuid).exists():
         return "conflict"

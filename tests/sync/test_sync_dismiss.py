@@ -61,7 +61,10 @@ def refused_dossier(gateway, ctx) -> tuple[str, str]:
     dossiers.advance_dossier(ctx, refused, "processing")
     assert engine.run_once(ctx).pushed == 0  # held behind the refused operation
     assert [r.state for r in ops_of(refused)] == ["failed", "pending"]
-    # the later change set sync_state back to pending; it is still listed as refused
+    # the later change waits behind the refused one: the dossier stays rejected, listed
+    # and counted as such (queue_change does not set a held dossier back to pending)
+    assert Dossier.get(Dossier.uuid == refused).sync_state == "rejected"
+    assert engine.sync_status(ctx).rejected == 1
     [listed] = conflicts.list_conflicts(ctx)
     assert (listed.code, listed.state, listed.pending_operations) == (
         code_of(refused), "rejected", 2)

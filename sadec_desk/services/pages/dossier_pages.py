@@ -139,8 +139,7 @@ def _changed(ctx: AppContext, dossier_id: int) -> None:
                  kind="pages", from_status=status, to_status=status,
                  note="; ".join(counts) or vietnamese("không còn trang nào"),
                  data=pages_event_data(manifest))
-    Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: ctx.now()}
-                   ).where(Dossier.id == dossier_id).execute()
+    Dossier.update({Dossier.updated_at: ctx.now()}).where(Dossier.id == dossier_id).execute()
     queue_change(ctx, manifest["uuid"], "dossier.pages", manifest)
 
 

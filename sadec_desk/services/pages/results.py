@@ -209,8 +209,7 @@ def _results_changed(ctx: AppContext, dossier: Dossier, kind: str, note: str,
                  kind=kind, from_status=dossier.status, to_status=dossier.status, note=note,
                  data=json.dumps({"results": [[r.sha256, r.name] for r in results]},
                                  ensure_ascii=False, separators=(",", ":")))
-    Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: now}
-                   ).where(Dossier.id == dossier.id).execute()
+    Dossier.update({Dossier.updated_at: now}).where(Dossier.id == dossier.id).execute()
     manifest = pages_manifest(dossier.id)
     queue_change(ctx, manifest["uuid"], "dossier.pages", manifest)
 

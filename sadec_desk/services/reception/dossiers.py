@@ -452,8 +452,7 @@ def _record_status(ctx: AppContext, dossier: Dossier, current: DossierStatus,
     """The row, its event and its outbox op of one status change (in the caller's
     transaction)."""
     now = ctx.now()
-    changes = {Dossier.status: target.value, Dossier.updated_at: now,
-               Dossier.sync_state: "pending"}
+    changes = {Dossier.status: target.value, Dossier.updated_at: now}
     if target in FINISHED_STATUSES and dossier.finished_at is None:
         changes[Dossier.finished_at] = now
     Dossier.update(changes).where(Dossier.id == dossier.id).execute()
@@ -490,8 +489,8 @@ def reschedule_dossier(ctx: AppContext, reference: str, new_due: datetime, reaso
         # the receipt's due time stays beside the new one: the reports judge the result
         # against it (docs/reports.md); the row is locked, so reading it here is safe
         Dossier.update({Dossier.due_at: new_due, Dossier.updated_at: now,
-                        Dossier.receipt_due_at: dossier.receipt_due_at or dossier.due_at,
-                        Dossier.sync_state: "pending"}).where(Dossier.id == dossier.id).execute()
+                        Dossier.receipt_due_at: dossier.receipt_due_at or dossier.due_at}
+                       ).where(Dossier.id == dossier.id).execute()
         append_event(ctx.database, dossier=dossier.id, at=now, actor=actor,
                      kind="rescheduled", from_status=dossier.status, to_status=dossier.status,
                      note=reason, data=json.dumps({"old_due": dossier.due_at.isoformat(),

@@ -208,8 +208,7 @@ def save_form(ctx: AppContext, dossier_id: int, procedure_code: str,
                      data=json.dumps({"form_id": form.form_id, "form_version": form.version,
                                       "values_sha256": hashlib.sha256(
                                           text.encode("utf-8")).hexdigest()}))
-        Dossier.update({Dossier.sync_state: "pending", Dossier.updated_at: now}).where(
-            Dossier.id == dossier.id).execute()
+        Dossier.update({Dossier.updated_at: now}).where(Dossier.id == dossier.id).execute()
         queue_change(ctx, dossier.uuid, "dossier.form",
                      {"uuid": dossier.uuid, "form_id": form.form_id,
                       "form_version": form.version, "values": clean})
