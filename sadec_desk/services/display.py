@@ -11,7 +11,7 @@ from sadec_desk.domain.fees import format_vnd
 from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus, deadline_label
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.i18n import _
-from sadec_desk.services.records import DossierInfo, EventInfo
+from sadec_desk.services.records import SYNC_DISMISSED_EVENT, DossierInfo, EventInfo
 
 
 def size_text(size_bytes: int) -> str:
@@ -142,6 +142,8 @@ def event_text(event: EventInfo) -> str:
         text = _("Đính kèm kết quả")
     elif event.kind == "result_removed":  # the note names the document (and why)
         text = _("Bỏ kết quả đã đính kèm")
+    elif event.kind == SYNC_DISMISSED_EVENT:  # the note says why (sync/conflicts.py)
+        text = _("Đồng bộ")
     else:
         labels = [STATUS_LABELS[DossierStatus(s)] for s in (event.from_status, event.to_status)
                   if s]

@@ -62,6 +62,11 @@ class DueInfo:
     same_day_policy: bool  # due today because of a "Ngày … không hẹn" weekday
 
 
+#: the history event of an IT officer settling a refused sync operation
+#: (sync/conflicts.dismiss_rejected): an office matter, not a step in handling the dossier
+SYNC_DISMISSED_EVENT = "sync_dismissed"
+
+
 @dataclass(frozen=True)
 class EventInfo:
     at: datetime

@@ -26,6 +26,7 @@ from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.audit import append_event
 from sadec_desk.services.display import sync_label
 from sadec_desk.services.reception.dossiers import find_dossier_row
+from sadec_desk.services.records import SYNC_DISMISSED_EVENT
 from sadec_desk.sync.outbox_ops import DISCARDED, FAILED, PENDING, blocked_dossiers, chunks
 from sadec_desk.sync.pull import apply_kept, overwrite_dossier
 from sadec_desk.sync.records import ConflictInfo, DismissedInfo, QuarantinedInfo
@@ -124,8 +125,6 @@ def resolve(ctx: AppContext, reference: str, keep: str) -> str:
     return dossier.code
 
 
-#: the history event of a dismissed refusal (services/audit.py; shown like a status line)
-DISMISSED_EVENT = "sync_dismissed"
 #: bounds of a typed reason (as long as the other recorded reasons: void, set-aside change)
 REASON_MIN, REASON_MAX = 3, 500
 
@@ -188,7 +187,7 @@ def dismiss_rejected(ctx: AppContext, reference: str, reason: str) -> DismissedI
         Dossier.update(sync_state="synced", sync_message=settled).where(
             Dossier.id == dossier.id).execute()
         append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.actor,
-                     kind=DISMISSED_EVENT, from_status=None, to_status=dossier.status,
+                     kind=SYNC_DISMISSED_EVENT, from_status=None, to_status=dossier.status,
                      note=vietnamese("Bỏ qua thao tác đồng bộ bị từ chối (đã xử lý ngoài "
                                      "phần mềm): {reason}").format(reason=reason),
                      data=json.dumps({"operations": [row.op_id for row in held],

@@ -19,6 +19,7 @@ from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services import audit
 from sadec_desk.services.access import PermissionDenied
 from sadec_desk.services.display import event_text
+from sadec_desk.services.documents import dossier_forms
 from sadec_desk.services.outbox import queue_change
 from sadec_desk.services.reception import dossiers
 from sadec_desk.sync import api, conflicts, engine, state
@@ -157,11 +158,15 @@ def test_dismiss_settles_a_refused_dossier_and_its_later_changes_are_sent(gatewa
     assert data["operations"] == held_ops and data["refusal"] == refusal
     verified = audit.verify_chain(ctx)
     assert verified.ok, verified.problems  # the status its newest event names is the row's
-    # shown in the dossier's history as a line of its own status, with the reason
+    # shown in the dossier's history as a sync line, not as its status again, with the
+    # reason; Mẫu 05 (the handling steps, for the citizen) leaves it out
     ctx.user = None
     shown = event_text(dossiers.get_dossier(ctx, refused).events[-1])
-    assert shown == ("Đang xử lý [tin] — Bỏ qua thao tác đồng bộ bị từ chối (đã xử lý ngoài "
+    assert shown == ("Đồng bộ [tin] — Bỏ qua thao tác đồng bộ bị từ chối (đã xử lý ngoài "
                      "phần mềm): Tỉnh đã sửa hồ sơ trên trục")
+    control = dossier_forms.form_document(ctx, code, "05")
+    steps = next(item for item in control.body if isinstance(item, tuple))[1]
+    assert steps[-1][2].endswith("Đang xử lý") and "Tỉnh đã sửa" not in str(steps)
     ctx.user = IT
     # a second dismissal is refused (nothing is rejected any more)
     with pytest.raises(InvalidInput):

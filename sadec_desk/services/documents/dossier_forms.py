@@ -28,7 +28,7 @@ from sadec_desk.services.documents import pdf
 from sadec_desk.services.documents.output import ExportInfo, output_path, pdf_fonts, write_output
 from sadec_desk.services.printing import letterhead
 from sadec_desk.services.reception.dossiers import get_dossier
-from sadec_desk.services.records import EventInfo
+from sadec_desk.services.records import SYNC_DISMISSED_EVENT, EventInfo
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
@@ -166,6 +166,8 @@ def form_document(ctx: AppContext, reference: str, form: str) -> pdf.FormDocumen
                  vietnamese("Nội dung, kết quả"), vietnamese("Ghi chú")]]
         with vietnamese_texts():  # the history's status names, as the form's own words
             for e in info.events:
+                if e.kind == SYNC_DISMISSED_EVENT:
+                    continue  # an office matter, not a step in handling the dossier
                 rows.append([format_datetime(e.at), e.actor or "—",
                              event_text(EventInfo(e.at, "", e.kind, e.from_status, e.to_status,
                                                   "")),

@@ -41,7 +41,10 @@ def book_rows(ctx: AppContext, period: Period) -> list[BookRow]:
                                     DossierEvent.to_status, DossierEvent.note)
                 .where(DossierEvent.dossier.in_(ids[start:start + _CHUNK]),
                        (DossierEvent.kind == "rescheduled")
-                       | DossierEvent.to_status.in_(_NOTE_KINDS))
+                       # the status changes only: every event carries the dossier's
+                       # status (pages, results, a sync dismissal…) and is no note here
+                       | ((DossierEvent.kind == "status")
+                          & DossierEvent.to_status.in_(_NOTE_KINDS)))
                 .order_by(DossierEvent.seq)):
             label = (_("Hẹn lại (Mẫu 04)") if kind == "rescheduled"
                      else STATUS_LABELS[DossierStatus(to_status)])

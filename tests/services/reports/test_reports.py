@@ -10,11 +10,14 @@ from appfixtures import SAMPLE_QR, vn
 from report_samples import _at, _month
 
 from sadec_desk.cli import main
+from sadec_desk.db.models import Dossier
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services.admin import office
+from sadec_desk.services.audit import append_event
 from sadec_desk.services.queue import tickets
 from sadec_desk.services.reception import dossiers, feedback
 from sadec_desk.services.reports import build
+from sadec_desk.services.reports.book import book_rows
 
 
 @pytest.fixture
@@ -194,3 +197,21 @@ def test_count_axes_start_at_zero_and_an_empty_period_has_a_unit_axis():
     assert _axis_top([0, 0, 0]) == 1.0  # not matplotlib's -0.055..0.055 around nothing
     assert _axis_top([]) == 1.0
     assert _axis_top([3, 40, 7]) >= 44  # room for the tallest bar's label
+
+
+def test_the_books_notes_are_the_status_changes_not_every_event(ctx, clock):
+    """Mẫu 06's notes column: the refusal, the supplement request and the reschedule with
+    their reasons. Other events carry the dossier's status too (pages, results, a sync
+    dismissal) and must not read as a second refusal."""
+    clock.moment = vn(2026, 11, 26, 8, 0)
+    info = dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=SAMPLE_QR)
+    dossiers.advance_dossier(ctx, info.code, "supplement_requested", note="Thiếu bản sao")
+    dossiers.advance_dossier(ctx, info.code, "refused", note="Không bổ sung")
+    row_id = Dossier.get(Dossier.code == info.code).id
+    with ctx.database.atomic():  # an event after the refusal, as the sync dismissal writes
+        append_event(ctx.database, dossier=row_id, at=clock.moment, actor=ctx.actor,
+                     kind="sync_dismissed", from_status=None, to_status="refused",
+                     note="Bỏ qua thao tác đồng bộ bị từ chối (đã xử lý ngoài phần mềm): x")
+    period = build.make_period("2026-11-26", "2026-11-26")
+    [row] = book_rows(ctx, period)
+    assert row.note == "Yêu cầu bổ sung: Thiếu bản sao; Từ chối: Không bổ sung"
