@@ -142,12 +142,14 @@ def dismiss_rejected(ctx: AppContext, reference: str, reason: str) -> DismissedI
     deleted a voided dossier, or fixed the record on its side) or decided nothing is to
     be sent.
 
-    In one transaction: the dossier's held operations (pending or failed) are discarded
-    with the reason and who/when in ``last_error``; the dossier is ``synced`` (nothing
-    more to send; the reason in ``sync_message``), so ``sync conflicts``, ``sync status``
-    and the IT tab no longer count it; its history gets a ``sync_dismissed`` event with
-    the reason as typed. A later change of the dossier is queued and sent as usual.
-    A conflict is not dismissed: it is settled by keeping one side (:func:`resolve`)."""
+    In one transaction: the refused operation (the failed one) is discarded with the
+    reason and who/when in ``last_error``; the changes made since, which waited behind
+    it, go on as usual (the dossier is ``pending`` again; with none, ``synced``): the
+    gateway's record is rebuilt whole by each, and the portal must not miss a status
+    the office gave later. So ``sync conflicts``, ``sync status`` and the IT tab no
+    longer count it, unless a later change is refused in its turn. Its history gets a
+    ``sync_dismissed`` event with the reason as typed. A conflict is not dismissed: it
+    is settled by keeping one side (:func:`resolve`)."""
     require_role(ctx, *ADMIN_ROLES)
     reason = " ".join((reason or "").split())
     if len(reason) < REASON_MIN:
@@ -177,14 +179,16 @@ def dismiss_rejected(ctx: AppContext, reference: str, reason: str) -> DismissedI
             ).format(code=dossier.code, state=sync_label(dossier.sync_state)))
         now, who = ctx.now(), _who(ctx)
         held = list(Outbox.select(Outbox.id, Outbox.op_id).where(
-            Outbox.dossier_uuid == dossier.uuid, Outbox.state.in_([PENDING, FAILED]))
-            .order_by(Outbox.id))
+            Outbox.dossier_uuid == dossier.uuid, Outbox.state == FAILED).order_by(Outbox.id))
+        waiting = Outbox.select().where(Outbox.dossier_uuid == dossier.uuid,
+                                        Outbox.state == PENDING).exists()
         settled = vietnamese("Đã bỏ qua bởi {who} lúc {at}: {reason}").format(
             who=who, at=now.isoformat(timespec="seconds"), reason=reason)
         for chunk in chunks([row.id for row in held]):
             Outbox.update(state=DISCARDED, next_try_at=None, last_error=settled).where(
                 Outbox.id.in_(chunk)).execute()
-        Dossier.update(sync_state="synced", sync_message=settled).where(
+        Dossier.update(sync_state="pending" if waiting else "synced",
+                       sync_message=settled).where(
             Dossier.id == dossier.id).execute()
         append_event(ctx.database, dossier=dossier.id, at=now, actor=ctx.actor,
                      kind=SYNC_DISMISSED_EVENT, from_status=None, to_status=dossier.status,

@@ -124,7 +124,7 @@ def test_a_conflict_is_not_dismissed_but_resolved(portal):
     assert [r.state for r in ops_of(uuid)] == ["done", "failed"]
 
 
-def test_dismiss_settles_a_refused_dossier_and_its_later_changes_are_sent(gateway):
+def test_dismiss_settles_the_refused_operation_and_the_later_changes_go_on(gateway):
     ctx = gateway_office(gateway)
     refused, _other = refused_dossier(gateway, ctx)
     code = code_of(refused)
@@ -133,20 +133,21 @@ def test_dismiss_settles_a_refused_dossier_and_its_later_changes_are_sent(gatewa
     assert engine.sync_status(ctx).held == 2
     ctx.user = IT
     info = api.dismiss_rejected(ctx, code, "  Tỉnh đã sửa hồ sơ\ttrên trục  ")
-    assert (info.code, info.discarded_operations, info.dismissed_by) == (code, 2, "tin")
+    assert (info.code, info.discarded_operations, info.dismissed_by) == (code, 1, "tin")
     assert info.reason == "Tỉnh đã sửa hồ sơ trên trục" and info.refusal == refusal
 
-    # the held operations are discarded, with who and why
-    rows = ops_of(refused)
-    assert [r.state for r in rows] == ["discarded", "discarded"]
-    assert all("tin" in r.last_error and "Tỉnh đã sửa hồ sơ trên trục" in r.last_error
-               and r.next_try_at is None for r in rows)
-    # the dossier has nothing more to send: counted nowhere
+    # the refused operation is discarded, with who and why; the change made since, which
+    # waited behind it, is to be sent as usual
+    refused_op, later_op = ops_of(refused)
+    assert (refused_op.state, later_op.state) == ("discarded", "pending")
+    assert "tin" in refused_op.last_error and "Tỉnh đã sửa hồ sơ trên trục" in (
+        refused_op.last_error) and refused_op.next_try_at is None
+    # the dossier is held no more: pending (its later change), listed nowhere
     dossier = Dossier.get(Dossier.uuid == refused)
-    assert dossier.sync_state == "synced" and "Tỉnh đã sửa" in dossier.sync_message
+    assert dossier.sync_state == "pending" and "Tỉnh đã sửa" in dossier.sync_message
     assert conflicts.list_conflicts(ctx) == []
     status = engine.sync_status(ctx)
-    assert (status.rejected, status.conflicts, status.held, status.pending) == (0, 0, 0, 0)
+    assert (status.rejected, status.conflicts, status.held, status.pending) == (0, 0, 0, 1)
     # the history: who, why (as typed), which operations, what the gateway had said
     event = DossierEvent.select().where(DossierEvent.dossier == dossier.id).order_by(
         DossierEvent.seq.desc()).get()
@@ -155,7 +156,7 @@ def test_dismiss_settles_a_refused_dossier_and_its_later_changes_are_sent(gatewa
     assert event.note == ("Bỏ qua thao tác đồng bộ bị từ chối (đã xử lý ngoài phần mềm): "
                           "Tỉnh đã sửa hồ sơ trên trục")
     data = json.loads(event.data)
-    assert data["operations"] == held_ops and data["refusal"] == refusal
+    assert data["operations"] == held_ops[:1] and data["refusal"] == refusal
     verified = audit.verify_chain(ctx)
     assert verified.ok, verified.problems  # the status its newest event names is the row's
     # shown in the dossier's history as a sync line, not as its status again, with the
@@ -172,10 +173,10 @@ def test_dismiss_settles_a_refused_dossier_and_its_later_changes_are_sent(gatewa
     with pytest.raises(InvalidInput):
         api.dismiss_rejected(ctx, code, "lần nữa cho chắc")
 
-    # nothing held is sent; a later change goes as usual (the province fixed its side)
-    calls = len(gateway.calls)
-    assert engine.run_once(ctx).pushed == 0 and len(gateway.calls) == calls
+    # the province fixed its side: the change that waited goes, then later ones as usual
     gateway.refuse_progress_of.discard(code)
+    report = engine.run_once(ctx)
+    assert (report.error, report.pushed, report.rejected) == ("", 1, 0)
     ctx.user = None  # the counter's work, at the command line
     dossiers.advance_dossier(ctx, refused, "done")
     report = engine.run_once(ctx)
@@ -184,7 +185,21 @@ def test_dismiss_settles_a_refused_dossier_and_its_later_changes_are_sent(gatewa
     assert gateway.problems == []
     dossier = Dossier.get(Dossier.uuid == refused)
     assert (dossier.sync_state, dossier.sync_message) == ("synced", "")
-    assert [r.state for r in ops_of(refused)] == ["discarded", "discarded", "done"]
+    assert [r.state for r in ops_of(refused)] == ["discarded", "done", "done"]
+
+
+def test_a_later_change_refused_in_its_turn_is_held_again(gateway):
+    """Dismissing one refusal does not hide the next: the change that waited is sent, and
+    if the gateway refuses it too, the dossier is rejected and listed again."""
+    ctx = gateway_office(gateway)
+    refused, _other = refused_dossier(gateway, ctx)
+    ctx.user = IT
+    api.dismiss_rejected(ctx, code_of(refused), "Tỉnh đang xem lại")
+    report = engine.run_once(ctx)  # the province still refuses its progress
+    assert (report.pushed, report.rejected) == (0, 1)
+    assert [r.state for r in ops_of(refused)] == ["discarded", "failed"]
+    [listed] = conflicts.list_conflicts(ctx)
+    assert (listed.code, listed.state) == (code_of(refused), "rejected")
 
 
 def test_voided_after_it_was_sent_then_dismissed_is_never_sent_again(gateway, capsys):
@@ -242,7 +257,7 @@ def test_dismiss_json_output(gateway, capsys):
     refused, _other = refused_dossier(gateway, ctx)
     code = code_of(refused)
     info = run_cli_json(capsys, "sync", "dismiss", code, "--reason", "Tỉnh đã sửa trên trục")
-    assert info["code"] == code and info["discarded_operations"] == 2
+    assert info["code"] == code and info["discarded_operations"] == 1
     assert info["reason"] == "Tỉnh đã sửa trên trục" and info["dismissed_by"] == "admin (CLI)"
     assert info["dismissed_at"] and "bị từ chối" in info["refusal"]
 
@@ -259,15 +274,15 @@ def test_dismiss_on_postgresql(pg_database):
         code = code_of(refused)
         ctx.user = IT
         info = api.dismiss_rejected(ctx, code, "Tỉnh đã sửa hồ sơ trên trục")
-        assert info.discarded_operations == 2
-        assert [r.state for r in ops_of(refused)] == ["discarded", "discarded"]
+        assert info.discarded_operations == 1
+        assert [r.state for r in ops_of(refused)] == ["discarded", "pending"]
         assert conflicts.list_conflicts(ctx) == []
         verified = audit.verify_chain(ctx)
         assert verified.ok, verified.problems
         fake.refuse_progress_of.discard(code)
         ctx.user = None
         dossiers.advance_dossier(ctx, refused, "done")
-        assert engine.run_once(ctx).pushed == 1 and fake.records[code]["TrangThaiHoSo"] == "9"
+        assert engine.run_once(ctx).pushed == 2 and fake.records[code]["TrangThaiHoSo"] == "9"
         assert Dossier.get(Dossier.uuid == refused).sync_state == "synced"
         ctx.close()
     finally:

@@ -233,7 +233,8 @@ class SyncTab(Tab):
 
     def on_dismiss_rejected(self) -> None:
         """A rejected dossier the IT officer dealt with outside the app (the province
-        deleted it, or fixed it on its side): asks why, then nothing held is sent."""
+        deleted it, or fixed it on its side): asks why, then the refused operation is not
+        sent (the changes made since go on)."""
         chosen = self.conflicts.selection()
         if not chosen:
             self.message.show(_("Hãy chọn một hồ sơ bị từ chối trong danh sách."), "error")
@@ -246,10 +247,10 @@ class SyncTab(Tab):
             return
         self.dialog = AskDialog(
             self, title=_("Bỏ qua hồ sơ bị từ chối"),
-            message=_("Thôi gửi các thao tác đang bị giữ của hồ sơ {code}? Chỉ làm khi tỉnh đã "
-                      "xử lý hồ sơ này bên ngoài phần mềm (ví dụ đã xóa hồ sơ hủy do nhập nhầm "
+            message=_("Thôi gửi thao tác bị từ chối của hồ sơ {code}? Chỉ làm khi tỉnh đã xử "
+                      "lý hồ sơ này bên ngoài phần mềm (ví dụ đã xóa hồ sơ hủy do nhập nhầm "
                       "trên trục) hoặc không còn gì cần gửi. Lý do được ghi vào lịch sử hồ sơ; "
-                      "thay đổi sau này của hồ sơ vẫn được gửi như thường.").format(code=code),
+                      "các thay đổi làm sau đó vẫn được gửi như thường.").format(code=code),
             choices=[Choice(_("Quay lại"), lambda _r: None),
                      Choice(_("Bỏ qua"), lambda r: self.submit_dismiss_rejected(code, r),
                             style="danger", needs_reason=True)],
