@@ -14,7 +14,7 @@ from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.domain.catalogue import procedures_from_data
 from sadec_desk.services import catalogue
 from sadec_desk.services.reception import dossiers
-from sadec_desk.sync import engine
+from sadec_desk.sync import engine, state
 
 
 def office(portal, clock: Clock | None = None, **settings):
@@ -23,6 +23,19 @@ def office(portal, clock: Clock | None = None, **settings):
     ctx = make_ctx(clock or Clock(), **settings)
     engine.enrol(ctx, portal.url, portal.new_code(), "quầy 1")
     return ctx
+
+
+def gateway_office(gateway, clock: Clock | None = None, **settings):
+    """An office that syncs with the fake provincial gateway ``gateway`` (its password
+    stored as IT would)."""
+    ctx = make_ctx(clock or Clock(), **{**gateway.settings(), **settings})
+    with ctx.database.atomic():
+        state.set_state(ctx, "gateway_password", "mật-khẩu")
+    return ctx
+
+
+def code_of(uuid: str) -> str:
+    return Dossier.get(Dossier.uuid == uuid).code
 
 
 def receive_many(ctx, n: int) -> list[str]:

@@ -11,6 +11,7 @@ import os
 import uuid
 
 import pytest
+from fakegateway import FakeGateway
 from portalfixtures import RunningPortal, start_portal
 
 #: test modules whose portal runs on both databases
@@ -50,3 +51,13 @@ def portal(tmp_path, portal_database) -> RunningPortal:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def gateway():
+    """The fake provincial gateway on loopback (a module may parametrize its own)."""
+    fake = FakeGateway()
+    try:
+        yield fake
+    finally:
+        fake.stop()

@@ -1,35 +1,12 @@
 """A dossier voided as entered by mistake, against the fake provincial gateway: the
 national status list has no code for it, so nothing false is sent (adapter.py _voided)."""
 
-import pytest
-from appfixtures import Clock, make_ctx
-from fakegateway import FakeGateway
-from syncfixtures import receive_many
+from syncfixtures import code_of, gateway_office, receive_many
 
 from sadec_desk.config import save_setting
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.services.reception import dossiers
-from sadec_desk.sync import conflicts, engine, state
-
-
-@pytest.fixture
-def gateway():
-    fake = FakeGateway()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-def gateway_office(gateway):
-    ctx = make_ctx(Clock(), **gateway.settings())
-    with ctx.database.atomic():
-        state.set_state(ctx, "gateway_password", "mật-khẩu")
-    return ctx
-
-
-def code_of(uuid: str) -> str:
-    return Dossier.get(Dossier.uuid == uuid).code
+from sadec_desk.sync import conflicts, engine
 
 
 def test_a_dossier_voided_before_it_was_sent_never_reaches_the_gateway(gateway):

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from appfixtures import Clock, make_ctx, run_cli, run_cli_json
 from fakegateway import FakeGateway
-from syncfixtures import office, receive_many
+from syncfixtures import code_of, gateway_office, office, receive_many
 
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.errors import InvalidInput, NotFound
@@ -26,26 +26,6 @@ from sadec_desk.sync import api, conflicts, engine, state
 
 IT = SimpleNamespace(id=7, username="tin", full_name="Lê Văn Tín", role="it")
 CLERK = SimpleNamespace(id=8, username="mai", full_name="Lê Thị Mai", role="clerk")
-
-
-@pytest.fixture
-def gateway():
-    fake = FakeGateway()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-def gateway_office(gateway):
-    ctx = make_ctx(Clock(), **gateway.settings())
-    with ctx.database.atomic():
-        state.set_state(ctx, "gateway_password", "mật-khẩu")
-    return ctx
-
-
-def code_of(uuid: str) -> str:
-    return Dossier.get(Dossier.uuid == uuid).code
 
 
 def ops_of(uuid: str) -> list[Outbox]:

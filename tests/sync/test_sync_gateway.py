@@ -7,7 +7,7 @@ import httpx
 import pytest
 from appfixtures import Clock, make_ctx, vn
 from fakegateway import FakeGateway
-from syncfixtures import local_procedure, receive_many
+from syncfixtures import code_of, gateway_office, local_procedure, receive_many
 
 from sadec_desk.db.models import Dossier, GatewayProcedure, Outbox
 from sadec_desk.services.reception import dossiers
@@ -24,17 +24,6 @@ def gateway(request):
         yield fake
     finally:
         fake.stop()
-
-
-def gateway_office(gateway, clock=None, **settings):
-    ctx = make_ctx(clock or Clock(), **{**gateway.settings(), **settings})
-    with ctx.database.atomic():
-        state.set_state(ctx, "gateway_password", "mật-khẩu")
-    return ctx
-
-
-def code_of(uuid: str) -> str:
-    return Dossier.get(Dossier.uuid == uuid).code
 
 
 def test_dates_are_local_yyyymmddhhmmss():
