@@ -15,7 +15,8 @@ stale and no counter rebuilds anything at start-up. Substring search over it is 
   index-only scan), however common the family name. Beside it the GIN trigram index
   (pg_trgm) on ``citizen.folded_name`` that serves ``LIKE '%…%'`` (issue #16 item 2):
   the search falls back on it where the suffix table is missing (a database between
-  steps 4 and 11 of db/migrations.py), and any ``folded_name LIKE`` elsewhere uses it.
+  steps 4 and 11 of db/migrations.py); no other query reads it today, so once step 11
+  ran it is kept up to date by every write of a name without serving the search.
 
 Where neither is available (an SQLite without FTS5, a PostgreSQL role that may not create
 the extension), the search still works by scanning the folded column; it is only slower.
@@ -109,16 +110,18 @@ def _pg_trigram(database: peewee.Database) -> bool:
     return True
 
 
-def install_name_index(database: peewee.Database) -> bool:
+def install_name_index(database: peewee.Database, *, suffixes: bool = True) -> bool:
     """Create the substring index over ``citizen.folded_name`` (idempotent); False when
-    this database cannot have one."""
+    this database cannot have one. On PostgreSQL also the suffix table unless
+    ``suffixes`` is False (step 4 of an older database: step 11 adds it)."""
     if is_sqlite(database):
         if not _sqlite_fts(database):
             return False
         # fills the index from the rows already there (no-op on an empty table)
         database.execute_sql(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('rebuild')")
         return True
-    install_name_suffixes(database)
+    if suffixes:
+        install_name_suffixes(database)
     return _pg_trigram(database)
 
 
@@ -174,7 +177,8 @@ def upgrade(database: peewee.Database,
     # the reports' rescheduled dossiers (db/models.py declares the same partial index)
     database.execute_sql("CREATE INDEX IF NOT EXISTS dossier_event_rescheduled ON "
                          "dossier_event (dossier_id) WHERE kind = 'rescheduled'")
-    install_name_index(database)
+    # (PostgreSQL's suffix table is step 11's)
+    install_name_index(database, suffixes=False)
 
 
 _SUFFIXES_FN = "sadec_name_suffixes"
@@ -189,8 +193,8 @@ def _pg_suffix_table(database: peewee.Database) -> None:
     """The suffix table, the function that cuts a name into its suffixes and the triggers
     that keep the table in step with ``citizen`` (idempotent). The table has no primary
     key yet when it is new: :func:`install_name_suffixes` fills it first."""
-    # bytewise order ("C"): a suffix starting with a text is then a range of the key,
-    # which LIKE 'text%' reads (the planner turns its prefix into that range)
+    # bytewise order ("C"): the suffixes starting with a text are then a range of the key
+    # (services/reception/search.py _prefix_range)
     database.execute_sql(f"CREATE TABLE IF NOT EXISTS {SUFFIX_TABLE} "
                          '(suffix text COLLATE "C" NOT NULL, citizen_id integer NOT NULL)')
     database.execute_sql(
@@ -232,14 +236,15 @@ def _pg_suffix_table(database: peewee.Database) -> None:
 def install_name_suffixes(database: peewee.Database,
                           progress: Callable[[int, int], None] | None = stderr_progress) -> int:
     """PostgreSQL: create the suffix table and its triggers, and fill it from the names on
-    file (schema step 11; idempotent); returns how many citizens were filled. Filled
-    batch by batch with a progress line for large files, then its key is built in one
-    sort (faster than growing the index row by row)."""
+    file (schema step 11, and a new database); returns how many citizens were filled.
+    The table is made anew each time: a table left over by a restore of a backup older
+    than step 11 (``pg_restore --clean`` drops only what the backup has) would not
+    match the names restored. Filled batch by batch with a progress line for large
+    files, then its key is built in one sort (faster than growing the index row by
+    row)."""
+    database.execute_sql(f"DROP TABLE IF EXISTS {SUFFIX_TABLE}")
     _pg_suffix_table(database)
     _pg_dossier_indexes(database)
-    if has_suffix_index(database):
-        return 0
-    database.execute_sql(f"TRUNCATE {SUFFIX_TABLE}")  # (a fill cut short: start again)
     total = database.execute_sql("SELECT count(*) FROM citizen").fetchone()[0]
     done, last = 0, 0
     while True:

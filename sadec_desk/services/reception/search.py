@@ -6,9 +6,13 @@ number, or the applicant's name typed without diacritics ("nguyen van an", any c
 ``đ`` = ``d``), any part of it. Results are the newest first over *all* matches, filtered
 in SQL by status and the local days received; ``%`` and ``_`` are plain characters.
 
-The name goes through the index kept in the database (db/search_index.py): the citizens
-whose folded name contains the text come from the FTS5 trigram table (SQLite) or the
-pg_trgm index (PostgreSQL), then their dossiers through ``dossier.citizen_id``. A text
+The name goes through the index kept in the database (db/search_index.py). On PostgreSQL
+the citizens whose folded name contains the text are a range of the names' suffix table,
+counted and used as :func:`_by_suffix` says (the pg_trgm index is then not read: it
+serves only where that table is missing, a database between schema steps 4 and 11, which
+opening the database upgrades). On SQLite (and on
+PostgreSQL without the suffix table) they come from the FTS5 trigram table (the pg_trgm
+index), then their dossiers through ``dossier.citizen_id``. A text
 that half the office's citizens share ("nguyen") would make that list huge, while their
 newest dossiers are among the newest of all: then the search walks the dossiers from the
 newest by the ``received_at`` index and stops at the ``limit``-th match. Which of the
