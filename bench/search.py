@@ -229,6 +229,9 @@ def measure(ctx, label: str, total: int, args, rng: random.Random) -> bool:
     print(f"[{label}]   {len(queries)} names, {statistics.median(hits):.0f} dossiers found "
           f"(median), p99 {ms(times, 0.99):.1f} ms, max {1000 * max(times):.1f} ms; LIKE over "
           f"{len(like_queries)} of them, p95 {ms(like_times, 0.95):.1f} ms")
+    slowest = sorted(zip(times, queries, hits, strict=True), reverse=True)[:5]
+    print(f"[{label}]   slowest: " + "; ".join(f"{q!r} {1000 * t:.0f} ms ({n} found)"
+                                               for t, q, n in slowest))
     ids = [r[0] for r in db.execute_sql(
         "SELECT id_number FROM citizen WHERE MOD(id, 101) = 7 LIMIT ?".replace("?", db.param),
         (args.queries,)).fetchall()]
