@@ -237,11 +237,11 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int) -> l
     if len(rows) <= PG_FEW_CITIZENS:
         return []  # none of them has a dossier the filters let through (or no one matched)
     if len(rows) <= PG_MANY_CITIZENS:
-        # one array constant, which PostgreSQL hashes; without a fence the planner walks
-        # received_at checking each dossier against it, its estimate of the array being
-        # right (a hashed subquery instead, never sent to the client, was fast in two
-        # runs at 1,000,000 dossiers and 145-229 ms for "dung", "tan", "nguyen hong" in
-        # two others, a plan of the planner's choosing that was not captured)
+        # one array constant, which PostgreSQL hashes, and the planner's choice of plan
+        # (4-10 ms on the development database, walking received_at). NOT settled: in
+        # the bench's fresh databases these names took 145-317 ms in three of five runs,
+        # with this array and with a hashed subquery of the range alike; the plan was
+        # not captured (docs/benchmarks.md, "Finding a dossier among 1,000,000")
         citizen_ids = list(dict.fromkeys(row[0] for row in rows))
         return _newest(database, "d.citizen_id = ANY(?)", [citizen_ids], filters, limit)
     return _walk_by_name(database, folded, filters, limit)
