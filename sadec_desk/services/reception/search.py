@@ -238,12 +238,16 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int) -> l
         return []  # none of them has a dossier the filters let through (or no one matched)
     if len(rows) <= PG_MANY_CITIZENS:
         # one array constant, which PostgreSQL hashes, and the planner's choice of plan
-        # (4-10 ms on the development database, walking received_at). NOT settled: in
-        # the bench's fresh databases these names took 145-317 ms in three of five runs,
-        # with this array and with a hashed subquery of the range alike; the plan was
-        # not captured (docs/benchmarks.md, "Finding a dossier among 1,000,000")
-        citizen_ids = list(dict.fromkeys(row[0] for row in rows))
-        return _newest(database, "d.citizen_id = ANY(?)", [citizen_ids], filters, limit)
+        # (it walks received_at: 1-3 ms at 200,000 dossiers). NOT settled at 1,000,000:
+        # these names took 145-317 ms in three of five bench runs (docs/benchmarks.md,
+        # "Finding a dossier among 1,000,000"); the last of them sent the ids as
+        # ARRAY[...], whose parsing was measured since as most of the statement's time
+        # (sent as one array literal '{1,2,...}': a Python list goes as ARRAY[1,2,...],
+        # an expression of as many constants that PostgreSQL parses one by one, 9-40 ms
+        # for 1,000-6,000 ids at 200,000 dossiers when the walk itself took 1-3 ms)
+        citizen_ids = "{" + ",".join(str(int(row[0])) for row in rows) + "}"
+        return _newest(database, "d.citizen_id = ANY(CAST(? AS integer[]))", [citizen_ids],
+                       filters, limit)
     return _walk_by_name(database, folded, filters, limit)
 
 
