@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import both_databases
 import pytest
+from appfixtures import make_ctx
 
 from sadec_desk.db import migrations, search_index
 from sadec_desk.db.database import is_sqlite
@@ -48,12 +49,14 @@ def _rename(db, citizen_id: int, name: str) -> None:
 
 
 @pytest.fixture
-def pg_ctx(any_ctx):
-    if is_sqlite(any_ctx.database):
-        pytest.skip("the suffix table is PostgreSQL's")
-    return any_ctx
+def pg_ctx(clock, pg_database):
+    """The app on a fresh PostgreSQL database (the suffix table is PostgreSQL's)."""
+    context = make_ctx(clock, database__url=pg_database)
+    yield context
+    context.close()
 
 
+@pytest.mark.postgres
 def test_the_trigger_keeps_every_suffix_through_insert_rename_and_delete(pg_ctx):
     db = pg_ctx.database
     for i, name in enumerate(NAMES):
