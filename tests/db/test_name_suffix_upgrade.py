@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 import both_databases
 import pytest
-from appfixtures import make_ctx
 
 from sadec_desk.db import migrations, search_index
 from sadec_desk.db.database import is_sqlite
@@ -48,12 +47,7 @@ def _rename(db, citizen_id: int, name: str) -> None:
                    (name, fold_name(name), citizen_id))
 
 
-@pytest.fixture
-def pg_ctx(clock, pg_database):
-    """The app on a fresh PostgreSQL database (the suffix table is PostgreSQL's)."""
-    context = make_ctx(clock, database__url=pg_database)
-    yield context
-    context.close()
+pg_ctx = both_databases.pg_ctx  # the fixture: PostgreSQL only
 
 
 @pytest.mark.postgres

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import sqlite3
 
+import both_databases
 import pytest
-from appfixtures import SCHEMA1_SAMPLE, make_ctx
+from appfixtures import SCHEMA1_SAMPLE
 
 from sadec_desk.bootstrap import open_context
 from sadec_desk.config import load_config
@@ -49,11 +50,7 @@ def test_step_10_records_the_issuing_group_of_the_tickets_on_file(clock):
         ctx.close()
 
 
-@pytest.fixture
-def pg_ctx(clock, pg_database):
-    context = make_ctx(clock, database__url=pg_database)
-    yield context
-    context.close()
+pg_ctx = both_databases.pg_ctx  # the fixture: PostgreSQL only
 
 
 @pytest.mark.postgres

@@ -16,3 +16,12 @@ def any_ctx(request, clock):
         context = make_ctx(clock, database__url=request.getfixturevalue("pg_database"))
     yield context
     context.close()
+
+
+@pytest.fixture
+def pg_ctx(clock, pg_database):
+    """The app on a fresh PostgreSQL database only (for PostgreSQL-only SQL; mark the test
+    ``postgres``). Import it into a test module to use it."""
+    context = make_ctx(clock, database__url=pg_database)
+    yield context
+    context.close()
