@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sadec_desk.db.database import is_sqlite, translated_errors
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.db.sync_models import QuarantinedChange, SyncConflict
+from sadec_desk.domain.lifecycle import STATUS_LABELS, DossierStatus
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services.access import ADMIN_ROLES, require_role
@@ -68,6 +69,23 @@ def _held_state(dossier: Dossier) -> str:
     return ""
 
 
+def held_state_label(state: str) -> str:
+    """The words for a held dossier's state (``conflict`` | ``rejected``)."""
+    return {"conflict": _("xung đột"), "rejected": _("bị từ chối")}.get(state, state)
+
+
+def status_label(status: str | None) -> str:
+    """A dossier status as the clerk knows it ("Hủy do nhập nhầm" for ``voided``); "—"
+    for none. A status this version does not know (the portal's copy may come from a
+    newer one) is shown as the portal wrote it: there are no words for it here."""
+    if not status:
+        return "—"
+    try:
+        return STATUS_LABELS[DossierStatus(status)]
+    except ValueError:
+        return status
+
+
 def list_conflicts(ctx: AppContext) -> list[ConflictInfo]:
     """The dossiers held back by a conflict or a refusal, oldest first (also those whose
     ``sync_state`` a later local change set back to ``pending``: see :func:`_held_state`)."""
@@ -82,9 +100,12 @@ def list_conflicts(ctx: AppContext) -> list[ConflictInfo]:
         for d in rows:
             conflict = SyncConflict.get_or_none(SyncConflict.dossier_uuid == d.uuid)
             copy = json.loads(conflict.server_copy) if conflict else {}
+            state, portal_status = _held_state(d), copy.get("status")
             out.append(ConflictInfo(
-                dossier_uuid=d.uuid, code=d.code, state=_held_state(d), message=d.sync_message,
-                local_status=d.status, portal_status=copy.get("status"),
+                dossier_uuid=d.uuid, code=d.code, state=state, message=d.sync_message,
+                local_status=d.status, portal_status=portal_status,
+                state_label=held_state_label(state), local_status_label=status_label(d.status),
+                portal_status_label=status_label(portal_status),
                 portal_version=conflict.server_version if conflict else None,
                 pending_operations=Outbox.select().where(
                     Outbox.dossier_uuid == d.uuid,

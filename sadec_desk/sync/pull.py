@@ -131,6 +131,15 @@ class _Page:
             return ""
         except (P.SchemaError, SyncError, InvalidInput, KeyError, ValueError, TypeError,
                 peewee.IntegrityError) as exc:
+            problem = str(exc) or type(exc).__name__
+            # a technical sentence (a field, a database constraint) gets a Vietnamese
+            # head, as the feed's format problems do (pull), for the IT officer's list
+            if isinstance(exc, peewee.IntegrityError):
+                problem = _("Cơ sở dữ liệu không nhận thay đổi từ cổng: {problem}").format(
+                    problem=problem)
+            elif not isinstance(exc, (SyncError, InvalidInput)):
+                problem = _("Thay đổi từ cổng không đúng định dạng: {problem}").format(
+                    problem=problem)
             before, events, counts, update = saved
             if before is None:
                 self.local.pop(uuid, None)
@@ -143,7 +152,7 @@ class _Page:
             del self.events[events:]
             self.counts.clear()
             self.counts.update(counts)
-            return str(exc) or type(exc).__name__
+            return problem
 
     def apply(self, change: dict) -> None:
         copy = change["dossier"]
@@ -198,7 +207,11 @@ class _Page:
         procedure = (ProcedureRow.select().where(ProcedureRow.code == copy["procedure_code"])
                      .order_by(ProcedureRow.active.desc(), ProcedureRow.version.desc()).first())
         if procedure is None:
-            raise P.SchemaError(f"procedure {copy['procedure_code']} unknown here")
+            # the commonest reason a change waits aside (the province added a procedure
+            # this office's catalogue has not yet): said so, for the IT officer to act on
+            raise SyncError(_("Thủ tục {code} chưa có trong danh mục thủ tục của máy này. Cập "
+                              "nhật danh mục rồi áp dụng lại.").format(
+                                  code=copy["procedure_code"]))
         received_at = _dt(copy["received_at"])
         status = copy["status"]
         try:

@@ -55,11 +55,15 @@ class ConflictInfo:
     code: str
     state: str  # conflict | rejected
     message: str
-    local_status: str
+    local_status: str  # a DossierStatus value (the CLI's JSON, scripts)
     portal_status: str | None
     portal_version: int | None
     pending_operations: int
     detected_at: datetime | None
+    # what a clerk reads (the IT tab): Vietnamese words, never the codes above
+    state_label: str  # "xung đột" | "bị từ chối"
+    local_status_label: str  # "Hủy do nhập nhầm" for voided
+    portal_status_label: str  # "—" when the portal sent no copy
 
 
 @dataclass(frozen=True)

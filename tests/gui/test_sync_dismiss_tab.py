@@ -11,6 +11,7 @@ from guikit import sign_in_it
 
 from sadec_desk.db.models import Dossier, DossierEvent, Outbox
 from sadec_desk.db.sync_models import SyncConflict
+from sadec_desk.domain.lifecycle import DossierStatus
 from sadec_desk.services.reception import dossiers
 
 REFUSAL = "Trục liên thông từ chối: MaTTHC không có trong danh mục của tỉnh"
@@ -35,7 +36,8 @@ def test_sync_tab_dismisses_a_rejected_dossier_with_a_reason(shell, ctx):
     # what a push leaves after the gateway refused one and the portal contradicted another
     Outbox.update(state="failed", last_error=REFUSAL).where(
         Outbox.dossier_uuid == refused.uuid).execute()
-    Dossier.update(sync_state="rejected", sync_message=REFUSAL).where(
+    # voided at the desk meanwhile: the list says so in words, never "voided"
+    Dossier.update(sync_state="rejected", sync_message=REFUSAL, status="voided").where(
         Dossier.uuid == refused.uuid).execute()
     Outbox.update(state="failed").where(Outbox.dossier_uuid == clashing.uuid).execute()
     Dossier.update(sync_state="conflict", sync_message="Cổng có bản mới hơn").where(
@@ -46,6 +48,12 @@ def test_sync_tab_dismisses_a_rejected_dossier_with_a_reason(shell, ctx):
     shell.tasks.pump()
     assert "Xung đột: 1; bị từ chối: 1" in tab.status_text.cget("text")
     assert set(tab.conflicts.get_children()) == {refused.code, clashing.code}
+    rows = {i: tab.conflicts.item(i, "values") for i in tab.conflicts.get_children()}
+    assert list(rows[refused.code][1:4]) == ["bị từ chối", "Hủy do nhập nhầm", "—"]
+    assert list(rows[clashing.code][1:4]) == ["xung đột", "Đã tiếp nhận", "Đang xử lý"]
+    raw_codes = {s.value for s in DossierStatus} | {"conflict", "rejected"}
+    assert not raw_codes & {str(v) for row in rows.values() for v in row}
+    assert tab.conflict_reason.cget("text") == "Chọn một hồ sơ để xem đầy đủ lý do."
 
     _press(shell, tab.dismiss_rejected)  # nothing chosen
     assert tab.message.kind == "error" and "Hãy chọn một hồ sơ bị từ chối" in tab.message.text
@@ -55,6 +63,8 @@ def test_sync_tab_dismisses_a_rejected_dossier_with_a_reason(shell, ctx):
     assert tab.dialog is None
 
     tab.conflicts.selection_set(refused.code)
+    shell.window.update()  # <<TreeviewSelect>>: the whole reason under the list
+    assert tab.conflict_reason.cget("text") == f"Lý do ({refused.code}): {REFUSAL}"
     _press(shell, tab.dismiss_rejected)
     dialog = tab.dialog
     assert dialog.winfo_exists() and refused.code in dialog.message

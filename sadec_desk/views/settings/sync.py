@@ -63,12 +63,21 @@ class SyncTab(Tab):
         self.side_by_side(left, right)
         ttk.Label(right, text=_("Xung đột và hồ sơ bị từ chối"), font=font(12, "bold")).pack(
             anchor="w")
-        self.conflicts = create_tree(right, (("code", _("Mã hồ sơ"), 190),
+        # widths: a whole dossier code (~205 px) and the longest status label ("Hủy do
+        # nhập nhầm", ~135 px) fit; the reason, often longer than any column, is shown
+        # whole under the list for the chosen row. 700 px in all keeps this column beside
+        # the left one on a 1366 px screen (side_by_side)
+        self.conflicts = create_tree(right, (("code", _("Mã hồ sơ"), 215),
                                              ("state", _("Tình trạng"), 90),
-                                             ("local", _("Trên máy"), 90),
-                                             ("portal", _("Trên cổng"), 90),
-                                             ("message", _("Lý do"), 200)), height=10)
+                                             ("local", _("Trên máy"), 140),
+                                             ("portal", _("Trên cổng"), 140),
+                                             ("message", _("Lý do"), 115)), height=8)
         self.conflicts.pack(anchor="w")
+        self.conflict_reason = ttk.Label(right, text="", font=font(10), wraplength=700,
+                                         justify="left")
+        self.conflict_reason.pack(anchor="w", pady=(2, 0))
+        self.conflicts.bind("<<TreeviewSelect>>", lambda _e: self.show_conflict_reason())
+        self.conflict_messages: dict[str, str] = {}  # code -> the whole reason
         cb = ttk.Frame(right)
         cb.pack(anchor="w", pady=(4, 0))
         self.keep_local = ttk.Button(cb, text=_("Giữ bản trên máy"), bootstyle="secondary",
@@ -84,11 +93,16 @@ class SyncTab(Tab):
         self.dialog: AskDialog | None = None  # the reason window open, if any
         ttk.Label(right, text=_("Thay đổi từ cổng để riêng (không áp dụng được)"),
                   font=font(12, "bold")).pack(anchor="w", pady=(12, 0))
-        self.quarantined = create_tree(right, (("id", _("Số"), 50),
-                                               ("code", _("Mã hồ sơ"), 190),
-                                               ("received", _("Nhận lúc"), 130),
-                                               ("reason", _("Lý do"), 290)), height=5)
+        self.quarantined = create_tree(right, (("id", _("Số"), 45),
+                                               ("code", _("Mã hồ sơ"), 215),
+                                               ("received", _("Nhận lúc"), 205),
+                                               ("reason", _("Lý do"), 235)), height=5)
         self.quarantined.pack(anchor="w")
+        self.kept_reason = ttk.Label(right, text="", font=font(10), wraplength=700,
+                                     justify="left")
+        self.kept_reason.pack(anchor="w", pady=(2, 0))
+        self.quarantined.bind("<<TreeviewSelect>>", lambda _e: self.show_kept_reason())
+        self.kept_reasons: dict[str, str] = {}  # id -> the whole reason
         qb = ttk.Frame(right)
         qb.pack(anchor="w", fill="x", pady=(4, 0))
         self.apply_kept = ttk.Button(qb, text=_("Áp dụng lại"), bootstyle="secondary",
@@ -128,20 +142,46 @@ class SyncTab(Tab):
         self.shell.status.show_sync(s)
 
     def on_conflicts(self, items) -> None:
+        chosen = self.conflicts.selection()  # kept across a reload while still listed
         self.conflicts.delete(*self.conflicts.get_children())
         self.conflict_states = {c.code: c.state for c in items}
+        self.conflict_messages = {c.code: c.message for c in items}
         for c in items:
             self.conflicts.insert("", "end", iid=c.code, values=(
-                c.code, _("xung đột") if c.state == "conflict" else _("bị từ chối"),
-                c.local_status, c.portal_status or "—", c.message[:80]))
+                c.code, c.state_label, c.local_status_label, c.portal_status_label,
+                c.message[:80]))
+        self.conflicts.selection_set([i for i in chosen if self.conflicts.exists(i)])
+        self.show_conflict_reason()
+
+    def show_conflict_reason(self) -> None:
+        """The chosen row's whole reason, which the list's column cuts short."""
+        chosen = self.conflicts.selection()
+        if chosen:
+            text = _("Lý do ({code}): {why}").format(
+                code=chosen[0], why=self.conflict_messages.get(chosen[0]) or "—")
+        else:
+            text = _("Chọn một hồ sơ để xem đầy đủ lý do.") if self.conflict_messages else ""
+        self.conflict_reason.configure(text=text)
 
     def on_quarantined(self, items) -> None:
         chosen = self.quarantined.selection()  # kept across a reload while still listed
         self.quarantined.delete(*self.quarantined.get_children())
+        self.kept_reasons = {str(q.id): q.reason for q in items}
         for q in items:
             self.quarantined.insert("", "end", iid=str(q.id), values=(
                 q.id, q.code or q.dossier_uuid or "—", _when(q.received_at), q.reason[:120]))
         self.quarantined.selection_set([i for i in chosen if self.quarantined.exists(i)])
+        self.show_kept_reason()
+
+    def show_kept_reason(self) -> None:
+        """The chosen change's whole reason, which the list's column cuts short."""
+        chosen = self.quarantined.selection()
+        if chosen:
+            text = _("Lý do (số {id}): {why}").format(
+                id=chosen[0], why=self.kept_reasons.get(chosen[0]) or "—")
+        else:
+            text = _("Chọn một thay đổi để xem đầy đủ lý do.") if self.kept_reasons else ""
+        self.kept_reason.configure(text=text)
 
     def _chosen_kept(self) -> int | None:
         chosen = self.quarantined.selection()
