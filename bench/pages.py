@@ -11,12 +11,16 @@ askew: bench/attachments.synthetic_scan) are normalised, interleaved in the same
   (adapters/scanner.py), with the resampling on TRANSFORM_THREADS threads and on one;
 - the kiosk's whole path for that raster: decoded once, the blank-page check
   (services/kiosk/page_checks.py), then normalised;
-- now, from a PNG file (a USB stick, the CLI): the PNG decode (~120 ms) is a floor here;
+- now, from a PNG file (a USB stick, a phone, the CLI): its decode is most of the
+  difference from the scanner's raster;
 - before #16.5: the algorithm before (tests/support/page_reference.py), from the PNG;
-- the floor of the PNG path: decoding the PNG alone;
+- decoding the PNG alone, as Pillow does it (one thread, inflate and unfilter in one
+  pass), and as adapters/imaging.open_image now does it (inflated on a second thread
+  while Pillow unfilters, when TRANSFORM_THREADS > 1);
 - with ``--against REV`` (a git revision, e.g. ``HEAD~1``): adapters/imaging.py as it was
   at REV, loaded beside the current one, on the scanner's PNM on 1 and TRANSFORM_THREADS
-  threads: the before/after of a change to the pipeline in the same run.
+  threads and on the PNG file: the before/after of a change to the pipeline in the same
+  run.
 
 Printed: median and max per page (wall clock, and the process's CPU time, which a
 machine shared with other work inflates less), the load average before and after, and
@@ -120,7 +124,8 @@ def main() -> int:
         ("now: kiosk, PNM + blank check, decoded once", _kiosk, "pnm", True),
         ("now: PNG file", imaging.normalise_page, "png", True),
         ("before #16.5: reference, PNG file", reference_normalise_page, "png", False),
-        ("floor of the PNG path: decoding the PNG", _decode_only, "png", False),
+        ("decoding the PNG: Pillow alone, one thread", _decode_only, "png", False),
+        ("now: decoding the PNG: open_image", imaging.open_image, "png", False),
     ]
     if args.against:
         old = imaging_at(args.against)
@@ -129,6 +134,7 @@ def main() -> int:
              old.normalise_page, "pnm", False),
             (f"{args.against}: scanner's PNM, 1 thread",
              lambda data: _one_thread(data, old), "pnm", False),
+            (f"{args.against}: PNG file", old.normalise_page, "png", False),
         ]
     wall: dict[str, list[float]] = {m[0]: [] for m in methods}
     cpu: dict[str, list[float]] = {m[0]: [] for m in methods}

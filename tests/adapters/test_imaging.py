@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
+import threading
 import time
 import zlib
 
@@ -330,3 +332,179 @@ def test_the_deskew_resampling_is_as_sharp_as_a_bicubic_one(monkeypatch):
     bilinear = source.transform(size, Image.Transform.AFFINE, matrix,
                                 resample=Image.Resampling.BILINEAR, fillcolor=255)
     assert _sharpness(bilinear) / _sharpness(bicubic) < 0.97
+
+
+# --- a PNG file's decode, inflated on a second thread (imaging._load_png_overlapped) ---
+
+def _plain_decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    chunks, pos = [], 8
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunks.append((kind, data[pos + 8:pos + 8 + length]))
+        pos += 12 + length
+    return chunks
+
+
+def _png_of(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        for kind, body in chunks)
+
+
+def _rechunked(data: bytes, size: int, after_idat: list[tuple[bytes, bytes]] = ()) -> bytes:
+    """The PNG ``data`` with its image data in IDAT chunks of ``size`` bytes (libpng
+    writes 8 KiB ones, Pillow 64 KiB), and ``after_idat`` chunks between them and IEND."""
+    chunks = _png_chunks(data)
+    stream = b"".join(body for kind, body in chunks if kind == b"IDAT")
+    before = [c for c in chunks if c[0] not in (b"IDAT", b"IEND")]
+    idats = [(b"IDAT", stream[i:i + size]) for i in range(0, len(stream), size)]
+    return _png_of(before + idats + list(after_idat) + [(b"IEND", b"")])
+
+
+@pytest.fixture
+def overlapped(monkeypatch):
+    """Every PNG taken the overlapped way, in small pieces (several per file); the list
+    it gives records each overlapped decode: True when it returned its image, False when
+    it failed (and the plain decode answered)."""
+    monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 2)
+    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 0)
+    monkeypatch.setattr(imaging, "_STORED_PIECE", 5000)
+    outcomes: list[bool] = []
+    real = imaging._load_png_overlapped
+
+    def recorded(data, idats):
+        try:
+            image = real(data, idats)
+        except Exception:
+            outcomes.append(False)
+            raise
+        outcomes.append(True)
+        return image
+
+    monkeypatch.setattr(imaging, "_load_png_overlapped", recorded)
+    return outcomes
+
+
+def _noisy_scan(width: int = 600, height: int = 800) -> Image.Image:
+    # text with noise, so the image data is many KiB compressed (several pieces and chunks)
+    noise = np.random.default_rng(5).integers(-12, 13, size=(height, width))
+    pixels = np.asarray(text_page(width, height, lines=10), dtype=np.int16) + noise
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "L")
+
+
+@functools.cache
+def _png_kinds() -> dict[str, bytes]:
+    grey = _noisy_scan()
+    rgb = Image.merge("RGB", (grey, grey.point(lambda v: v // 2), grey.transpose(
+        Image.Transpose.FLIP_LEFT_RIGHT)))
+    rgba = rgb.copy()
+    rgba.putalpha(grey.point(lambda v: 255 - v // 3))
+    palette = rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=64)
+    grey_alpha = grey.convert("LA")
+    out = io.BytesIO()
+    palette.save(out, "PNG", transparency=3)
+    return {
+        "8-bit grey": encode(grey),
+        "16-bit grey": encode(Image.fromarray(np.asarray(grey, dtype=np.uint16) * 257)),
+        "RGB": encode(rgb),
+        "RGBA": encode(rgba),
+        "palette with a transparent entry": out.getvalue(),
+        "grey with alpha": encode(grey_alpha),
+        "1-bit": encode(grey.point(lambda v: 255 if v > 128 else 0).convert("1")),
+        "8 KiB IDAT chunks, text after them": _rechunked(
+            encode(grey), 8192, [(b"tEXt", b"Comment\x00after the image data")]),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_png_kinds()))
+def test_the_overlapped_png_decode_gives_the_plain_decodes_image(overlapped, kind):
+    data = _png_kinds()[kind]
+    image = imaging.open_image(data)
+    assert overlapped == [True]  # the overlapped way gave it, no fallback
+    plain = _plain_decode(data)
+    assert image.mode == plain.mode and image.size == plain.size
+    assert image.tobytes() == plain.tobytes()
+    assert image.info == plain.info
+    if plain.mode == "P":
+        assert image.getpalette() == plain.getpalette()
+    # and the same greyscale page from it (transparency over white, 16 bits scaled)
+    assert imaging.to_grey(image).tobytes() == imaging.to_grey(plain).tobytes()
+
+
+def test_a_png_scan_gives_the_same_page_overlapped_or_not(monkeypatch):
+    data = encode(on_scanner_bed(askew(text_page(1240, 1754, lines=30), 1.7), border=50))
+    monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 2)
+    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 0)
+    overlapped_page = imaging.normalise_page(data)
+    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 10**12)  # never
+    plain_page = imaging.normalise_page(data)
+    assert overlapped_page == plain_page
+
+
+@functools.cache
+def _damaged_pngs() -> dict[str, bytes]:
+    data = _rechunked(encode(_noisy_scan()), 8192)
+    chunks = _png_chunks(data)
+    idat = [i for i, (kind, _) in enumerate(chunks) if kind == b"IDAT"]
+    middle = idat[len(idat) // 2]
+    flipped = list(chunks)
+    body = bytearray(flipped[middle][1])
+    for i in range(0, len(body), 97):
+        body[i] ^= 0x5A
+    flipped[middle] = (b"IDAT", bytes(body))
+    bad_check = list(chunks)  # the zlib trailer (Adler-32 of the rows) wrong, CRC right
+    last = bad_check[idat[-1]][1]
+    bad_check[idat[-1]] = (b"IDAT", last[:-4] + bytes(b ^ 0xFF for b in last[-4:]))
+    return {
+        "cut inside a chunk": data[:len(data) // 2],
+        "cut after an IDAT chunk": _png_of(chunks[:middle]),
+        "image data scrambled": _png_of(flipped),
+        "an IDAT chunk missing": _png_of(chunks[:middle] + chunks[middle + 1:]),
+        "no end to the zlib stream": _png_of(chunks[:idat[-1]] + chunks[idat[-1] + 1:]),
+        "wrong Adler-32": _png_of(bad_check),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_damaged_pngs()))
+def test_a_damaged_png_gives_what_the_plain_decode_gives(overlapped, monkeypatch, kind):
+    """A broken PNG must fail as before (InvalidInput, not a hang or another error): the
+    inflating thread stops at the flaw, Pillow's read of the stream ends short, and the
+    plain decode, tried then, gives its own answer (Pillow 13 refuses all of these, the
+    wrong Adler-32 too; a file it read in spite of a flaw would come out the same)."""
+    data = _damaged_pngs()[kind]
+    try:
+        expected: Image.Image | str = _plain_decode(data)
+    except Exception:
+        expected = "refused"
+    try:
+        got: Image.Image | str = imaging.open_image(data)
+    except InvalidInput as error:
+        assert error.code == "not_an_image"
+        got = "refused"
+    if kind in ("cut inside a chunk", "cut after an IDAT chunk", "image data scrambled"):
+        assert expected == got == "refused"
+    if isinstance(expected, str):
+        assert got == "refused"
+    else:
+        assert isinstance(got, Image.Image) and got.tobytes() == expected.tobytes()
+    # the overlapped decode was tried (a chunk cut short is refused before), and left
+    # no thread behind
+    assert overlapped or kind == "cut inside a chunk"
+    assert not [t for t in threading.enumerate() if t.name == "sadec-png"]
+
+
+def test_a_png_is_decoded_plainly_on_one_core(monkeypatch):
+    monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 1)
+    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 0)
+    calls = []
+    monkeypatch.setattr(imaging, "_load_png_overlapped",
+                        lambda data, idats: calls.append(data))
+    data = encode(_noisy_scan())
+    assert imaging.open_image(data).tobytes() == _plain_decode(data).tobytes()
+    assert calls == []
