@@ -201,8 +201,7 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int) -> l
     - up to :data:`PG_FEW_CITIZENS` (rows of the key): their dossiers through dossier
       (citizen_id, received_at, id), sorted, in the statement that counts them;
     - up to :data:`PG_MANY_CITIZENS`: the newest dossiers walked backwards through
-      dossier (received_at, id, citizen_id), each checked against the array of those
-      citizens (hashed by PostgreSQL);
+      dossier (received_at, id, citizen_id), each looked up in a hash of those citizens;
     - more: the walk checks each dossier's name (:func:`_by_name`), and meets ``limit``
       matches within about (dossiers / matching dossiers) x ``limit`` dossiers.
 
@@ -232,22 +231,20 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int) -> l
                                        *filter_params)).fetchall()
     if found:
         return [row[0] for row in found]
-    sql = f"{source} LIMIT ?".replace("?", database.param)
-    rows = database.execute_sql(sql, (*params, PG_MANY_CITIZENS + 1)).fetchall()
-    if len(rows) <= PG_FEW_CITIZENS:
+    sql = f"SELECT count(*) FROM ({source} LIMIT ?) AS s".replace("?", database.param)
+    count = database.execute_sql(sql, (*params, PG_MANY_CITIZENS + 1)).fetchone()[0]
+    if count <= PG_FEW_CITIZENS:
         return []  # none of them has a dossier the filters let through (or no one matched)
-    if len(rows) <= PG_MANY_CITIZENS:
-        # one array constant, which PostgreSQL hashes, and the planner's choice of plan
-        # (it walks received_at: 1-3 ms at 200,000 dossiers). NOT settled at 1,000,000:
-        # these names took 145-317 ms in three of five bench runs (docs/benchmarks.md,
-        # "Finding a dossier among 1,000,000"); the last of them sent the ids as
-        # ARRAY[...], whose parsing was measured since as most of the statement's time
-        # (sent as one array literal '{1,2,...}': a Python list goes as ARRAY[1,2,...],
-        # an expression of as many constants that PostgreSQL parses one by one, 9-40 ms
-        # for 1,000-6,000 ids at 200,000 dossiers when the walk itself took 1-3 ms)
-        citizen_ids = "{" + ",".join(str(int(row[0])) for row in rows) + "}"
-        return _newest(database, "d.citizen_id = ANY(CAST(? AS integer[]))", [citizen_ids],
-                       filters, limit)
+    if count <= PG_MANY_CITIZENS:
+        # the newest dossiers walked, each looked up in a hash of those citizens built
+        # once from the range, in the same statement: ``IS TRUE`` keeps the IN a subplan
+        # (PostgreSQL would otherwise turn it into a join and sort every match), which it
+        # hashes. Measured at 1,000,000 dossiers: 1.5-5.5 ms for 6,000-9,500 citizens
+        # ("giang", "tram", "nguyen quoc"), where sending their ids back as an array took
+        # 100-300 ms in bench runs (planning an array of thousands of constants and, as
+        # psycopg2's ARRAY[...], parsing it)
+        return _newest(database, f"(d.citizen_id IN ({source})) IS TRUE", params, filters,
+                       limit)
     return _walk_by_name(database, folded, filters, limit)
 
 
