@@ -310,6 +310,8 @@ def get_dossier(ctx: AppContext, reference: str) -> DossierInfo:
 def _utc_value(value, field=Dossier.received_at):
     """A UTC datetime column's raw value as :class:`UtcDateTimeField` gives it (aware
     UTC), without peewee's parse by trial of formats."""
+    if type(value) is datetime and value.tzinfo is None:  # PostgreSQL's, the common case
+        return value.replace(tzinfo=UTC)
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
@@ -331,36 +333,53 @@ def _date_value(value, field=Citizen.date_of_birth):
     return field.python_value(value)
 
 
-#: what a found dossier's record is made of (:func:`dossier_infos`), in this order
+#: what a found dossier's record is made of (:func:`dossier_records`), in this order
 _RECORD_COLUMNS = ("d.id, d.code, d.uuid, d.status, d.channel, d.result_delivery, "
                    "d.received_at, d.due_at, d.finished_at, d.fee_vnd, d.pages, d.copies, "
                    "d.phone, d.received_by, d.sync_state, p.code, p.name, c.id_number, "
                    "c.full_name, c.date_of_birth, c.gender, c.address, c.old_id_number, "
                    "c.issue_date, c.phone")
+#: the rows :func:`dossier_records` builds records of, for the caller's ``WHERE`` on the
+#: dossier ``d`` (the search puts its question there: one statement per search)
+RECORD_QUERY = (f"SELECT {_RECORD_COLUMNS} FROM dossier d JOIN procedure p ON p.id = "
+                "d.procedure_id JOIN citizen c ON c.id = d.citizen_id")
 
 
 def dossier_infos(ctx: AppContext, dossier_ids: list[int], *, details: bool = True
                   ) -> list[DossierInfo]:
     """The records of these dossiers in the order given, as :func:`get_dossier` gives
-    them, in three plain queries whatever their number (the search's results:
-    services/reception/search.py); ``details=False``: without papers and history, as
-    :func:`list_dossiers` gives them, in one query. Only the columns a record shows are
-    read, as plain tuples, and only the date columns converted: peewee's model instances
-    and its per-value conversion were most of a search's time (bench/search.py)."""
+    them (see :func:`dossier_records`)."""
     require_role(ctx, *READ_ROLES)
     if not dossier_ids:
         return []
     wanted = ", ".join(str(int(i)) for i in dossier_ids)  # our own integer ids
-    db = ctx.database
-    now = ctx.now()
     with translated_errors():
-        raw = db.execute_sql(
-            f"SELECT {_RECORD_COLUMNS} FROM dossier d JOIN procedure p ON p.id = d.procedure_id "
-            f"JOIN citizen c ON c.id = d.citizen_id WHERE d.id IN ({wanted})").fetchall()
-        papers: dict[int, list[PaperInfo]] = {row[0]: [] for row in raw}
-        events: dict[int, list[EventInfo]] = {row[0]: [] for row in raw}
-        names: dict[str, str] = {}
-        if details:
+        rows = ctx.database.execute_sql(f"{RECORD_QUERY} WHERE d.id IN ({wanted})").fetchall()
+    records = {record_id: record for record_id, record
+               in zip([row[0] for row in rows], dossier_records(ctx, rows, details=details),
+                      strict=True)}
+    return [records[i] for i in dossier_ids if i in records]
+
+
+def dossier_records(ctx: AppContext, rows: list[tuple], *, details: bool = True
+                    ) -> list[DossierInfo]:
+    """The records of ``rows`` read with :data:`RECORD_QUERY`, in their order, as
+    :func:`get_dossier` gives them: papers and history in two more queries whatever their
+    number; ``details=False``: without them, as :func:`list_dossiers` gives them. Only the
+    columns a record shows are read, as plain tuples, and only the date columns converted:
+    peewee's model instances and its per-value conversion were most of a search's time
+    (bench/search.py)."""
+    require_role(ctx, *READ_ROLES)
+    if not rows:
+        return []
+    now = ctx.now()
+    papers: dict[int, list[PaperInfo]] = {row[0]: [] for row in rows}
+    events: dict[int, list[EventInfo]] = {row[0]: [] for row in rows}
+    names: dict[str, str] = {}
+    if details:
+        wanted = ", ".join(str(int(row[0])) for row in rows)
+        db = ctx.database
+        with translated_errors():
             for dossier_id, name, kind, count in db.execute_sql(
                     "SELECT dossier_id, name, kind, count FROM paper_received "
                     f"WHERE dossier_id IN ({wanted}) ORDER BY id").fetchall():
@@ -373,11 +392,11 @@ def dossier_infos(ctx: AppContext, dossier_ids: list[int], *, details: bool = Tr
                                                     kind, from_status, to_status, note,
                                                     username=actor))
             names = actors.full_names(e.username for found in events.values() for e in found)
-    records = {}
+    records = []
     for (dossier_id, code, uuid, status, channel, delivery, received_at, due_at, finished_at,
          fee, pages, copies, phone, received_by, sync_state, procedure_code, procedure_name,
          id_number, full_name, born, gender, address, old_id_number, issue_date,
-         citizen_phone) in raw:
+         citizen_phone) in rows:
         dossier = SimpleNamespace(
             code=code, uuid=uuid, status=status, channel=channel, result_delivery=delivery,
             received_at=_utc_value(received_at), due_at=_utc_value(due_at),
@@ -388,12 +407,12 @@ def dossier_infos(ctx: AppContext, dossier_ids: list[int], *, details: bool = Tr
                               date_of_birth=_date_value(born), gender=gender, address=address,
                               old_id_number=old_id_number, issue_date=_date_value(issue_date),
                               phone=phone or citizen_phone)
-        records[dossier_id] = _info(
+        records.append(_info(
             ctx, dossier, SimpleNamespace(code=procedure_code, name=procedure_name), citizen,
             papers=tuple(papers[dossier_id]),
             events=tuple(replace(e, actor=names.get(e.actor, e.actor))
-                         for e in events[dossier_id]), now=now)
-    return [records[i] for i in dossier_ids if i in records]
+                         for e in events[dossier_id]), now=now))
+    return records
 
 
 def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50,

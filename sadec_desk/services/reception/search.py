@@ -50,7 +50,7 @@ from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import InvalidInput
 from sadec_desk.i18n import _
 from sadec_desk.services.access import READ_ROLES, require_role
-from sadec_desk.services.reception.dossiers import dossier_infos
+from sadec_desk.services.reception.dossiers import RECORD_QUERY, dossier_records
 from sadec_desk.services.records import DossierInfo
 
 if TYPE_CHECKING:
@@ -113,8 +113,9 @@ def _where_filters(database: peewee.Database, status: str | None, day_from: date
 
 
 def _newest(database: peewee.Database, match: str, params: list, filters: tuple[str, list],
-            limit: int, *, by_index: bool = False) -> list[int]:
-    """Ids of the newest ``limit`` dossiers ``d`` meeting ``match`` and the filters.
+            limit: int, *, by_index: bool = False) -> list[tuple]:
+    """The record rows (:data:`RECORD_QUERY`) of the newest ``limit`` dossiers ``d``
+    meeting ``match`` and the filters, newest first.
 
     ``by_index``: the match names few dossiers found through an index on them, so the
     ordering must not make the database walk ``received_at`` instead (SQLite would pick
@@ -128,7 +129,13 @@ def _newest(database: peewee.Database, match: str, params: list, filters: tuple[
     else:
         order = "+d.received_at DESC, +d.id DESC" if by_index else "d.received_at DESC, d.id DESC"
         sql = f"SELECT d.id FROM dossier d WHERE {where} ORDER BY {order} LIMIT {int(limit)}"
-    return [row[0] for row in database.execute_sql(sql, (*params, *filters[1])).fetchall()]
+    return database.execute_sql(_records_of(sql), (*params, *filters[1])).fetchall()
+
+
+def _records_of(ids_sql: str) -> str:
+    """The statement reading the records of the dossiers ``ids_sql`` selects, newest
+    first: the search and its records in one statement (one plan, one round trip)."""
+    return f"{RECORD_QUERY} WHERE d.id IN ({ids_sql}) ORDER BY d.received_at DESC, d.id DESC"
 
 
 def _pieces(folded: str) -> list[str]:
@@ -188,7 +195,8 @@ def _prefix_range(text: str) -> tuple[str, str | None]:
     return text, head[:-1] + chr(following)
 
 
-def _by_suffix(database: peewee.Database, folded: str, filters, limit: int) -> list[int]:
+def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
+               ) -> list[tuple]:
     """PostgreSQL: the newest dossiers of the citizens whose name contains ``folded``
     (three characters or more), found through the suffix table (db/search_index.py).
 
@@ -222,15 +230,15 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int) -> l
     # it may when its estimate of the range is off (it did so with a list of ids:
     # 76,000 dossiers walked for 295 citizens, session 6)
     filter_sql, filter_params = filters
-    sql = (f"WITH m AS MATERIALIZED ({source} LIMIT ?) SELECT d.id FROM (SELECT d.id, "
-           "d.received_at FROM dossier d WHERE d.citizen_id IN (SELECT m.citizen_id FROM m) "
-           "AND (SELECT count(*) FROM m) <= ?").replace("?", database.param)
-    sql += (f"{filter_sql} OFFSET 0) AS d ORDER BY d.received_at DESC, d.id DESC "
-            f"LIMIT {int(limit)}")
-    found = database.execute_sql(sql, (*params, PG_FEW_CITIZENS + 1, PG_FEW_CITIZENS,
-                                       *filter_params)).fetchall()
+    ids_sql = ("SELECT d.id FROM (SELECT d.id, d.received_at FROM dossier d WHERE "
+               "d.citizen_id IN (SELECT m.citizen_id FROM m) AND (SELECT count(*) FROM m) "
+               f"<= ?{filter_sql} OFFSET 0) AS d ORDER BY d.received_at DESC, d.id DESC "
+               f"LIMIT {int(limit)}")
+    sql = f"WITH m AS MATERIALIZED ({source} LIMIT ?) {_records_of(ids_sql)}"
+    found = database.execute_sql(sql.replace("?", database.param), (
+        *params, PG_FEW_CITIZENS + 1, PG_FEW_CITIZENS, *filter_params)).fetchall()
     if found:
-        return [row[0] for row in found]
+        return found
     sql = f"SELECT count(*) FROM ({source} LIMIT ?) AS s".replace("?", database.param)
     count = database.execute_sql(sql, (*params, PG_MANY_CITIZENS + 1)).fetchone()[0]
     if count <= PG_FEW_CITIZENS:
@@ -248,7 +256,7 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int) -> l
     return _walk_by_name(database, folded, filters, limit)
 
 
-def _by_name(database: peewee.Database, folded: str, filters, limit: int) -> list[int]:
+def _by_name(database: peewee.Database, folded: str, filters, limit: int) -> list[tuple]:
     if len(folded) >= 3 and not is_sqlite(database) and has_suffix_index(database):
         return _by_suffix(database, folded, filters, limit)
     citizen_ids = _citizens_named(database, folded)
@@ -268,7 +276,8 @@ def _by_name(database: peewee.Database, folded: str, filters, limit: int) -> lis
     return _walk_by_name(database, folded, filters, limit)
 
 
-def _walk_by_name(database: peewee.Database, folded: str, filters, limit: int) -> list[int]:
+def _walk_by_name(database: peewee.Database, folded: str, filters, limit: int
+                  ) -> list[tuple]:
     """The newest dossiers whose citizen's name contains ``folded``, walked from the
     newest: when many citizens share the text they reach ``limit`` matches soon. (A
     correlated lookup, not a join: SQLite >= 3.38 would first build a Bloom filter over
@@ -287,7 +296,9 @@ def _phones(text: str) -> list[str] | None:
     return ["0" + match.group(1), "+84" + match.group(1)]
 
 
-def _matching_ids(database: peewee.Database, text: str, filters, limit: int) -> list[int]:
+def _matching_rows(database: peewee.Database, text: str, filters, limit: int
+                   ) -> list[tuple]:
+    """The record rows of the dossiers ``text`` finds (:func:`find_dossiers`)."""
     code = find_dossier_code(text)
     if code is not None:
         return _newest(database, "d.code = ?", [code], filters, limit)
@@ -342,5 +353,5 @@ def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50, status: str | 
     database = ctx.database
     with translated_errors():
         filters = _where_filters(database, status, day_from, day_to)
-        ids = _matching_ids(database, query, filters, limit)
-    return dossier_infos(ctx, ids, details=details)
+        rows = _matching_rows(database, query, filters, limit)
+    return dossier_records(ctx, rows, details=details)
