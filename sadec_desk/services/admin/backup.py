@@ -303,14 +303,12 @@ def _run_pg(ctx: AppContext, args: list[str], what: str) -> subprocess.Completed
     return result
 
 
-#: PostgreSQL tables not counted for the manifest: derived data, kept by triggers from
-#: the rows of real tables, which are counted. The citizens' name suffixes are ~6 rows
-#: per citizen (5.9 million at 1,000,000 dossiers): a full count at every backup, while
-#: its number says nothing the ``citizen`` count does not. A PostgreSQL manifest's counts
-#: are a record (``backup list``), never compared (only a SQLite file's are, by
-#: verify_backup), so a manifest without the table stays valid both ways. The table is
-#: in the dump like any other; a restore of a dump older than schema step 11 rebuilds it
-#: from the citizens when the database is upgraded (db/search_index.py).
+#: PostgreSQL tables not counted for the manifest: data derived by triggers from counted
+#: tables. The name suffixes are ~6 rows a citizen (5.9 million at 1,000,000 dossiers),
+#: a full count at every backup that says nothing the ``citizen`` count does not. These
+#: counts are a record (``backup list``), never compared (verify_backup compares SQLite
+#: files' only). The table is in the dump; one older than schema step 11 gets it at the
+#: upgrade after its restore (db/search_index.py).
 PG_DERIVED_TABLES = frozenset({SUFFIX_TABLE})
 
 
