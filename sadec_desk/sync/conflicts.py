@@ -69,12 +69,12 @@ def _held_state(dossier: Dossier) -> str:
     return ""
 
 
-def held_state_label(state: str) -> str:
+def _held_state_label(state: str) -> str:
     """The words for a held dossier's state (``conflict`` | ``rejected``)."""
     return {"conflict": _("xung đột"), "rejected": _("bị từ chối")}.get(state, state)
 
 
-def status_label(status: str | None) -> str:
+def _status_label(status: str | None) -> str:
     """A dossier status as the clerk knows it ("Hủy do nhập nhầm" for ``voided``); "—"
     for none. A status this version does not know (the portal's copy may come from a
     newer one) is shown as the portal wrote it: there are no words for it here."""
@@ -104,8 +104,8 @@ def list_conflicts(ctx: AppContext) -> list[ConflictInfo]:
             out.append(ConflictInfo(
                 dossier_uuid=d.uuid, code=d.code, state=state, message=d.sync_message,
                 local_status=d.status, portal_status=portal_status,
-                state_label=held_state_label(state), local_status_label=status_label(d.status),
-                portal_status_label=status_label(portal_status),
+                state_label=_held_state_label(state), local_status_label=_status_label(d.status),
+                portal_status_label=_status_label(portal_status),
                 portal_version=conflict.server_version if conflict else None,
                 pending_operations=Outbox.select().where(
                     Outbox.dossier_uuid == d.uuid,
@@ -229,10 +229,10 @@ OPEN, APPLIED, DISMISSED = "open", "applied", "dismissed"
 
 
 def _quarantined_info(row: QuarantinedChange) -> QuarantinedInfo:
-    code = ""
+    code = None
     try:
         dossier = json.loads(row.change).get("dossier")
-        code = dossier.get("code") if isinstance(dossier, dict) else ""
+        code = dossier.get("code") if isinstance(dossier, dict) else None
     except (ValueError, AttributeError):
         pass  # kept cut or not an object: named by its uuid only
     return QuarantinedInfo(id=row.id, seq=row.seq, dossier_uuid=row.dossier_uuid,

@@ -31,7 +31,7 @@ from sadec_desk.i18n import _
 from sadec_desk.services.access import ADMIN_ROLES, ANY_ROLE, require_role
 from sadec_desk.sync import office_anchor, online_pages, pull, push
 from sadec_desk.sync import protocol as P
-from sadec_desk.sync.adapters.base import SyncAdapter
+from sadec_desk.sync.adapters.base import SyncAdapter, pulling
 from sadec_desk.sync.adapters.gateway import GatewayAdapter
 from sadec_desk.sync.adapters.reference import PortalClient, ReferenceAdapter
 from sadec_desk.sync.errors import Refused, SyncError
@@ -136,13 +136,14 @@ def run_once(ctx: AppContext, *, adapter: SyncAdapter | None = None,
             with ctx.database.atomic():
                 set_state(ctx, "last_attempt_at", ctx.now().isoformat())
             push.push(ctx, adapter, counts)
-            if adapter.supports_pull:
-                procedures = pull.refresh_catalogue(ctx, adapter)
-                pull.pull(ctx, adapter, counts)
-                if hasattr(adapter, "download_blob"):
+            puller = pulling(adapter)
+            if puller is not None:
+                procedures = pull.refresh_catalogue(ctx, puller)
+                pull.pull(ctx, puller, counts)
+                if hasattr(puller, "download_blob"):
                     # after the pull's pages are committed: a slow or failed download
                     # never holds back the dossiers themselves
-                    online_pages.download_pages(ctx, adapter, counts)
+                    online_pages.download_pages(ctx, puller, counts)
             # the chain head to the portal, its answer kept (#14 item 8, #18 item 5)
             office_anchor.exchange(ctx, adapter)
             with ctx.database.atomic():

@@ -28,11 +28,12 @@ import httpx
 
 from sadec_desk.i18n import _
 from sadec_desk.services import audit, issued_numbers, portal_anchor
+from sadec_desk.sync.adapters.base import anchor_keeper
 from sadec_desk.sync.errors import Refused, SyncError, TransientError
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
-    from sadec_desk.sync.adapters.base import SyncAdapter
+    from sadec_desk.sync.adapters.base import AnchorKeeper, SyncAdapter
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +84,16 @@ def exchange(ctx: AppContext, adapter: SyncAdapter) -> str:
     """One exchange with the portal (see the module docstring); returns "" or why the head
     was not sent. Network failures propagate (the run ends as for the push); a refusal is
     noted for ``audit verify`` and the run goes on."""
-    if not getattr(adapter, "keeps_anchor", False):
+    keeper = anchor_keeper(adapter)
+    if keeper is None:
         return ""
     try:
         pending = portal_anchor.pending_restore()
         if pending is not None:
-            _told, answer = adapter.acknowledge_anchor(
+            _told, answer = keeper.acknowledge_anchor(
                 {"seq": pending["seq"], "hash": pending["hash"], "restore": True})
             _keep(ctx, check_answer(answer), restore_told=True)
-        answer = check_answer(adapter.office_anchor())
+        answer = check_answer(keeper.office_anchor())
         held_seq, held_hash = answer["seq"], answer["hash"]
         head_seq, head_hash = audit.chain_head(ctx)
         reason = ""
@@ -102,7 +104,7 @@ def exchange(ctx: AppContext, adapter: SyncAdapter) -> str:
             reason = _("sự kiện số {seq} ở máy khác với mốc cổng đã xác nhận").format(
                 seq=held_seq)
         elif head_seq > held_seq:
-            _told, answer = adapter.acknowledge_anchor(
+            _told, answer = keeper.acknowledge_anchor(
                 {"seq": head_seq, "hash": head_hash, "base_seq": held_seq,
                  "base_hash": held_hash})
             answer = check_answer(answer)
@@ -118,7 +120,7 @@ def exchange(ctx: AppContext, adapter: SyncAdapter) -> str:
         raise
 
 
-def refresh(ctx: AppContext, adapter: SyncAdapter) -> str:
+def refresh(ctx: AppContext, adapter: AnchorKeeper) -> str:
     """Ask the portal what it holds for the office and keep it (``audit verify``); returns
     the sentence ``audit verify`` shows about it."""
     now = ctx.now().astimezone(UTC).isoformat()

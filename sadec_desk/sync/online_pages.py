@@ -29,12 +29,13 @@ from sadec_desk.files import atomic_writer
 from sadec_desk.i18n import _, vietnamese
 from sadec_desk.services.actors import PORTAL_ACTOR
 from sadec_desk.services.pages import dossier_pages, store
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.errors import Refused, TransientError
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
-    from sadec_desk.sync.adapters.base import SyncAdapter
+    from sadec_desk.sync.adapters.base import PullAdapter
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +99,8 @@ def _apply_papers(ctx: AppContext, dossier_id: int, status: str, papers: list[di
                             size=page["size"], width=page["width"], height=page["height"],
                             created_at=now, uploaded_at=now).on_conflict_ignore().execute()
     shas = [page["sha256"] for paper in papers for page in paper["pages"]]
-    blobs = dict(PageBlob.select(PageBlob.sha256, PageBlob.id)
-                 .where(PageBlob.sha256.in_(shas)).tuples()) if shas else {}
+    blobs: dict[str, int] = dict(tuple_rows(PageBlob.select(PageBlob.sha256, PageBlob.id)
+                                            .where(PageBlob.sha256.in_(shas)))) if shas else {}
     if shas:
         # a page this office scanned itself and has not sent yet is on the portal anyway
         PageBlob.update(uploaded_at=now).where(PageBlob.sha256.in_(shas),
@@ -166,10 +167,10 @@ def missing_files(ctx: AppContext) -> list[tuple[str, str, int, Path]]:
     file is not here whole yet, oldest first."""
     used = DossierPage.select(DossierPage.blob).where(DossierPage.source == store.PORTAL_SOURCE)
     out = []
-    for sha, media_type, size in (PageBlob.select(PageBlob.sha256, PageBlob.media_type,
-                                                  PageBlob.size)
-                                  .where(PageBlob.id.in_(used)).order_by(PageBlob.id)
-                                  .tuples()):
+    for sha, media_type, size in tuple_rows(PageBlob.select(PageBlob.sha256,
+                                                            PageBlob.media_type, PageBlob.size)
+                                            .where(PageBlob.id.in_(used))
+                                            .order_by(PageBlob.id)):
         path = store.path_for(ctx, sha, media_type)
         try:
             if path.stat().st_size == size:
@@ -184,7 +185,7 @@ class DownloadDamaged(Exception):
     """The bytes received do not hash to the blob's name (or are not of its size)."""
 
 
-def fetch_to_store(adapter: SyncAdapter, sha256: str, size: int, path: Path) -> None:
+def fetch_to_store(adapter: PullAdapter, sha256: str, size: int, path: Path) -> None:
     """Fetch one blob into its place in the store: a temp file beside it, the hash
     checked, fsync, rename, fsync of the folder (sadec_desk.files' atomic rule); a
     damaged download leaves nothing behind."""
@@ -198,7 +199,7 @@ def fetch_to_store(adapter: SyncAdapter, sha256: str, size: int, path: Path) -> 
         raise store.storage_error(path.parent, exc) from None
 
 
-def download_pages(ctx: AppContext, adapter: SyncAdapter, counts: dict) -> None:
+def download_pages(ctx: AppContext, adapter: PullAdapter, counts: dict) -> None:
     """Fetch the files of pages that came from the portal and are not here yet, up to
     MAX_DOWNLOAD_BYTES_PER_RUN. A dropped connection stops the run (TransientError, the
     next run starts that file again); a damaged download is fetched once more at once

@@ -21,6 +21,7 @@ from sadec_desk.db.models import Outbox
 from sadec_desk.errors import UserError
 from sadec_desk.i18n import _
 from sadec_desk.services.pages.store import blob_path
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.sync.errors import SyncError
 
 if TYPE_CHECKING:
@@ -58,10 +59,10 @@ def superseded_pages(rows: list[Outbox]) -> set[int]:
         return set()
     newest: dict[str, int] = {}
     for chunk in chunks(list({r.dossier_uuid for r in pages})):
-        newest.update(Outbox.select(Outbox.dossier_uuid, peewee.fn.MAX(Outbox.id))
-                      .where(Outbox.op == "dossier.pages", Outbox.state == PENDING,
-                             Outbox.dossier_uuid.in_(chunk))
-                      .group_by(Outbox.dossier_uuid).tuples())
+        newest.update(tuple_rows(Outbox.select(Outbox.dossier_uuid, peewee.fn.MAX(Outbox.id))
+                                 .where(Outbox.op == "dossier.pages", Outbox.state == PENDING,
+                                        Outbox.dossier_uuid.in_(chunk))
+                                 .group_by(Outbox.dossier_uuid)))
     return {r.id for r in pages if newest.get(r.dossier_uuid, r.id) > r.id}
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from copy import deepcopy
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import peewee
 
@@ -31,6 +32,7 @@ from sadec_desk.services import catalogue
 from sadec_desk.services.access import ADMIN_ROLES, require_role
 from sadec_desk.services.actors import PORTAL_ACTOR
 from sadec_desk.services.audit import append_event, append_events
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.sync import online_pages
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.bulk import update_rows
@@ -40,7 +42,7 @@ from sadec_desk.sync.state import get_state, set_state, store_conflict
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
-    from sadec_desk.sync.adapters.base import SyncAdapter
+    from sadec_desk.sync.adapters.base import PullAdapter
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ MAX_KEPT_CHARS = 1_000_000
 # --- the procedure catalogue ----------------------------------------------------------
 
 
-def refresh_catalogue(ctx: AppContext, adapter: SyncAdapter) -> int:
+def refresh_catalogue(ctx: AppContext, adapter: PullAdapter) -> int:
     """Adopt newer procedure versions from the portal (source "portal")."""
     items = adapter.procedures()
     adopted = 0
@@ -107,13 +109,15 @@ class _Page:
         self.local: dict[str, dict] = {}
         self.busy: set[str] = set()
         for chunk in chunks(uuids):
-            for row in (Dossier.select(Dossier.id, Dossier.uuid, Dossier.status, Dossier.due_at,
-                                       Dossier.finished_at, Dossier.portal_version,
-                                       Dossier.sync_state, Dossier.sync_message)
-                        .where(Dossier.uuid.in_(chunk)).dicts()):
+            # .dicts(): peewee's stubs type it as the query, whose rows are models
+            rows = cast("Iterable[dict[str, Any]]", Dossier.select(
+                Dossier.id, Dossier.uuid, Dossier.status, Dossier.due_at, Dossier.finished_at,
+                Dossier.portal_version, Dossier.sync_state, Dossier.sync_message)
+                .where(Dossier.uuid.in_(chunk)).dicts())
+            for row in rows:
                 self.local[row["uuid"]] = row
-            self.busy.update(u for (u,) in Outbox.select(Outbox.dossier_uuid).where(
-                Outbox.dossier_uuid.in_(chunk), Outbox.state.in_([PENDING, FAILED])).tuples())
+            self.busy.update(u for (u,) in tuple_rows(Outbox.select(Outbox.dossier_uuid).where(
+                Outbox.dossier_uuid.in_(chunk), Outbox.state.in_([PENDING, FAILED]))))
         self.updates: dict[int, dict] = {}
         self.events: list[dict] = []
 
@@ -329,7 +333,7 @@ def apply_kept(ctx: AppContext, change: dict) -> str:
     return problem
 
 
-def pull(ctx: AppContext, adapter: SyncAdapter, counts: dict) -> int:
+def pull(ctx: AppContext, adapter: PullAdapter, counts: dict) -> int:
     """Apply the change feed from the stored cursor; returns the new cursor. A change
     that cannot be applied here is set aside (:func:`quarantine`), never a reason to
     stop: the rest of the feed goes on."""

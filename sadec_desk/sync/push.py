@@ -23,6 +23,7 @@ from sadec_desk.db.attachment_models import PageBlob
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.db.sync_models import SyncConflict
 from sadec_desk.sync import protocol as P
+from sadec_desk.sync.adapters.base import uploader
 from sadec_desk.sync.errors import AuthExpired, Refused, SyncError, TransientError
 from sadec_desk.sync.outbox_ops import (
     DISCARDED,
@@ -41,7 +42,7 @@ from sadec_desk.sync.state import set_state, store_conflict
 
 if TYPE_CHECKING:
     from sadec_desk.services.context import AppContext
-    from sadec_desk.sync.adapters.base import SyncAdapter
+    from sadec_desk.sync.adapters.base import BlobUploader, SyncAdapter
 
 # --- backoff after a failure ----------------------------------------------------------
 
@@ -190,7 +191,7 @@ def _pages_to_upload(row: Outbox) -> list[tuple[str, PageBlob | None]]:
             if blobs.get(sha) is None or blobs[sha].uploaded_at is None]
 
 
-def upload_pages(ctx: AppContext, adapter: SyncAdapter, row: Outbox, counts: dict) -> None:
+def upload_pages(ctx: AppContext, adapter: BlobUploader, row: Outbox, counts: dict) -> None:
     """Upload the blobs a ``dossier.pages`` row names that the portal has not
     confirmed; each is marked ``uploaded_at`` as soon as it is confirmed, so a page
     shared by several dossiers goes once."""
@@ -211,7 +212,8 @@ def _with_pages_uploaded(ctx: AppContext, adapter: SyncAdapter, rows: list[Outbo
     answers, the transient error that stopped the uploads). A ``dossier.pages`` op
     goes only once its pages are on the portal; when they cannot be, it and every
     later op of its dossier wait (never reordered), while other dossiers go on."""
-    if not getattr(adapter, "uploads_blobs", False):
+    up = uploader(adapter)
+    if up is None:
         return rows, [], None
     send: list[Outbox] = []
     refused: list[tuple[Outbox, dict]] = []
@@ -223,7 +225,7 @@ def _with_pages_uploaded(ctx: AppContext, adapter: SyncAdapter, rows: list[Outbo
         if row.op == "dossier.pages" and _pages_to_upload(row):
             if error is None:
                 try:
-                    upload_pages(ctx, adapter, row, counts)
+                    upload_pages(ctx, up, row, counts)
                     send.append(row)
                     continue
                 except (TransientError, AuthExpired) as exc:

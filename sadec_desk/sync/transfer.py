@@ -18,7 +18,7 @@ import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sadec_desk.db.attachment_models import PageBlob
 from sadec_desk.db.database import translated_errors
@@ -98,8 +98,8 @@ def export_pending(ctx: AppContext, out: Path) -> ExportInfo:
         stale = superseded_pages(rows)  # left here: the office's next run discards them
         rows = [r for r in rows if r.id not in stale]
         blobs, missing = _bundle_blobs(ctx, rows)
-    body = {"format": P.BUNDLE_FORMAT, "device_id": device_id, "created_at": ctx.now().isoformat(),
-            "ops": [as_op(r) for r in rows]}
+    body: dict[str, Any] = {"format": P.BUNDLE_FORMAT, "device_id": device_id,
+                            "created_at": ctx.now().isoformat(), "ops": [as_op(r) for r in rows]}
     if blobs:
         body["blobs"] = blobs
     bundle = P.sign_bundle(body, key)

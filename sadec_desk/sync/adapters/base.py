@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, Protocol, cast
 from urllib.parse import urlsplit
 
 from sadec_desk.i18n import _
@@ -23,25 +23,33 @@ from sadec_desk.sync.errors import SyncError
 
 
 class SyncAdapter(Protocol):
-    """A portal as the engine sees it.
+    """A portal as the engine sees it: what every adapter does (push).
 
-    The capability flags say which of the optional calls exist: ``supports_pull`` for
-    :meth:`changes`, :meth:`procedures` and :meth:`download_blob`; ``uploads_blobs`` for
-    :meth:`upload_blob`, which the engine calls for the pages a ``dossier.pages`` op names
-    before it pushes that op. The engine reads the flags with ``getattr`` and a default,
-    so a stand-in with only ``supports_pull`` and :meth:`push` (tests) is enough.
+    What only some do is in the protocols below, each with the flag that says an adapter
+    has it: ``supports_pull`` (:class:`PullAdapter`), ``uploads_blobs``
+    (:class:`BlobUploader`), ``keeps_anchor`` (:class:`AnchorKeeper`). The engine reads
+    the flags with ``getattr`` and a default (:func:`pulling`, :func:`uploader`,
+    :func:`anchor_keeper`), so a stand-in with only ``supports_pull`` and :meth:`push`
+    (tests) is enough; the provincial gateway is push only.
     """
 
     #: the ``sync.adapter`` value that selects it
     name: str
     supports_pull: bool
-    uploads_blobs: bool
 
     def push(self, ops: list[dict]) -> list[dict]:
         """Send outbox operations (``outbox_ops.as_op`` shape), oldest first; one answer
         per op, in order: ``{"op_id", "result": applied|duplicate|conflict|rejected,
         "version"?, "message"?, "dossier"?}`` (sync/protocol.py)."""
         ...
+
+    def close(self) -> None:
+        ...
+
+
+class PullAdapter(SyncAdapter, Protocol):
+    """An adapter whose ``supports_pull`` is true: the change feed, the catalogue and the
+    page files of online dossiers come down from it."""
 
     def changes(self, since: int, limit: int) -> dict:
         """The change feed after cursor ``since``: ``{"changes", "cursor", "has_more"}``."""
@@ -51,16 +59,52 @@ class SyncAdapter(Protocol):
         """The portal's procedure catalogue: ``[{"code", "version", "data"}]``."""
         ...
 
+    def download_blob(self, sha256: str, out: IO[bytes], limit: int) -> str:
+        """Stream a page file into ``out``; returns the SHA-256 of what came."""
+        ...
+
+
+class BlobUploader(Protocol):
+    """An adapter whose ``uploads_blobs`` is true: the engine uploads the page files a
+    ``dossier.pages`` op names before it pushes that op."""
+
+    uploads_blobs: bool
+
     def upload_blob(self, sha256: str, data: bytes, chunk_bytes: int) -> int:
         """Make the portal hold a whole page file; returns the bytes sent."""
         ...
 
-    def download_blob(self, sha256: str, out: BinaryIO, limit: int) -> str:
-        """Stream a page file into ``out``; returns the SHA-256 of what came."""
+
+class AnchorKeeper(Protocol):
+    """An adapter whose ``keeps_anchor`` is true: the portal keeps the office's audit
+    chain head (sync/office_anchor.py)."""
+
+    keeps_anchor: bool
+
+    def office_anchor(self) -> dict:
+        """What the portal holds for this office."""
         ...
 
-    def close(self) -> None:
+    def acknowledge_anchor(self, head: dict) -> tuple[bool, dict]:
+        """Send the chain head: (acknowledged, what the portal holds)."""
         ...
+
+
+# The flags are what an adapter promises (a class attribute, or set per office: the
+# gateway uploads pages only when it has a file store); these give the type that goes
+# with a flag that is set, and None when it is not.
+
+
+def pulling(adapter: SyncAdapter) -> PullAdapter | None:
+    return cast(PullAdapter, adapter) if getattr(adapter, "supports_pull", False) else None
+
+
+def uploader(adapter: SyncAdapter) -> BlobUploader | None:
+    return cast(BlobUploader, adapter) if getattr(adapter, "uploads_blobs", False) else None
+
+
+def anchor_keeper(adapter: SyncAdapter) -> AnchorKeeper | None:
+    return cast(AnchorKeeper, adapter) if getattr(adapter, "keeps_anchor", False) else None
 
 
 def tls_verify(ca_bundle: str) -> ssl.SSLContext | bool:

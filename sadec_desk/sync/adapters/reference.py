@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 
@@ -212,7 +212,7 @@ class PortalClient:
         raise TransientError(_("Cổng dịch vụ trả lời bất thường về tệp trang (HTTP {status})."
                                ).format(status=status))
 
-    def download_blob(self, sha256: str, out: BinaryIO, limit: int) -> str:
+    def download_blob(self, sha256: str, out: IO[bytes], limit: int) -> str:
         """Stream a complete blob into ``out``; returns the SHA-256 (hex) of the bytes
         received, for the caller to compare with the name. More than ``limit`` bytes is
         a damaged answer: the reading stops there. A dropped connection mid-body is a
@@ -335,7 +335,7 @@ class ReferenceAdapter:
                     sha=sha256[:12], n=setbacks - 1))
         return sent
 
-    def download_blob(self, sha256: str, out, limit: int) -> str:
+    def download_blob(self, sha256: str, out: IO[bytes], limit: int) -> str:
         """Stream a page of an online dossier into ``out``; returns its SHA-256."""
         return self.authorised(self.client.download_blob, sha256, out, limit)
 

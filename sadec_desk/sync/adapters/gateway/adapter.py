@@ -36,6 +36,7 @@ from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.domain.lifecycle import DossierStatus
 from sadec_desk.i18n import _
 from sadec_desk.services.pages.dossier_pages import pages_manifest
+from sadec_desk.services.query_rows import tuple_rows
 from sadec_desk.services.reception.dossiers import get_dossier
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.adapters.gateway.catalogue import catalogue_entry
@@ -113,8 +114,8 @@ class GatewayAdapter:
             return ()
         manifest = pages_manifest(dossier_id)
         shas = [page["sha256"] for paper in manifest["papers"] for page in paper["pages"]]
-        stored = {sha for (sha,) in PageBlob.select(PageBlob.sha256).where(
-            PageBlob.sha256.in_(shas), PageBlob.uploaded_at.is_null(False)).tuples()}
+        stored = {sha for (sha,) in tuple_rows(PageBlob.select(PageBlob.sha256).where(
+            PageBlob.sha256.in_(shas), PageBlob.uploaded_at.is_null(False)))}
         return tuple(PageFile(paper["name"], page["position"], page["sha256"],
                               page["media_type"], f"{self.file_base}/{page['sha256']}")
                      for paper in manifest["papers"] for page in paper["pages"]
@@ -127,9 +128,9 @@ class GatewayAdapter:
         rows = (DossierResult.select(DossierResult.name, DossierResult.result_code,
                                      PageBlob.sha256).join(PageBlob)
                 .where(DossierResult.dossier == dossier_id, PageBlob.uploaded_at.is_null(False))
-                .order_by(DossierResult.id).tuples())
+                .order_by(DossierResult.id))
         return tuple(ResultFile(name, sha, f"{self.file_base}/{sha}", code)
-                     for name, code, sha in rows)
+                     for name, code, sha in tuple_rows(rows))
 
     # --- records ---
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -167,7 +167,7 @@ class GatewaySession:
         self.http = httpx.Client(headers=headers, verify=tls_verify(config["sync.ca_bundle"]),
                                  timeout=httpx.Timeout(float(config["sync.timeout_seconds"])))
         self.session = ""
-        self.session_at = None
+        self.session_at: datetime | None = None  # when the session was given
         self.logins = 0
 
     @property
@@ -213,7 +213,8 @@ class GatewaySession:
     def _session(self) -> str:
         if not self.logs_in:
             return ""
-        if not self.session or self.ctx.now() - self.session_at >= SESSION_LIFETIME:
+        if not self.session or self.session_at is None \
+                or self.ctx.now() - self.session_at >= SESSION_LIFETIME:
             self.login()
         return self.session
 
