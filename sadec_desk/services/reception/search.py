@@ -251,8 +251,11 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
         # ("giang", "tram", "nguyen quoc"), where sending their ids back as an array took
         # 100-300 ms in bench runs (planning an array of thousands of constants and, as
         # psycopg2's ARRAY[...], parsing it)
-        return _newest(database, f"(d.citizen_id IN ({source})) IS TRUE", params, filters,
-                       limit)
+        # The LIMIT (never reached: counted just above) caps the planner's estimate of the
+        # range, so that it always judges the hash to fit in memory: a plain subplan
+        # would scan the range again for every dossier walked
+        return _newest(database, f"(d.citizen_id IN ({source} LIMIT ?)) IS TRUE",
+                       [*params, 2 * PG_MANY_CITIZENS], filters, limit)
     return _walk_by_name(database, folded, filters, limit)
 
 
