@@ -50,6 +50,9 @@ FORMATS = ("JPEG", "PNG", "PPM", "TIFF", "BMP", "WEBP")
 #: :data:`TRANSFORM_THREADS` > 1; a smaller one is decoded as it is (threads cost more
 #: than they save)
 PNG_OVERLAP_MIN_PIXELS = 1_000_000
+#: ... and at most this many bytes of rows (the inflated copy is held while Pillow
+#: reads it): an A4 page in colour at 400 dpi; a bigger PNG is decoded the plain way
+PNG_OVERLAP_MAX_RAW = 64_000_000
 
 MAX_SKEW_DEGREES = 5.0
 #: skew angles below this are left alone: rotating costs sharpness for nothing visible
@@ -147,25 +150,35 @@ def open_image(data: bytes, *, long_side: int | None = None) -> Image.Image:
 def _load_png(image: Image.Image, data: bytes) -> Image.Image:
     """``image`` (a PNG opened from ``data``, not yet loaded) loaded: overlapped (see
     :func:`_load_png_overlapped`) when that pays, else as Pillow does it. Any failure of
-    the overlapped decode (a broken or truncated file) leaves the answer to the plain
-    one, so errors, and what a damaged file gives, stay exactly Pillow's."""
-    idats = None
-    if (TRANSFORM_THREADS > 1 and not getattr(image, "is_animated", False)
-            and not image.info.get("interlace")):  # rare in scans: left to the plain way
-        idats = _png_idat_chunks(data)
-    if idats is not None and image.width * image.height >= PNG_OVERLAP_MIN_PIXELS:
+    the overlapped decode (a broken, truncated or odd file) leaves the answer to the
+    plain one, so errors, and what a damaged file gives, stay exactly Pillow's."""
+    layout = None
+    if (TRANSFORM_THREADS > 1 and image.width * image.height >= PNG_OVERLAP_MIN_PIXELS
+            and not getattr(image, "is_animated", False)):
+        layout = _png_layout(data)
+    if layout is not None:
         try:
-            return _load_png_overlapped(data, idats)
+            return _load_png_overlapped(data, *layout)
         except Exception:  # the plain decode below reports it as it always did
             pass
     image.load()
     return image
 
 
-def _png_idat_chunks(data: bytes) -> list[tuple[int, int]] | None:
-    """Where the IDAT chunks of a PNG lie in ``data``: (start, end) of each chunk, all
-    in one run as the format requires; None when the chunks are not laid out so (the
-    plain decode handles, or refuses, such a file)."""
+def _png_layout(data: bytes) -> tuple[list[tuple[int, int]], int] | None:
+    """Where the IDAT chunks of a PNG lie in ``data`` ((start, end) of each chunk, all in
+    one run as the format requires) and how many bytes their data inflates to; None for
+    a file the overlapped decode leaves to the plain one: chunks not laid out so, an
+    interlaced image (rare in scans), or more than :data:`PNG_OVERLAP_MAX_RAW` bytes."""
+    if len(data) < 33 or data[12:16] != b"IHDR":
+        return None
+    width, height, depth, colour, _, _, interlace = struct.unpack_from(">IIBBBBB", data, 16)
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour)
+    if channels is None or interlace != 0:
+        return None
+    raw_size = height * (1 + (width * channels * depth + 7) // 8)
+    if raw_size > PNG_OVERLAP_MAX_RAW:
+        return None
     idats: list[tuple[int, int]] = []
     pos = 8
     while pos + 12 <= len(data):
@@ -180,25 +193,28 @@ def _png_idat_chunks(data: bytes) -> list[tuple[int, int]] | None:
         elif kind == b"IEND":
             break
         pos = end
-    return idats or None
+    return (idats, raw_size) if idats else None
 
 
-def _load_png_overlapped(data: bytes, idats: list[tuple[int, int]]) -> Image.Image:
+def _load_png_overlapped(data: bytes, idats: list[tuple[int, int]], raw_size: int
+                         ) -> Image.Image:
     """The PNG ``data`` decoded by Pillow, in about the time of its unfiltering alone.
 
     Pillow's PNG decoder inflates the image data (zlib) and unfilters each row (mostly
     Paeth, which needs the row before) in one serial pass; inflating is ~40 % of it. Here
     a second thread inflates the data with Python's zlib (which releases the GIL) and
     hands it on as *stored* (uncompressed) deflate blocks in IDAT chunks of the same PNG,
-    so Pillow's decoder, reading them from :class:`_GrowingStream` as they come, only
+    so Pillow's decoder, reading them from a :class:`_GrowingStream` as they come, only
     copies and unfilters: the two halves of the work run at once. Pillow still parses
     every chunk and decodes every row, so the image (mode, palette, transparency, text,
     EXIF) is the plain decode's, pixel for pixel (tests/adapters/test_imaging.py checks
-    it for every PNG colour type)."""
+    it for every PNG colour type). Raises when the inflating thread gave up on the file
+    (its zlib stream broken, cut short or longer than the rows)."""
     stream = _GrowingStream()
     stream.append(data[:idats[0][0]])  # signature and the chunks before the image data
     inflater = threading.Thread(target=_inflate_to_stored,
-                                args=(data, idats, stream), name="sadec-png", daemon=True)
+                                args=(data, idats, raw_size, stream), name="sadec-png",
+                                daemon=True)
     inflater.start()
     try:
         image = Image.open(cast(IO[bytes], stream), formats=("PNG",))
@@ -206,51 +222,63 @@ def _load_png_overlapped(data: bytes, idats: list[tuple[int, int]]) -> Image.Ima
     finally:
         stream.cancel()
         inflater.join()
+    if stream.abandoned:
+        raise OSError("the PNG's image data did not inflate to its rows")
     return image
 
 
-#: raw bytes handed on at a time: ~1 ms of inflating, so the unfiltering starts at once
+#: raw bytes handed on at a time (~1 ms of inflating: the unfiltering starts at once)
+#: and compressed bytes inflated at a time (a bound on each step's output and copies)
 _STORED_PIECE = 1 << 18
+_COMPRESSED_STEP = 1 << 16
 _STORED_BLOCK = 65535  # the most one stored deflate block holds
 _IDAT_CRC = zlib.crc32(b"IDAT")
 
 
-def _inflate_to_stored(data: bytes, idats: list[tuple[int, int]],
+def _inflate_to_stored(data: bytes, idats: list[tuple[int, int]], raw_size: int,
                        stream: _GrowingStream) -> None:
     """The producer of :func:`_load_png_overlapped`: the IDAT data of ``data`` inflated
     and appended to ``stream`` as IDAT chunks holding a zlib stream of stored blocks, then
-    the chunks after the image data. A stream that does not inflate, or ends early, ends
-    ``stream`` short instead (Pillow then fails, and the plain decode reports it)."""
+    the chunks after the image data. A zlib stream that is broken, ends early or holds
+    more than the ``raw_size`` bytes of the rows abandons ``stream`` instead (never more
+    than ``raw_size`` bytes are inflated)."""
     view = memoryview(data)
     try:
         inflater = zlib.decompressobj()
         pending: list[bytes] = []
-        pending_size = 0
-        tail = b""  # the last 4 compressed bytes: the zlib trailer, once the stream ends
+        pending_size = done = 0
+        tail = b""  # the last 4 compressed bytes taken: the zlib trailer, at its end
         header = b"\x78\x01"  # zlib header: deflate, 32 KiB window, no dictionary
         for start, end in idats:
-            if stream.cancelled:
-                return
-            compressed = view[start + 8:end - 4]
-            raw = inflater.decompress(compressed)
-            used = len(compressed) - len(inflater.unused_data)
-            tail = (tail + bytes(compressed[max(0, used - 4):used]))[-4:]
-            if raw:
-                pending.append(raw)
-                pending_size += len(raw)
-            if pending_size >= _STORED_PIECE or (inflater.eof and pending):
-                stream.append(_idat_chunk(header + _stored_blocks(b"".join(pending))))
-                header, pending, pending_size = b"", [], 0
-            if inflater.eof:
-                break
-        if not inflater.eof or len(tail) < 4:
+            for step in range(start + 8, end - 4, _COMPRESSED_STEP):
+                compressed: bytes | memoryview = view[step:min(end - 4,
+                                                               step + _COMPRESSED_STEP)]
+                while compressed and not inflater.eof:
+                    if stream.cancelled:
+                        return
+                    raw = inflater.decompress(compressed, _STORED_PIECE)
+                    left = inflater.unconsumed_tail or inflater.unused_data
+                    taken = len(compressed) - len(left)
+                    tail = (tail + bytes(compressed[max(0, taken - 4):taken]))[-4:]
+                    compressed = inflater.unconsumed_tail
+                    pending.append(raw)
+                    pending_size += len(raw)
+                    if done + pending_size > raw_size:
+                        stream.abandon()  # more data than rows
+                        return
+                    if pending_size >= _STORED_PIECE:
+                        stream.append(_idat_chunk(header + _stored_blocks(b"".join(pending))))
+                        header, done, pending, pending_size = b"", done + pending_size, [], 0
+        if not inflater.eof or done + pending_size != raw_size:
+            stream.abandon()  # the stream ends before the rows do
             return
-        # the last, empty stored block, then the Adler-32 of the raw data: the original's
+        # the last stored block (empty), then the Adler-32 of the raw data: the original's
         # trailer, which zlib has just checked against the same raw data
-        stream.append(_idat_chunk(header + b"\x01\x00\x00\xff\xff" + tail))
+        final = _stored_blocks(b"".join(pending)) + b"\x01\x00\x00\xff\xff" + tail
+        stream.append(_idat_chunk(header + final))
         stream.append(view[idats[-1][1]:])  # the chunks after the image data, IEND
     except zlib.error:
-        return
+        stream.abandon()
     finally:
         stream.finish()
 
@@ -271,14 +299,16 @@ def _idat_chunk(body: bytes) -> bytes:
 
 class _GrowingStream:
     """A read-only binary file whose bytes another thread appends: ``read`` and ``seek``
-    wait until the bytes they need are there or the writer has finished (then a read
-    returns what there is, short, as at the end of a file)."""
+    wait until the bytes they need are there or the writer has finished (a read then
+    returns what there is, short, as at the end of a file). When the writer gave up
+    (:meth:`abandon`), reads past what it wrote raise OSError."""
 
     def __init__(self) -> None:
         self._pieces: list[bytes | memoryview] = []
         self._starts: list[int] = []
         self._size = 0
         self._finished = False
+        self.abandoned = False
         self.cancelled = False
         self._ready = threading.Condition()
         self._pos = 0
@@ -291,6 +321,9 @@ class _GrowingStream:
             self._starts.append(self._size)
             self._size += len(piece)
             self._ready.notify_all()
+
+    def abandon(self) -> None:
+        self.abandoned = True
 
     def finish(self) -> None:
         with self._ready:
@@ -305,6 +338,8 @@ class _GrowingStream:
         with self._ready:
             while self._size < end and not self._finished:
                 self._ready.wait()
+        if self._size < end and self.abandoned:
+            raise OSError("the PNG's image data did not inflate to its rows")
 
     def seekable(self) -> bool:
         return True
@@ -331,7 +366,7 @@ class _GrowingStream:
 
     def read(self, size: int = -1) -> bytes:
         wanted = size if size >= 0 else 1 << 62
-        self._wait_for(self._pos + wanted)
+        self._wait_for(self._pos + wanted if size >= 0 else math.inf)
         parts: list[bytes] = []
         while wanted and self._piece < len(self._pieces):
             piece = self._pieces[self._piece]

@@ -378,9 +378,9 @@ def overlapped(monkeypatch):
     outcomes: list[bool] = []
     real = imaging._load_png_overlapped
 
-    def recorded(data, idats):
+    def recorded(data, idats, raw_size):
         try:
-            image = real(data, idats)
+            image = real(data, idats, raw_size)
         except Exception:
             outcomes.append(False)
             raise
@@ -461,7 +461,15 @@ def _damaged_pngs() -> dict[str, bytes]:
     bad_check = list(chunks)  # the zlib trailer (Adler-32 of the rows) wrong, CRC right
     last = bad_check[idat[-1]][1]
     bad_check[idat[-1]] = (b"IDAT", last[:-4] + bytes(b ^ 0xFF for b in last[-4:]))
+    # the rows, then as much again: what a decompression bomb hidden in the image data
+    # does (Pillow stops at the last row; the overlapped decode must not inflate it all)
+    image = _plain_decode(data)
+    rows = b"".join(b"\x00" + image.tobytes()[y * image.width:(y + 1) * image.width]
+                    for y in range(image.height))
+    too_long = zlib.compress(rows * 2)
+    before = [c for c in chunks if c[0] not in (b"IDAT", b"IEND")]
     return {
+        "more image data than rows": _png_of(before + [(b"IDAT", too_long), (b"IEND", b"")]),
         "cut inside a chunk": data[:len(data) // 2],
         "cut after an IDAT chunk": _png_of(chunks[:middle]),
         "image data scrambled": _png_of(flipped),
@@ -496,15 +504,24 @@ def test_a_damaged_png_gives_what_the_plain_decode_gives(overlapped, monkeypatch
     # the overlapped decode was tried (a chunk cut short is refused before), and left
     # no thread behind
     assert overlapped or kind == "cut inside a chunk"
+    if kind == "more image data than rows":
+        assert overlapped == [False]  # the inflating thread gave up past the rows
     assert not [t for t in threading.enumerate() if t.name == "sadec-png"]
 
 
-def test_a_png_is_decoded_plainly_on_one_core(monkeypatch):
-    monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 1)
-    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 0)
+@pytest.mark.parametrize("case", ["one core", "small", "too big", "interlaced"])
+def test_some_pngs_are_decoded_the_plain_way(monkeypatch, case):
+    monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 1 if case == "one core" else 2)
+    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 10**9 if case == "small" else 0)
+    if case == "too big":
+        monkeypatch.setattr(imaging, "PNG_OVERLAP_MAX_RAW", 100_000)
     calls = []
-    monkeypatch.setattr(imaging, "_load_png_overlapped",
-                        lambda data, idats: calls.append(data))
+    monkeypatch.setattr(imaging, "_load_png_overlapped", lambda *args: calls.append(args))
     data = encode(_noisy_scan())
+    if case == "interlaced":  # Pillow writes no Adam7 PNG: the IHDR flag, for the check
+        ihdr = data[12:28] + b"\x01"
+        data = data[:12] + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + data[33:]
+        assert imaging._png_layout(data) is None
+        return
     assert imaging.open_image(data).tobytes() == _plain_decode(data).tobytes()
     assert calls == []
