@@ -115,10 +115,10 @@ def cmd_conflicts(args, ctx) -> None:
         out = []
         if not items:
             out.append(_("Không có hồ sơ nào bị xung đột hoặc bị cổng từ chối."))
-        label = {"conflict": _("xung đột"), "rejected": _("bị từ chối")}
-        out += [f"{c.code}  [{label.get(c.state, c.state)}]  "
+        # the labels, never the codes: an IT officer reads this (--json keeps the codes)
+        out += [f"{c.code}  [{c.state_label}]  "
                 + _("máy: {local}, cổng: {portal}; {n} thao tác chờ. {msg}").format(
-                    local=c.local_status, portal=c.portal_status or "—",
+                    local=c.local_status_label, portal=c.portal_status_label,
                     n=c.pending_operations, msg=c.message) for c in items]
         if any(c.state == "rejected" for c in items):
             out.append(_("Hồ sơ bị từ chối mà tỉnh đã xử lý bên ngoài (ví dụ đã xóa trên trục): "

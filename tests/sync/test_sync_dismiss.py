@@ -7,6 +7,7 @@ later change of it is sent as usual."""
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -195,8 +196,16 @@ def test_voided_after_it_was_sent_then_dismissed_is_never_sent_again(gateway, ca
     assert f"sadec-desk sync dismiss {code}" in message
     [listed] = run_cli_json(capsys, "sync", "conflicts")["conflicts"]
     assert listed["code"] == code and listed["state"] == "rejected"
+    assert listed["local_status"] == "voided"  # --json keeps the codes for scripts
     status, out, _err = run_cli(capsys, "sync", "conflicts")
     assert status == 0 and "sadec-desk sync dismiss" in out
+    # the text is for a person: the Vietnamese labels, never the raw codes
+    line = next(ln for ln in out.splitlines() if ln.startswith(code))
+    assert f"[{listed['state_label']}]" in line and listed["local_status_label"] in line
+    assert listed["state_label"] == "bị từ chối"
+    # (the message after the counts may name the setting key "voided": judge the part before)
+    head = line.split(listed["message"][:20])[0]
+    assert not {"voided", "rejected", "received"} & set(re.findall(r"\w+", head))
 
     # refusals at the command line are sentences with exit code 2, never a traceback
     for argv in ((code, "--reason", ""), (code, "--reason", "x" * 600),
