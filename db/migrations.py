@@ -192,6 +192,7 @@ def migrate(database: peewee.Database) -> int:
     # backup holds it (issue #18). The check is repeated under the lock below.
     before = current_version(database)
     if before == LATEST:
+        refill_derived(database)
         return before
     with database.atomic():
         if not is_sqlite(database):
@@ -212,3 +213,21 @@ def migrate(database: peewee.Database) -> int:
                 UPGRADES[version](database)
                 _stamp(version)
     return before
+
+
+def refill_derived(database: peewee.Database,
+                   progress: Callable[[int, int], None] | None = search_index.stderr_progress
+                   ) -> int:
+    """PostgreSQL: the name suffixes made again from the names when a restore brought their
+    table back empty (backups leave out its ~500 MB of rows at 1,000,000 dossiers: they
+    are derived); step 11's fill, with its progress line. Run by the restore and at every
+    open (one read when nothing is missing), so a fill cut short is done by the next
+    start. Under the migration's lock: two counters starting at once fill it once.
+    Returns how many citizens were filled."""
+    if is_sqlite(database) or not search_index.suffixes_missing(database):
+        return 0
+    with database.atomic():
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_KEY,))
+        if not search_index.suffixes_missing(database):
+            return 0  # another counter filled it meanwhile
+        return search_index.install_name_suffixes(database, progress)

@@ -283,3 +283,15 @@ def has_suffix_index(database: peewee.Database) -> bool:
         return False
     sql = "SELECT to_regclass(%s) IS NOT NULL"
     return bool(database.execute_sql(sql, (_SUFFIX_KEY,)).fetchone()[0])
+
+
+def suffixes_missing(database: peewee.Database) -> bool:
+    """PostgreSQL: True when the suffix table (with its key) is empty while some citizen
+    has a name long enough to have suffixes: what a restore of a backup leaves, since
+    backups carry the table without its rows (services/admin/backup.py). Two probes that
+    stop at the first row found."""
+    if not has_suffix_index(database):
+        return False
+    return bool(database.execute_sql(
+        f"SELECT NOT EXISTS (SELECT 1 FROM {SUFFIX_TABLE}) AND EXISTS (SELECT 1 FROM citizen "
+        f"WHERE length(folded_name) >= {SUFFIX_MIN})").fetchone()[0])

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sadec_desk import __version__
-from sadec_desk.db.migrations import LATEST
+from sadec_desk.db import migrations
 from sadec_desk.db.search_index import SUFFIX_TABLE
 from sadec_desk.domain.timezone import VN_TZ
 from sadec_desk.errors import DatabaseError, InvalidInput, NotFound, UserError
@@ -192,10 +192,10 @@ def inspect_sqlite(path: Path) -> tuple[list[str], int | None, dict[str, int]]:
         if version is None:
             problems.append(_("Không có bảng phiên bản lược đồ: không phải bản sao lưu của "
                               "Sa Đéc Desk."))
-        elif version > LATEST:
+        elif version > migrations.LATEST:
             problems.append(_("Bản sao lưu có lược đồ {found}, mới hơn phiên bản này hiểu "
                               "({latest}); hãy cập nhật phần mềm trước khi khôi phục.")
-                            .format(found=version, latest=LATEST))
+                            .format(found=version, latest=migrations.LATEST))
         try:
             counts = _table_counts(conn)
         except sqlite3.DatabaseError as exc:
@@ -303,12 +303,10 @@ def _run_pg(ctx: AppContext, args: list[str], what: str) -> subprocess.Completed
     return result
 
 
-#: PostgreSQL tables not counted for the manifest: data derived by triggers from counted
-#: tables. The name suffixes are ~6 rows a citizen (5.9 million at 1,000,000 dossiers),
-#: a full count at every backup that says nothing the ``citizen`` count does not. These
-#: counts are a record (``backup list``), never compared (verify_backup compares SQLite
-#: files' only). The table is in the dump; one older than schema step 11 gets it at the
-#: upgrade after its restore (db/search_index.py).
+#: PostgreSQL tables derived by triggers from others: the name suffixes, ~6 rows a citizen
+#: (~500 MB at 1,000,000 dossiers). Dumped without their rows, made again by the restore
+#: (migrations.refill_derived; a dump older than step 11 gets them at the upgrade), and
+#: not counted for the manifest (a record for ``backup list``, compared for SQLite only).
 PG_DERIVED_TABLES = frozenset({SUFFIX_TABLE})
 
 
@@ -346,6 +344,7 @@ def _pg_backup(ctx: AppContext, dest: Path, purpose: str) -> BackupInfo:
             partial.unlink()
         new_private_file(partial)  # pg_dump writes into it, keeping its 0600
         _run_pg(ctx, [_pg_tool(ctx, "pg_dump"), "--format=custom", f"--file={partial}",
+                      *(f"--exclude-table-data={t}" for t in sorted(PG_DERIVED_TABLES)),
                       f"--dbname={ctx.config['database.url']}"], _("pg_dump"))
         with open(partial, "rb+") as out:
             os.fsync(out.fileno())
@@ -467,10 +466,10 @@ def verify_backup(ctx: AppContext, name: str) -> VerifyResult:
             version = _pg_dump_schema_version(ctx, path)
         except BackupError as exc:
             problems.append(str(exc))
-        if version is not None and version > LATEST:
+        if version is not None and version > migrations.LATEST:
             problems.append(_("Bản sao lưu có lược đồ {found}, mới hơn phiên bản này hiểu "
                               "({latest}); hãy cập nhật phần mềm trước khi khôi phục.")
-                            .format(found=version, latest=LATEST))
+                            .format(found=version, latest=migrations.LATEST))
         problems += backup_pages.verify(path)
         return VerifyResult(info.name, not problems, tuple(problems), version, info.row_counts)
     found, version, counts = inspect_sqlite(path)
@@ -524,6 +523,7 @@ def restore_backup(ctx: AppContext, name: str) -> RestoreResult:
                       "--single-transaction", "--no-owner",
                       f"--dbname={ctx.config['database.url']}", info.path],
                 _("Khôi phục (pg_restore)"))
+        migrations.refill_derived(ctx.database)  # the rows the dump left out
     else:
         ctx.close()
         try:

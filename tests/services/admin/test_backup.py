@@ -207,7 +207,7 @@ def test_postgresql_backup_and_restore_wrap_pg_dump(pg_database):
 @pytest.mark.postgres
 def test_postgresql_manifest_counts_real_tables_not_the_derived_suffixes(pg_database):
     """The name suffixes (~6 rows a citizen, kept by triggers) are not counted at every
-    backup; the tables they derive from are, and the dump still holds them."""
+    backup; the tables they derive from are, and the restore makes the suffixes again."""
     clock = Clock()
     ctx = make_ctx(clock, database__url=pg_database)
     _receive(ctx, 2)
@@ -226,7 +226,7 @@ def test_postgresql_manifest_counts_real_tables_not_the_derived_suffixes(pg_data
     assert manifest["row_counts"] == saved.row_counts
     assert backup.verify_backup(ctx, saved.name).ok
     clock.moment += timedelta(minutes=5)
-    ctx.database.execute_sql(f"DELETE FROM {SUFFIX_TABLE}")  # restored from the dump
+    ctx.database.execute_sql(f"DELETE FROM {SUFFIX_TABLE}")  # made again by the restore
     assert backup.restore_backup(ctx, saved.name).aside.row_counts["citizen"] == 2
     assert suffixes() == held
 
