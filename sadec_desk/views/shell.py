@@ -8,6 +8,7 @@ the keyboard-wedge scanner detector (a scan anywhere goes to the current screen'
 from __future__ import annotations
 
 import logging
+import tkinter.font as tkfont
 from collections.abc import Callable
 
 import ttkbootstrap as ttk
@@ -64,34 +65,82 @@ def sync_status(ctx):
     return sync_api.status(ctx)
 
 
+def shared_widths(natural: list[int], available: int) -> list[int]:
+    """How wide each part of a bar may be when they do not all fit on one line: the
+    narrow parts keep their width, the wide ones share what is left equally (and wrap to
+    a second line inside it). 0 = no limit (everything fits)."""
+    if sum(natural) <= available:
+        return [0] * len(natural)
+    budget, left = max(0, available), len(natural)
+    cap = 0
+    for width in sorted(natural):
+        if width * left > budget:
+            cap = max(1, budget // left)  # never 0, Tk's "no limit"
+            break
+        budget -= width
+        left -= 1
+    return [cap if width > cap else 0 for width in natural]
+
+
 class StatusBar(ttk.Frame):
+    """Who is signed in, the sync and the printers, on one line when it fits; on a
+    narrow screen (1366 px with a long name or printer) the widest parts wrap onto a
+    second line instead of being cut at the window's edge."""
+
+    GAP = 16  # px between the parts
+
     def __init__(self, parent):
         super().__init__(parent, padding=(8, 3), bootstyle="light")
         self.user = ttk.Label(self, text="", font=font(10), bootstyle="@light")
         self.user.pack(side="left")
         self.printer = ttk.Label(self, text=_("Máy in: đang kiểm tra…"), font=font(10),
                                  bootstyle="@light")
-        self.printer.pack(side="right", padx=(16, 0))
+        self.printer.pack(side="right", padx=(self.GAP, 0))
         self.sync = ttk.Label(self, text=sync_text(None)[0], font=font(10),
                               bootstyle="@light")
-        self.sync.pack(side="right", padx=(16, 0))
+        self.sync.pack(side="right", padx=(self.GAP, 0))
         self.print_state: PrintState | None = None
         self.sync_status = None
+        self._fitted: tuple | None = None
+        self.bind("<Configure>", lambda _e: self.fit_parts(), add="+")
+
+    @property
+    def parts(self) -> tuple:
+        return self.user, self.sync, self.printer
+
+    def fit_parts(self) -> None:
+        """Give each part its wrap length for the bar's width (after every change of
+        width or text; nothing when neither changed, so a new height does not loop)."""
+        width = self.winfo_width()
+        texts = tuple(str(p.cget("text")) for p in self.parts)
+        if width <= 1 or self._fitted == (width, texts):
+            return
+        self._fitted = (width, texts)
+        measure = tkfont.Font(font=self.user.cget("font")).measure
+        # a few px of slack per part: the label's own border and the font's overhang
+        natural = [measure(t) + 6 if t else 0 for t in texts]
+        available = width - 2 * 8 - 2 * self.GAP
+        for part, wrap in zip(self.parts, shared_widths(natural, available), strict=True):
+            if int(str(part.cget("wraplength") or 0)) != wrap:
+                part.configure(wraplength=wrap)
 
     def show_user(self, user) -> None:
         self.user.configure(text=_("Người dùng: {name} ({role})").format(
             name=user.full_name, role=access.role_label(user.role)) if user
             else _("Chưa đăng nhập"))
+        self.fit_parts()
 
     def show_sync(self, status) -> None:
         self.sync_status = status
         text, _style = sync_text(status)
         self.sync.configure(text=text)
+        self.fit_parts()
 
     def show_print(self, state: PrintState | None) -> None:
         self.print_state = state
         if state is None:
             self.printer.configure(text=_("Máy in: đang kiểm tra…"))
+            self.fit_parts()
             return
         ready = (_("sẵn sàng") if state.ready else
                  _("chưa kiểm tra") if state.ready is None else _("lỗi"))
@@ -100,6 +149,7 @@ class StatusBar(ttk.Frame):
         if state.failed:
             text += " · " + _("{n} lệnh in lỗi").format(n=state.failed)
         self.printer.configure(text=text)
+        self.fit_parts()
 
 
 class Shell:

@@ -292,3 +292,64 @@ def test_the_board_fits(shell, ctx, size):
     misfits.check("board", board.window)
     board.close()
     misfits.assert_none()
+
+
+# --- the status bar ---------------------------------------------------------------------
+
+
+def test_the_bar_parts_share_the_width_the_narrow_ones_kept_whole():
+    from sadec_desk.views.shell import shared_widths
+
+    assert shared_widths([270, 440, 170], 1300) == [0, 0, 0]  # all fit: no limit
+    assert shared_widths([430, 440, 430], 1200) == [400, 400, 400]  # all share
+    # the narrow part keeps its 200, the two wide ones share the 800 left
+    assert shared_widths([200, 600, 900], 1000) == [0, 400, 400]
+    assert shared_widths([500, 600], -5) == [1, 1]  # never 0: that would mean no limit
+
+
+def _long_status(shell, ctx) -> None:
+    """The longest parts a counter can show: a long name, pages waiting, a printer with
+    a long name that failed, with jobs waiting and failed."""
+    import dataclasses
+
+    from sadec_desk.services.printing.worker import PrintState
+    from sadec_desk.sync.records import SyncStatus
+
+    bar = shell.status
+    bar.show_user(dataclasses.replace(ctx.user, full_name="Nguyễn Thị Thanh Hương Lan Chi"))
+    bar.show_sync(SyncStatus(online=True, adapter="reference", portal_url="https://cong",
+                             enrolled=True, pending=1234, held=0, conflicts=0, rejected=0,
+                             oldest_pending_at=None, oldest_pending_age_seconds=None,
+                             next_try_at=None, last_success_at=None, last_error="",
+                             last_error_at=None, cursor=0, pages_waiting=5678,
+                             pages_waiting_bytes=1_234_000_000))
+    bar.show_print(PrintState(printer="Canon imageCLASS LBP6030w (USB, quầy 2)", ready=False,
+                              message="", waiting=12, failed=3))
+
+
+@sizes
+def test_every_part_of_the_status_bar_is_read_whole(shell, ctx, size):
+    """No part of the status bar is cut (the printer's part was, at 1366 px): each label
+    gets the width it asks for and lies inside the bar, left of the next one; a long
+    part wraps onto a second line instead."""
+    sign_in_it(shell, ctx, tab="sync")
+    fit(shell.window, size)
+    bar = shell.status
+    for state in ("signed in", "longest texts"):
+        if state == "longest texts":
+            _long_status(shell, ctx)
+        shell.window.update_idletasks()
+        shell.window.update()
+        parts = sorted(bar.parts, key=lambda p: p.winfo_x())
+        for part in parts:
+            what = f"{state} at {size}: {str(part.cget('text'))[:30]!r}"
+            assert part.winfo_ismapped(), what
+            assert part.winfo_width() >= part.winfo_reqwidth(), what
+            assert part.winfo_height() >= part.winfo_reqheight(), what
+            assert 0 <= part.winfo_x() and part.winfo_x() + part.winfo_width() <= \
+                bar.winfo_width(), what
+            assert part.winfo_y() + part.winfo_height() <= bar.winfo_height(), what
+        for left, right in zip(parts, parts[1:], strict=False):
+            assert left.winfo_x() + left.winfo_width() <= right.winfo_x(), (state, size)
+        assert bar.winfo_rooty() + bar.winfo_height() <= \
+            shell.window.winfo_rooty() + shell.window.winfo_height(), (state, size)
