@@ -50,20 +50,21 @@ MAX_DOWNLOAD_BYTES_PER_RUN = 256 * 1024 * 1024
 def _checked_papers(papers) -> list[dict]:
     """The portal's page list, checked field by field (P.SchemaError otherwise)."""
     if not isinstance(papers, list):
-        raise P.SchemaError("scanned_papers is not a list")
+        raise P.SchemaError(_("danh sách giấy tờ đã quét 'scanned_papers' không phải một "
+                              "danh sách"))
     out = []
     for paper in papers:
         if not (isinstance(paper, dict) and isinstance(paper.get("index"), int)
                 and isinstance(paper.get("name"), str) and isinstance(paper.get("pages"), list)):
-            raise P.SchemaError("a scanned paper lacks index, name or pages")
+            raise P.SchemaError(_("một giấy tờ đã quét thiếu 'index', 'name' hoặc 'pages'"))
         pages = []
         for page in paper["pages"]:
             if not (isinstance(page, dict) and P.is_sha256(page.get("sha256"))
                     and page.get("media_type") in store.MEDIA_EXTENSIONS
                     and all(isinstance(page.get(k), int) and not isinstance(page.get(k), bool)
                             for k in ("position", "size", "width", "height"))):
-                raise P.SchemaError("a scanned page lacks position, sha256, a known "
-                                    "media_type, size, width or height")
+                raise P.SchemaError(_("một trang đã quét thiếu 'position', 'sha256', "
+                                      "'media_type' đã biết, 'size', 'width' hoặc 'height'"))
             pages.append({k: page[k] for k in P.PAGE_FIELDS})
         out.append({"index": paper["index"], "name": paper["name"][:255], "pages": pages})
     return out
@@ -129,7 +130,7 @@ def _apply_form(ctx: AppContext, dossier_id: int, status: str, form, events: lis
             and isinstance(form.get("form_version"), str | int)
             and isinstance(form.get("values"), dict)
             and all(isinstance(v, str) for v in form["values"].values())):
-        raise P.SchemaError("the form lacks form_id, form_version or values")
+        raise P.SchemaError(_("tờ khai thiếu 'form_id', 'form_version' hoặc 'values'"))
     form_id, version = form["form_id"], str(form["form_version"])
     text = json.dumps(form["values"], ensure_ascii=False)
     stored = DossierForm.get_or_none(DossierForm.dossier == dossier_id)

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sadec_desk.domain.lifecycle import DossierStatus
+from sadec_desk.i18n import _
 
 API = "/v1"
 
@@ -55,12 +56,30 @@ class SchemaError(ValueError):
     """An answer from the portal does not have the agreed shape."""
 
 
+def held_message() -> str:
+    """The message of an operation not sent because an earlier one of its dossier was
+    refused (a push answer's, stored for the IT officer: every adapter says the same)."""
+    return _("Chưa gửi: chờ sau một thao tác trước của hồ sơ bị cổng từ chối.")
+
+
+def _place(where: str) -> str:
+    """The part of an answer a problem is in, in the reader's words: these sentences are
+    stored where the IT officer reads them (set-aside changes, the last error); the
+    protocol's field names stay as they are, quoted."""
+    return {"push answer": _("câu trả lời của cổng"), "push result": _("kết quả một thao tác"),
+            "dossier": _("hồ sơ"), "changes page": _("trang thay đổi"),
+            "change": _("thay đổi"), "procedures": _("danh mục thủ tục"),
+            "procedure": _("thủ tục")}.get(where, where)
+
+
 def _need(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if not isinstance(obj, dict) or key not in obj:
-        raise SchemaError(f"{where}: missing '{key}'")
+        raise SchemaError(_("{where}: thiếu trường '{key}'").format(where=_place(where),
+                                                                   key=key))
     value = obj[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise SchemaError(f"{where}: '{key}' has the wrong type")
+        raise SchemaError(_("{where}: trường '{key}' sai kiểu dữ liệu").format(
+            where=_place(where), key=key))
     return value
 
 
@@ -68,11 +87,13 @@ def check_push_answer(answer: Any, sent_op_ids: list[str]) -> list[dict]:
     """The per-operation results, one per op sent, in the order sent."""
     results = _need(answer, "results", list, "push answer")
     if [r.get("op_id") if isinstance(r, dict) else None for r in results] != sent_op_ids:
-        raise SchemaError("push answer: results do not match the operations sent")
+        raise SchemaError(_("câu trả lời của cổng: các kết quả không khớp các thao tác "
+                            "đã gửi"))
     for r in results:
         result = _need(r, "result", str, "push result")
         if result not in RESULTS:
-            raise SchemaError(f"push result: unknown result '{result}'")
+            raise SchemaError(_("kết quả một thao tác: kết quả lạ '{result}'").format(
+                result=result[:40]))
         if result in (APPLIED, DUPLICATE):
             _need(r, "version", int, "push result")
         if result == CONFLICT and r.get("dossier") is not None:
@@ -96,7 +117,7 @@ def check_changes_page(page: Any) -> dict:
     so one the client cannot use is set aside and the rest of the page applies."""
     _need(page, "changes", list, "changes page")
     if _need(page, "cursor", int, "changes page") < 0:
-        raise SchemaError("changes page: negative cursor")
+        raise SchemaError(_("trang thay đổi: con trỏ 'cursor' âm"))
     _need(page, "has_more", bool, "changes page")
     return page
 
@@ -106,13 +127,15 @@ def _moment_problem(d: dict, key: str, *, required: bool) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        return f"dossier: '{key}' must be an ISO date-time"
+        return _("hồ sơ: trường '{key}' phải là ngày giờ ISO").format(key=key)
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        return f"dossier: '{key}' is not an ISO date-time: {value[:40]!r}"
+        return _("hồ sơ: trường '{key}' không phải ngày giờ ISO: {value}").format(
+            key=key, value=repr(value[:40]))
     if moment.tzinfo is None:
-        return f"dossier: '{key}' has no UTC offset: {value[:40]!r}"
+        return _("hồ sơ: trường '{key}' thiếu múi giờ (độ lệch so với UTC): {value}").format(
+            key=key, value=repr(value[:40]))
     return ""
 
 
@@ -121,18 +144,19 @@ def change_problem(change: Any) -> str:
     fields the client reads, with their types, formats and enums."""
     try:
         if not isinstance(change, dict):
-            raise SchemaError("change: not a JSON object")
+            raise SchemaError(_("thay đổi: không phải một đối tượng JSON"))
         _need(change, "seq", int, "change")
         _need(change, "origin", str, "change")
         d = check_dossier(_need(change, "dossier", dict, "change"))
         try:
             uuidlib.UUID(d["uuid"])
         except ValueError:
-            return f"dossier: 'uuid' is not a UUID: {d['uuid'][:40]!r}"
+            return _("hồ sơ: trường 'uuid' không phải UUID: {value}").format(
+                value=repr(d["uuid"][:40]))
         if d["version"] < 1:
-            return "dossier: 'version' must be 1 or more"
+            return _("hồ sơ: trường 'version' phải từ 1 trở lên")
         if d["status"] not in STATUSES:
-            return f"dossier: unknown status {d['status'][:40]!r}"
+            return _("hồ sơ: trạng thái lạ {value}").format(value=repr(d["status"][:40]))
         for key, required in (("received_at", True), ("due_at", True),
                               ("finished_at", False)):
             problem = _moment_problem(d, key, required=required)
@@ -140,16 +164,17 @@ def change_problem(change: Any) -> str:
                 return problem
         citizen = d["citizen"]
         if not isinstance(citizen.get("id_number"), str) or not citizen["id_number"].strip():
-            return "dossier: citizen without 'id_number'"
+            return _("hồ sơ: công dân thiếu số định danh 'id_number'")
         born = citizen.get("date_of_birth")
         if born is not None:
             try:
                 date.fromisoformat(born)
             except (TypeError, ValueError):
-                return f"dossier: citizen's 'date_of_birth' is not an ISO date: {born!r:.40}"
+                return _("hồ sơ: ngày sinh 'date_of_birth' của công dân không phải ngày "
+                         "ISO: {value}").format(value=f"{born!r:.40}")
         fee = d.get("fee_vnd", 0)
         if fee is not None and (not isinstance(fee, int) or isinstance(fee, bool) or fee < 0):
-            return "dossier: 'fee_vnd' must be a non-negative whole number"
+            return _("hồ sơ: lệ phí 'fee_vnd' phải là số nguyên không âm")
     except SchemaError as exc:
         return str(exc)
     return ""

@@ -80,7 +80,8 @@ def _dt(text: str | None) -> datetime | None:
         return None
     value = datetime.fromisoformat(text)
     if value.tzinfo is None:
-        raise P.SchemaError(f"date-time without offset: {text}")
+        raise P.SchemaError(_("ngày giờ thiếu múi giờ (độ lệch so với UTC): {value}").format(
+            value=repr(text[:40])))
     return value
 
 
@@ -88,7 +89,7 @@ def _citizen_id(ctx: AppContext, data: dict) -> int:
     """The applicant of an online dossier; a card read at the counter is never overwritten."""
     id_number = str(data.get("id_number", "")).strip()
     if not id_number:
-        raise P.SchemaError("citizen without id_number")
+        raise P.SchemaError(_("công dân thiếu số định danh 'id_number'"))
     dob = data.get("date_of_birth")
     full_name = str(data.get("full_name", ""))
     Citizen.insert(id_number=id_number, full_name=full_name, folded_name=fold_name(full_name),
@@ -136,6 +137,10 @@ class _Page:
         except (P.SchemaError, SyncError, InvalidInput, KeyError, ValueError, TypeError,
                 peewee.IntegrityError) as exc:
             problem = str(exc) or type(exc).__name__
+            if isinstance(exc, KeyError):
+                problem = _("thiếu trường {key}").format(key=problem)
+            elif not isinstance(exc, (P.SchemaError, SyncError, InvalidInput)):
+                problem = f"«{problem}»"  # a library's words (Python's, the database's)
             # a technical sentence (a field, a database constraint) gets a Vietnamese
             # head, as the feed's format problems do (pull), for the IT officer's list
             if isinstance(exc, peewee.IntegrityError):
@@ -170,7 +175,8 @@ class _Page:
                 self._update(local, portal_version=version)
             return
         if copy["status"] not in P.STATUSES:
-            raise P.SchemaError(f"unknown status {copy['status']!r}")
+            raise P.SchemaError(_("hồ sơ: trạng thái lạ {value}").format(
+                value=repr(str(copy["status"])[:40])))
         if local is None:
             self._create(copy)
         elif uuid in self.busy:

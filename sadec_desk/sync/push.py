@@ -22,6 +22,7 @@ import peewee
 from sadec_desk.db.attachment_models import PageBlob
 from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.db.sync_models import SyncConflict
+from sadec_desk.i18n import _
 from sadec_desk.sync import protocol as P
 from sadec_desk.sync.adapters.base import uploader
 from sadec_desk.sync.errors import AuthExpired, Refused, SyncError, TransientError
@@ -166,13 +167,15 @@ def _send(adapter: SyncAdapter, rows: list[Outbox]) -> list[dict]:
     except Refused as exc:
         if len(ops) == 1:
             return [{"op_id": ops[0]["op_id"], "result": P.REJECTED,
-                     "message": f"HTTP {exc.status}: {exc}"}]
+                     # stored where the IT officer reads it: our words, the portal's quoted
+                     "message": _("Cổng từ chối (HTTP {status}): «{message}»").format(
+                         status=exc.status, message=exc)}]
     results: list[dict] = []
     refused: set[str] = set()
     for row in rows:
         if row.dossier_uuid in refused:
             results.append({"op_id": row.op_id, "result": P.CONFLICT,
-                            "message": "held behind a refused operation"})
+                            "message": P.held_message()})
             continue
         answer = _send(adapter, [row])[0]
         if answer["result"] in (P.CONFLICT, P.REJECTED):
@@ -245,7 +248,8 @@ def _without_superseded(ctx: AppContext, rows: list[Outbox]) -> list[Outbox]:
     if not stale:
         return rows
     with ctx.database.atomic():
-        Outbox.update(state=DISCARDED, last_error="superseded by a newer page list").where(
+        Outbox.update(state=DISCARDED, last_error=_("Không gửi: đã có danh sách trang mới "
+                                                    "hơn của hồ sơ này.")).where(
             Outbox.id.in_(list(stale)), Outbox.state == PENDING).execute()
     return [r for r in rows if r.id not in stale]
 

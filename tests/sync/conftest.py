@@ -61,3 +61,26 @@ def gateway():
         yield fake
     finally:
         fake.stop()
+
+
+#: words of an English diagnostic (none of them a Vietnamese word without its marks)
+ENGLISH_WORDS = frozenset(
+    "is not the must has have missing without unknown wrong lacks superseded held behind "
+    "refused operation offset of or and by with be newer page list failed invalid type "
+    "date time object field number".split())
+
+
+def english_words(text: str) -> set[str]:
+    """The English words of a sentence stored for a clerk or the IT officer, leaving out
+    what it quotes: field names ('due_at'), values (repr) and other programs' words
+    («...»), which stay as they are."""
+    import re
+
+    bare = re.sub(r"«[^»]*»|'[^']*'|\"[^\"]*\"", " ", text)
+    return {w for w in re.findall(r"[a-z]+", bare.lower()) if w in ENGLISH_WORDS}
+
+
+@pytest.fixture
+def english_in():
+    """``english_in(text)``: the English words of a stored diagnostic (empty when none)."""
+    return english_words

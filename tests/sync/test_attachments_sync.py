@@ -300,7 +300,7 @@ def test_pages_added_through_the_attachments_service_reach_the_portal(portal):
     assert_converged(ctx, portal)
 
 
-def test_an_older_page_list_is_replaced_not_sent(portal):
+def test_an_older_page_list_is_replaced_not_sent(portal, english_in):
     ctx = office(portal, sync__chunk_bytes=CHUNK)
     [uuid] = receive_many(ctx, 1)
     removed, kept = page_image(70), page_image(71)
@@ -316,6 +316,8 @@ def test_an_older_page_list_is_replaced_not_sent(portal):
         ("", 0, 2, 1)
     ops = Outbox.select().where(Outbox.op == "dossier.pages").order_by(Outbox.id)
     assert [r.state for r in ops] == ["discarded", "done"]
+    # why it was not sent, for the IT officer: in Vietnamese (was "superseded by ...")
+    assert "danh sách trang mới hơn" in ops[0].last_error and not english_in(ops[0].last_error)
     assert _portal_dossier(portal, uuid)["scanned_papers"] == latest["papers"]
     assert _held_at_portal(portal, hashlib.sha256(removed).hexdigest()) is None
     assert _sync_state(uuid) == "synced"

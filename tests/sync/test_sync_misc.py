@@ -7,7 +7,7 @@ from appfixtures import Clock, make_ctx, vn
 from syncfixtures import assert_converged, local_procedure, office, receive_many
 
 from sadec_desk.cli import main
-from sadec_desk.db.models import Dossier
+from sadec_desk.db.models import Dossier, Outbox
 from sadec_desk.sync import conflicts, engine
 from sadec_desk.sync.adapters.base import tls_verify
 from sadec_desk.sync.errors import SyncError
@@ -173,7 +173,7 @@ def test_plain_http_only_to_this_machine():
             check_portal_url(url)
 
 
-def test_a_4xx_batch_is_narrowed_to_the_bad_operation():
+def test_a_4xx_batch_is_narrowed_to_the_bad_operation(english_in):
     """A portal that refuses a whole batch (HTTP 4xx) for one bad op: the op is found
     by sending one at a time; it is rejected alone, the other dossiers go through."""
     from sadec_desk.sync.errors import Refused
@@ -195,4 +195,8 @@ def test_a_4xx_batch_is_narrowed_to_the_bad_operation():
     assert (report.pushed, report.rejected, Picky.calls) == (2, 1, 4)
     states = {d.uuid: (d.sync_state, d.sync_message) for d in Dossier.select()}
     assert states[good_a][0] == states[good_b][0] == "synced"
-    assert states[bad] == ("rejected", "HTTP 413: payload too large")
+    # our words in Vietnamese (a clerk reads the dossier's message), the portal's quoted
+    assert states[bad] == ("rejected", "Cổng từ chối (HTTP 413): «payload too large»")
+    failed = [r.last_error for r in Outbox.select().where(Outbox.dossier_uuid == bad,
+                                                           Outbox.state == "failed")]
+    assert failed == [states[bad][1]] and not english_in(failed[0])

@@ -67,10 +67,16 @@ BAD = {
     "procedure unknown here": good_copy(909, procedure_code="9.999999"),
     "control characters": good_copy(910, received_at="\x1b[2J\x00"),
     "another office's dossier": good_copy(911, code="000.00.15.H20-261126-0911"),
+    # checked while the change is applied (sync/online_pages.py), not by the feed's check
+    "papers not a list": good_copy(912, scanned_papers=5),
+    "a paper without pages": good_copy(913, scanned_papers=[{"index": 0, "name": "Giấy"}]),
+    "a page without size": good_copy(914, scanned_papers=[{"index": 0, "name": "Giấy", "pages": [
+        {"position": 0, "sha256": "a" * 64, "media_type": "image/png"}]}]),
+    "form without values": good_copy(915, form={"form_id": "x", "form_version": "1"}),
 }
 
 
-def test_bad_changes_between_good_ones_are_set_aside_and_the_feed_goes_on(portal):
+def test_bad_changes_between_good_ones_are_set_aside_and_the_feed_goes_on(portal, english_in):
     ctx = office(portal)
     first = online(portal, 1)
     bad_seqs = [raw_change(portal, snapshot) for snapshot in BAD.values()]
@@ -89,7 +95,14 @@ def test_bad_changes_between_good_ones_are_set_aside_and_the_feed_goes_on(portal
     assert all(k.reason for k in kept)
     reasons = dict(zip(BAD, (k.reason for k in kept), strict=True))
     assert "garbage" in reasons["received_at garbage"]
-    assert "offset" in reasons["due_at without offset"]
+    assert "'due_at'" in reasons["due_at without offset"]
+    assert "múi giờ" in reasons["due_at without offset"]
+    assert "'scanned_papers'" in reasons["papers not a list"]
+    assert "'values'" in reasons["form without values"]
+    # the IT officer reads them: Vietnamese all through, the feed's field names and
+    # values quoted as they came (was: "dossier: 'due_at' has no UTC offset: ...")
+    english = {bad: english_in(reason) for bad, reason in reasons.items()}
+    assert english == dict.fromkeys(BAD, set())
     assert "9.999999" in reasons["procedure unknown here"]
     assert "000.00.15.H20" in reasons["another office's dossier"]
     # nothing of a set-aside change was half-applied (no citizen, no dossier, no code)

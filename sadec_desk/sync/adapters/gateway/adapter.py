@@ -62,7 +62,6 @@ log = logging.getLogger(__name__)
 #: progress entries per CapNhatTienDoHoSoMC call (the Thanh Hóa client's limit)
 PROGRESS_PER_CALL = 10
 SUBJECT_ID_CHOICES = ("none", "id_number")
-HELD = "held behind a refused operation"
 VOIDED = DossierStatus.VOIDED.value
 
 
@@ -245,7 +244,7 @@ class GatewayAdapter:
         for op in ops:
             if op["dossier_uuid"] in held:
                 results[op["op_id"]] = {"op_id": op["op_id"], "result": P.CONFLICT,
-                                        "message": HELD}
+                                        "message": P.held_message()}
                 continue
             try:
                 answer, entries = self._apply(op)
@@ -294,7 +293,7 @@ class GatewayAdapter:
         for op, entries in batch:
             if op["dossier_uuid"] in held:
                 results[op["op_id"]] = {"op_id": op["op_id"], "result": P.CONFLICT,
-                                        "message": HELD}
+                                        "message": P.held_message()}
                 continue
             answer = self.session.send_progress(entries)
             if not answer.ok:
