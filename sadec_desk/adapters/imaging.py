@@ -240,8 +240,8 @@ def _inflate_to_stored(data: bytes, idats: list[tuple[int, int]], raw_size: int,
     """The producer of :func:`_load_png_overlapped`: the IDAT data of ``data`` inflated
     and appended to ``stream`` as IDAT chunks holding a zlib stream of stored blocks, then
     the chunks after the image data. A zlib stream that is broken, ends early or holds
-    more than the ``raw_size`` bytes of the rows abandons ``stream`` instead (never more
-    than ``raw_size`` bytes are inflated)."""
+    more than the ``raw_size`` bytes of the rows abandons ``stream`` instead (at most
+    one step, :data:`_STORED_PIECE` bytes, is inflated beyond ``raw_size``)."""
     view = memoryview(data)
     try:
         inflater = zlib.decompressobj()
@@ -277,7 +277,7 @@ def _inflate_to_stored(data: bytes, idats: list[tuple[int, int]], raw_size: int,
         final = _stored_blocks(b"".join(pending)) + b"\x01\x00\x00\xff\xff" + tail
         stream.append(_idat_chunk(header + final))
         stream.append(view[idats[-1][1]:])  # the chunks after the image data, IEND
-    except zlib.error:
+    except Exception:  # zlib.error for a broken stream: the plain decode reports it
         stream.abandon()
     finally:
         stream.finish()

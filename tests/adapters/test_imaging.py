@@ -437,6 +437,19 @@ def test_the_overlapped_png_decode_gives_the_plain_decodes_image(overlapped, kin
     assert imaging.to_grey(image).tobytes() == imaging.to_grey(plain).tobytes()
 
 
+def test_a_png_turned_by_its_exif_orientation_is_turned_when_overlapped(overlapped):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: turn 90° clockwise to show
+    out = io.BytesIO()
+    _noisy_scan().save(out, "PNG", exif=exif)
+    data = out.getvalue()
+    page = imaging.decode_page(data)
+    assert overlapped == [True]
+    plain = _plain_decode(data)
+    assert page.grey.size == (plain.height, plain.width)
+    assert page.grey.tobytes() == plain.transpose(Image.Transpose.ROTATE_270).tobytes()
+
+
 def test_a_png_scan_gives_the_same_page_overlapped_or_not(monkeypatch):
     data = encode(on_scanner_bed(askew(text_page(1240, 1754, lines=30), 1.7), border=50))
     monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 2)
