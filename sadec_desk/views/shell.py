@@ -65,6 +65,12 @@ def sync_status(ctx):
     return sync_api.status(ctx)
 
 
+def printer_checking() -> str:
+    """The printer part before the first answer of the print worker. No trailing "…":
+    at the window's right edge it read as a text cut off (1366 px screenshot)."""
+    return _("Máy in: đang kiểm tra")
+
+
 def shared_widths(natural: list[int], available: int) -> list[int]:
     """How wide each part of a bar may be when they do not all fit on one line: the
     narrow parts keep their width, the wide ones share what is left equally (and wrap to
@@ -93,7 +99,7 @@ class StatusBar(ttk.Frame):
         super().__init__(parent, padding=(8, 3), bootstyle="light")
         self.user = ttk.Label(self, text="", font=font(10), bootstyle="@light")
         self.user.pack(side="left")
-        self.printer = ttk.Label(self, text=_("Máy in: đang kiểm tra…"), font=font(10),
+        self.printer = ttk.Label(self, text=printer_checking(), font=font(10),
                                  bootstyle="@light")
         self.printer.pack(side="right", padx=(self.GAP, 0))
         self.sync = ttk.Label(self, text=sync_text(None)[0], font=font(10),
@@ -139,7 +145,7 @@ class StatusBar(ttk.Frame):
     def show_print(self, state: PrintState | None) -> None:
         self.print_state = state
         if state is None:
-            self.printer.configure(text=_("Máy in: đang kiểm tra…"))
+            self.printer.configure(text=printer_checking())
             self.fit_parts()
             return
         ready = (_("sẵn sàng") if state.ready else
