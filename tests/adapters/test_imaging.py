@@ -14,7 +14,7 @@ import pytest
 from pagesamples import askew, encode, on_scanner_bed, text_page
 from PIL import Image
 
-from sadec_desk.adapters import imaging
+from sadec_desk.adapters import imaging, png_overlap
 from sadec_desk.errors import InvalidInput
 
 
@@ -334,7 +334,7 @@ def test_the_deskew_resampling_is_as_sharp_as_a_bicubic_one(monkeypatch):
     assert _sharpness(bilinear) / _sharpness(bicubic) < 0.97
 
 
-# --- a PNG file's decode, inflated on a second thread (imaging._load_png_overlapped) ---
+# --- a PNG file's decode, inflated on a second thread (png_overlap.load_overlapped) ---
 
 def _plain_decode(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
@@ -373,10 +373,10 @@ def overlapped(monkeypatch):
     it gives records each overlapped decode: True when it returned its image, False when
     it failed (and the plain decode answered)."""
     monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 2)
-    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 0)
-    monkeypatch.setattr(imaging, "_STORED_PIECE", 5000)
+    monkeypatch.setattr(png_overlap, "PNG_OVERLAP_MIN_PIXELS", 0)
+    monkeypatch.setattr(png_overlap, "_STORED_PIECE", 5000)
     outcomes: list[bool] = []
-    real = imaging._load_png_overlapped
+    real = png_overlap.load_overlapped
 
     def recorded(data, idats, raw_size):
         try:
@@ -387,7 +387,7 @@ def overlapped(monkeypatch):
         outcomes.append(True)
         return image
 
-    monkeypatch.setattr(imaging, "_load_png_overlapped", recorded)
+    monkeypatch.setattr(png_overlap, "load_overlapped", recorded)
     return outcomes
 
 
@@ -453,9 +453,9 @@ def test_a_png_turned_by_its_exif_orientation_is_turned_when_overlapped(overlapp
 def test_a_png_scan_gives_the_same_page_overlapped_or_not(monkeypatch):
     data = encode(on_scanner_bed(askew(text_page(1240, 1754, lines=30), 1.7), border=50))
     monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 2)
-    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 0)
+    monkeypatch.setattr(png_overlap, "PNG_OVERLAP_MIN_PIXELS", 0)
     overlapped_page = imaging.normalise_page(data)
-    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 10**12)  # never
+    monkeypatch.setattr(png_overlap, "PNG_OVERLAP_MIN_PIXELS", 10**12)  # never
     plain_page = imaging.normalise_page(data)
     assert overlapped_page == plain_page
 
@@ -525,16 +525,16 @@ def test_a_damaged_png_gives_what_the_plain_decode_gives(overlapped, monkeypatch
 @pytest.mark.parametrize("case", ["one core", "small", "too big", "interlaced"])
 def test_some_pngs_are_decoded_the_plain_way(monkeypatch, case):
     monkeypatch.setattr(imaging, "TRANSFORM_THREADS", 1 if case == "one core" else 2)
-    monkeypatch.setattr(imaging, "PNG_OVERLAP_MIN_PIXELS", 10**9 if case == "small" else 0)
+    monkeypatch.setattr(png_overlap, "PNG_OVERLAP_MIN_PIXELS", 10**9 if case == "small" else 0)
     if case == "too big":
-        monkeypatch.setattr(imaging, "PNG_OVERLAP_MAX_RAW", 100_000)
+        monkeypatch.setattr(png_overlap, "PNG_OVERLAP_MAX_RAW", 100_000)
     calls = []
-    monkeypatch.setattr(imaging, "_load_png_overlapped", lambda *args: calls.append(args))
+    monkeypatch.setattr(png_overlap, "load_overlapped", lambda *args: calls.append(args))
     data = encode(_noisy_scan())
     if case == "interlaced":  # Pillow writes no Adam7 PNG: the IHDR flag, for the check
         ihdr = data[12:28] + b"\x01"
         data = data[:12] + ihdr + struct.pack(">I", zlib.crc32(ihdr)) + data[33:]
-        assert imaging._png_layout(data) is None
+        assert png_overlap.png_layout(data) is None
         return
     assert imaging.open_image(data).tobytes() == _plain_decode(data).tobytes()
     assert calls == []
