@@ -341,6 +341,12 @@ def find_dossiers(ctx: AppContext, text: str, *, limit: int = 50, status: str | 
     if any(unicodedata.category(c) == "Cc" for c in query):
         raise InvalidInput(_("Nội dung tìm kiếm có ký tự điều khiển; hãy gõ lại mã hồ sơ, số "
                              "CCCD, số điện thoại hoặc họ tên."))
+    if any(unicodedata.category(c) == "Cs" for c in query):
+        # a lone surrogate: bytes that were not UTF-8 (a command line's argument in another
+        # encoding); no database could take it
+        raise InvalidInput(_("Nội dung tìm kiếm có ký tự không đọc được (không phải văn bản "
+                             "UTF-8); hãy gõ lại mã hồ sơ, số CCCD, số điện thoại hoặc họ "
+                             "tên."))
     if len(query) > MAX_TEXT:
         raise InvalidInput(_("Nội dung tìm kiếm dài quá {n} ký tự; hãy nhập mã hồ sơ, số "
                              "CCCD, số điện thoại hoặc họ tên.").format(n=MAX_TEXT))
