@@ -35,6 +35,7 @@ class PrinterEmulator:
         self._stop = threading.Event()
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        _release(port)  # "the printer is switched on again" on a refusing_port()
         self._server.bind(("127.0.0.1", port))
         self._server.listen(8)
         self._server.settimeout(0.05)
@@ -121,10 +122,25 @@ class PrinterEmulator:
         self.stop()
 
 
+#: the sockets that hold the refusing ports for the rest of the process
+_HELD_PORTS: list[socket.socket] = []
+
+
 def refusing_port() -> int:
-    """A loopback port with no listener: connecting to it is refused at once."""
+    """A loopback port with no listener: connecting to it is refused at once.
+
+    The socket stays bound (never listening) until a PrinterEmulator takes the port or the
+    process ends: a closed probe would hand the number back to the system, and a parallel
+    test worker (pytest -n) starting a server on a free port could then get it and accept
+    the connection meant to fail."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
+    _HELD_PORTS.append(probe)
+    return probe.getsockname()[1]
+
+
+def _release(port: int) -> None:
+    for held in list(_HELD_PORTS):
+        if held.getsockname()[1] == port:
+            _HELD_PORTS.remove(held)
+            held.close()
