@@ -11,6 +11,7 @@ empty and builds once). An edit to any source makes a new build.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import os
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,9 +62,33 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The one-folder build: <cache>/<key>/sadec-desk/ with both programs."""
     folder = cache_root() / build_key()
     app = folder / "sadec-desk"
-    if (app / f"sadec-desk{EXE}").is_file() and (app / f"sadec-desk-gui{EXE}").is_file():
-        return app
-    work = tmp_path_factory.mktemp("pyinstaller")
+    with _build_lock(folder):
+        if not _complete(app):
+            _build(folder, app, tmp_path_factory.mktemp("pyinstaller"))
+    return app
+
+
+def _complete(app: Path) -> bool:
+    return (app / f"sadec-desk{EXE}").is_file() and (app / f"sadec-desk-gui{EXE}").is_file()
+
+
+@contextlib.contextmanager
+def _build_lock(folder: Path) -> Iterator[None]:
+    """Held while one process checks for the build and makes it: under pytest -n
+    (bootstrap.sh) the other worker, or a second run on this machine, that needs the same
+    build waits for it instead of making it a second time beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock; the rename in _build still keeps the cache whole
+        yield
+        return
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _build(folder: Path, app: Path, work: Path) -> None:
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean",
@@ -72,9 +98,17 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.returncode == 0, done.stderr[-6000:]
     print(f"frozen build made in {time.monotonic() - started:.0f} s")
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(app, ignore_errors=True)
-    shutil.move(str(work / "dist" / "sadec-desk"), app)
-    return app
+    # Published with one rename, so another pytest process using the same cache (a second
+    # run on this machine) sees either no build or a whole one: first into a private
+    # name in the same folder (same file system), then renamed to its place.
+    staged = Path(shutil.move(str(work / "dist" / "sadec-desk"),
+                              folder / f".staged-{os.getpid()}"))
+    if not _complete(app):
+        shutil.rmtree(app, ignore_errors=True)  # an incomplete one an interrupted run left
+    try:
+        staged.rename(app)
+    except OSError:  # the other process published first: its build has the same inputs
+        shutil.rmtree(staged, ignore_errors=True)
 
 
 def test_build_declares_its_data(frozen: Path) -> None:
