@@ -2,7 +2,8 @@
 
 - every test runs with its own config file and data dir (never the user's real ones);
 - ``postgres_url``: a throwaway PostgreSQL server for the session (tests/pgserver.py);
-- ``pg_database``: a fresh, empty database on that server for one test.
+- ``pg_database``: a fresh, empty database on that server for one test;
+- under pytest -n (bootstrap.sh), a private Xvfb display for each worker process.
 """
 
 from __future__ import annotations
@@ -17,6 +18,41 @@ from appfixtures import Clock, make_ctx
 from pgserver import PostgresServer, PostgresUnavailable, find_bindir
 
 PG_TEST_DB = "sadec_test"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest -n each worker gets its own X display (tests/support/worker_display.py:
+    the keyboard focus is one per display)."""
+    import worker_display
+
+    worker_display.start_for_this_worker()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import worker_display
+
+    worker_display.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest -n (bootstrap.sh: ``--dist worksteal``) the tests marked slow go first,
+    the frozen build's first of all; the others keep their order.
+
+    worksteal gives each worker an equal slice of the list and, when one runs out, moves
+    tests from the end of the other's. With the long tests at the front, the first worker
+    starts the two-minute build (tests/packaging/test_freeze.py) at once and the other
+    worker never takes those tests (they are not at the end of a list); what is left to
+    share at the end is short tests, so both workers finish at about the same time. Every
+    worker sorts the same collection the same way, as xdist requires."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+
+    def rank(item: pytest.Item) -> int:
+        if "frozen" in getattr(item, "fixturenames", ()):
+            return 0
+        return 1 if item.get_closest_marker("slow") else 2
+
+    items.sort(key=rank)  # stable: the order inside each rank stays the collection's
 
 
 @pytest.fixture(autouse=True)
