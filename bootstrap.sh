@@ -302,9 +302,9 @@ ruff_rc=0
 # The type-clean packages (config in pyproject.toml). Through tools/typecheck.py, which
 # shows mypy sadec_desk.db and sadec_desk.printers (db/ and printers/, mapped in by
 # setup.cfg's package_dir, are invisible to a plain mypy run).
-say "mypy sadec_desk/domain sadec_desk/services sadec_desk/adapters sadec_desk/sync/portal (and db/, printers/ as they import them)"
+say "mypy sadec_desk/domain sadec_desk/services sadec_desk/adapters sadec_desk/sync (and db/, printers/ as they import them)"
 mypy_rc=0
-"$VPY" -m sadec_desk.tools.typecheck sadec_desk/domain sadec_desk/services sadec_desk/adapters sadec_desk/sync/portal || mypy_rc=$?
+"$VPY" -m sadec_desk.tools.typecheck sadec_desk/domain sadec_desk/services sadec_desk/adapters sadec_desk/sync || mypy_rc=$?
 
 # Two worker processes (pytest-xdist): the CI machine has 2 cores and the suite, run in
 # one process, took 16-26 minutes. worksteal: each worker starts with half of the tests
