@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 
 import both_databases
 import pytest
+from name_suffixes import expected_suffixes, suffix_rows
 
 from sadec_desk.db import migrations, search_index
 from sadec_desk.db.database import is_sqlite
 from sadec_desk.db.models import Citizen
-from sadec_desk.db.search_index import SUFFIX_CHARS, SUFFIX_MIN, SUFFIX_TABLE, fold_name
+from sadec_desk.db.search_index import SUFFIX_TABLE, fold_name
 from sadec_desk.services.reception import dossiers, search
 
 any_ctx = both_databases.any_ctx  # the fixture: SQLite, then PostgreSQL
@@ -27,19 +28,6 @@ HOSTILE = ["O'Brien \"Bảo\" Anh", "Back\\slash Văn %_ Tí", "Lê \uffff Văn 
 
 def _card(i: int, name: str) -> str:
     return f"087{i:09d}||{name}|05061999|Nam|Sa Đéc|01022022"
-
-
-def _expected(db) -> set[tuple[str, int]]:
-    """Every citizen's suffixes as the table should hold them, computed in Python."""
-    rows = db.execute_sql("SELECT id, folded_name FROM citizen").fetchall()
-    return {(name[i:i + SUFFIX_CHARS], cid) for cid, name in rows
-            for i in range(len(name) - SUFFIX_MIN + 1)}
-
-
-def _table(db) -> set[tuple[str, int]]:
-    rows = db.execute_sql(f"SELECT suffix, citizen_id FROM {SUFFIX_TABLE}").fetchall()
-    assert len(rows) == len(set(rows))
-    return set(rows)
 
 
 def _rename(db, citizen_id: int, name: str) -> None:
@@ -55,29 +43,29 @@ def test_the_trigger_keeps_every_suffix_through_insert_rename_and_delete(pg_ctx)
     db = pg_ctx.database
     for i, name in enumerate(NAMES):
         dossiers.receive_dossier(pg_ctx, procedure_code="1.001193", qr_text=_card(i, name))
-    assert _table(db) == _expected(db) and len(_table(db)) > 50
-    assert ("hoa", 1) in _table(db) or ("hoa", 2) in _table(db)
+    assert suffix_rows(db) == expected_suffixes(db) and len(suffix_rows(db)) > 50
+    assert ("hoa", 1) in suffix_rows(db) or ("hoa", 2) in suffix_rows(db)
     with pytest.raises(RuntimeError), db.atomic():  # a rolled-back write leaves no trace
         dossiers.receive_dossier(pg_ctx, procedure_code="1.001193",
                                  qr_text=_card(99, "Phạm Hữu Dũng"))
-        assert _table(db) == _expected(db)
+        assert suffix_rows(db) == expected_suffixes(db)
         raise RuntimeError
-    assert not any(s.startswith("pham") for s, _c in _table(db))
+    assert not any(s.startswith("pham") for s, _c in suffix_rows(db))
     first = db.execute_sql("SELECT min(id) FROM citizen").fetchone()[0]
     for i, name in enumerate(HOSTILE):  # renames: the old suffixes go, the new ones come
         _rename(db, first + i % 3, name)
-        assert _table(db) == _expected(db), name
+        assert suffix_rows(db) == expected_suffixes(db), name
     # the card read again with the same name: nothing changes; an other name: renamed
     dossiers.receive_dossier(pg_ctx, procedure_code="1.001193", qr_text=_card(3, "Lê Văn Đạt"))
     dossiers.receive_dossier(pg_ctx, procedure_code="1.001193", qr_text=_card(4, "Võ Văn Tí"))
-    assert _table(db) == _expected(db)
-    assert not any(cid == first + 4 and s.startswith("an an") for s, cid in _table(db))
+    assert suffix_rows(db) == expected_suffixes(db)
+    assert not any(cid == first + 4 and s.startswith("an an") for s, cid in suffix_rows(db))
     lonely = Citizen.create(id_number="087000000555", full_name="Mai Lan",
                             folded_name=fold_name("Mai Lan"), updated_at=datetime.now(UTC))
-    assert ("mai lan", lonely.id) in _table(db)
+    assert ("mai lan", lonely.id) in suffix_rows(db)
     db.execute_sql("DELETE FROM citizen WHERE id = %s", (lonely.id,))
-    assert _table(db) == _expected(db)
-    assert not any(cid == lonely.id for _s, cid in _table(db))
+    assert suffix_rows(db) == expected_suffixes(db)
+    assert not any(cid == lonely.id for _s, cid in suffix_rows(db))
 
 
 def _as_before_step_11(db) -> None:
@@ -117,10 +105,10 @@ def test_step_11_fills_the_suffixes_of_the_names_on_file(any_ctx, capsys, monkey
         err = capsys.readouterr().err
         assert "10/15" in err and "15/15 công dân" in err  # the progress line, batch by batch
         assert search_index.has_suffix_index(db)
-        assert _table(db) == _expected(db)
+        assert suffix_rows(db) == expected_suffixes(db)
         with db.atomic():
             assert migrations.UPGRADES[11](db) is None  # twice: nothing more
-        assert _table(db) == _expected(db)
+        assert suffix_rows(db) == expected_suffixes(db)
         indexes = {r[0] for r in db.execute_sql(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'dossier'").fetchall()}
         assert {search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX} <= indexes
@@ -130,7 +118,7 @@ def test_step_11_fills_the_suffixes_of_the_names_on_file(any_ctx, capsys, monkey
                              qr_text="087999999999||Võ Văn Đạt|05061999|Nam|Sa Đéc|01022022")
     assert len(search.find_dossiers(any_ctx, "van dat")) == 4  # the trigger is in place
     if not is_sqlite(db):
-        assert _table(db) == _expected(db)
+        assert suffix_rows(db) == expected_suffixes(db)
 
 
 def test_hostile_names_are_found_by_any_part(any_ctx):

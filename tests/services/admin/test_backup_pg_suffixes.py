@@ -11,9 +11,10 @@ from datetime import timedelta
 import both_databases
 import pytest
 from appfixtures import Clock, make_ctx
+from name_suffixes import expected_suffixes, suffix_rows
 
 from sadec_desk.db import search_index
-from sadec_desk.db.search_index import SUFFIX_CHARS, SUFFIX_MIN, SUFFIX_TABLE
+from sadec_desk.db.search_index import SUFFIX_TABLE
 from sadec_desk.services.admin import backup
 from sadec_desk.services.reception import dossiers, search
 
@@ -31,19 +32,6 @@ def _card(i: int, name: str) -> str:
 def _receive(ctx, names, first=0) -> None:
     for i, name in enumerate(names, start=first):
         dossiers.receive_dossier(ctx, procedure_code="1.001193", qr_text=_card(i, name))
-
-
-def _expected(db) -> set[tuple[str, int]]:
-    """Every citizen's suffixes as the trigger writes them, computed in Python."""
-    rows = db.execute_sql("SELECT id, folded_name FROM citizen").fetchall()
-    return {(name[i:i + SUFFIX_CHARS], cid) for cid, name in rows
-            for i in range(len(name) - SUFFIX_MIN + 1)}
-
-
-def _table(db) -> set[tuple[str, int]]:
-    rows = db.execute_sql(f"SELECT suffix, citizen_id FROM {SUFFIX_TABLE}").fetchall()
-    assert len(rows) == len(set(rows))
-    return set(rows)
 
 
 def _found(ctx) -> dict[str, list[str]]:
@@ -65,8 +53,8 @@ def test_the_dump_leaves_the_suffix_rows_out_and_the_restore_makes_them_again(
         pg_ctx, clock, capsys, monkeypatch):
     ctx, db = pg_ctx, pg_ctx.database
     _receive(ctx, NAMES)
-    before, found = _table(db), _found(ctx)
-    assert before == _expected(db) and len(before) > 100
+    before, found = suffix_rows(db), _found(ctx)
+    assert before == expected_suffixes(db) and len(before) > 100
     assert all(found.values()), found  # every question finds something: a real comparison
     saved = backup.create_backup(ctx)
     in_dump = _table_data_in_dump(ctx, saved.path)
@@ -82,12 +70,12 @@ def test_the_dump_leaves_the_suffix_rows_out_and_the_restore_makes_them_again(
     capsys.readouterr()
     backup.restore_backup(ctx, saved.name)
     assert "Đang lập chỉ mục tìm kiếm theo tên: 8/8" in capsys.readouterr().err
-    assert _table(db) == before == _expected(db)
+    assert suffix_rows(db) == before == expected_suffixes(db)
     assert search_index.has_suffix_index(db)
     assert _found(ctx) == found
     # the trigger still keeps the table after the restore
     _receive(ctx, ["Phạm Văn Mới"], first=50)
-    assert _table(db) == _expected(db) != before
+    assert suffix_rows(db) == expected_suffixes(db) != before
     moi = search.find_dossiers(ctx, "pham van moi")
     assert [d.citizen.full_name for d in moi] == ["Phạm Văn Mới"]
 
@@ -98,7 +86,7 @@ def test_a_dump_with_the_suffix_rows_still_restores(pg_ctx, clock, monkeypatch):
     nothing is filled again."""
     ctx, db = pg_ctx, pg_ctx.database
     _receive(ctx, NAMES)
-    before, found = _table(db), _found(ctx)
+    before, found = suffix_rows(db), _found(ctx)
     with monkeypatch.context() as m:
         m.setattr(backup, "PG_DERIVED_TABLES", frozenset())  # what pg_dump got before
         m.setattr(backup, "_pg_counts", lambda ctx: {})  # (the counts are not the point)
@@ -112,7 +100,7 @@ def test_a_dump_with_the_suffix_rows_still_restores(pg_ctx, clock, monkeypatch):
 
     monkeypatch.setattr(search_index, "install_name_suffixes", refill)
     backup.restore_backup(ctx, saved.name)
-    assert _table(db) == before == _expected(db)
+    assert suffix_rows(db) == before == expected_suffixes(db)
     assert _found(ctx) == found
 
 
@@ -122,13 +110,13 @@ def test_an_emptied_suffix_table_is_filled_at_the_next_open(pg_database, capsys,
     clock = Clock()
     ctx = make_ctx(clock, database__url=pg_database)
     _receive(ctx, NAMES)
-    before, found = _table(ctx.database), _found(ctx)
+    before, found = suffix_rows(ctx.database), _found(ctx)
     ctx.database.execute_sql(f"DELETE FROM {SUFFIX_TABLE}")
     assert search_index.suffixes_missing(ctx.database)
     ctx.close()
     ctx = make_ctx(clock, database__url=pg_database)
     try:
-        assert _table(ctx.database) == before and _found(ctx) == found
+        assert suffix_rows(ctx.database) == before and _found(ctx) == found
         assert not search_index.suffixes_missing(ctx.database)
     finally:
         ctx.close()
