@@ -99,7 +99,10 @@ def read_answer(response: httpx.Response) -> Answer:
         body = None
     if response.status_code in (401, 403):
         message = body.get("message", "") if isinstance(body, dict) else text
-        return Answer(False, str(response.status_code), f"session invalid: {message}"[:500])
+        # worded so that Answer.session_invalid sees it (a new login, then the same call)
+        return Answer(False, str(response.status_code),
+                      _("Phiên đăng nhập không hợp lệ (HTTP {status}): {message}").format(
+                          status=response.status_code, message=message)[:500])
     if not isinstance(body, dict):
         # Thanh Hóa reads the progress answer as plain text and looks for "thành công"
         if "thành công" in text.casefold():
