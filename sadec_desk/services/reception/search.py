@@ -197,8 +197,9 @@ def _prefix_range(text: str) -> tuple[str, str | None]:
 
 def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
                ) -> list[tuple]:
-    """PostgreSQL: the newest dossiers of the citizens whose name contains ``folded``
-    (three characters or more), found through the suffix table (db/search_index.py).
+    """PostgreSQL: the record rows of the newest dossiers of the citizens whose name
+    contains ``folded`` (three characters or more), found through the suffix table
+    (db/search_index.py).
 
     The citizens are the rows of the key (suffix, citizen_id) whose suffix starts with
     the text: on the bytewise-ordered column that is a range of the key
@@ -210,7 +211,7 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
       (citizen_id, received_at, id), sorted, in the statement that counts them;
     - up to :data:`PG_MANY_CITIZENS`: the newest dossiers walked backwards through
       dossier (received_at, id, citizen_id), each looked up in a hash of those citizens;
-    - more: the walk checks each dossier's name (:func:`_by_name`), and meets ``limit``
+    - more: the walk checks each dossier's name (:func:`_walk_by_name`), and meets ``limit``
       matches within about (dossiers / matching dossiers) x ``limit`` dossiers.
 
     A text longer than the stored suffixes (:data:`SUFFIX_CHARS`) ranges on its first
@@ -250,10 +251,10 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
         # hashes. Measured at 1,000,000 dossiers: 1.5-5.5 ms for 6,000-9,500 citizens
         # ("giang", "tram", "nguyen quoc"), where sending their ids back as an array took
         # 100-300 ms in bench runs (planning an array of thousands of constants and, as
-        # psycopg2's ARRAY[...], parsing it)
-        # The LIMIT (never reached: counted just above) caps the planner's estimate of the
-        # range, so that it always judges the hash to fit in memory: a plain subplan
-        # would scan the range again for every dossier walked
+        # psycopg2's ARRAY[...], parsing it). The LIMIT (never reached: counted just
+        # above) caps the planner's estimate of the range, so that it always judges the
+        # hash to fit in memory: a plain subplan would scan the range again for every
+        # dossier walked
         return _newest(database, f"(d.citizen_id IN ({source} LIMIT ?)) IS TRUE",
                        [*params, 2 * PG_MANY_CITIZENS], filters, limit)
     return _walk_by_name(database, folded, filters, limit)
