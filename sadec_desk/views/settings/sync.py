@@ -21,6 +21,29 @@ def _when(moment) -> str:
     return format_datetime(moment) if moment else "—"
 
 
+class _ReasonLine(ttk.Label):
+    """Under a list whose reason column cuts the text short: the chosen row's whole
+    reason (``describe(row id, reason)``), or ``prompt`` while rows are listed and none
+    is chosen."""
+
+    def __init__(self, parent, tree, describe, prompt: str):
+        super().__init__(parent, text="", font=font(10), wraplength=700, justify="left")
+        self.pack(anchor="w", pady=(2, 0))
+        self.tree, self.describe, self.prompt = tree, describe, prompt
+        self.reasons: dict[str, str] = {}  # row id -> the whole reason
+        tree.bind("<<TreeviewSelect>>", lambda _e: self.show())
+
+    def show(self, reasons: dict[str, str] | None = None) -> None:
+        if reasons is not None:
+            self.reasons = reasons
+        chosen = self.tree.selection()
+        if chosen:
+            text = self.describe(chosen[0], self.reasons.get(chosen[0]) or "—")
+        else:
+            text = self.prompt if self.reasons else ""
+        self.configure(text=text)
+
+
 class SyncTab(Tab):
     def __init__(self, parent, shell):
         super().__init__(parent, shell, _("Kết nối cổng dịch vụ công và đồng bộ"))
@@ -73,11 +96,9 @@ class SyncTab(Tab):
                                              ("portal", _("Trên cổng"), 140),
                                              ("message", _("Lý do"), 115)), height=8)
         self.conflicts.pack(anchor="w")
-        self.conflict_reason = ttk.Label(right, text="", font=font(10), wraplength=700,
-                                         justify="left")
-        self.conflict_reason.pack(anchor="w", pady=(2, 0))
-        self.conflicts.bind("<<TreeviewSelect>>", lambda _e: self.show_conflict_reason())
-        self.conflict_messages: dict[str, str] = {}  # code -> the whole reason
+        self.conflict_reason = _ReasonLine(
+            right, self.conflicts, lambda code, why: _("Lý do ({code}): {why}").format(
+                code=code, why=why), _("Chọn một hồ sơ để xem đầy đủ lý do."))
         cb = ttk.Frame(right)
         cb.pack(anchor="w", pady=(4, 0))
         self.keep_local = ttk.Button(cb, text=_("Giữ bản trên máy"), bootstyle="secondary",
@@ -98,11 +119,9 @@ class SyncTab(Tab):
                                                ("received", _("Nhận lúc"), 205),
                                                ("reason", _("Lý do"), 235)), height=5)
         self.quarantined.pack(anchor="w")
-        self.kept_reason = ttk.Label(right, text="", font=font(10), wraplength=700,
-                                     justify="left")
-        self.kept_reason.pack(anchor="w", pady=(2, 0))
-        self.quarantined.bind("<<TreeviewSelect>>", lambda _e: self.show_kept_reason())
-        self.kept_reasons: dict[str, str] = {}  # id -> the whole reason
+        self.kept_reason = _ReasonLine(
+            right, self.quarantined, lambda key, why: _("Lý do (số {id}): {why}").format(
+                id=key, why=why), _("Chọn một thay đổi để xem đầy đủ lý do."))
         qb = ttk.Frame(right)
         qb.pack(anchor="w", fill="x", pady=(4, 0))
         self.apply_kept = ttk.Button(qb, text=_("Áp dụng lại"), bootstyle="secondary",
@@ -145,43 +164,21 @@ class SyncTab(Tab):
         chosen = self.conflicts.selection()  # kept across a reload while still listed
         self.conflicts.delete(*self.conflicts.get_children())
         self.conflict_states = {c.code: c.state for c in items}
-        self.conflict_messages = {c.code: c.message for c in items}
         for c in items:
             self.conflicts.insert("", "end", iid=c.code, values=(
                 c.code, c.state_label, c.local_status_label, c.portal_status_label,
                 c.message[:80]))
         self.conflicts.selection_set([i for i in chosen if self.conflicts.exists(i)])
-        self.show_conflict_reason()
-
-    def show_conflict_reason(self) -> None:
-        """The chosen row's whole reason, which the list's column cuts short."""
-        chosen = self.conflicts.selection()
-        if chosen:
-            text = _("Lý do ({code}): {why}").format(
-                code=chosen[0], why=self.conflict_messages.get(chosen[0]) or "—")
-        else:
-            text = _("Chọn một hồ sơ để xem đầy đủ lý do.") if self.conflict_messages else ""
-        self.conflict_reason.configure(text=text)
+        self.conflict_reason.show({c.code: c.message for c in items})
 
     def on_quarantined(self, items) -> None:
         chosen = self.quarantined.selection()  # kept across a reload while still listed
         self.quarantined.delete(*self.quarantined.get_children())
-        self.kept_reasons = {str(q.id): q.reason for q in items}
         for q in items:
             self.quarantined.insert("", "end", iid=str(q.id), values=(
                 q.id, q.code or q.dossier_uuid or "—", _when(q.received_at), q.reason[:120]))
         self.quarantined.selection_set([i for i in chosen if self.quarantined.exists(i)])
-        self.show_kept_reason()
-
-    def show_kept_reason(self) -> None:
-        """The chosen change's whole reason, which the list's column cuts short."""
-        chosen = self.quarantined.selection()
-        if chosen:
-            text = _("Lý do (số {id}): {why}").format(
-                id=chosen[0], why=self.kept_reasons.get(chosen[0]) or "—")
-        else:
-            text = _("Chọn một thay đổi để xem đầy đủ lý do.") if self.kept_reasons else ""
-        self.kept_reason.configure(text=text)
+        self.kept_reason.show({str(q.id): q.reason for q in items})
 
     def _chosen_kept(self) -> int | None:
         chosen = self.quarantined.selection()
