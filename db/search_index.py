@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 import peewee
 
-from sadec_desk.db.database import is_sqlite
+from sadec_desk.db.database import is_sqlite, session_facts
 from sadec_desk.i18n import _
 
 FTS_TABLE = "citizen_name_fts"
@@ -281,8 +281,11 @@ def has_suffix_index(database: peewee.Database) -> bool:
     """PostgreSQL: True when the suffix table is there with its key (step 11 done)."""
     if is_sqlite(database):
         return False
-    sql = "SELECT to_regclass(%s) IS NOT NULL"
-    return bool(database.execute_sql(sql, (_SUFFIX_KEY,)).fetchone()[0])
+    facts = session_facts(database)  # once found, known for the connection (0.1 ms a search)
+    if not facts.get(_SUFFIX_KEY):
+        sql = "SELECT to_regclass(%s) IS NOT NULL"
+        facts[_SUFFIX_KEY] = bool(database.execute_sql(sql, (_SUFFIX_KEY,)).fetchone()[0])
+    return facts[_SUFFIX_KEY]
 
 
 def suffixes_missing(database: peewee.Database) -> bool:

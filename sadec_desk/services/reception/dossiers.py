@@ -393,25 +393,34 @@ def dossier_records(ctx: AppContext, rows: list[tuple], *, details: bool = True
                                                     username=actor))
             names = actors.full_names(e.username for found in events.values() for e in found)
     records = []
+    labels: dict[str, str] = {}  # a status's label, translated once a call
     for (dossier_id, code, uuid, status, channel, delivery, received_at, due_at, finished_at,
          fee, pages, copies, phone, received_by, sync_state, procedure_code, procedure_name,
          id_number, full_name, born, gender, address, old_id_number, issue_date,
          citizen_phone) in rows:
-        dossier = SimpleNamespace(
-            code=code, uuid=uuid, status=status, channel=channel, result_delivery=delivery,
-            received_at=_utc_value(received_at), due_at=_utc_value(due_at),
-            finished_at=_utc_value(finished_at) if finished_at is not None else None,
+        label = labels.get(status)
+        if label is None:
+            label = labels[status] = STATUS_LABELS[DossierStatus(status)]
+        due = _utc_value(due_at)
+        finished = _utc_value(finished_at) if finished_at is not None else None
+        records.append(DossierInfo(
+            code=code, uuid=uuid, procedure_code=procedure_code,
+            procedure_name=procedure_name, status=status, status_label=label,
+            channel=channel, result_delivery=delivery,
+            received_at=_utc_value(received_at).astimezone(VN_TZ),
+            due_at=due.astimezone(VN_TZ),
+            finished_at=finished.astimezone(VN_TZ) if finished is not None else None,
+            deadline_state=dossier_deadline_state(status, due, finished, now).value,
             fee_vnd=fee, pages=pages, copies=copies, phone=phone, received_by=received_by,
-            sync_state=sync_state)
-        citizen = CitizenInfo(id_number=id_number, full_name=full_name,
-                              date_of_birth=_date_value(born), gender=gender, address=address,
-                              old_id_number=old_id_number, issue_date=_date_value(issue_date),
-                              phone=phone or citizen_phone)
-        records.append(_info(
-            ctx, dossier, SimpleNamespace(code=procedure_code, name=procedure_name), citizen,
+            sync_state=sync_state,
+            citizen=CitizenInfo(id_number=id_number, full_name=full_name,
+                                date_of_birth=_date_value(born), gender=gender,
+                                address=address, old_id_number=old_id_number,
+                                issue_date=_date_value(issue_date),
+                                phone=phone or citizen_phone),
             papers=tuple(papers[dossier_id]),
             events=tuple(replace(e, actor=names.get(e.actor, e.actor))
-                         for e in events[dossier_id]), now=now))
+                         for e in events[dossier_id])))
     return records
 
 
