@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import re
 import sqlite3
+import threading
 import weakref
 from pathlib import Path
 
@@ -161,19 +162,24 @@ def insert_rows(database: peewee.Database, model, rows: list[dict]) -> None:
 # with a generic plan, the planning. SQLite needs none of it: the sqlite3 module keeps
 # the statements it compiled, by their text.
 
-#: what is known of each open connection's session (a new connection starts with nothing)
+#: per database, per thread (peewee's connections are per thread): the connection last
+#: seen and what is known of its session. Holding the connection keeps a new one from
+#: ever being taken for it (sqlite3's connections cannot be weakly referenced)
 _SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def session_facts(database: peewee.Database) -> dict:
-    """A dict that lives as long as the database's current connection: for facts of its
-    session (the statements prepared on it) or of the schema that only an upgrade, which
-    runs before the app's work, changes (a table found there)."""
+    """A dict that lives as long as the database's current connection (of this thread):
+    for facts of its session (the statements prepared on it) or of the schema that only
+    an upgrade, which runs before the app's work, changes (a table found there)."""
     connection = database.connection()
-    facts = _SESSIONS.get(connection)
-    if facts is None:
-        facts = _SESSIONS[connection] = {}
-    return facts
+    local = _SESSIONS.get(database)
+    if local is None:
+        local = _SESSIONS.setdefault(database, threading.local())
+    current = getattr(local, "current", None)
+    if current is None or current[0] is not connection:
+        current = local.current = (connection, {})
+    return current[1]
 
 
 def execute_prepared(database: peewee.Database, sql: str, params) -> object:

@@ -126,9 +126,16 @@ def _add_ticket_issued_group(database: peewee.Database) -> None:
 def _add_name_suffixes(database: peewee.Database) -> None:
     """11: PostgreSQL: the suffixes of the citizens' folded names, kept by a trigger, and
     two indexes on the dossiers, for finding a dossier by any part of a name among a
-    million (issue #16 item 3; db/search_index.py). SQLite: nothing (its FTS5 trigram
-    table of step 4 serves it)."""
+    million (issue #16 item 3; db/search_index.py). SQLite: nothing (step 12)."""
     if not is_sqlite(database):
+        search_index.install_name_suffixes(database)
+
+
+def _add_sqlite_name_suffixes(database: peewee.Database) -> None:
+    """12: SQLite: the same suffix table, which counts the citizens a name matches far
+    cheaper than the FTS5 trigram table of step 4 (db/search_index.py). PostgreSQL:
+    nothing (step 11)."""
+    if is_sqlite(database):
         search_index.install_name_suffixes(database)
 
 
@@ -142,7 +149,8 @@ UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3
                                                           8: _add_print_job_station,
                                                           9: _add_receipt_due,
                                                           10: _add_ticket_issued_group,
-                                                          11: _add_name_suffixes}
+                                                          11: _add_name_suffixes,
+                                                          12: _add_sqlite_name_suffixes}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)

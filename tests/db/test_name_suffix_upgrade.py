@@ -1,8 +1,8 @@
-"""The names' suffix table on PostgreSQL (schema step 11, issue #16 item 3): its trigger
-keeps it exactly the suffixes of every citizen's folded name through inserts, renames and
-deletes in the writer's transaction; the step fills it on a database written before it,
-with a progress line for large files; on SQLite the step does nothing (FTS5 serves). Hostile
-names are found on both backends."""
+"""The names' suffix table (schema step 11 on PostgreSQL, step 12 on SQLite; issue #16
+item 3): its triggers keep it exactly the suffixes of every citizen's folded name through
+inserts, renames and deletes in the writer's transaction; the step fills it on a database
+written before it, with a progress line for large files; the other backend's step does
+nothing. Hostile names are found on both backends."""
 
 from __future__ import annotations
 
@@ -31,15 +31,12 @@ def _card(i: int, name: str) -> str:
 
 
 def _rename(db, citizen_id: int, name: str) -> None:
-    db.execute_sql("UPDATE citizen SET full_name = %s, folded_name = %s WHERE id = %s",
-                   (name, fold_name(name), citizen_id))
+    db.execute_sql("UPDATE citizen SET full_name = ?, folded_name = ? WHERE id = ?"
+                   .replace("?", db.param), (name, fold_name(name), citizen_id))
 
 
-pg_ctx = both_databases.pg_ctx  # the fixture: PostgreSQL only
-
-
-@pytest.mark.postgres
-def test_the_trigger_keeps_every_suffix_through_insert_rename_and_delete(pg_ctx):
+def test_the_triggers_keep_every_suffix_through_insert_rename_and_delete(any_ctx):
+    pg_ctx = any_ctx
     db = pg_ctx.database
     for i, name in enumerate(NAMES):
         dossiers.receive_dossier(pg_ctx, procedure_code="1.001193", qr_text=_card(i, name))
@@ -63,52 +60,59 @@ def test_the_trigger_keeps_every_suffix_through_insert_rename_and_delete(pg_ctx)
     lonely = Citizen.create(id_number="087000000555", full_name="Mai Lan",
                             folded_name=fold_name("Mai Lan"), updated_at=datetime.now(UTC))
     assert ("mai lan", lonely.id) in suffix_rows(db)
-    db.execute_sql("DELETE FROM citizen WHERE id = %s", (lonely.id,))
+    db.execute_sql(f"DELETE FROM citizen WHERE id = {db.param}", (lonely.id,))
     assert suffix_rows(db) == expected_suffixes(db)
     assert not any(cid == lonely.id for _s, cid in suffix_rows(db))
 
 
-def _as_before_step_11(db) -> None:
+def _as_before_the_step(db) -> None:
     db.execute_sql(f"DROP TABLE {SUFFIX_TABLE}")
+    on = "" if is_sqlite(db) else " ON citizen"
     for kind in search_index.SUFFIX_TRIGGERS:
-        db.execute_sql(f"DROP TRIGGER {SUFFIX_TABLE}_{kind} ON citizen")
-    for index in (search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX):
-        db.execute_sql(f"DROP INDEX {index}")
+        db.execute_sql(f"DROP TRIGGER {SUFFIX_TABLE}_{kind}{on}")
+    if not is_sqlite(db):
+        for index in (search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX):
+            db.execute_sql(f"DROP INDEX {index}")
 
 
-def test_step_11_fills_the_suffixes_of_the_names_on_file(any_ctx, capsys, monkeypatch):
+def test_steps_11_and_12_fill_the_suffixes_of_the_names_on_file(any_ctx, capsys,
+                                                                 monkeypatch):
     for i, name in enumerate(NAMES * 3):
         dossiers.receive_dossier(any_ctx, procedure_code="1.001193",
                                  qr_text=_card(i, name))
     db = any_ctx.database
     assert migrations.UPGRADES[11].__name__ == "_add_name_suffixes"
-    assert migrations.LATEST == 11
-    if is_sqlite(db):
-        with db.atomic():
-            migrations.UPGRADES[11](db)  # nothing to do: FTS5 (step 4) serves SQLite
-        assert SUFFIX_TABLE not in db.get_tables()
-        assert not search_index.has_suffix_index(db)
-    else:
-        _as_before_step_11(db)
-        assert not search_index.has_suffix_index(db)
-        assert [d.citizen.full_name for d in search.find_dossiers(any_ctx, "van duc")] == [
-            "Đặng Văn Đức"] * 3  # meanwhile the trigram index serves
-        # what a restore of a backup older than step 11 leaves: a table that is not
-        # the names on file (pg_restore --clean drops only what the backup has)
-        db.execute_sql(f"CREATE TABLE {SUFFIX_TABLE} (suffix text COLLATE \"C\", "
-                       "citizen_id integer, PRIMARY KEY (suffix, citizen_id))")
-        db.execute_sql(f"INSERT INTO {SUFFIX_TABLE} VALUES ('stale van duc', 1)")
-        monkeypatch.setattr(search_index, "PROGRESS_FROM", 5)
-        monkeypatch.setattr(search_index, "_BATCH", 1)  # batches of 10 citizens
-        with db.atomic():
-            migrations.UPGRADES[11](db)
-        err = capsys.readouterr().err
-        assert "10/15" in err and "15/15 công dân" in err  # the progress line, batch by batch
-        assert search_index.has_suffix_index(db)
-        assert suffix_rows(db) == expected_suffixes(db)
-        with db.atomic():
-            assert migrations.UPGRADES[11](db) is None  # twice: nothing more
-        assert suffix_rows(db) == expected_suffixes(db)
+    assert migrations.UPGRADES[12].__name__ == "_add_sqlite_name_suffixes"
+    assert migrations.LATEST == 12
+    step, other = (12, 11) if is_sqlite(db) else (11, 12)
+    _as_before_the_step(db)
+    # (a new connection: the one that found the table before knows it is there)
+    db.close()
+    db.connect()
+    with db.atomic():
+        migrations.UPGRADES[other](db)  # the other backend's step: nothing to do
+    assert SUFFIX_TABLE not in db.get_tables()
+    assert not search_index.has_suffix_index(db)
+    assert [d.citizen.full_name for d in search.find_dossiers(any_ctx, "van duc")] == [
+        "Đặng Văn Đức"] * 3  # meanwhile the trigram index serves
+    # what a restore of a backup older than step 11 leaves: a table that is not
+    # the names on file (pg_restore --clean drops only what the backup has)
+    collate = "" if is_sqlite(db) else ' COLLATE "C"'
+    db.execute_sql(f"CREATE TABLE {SUFFIX_TABLE} (suffix text{collate}, "
+                   "citizen_id integer, PRIMARY KEY (suffix, citizen_id))")
+    db.execute_sql(f"INSERT INTO {SUFFIX_TABLE} VALUES ('stale van duc', 1)")
+    monkeypatch.setattr(search_index, "PROGRESS_FROM", 5)
+    monkeypatch.setattr(search_index, "_BATCH", 1)  # batches of 10 citizens
+    with db.atomic():
+        migrations.UPGRADES[step](db)
+    err = capsys.readouterr().err
+    assert "10/15" in err and "15/15 công dân" in err  # the progress line, batch by batch
+    assert search_index.has_suffix_index(db)
+    assert suffix_rows(db) == expected_suffixes(db)
+    with db.atomic():
+        assert migrations.UPGRADES[step](db) is None  # twice: nothing more
+    assert suffix_rows(db) == expected_suffixes(db)
+    if not is_sqlite(db):
         indexes = {r[0] for r in db.execute_sql(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'dossier'").fetchall()}
         assert {search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX} <= indexes
@@ -117,8 +121,7 @@ def test_step_11_fills_the_suffixes_of_the_names_on_file(any_ctx, capsys, monkey
     dossiers.receive_dossier(any_ctx, procedure_code="1.001193",
                              qr_text="087999999999||Võ Văn Đạt|05061999|Nam|Sa Đéc|01022022")
     assert len(search.find_dossiers(any_ctx, "van dat")) == 4  # the trigger is in place
-    if not is_sqlite(db):
-        assert suffix_rows(db) == expected_suffixes(db)
+    assert suffix_rows(db) == expected_suffixes(db)
 
 
 def test_hostile_names_are_found_by_any_part(any_ctx):

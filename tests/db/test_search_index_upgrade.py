@@ -23,10 +23,12 @@ def _as_before_step_4(db) -> None:
             db.execute_sql(f"DROP TRIGGER IF EXISTS {search_index.FTS_TABLE}_{suffix}")
     else:
         db.execute_sql(f"DROP INDEX {search_index.TRGM_INDEX}")
-        # and what step 11 added: the suffix table, its triggers (on folded_name)
-        db.execute_sql(f"DROP TABLE {search_index.SUFFIX_TABLE}")
-        for kind in search_index.SUFFIX_TRIGGERS:
-            db.execute_sql(f"DROP TRIGGER {search_index.SUFFIX_TABLE}_{kind} ON citizen")
+    # and what step 11 (PostgreSQL) or 12 (SQLite) added: the suffix table, its triggers
+    # (on folded_name)
+    db.execute_sql(f"DROP TABLE {search_index.SUFFIX_TABLE}")
+    on = "" if is_sqlite(db) else " ON citizen"
+    for kind in search_index.SUFFIX_TRIGGERS:
+        db.execute_sql(f"DROP TRIGGER {search_index.SUFFIX_TABLE}_{kind}{on}")
     for index in ("citizen_folded_name", "citizen_old_id_number", "citizen_phone",
                   "dossier_phone", "dossier_event_rescheduled", "dossier_status_due_at"):
         db.execute_sql(f"DROP INDEX {index}")
@@ -40,6 +42,8 @@ def test_step_4_fills_the_names_and_indexes_them(any_ctx, capsys, monkeypatch):
                                  qr_text=f"087{i:09d}||{name}|05061999|Nam|Sa Đéc|01022022")
     db = any_ctx.database
     _as_before_step_4(db)
+    db.close()  # (a new connection: the one that found the suffix table knows it is there)
+    db.connect()
     assert not search_index.has_name_index(db)
     assert migrations.UPGRADES[4].__name__ == "_add_search_index"
     monkeypatch.setattr(search_index, "PROGRESS_FROM", 5)

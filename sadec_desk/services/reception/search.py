@@ -6,25 +6,21 @@ number, or the applicant's name typed without diacritics ("nguyen van an", any c
 ``đ`` = ``d``), any part of it. Results are the newest first over *all* matches, filtered
 in SQL by status and the local days received; ``%`` and ``_`` are plain characters.
 
-The name goes through the index kept in the database (db/search_index.py). On PostgreSQL
-the citizens whose folded name contains the text are a range of the names' suffix table,
-counted and used as :func:`_by_suffix` says (the pg_trgm index is then not read: it
-serves only where that table is missing, a database between schema steps 4 and 11, which
-opening the database upgrades). On SQLite (and on
-PostgreSQL without the suffix table) they come from the FTS5 trigram table (the pg_trgm
-index), then their dossiers through ``dossier.citizen_id``. A text
-that half the office's citizens share ("nguyen") would make that list huge, while their
-newest dossiers are among the newest of all: then the search walks the dossiers from the
-newest by the ``received_at`` index and stops at the ``limit``-th match. Which of the
-two is cheaper is decided by counting the matching citizens up to :data:`MANY_CITIZENS`.
-(Checking the newest few thousand dossiers before asking the index was measured too: it
-costs the many rare names more than it saves the few common ones.)
+The name goes through the index kept in the database (db/search_index.py): the citizens
+whose folded name contains the text are a range of the names' suffix table, counted and
+used as :func:`_by_suffix` says. The trigram indexes (SQLite's FTS5 table, PostgreSQL's
+pg_trgm) serve only where that table is missing, a database between schema steps 4 and
+11 (PostgreSQL) or 12 (SQLite), which opening the database upgrades: the citizens come
+from them (:func:`_citizens_named`), then their dossiers through ``dossier.citizen_id``.
+A text that half the office's citizens share ("nguyen") would make that list huge, while
+their newest dossiers are among the newest of all: then the search walks the dossiers
+from the newest by the ``received_at`` index and stops at the ``limit``-th match. Which
+of the two is cheaper is decided by counting the matching citizens up to
+:data:`MANY_CITIZENS`. (Checking the newest few thousand dossiers before asking the index
+was measured too: it costs the many rare names more than it saves the few common ones.)
 
-On SQLite the index is asked for non-overlapping trigrams of the text joined by AND and
-each candidate's folded name is then checked for the whole text: FTS5 leapfrogs over the
-long lists of a family name's trigrams ("ngu" is in 38 % of names) that a phrase query
-of every overlapping trigram would read position by position (2-3x slower at 500,000
-citizens, bench/search.py).
+On PostgreSQL each of these statements is prepared once per connection
+(db/database.execute_prepared): planning one took longer than running it.
 """
 
 from __future__ import annotations
@@ -60,18 +56,19 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 200  # longer than any name, code or receipt URL
 MAX_LIMIT = 1000
-#: above this many citizens matching a name, walking the newest dossiers is cheaper
+#: without the suffix table: above this many citizens matching a name, walking the newest
+#: dossiers is cheaper
 MANY_CITIZENS = 2000
 #: PostgreSQL without the suffix table: from this many citizens the planner is left to
 #: choose how to reach their newest dossiers (measured at 1,000,000 dossiers: see
 #: :func:`_by_name`)
 PG_PLANNER_CITIZENS = 1000
-#: PostgreSQL with the suffix table (:func:`_by_suffix`): up to this many matching
+#: with the suffix table (:func:`_by_suffix`): up to this many matching
 #: citizens their dossiers are read through their index; more, and the newest dossiers
 #: are walked, each checked against the set of those citizens, up to
-#: :data:`PG_MANY_CITIZENS`; more still, and each walked dossier's name is checked
-PG_FEW_CITIZENS = 1000
-PG_MANY_CITIZENS = 20_000
+#: :data:`HASHED_CITIZENS`; more still, and each walked dossier's name is checked
+FEW_CITIZENS = 1000
+HASHED_CITIZENS = 20_000
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
 
@@ -200,7 +197,7 @@ def _prefix_range(text: str) -> tuple[str, str | None]:
 
 def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
                ) -> list[tuple]:
-    """PostgreSQL: the record rows of the newest dossiers of the citizens whose name
+    """The record rows of the newest dossiers of the citizens whose name
     contains ``folded`` (three characters or more), found through the suffix table
     (db/search_index.py).
 
@@ -210,10 +207,12 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
     costs that many index entries whatever the text. Then, by how many they are
     (measured at 1,000,000 dossiers of 500,000 citizens, bench/search.py):
 
-    - up to :data:`PG_FEW_CITIZENS` (rows of the key): their dossiers through dossier
-      (citizen_id, received_at, id), sorted, in the statement that counts them;
-    - up to :data:`PG_MANY_CITIZENS`: the newest dossiers walked backwards through
-      dossier (received_at, id, citizen_id), each looked up in a hash of those citizens;
+    - up to :data:`FEW_CITIZENS` (rows of the key): their dossiers through dossier
+      (citizen_id, received_at, id) (SQLite: citizen_id), sorted, in the statement that
+      counts them;
+    - up to :data:`HASHED_CITIZENS`: the newest dossiers walked backwards through
+      dossier (received_at, id, citizen_id) (SQLite: received_at), each looked up in a
+      hash of those citizens (SQLite: a temporary index);
     - more: the walk checks each dossier's name (:func:`_walk_by_name`), and meets ``limit``
       matches within about (dossiers / matching dossiers) x ``limit`` dossiers.
 
@@ -223,33 +222,38 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
     source = f"SELECT s.citizen_id FROM {SUFFIX_TABLE} s"
     where = " WHERE s.suffix >= ?" + ("" if high is None else " AND s.suffix < ?")
     params: list = [low] if high is None else [low, high]
+    sqlite = is_sqlite(database)
     if len(folded) > SUFFIX_CHARS:
         # each candidate's name looked up by its key (a join may be planned as a scan of
         # every citizen's name: 90 ms)
-        where += (" AND strpos((SELECT c.folded_name FROM citizen c WHERE c.id = "
-                  "s.citizen_id), ?) > 0")
+        where += (f" AND {'instr' if sqlite else 'strpos'}((SELECT c.folded_name FROM "
+                  "citizen c WHERE c.id = s.citizen_id), ?) > 0")
         params.append(folded)
     source += where
     # few citizens: their dossiers in the same statement, none if there are more than
-    # PG_FEW_CITIZENS rows (the one-time filter); all of them, then sorted: the fence
+    # FEW_CITIZENS rows (the one-time filter); all of them, then sorted: the fence
     # (OFFSET 0) keeps the planner from walking received_at for the LIMIT instead, as
     # it may when its estimate of the range is off (it did so with a list of ids:
     # 76,000 dossiers walked for 295 citizens, session 6)
     filter_sql, filter_params = filters
-    ids_sql = ("SELECT d.id FROM (SELECT d.id, d.received_at FROM dossier d WHERE "
-               "d.citizen_id IN (SELECT m.citizen_id FROM m) AND (SELECT count(*) FROM m) "
-               f"<= ?{filter_sql} OFFSET 0) AS d ORDER BY d.received_at DESC, d.id DESC "
-               f"LIMIT {int(limit)}")
+    few = "d.citizen_id IN (SELECT m.citizen_id FROM m) AND (SELECT count(*) FROM m) <= ?"
+    if sqlite:  # (SQLite has no fence but keeps away from an index hidden by +)
+        ids_sql = (f"SELECT d.id FROM dossier d WHERE {few}{filter_sql} ORDER BY "
+                   f"+d.received_at DESC, +d.id DESC LIMIT {int(limit)}")
+    else:
+        ids_sql = (f"SELECT d.id FROM (SELECT d.id, d.received_at FROM dossier d WHERE {few}"
+                   f"{filter_sql} OFFSET 0) AS d ORDER BY d.received_at DESC, d.id DESC "
+                   f"LIMIT {int(limit)}")
     sql = f"WITH m AS MATERIALIZED ({source} LIMIT ?) {_records_of(ids_sql)}"
     found = execute_prepared(database, sql.replace("?", database.param), (
-        *params, PG_FEW_CITIZENS + 1, PG_FEW_CITIZENS, *filter_params)).fetchall()
+        *params, FEW_CITIZENS + 1, FEW_CITIZENS, *filter_params)).fetchall()
     if found:
         return found
     sql = f"SELECT count(*) FROM ({source} LIMIT ?) AS s".replace("?", database.param)
-    count = execute_prepared(database, sql, (*params, PG_MANY_CITIZENS + 1)).fetchone()[0]
-    if count <= PG_FEW_CITIZENS:
+    count = execute_prepared(database, sql, (*params, HASHED_CITIZENS + 1)).fetchone()[0]
+    if count <= FEW_CITIZENS:
         return []  # none of them has a dossier the filters let through (or no one matched)
-    if count <= PG_MANY_CITIZENS:
+    if count <= HASHED_CITIZENS:
         # the newest dossiers walked, each looked up in a hash of those citizens built
         # once from the range, in the same statement: ``IS TRUE`` keeps the IN a subplan
         # (PostgreSQL would otherwise turn it into a join and sort every match), which it
@@ -261,12 +265,12 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
         # hash to fit in memory: a plain subplan would scan the range again for every
         # dossier walked
         return _newest(database, f"(d.citizen_id IN ({source} LIMIT ?)) IS TRUE",
-                       [*params, 2 * PG_MANY_CITIZENS], filters, limit)
+                       [*params, 2 * HASHED_CITIZENS], filters, limit)
     return _walk_by_name(database, folded, filters, limit)
 
 
 def _by_name(database: peewee.Database, folded: str, filters, limit: int) -> list[tuple]:
-    if len(folded) >= 3 and not is_sqlite(database) and has_suffix_index(database):
+    if len(folded) >= 3 and has_suffix_index(database):
         return _by_suffix(database, folded, filters, limit)
     citizen_ids = _citizens_named(database, folded)
     if citizen_ids is not None:

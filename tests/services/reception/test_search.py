@@ -15,7 +15,6 @@ import both_databases
 import pytest
 from appfixtures import SAMPLE_QR, Clock
 
-from sadec_desk.db.database import is_sqlite
 from sadec_desk.db.search_index import FTS_TABLE, fold_name, has_name_index
 from sadec_desk.errors import InvalidInput, NotFound
 from sadec_desk.services.reception import dossiers, search
@@ -63,13 +62,13 @@ def test_names_are_found_without_diacritics_newest_first_as_brute_force_says(
              "huynh minh yen", "le ngoc dat", "tran hu", "h", "Võ Thị Hương", "nobody here",
              "guyen v", "oang", "yen", "ran thi huong"]
     suffixes = search.has_suffix_index(any_ctx.database)
-    assert suffixes == (not is_sqlite(any_ctx.database))
-    # PostgreSQL's suffix table: a few citizens' dossiers, the walk checking each one's
+    assert suffixes
+    # the suffix table: a few citizens' dossiers, the walk checking each one's
     # citizen, the walk checking each one's name; texts longer than the stored suffixes
     # (4 here, 16 in the table: a range on the first 4 is still every candidate)
     # The trigram index (SQLite's FTS5; PostgreSQL's pg_trgm, where the suffix table is
     # missing): sorted behind the fence, or the planner's way; walking the newest
-    cases = [(True, search.MANY_CITIZENS, 1, search.PG_FEW_CITIZENS, search.PG_MANY_CITIZENS,
+    cases = [(True, search.MANY_CITIZENS, 1, search.FEW_CITIZENS, search.HASHED_CITIZENS,
               search.SUFFIX_CHARS), (True, 1, 1, 0, 10**6, search.SUFFIX_CHARS),
              (True, 1, 1, 0, 0, search.SUFFIX_CHARS), (True, 1, 1, 10**6, 10**6, 4),
              (True, 1, 1, 0, 10**6, 4)] if suffixes else []
@@ -79,8 +78,8 @@ def test_names_are_found_without_diacritics_newest_first_as_brute_force_says(
         monkeypatch.setattr(search, "has_suffix_index", lambda db, s=suffix: s)
         monkeypatch.setattr(search, "MANY_CITIZENS", many)
         monkeypatch.setattr(search, "PG_PLANNER_CITIZENS", planner)
-        monkeypatch.setattr(search, "PG_FEW_CITIZENS", few)
-        monkeypatch.setattr(search, "PG_MANY_CITIZENS", pg_many)
+        monkeypatch.setattr(search, "FEW_CITIZENS", few)
+        monkeypatch.setattr(search, "HASHED_CITIZENS", pg_many)
         monkeypatch.setattr(search, "SUFFIX_CHARS", chars or search.SUFFIX_CHARS)
         case = (suffix, many, planner, few, pg_many, chars)
         for text in texts:
