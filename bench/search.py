@@ -9,9 +9,10 @@ For each database:
    --dossiers / 2 citizens whose Vietnamese names follow the frequency of family names,
    one paper each, spread over five years. The bulk path inserts through the same schema
    the service uses: the citizens' folded names are computed by the service's fold
-   (db/search_index.fold_name) and the substring index is the migration's (FTS5 trigram
-   kept by its triggers on SQLite; on PostgreSQL the names' suffix table kept by its
-   trigger, and the pg_trgm GIN index), maintained row by row during the fill. (Bulk
+   (db/search_index.fold_name) and the substring indexes are the migrations' (the names'
+   suffix table kept by its triggers, and FTS5 trigram on SQLite / pg_trgm GIN on
+   PostgreSQL; on PostgreSQL the suffix rows' newest-dossier moment is kept by triggers
+   on dossier), maintained row by row during the fill. (Bulk
    dossiers have no history events: the hash chain is the receipt's work, measured by
    bench/receive.py.)
 2. Times ``search.find_dossiers`` (the service: the newest 50 as the counter's result
@@ -239,6 +240,14 @@ def measure(ctx, label: str, total: int, args, rng: random.Random) -> bool:
         assert [codes[r[0]] for r in rows] == [d.code for d in mine], q
     print(f"find by name over {total} dossiers: median {ms(times):.1f} ms "
           f"p95 {ms(times, 0.95):.1f} ms (LIKE scan: median {ms(like_times):.1f} ms)")
+    if label == "postgres":  # the baseline above is a parallel scan (both cores): as info
+        db.execute_sql("SET max_parallel_workers_per_gather = 0")
+        serial, _rows = timed(lambda q: db.execute_sql(like_sql, (f"%{q}%",)).fetchall(),
+                              like_queries)
+        db.execute_sql("RESET max_parallel_workers_per_gather")
+        print(f"[{label}]   the LIKE scan without parallel workers (one core, as the search "
+              f"runs): median {ms(serial):.1f} ms, "
+              f"{statistics.median(serial) / statistics.median(times):.0f}x the search")
     from sadec_desk.services.reception import dossiers
     shown = [f[0].code for f in found if f]
     shown_times, _records = timed(lambda code: dossiers.get_dossier(ctx, code), shown)

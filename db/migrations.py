@@ -139,6 +139,14 @@ def _add_sqlite_name_suffixes(database: peewee.Database) -> None:
         search_index.install_name_suffixes(database)
 
 
+def _add_suffix_newest(database: peewee.Database) -> None:
+    """13: PostgreSQL: the suffix table made again with each citizen's newest dossier's
+    moment, kept by triggers on ``dossier`` (db/search_index.py; a table step 11 made in
+    this same upgrade has it already). SQLite: nothing."""
+    if not is_sqlite(database) and not search_index.has_newest(database):
+        search_index.install_name_suffixes(database)
+
+
 #: version -> step that upgrades a database at version-1 to it (new tables with
 #: create_tables, changed columns with playhouse.migrate)
 UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3: _add_quarantine,
@@ -150,7 +158,8 @@ UPGRADES: dict[int, Callable[[peewee.Database], None]] = {2: _add_attachments, 3
                                                           9: _add_receipt_due,
                                                           10: _add_ticket_issued_group,
                                                           11: _add_name_suffixes,
-                                                          12: _add_sqlite_name_suffixes}
+                                                          12: _add_sqlite_name_suffixes,
+                                                          13: _add_suffix_newest}
 
 #: the schema version a new database is created at
 LATEST = max(UPGRADES)

@@ -186,19 +186,31 @@ def upgrade(database: peewee.Database,
 _SUFFIXES_FN = "sadec_name_suffixes"
 _SUFFIX_TRIGGER_FN = "sadec_citizen_name_suffix"
 _SUFFIX_INSERT_FN = "sadec_citizen_name_suffix_insert"
+_NEWEST_FN = "sadec_citizen_newest"
+_DOSSIER_NEWEST_FN = "sadec_dossier_newest"
 #: the triggers on citizen that keep the suffix table (named f"{SUFFIX_TABLE}_{kind}")
 SUFFIX_TRIGGERS = ("insert", "delete", "rename")
+#: PostgreSQL: the triggers on dossier that keep its ``newest_at`` (same naming)
+NEWEST_TRIGGERS = ("newest_insert", "newest_change", "newest_delete")
 _SUFFIX_KEY = f"{SUFFIX_TABLE}_pkey"
 
 
 def _pg_suffix_table(database: peewee.Database) -> None:
     """The suffix table, the function that cuts a name into its suffixes and the triggers
-    that keep the table in step with ``citizen`` (idempotent). The table has no primary
-    key yet when it is new: :func:`install_name_suffixes` fills it first."""
+    that keep the table in step with ``citizen`` and ``dossier`` (idempotent). The table
+    has no primary key yet when it is new: :func:`install_name_suffixes` fills it first.
+
+    ``newest_at`` is the moment the citizen's newest dossier was received (NULL: none):
+    the newest ``limit`` dossiers of the citizens a text names are those of the ``limit``
+    citizens whose newest dossiers are the newest (and of those tied with the last of
+    them), so the search reads these few citizens' dossiers instead of every one's
+    (services/reception/search.py). Kept by triggers on ``dossier`` in the writer's
+    transaction; it rides in the key's index (INCLUDE), read without the table."""
     # bytewise order ("C"): the suffixes starting with a text are then a range of the key
     # (services/reception/search.py _prefix_range)
     database.execute_sql(f"CREATE TABLE IF NOT EXISTS {SUFFIX_TABLE} "
-                         '(suffix text COLLATE "C" NOT NULL, citizen_id integer NOT NULL)')
+                         '(suffix text COLLATE "C" NOT NULL, citizen_id integer NOT NULL, '
+                         "newest_at timestamp)")
     database.execute_sql(
         f"CREATE OR REPLACE FUNCTION {_SUFFIXES_FN}(name text) RETURNS SETOF text "
         "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
@@ -219,8 +231,28 @@ def _pg_suffix_table(database: peewee.Database) -> None:
         f"DELETE FROM {SUFFIX_TABLE} WHERE citizen_id = OLD.id "
         f"AND suffix IN (SELECT {_SUFFIXES_FN}(OLD.folded_name)); "
         "IF TG_OP = 'UPDATE' THEN "
-        f"INSERT INTO {SUFFIX_TABLE} (suffix, citizen_id) "
-        f"SELECT s, NEW.id FROM {_SUFFIXES_FN}(NEW.folded_name) AS s; END IF; "
+        f"INSERT INTO {SUFFIX_TABLE} (suffix, citizen_id, newest_at) SELECT s, NEW.id, "
+        "(SELECT max(received_at) FROM dossier WHERE citizen_id = NEW.id) "
+        f"FROM {_SUFFIXES_FN}(NEW.folded_name) AS s; END IF; "
+        "RETURN NULL; END $$")
+    # a citizen's rows are found by the key: the suffixes of the name on file
+    mine = (f"citizen_id = {{cid}} AND suffix IN (SELECT {_SUFFIXES_FN}(folded_name) "
+            "FROM citizen WHERE id = {cid})")
+    database.execute_sql(
+        f"CREATE OR REPLACE FUNCTION {_NEWEST_FN}(cid integer) RETURNS void "
+        f"LANGUAGE sql AS $$ UPDATE {SUFFIX_TABLE} SET newest_at = (SELECT max(received_at) "
+        f"FROM dossier WHERE citizen_id = cid) WHERE {mine.format(cid='cid')} $$")
+    # row by row: a receipt is one dossier; a bulk insert pays ~0.1 ms a dossier
+    database.execute_sql(
+        f"CREATE OR REPLACE FUNCTION {_DOSSIER_NEWEST_FN}() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_OP = 'INSERT' THEN "
+        f"UPDATE {SUFFIX_TABLE} SET newest_at = NEW.received_at "
+        f"WHERE {mine.format(cid='NEW.citizen_id')} "
+        "AND (newest_at IS NULL OR newest_at < NEW.received_at); "
+        f"ELSE PERFORM {_NEWEST_FN}(OLD.citizen_id); "
+        "IF TG_OP = 'UPDATE' AND NEW.citizen_id <> OLD.citizen_id THEN "
+        f"PERFORM {_NEWEST_FN}(NEW.citizen_id); END IF; END IF; "
         "RETURN NULL; END $$")
     for name in SUFFIX_TRIGGERS:
         database.execute_sql(f"DROP TRIGGER IF EXISTS {SUFFIX_TABLE}_{name} ON citizen")
@@ -233,6 +265,18 @@ def _pg_suffix_table(database: peewee.Database) -> None:
                          "ON citizen FOR EACH ROW WHEN (OLD.folded_name IS DISTINCT FROM "
                          "NEW.folded_name OR OLD.id <> NEW.id) "
                          f"EXECUTE FUNCTION {_SUFFIX_TRIGGER_FN}()")
+    for name in NEWEST_TRIGGERS:
+        database.execute_sql(f"DROP TRIGGER IF EXISTS {SUFFIX_TABLE}_{name} ON dossier")
+    run = f"FOR EACH ROW EXECUTE FUNCTION {_DOSSIER_NEWEST_FN}()"
+    database.execute_sql(f"CREATE TRIGGER {SUFFIX_TABLE}_newest_insert AFTER INSERT ON dossier "
+                         + run)
+    # (peewee's save writes every column: only a real change of these two counts)
+    database.execute_sql(f"CREATE TRIGGER {SUFFIX_TABLE}_newest_change AFTER UPDATE OF "
+                         "citizen_id, received_at ON dossier FOR EACH ROW WHEN "
+                         "(OLD.citizen_id <> NEW.citizen_id OR OLD.received_at IS DISTINCT "
+                         f"FROM NEW.received_at) EXECUTE FUNCTION {_DOSSIER_NEWEST_FN}()")
+    database.execute_sql(f"CREATE TRIGGER {SUFFIX_TABLE}_newest_delete AFTER DELETE ON dossier "
+                         + run)
 
 
 #: SQLite: the positions a name's suffixes start at, as a JSON array for json_each (a
@@ -318,16 +362,24 @@ def install_name_suffixes(database: peewee.Database,
         if not row[1]:
             break
         database.execute_sql(
-            f"INSERT INTO {SUFFIX_TABLE} (suffix, citizen_id) SELECT s, c.id FROM citizen c, "
-            f"{_SUFFIXES_FN}(c.folded_name) AS s WHERE c.id > %s AND c.id <= %s",
-            (last, row[0]))
+            f"INSERT INTO {SUFFIX_TABLE} (suffix, citizen_id, newest_at) SELECT s, c.id, "
+            "(SELECT max(d.received_at) FROM dossier d WHERE d.citizen_id = c.id) "
+            f"FROM citizen c, {_SUFFIXES_FN}(c.folded_name) AS s "
+            "WHERE c.id > %s AND c.id <= %s", (last, row[0]))
         done += row[1]
         last = row[0]
         if progress is not None and total >= PROGRESS_FROM:
             progress(done, total)
     database.execute_sql(f"ALTER TABLE {SUFFIX_TABLE} ADD CONSTRAINT {_SUFFIX_KEY} "
-                         "PRIMARY KEY (suffix, citizen_id)")
+                         "PRIMARY KEY (suffix, citizen_id) INCLUDE (newest_at)")
     return done
+
+
+def has_newest(database: peewee.Database) -> bool:
+    """PostgreSQL: True when the suffix table carries ``newest_at`` (step 13 done)."""
+    return not is_sqlite(database) and database.execute_sql(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = %s "
+        "AND column_name = 'newest_at'", (SUFFIX_TABLE,)).fetchone() is not None
 
 
 def _pg_dossier_indexes(database: peewee.Database) -> None:

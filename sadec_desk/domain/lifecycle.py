@@ -193,11 +193,11 @@ def deadline_state(
     rewards it); on the due day up to the due moment, on time; after it, late.
     An unfinished dossier is late once ``now`` passes the due moment.
     """
-    due = to_local(due_at, what=_("hẹn trả"))
+    due = to_local(due_at, what=lambda: _("hẹn trả"))
     if finished_at is None:
-        late = to_local(now, what=_("hiện tại")) > due
+        late = to_local(now, what=lambda: _("hiện tại")) > due
         return DeadlineState.LATE if late else DeadlineState.ON_TIME
-    finished = to_local(finished_at, what=_("có kết quả"))
+    finished = to_local(finished_at, what=lambda: _("có kết quả"))
     if finished.date() < due.date():
         return DeadlineState.EARLY
     if finished <= due:

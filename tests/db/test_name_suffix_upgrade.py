@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import both_databases
 import pytest
-from name_suffixes import expected_suffixes, suffix_rows
+from name_suffixes import expected_newest, expected_suffixes, newest_rows, suffix_rows
 
 from sadec_desk.db import migrations, search_index
 from sadec_desk.db.database import is_sqlite
@@ -19,6 +19,7 @@ from sadec_desk.db.search_index import SUFFIX_TABLE, fold_name
 from sadec_desk.services.reception import dossiers, search
 
 any_ctx = both_databases.any_ctx  # the fixture: SQLite, then PostgreSQL
+pg_ctx = both_databases.pg_ctx  # the fixture: PostgreSQL only
 
 NAMES = ["Nguyễn Thị Hoa", "Đặng Văn Đức", "Trần Ánh Dương", "Lê Văn Đạt", "Võ An An An"]
 HOSTILE = ["O'Brien \"Bảo\" Anh", "Back\\slash Văn %_ Tí", "Lê \uffff Văn \uffffhoa",
@@ -73,6 +74,8 @@ def _as_before_the_step(db) -> None:
     if not is_sqlite(db):
         for index in (search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX):
             db.execute_sql(f"DROP INDEX {index}")
+        for kind in search_index.NEWEST_TRIGGERS:
+            db.execute_sql(f"DROP TRIGGER {SUFFIX_TABLE}_{kind} ON dossier")
 
 
 def test_steps_11_and_12_fill_the_suffixes_of_the_names_on_file(any_ctx, capsys,
@@ -83,7 +86,8 @@ def test_steps_11_and_12_fill_the_suffixes_of_the_names_on_file(any_ctx, capsys,
     db = any_ctx.database
     assert migrations.UPGRADES[11].__name__ == "_add_name_suffixes"
     assert migrations.UPGRADES[12].__name__ == "_add_sqlite_name_suffixes"
-    assert migrations.LATEST == 12
+    assert migrations.UPGRADES[13].__name__ == "_add_suffix_newest"
+    assert migrations.LATEST == 13
     step, other = (12, 11) if is_sqlite(db) else (11, 12)
     _as_before_the_step(db)
     # (a new connection: the one that found the table before knows it is there)
@@ -113,6 +117,10 @@ def test_steps_11_and_12_fill_the_suffixes_of_the_names_on_file(any_ctx, capsys,
         assert migrations.UPGRADES[step](db) is None  # twice: nothing more
     assert suffix_rows(db) == expected_suffixes(db)
     if not is_sqlite(db):
+        assert newest_rows(db) == expected_newest(db)
+        with db.atomic():
+            migrations.UPGRADES[13](db)  # made with the moments already: nothing to do
+        assert newest_rows(db) == expected_newest(db)
         indexes = {r[0] for r in db.execute_sql(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'dossier'").fetchall()}
         assert {search_index.CITIZEN_NEWEST_INDEX, search_index.NEWEST_CITIZEN_INDEX} <= indexes
@@ -151,3 +159,44 @@ def test_hostile_names_are_found_by_any_part(any_ctx):
                              if part[:search.MAX_TEXT] in fold_name(n)], part
     assert search.find_dossiers(any_ctx, "\uffffx") == []
     assert search.find_dossiers(any_ctx, "o'brien \"bao\" anh x") == []
+
+
+@pytest.mark.postgres
+def test_each_citizens_newest_dossier_is_kept_through_receipts_moves_and_deletes(pg_ctx):
+    """PostgreSQL's ``newest_at`` (step 13): the moment of the citizen's newest dossier on
+    every suffix row, through new dossiers, a dossier moved to another citizen or to
+    another moment, a deleted dossier, a renamed citizen; a table of step 11 or 12 is
+    made again with the moments by step 13."""
+    db = pg_ctx.database
+    for i, name in enumerate(NAMES[:4] * 2):
+        dossiers.receive_dossier(pg_ctx, procedure_code="1.001193", qr_text=_card(i % 4, name))
+    lonely = Citizen.create(id_number="087000000555", full_name="Mai Lan",
+                            folded_name=fold_name("Mai Lan"), updated_at=datetime.now(UTC))
+    assert newest_rows(db) == expected_newest(db)
+    assert ("mai lan", lonely.id, None) in newest_rows(db)  # no dossier yet
+    first, last = db.execute_sql("SELECT min(id), max(id) FROM dossier").fetchone()
+    citizens = [r[0] for r in db.execute_sql("SELECT id FROM citizen ORDER BY id").fetchall()]
+    db.execute_sql("UPDATE dossier SET received_at = received_at + interval '9 days' "
+                   "WHERE id = %s", (first,))
+    assert newest_rows(db) == expected_newest(db)
+    db.execute_sql("UPDATE dossier SET citizen_id = %s WHERE id = %s", (citizens[-1], last))
+    assert newest_rows(db) == expected_newest(db)
+    db.execute_sql("UPDATE dossier SET status = status WHERE id = %s", (last,))  # no change
+    _rename(db, citizens[0], "Trịnh Công Sơn")
+    assert newest_rows(db) == expected_newest(db)
+    # a dossier without papers or history (as a bulk load may leave one) can be deleted
+    db.execute_sql("DELETE FROM paper_received WHERE dossier_id = %s", (last,))
+    with db.atomic():
+        db.execute_sql("ALTER TABLE dossier_event DISABLE TRIGGER USER")
+        db.execute_sql("DELETE FROM dossier_event WHERE dossier_id = %s", (last,))
+        db.execute_sql("ALTER TABLE dossier_event ENABLE TRIGGER USER")
+    db.execute_sql("DELETE FROM dossier WHERE id = %s", (last,))
+    assert newest_rows(db) == expected_newest(db)
+    assert ("hoa", citizens[0], None) not in newest_rows(db)
+    # step 13 on a table of step 11: made again, with the moments
+    db.execute_sql(f"ALTER TABLE {SUFFIX_TABLE} DROP COLUMN newest_at")
+    assert not search_index.has_newest(db)
+    with db.atomic():
+        migrations.UPGRADES[13](db)
+    assert search_index.has_newest(db)
+    assert newest_rows(db) == expected_newest(db)

@@ -29,6 +29,9 @@ def _as_before_step_4(db) -> None:
     on = "" if is_sqlite(db) else " ON citizen"
     for kind in search_index.SUFFIX_TRIGGERS:
         db.execute_sql(f"DROP TRIGGER {search_index.SUFFIX_TABLE}_{kind}{on}")
+    if not is_sqlite(db):  # and step 13's, on dossier
+        for kind in search_index.NEWEST_TRIGGERS:
+            db.execute_sql(f"DROP TRIGGER {search_index.SUFFIX_TABLE}_{kind} ON dossier")
     for index in ("citizen_folded_name", "citizen_old_id_number", "citizen_phone",
                   "dossier_phone", "dossier_event_rescheduled", "dossier_status_due_at"):
         db.execute_sql(f"DROP INDEX {index}")

@@ -325,6 +325,8 @@ def _utc_value(value, field=Dossier.received_at):
 
 def _date_value(value, field=Citizen.date_of_birth):
     """A date column's raw value as :class:`peewee.DateField` gives it."""
+    if type(value) is date:  # PostgreSQL's, the common case
+        return value
     if isinstance(value, str) and len(value) == 10:
         try:
             return date.fromisoformat(value)
@@ -420,7 +422,7 @@ def dossier_records(ctx: AppContext, rows: list[tuple], *, details: bool = True
                                 phone=phone or citizen_phone),
             papers=tuple(papers[dossier_id]),
             events=tuple(replace(e, actor=names.get(e.actor, e.actor))
-                         for e in events[dossier_id])))
+                         for e in events[dossier_id]) if details else ()))
     return records
 
 

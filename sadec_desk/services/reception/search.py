@@ -237,6 +237,17 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
     # 76,000 dossiers walked for 295 citizens, session 6)
     filter_sql, filter_params = filters
     few = "d.citizen_id IN (SELECT m.citizen_id FROM m) AND (SELECT count(*) FROM m) <= ?"
+    first = source
+    if not sqlite and not filter_sql:
+        # PostgreSQL, every dossier wanted: only those of the ``limit`` citizens whose
+        # newest dossiers are the newest, with those tied with the last of them (each of
+        # the others has ``limit`` citizens' newer dossiers before any of its own:
+        # db/search_index.py). Measured at 1,000,000 dossiers: 1.1 ms for 855 citizens
+        # ("van an") against 2.7 ms reading all their dossiers
+        first = source.replace("SELECT s.citizen_id", "SELECT s.citizen_id, s.newest_at", 1)
+        few = ("d.citizen_id IN (SELECT m.citizen_id FROM m WHERE m.newest_at IS NOT NULL "
+               f"GROUP BY m.citizen_id ORDER BY max(m.newest_at) DESC FETCH FIRST {int(limit)} "
+               "ROWS WITH TIES) AND (SELECT count(*) FROM m) <= ?")
     if sqlite:  # (SQLite has no fence but keeps away from an index hidden by +)
         ids_sql = (f"SELECT d.id FROM dossier d WHERE {few}{filter_sql} ORDER BY "
                    f"+d.received_at DESC, +d.id DESC LIMIT {int(limit)}")
@@ -244,7 +255,7 @@ def _by_suffix(database: peewee.Database, folded: str, filters, limit: int
         ids_sql = (f"SELECT d.id FROM (SELECT d.id, d.received_at FROM dossier d WHERE {few}"
                    f"{filter_sql} OFFSET 0) AS d ORDER BY d.received_at DESC, d.id DESC "
                    f"LIMIT {int(limit)}")
-    sql = f"WITH m AS MATERIALIZED ({source} LIMIT ?) {_records_of(ids_sql)}"
+    sql = f"WITH m AS MATERIALIZED ({first} LIMIT ?) {_records_of(ids_sql)}"
     found = execute_prepared(database, sql.replace("?", database.param), (
         *params, FEW_CITIZENS + 1, FEW_CITIZENS, *filter_params)).fetchall()
     if found:
