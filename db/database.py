@@ -15,6 +15,7 @@ import sqlite3
 import threading
 import weakref
 from pathlib import Path
+from typing import Any
 
 import peewee
 from playhouse import db_url
@@ -182,7 +183,7 @@ def session_facts(database: peewee.Database) -> dict:
     return current[1]
 
 
-def execute_prepared(database: peewee.Database, sql: str, params) -> object:
+def execute_prepared(database: peewee.Database, sql: str, params) -> Any:
     """The cursor of ``sql`` (written with the driver's placeholders) run with
     ``params``; on PostgreSQL as a statement prepared once per connection, planned once.
 

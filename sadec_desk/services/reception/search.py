@@ -128,8 +128,10 @@ def _newest(database: peewee.Database, match: str, params: list, filters: tuple[
     else:
         order = "+d.received_at DESC, +d.id DESC" if by_index else "d.received_at DESC, d.id DESC"
         sql = f"SELECT d.id FROM dossier d WHERE {where} ORDER BY {order} LIMIT {int(limit)}"
-    run = execute_prepared if prepare else type(database).execute_sql
-    return run(database, _records_of(sql), (*params, *filters[1])).fetchall()
+    sql, values = _records_of(sql), (*params, *filters[1])
+    if prepare:
+        return execute_prepared(database, sql, values).fetchall()
+    return database.execute_sql(sql, values).fetchall()
 
 
 def _records_of(ids_sql: str) -> str:
