@@ -265,13 +265,6 @@ def _info(ctx: AppContext, dossier: Dossier | SimpleNamespace,
     )
 
 
-def _citizen_from_row(row: Citizen | SimpleNamespace, phone: str) -> CitizenInfo:
-    return CitizenInfo(id_number=row.id_number, full_name=row.full_name,
-                       date_of_birth=row.date_of_birth, gender=row.gender, address=row.address,
-                       old_id_number=row.old_id_number, issue_date=row.issue_date,
-                       phone=phone or row.phone)
-
-
 def _dossier_query():
     """Dossiers with the procedure's name (not its whole JSON) and the citizen, in one query."""
     return (Dossier.select(Dossier, ProcedureRow.code, ProcedureRow.name, Citizen)
@@ -395,34 +388,25 @@ def dossier_records(ctx: AppContext, rows: list[tuple], *, details: bool = True
                                                     username=actor))
             names = actors.full_names(e.username for found in events.values() for e in found)
     records = []
-    labels: dict[str, str] = {}  # a status's label, translated once a call
     for (dossier_id, code, uuid, status, channel, delivery, received_at, due_at, finished_at,
          fee, pages, copies, phone, received_by, sync_state, procedure_code, procedure_name,
          id_number, full_name, born, gender, address, old_id_number, issue_date,
          citizen_phone) in rows:
-        label = labels.get(status)
-        if label is None:
-            label = labels[status] = STATUS_LABELS[DossierStatus(status)]
-        due = _utc_value(due_at)
-        finished = _utc_value(finished_at) if finished_at is not None else None
-        records.append(DossierInfo(
-            code=code, uuid=uuid, procedure_code=procedure_code,
-            procedure_name=procedure_name, status=status, status_label=label,
-            channel=channel, result_delivery=delivery,
-            received_at=_utc_value(received_at).astimezone(VN_TZ),
-            due_at=due.astimezone(VN_TZ),
-            finished_at=finished.astimezone(VN_TZ) if finished is not None else None,
-            deadline_state=dossier_deadline_state(status, due, finished, now).value,
+        dossier = SimpleNamespace(
+            code=code, uuid=uuid, status=status, channel=channel, result_delivery=delivery,
+            received_at=_utc_value(received_at), due_at=_utc_value(due_at),
+            finished_at=_utc_value(finished_at) if finished_at is not None else None,
             fee_vnd=fee, pages=pages, copies=copies, phone=phone, received_by=received_by,
-            sync_state=sync_state,
-            citizen=CitizenInfo(id_number=id_number, full_name=full_name,
-                                date_of_birth=_date_value(born), gender=gender,
-                                address=address, old_id_number=old_id_number,
-                                issue_date=_date_value(issue_date),
-                                phone=phone or citizen_phone),
+            sync_state=sync_state)
+        citizen = CitizenInfo(id_number=id_number, full_name=full_name,
+                              date_of_birth=_date_value(born), gender=gender, address=address,
+                              old_id_number=old_id_number, issue_date=_date_value(issue_date),
+                              phone=phone or citizen_phone)
+        records.append(_info(
+            ctx, dossier, SimpleNamespace(code=procedure_code, name=procedure_name), citizen,
             papers=tuple(papers[dossier_id]),
             events=tuple(replace(e, actor=names.get(e.actor, e.actor))
-                         for e in events[dossier_id]) if details else ()))
+                         for e in events[dossier_id]), now=now))
     return records
 
 
@@ -431,13 +415,12 @@ def list_dossiers(ctx: AppContext, *, status: str | None = None, limit: int = 50
     """Newest first; papers and history are left out (see :func:`get_dossier`)."""
     require_role(ctx, *READ_ROLES)
     _check_count("limit", limit, 1, 10000)
-    query = _dossier_query()
-    if status:
-        query = query.where(Dossier.status == parse_status(status).value)
-    query = query.order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)
+    where, params = ("WHERE d.status = ? ", [parse_status(status).value]) if status else ("", [])
+    sql = (f"{RECORD_QUERY} {where}ORDER BY d.received_at DESC, d.id DESC "
+           f"LIMIT {int(limit)} OFFSET {int(offset)}").replace("?", ctx.database.param)
     with translated_errors():
-        return [_info(ctx, d, d.procedure, _citizen_from_row(d.citizen, d.phone))
-                for d in query.offset(offset)]
+        rows = ctx.database.execute_sql(sql, params).fetchall()
+    return dossier_records(ctx, rows, details=False)
 
 
 def _locked(ctx: AppContext, reference: str) -> Dossier:
