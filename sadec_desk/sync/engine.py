@@ -140,10 +140,9 @@ def run_once(ctx: AppContext, *, adapter: SyncAdapter | None = None,
             if puller is not None:
                 procedures = pull.refresh_catalogue(ctx, puller)
                 pull.pull(ctx, puller, counts)
-                if hasattr(puller, "download_blob"):
-                    # after the pull's pages are committed: a slow or failed download
-                    # never holds back the dossiers themselves
-                    online_pages.download_pages(ctx, puller, counts)
+                # after the pull's pages are committed: a slow or failed download
+                # never holds back the dossiers themselves
+                online_pages.download_pages(ctx, puller, counts)
             # the chain head to the portal, its answer kept (#14 item 8, #18 item 5)
             office_anchor.exchange(ctx, adapter)
             with ctx.database.atomic():
