@@ -8,7 +8,6 @@ the keyboard-wedge scanner detector (a scan anywhere goes to the current screen'
 from __future__ import annotations
 
 import logging
-import tkinter.font as tkfont
 from collections.abc import Callable
 
 import ttkbootstrap as ttk
@@ -94,9 +93,10 @@ class StatusBar(ttk.Frame):
     second line instead of being cut at the window's edge."""
 
     GAP = 16  # px between the parts
+    PAD = 8  # px at each end of the bar
 
     def __init__(self, parent):
-        super().__init__(parent, padding=(8, 3), bootstyle="light")
+        super().__init__(parent, padding=(self.PAD, 3), bootstyle="light")
         self.user = ttk.Label(self, text="", font=font(10), bootstyle="@light")
         self.user.pack(side="left")
         self.printer = ttk.Label(self, text=printer_checking(), font=font(10),
@@ -122,10 +122,11 @@ class StatusBar(ttk.Frame):
         if width <= 1 or self._fitted == (width, texts):
             return
         self._fitted = (width, texts)
-        measure = tkfont.Font(font=self.user.cget("font")).measure
+        spec = self.user.cget("font")  # measured by Tk itself: no font object each time
         # a few px of slack per part: the label's own border and the font's overhang
-        natural = [measure(t) + 6 if t else 0 for t in texts]
-        available = width - 2 * 8 - 2 * self.GAP
+        natural = [int(self.tk.call("font", "measure", spec, t)) + 6 if t else 0
+                   for t in texts]
+        available = width - 2 * self.PAD - 2 * self.GAP
         for part, wrap in zip(self.parts, shared_widths(natural, available), strict=True):
             if int(str(part.cget("wraplength") or 0)) != wrap:
                 part.configure(wraplength=wrap)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import worker_display
 from windows_smoke import run, run_packager_commands, windows_env
 
 pytestmark = pytest.mark.slow
@@ -145,15 +146,9 @@ def test_missing_extra_is_a_sentence_in_the_frozen_build(frozen: Path, tmp_path:
 def _xvfb(tmp_path: Path):
     if not shutil.which("Xvfb"):
         pytest.fail("Xvfb is needed for the frozen GUI test (bootstrap.sh test installs it)")
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-        pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()
-    assert number, "Xvfb did not start"
-    return server, f":{number}"
+    started = worker_display.start_xvfb("1366x768x24")
+    assert started is not None, "Xvfb did not start"
+    return started
 
 
 def _windows_named(display: str) -> str:

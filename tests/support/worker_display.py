@@ -11,7 +11,6 @@ it was (the GUI tests then say why they cannot run, see tests/gui/conftest.py).
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
 import select
@@ -24,18 +23,13 @@ START_TIMEOUT = 10.0  # seconds; Xvfb writes its display number once it accepts 
 _server: subprocess.Popen | None = None
 
 
-def start_for_this_worker() -> str | None:
-    """Start an Xvfb for this xdist worker and set DISPLAY; returns the display or None
-    (not a worker, not Linux, no Xvfb, or it did not start)."""
-    global _server
-    if _server is not None or not os.environ.get("PYTEST_XDIST_WORKER"):
-        return None
-    if not sys.platform.startswith("linux") or not shutil.which("Xvfb"):
-        return None
+def start_xvfb(screen: str) -> tuple[subprocess.Popen, str] | None:
+    """A new Xvfb with one screen of ``screen`` ("1366x768x24") on a display number it
+    picks itself (-displayfd: two workers never collide): the server and its display
+    (":N"), or None when it did not start within :data:`START_TIMEOUT`."""
     read, write = os.pipe()
-    # -displayfd: Xvfb picks a free display number itself, so two workers never collide
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", screen, "-nolisten", "tcp"],
         pass_fds=(write,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     os.close(write)
@@ -47,9 +41,22 @@ def start_for_this_worker() -> str | None:
     if not number.isdigit():
         _stop(server)
         return None
-    _server = server
-    atexit.register(stop)
-    os.environ["DISPLAY"] = f":{number}"
+    return server, f":{number}"
+
+
+def start_for_this_worker() -> str | None:
+    """Start an Xvfb for this xdist worker and set DISPLAY; returns the display or None
+    (not a worker, not Linux, no Xvfb, or it did not start). tests/conftest.py stops it
+    when the worker ends (:func:`stop`)."""
+    global _server
+    if _server is not None or not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    if not sys.platform.startswith("linux") or not shutil.which("Xvfb"):
+        return None
+    started = start_xvfb("1280x1024x24")
+    if started is None:
+        return None
+    _server, os.environ["DISPLAY"] = started
     return os.environ["DISPLAY"]
 
 
